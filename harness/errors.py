@@ -1,0 +1,29 @@
+"""Errors of the harness or its set-up: they end a test as *error* (Allure: broken), never as a SUT failure.
+
+A SUT that misbehaves is reported through :mod:`harness.failures`; everything here means the harness could not
+judge at all (bad configuration, a port it could not bind, a test case that is written wrong).
+"""
+
+from __future__ import annotations
+
+
+class HarnessError(Exception):
+    """Base of every error that is the harness's or the set-up's fault, not the SUT's."""
+
+
+class ConfigError(HarnessError):
+    """A setting, the SUT profile or a test case's metadata is wrong; the message names where it came from."""
+
+
+class SchemaStoreError(HarnessError):
+    """The official schemas could not be loaded, or they differ from the manifest in `schemas/`."""
+
+
+class TransportSetupError(HarnessError):
+    """The harness could not start its server or reach the SUT's endpoint at all."""
+
+
+class TestCaseError(HarnessError):
+    """A test case uses the step API wrongly (e.g. responds twice to one CALL)."""
+
+    __test__ = False  # not a pytest test class

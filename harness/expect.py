@@ -1,0 +1,176 @@
+"""Expectations over a transcript: the CALLs a test case waits for, forbids, or lets pass.
+
+Register an expectation *before* the action that causes the message (`expect()` is synchronous), then `await`
+it with a deadline. A CALL that no expectation claims is answered by the role's default responder and kept in the
+backlog, so an expectation registered a little late still finds it. A schema-invalid frame never satisfies an
+expectation silently: the wait fails and names the finding.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+from harness.failures import OcppFailure
+from harness.matchers import difference
+from harness.ocppj import Call, CallError, Severity
+from harness.transcript import Record, Transcript
+
+# How the harness answers a claimed CALL: a payload, a function of the request payload, or a CALLERROR.
+Response = Mapping[str, Any] | Callable[[dict[str, Any]], Mapping[str, Any]] | CallError | None
+
+
+@dataclass
+class CallExpectation:
+    """One expected CALL from the SUT: its action, a partial payload with matchers, and how to answer it."""
+
+    action: str
+    payload: Mapping[str, Any] | None = None
+    respond: Response = None
+    description: str = ""
+    after: int = 0  # only records with a higher seq count
+    future: asyncio.Future[Record] = field(default_factory=lambda: asyncio.get_running_loop().create_future())
+    registered: float = field(default_factory=time.monotonic)
+    near_misses: list[tuple[Record, list[str]]] = field(default_factory=list)
+
+    def test(self, record: Record) -> list[str] | None:
+        """None when the record is not this action; [] when it matches; else the differences."""
+        if record.direction != "rx" or record.seq <= self.after or record.action != self.action:
+            return None
+        if not isinstance(record.frame, Call):
+            return None
+        return difference(self.payload, record.frame.payload) if self.payload is not None else []
+
+    def label(self) -> str:
+        return self.description or (f"{self.action} {dict(self.payload)!r}" if self.payload else self.action)
+
+
+@dataclass
+class Forbidden:
+    action: str
+    payload: Mapping[str, Any] | None
+    reason: str
+    requirements: tuple[str, ...] = ()
+    hits: list[Record] = field(default_factory=list)
+
+    def test(self, record: Record) -> bool:
+        if record.direction != "rx" or not isinstance(record.frame, Call):
+            return False
+        if self.action not in ("*", record.frame.action):
+            return False
+        return self.payload is None or not difference(self.payload, record.frame.payload)
+
+
+class Expectations:
+    """The expectation engine of one conversation (one test, one SUT identity)."""
+
+    def __init__(self, transcript: Transcript, *, step: Callable[[], str | None] = lambda: None) -> None:
+        self.transcript = transcript
+        self.current_step = step
+        self.pending: list[CallExpectation] = []
+        self.backlog: list[Record] = []  # SUT CALLs nobody claimed (answered by default)
+        self.forbidden: list[Forbidden] = []
+        self.violations: list[OcppFailure] = []
+
+    # ---- registering -----------------------------------------------------------------------------------------
+    def expect(self, action: str, payload: Mapping[str, Any] | None = None, *, respond: Response = None,
+               description: str = "", after: Record | None = None) -> CallExpectation:
+        exp = CallExpectation(action, payload, respond, description, after.seq if after else 0)
+        for record in self.backlog:
+            diffs = exp.test(record)
+            if diffs == []:
+                self.backlog.remove(record)
+                exp.future.set_result(record)
+                return exp
+            if diffs:
+                exp.near_misses.append((record, diffs))
+        self.pending.append(exp)
+        return exp
+
+    def forbid(self, action: str, payload: Mapping[str, Any] | None = None, *, reason: str,
+               requirements: tuple[str, ...] = ()) -> Forbidden:
+        """Until `allow()` is called, a matching CALL from the SUT is a violation ("*" = any CALL)."""
+        rule = Forbidden(action, payload, reason, requirements)
+        self.forbidden.append(rule)
+        return rule
+
+    def allow(self, rule: Forbidden) -> None:
+        if rule in self.forbidden:
+            self.forbidden.remove(rule)
+
+    # ---- feeding ---------------------------------------------------------------------------------------------
+    def offer(self, record: Record) -> CallExpectation | None:
+        """Called for each CALL from the SUT: the expectation that claims it, or None (default answer)."""
+        for rule in self.forbidden:
+            if rule.test(record):
+                rule.hits.append(record)
+                self.violations.append(OcppFailure(
+                    f"forbidden message: {record.action} — {rule.reason}", requirements=rule.requirements,
+                    step=self.current_step(), actual=record.raw[:400], rules=("SEQ",),
+                    last_frames=self.transcript.tail()))
+        for exp in self.pending:
+            diffs = exp.test(record)
+            if diffs is None or exp.future.done():
+                continue
+            if diffs:
+                exp.near_misses.append((record, diffs))
+                continue
+            self.pending.remove(exp)
+            exp.future.set_result(record)
+            return exp
+        self.backlog.append(record)
+        return None
+
+    # ---- waiting ---------------------------------------------------------------------------------------------
+    async def wait(self, exp: CallExpectation, timeout: float, *, requirements: tuple[str, ...] = ()) -> Record:
+        """The record that satisfied `exp`, or an OcppFailure naming what came instead, by the deadline."""
+        self.raise_violations()
+        remaining = max(0.0, exp.registered + timeout - time.monotonic())
+        try:
+            record = await asyncio.wait_for(asyncio.shield(exp.future), remaining)
+        except TimeoutError:
+            if exp in self.pending:
+                self.pending.remove(exp)
+            raise self._timeout_failure(exp, timeout, requirements) from None
+        failing = [f for f in record.findings if f.severity is Severity.FAIL]
+        if failing:
+            raise OcppFailure(
+                f"{exp.action} arrived but is not valid OCPP 2.0.1",
+                message="\n".join(f.one_line() for f in failing), requirements=requirements,
+                step=self.current_step(), actual=record.raw[:800], rules=tuple(sorted({f.rule for f in failing})),
+                last_frames=self.transcript.tail())
+        self.raise_violations()
+        return record
+
+    def raise_violations(self) -> None:
+        if self.violations:
+            raise self.violations[0]
+
+    def _timeout_failure(self, exp: CallExpectation, timeout: float, requirements: tuple[str, ...]) -> OcppFailure:
+        if exp.near_misses:
+            record, diffs = exp.near_misses[-1]
+            return OcppFailure(
+                f"{exp.action} arrived within {timeout:g} s but not as expected", requirements=requirements,
+                step=self.current_step(), expected=exp.label(), actual=record.raw[:800],
+                message="\n".join(diffs), rules=("SEQ",), last_frames=self.transcript.tail())
+        seen = [r.action or r.kind for r in self.transcript.records if r.direction == "rx" and r.seq > exp.after
+                and r.mono >= exp.registered]
+        return OcppFailure(
+            f"no {exp.action} from the SUT within {timeout:g} s", requirements=requirements,
+            step=self.current_step(), expected=exp.label(),
+            actual=f"received instead: {', '.join(seen) if seen else 'nothing'}", rules=("SEQ",),
+            last_frames=self.transcript.tail())
+
+
+def check_interval(measured: float, *, expected: float, tolerance: float, what: str,
+                   requirements: tuple[str, ...] = (), minimum_only: bool = False) -> str:
+    """Judge a measured interval against `expected ± tolerance`; returns the line to record, or raises."""
+    low, high = expected - tolerance, expected + tolerance
+    line = f"{what}: measured {measured:.2f} s, expected {expected:g} s ± {tolerance:g} s"
+    if measured < low or (not minimum_only and measured > high):
+        raise OcppFailure(f"timing: {what} out of tolerance", message=line, requirements=requirements,
+                          rules=("TIMING",))
+    return line

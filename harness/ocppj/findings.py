@@ -1,0 +1,79 @@
+"""Findings: one observed deviation from a rule, with the evidence to judge it."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from enum import Enum
+from typing import Any
+
+
+class Severity(str, Enum):
+    FAIL = "fail"  # breaks a SHALL
+    WARN = "warn"  # breaks a SHOULD, or a tolerated quirk (compat strictness)
+    INFO = "info"
+
+
+@dataclass(frozen=True)
+class Rule:
+    id: str
+    title: str
+    ref: str  # where the rule comes from in the specification
+
+
+@dataclass(frozen=True)
+class Finding:
+    """One deviation. `path` is a JSON path into the frame's payload ("$" for the frame itself)."""
+
+    rule: str
+    severity: Severity
+    text: str
+    ref: str = ""
+    path: str = "$"
+    extra: dict[str, Any] = field(default_factory=dict)
+
+    def to_json(self) -> dict[str, Any]:
+        data: dict[str, Any] = {
+            "rule": self.rule,
+            "severity": self.severity.value,
+            "text": self.text,
+            "ref": self.ref,
+            "path": self.path,
+        }
+        if self.extra:
+            data["extra"] = self.extra
+        return data
+
+    def one_line(self) -> str:
+        where = f" at {self.path}" if self.path not in ("", "$") else ""
+        return f"[{self.severity.value}] {self.rule}{where}: {self.text}"
+
+
+# The OCPP-J rules of ../shared/reference/conformance-rules.md §6 that the core checks, with their references.
+RULES: dict[str, Rule] = {
+    r.id: r
+    for r in (
+        Rule("RPC-02", "Connection URL ends with the station identity", "Part 4 §3.1.1"),
+        Rule("RPC-03", "Subprotocol ocpp2.0.1 negotiated", "Part 4 §3.1.2, §3.2"),
+        Rule("RPC-05", "Message is valid UTF-8 JSON text", "Part 4 §4.1.2"),
+        Rule("RPC-06", "MessageTypeId is 2, 3 or 4", "Part 4 §4.1.3, §4.4"),
+        Rule("RPC-07", "Frame has the array shape of its message type", "Part 4 §4.2"),
+        Rule("RPC-08", "Action is a known, case-sensitive message name without 'Request'", "Part 4 §4.1.6, §4.2.1"),
+        Rule("RPC-09", "CALLERROR for an unreadable message id uses id \"-1\"", "Part 4 §4.2.3"),
+        Rule("RPC-10", "Payload is a JSON object ({} when empty)", "Part 4 §4.1.5"),
+        Rule("RPC-11", "Optional fields without value are absent (no null, {}, [])", "Part 4 §4.1.5"),
+        Rule("RPC-12", "Payload valid against the official OCPP 2.0.1 JSON schema", "Part 4 §4.1.7"),
+        Rule("RPC-13", "Message id is a string of at most 36 characters", "Part 4 §4.1.4"),
+        Rule("RPC-14", "CALL ids unique per sender; response ids equal an outstanding CALL id", "Part 4 §4.1.4"),
+        Rule("RPC-15", "At most one outstanding CALL per direction", "Part 4 §4.1.1"),
+        Rule("RPC-16", "CALLERROR uses an error code of Part 4 Table 8", "Part 4 §4.3 Table 8"),
+        Rule("SEC-5", "HTTP Basic Authentication header and password rules", "Part 2 A00.FR.2xx, Part 6 TC_A_01"),
+        Rule("B03.FR", "No other message than BootNotification while Rejected or Pending", "Part 2 B02/B03"),
+        Rule("TIMING", "Message arrives within the required time", "Part 6 §2 (tolerance)"),
+        Rule("SEQ", "Message expected by the test case", "Part 6 test case"),
+    )
+}
+
+
+def finding(rule: str, severity: Severity, text: str, *, path: str = "$", **extra: Any) -> Finding:
+    """Build a finding for a known rule id, filling in its spec reference."""
+    return Finding(rule=rule, severity=severity, text=text, ref=RULES[rule].ref, path=path, extra=dict(extra))

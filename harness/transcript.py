@@ -1,0 +1,139 @@
+"""The transcript: every frame of a conversation with time, direction, raw text, parse result and findings.
+
+Each record is appended to a JSON-lines file and flushed as it happens, so a crash or a timeout loses nothing.
+Listeners (the expectation engine) are told of each new record. No secrets are recorded: handshake records carry
+the user name of Basic Auth, never the password.
+"""
+
+from __future__ import annotations
+
+import json
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import IO, Any, Literal
+
+from harness.ocppj import Call, CallError, CallResult, Finding, Frame, Severity
+
+Direction = Literal["rx", "tx", "event"]  # rx: from the SUT; tx: from the harness; event: connection life cycle
+
+
+@dataclass
+class Record:
+    seq: int
+    time: float  # wall clock, seconds since the epoch
+    mono: float  # monotonic clock, for measuring intervals
+    conn: int  # connection number within the conversation (1, 2, ... after reconnects)
+    direction: Direction
+    raw: str  # the message as received or sent (binary data decoded leniently, see `binary`)
+    frame: Frame | None = None
+    request: Call | None = None  # for a response: the CALL it answers
+    findings: list[Finding] = field(default_factory=list)
+    binary: bool = False
+    event: str | None = None  # for direction "event": "open", "close", "refused", "note"
+    detail: dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def action(self) -> str | None:
+        if isinstance(self.frame, Call):
+            return self.frame.action
+        return self.request.action if self.request is not None else None
+
+    @property
+    def kind(self) -> str:
+        if self.direction == "event":
+            return self.event or "event"
+        if isinstance(self.frame, Call):
+            return "CALL"
+        if isinstance(self.frame, CallResult):
+            return "CALLRESULT"
+        if isinstance(self.frame, CallError):
+            return "CALLERROR"
+        return "INVALID"
+
+    def to_json(self) -> dict[str, Any]:
+        data: dict[str, Any] = {
+            "seq": self.seq,
+            "time": _iso(self.time),
+            "conn": self.conn,
+            "direction": self.direction,
+            "kind": self.kind,
+        }
+        if self.action:
+            data["action"] = self.action
+        if self.direction != "event":
+            data["raw"] = self.raw
+        if self.binary:
+            data["binary"] = True
+        if self.findings:
+            data["findings"] = [f.to_json() for f in self.findings]
+        if self.detail:
+            data["detail"] = self.detail
+        return data
+
+    def short(self, width: int = 160) -> str:
+        arrow = {"rx": "SUT→harness", "tx": "harness→SUT", "event": "event"}[self.direction]
+        body = self.raw if self.direction != "event" else f"{self.event} {json.dumps(self.detail)}"
+        if len(body) > width:
+            body = body[: width - 1] + "…"
+        mark = " !" if any(f.severity is Severity.FAIL for f in self.findings) else ""
+        return f"#{self.seq} c{self.conn} {arrow}{mark} {body}"
+
+
+def _iso(t: float) -> str:
+    return time.strftime("%Y-%m-%dT%H:%M:%S", time.gmtime(t)) + f".{int((t % 1) * 1000):03d}Z"
+
+
+Listener = Callable[[Record], None]
+
+
+class Transcript:
+    """An append-only list of records, mirrored line by line to `path` when one is given."""
+
+    def __init__(self, path: Path | None = None, *, name: str = "") -> None:
+        self.name = name
+        self.path = path
+        self.records: list[Record] = []
+        self._listeners: list[Listener] = []
+        self._file: IO[str] | None = None
+        if path is not None:
+            path.parent.mkdir(parents=True, exist_ok=True)
+            self._file = path.open("w", encoding="utf-8")
+
+    def subscribe(self, listener: Listener) -> Callable[[], None]:
+        self._listeners.append(listener)
+        return lambda: self._listeners.remove(listener) if listener in self._listeners else None
+
+    def add(self, conn: int, direction: Direction, raw: str = "", *, frame: Frame | None = None,
+            request: Call | None = None, findings: list[Finding] | None = None, binary: bool = False,
+            event: str | None = None, detail: dict[str, Any] | None = None) -> Record:
+        record = Record(seq=len(self.records) + 1, time=time.time(), mono=time.monotonic(), conn=conn,
+                        direction=direction, raw=raw, frame=frame, request=request, findings=list(findings or ()),
+                        binary=binary, event=event, detail=dict(detail or {}))
+        self.records.append(record)
+        if self._file is not None:
+            self._file.write(json.dumps(record.to_json(), ensure_ascii=False) + "\n")
+            self._file.flush()
+        for listener in list(self._listeners):
+            listener(record)
+        return record
+
+    def note(self, text: str, **detail: Any) -> Record:
+        """A harness-side annotation (a manual action, an operator's answer) in time order with the frames."""
+        return self.add(0, "event", event="note", detail={"text": text, **detail})
+
+    def findings(self, direction: Direction | None = "rx") -> list[tuple[Record, Finding]]:
+        """Every finding with its record; by default only those on frames the SUT sent."""
+        return [(r, f) for r in self.records for f in r.findings if direction is None or r.direction == direction]
+
+    def failures(self) -> list[tuple[Record, Finding]]:
+        return [(r, f) for r, f in self.findings() if f.severity is Severity.FAIL]
+
+    def tail(self, n: int = 8) -> list[str]:
+        return [r.short() for r in self.records[-n:]]
+
+    def close(self) -> None:
+        if self._file is not None:
+            self._file.close()
+            self._file = None

@@ -1,0 +1,192 @@
+"""One OCPP-J WebSocket connection: every frame judged by the RPC session and recorded before it is acted on.
+
+Used by both roles and by the simulators. Received CALLs are passed to an `on_call` handler that returns the
+answer; bad requests are answered with the CALLERROR Part 4 prescribes before any handler sees them. The harness
+never has two CALLs of its own outstanding (RPC-15): `call()` waits for the previous one.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import itertools
+import uuid
+from collections.abc import Awaitable, Callable, Mapping
+from typing import Any
+
+from websockets.asyncio.connection import Connection
+from websockets.exceptions import ConnectionClosed
+
+from harness.ocppj import Call, CallError, RpcSession
+from harness.transcript import Record, Transcript
+
+CallHandler = Callable[[Call, Record], Awaitable[Mapping[str, Any] | CallError | None]]
+# Lets a simulator's fault switch change (or suppress, by returning None) the CALLERROR for bad input.
+BadInputReply = Callable[[Record, CallError], CallError | None]
+
+
+class ConnectionLost(Exception):
+    """The connection closed while the harness waited for an answer."""
+
+
+class CallTimeout(Exception):
+    """The peer did not answer a CALL before the deadline."""
+
+    def __init__(self, call: Call, timeout: float) -> None:
+        self.call = call
+        self.timeout = timeout
+        super().__init__(f"no answer to {call.action} (id {call.message_id}) within {timeout:g} s")
+
+
+_conn_numbers = itertools.count(1)
+
+
+class OcppConnection:
+    """A judged, recorded OCPP-J connection over a websockets Connection (server or client side)."""
+
+    def __init__(self, ws: Connection, session: RpcSession, transcript: Transcript, on_call: CallHandler, *,
+                 conn: int | None = None, identity: str = "", call_timeout: float = 30.0,
+                 bad_input_reply: BadInputReply | None = None) -> None:
+        self.ws = ws
+        self.session = session
+        self.transcript = transcript
+        self.on_call = on_call
+        self.conn = conn if conn is not None else next(_conn_numbers)
+        self.identity = identity
+        self.call_timeout = call_timeout
+        self.bad_input_reply = bad_input_reply
+        self.closed = asyncio.Event()
+        self.close_code: int | None = None
+        self.close_reason = ""
+        self._waiters: dict[str, asyncio.Future[Record]] = {}
+        self._call_lock = asyncio.Lock()
+        self._tasks: set[asyncio.Task[None]] = set()
+
+    @property
+    def subprotocol(self) -> str | None:
+        return self.ws.subprotocol
+
+    # ---- receiving -------------------------------------------------------------------------------------------
+    async def run(self) -> None:
+        """Read until the connection closes; returns then (never raises on bad input)."""
+        try:
+            async for message in self.ws:
+                await self._handle(message)
+        except ConnectionClosed:
+            pass
+        finally:
+            await self._closed()
+
+    async def _handle(self, message: str | bytes) -> None:
+        inbound = self.session.receive(message)
+        record = self.transcript.add(self.conn, "rx", inbound.parsed.text, frame=inbound.frame,
+                                     request=inbound.request, findings=inbound.findings,
+                                     binary=isinstance(message, bytes))
+        if inbound.reply is not None:
+            reply = inbound.reply if self.bad_input_reply is None else self.bad_input_reply(record, inbound.reply)
+            if reply is not None:
+                await self._send_frame_error(reply)
+            else:
+                self.session.unanswered.pop(reply_id := inbound.reply.message_id, None)
+                self.transcript.note(f"bad input {reply_id!r} left unanswered (fault switch)")
+            return
+        frame = inbound.frame
+        if isinstance(frame, Call):
+            task = asyncio.create_task(self._answer(frame, record))
+            self._tasks.add(task)
+            task.add_done_callback(self._tasks.discard)
+            return
+        message_id = inbound.parsed.message_id
+        if message_id is not None and message_id in self._waiters:
+            waiter = self._waiters.pop(message_id)
+            if not waiter.done():
+                waiter.set_result(record)
+
+    async def _answer(self, call: Call, record: Record) -> None:
+        try:
+            answer = await self.on_call(call, record)
+        except Exception as exc:  # a harness bug must not leave the peer waiting: answer and record it
+            self.transcript.note(f"harness failed to answer {call.action}: {exc!r}")
+            answer = CallError(call.message_id, "InternalError", "harness error", {})
+        if answer is None:  # deliberately unanswered (a test of the peer's timeout handling)
+            return
+        if isinstance(answer, CallError):
+            await self._send_frame_error(answer)
+        else:
+            out = self.session.result(call, dict(answer))
+            await self._send(out.text, out.frame, out.findings, request=call)
+
+    async def _send_frame_error(self, error: CallError) -> None:
+        out = self.session.error(error)
+        await self._send(out.text, out.frame, out.findings)
+
+    # ---- sending ---------------------------------------------------------------------------------------------
+    async def _send(self, text: str | bytes, frame: Any = None, findings: Any = None, *,
+                    request: Call | None = None) -> Record:
+        raw = text if isinstance(text, str) else text.decode("utf-8", errors="replace")
+        record = self.transcript.add(self.conn, "tx", raw, frame=frame, request=request, findings=findings,
+                                     binary=isinstance(text, bytes))
+        with contextlib.suppress(ConnectionClosed):
+            await self.ws.send(text)
+        return record
+
+    async def call(self, action: str, payload: Mapping[str, Any], *, timeout: float | None = None,
+                   message_id: str | None = None) -> Record:
+        """Send a CALL and return the record of its answer (CALLRESULT, CALLERROR or a broken response)."""
+        async with self._call_lock:
+            call = Call(message_id or str(uuid.uuid4()), action, dict(payload))
+            out = self.session.call(call)
+            waiter: asyncio.Future[Record] = asyncio.get_running_loop().create_future()
+            self._waiters[call.message_id] = waiter
+            if self.closed.is_set():
+                raise ConnectionLost(f"connection {self.conn} is closed; cannot send {action}")
+            await self._send(out.text, out.frame, out.findings)
+            return await self._await_answer(call, waiter, timeout)
+
+    async def send_raw(self, data: str | bytes, *, expect_answer: bool = True,
+                       timeout: float | None = None) -> Record | None:
+        """Send a message as-is (deliberately bad input); returns the answer record when one is awaited."""
+        async with self._call_lock:
+            text = data if isinstance(data, str) else data.decode("utf-8", errors="replace")
+            out = self.session.raw(text)
+            waiter: asyncio.Future[Record] = asyncio.get_running_loop().create_future()
+            if out.awaits is not None:
+                self._waiters[out.awaits] = waiter
+            await self._send(data, out.frame, out.findings)
+            if not expect_answer or out.awaits is None:
+                return None
+            call = self.session.outstanding.get(out.awaits) or Call(out.awaits, "?", {})
+            return await self._await_answer(call, waiter, timeout)
+
+    async def _await_answer(self, call: Call, waiter: asyncio.Future[Record], timeout: float | None) -> Record:
+        limit = self.call_timeout if timeout is None else timeout
+        closed = asyncio.ensure_future(self.closed.wait())
+        try:
+            done, _ = await asyncio.wait({waiter, closed}, timeout=limit, return_when=asyncio.FIRST_COMPLETED)
+        finally:
+            closed.cancel()
+        if waiter.done():
+            return waiter.result()
+        self._waiters.pop(call.message_id, None)
+        self.session.expire(call.message_id)
+        if self.closed.is_set():
+            raise ConnectionLost(f"connection {self.conn} closed (code {self.close_code}) before the answer to "
+                                 f"{call.action}")
+        raise CallTimeout(call, limit)
+
+    async def close(self, code: int = 1000, reason: str = "") -> None:
+        await self.ws.close(code, reason)
+        await self.closed.wait()
+
+    async def _closed(self) -> None:
+        if self.closed.is_set():
+            return
+        self.close_code = self.ws.close_code
+        self.close_reason = self.ws.close_reason or ""
+        detail: dict[str, Any] = {"code": self.close_code, "reason": self.close_reason}
+        rcvd = self.ws.protocol.close_rcvd
+        detail["by"] = "peer" if rcvd is not None and self.ws.protocol.close_rcvd_then_sent else "harness"
+        self.transcript.add(self.conn, "event", event="close", detail=detail)
+        self.closed.set()
+        for task in list(self._tasks):
+            task.cancel()

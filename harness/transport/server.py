@@ -1,0 +1,189 @@
+"""The CSMS-role WebSocket server: identity from the URL path, subprotocol per RPC-03, Basic Auth per SEC-5.
+
+Every handshake, accepted or refused, is reported to `on_handshake` with its findings, so the conversation's
+transcript shows why a station was refused. The password is checked and then forgotten: only the user name and
+the verdict are kept.
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import re
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass, field
+from http import HTTPStatus
+from typing import Any
+from urllib.parse import unquote
+
+from websockets.asyncio.server import Server, ServerConnection, serve
+from websockets.datastructures import Headers
+from websockets.http11 import Request, Response
+
+from harness.errors import TransportSetupError
+from harness.ocppj.findings import Finding, Severity, finding
+
+SUBPROTOCOL = "ocpp2.0.1"
+# Part 2 identifierString: letters, digits and * - _ = : + | @ . ; errata 2025-01 `passwordString` adds more.
+_IDENTIFIER = re.compile(r"[A-Za-z0-9*\-_=:+|@.]+")
+_PASSWORD = re.compile(r"[A-Za-z0-9*\-_=:+|@.!#$%&'^`~(){}\[\]<>/?,;\"\\ ]+")
+
+
+@dataclass
+class Handshake:
+    """What the server learned from one opening handshake (never the password)."""
+
+    identity: str
+    path: str
+    offered: list[str]
+    remote: str
+    auth_user: str | None = None
+    auth_verdict: str = "none"  # none | ok | bad-password | bad-user | malformed | missing
+    status: int = 101  # HTTP status answered
+    subprotocol: str | None = None
+    findings: list[Finding] = field(default_factory=list)
+
+    def to_json(self) -> dict[str, Any]:
+        return {"identity": self.identity, "path": self.path, "offered": self.offered, "remote": self.remote,
+                "auth_user": self.auth_user, "auth": self.auth_verdict, "status": self.status,
+                "subprotocol": self.subprotocol}
+
+
+Authenticate = Callable[[str, str], bool]  # (identity, password) -> accepted
+
+
+def check_basic_auth(header: str | None, identity: str, authenticate: Authenticate | None,
+                     *, password_max: int = 40) -> tuple[str, str | None, list[Finding]]:
+    """Judge an Authorization header: (verdict, user name, findings). Verdict "ok" when accepted."""
+    findings: list[Finding] = []
+    if header is None:
+        if authenticate is None:
+            return "none", None, findings
+        findings.append(finding("SEC-5", Severity.FAIL, "no Authorization header; security profile 1/2 requires "
+                                                        "HTTP Basic Authentication"))
+        return "missing", None, findings
+    scheme, _, token = header.partition(" ")
+    if scheme != "Basic":
+        findings.append(finding("SEC-5", Severity.FAIL if scheme.lower() != "basic" else Severity.WARN,
+                                f"Authorization scheme {scheme[:20]!r}, expected 'Basic'"))
+        if scheme.lower() != "basic":
+            return "malformed", None, findings
+    try:
+        decoded = base64.b64decode(token.strip(), validate=True).decode("utf-8")
+    except (binascii.Error, UnicodeDecodeError):
+        findings.append(finding("SEC-5", Severity.FAIL, "Authorization credentials are not Base64 of UTF-8 text"))
+        return "malformed", None, findings
+    user, sep, password = decoded.partition(":")
+    if not sep:
+        findings.append(finding("SEC-5", Severity.FAIL, "Basic credentials lack the ':' between user and password"))
+        return "malformed", user, findings
+    if user != identity:
+        findings.append(finding("SEC-5", Severity.FAIL,
+                                f"Basic Auth user name {user[:60]!r} differs from the identity {identity!r} in the URL"))
+    if not 16 <= len(password) <= password_max:
+        findings.append(finding("SEC-5", Severity.FAIL,
+                                f"password has {len(password)} characters; 16 to {password_max} required"))
+    elif not _PASSWORD.fullmatch(password):
+        findings.append(finding("SEC-5", Severity.FAIL, "password has characters outside passwordString"))
+    if user != identity:
+        return "bad-user", user, findings
+    if authenticate is not None and not authenticate(identity, password):
+        return "bad-password", user, findings
+    return "ok", user, findings
+
+
+class OcppServer:
+    """A WebSocket server on 127.0.0.1 for the CSMS role and the CSMS simulator."""
+
+    def __init__(
+        self,
+        on_connect: Callable[[ServerConnection, Handshake], Awaitable[None]],
+        *,
+        host: str = "127.0.0.1",
+        port: int = 0,
+        known: Callable[[str], bool] = lambda identity: True,
+        authenticate: Authenticate | None = None,
+        on_handshake: Callable[[Handshake], None] = lambda hs: None,
+        max_size: int = 1 << 20,
+        ssl: Any = None,
+    ) -> None:
+        self.on_connect = on_connect
+        self.host = host
+        self.port = port
+        self.known = known
+        self.authenticate = authenticate
+        self.on_handshake = on_handshake
+        self.max_size = max_size
+        self.ssl = ssl
+        self._server: Server | None = None
+        self._handshakes: dict[int, Handshake] = {}
+
+    @property
+    def url(self) -> str:
+        return f"{'wss' if self.ssl else 'ws'}://{self.host}:{self.port}/ocpp"
+
+    async def start(self) -> None:
+        try:
+            self._server = await serve(self._handler, self.host, self.port, subprotocols=[SUBPROTOCOL],
+                                       select_subprotocol=self._select, process_request=self._process_request,
+                                       max_size=self.max_size, ssl=self.ssl, ping_interval=None)
+        except OSError as exc:
+            raise TransportSetupError(f"cannot listen on {self.host}:{self.port}: {exc}") from exc
+        sock = next(iter(self._server.sockets))
+        self.port = sock.getsockname()[1]
+
+    async def stop(self) -> None:
+        if self._server is not None:
+            self._server.close()
+            await self._server.wait_closed()
+            self._server = None
+
+    def _process_request(self, connection: ServerConnection, request: Request) -> Response | None:
+        path = request.path.split("?", 1)[0]
+        raw_identity = path.rstrip("/").rsplit("/", 1)[-1]
+        identity = unquote(raw_identity)
+        offered = _offered(request.headers)
+        remote = "%s:%s" % connection.remote_address[:2] if connection.remote_address else "?"
+        hs = Handshake(identity=identity, path=path, offered=offered, remote=remote)
+        self._handshakes[id(connection)] = hs
+        if not identity or len(identity) > 48 or ":" in identity or not _IDENTIFIER.fullmatch(identity):
+            hs.findings.append(finding("RPC-02", Severity.FAIL,
+                                       f"station identity {identity[:60]!r} is not an identifierString of at most 48 "
+                                       "characters without ':'"))
+        if not self.known(identity):
+            hs.status = HTTPStatus.NOT_FOUND
+            self.on_handshake(hs)
+            return connection.respond(HTTPStatus.NOT_FOUND, "Unknown charging station\n")
+        verdict, user, findings = check_basic_auth(request.headers.get("Authorization"), identity, self.authenticate)
+        hs.auth_user, hs.auth_verdict = user, verdict
+        hs.findings.extend(findings)
+        if self.authenticate is not None and verdict != "ok":
+            hs.status = HTTPStatus.UNAUTHORIZED
+            self.on_handshake(hs)
+            response = connection.respond(HTTPStatus.UNAUTHORIZED, "Unauthorized\n")
+            response.headers["WWW-Authenticate"] = 'Basic realm="OCPP"'
+            return response
+        return None
+
+    def _select(self, connection: ServerConnection, subprotocols: Any) -> str | None:
+        # RPC-03: agree on ocpp2.0.1, or answer without the header (and close right after, in the handler).
+        return SUBPROTOCOL if SUBPROTOCOL in subprotocols else None
+
+    async def _handler(self, connection: ServerConnection) -> None:
+        hs = self._handshakes.pop(id(connection), None)
+        if hs is None:  # cannot happen: process_request runs first
+            hs = Handshake("", "", [], "")
+        hs.subprotocol = connection.subprotocol
+        if connection.subprotocol != SUBPROTOCOL:
+            hs.findings.append(finding("RPC-03", Severity.FAIL,
+                                       f"station offered subprotocols {hs.offered or 'none'}; 'ocpp2.0.1' required"))
+            hs.status = 101
+            self.on_handshake(hs)
+            await connection.close(1002, "ocpp2.0.1 subprotocol required")
+            return
+        self.on_handshake(hs)
+        await self.on_connect(connection, hs)
+
+
+def _offered(headers: Headers) -> list[str]:
+    return [p.strip() for value in headers.get_all("Sec-WebSocket-Protocol") for p in value.split(",") if p.strip()]
