@@ -54,12 +54,17 @@ class Forbidden:
     payload: Mapping[str, Any] | None
     reason: str
     requirements: tuple[str, ...] = ()
+    unless: tuple[str, ...] = ()  # with action "*": actions that stay allowed
+    respond: Response = None  # how the harness answers a forbidden CALL (default answer when None)
+    until: CallExpectation | None = None  # the rule ends when this expectation is met
     hits: list[Record] = field(default_factory=list)
 
     def test(self, record: Record) -> bool:
         if record.direction != "rx" or not isinstance(record.frame, Call):
             return False
-        if self.action not in ("*", record.frame.action):
+        if self.until is not None and self.until.future.done():
+            return False
+        if self.action not in ("*", record.frame.action) or record.frame.action in self.unless:
             return False
         return self.payload is None or not difference(self.payload, record.frame.payload)
 
@@ -74,6 +79,7 @@ class Expectations:
         self.backlog: list[Record] = []  # SUT CALLs nobody claimed (answered by default)
         self.forbidden: list[Forbidden] = []
         self.violations: list[OcppFailure] = []
+        self._violated = asyncio.Event()  # wakes a wait as soon as a forbidden message arrives
 
     # ---- registering -----------------------------------------------------------------------------------------
     def expect(self, action: str, payload: Mapping[str, Any] | None = None, *, respond: Response = None,
@@ -91,9 +97,11 @@ class Expectations:
         return exp
 
     def forbid(self, action: str, payload: Mapping[str, Any] | None = None, *, reason: str,
-               requirements: tuple[str, ...] = ()) -> Forbidden:
-        """Until `allow()` is called, a matching CALL from the SUT is a violation ("*" = any CALL)."""
-        rule = Forbidden(action, payload, reason, requirements)
+               requirements: tuple[str, ...] = (), unless: tuple[str, ...] = (), respond: Response = None,
+               until: CallExpectation | None = None) -> Forbidden:
+        """Until `allow()` is called or `until` is met, a matching CALL from the SUT is a violation ("*" = any
+        CALL but `unless`). `until` ends the rule at the exact frame, with no race against the test's code."""
+        rule = Forbidden(action, payload, reason, requirements, unless, respond, until)
         self.forbidden.append(rule)
         return rule
 
@@ -108,9 +116,14 @@ class Expectations:
             if rule.test(record):
                 rule.hits.append(record)
                 self.violations.append(OcppFailure(
-                    f"forbidden message: {record.action} — {rule.reason}", requirements=rule.requirements,
+                    f"forbidden message: {record.action}: {rule.reason}", requirements=rule.requirements,
                     step=self.current_step(), actual=record.raw[:400], rules=("SEQ",),
                     last_frames=self.transcript.tail()))
+                self._violated.set()
+                if rule.respond is not None:
+                    answered = CallExpectation(rule.action, respond=rule.respond, description=rule.reason)
+                    answered.future.set_result(record)
+                    return answered
         for exp in self.pending:
             diffs = exp.test(record)
             if diffs is None or exp.future.done():
@@ -129,12 +142,17 @@ class Expectations:
         """The record that satisfied `exp`, or an OcppFailure naming what came instead, by the deadline."""
         self.raise_violations()
         remaining = max(0.0, exp.registered + timeout - time.monotonic())
+        violated: asyncio.Future[Any] = asyncio.ensure_future(self._violated.wait())
         try:
-            record = await asyncio.wait_for(asyncio.shield(exp.future), remaining)
-        except TimeoutError:
+            await asyncio.wait([exp.future, violated], timeout=remaining, return_when=asyncio.FIRST_COMPLETED)
+        finally:
+            violated.cancel()
+        self.raise_violations()
+        if not exp.future.done():
             if exp in self.pending:
                 self.pending.remove(exp)
-            raise self._timeout_failure(exp, timeout, requirements) from None
+            raise self._timeout_failure(exp, timeout, requirements)
+        record = exp.future.result()
         failing = [f for f in record.findings if f.severity is Severity.FAIL]
         if failing:
             raise OcppFailure(
@@ -156,12 +174,17 @@ class Expectations:
                 f"{exp.action} arrived within {timeout:g} s but not as expected", requirements=requirements,
                 step=self.current_step(), expected=exp.label(), actual=record.raw[:800],
                 message="\n".join(diffs), rules=("SEQ",), last_frames=self.transcript.tail())
-        seen = [r.action or r.kind for r in self.transcript.records if r.direction == "rx" and r.seq > exp.after
-                and r.mono >= exp.registered]
+        since = [r for r in self.transcript.records if r.seq > exp.after and r.mono >= exp.registered]
+        seen = [r.action or r.kind for r in since if r.direction == "rx"]
+        # What went wrong meanwhile (a refused handshake, a broken frame) usually explains the silence.
+        problems = [(r, f) for r in since if r.direction != "tx" for f in r.findings if f.severity is Severity.FAIL]
+        lines = [f"#{r.seq} {r.action or r.kind}: {f.one_line()}" for r, f in problems[:10]]
         return OcppFailure(
             f"no {exp.action} from the SUT within {timeout:g} s", requirements=requirements,
             step=self.current_step(), expected=exp.label(),
-            actual=f"received instead: {', '.join(seen) if seen else 'nothing'}", rules=("SEQ",),
+            actual=f"received instead: {', '.join(seen) if seen else 'nothing'}",
+            message="findings meanwhile:\n" + "\n".join(lines) if lines else "",
+            rules=tuple(sorted({"SEQ", *(f.rule for _, f in problems)})),
             last_frames=self.transcript.tail())
 
 

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Mapping, Sequence
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from typing import Any
 
 
@@ -121,7 +121,7 @@ class TimeWithin(Matcher):
         dt = parse_datetime(value)
         if dt is None:
             return False
-        ref = self.reference or datetime.now(timezone.utc)
+        ref = self.reference or datetime.now(UTC)
         return abs((dt - ref).total_seconds()) <= self.tolerance
 
     def describe(self) -> str:

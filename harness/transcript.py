@@ -33,6 +33,8 @@ class Record:
     binary: bool = False
     event: str | None = None  # for direction "event": "open", "close", "refused", "note"
     detail: dict[str, Any] = field(default_factory=dict)
+    message_id: str | None = None  # readable id, also of a broken frame
+    message_type: int | None = None  # 2, 3, 4 as read, also of a broken frame
 
     @property
     def action(self) -> str | None:
@@ -81,8 +83,14 @@ class Record:
         return f"#{self.seq} c{self.conn} {arrow}{mark} {body}"
 
 
+_second: list[Any] = [None, ""]  # last whole second formatted: strftime on every frame is measurable
+
+
 def _iso(t: float) -> str:
-    return time.strftime("%Y-%m-%dT%H:%M:%S", time.gmtime(t)) + f".{int((t % 1) * 1000):03d}Z"
+    whole = int(t)
+    if _second[0] != whole:
+        _second[0], _second[1] = whole, time.strftime("%Y-%m-%dT%H:%M:%S", time.gmtime(whole))
+    return f"{_second[1]}.{int((t - whole) * 1000):03d}Z"
 
 
 Listener = Callable[[Record], None]
@@ -107,10 +115,14 @@ class Transcript:
 
     def add(self, conn: int, direction: Direction, raw: str = "", *, frame: Frame | None = None,
             request: Call | None = None, findings: list[Finding] | None = None, binary: bool = False,
-            event: str | None = None, detail: dict[str, Any] | None = None) -> Record:
+            event: str | None = None, detail: dict[str, Any] | None = None, message_id: str | None = None,
+            message_type: int | None = None) -> Record:
+        if frame is not None:
+            message_id, message_type = frame.message_id, frame.message_type
         record = Record(seq=len(self.records) + 1, time=time.time(), mono=time.monotonic(), conn=conn,
                         direction=direction, raw=raw, frame=frame, request=request, findings=list(findings or ()),
-                        binary=binary, event=event, detail=dict(detail or {}))
+                        binary=binary, event=event, detail=dict(detail or {}), message_id=message_id,
+                        message_type=message_type)
         self.records.append(record)
         if self._file is not None:
             self._file.write(json.dumps(record.to_json(), ensure_ascii=False) + "\n")
@@ -123,9 +135,10 @@ class Transcript:
         """A harness-side annotation (a manual action, an operator's answer) in time order with the frames."""
         return self.add(0, "event", event="note", detail={"text": text, **detail})
 
-    def findings(self, direction: Direction | None = "rx") -> list[tuple[Record, Finding]]:
-        """Every finding with its record; by default only those on frames the SUT sent."""
-        return [(r, f) for r in self.records for f in r.findings if direction is None or r.direction == direction]
+    def findings(self, *, include_own: bool = False) -> list[tuple[Record, Finding]]:
+        """Every finding with its record: on what the SUT sent or did (frames, handshakes); the harness's own
+        (deliberately bad) frames only with `include_own`."""
+        return [(r, f) for r in self.records for f in r.findings if include_own or r.direction != "tx"]
 
     def failures(self) -> list[tuple[Record, Finding]]:
         return [(r, f) for r, f in self.findings() if f.severity is Severity.FAIL]

@@ -7,6 +7,22 @@ from harness.ocppj.schemas import SchemaStore, SchemaViolation, default_store
 from harness.ocppj.session import Inbound, Outbound, RpcSession
 
 __all__ = [
-    "RULES", "Call", "CallError", "CallResult", "ErrorCode", "Finding", "Frame", "Inbound", "Outbound", "Parsed",
-    "Rule", "RpcSession", "SchemaStore", "SchemaViolation", "Severity", "default_store", "parse", "serialize",
+    "RULES",
+    "Call",
+    "CallError",
+    "CallResult",
+    "ErrorCode",
+    "Finding",
+    "Frame",
+    "Inbound",
+    "Outbound",
+    "Parsed",
+    "RpcSession",
+    "Rule",
+    "SchemaStore",
+    "SchemaViolation",
+    "Severity",
+    "default_store",
+    "parse",
+    "serialize",
 ]

@@ -7,13 +7,13 @@ declines (the simulators override them with real behaviour).
 
 from __future__ import annotations
 
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from typing import Any
 
 
 def now_iso() -> str:
     """Current UTC time as an RFC 3339 date-time with milliseconds and 'Z'."""
-    return datetime.now(timezone.utc).isoformat(timespec="milliseconds").replace("+00:00", "Z")
+    return datetime.now(UTC).isoformat(timespec="milliseconds").replace("+00:00", "Z")
 
 
 def _status(status: str) -> dict[str, Any]:

@@ -83,6 +83,7 @@ class Parsed:
     # The CALLERROR a peer answers with; None when no answer is due (valid frame, or a broken response).
     reply_code: ErrorCode | None = None
     reply_text: str = ""
+    has_empty_values: bool = False  # some object holds {} or [] as a value: worth an RPC-11 look
 
     def reject(self, code: ErrorCode, text: str) -> None:
         if self.reply_code is None:
@@ -100,17 +101,31 @@ class _DuplicateKey(ValueError):
     pass
 
 
-def _no_duplicates(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
-    obj: dict[str, Any] = {}
-    for key, value in pairs:
-        if key in obj:
-            raise _DuplicateKey(key)
-        obj[key] = value
-    return obj
+class _Decoder(json.JSONDecoder):
+    """Rejects duplicate keys and NaN/Infinity; notes empty objects/arrays used as values (RPC-11).
+
+    The per-object hook stays in C as far as it can (dict(), `in`): it is on the path of every frame."""
+
+    def __init__(self) -> None:
+        super().__init__(object_pairs_hook=self._object, parse_constant=_no_constants)
+        self.saw_empty = False
+
+    def _object(self, pairs: list[tuple[str, Any]]) -> dict[str, Any]:
+        obj = dict(pairs)
+        if len(obj) != len(pairs):
+            seen: set[str] = set()
+            raise _DuplicateKey(next(k for k, _ in pairs if k in seen or seen.add(k)))  # type: ignore[func-returns-value]
+        values = obj.values()
+        if {} in values or [] in values:
+            self.saw_empty = True
+        return obj
 
 
 def _no_constants(name: str) -> Any:
     raise ValueError(f"{name} is not valid JSON")
+
+
+_DECODER = _Decoder()  # one per process: building a decoder per frame costs more than decoding a small one
 
 
 def parse(data: str | bytes, *, strictness: Strictness = "strict") -> Parsed:
@@ -132,8 +147,10 @@ def parse(data: str | bytes, *, strictness: Strictness = "strict") -> Parsed:
 
 
 def _parse_text(parsed: Parsed, text: str, strictness: Strictness) -> None:
+    decoder = _DECODER
+    decoder.saw_empty = False
     try:
-        value = json.loads(text, object_pairs_hook=_no_duplicates, parse_constant=_no_constants)
+        value = decoder.decode(text)
     except _DuplicateKey as exc:
         parsed.findings.append(finding("RPC-05", Severity.FAIL, f"duplicate object key {str(exc)!r}"))
         parsed.reject(ErrorCode.FORMAT_VIOLATION, "Duplicate key in JSON object")
@@ -149,6 +166,7 @@ def _parse_text(parsed: Parsed, text: str, strictness: Strictness) -> None:
         parsed.findings.append(finding("RPC-05", Severity.FAIL, f"not valid JSON: {exc}"))
         parsed.reject(ErrorCode.RPC_FRAMEWORK_ERROR, "Message is not valid JSON")
         return
+    parsed.has_empty_values = decoder.saw_empty
     _parse_value(parsed, value, strictness)
 
 
@@ -185,12 +203,12 @@ def _check_message_id(parsed: Parsed, value: list[Any]) -> bool:
         parsed.findings.append(finding("RPC-13", Severity.FAIL, f"message id is not a string ({got})", path="$[1]"))
         parsed.reject(ErrorCode.RPC_FRAMEWORK_ERROR, "MessageId could not be read")
         return False
-    if len(value[1]) > MAX_MESSAGE_ID:
+    # Responses echo the CALL's id; whether that id is right is RPC-14's question, not RPC-13's.
+    if len(value[1]) > MAX_MESSAGE_ID and value[0] == CALL:
         parsed.findings.append(finding("RPC-13", Severity.FAIL,
                                        f"message id has {len(value[1])} characters, at most {MAX_MESSAGE_ID} allowed",
                                        path="$[1]"))
-        if value[0] == CALL:
-            parsed.reject(ErrorCode.RPC_FRAMEWORK_ERROR, f"MessageId longer than {MAX_MESSAGE_ID} characters")
+        parsed.reject(ErrorCode.RPC_FRAMEWORK_ERROR, f"MessageId longer than {MAX_MESSAGE_ID} characters")
     return True
 
 

@@ -149,7 +149,7 @@ class RpcSession:
         if violations and kind == "Request":
             first = violations[0]
             inbound.parsed.reject(first.error_code, f"{first.path}: {first.message}"[:255])
-        for path in empty_optionals(payload):
+        for path in empty_optionals(payload) if inbound.parsed.has_empty_values else ():
             inbound.findings.append(finding("RPC-11", Severity.FAIL,
                                             "optional field present but empty; leave it out instead", path=path))
 

@@ -2,9 +2,9 @@
 
 from harness.transport.client import ClientOptions, HandshakeRefused, connect
 from harness.transport.connection import CallHandler, CallTimeout, ConnectionLost, OcppConnection
-from harness.transport.server import Handshake, OcppServer
+from harness.transport.server import Handshake, OcppServer, ServerSocket
 
 __all__ = [
     "CallHandler", "CallTimeout", "ClientOptions", "ConnectionLost", "Handshake", "HandshakeRefused",
-    "OcppConnection", "OcppServer", "connect",
+    "OcppConnection", "OcppServer", "ServerSocket", "connect",
 ]

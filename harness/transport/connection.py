@@ -61,6 +61,7 @@ class OcppConnection:
         self._waiters: dict[str, asyncio.Future[Record]] = {}
         self._call_lock = asyncio.Lock()
         self._tasks: set[asyncio.Task[None]] = set()
+        self._sent: dict[str, asyncio.Event] = {}  # message id -> set once that frame is on the wire
 
     @property
     def subprotocol(self) -> str | None:
@@ -81,7 +82,8 @@ class OcppConnection:
         inbound = self.session.receive(message)
         record = self.transcript.add(self.conn, "rx", inbound.parsed.text, frame=inbound.frame,
                                      request=inbound.request, findings=inbound.findings,
-                                     binary=isinstance(message, bytes))
+                                     binary=isinstance(message, bytes), message_id=inbound.parsed.message_id,
+                                     message_type=inbound.parsed.message_type)
         if inbound.reply is not None:
             reply = inbound.reply if self.bad_input_reply is None else self.bad_input_reply(record, inbound.reply)
             if reply is not None:
@@ -128,7 +130,14 @@ class OcppConnection:
                                      binary=isinstance(text, bytes))
         with contextlib.suppress(ConnectionClosed):
             await self.ws.send(text)
+        if record.message_id is not None:
+            self._sent.setdefault(record.message_id, asyncio.Event()).set()
         return record
+
+    async def wait_sent(self, message_id: str) -> None:
+        """Until the harness's frame with `message_id` (e.g. the answer to a CALL) has been written out."""
+        await self._sent.setdefault(message_id, asyncio.Event()).wait()
+        del self._sent[message_id]
 
     async def call(self, action: str, payload: Mapping[str, Any], *, timeout: float | None = None,
                    message_id: str | None = None) -> Record:
@@ -160,9 +169,9 @@ class OcppConnection:
 
     async def _await_answer(self, call: Call, waiter: asyncio.Future[Record], timeout: float | None) -> Record:
         limit = self.call_timeout if timeout is None else timeout
-        closed = asyncio.ensure_future(self.closed.wait())
+        closed: asyncio.Future[Any] = asyncio.ensure_future(self.closed.wait())
         try:
-            done, _ = await asyncio.wait({waiter, closed}, timeout=limit, return_when=asyncio.FIRST_COMPLETED)
+            await asyncio.wait([waiter, closed], timeout=limit, return_when=asyncio.FIRST_COMPLETED)
         finally:
             closed.cancel()
         if waiter.done():

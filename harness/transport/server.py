@@ -10,7 +10,7 @@ from __future__ import annotations
 import base64
 import binascii
 import re
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass, field
 from http import HTTPStatus
 from typing import Any
@@ -19,11 +19,13 @@ from urllib.parse import unquote
 from websockets.asyncio.server import Server, ServerConnection, serve
 from websockets.datastructures import Headers
 from websockets.http11 import Request, Response
+from websockets.typing import Subprotocol
 
 from harness.errors import TransportSetupError
 from harness.ocppj.findings import Finding, Severity, finding
 
-SUBPROTOCOL = "ocpp2.0.1"
+SUBPROTOCOL = Subprotocol("ocpp2.0.1")
+ServerSocket = ServerConnection  # what `on_connect` receives; named here so no other layer imports websockets
 # Part 2 identifierString: letters, digits and * - _ = : + | @ . ; errata 2025-01 `passwordString` adds more.
 _IDENTIFIER = re.compile(r"[A-Za-z0-9*\-_=:+|@.]+")
 _PASSWORD = re.compile(r"[A-Za-z0-9*\-_=:+|@.!#$%&'^`~(){}\[\]<>/?,;\"\\ ]+")
@@ -45,7 +47,7 @@ class Handshake:
 
     def to_json(self) -> dict[str, Any]:
         return {"identity": self.identity, "path": self.path, "offered": self.offered, "remote": self.remote,
-                "auth_user": self.auth_user, "auth": self.auth_verdict, "status": self.status,
+                "auth_user": self.auth_user, "auth": self.auth_verdict, "status": int(self.status),
                 "subprotocol": self.subprotocol}
 
 
@@ -88,6 +90,8 @@ def check_basic_auth(header: str | None, identity: str, authenticate: Authentica
     if user != identity:
         return "bad-user", user, findings
     if authenticate is not None and not authenticate(identity, password):
+        findings.append(finding("SEC-5", Severity.FAIL, f"Basic Auth password of {identity!r} is not the configured "
+                                                        "one (HTTP 401)", path="Authorization.password"))
         return "bad-password", user, findings
     return "ok", user, findings
 
@@ -106,6 +110,8 @@ class OcppServer:
         on_handshake: Callable[[Handshake], None] = lambda hs: None,
         max_size: int = 1 << 20,
         ssl: Any = None,
+        close_without_subprotocol: bool = True,
+        require_user_match: bool = True,
     ) -> None:
         self.on_connect = on_connect
         self.host = host
@@ -115,6 +121,9 @@ class OcppServer:
         self.on_handshake = on_handshake
         self.max_size = max_size
         self.ssl = ssl
+        # Both True for a conforming CSMS; the CSMS simulator's fault switches turn them off.
+        self.close_without_subprotocol = close_without_subprotocol
+        self.require_user_match = require_user_match
         self._server: Server | None = None
         self._handshakes: dict[int, Handshake] = {}
 
@@ -143,7 +152,7 @@ class OcppServer:
         raw_identity = path.rstrip("/").rsplit("/", 1)[-1]
         identity = unquote(raw_identity)
         offered = _offered(request.headers)
-        remote = "%s:%s" % connection.remote_address[:2] if connection.remote_address else "?"
+        remote = ":".join(str(p) for p in connection.remote_address[:2]) if connection.remote_address else "?"
         hs = Handshake(identity=identity, path=path, offered=offered, remote=remote)
         self._handshakes[id(connection)] = hs
         if not identity or len(identity) > 48 or ":" in identity or not _IDENTIFIER.fullmatch(identity):
@@ -157,7 +166,8 @@ class OcppServer:
         verdict, user, findings = check_basic_auth(request.headers.get("Authorization"), identity, self.authenticate)
         hs.auth_user, hs.auth_verdict = user, verdict
         hs.findings.extend(findings)
-        if self.authenticate is not None and verdict != "ok":
+        refused = verdict != "ok" and not (verdict == "bad-user" and not self.require_user_match)
+        if self.authenticate is not None and refused:
             hs.status = HTTPStatus.UNAUTHORIZED
             self.on_handshake(hs)
             response = connection.respond(HTTPStatus.UNAUTHORIZED, "Unauthorized\n")
@@ -165,7 +175,7 @@ class OcppServer:
             return response
         return None
 
-    def _select(self, connection: ServerConnection, subprotocols: Any) -> str | None:
+    def _select(self, connection: ServerConnection, subprotocols: Sequence[Subprotocol]) -> Subprotocol | None:
         # RPC-03: agree on ocpp2.0.1, or answer without the header (and close right after, in the handler).
         return SUBPROTOCOL if SUBPROTOCOL in subprotocols else None
 
@@ -177,10 +187,10 @@ class OcppServer:
         if connection.subprotocol != SUBPROTOCOL:
             hs.findings.append(finding("RPC-03", Severity.FAIL,
                                        f"station offered subprotocols {hs.offered or 'none'}; 'ocpp2.0.1' required"))
-            hs.status = 101
-            self.on_handshake(hs)
-            await connection.close(1002, "ocpp2.0.1 subprotocol required")
-            return
+            if self.close_without_subprotocol:
+                self.on_handshake(hs)
+                await connection.close(1002, "ocpp2.0.1 subprotocol required")
+                return
         self.on_handshake(hs)
         await self.on_connect(connection, hs)
 
