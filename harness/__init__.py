@@ -1,0 +1,28 @@
+"""OCPP 2.0.1 conformance test harness: a pytest plugin that plays the CSMS or the Charging Station.
+
+This module is the public API for test-case authors (DESIGN.md §3 rule 3): test cases import from here only.
+The fixtures `csms` (harness acts as CSMS; SUT = station), `station` (harness acts as station; SUT = CSMS) and
+`sut` (the SUT's control adapter) come from the plugin.
+"""
+
+from harness.control import CsmsControl, StationControl
+from harness.expect import check_interval
+from harness.failures import NeedsDecision, OcppFailure
+from harness.matchers import ABSENT, ANY, IsType, OneOf, Regex, TimeWithin, Where, difference, parse_datetime
+from harness.ocppj import Call, CallError, CallResult, ErrorCode, Finding, Severity
+from harness.ocppj.defaults import now_iso
+from harness.ocppj.errorcodes import normalise as normalise_error_code
+from harness.roles import CsmsRole, StationRole
+from harness.transcript import Record
+from harness.transport import ClientOptions, HandshakeRefused
+from harness.usecase.states import booted, station_booted
+from harness.usecase.testcase import TestCaseMeta, testcase
+
+__version__ = "0.1.0"
+
+__all__ = [
+    "ABSENT", "ANY", "Call", "CallError", "CallResult", "ClientOptions", "CsmsControl", "CsmsRole", "ErrorCode",
+    "Finding", "HandshakeRefused", "IsType", "NeedsDecision", "OcppFailure", "OneOf", "Record", "Regex", "Severity",
+    "StationControl", "StationRole", "TestCaseMeta", "TimeWithin", "Where", "__version__", "booted",
+    "check_interval", "difference", "normalise_error_code", "now_iso", "parse_datetime", "station_booted", "testcase",
+]

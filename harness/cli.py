@@ -1,0 +1,89 @@
+"""The `ocpp-harness` command: run the conformance suite, or start a built-in simulator by itself.
+
+    ocpp-harness run [--role cs|csms|both] [pytest args...]   the suite, Allure results and JUnit under reports/
+    ocpp-harness simulate station --csms-url ws://host:port/ocpp [--identity ID]
+    ocpp-harness simulate csms [--port 9000]
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import contextlib
+import os
+import signal
+import subprocess
+import sys
+from pathlib import Path
+
+from harness.simulators import CsmsConfig, CsmsSimulator, StationConfig, StationSimulator
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="ocpp-harness", description="OCPP 2.0.1 conformance test harness. The "
+                                     "harness plays the CSMS toward a Charging Station under test (role cs), or a "
+                                     "Charging Station toward a CSMS under test (role csms).")
+    sub = parser.add_subparsers(dest="command", required=True)
+    run = sub.add_parser("run", help="run the conformance test cases (pytest) and write reports/")
+    run.add_argument("--role", choices=("cs", "csms", "both"), default="both",
+                     help="cs: SUT is a Charging Station; csms: SUT is a CSMS; both (default)")
+    run.add_argument("--reports", default="reports", help="output directory (default: reports)")
+    run.add_argument("pytest_args", nargs=argparse.REMAINDER, help="further pytest arguments, e.g. -k TC_B_01")
+    sim = sub.add_parser("simulate", help="run a built-in simulator until Ctrl-C")
+    kind = sim.add_subparsers(dest="kind", required=True)
+    st = kind.add_parser("station", help="a simulated Charging Station connecting to a CSMS")
+    st.add_argument("--csms-url", required=True, help="CSMS endpoint without the identity, e.g. ws://127.0.0.1:9000/ocpp")
+    st.add_argument("--identity", default="SIM-CS-001")
+    st.add_argument("--password-env", default="OCPP_STATION_PASSWORD",
+                    help="environment variable holding the Basic Auth password (never pass it on the command line)")
+    cs = kind.add_parser("csms", help="a simulated CSMS listening on 127.0.0.1")
+    cs.add_argument("--port", type=int, default=9000)
+    cs.add_argument("--identity", default="SIM-CS-001", help="the station identity it knows")
+    cs.add_argument("--password-env", default="OCPP_STATION_PASSWORD")
+    return parser
+
+
+def _run_suite(args: argparse.Namespace) -> int:
+    """pytest in a child process, as `make demo` runs it (only the plugin imports pytest, DESIGN.md §3)."""
+    root = Path(__file__).resolve().parent.parent
+    testcases = root / "testcases"
+    argv = [sys.executable, "-m", "pytest", str(testcases), f"--ocpp-role={args.role}", f"--ocpp-reports-dir={args.reports}",
+            f"--alluredir={args.reports}/allure-results", f"--junitxml={args.reports}/junit.xml",
+            *[a for a in args.pytest_args if a != "--"]]
+    return subprocess.call(argv, cwd=root)
+
+
+async def _simulate(args: argparse.Namespace) -> None:
+    password = os.environ.get(args.password_env)
+    stop = asyncio.Event()
+    loop = asyncio.get_running_loop()
+    for sig in (signal.SIGINT, signal.SIGTERM):
+        with contextlib.suppress(NotImplementedError):
+            loop.add_signal_handler(sig, stop.set)
+    if args.kind == "station":
+        station = StationSimulator(StationConfig(identity=args.identity, csms_url=args.csms_url, password=password))
+        await station.start()
+        print(f"station {args.identity} connected to {args.csms_url}; Ctrl-C stops it", flush=True)
+        await stop.wait()
+        await station.stop()
+    else:
+        if password is None:
+            print(f"set {args.password_env} to the password station {args.identity} must use", file=sys.stderr)
+            raise SystemExit(2)
+        csms = CsmsSimulator(CsmsConfig(port=args.port, stations={args.identity: password}))
+        await csms.start()
+        print(f"CSMS listening on {csms.url}/<identity>; Ctrl-C stops it", flush=True)
+        await stop.wait()
+        await csms.stop()
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = _parser().parse_args(argv)
+    if args.command == "run":
+        return _run_suite(args)
+    asyncio.run(_simulate(args))
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

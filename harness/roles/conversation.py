@@ -1,0 +1,245 @@
+"""What both roles share: one conversation with one SUT identity during one test.
+
+It owns the transcript and the expectation engine, answers the SUT's CALLs (a claiming expectation first, the
+default responder otherwise), sends the harness's CALLs with deadlines, and turns every way the SUT can let a
+step down into an `OcppFailure` that names the step, the requirement and the last frames.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+from collections.abc import Callable, Iterator, Mapping
+from typing import Any, Protocol
+
+from harness.config import Settings
+from harness.expect import CallExpectation, Expectations, Forbidden, Response
+from harness.failures import OcppFailure
+from harness.matchers import difference
+from harness.ocppj import Call, CallError, CallResult, Severity
+from harness.transcript import Record, Transcript
+from harness.transport import CallTimeout, ConnectionLost, OcppConnection
+
+Defaults = Callable[[str, dict[str, Any]], Mapping[str, Any] | None]
+
+
+class StepReporter(Protocol):
+    """Where steps go (Allure in a pytest run); injected so roles need not know the report format."""
+
+    def step(self, title: str) -> contextlib.AbstractContextManager[Any]: ...
+
+
+class _NoReport:
+    def step(self, title: str) -> contextlib.AbstractContextManager[Any]:
+        return contextlib.nullcontext()
+
+
+class Conversation:
+    def __init__(self, transcript: Transcript, settings: Settings, defaults: Defaults, *,
+                 reporter: StepReporter | None = None, requirements: tuple[str, ...] = ()) -> None:
+        self.transcript = transcript
+        self.settings = settings
+        self.defaults = defaults
+        self.reporter: StepReporter = reporter or _NoReport()
+        self.requirements = requirements
+        self.current_step: str | None = None
+        self.expectations = Expectations(transcript, step=lambda: self.current_step)
+        self.connection: OcppConnection | None = None
+        self.connected = asyncio.Event()
+        self._connections: list[OcppConnection] = []
+
+    # ---- steps and failures ----------------------------------------------------------------------------------
+    @contextlib.contextmanager
+    def step(self, title: str) -> Iterator[None]:
+        """A scenario step: shown in the report, named in any failure raised inside it."""
+        previous, self.current_step = self.current_step, title
+        self.transcript.note(f"step: {title}")
+        try:
+            with self.reporter.step(title):
+                yield
+        finally:
+            self.current_step = previous
+
+    def failure(self, title: str, **kwargs: Any) -> OcppFailure:
+        kwargs.setdefault("requirements", self.requirements)
+        kwargs.setdefault("step", self.current_step)
+        kwargs.setdefault("last_frames", self.transcript.tail())
+        return OcppFailure(title, **kwargs)
+
+    def timeout(self, within: float | None) -> float:
+        return self.settings.timing.default_timeout if within is None else within
+
+    # ---- connections -----------------------------------------------------------------------------------------
+    def attach(self, conn: OcppConnection, *, take_calls: bool = True) -> None:
+        """Make `conn` the live connection of this conversation (frames go to this transcript from now on).
+
+        `take_calls=False` when a router in front of the conversations answers the connection's CALLs."""
+        conn.transcript = self.transcript
+        if take_calls:
+            conn.on_call = self.on_call
+        self.connection = conn
+        self._connections.append(conn)
+        self.connected.set()
+
+    def detach(self, conn: OcppConnection) -> None:
+        if self.connection is conn:
+            self.connection = None
+            self.connected.clear()
+
+    def live(self) -> OcppConnection:
+        if self.connection is None or self.connection.closed.is_set():
+            raise self.failure("the SUT is not connected", message="no open WebSocket connection to talk over")
+        return self.connection
+
+    async def wait_connected(self, within: float | None = None) -> OcppConnection:
+        limit = self.timeout(within)
+        try:
+            await asyncio.wait_for(self.connected.wait(), limit)
+        except TimeoutError:
+            raise self.failure(f"the SUT did not connect within {limit:g} s", rules=("SEQ",)) from None
+        assert self.connection is not None
+        return self.connection
+
+    async def wait_closed(self, within: float | None = None, *, what: str = "the connection to close") -> Record:
+        """Wait until the live connection closes; returns its close record."""
+        conn = self.live()
+        limit = self.timeout(within)
+        try:
+            await asyncio.wait_for(conn.closed.wait(), limit)
+        except TimeoutError:
+            raise self.failure(f"waited {limit:g} s for {what}; it stayed open", rules=("SEQ",)) from None
+        return next(r for r in reversed(self.transcript.records) if r.event == "close" and r.conn == conn.conn)
+
+    # ---- the SUT's CALLs -------------------------------------------------------------------------------------
+    async def on_call(self, call: Call, record: Record) -> Mapping[str, Any] | CallError | None:
+        exp = self.expectations.offer(record)
+        respond: Response = exp.respond if exp is not None else None
+        if isinstance(respond, CallError):
+            return CallError(call.message_id, respond.error_code, respond.error_description, respond.error_details)
+        if callable(respond):
+            return respond(call.payload)
+        if respond is not None:
+            return respond
+        answer = self.defaults(call.action, call.payload)
+        if answer is None:
+            return CallError(call.message_id, "NotSupported", f"{call.action} is not supported here", {})
+        return answer
+
+    def expect(self, action: str, payload: Mapping[str, Any] | None = None, *, respond: Response = None,
+               description: str = "", after: Record | None = None) -> CallExpectation:
+        """Register, now, that the SUT will send `action` (matching `payload` partially); await with `received`."""
+        return self.expectations.expect(action, payload, respond=respond, description=description, after=after)
+
+    async def received(self, exp: CallExpectation, within: float | None = None) -> Record:
+        return await self.expectations.wait(exp, self.timeout(within), requirements=self.requirements)
+
+    async def receive(self, action: str, payload: Mapping[str, Any] | None = None, *, respond: Response = None,
+                      within: float | None = None, description: str = "") -> Record:
+        """Expect and wait in one go, for a message that no action of the test triggers."""
+        return await self.received(self.expect(action, payload, respond=respond, description=description), within)
+
+    def forbid(self, action: str, payload: Mapping[str, Any] | None = None, *, reason: str,
+               requirements: tuple[str, ...] = (), unless: tuple[str, ...] = (), respond: Response = None,
+               until: CallExpectation | None = None) -> Forbidden:
+        """From now until `allow()` or the `until` expectation is met, the SUT sending a matching CALL fails the
+        test ("*": any CALL but `unless`); `respond` sets how the harness answers such a CALL."""
+        return self.expectations.forbid(action, payload, reason=reason, unless=unless, respond=respond, until=until,
+                                        requirements=requirements or self.requirements)
+
+    def allow(self, rule: Forbidden) -> None:
+        self.expectations.allow(rule)
+
+    # ---- the harness's CALLs ---------------------------------------------------------------------------------
+    async def call(self, action: str, payload: Mapping[str, Any], *, within: float | None = None,
+                   message_id: str | None = None) -> Record:
+        """Send a CALL; the record of the SUT's answer (CALLRESULT or CALLERROR). Fails on silence or a drop."""
+        conn = self.live()
+        limit = self.timeout(within)
+        try:
+            return await conn.call(action, payload, timeout=limit, message_id=message_id)
+        except CallTimeout:
+            raise self.failure(f"the SUT did not answer {action} within {limit:g} s", rules=("SEQ",)) from None
+        except ConnectionLost as exc:
+            raise self.failure(f"the SUT closed the connection instead of answering {action}",
+                               message=str(exc)) from None
+
+    async def call_ok(self, action: str, payload: Mapping[str, Any], expect: Mapping[str, Any] | None = None, *,
+                      within: float | None = None) -> dict[str, Any]:
+        """Send a CALL and require a valid CALLRESULT matching `expect` (partially); returns its payload."""
+        record = await self.call(action, payload, within=within)
+        failing = [f for f in record.findings if f.severity is Severity.FAIL]
+        if failing:
+            raise self.failure(f"the answer to {action} is not valid OCPP 2.0.1",
+                               message="\n".join(f.one_line() for f in failing), actual=record.raw[:800],
+                               rules=tuple(sorted({f.rule for f in failing})))
+        if isinstance(record.frame, CallError):
+            raise self.failure(f"the SUT answered {action} with CALLERROR {record.frame.error_code}",
+                               expected=f"CALLRESULT {dict(expect) if expect else ''}", actual=record.raw[:800])
+        assert isinstance(record.frame, CallResult)
+        if expect is not None:
+            diffs = difference(expect, record.frame.payload)
+            if diffs:
+                raise self.failure(f"the answer to {action} is not as expected", message="\n".join(diffs),
+                                   expected=repr(dict(expect)), actual=record.raw[:800], rules=("SEQ",))
+        return record.frame.payload
+
+    async def send_raw(self, data: str | bytes, *, within: float | None = None,
+                       expect_answer: bool = True) -> Record | None:
+        """Send bytes as they are (deliberately bad input); the answer record, or None when the SUT stays silent."""
+        conn = self.live()
+        try:
+            return await conn.send_raw(data, expect_answer=expect_answer, timeout=self.timeout(within))
+        except CallTimeout:
+            return None
+        except ConnectionLost as exc:
+            raise self.failure("the SUT closed the connection after bad input instead of answering it",
+                               message=str(exc)) from None
+
+    async def wait_record(self, predicate: Callable[[Record], bool], *, what: str, after: int = 0,
+                          within: float | None = None) -> Record:
+        """The first record after seq `after` that satisfies `predicate` (e.g. a handshake event), or a failure."""
+        found = await self._first(lambda r: r.seq > after and predicate(r), self.timeout(within))
+        if found is None:
+            problems = [f"#{r.seq} {r.event or r.action or r.kind}: {f.one_line()}"
+                        for r, f in self.transcript.failures() if r.seq > after]
+            raise self.failure(f"waited {self.timeout(within):g} s for {what}; it did not happen",
+                               message="findings meanwhile:\n" + "\n".join(problems[:10]) if problems else "",
+                               rules=("SEQ",))
+        return found
+
+    async def _first(self, predicate: Callable[[Record], bool], timeout: float) -> Record | None:
+        for record in self.transcript.records:
+            if predicate(record):
+                return record
+        found: asyncio.Future[Record] = asyncio.get_running_loop().create_future()
+
+        def listener(r: Record) -> None:
+            if predicate(r) and not found.done():
+                found.set_result(r)
+
+        unsubscribe = self.transcript.subscribe(listener)
+        try:
+            return await asyncio.wait_for(found, timeout)
+        except TimeoutError:
+            return None
+        finally:
+            unsubscribe()
+
+    async def answer_to(self, message_id: str, within: float | None = None) -> Record | None:
+        """The SUT's response (CALLRESULT/CALLERROR, even broken) carrying `message_id`; None if none by the
+        deadline. For frames sent with `send_raw(expect_answer=False)`."""
+        def is_answer(r: Record) -> bool:
+            return r.direction == "rx" and r.message_type in (3, 4) and r.message_id == message_id
+
+        return await self._first(is_answer, self.timeout(within))
+
+    def check_findings(self) -> None:
+        """End of test: every FAIL finding on a frame from the SUT fails the test, even when the scenario passed."""
+        self.expectations.raise_violations()
+        failures = self.transcript.failures()
+        if failures:
+            lines = [f"#{r.seq} {r.action or r.kind}: {f.one_line()}" for r, f in failures[:20]]
+            raise self.failure(f"the SUT sent {len(failures)} frame(s) that break OCPP-J rules",
+                               message="\n".join(lines), step="monitor (every frame of the test)",
+                               rules=tuple(sorted({f.rule for _, f in failures})))
+

@@ -1,0 +1,108 @@
+"""The harness acting as a Charging Station (the SUT is a CSMS).
+
+Each test gets a `StationRole`: it opens its own connections (a test may open several, or set the handshake up
+wrong on purpose), sends the station's messages and answers the CSMS's requests.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Mapping
+from typing import Any
+
+from harness.config import Settings
+from harness.ocppj import RpcSession, SchemaStore
+from harness.ocppj.defaults import now_iso, station_default
+from harness.roles.conversation import Conversation, StepReporter
+from harness.transcript import Transcript
+from harness.transport import ClientOptions, HandshakeRefused, OcppConnection, connect
+
+STATION_INFO = {"model": "OCPP-Harness", "vendorName": "OpenOCPPHarness", "serialNumber": "HARNESS-SN-0001",
+                "firmwareVersion": "0.1.0"}
+
+
+class StationRole(Conversation):
+    """One test's conversation with the CSMS under test."""
+
+    def __init__(self, settings: Settings, schemas: SchemaStore, transcript: Transcript, *, csms_url: str,
+                 password: str | None, evses: list[int] | None = None, reporter: StepReporter | None = None,
+                 requirements: tuple[str, ...] = ()) -> None:
+        super().__init__(transcript, settings, self._default, reporter=reporter, requirements=requirements)
+        self.schemas = schemas
+        self.csms_url = csms_url
+        self.identity = settings.csms.identity
+        self.password = password
+        self.evses = evses if evses is not None else [1]
+        self._tasks: set[asyncio.Task[None]] = set()
+
+    def _default(self, action: str, payload: dict[str, Any]) -> Mapping[str, Any] | None:
+        return station_default(action, payload)
+
+    def options(self, **overrides: Any) -> ClientOptions:
+        """Client options of a well-behaved station; a test overrides what it sets wrong on purpose."""
+        values: dict[str, Any] = {"password": self.password, "open_timeout": self.settings.timing.default_timeout}
+        values.update(overrides)
+        return ClientOptions(**values)
+
+    async def connect(self, options: ClientOptions | None = None, *, identity: str | None = None) -> OcppConnection:
+        """Open a connection; an OcppFailure when the CSMS refuses it."""
+        result = await self.try_connect(options, identity=identity)
+        if isinstance(result, HandshakeRefused):
+            raise self.failure("the CSMS refused the connection of a valid station", actual=str(result),
+                               rules=("RPC-03",) if result.status is None else ("SEC-5",))
+        return result
+
+    async def try_connect(self, options: ClientOptions | None = None, *,
+                          identity: str | None = None) -> OcppConnection | HandshakeRefused:
+        """Open a connection, or return how the CSMS refused it (the refusal is recorded too)."""
+        opts = options or self.options()
+        ident = identity or self.identity
+        detail = {"identity": ident, "offered": list(opts.subprotocols),
+                  "auth_user": (ident if opts.username is None else opts.username) if opts.password else None}
+        try:
+            ws = await connect(self.csms_url, ident, opts)
+        except HandshakeRefused as refused:
+            self.transcript.add(0, "event", event="refused", detail={**detail, "status": refused.status,
+                                                                     "reason": refused.reason})
+            return refused
+        conn = OcppConnection(ws, RpcSession(self.schemas, strictness=self.settings.strictness), self.transcript,
+                              self.on_call, identity=ident, call_timeout=self.settings.timing.default_timeout)
+        self.transcript.add(conn.conn, "event", event="open", detail={**detail, "subprotocol": ws.subprotocol})
+        self.attach(conn)
+        task = asyncio.create_task(self._run(conn))
+        self._tasks.add(task)
+        task.add_done_callback(self._tasks.discard)
+        return conn
+
+    async def _run(self, conn: OcppConnection) -> None:
+        try:
+            await conn.run()
+        finally:
+            self.detach(conn)
+
+    async def disconnect(self) -> None:
+        if self.connection is not None and not self.connection.closed.is_set():
+            await self.connection.close(1000, "station going away")
+
+    async def close(self) -> None:
+        """End of test: close every connection this test opened."""
+        for conn in self._connections:
+            if not conn.closed.is_set():
+                await conn.close(1000, "test finished")
+        if self._tasks:
+            await asyncio.gather(*self._tasks, return_exceptions=True)
+        self.transcript.close()
+
+    # ---- the station's usual messages ------------------------------------------------------------------------
+    async def boot(self, reason: str = "PowerUp", expect: Mapping[str, Any] | None = None, *,
+                   within: float | None = None) -> dict[str, Any]:
+        """Send BootNotification; the CSMS's answer (checked against `expect`, partially)."""
+        return await self.call_ok("BootNotification", {"reason": reason, "chargingStation": dict(STATION_INFO)},
+                                  expect, within=within)
+
+    async def report_connectors(self, status: str = "Available") -> None:
+        """A StatusNotification for every connector, as a station does after (re)connecting."""
+        for evse_id, count in enumerate(self.evses, start=1):
+            for connector_id in range(1, count + 1):
+                await self.call_ok("StatusNotification", {"timestamp": now_iso(), "connectorStatus": status,
+                                                          "evseId": evse_id, "connectorId": connector_id}, {})

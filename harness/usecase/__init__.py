@@ -1,0 +1,1 @@
+"""Test cases: their metadata, reusable states, and the runner."""

@@ -1,0 +1,52 @@
+"""Runs one test case around its scenario: labels first; afterwards the transcript, the findings table and the
+monitor's verdict over every frame (a scenario that passes still fails when the SUT broke an OCPP-J rule)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from harness.config import Settings
+from harness.reporting import AllureReporter, findings_table
+from harness.roles.conversation import Conversation
+from harness.transcript import Transcript
+from harness.usecase.testcase import TestCaseMeta
+
+
+class CaseRun:
+    """The life of one test case: `start()`, the scenario, then `finish()`."""
+
+    def __init__(self, meta: TestCaseMeta, settings: Settings, reporter: AllureReporter | None = None) -> None:
+        self.meta = meta
+        self.settings = settings
+        self.reporter = reporter or AllureReporter()
+        self.conversations: list[Conversation] = []
+
+    def transcript(self, suffix: str = "") -> Transcript:
+        """A new transcript file for this case under `<reports>/transcripts/`."""
+        name = self.meta.id + (f"-{suffix}" if suffix else "")
+        return Transcript(Path(self.settings.reports_dir) / "transcripts" / f"{name}.jsonl", name=name)
+
+    def add(self, conversation: Conversation) -> None:
+        self.conversations.append(conversation)
+
+    def start(self) -> None:
+        self.settings.policies_used.clear()
+        m = self.meta
+        self.reporter.label(case_id=m.id, title=m.title, block=m.block, usecases=m.usecases,
+                            requirements=m.requirements, profiles=m.profiles, severity=m.severity, role=m.sut)
+
+    def finish(self, *, passed: bool) -> None:
+        """Attach the evidence; when the scenario passed, judge every frame (raises OcppFailure)."""
+        for conv in self.conversations:
+            self.reporter.attach_transcript(conv.transcript)
+            self.reporter.attach_text("findings", findings_table(conv.transcript.records))
+        defaults = self.used_policy_defaults()
+        if defaults:
+            self.reporter.attach_text("policy defaults used", "\n".join(defaults))
+        if passed:
+            for conv in self.conversations:
+                conv.check_findings()
+
+    def used_policy_defaults(self) -> list[str]:
+        return [f"{key}: documented default (pragmatic mode)" for key in sorted(self.settings.policies_used)
+                if self.settings.policy_is_default(key)]

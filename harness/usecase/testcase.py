@@ -1,0 +1,70 @@
+"""The metadata record of a test case (DESIGN.md §7): one per case, attached by the `testcase` decorator."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any, Literal, TypeVar
+
+from harness.errors import ConfigError
+
+_ID = re.compile(r"^(?:TC_(?P<block>[A-P])_\d{2,3}|(?P<rpc>RPC)_\d{2})_(?P<sut>CS|CSMS)$")
+PROFILES = frozenset({"Core", "AdvSec", "LocalAuth", "SmartCharging", "ADM", "Reservation", "AUI", "ISO15118",
+                      "Framework"})
+ATTRIBUTE = "__ocpp_testcase__"
+
+F = TypeVar("F", bound=Callable[..., Any])
+
+
+@dataclass(frozen=True)
+class TestCaseMeta:
+    __test__ = False  # not a pytest test class
+
+    id: str
+    title: str
+    usecases: tuple[str, ...] = ()
+    requirements: tuple[str, ...] = ()
+    profiles: tuple[str, ...] = ()
+    severity: Literal["mandatory", "conditional", "framework"] = "mandatory"
+    pics: str | None = None  # Part 5 condition; evaluated against the SUT profile (later issue)
+    notes: str = ""
+
+    @property
+    def sut(self) -> Literal["CS", "CSMS"]:
+        """Which system is under test: "CS" means the harness plays the CSMS."""
+        return "CSMS" if self.id.endswith("_CSMS") else "CS"
+
+    @property
+    def block(self) -> str:
+        match = _ID.match(self.id)
+        assert match is not None
+        return match.group("block") or "RPC"
+
+
+def testcase(case_id: str, title: str, *, usecases: tuple[str, ...] = (), requirements: tuple[str, ...] = (),
+             profiles: tuple[str, ...] = ("Core",), severity: Literal["mandatory", "conditional", "framework"]
+             = "mandatory", pics: str | None = None, notes: str = "") -> Callable[[F], F]:
+    """Attach a test case's metadata to its test function. OCA ids look like TC_B_01_CS; the project's own
+    checks use RPC_nn_CS / RPC_nn_CSMS and never an OCA-looking id."""
+    if not _ID.match(case_id):
+        raise ConfigError(f"test case id {case_id!r} is neither an OCA id (TC_<A-P>_<nn>_<CS|CSMS>) nor a "
+                          "project id (RPC_<nn>_<CS|CSMS>)")
+    unknown = set(profiles) - PROFILES
+    if unknown:
+        raise ConfigError(f"{case_id}: unknown certification profile(s) {sorted(unknown)}; known: {sorted(PROFILES)}")
+    meta = TestCaseMeta(case_id, title, tuple(usecases), tuple(requirements), tuple(profiles), severity, pics, notes)
+
+    def mark(fn: F) -> F:
+        setattr(fn, ATTRIBUTE, meta)
+        return fn
+
+    return mark
+
+
+testcase.__test__ = False  # type: ignore[attr-defined]  # imported into test modules; not a test itself
+
+
+def meta_of(obj: Any) -> TestCaseMeta | None:
+    meta = getattr(obj, ATTRIBUTE, None)
+    return meta if isinstance(meta, TestCaseMeta) else None
