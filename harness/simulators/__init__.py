@@ -1,0 +1,6 @@
+"""The built-in simulators (DESIGN.md §8): the default SUTs, so the whole suite runs with no hardware."""
+
+from harness.simulators.csms import CsmsConfig, CsmsFaults, CsmsSimulator
+from harness.simulators.station import StationConfig, StationFaults, StationSimulator
+
+__all__ = ["CsmsConfig", "CsmsFaults", "CsmsSimulator", "StationConfig", "StationFaults", "StationSimulator"]

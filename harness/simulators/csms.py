@@ -1,0 +1,272 @@
+"""The built-in CSMS simulator: the default SUT when the harness plays a Charging Station (DESIGN.md §8).
+
+A real minimal CSMS on 127.0.0.1. It knows its stations and their Basic Auth passwords (HTTP 404 / 401
+otherwise), accepts, holds (Pending) or rejects boots as configured, refuses other requests from a station it has
+not accepted with CALLERROR SecurityError, answers everything else schema-valid, and sends whatever request an
+operator (the control adapter) asks for. Each fault switch of `CsmsFaults` breaks exactly one rule, so the
+self-tests can prove that the matching check of the harness catches it.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import secrets
+import string
+import time
+import uuid
+from collections.abc import Coroutine, Mapping
+from dataclasses import dataclass, field
+from typing import Any, Literal, cast, get_args
+
+from harness.ocppj import Call, CallError, RpcSession, default_store
+from harness.ocppj.defaults import csms_default, now_iso
+from harness.simulators.faults import bad_input_reply
+from harness.transcript import Record, Transcript
+from harness.transport import ConnectionLost, Handshake, OcppConnection, OcppServer, ServerSocket
+
+BootStatus = Literal["Accepted", "Pending", "Rejected"]
+_BOOT_STATUSES: tuple[str, ...] = get_args(BootStatus)
+
+
+def _password() -> str:
+    """A random 20-character password: inside the 16-40 passwordString range security profile 1 requires."""
+    return "".join(secrets.choice(string.ascii_letters + string.digits) for _ in range(20))
+
+
+@dataclass
+class CsmsFaults:
+    """Each switch breaks one rule; all off is a conforming CSMS."""
+
+    bad_boot_enum: bool = False  # BootNotificationResponse status "Maybe"
+    bad_boot_time: bool = False  # BootNotificationResponse currentTime without a time zone
+    accept_unknown_station: bool = False  # no HTTP 404 for an unknown identity (any password then passes)
+    accept_bad_password: bool = False  # no HTTP 401 for a wrong password
+    accept_wrong_user: bool = False  # no HTTP 401 when the Basic Auth user name is not the identity
+    keep_without_subprotocol: bool = False  # keeps a connection with no agreed subprotocol open
+    no_security_error: bool = False  # answers a Rejected / Pending station's requests normally
+    wrong_error_code: bool = False  # answers bad input with GenericError
+    silent_on_bad_input: bool = False  # does not answer bad input at all
+    error_code_1_6_spelling: bool = False  # FormationViolation / OccurenceConstraintViolation
+    reuse_message_id: bool = False  # all its CALLs carry one message id
+    no_response: bool = False  # never answers Heartbeat
+    slow_response: bool = False  # answers every request only after call_timeout + 1 s
+
+
+@dataclass
+class CsmsConfig:
+    host: str = "127.0.0.1"
+    port: int = 0  # 0: pick a free port; `CsmsSimulator.url` tells which
+    stations: dict[str, str] = field(default_factory=lambda: {"SIM-CS-001": _password(),
+                                                               "HARNESS-CS-001": _password()})  # identity -> password
+    require_auth: bool = True  # security profile 1: HTTP Basic Authentication
+    heartbeat_interval: int = 60  # `interval` sent with Accepted
+    boot_status: dict[str, BootStatus] = field(default_factory=dict)  # identity -> answer; Accepted when absent
+    boot_retry_interval: int = 2  # `interval` sent with Pending / Rejected
+    call_timeout: float = 10.0  # how long its own CALLs wait for the station's answer
+    faults: CsmsFaults = field(default_factory=CsmsFaults)
+
+
+@dataclass
+class CsmsStationState:
+    """What the CSMS knows of one station; kept across its connections, like a real CSMS's database."""
+
+    boot_status: BootStatus | None = None  # status of the last BootNotificationResponse (None: never booted)
+    boot: dict[str, Any] | None = None  # payload of the last BootNotificationRequest
+    boots: int = 0  # BootNotifications answered so far
+    conn: OcppConnection | None = None  # the live connection, if any
+    connectors: dict[tuple[int, int], dict[str, Any]] = field(default_factory=dict)  # (evseId, connectorId) -> last
+    last_heartbeat: float | None = None  # time.monotonic() of the last Heartbeat
+    transactions: dict[str, str] = field(default_factory=dict)  # transactionId -> last eventType
+    changed: asyncio.Condition = field(default_factory=asyncio.Condition)  # notified on connect/close/boot
+
+
+class CsmsSimulator:
+    """A minimal OCPP 2.0.1 CSMS: `await start()`, let stations connect to `url`, drive it, `await stop()`."""
+
+    def __init__(self, config: CsmsConfig | None = None) -> None:
+        self.config = config or CsmsConfig()
+        self.faults = self.config.faults
+        self.transcript = Transcript(name="csms simulator")
+        self.stations: dict[str, CsmsStationState] = {}
+        self._fixed_id = str(uuid.uuid4())  # the one id every CALL carries under `reuse_message_id`
+        self._tasks: set[asyncio.Task[None]] = set()
+        self.server = OcppServer(
+            self._on_connect, host=self.config.host, port=self.config.port, known=self._known,
+            authenticate=self._authenticate if self.config.require_auth else None, on_handshake=self._on_handshake,
+            close_without_subprotocol=not self.faults.keep_without_subprotocol,
+            require_user_match=not self.faults.accept_wrong_user)
+
+    # ---- life cycle ----------------------------------------------------------------------------------------------
+    @property
+    def url(self) -> str:
+        """Where stations connect, without their identity (ws://127.0.0.1:PORT/ocpp)."""
+        return self.server.url
+
+    async def start(self) -> None:
+        await self.server.start()
+
+    async def stop(self) -> None:
+        """Close every station's connection, then the server; returns when nothing of it is left running."""
+        for state in self.stations.values():
+            if state.conn is not None and not state.conn.closed.is_set():
+                await state.conn.close(1001, "CSMS shutting down")
+        await self.server.stop()
+        if self._tasks:
+            await asyncio.gather(*self._tasks, return_exceptions=True)
+        self.transcript.close()
+
+    # ---- the handshake -------------------------------------------------------------------------------------------
+    def _known(self, identity: str) -> bool:
+        return self.faults.accept_unknown_station or identity in self.config.stations
+
+    def _authenticate(self, identity: str, password: str) -> bool:
+        if identity not in self.config.stations:  # only reachable with `accept_unknown_station`
+            return self.faults.accept_unknown_station
+        return self.faults.accept_bad_password or secrets.compare_digest(self.config.stations[identity], password)
+
+    def _on_handshake(self, hs: Handshake) -> None:
+        self.transcript.add(0, "event", event="handshake", detail=hs.to_json(), findings=hs.findings)
+
+    async def _on_connect(self, ws: ServerSocket, hs: Handshake) -> None:
+        """Serve one accepted connection for as long as it lives; the newest connection of an identity wins."""
+        identity = hs.identity
+        state = self.station(identity)
+
+        async def on_call(call: Call, record: Record) -> Mapping[str, Any] | CallError | None:
+            return await self._answer(identity, state, call)
+
+        conn = OcppConnection(ws, RpcSession(default_store()), self.transcript, on_call, identity=identity,
+                              call_timeout=self.config.call_timeout, bad_input_reply=bad_input_reply(self.faults))
+        self.transcript.add(conn.conn, "event", event="open",
+                            detail={"identity": identity, "subprotocol": hs.subprotocol})
+        previous = state.conn
+        if previous is not None and not previous.closed.is_set():
+            self._spawn(previous.close(1000, "superseded by a new connection"))
+        state.conn = conn
+        await self._notify(state)
+        try:
+            await conn.run()
+        finally:
+            if state.conn is conn:
+                state.conn = None
+                await self._notify(state)
+
+    def _spawn(self, work: Coroutine[Any, Any, None]) -> None:
+        task: asyncio.Task[None] = asyncio.create_task(work)
+        self._tasks.add(task)
+        task.add_done_callback(self._tasks.discard)
+
+    # ---- answering the station -----------------------------------------------------------------------------------
+    async def _answer(self, identity: str, state: CsmsStationState, call: Call) -> Mapping[str, Any] | CallError | None:
+        if self.faults.slow_response:
+            await asyncio.sleep(self.config.call_timeout + 1)  # allow-sleep: fault switch delays the answer on purpose
+        if call.action == "BootNotification":
+            return await self._boot(identity, state, call.payload)
+        if state.boot_status in ("Rejected", "Pending") and not self.faults.no_security_error:
+            # B03.FR.06 (Rejected) and B02 (Pending): nothing but BootNotification until the boot is accepted.
+            return CallError(call.message_id, "SecurityError", "Boot not accepted", {})
+        if call.action == "Heartbeat" and self.faults.no_response:
+            return None
+        answer = csms_default(call.action, call.payload, heartbeat_interval=self.config.heartbeat_interval)
+        if answer is None:  # an action known to OCPP but only ever sent by a CSMS
+            return CallError(call.message_id, "NotSupported", f"{call.action} is not a request a CSMS accepts", {})
+        self._remember(state, call)
+        return answer
+
+    async def _boot(self, identity: str, state: CsmsStationState, payload: dict[str, Any]) -> dict[str, Any]:
+        status = self.config.boot_status.get(identity, "Accepted")
+        state.boot_status, state.boot = status, payload
+        state.boots += 1
+        await self._notify(state)
+        interval = self.config.heartbeat_interval if status == "Accepted" else self.config.boot_retry_interval
+        current = now_iso().removesuffix("Z") if self.faults.bad_boot_time else now_iso()
+        answered = "Maybe" if self.faults.bad_boot_enum else status
+        return {"currentTime": current, "interval": interval, "status": answered}
+
+    @staticmethod
+    def _remember(state: CsmsStationState, call: Call) -> None:
+        payload = call.payload
+        if call.action == "StatusNotification":
+            state.connectors[(payload["evseId"], payload["connectorId"])] = payload
+        elif call.action == "Heartbeat":
+            state.last_heartbeat = time.monotonic()
+        elif call.action == "TransactionEvent":
+            state.transactions[payload["transactionInfo"]["transactionId"]] = payload["eventType"]
+
+    @staticmethod
+    async def _notify(state: CsmsStationState) -> None:
+        """Wake the waiters of `state` (wait_connected, wait_boot): they re-check what they wait for."""
+        async with state.changed:
+            state.changed.notify_all()
+
+    # ---- what an operator makes it do ----------------------------------------------------------------------------
+    def station(self, identity: str) -> CsmsStationState:
+        """The state the CSMS keeps of `identity` (created empty on first use)."""
+        return self.stations.setdefault(identity, CsmsStationState())
+
+    def set_boot_status(self, identity: str, status: str) -> None:
+        """How the next BootNotification of `identity` is answered: Accepted, Pending or Rejected."""
+        if status not in _BOOT_STATUSES:
+            raise ValueError(f"boot status {status!r} is not one of {', '.join(_BOOT_STATUSES)}")
+        self.config.boot_status[identity] = cast(BootStatus, status)
+
+    def connected(self, identity: str) -> bool:
+        conn = self.station(identity).conn
+        return conn is not None and not conn.closed.is_set()
+
+    async def wait_connected(self, identity: str, timeout: float) -> None:
+        """Until `identity` has a live connection; TimeoutError at the deadline."""
+        state = self.station(identity)
+        async with asyncio.timeout(timeout), state.changed:
+            await state.changed.wait_for(lambda: self.connected(identity))
+
+    async def wait_boot(self, identity: str, timeout: float, *, after: int | None = None) -> dict[str, Any]:
+        """The payload of the next BootNotification of `identity` (TimeoutError at the deadline).
+
+        "Next" counts from the call, or from `after` (a `station(identity).boots` value read earlier), so a boot
+        that races the call is not missed.
+        """
+        state = self.station(identity)
+        seen = state.boots if after is None else after
+        async with asyncio.timeout(timeout), state.changed:
+            await state.changed.wait_for(lambda: state.boots > seen)
+        assert state.boot is not None
+        return state.boot
+
+    async def send(self, identity: str, action: str, payload: Mapping[str, Any],
+                   timeout: float | None = None) -> Record:
+        """Send a CALL to a connected station; the record of its answer (CALLRESULT, CALLERROR or broken).
+
+        Raises ConnectionLost when the station is not connected, CallTimeout when it does not answer in time.
+        """
+        conn = self.station(identity).conn
+        if conn is None or conn.closed.is_set():
+            raise ConnectionLost(f"station {identity!r} is not connected to the CSMS simulator; cannot send {action}")
+        message_id = self._fixed_id if self.faults.reuse_message_id else None
+        return await conn.call(action, payload, timeout=timeout, message_id=message_id)
+
+    async def get_variables(self, identity: str, items: list[tuple[str, str]], timeout: float | None = None) -> Record:
+        """GetVariables for (component, variable) pairs."""
+        return await self.send(identity, "GetVariables", {"getVariableData": [
+            {"component": {"name": c}, "variable": {"name": v}} for c, v in items]}, timeout)
+
+    async def set_variables(self, identity: str, items: list[tuple[str, str, str]],
+                            timeout: float | None = None) -> Record:
+        """SetVariables for (component, variable, value) triples."""
+        return await self.send(identity, "SetVariables", {"setVariableData": [
+            {"component": {"name": c}, "variable": {"name": v}, "attributeValue": value} for c, v, value in items]},
+            timeout)
+
+    async def reset(self, identity: str, type: str = "OnIdle", evse_id: int | None = None,
+                    timeout: float | None = None) -> Record:
+        payload: dict[str, Any] = {"type": type}
+        if evse_id is not None:
+            payload["evseId"] = evse_id
+        return await self.send(identity, "Reset", payload, timeout)
+
+    async def trigger_message(self, identity: str, requested_message: str, evse: Mapping[str, int] | None = None,
+                              timeout: float | None = None) -> Record:
+        payload: dict[str, Any] = {"requestedMessage": requested_message}
+        if evse is not None:
+            payload["evse"] = dict(evse)
+        return await self.send(identity, "TriggerMessage", payload, timeout)
