@@ -1,0 +1,178 @@
+"""The project's own OCPP-J framework checks (ids RPC_nn_CS / RPC_nn_CSMS): bad input sent to the SUT.
+
+Part 4 says which CALLERROR a receiver answers with; where it is ambiguous the accepted codes are a policy key of
+the SUT profile (DESIGN.md §5) with a documented default. In both roles the same cases run: for RPC_nn_CS the
+harness plays the CSMS and the station answers; for RPC_nn_CSMS the harness plays a station and the CSMS answers.
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
+from typing import Any
+
+from harness import (
+    CallError,
+    CsmsControl,
+    CsmsRole,
+    StationControl,
+    StationRole,
+    booted,
+    normalise_error_code,
+    now_iso,
+    station_booted,
+    testcase,
+)
+
+# A request each SUT kind accepts and that changes nothing: the base of every bad variant.
+_SAFE_CS = ("GetVariables", {"getVariableData": [{"component": {"name": "OCPPCommCtrlr"},
+                                                  "variable": {"name": "HeartbeatInterval"}}]})
+
+
+def _safe_csms() -> tuple[str, dict[str, Any]]:
+    return "StatusNotification", {"timestamp": now_iso(), "connectorStatus": "Available", "evseId": 1,
+                                  "connectorId": 1}
+
+
+def _safe(sut: str) -> tuple[str, dict[str, Any]]:
+    return _SAFE_CS if sut == "CS" else _safe_csms()
+
+
+def _json(value: Any) -> str:
+    import json
+
+    return json.dumps(value, separators=(",", ":"))
+
+
+@dataclass(frozen=True)
+class BadInput:
+    nn: str
+    title: str
+    build: Callable[[str, str], str]  # (message id, SUT kind) -> raw frame
+    policy: str | None  # policy key listing the accepted codes, or None for `codes`
+    codes: tuple[str, ...] = ()
+    unreadable_id: bool = False  # the answer must carry id "-1" (RPC-09)
+    requirement: str = ""
+
+
+def _missing_required(mid: str, sut: str) -> str:
+    if sut == "CS":
+        return _json([2, mid, "GetVariables", {}])
+    action, payload = _safe_csms()
+    del payload["connectorId"]
+    return _json([2, mid, action, payload])
+
+
+def _wrong_type(mid: str, sut: str) -> str:
+    if sut == "CS":
+        return _json([2, mid, "GetVariables", {"getVariableData": "OCPPCommCtrlr.HeartbeatInterval"}])
+    action, payload = _safe_csms()
+    payload["evseId"] = "1"
+    return _json([2, mid, action, payload])
+
+
+def _extra_property(mid: str, sut: str) -> str:
+    action, payload = _safe(sut)
+    return _json([2, mid, action, {**payload, "harnessBogusField": 1}])
+
+
+CASES = [
+    BadInput("01", "Malformed JSON is answered with CALLERROR and message id \"-1\"",
+             lambda mid, sut: _json([2, mid, *_safe(sut)])[:-3], "rpc.reply.malformed_json", unreadable_id=True,
+             requirement="RPC-09"),
+    BadInput("02", "Unknown action is answered with CALLERROR NotImplemented",
+             lambda mid, sut: _json([2, mid, "HarnessNoSuchAction", {}]), None, ("NotImplemented",),
+             requirement="RPC-08"),
+    BadInput("03", "Unknown message type id is answered with CALLERROR MessageTypeNotSupported",
+             lambda mid, sut: _json([7, mid, {}]), "rpc.reply.unknown_message_type", requirement="RPC-06"),
+    BadInput("04", "Message id longer than 36 characters is refused",
+             lambda mid, sut: _json([2, (mid + "-" * 40)[:41], *_safe(sut)]), "rpc.reply.long_message_id",
+             requirement="RPC-13"),
+    BadInput("05", "Payload missing a required field is answered with OccurrenceConstraintViolation",
+             _missing_required, None, ("OccurrenceConstraintViolation",), requirement="RPC-12"),
+    BadInput("06", "Field of the wrong JSON type is answered with TypeConstraintViolation",
+             _wrong_type, None, ("TypeConstraintViolation",), requirement="RPC-12"),
+    BadInput("07", "Property the schema does not allow is refused",
+             _extra_property, "rpc.reply.extra_property", requirement="RPC-12"),
+]
+
+
+async def _judge(conv: CsmsRole | StationRole, case: BadInput, sut: str) -> None:
+    mid = f"rpc{case.nn}-{uuid.uuid4().hex[:12]}"
+    text = case.build(mid, sut)
+    accepted = list(conv.settings.policy(case.policy) if case.policy else case.codes)
+    with conv.step(f"The harness sends: {text[:120]}"):
+        answer = await conv.send_raw(text)
+    with conv.step(f"The SUT answers CALLERROR {' or '.join(accepted)}"):
+        if answer is None:
+            if "silence" in accepted:
+                return
+            raise conv.failure(f"the SUT did not answer bad input ({case.title.lower()})",
+                               expected=f"CALLERROR {' or '.join(accepted)}", actual="no answer",
+                               rules=(case.requirement,))
+        frame = answer.frame
+        if not isinstance(frame, CallError):
+            raise conv.failure("the SUT did not answer bad input with a CALLERROR",
+                               expected=f"CALLERROR {' or '.join(accepted)}", actual=answer.raw[:400],
+                               rules=(case.requirement,))
+        if normalise_error_code(frame.error_code) not in accepted:
+            raise conv.failure(f"wrong CALLERROR code {frame.error_code!r} for: {case.title.lower()}",
+                               expected=" or ".join(accepted), actual=answer.raw[:400],
+                               rules=(case.requirement, "RPC-16"))
+        expected_id = "-1" if case.unreadable_id else text.split('"')[1]
+        if frame.message_id != expected_id:
+            raise conv.failure("the CALLERROR carries the wrong message id", expected=repr(expected_id),
+                               actual=repr(frame.message_id), rules=("RPC-09" if case.unreadable_id else "RPC-14",))
+
+
+async def _concurrent(conv: CsmsRole | StationRole, sut: str) -> None:
+    """RPC_08: a second CALL before the first is answered (the harness breaks RPC-15 on purpose)."""
+    accepted = list(conv.settings.policy("rpc.reply.concurrent_call"))
+    first, second = (f"rpc08-{i}-{uuid.uuid4().hex[:8]}" for i in (1, 2))
+    with conv.step("The harness sends two CALLs without waiting for the first answer"):
+        await conv.send_raw(_json([2, first, *_safe(sut)]), expect_answer=False)
+        await conv.send_raw(_json([2, second, *_safe(sut)]), expect_answer=False)
+    with conv.step("The SUT answers the first CALL with a CALLRESULT"):
+        answer = await conv.answer_to(first)
+        if answer is None or answer.kind != "CALLRESULT":
+            raise conv.failure("the first of two CALLs was not answered with a CALLRESULT", expected="CALLRESULT",
+                               actual=answer.raw[:400] if answer else "no answer", rules=("RPC-15",))
+    with conv.step(f"The second CALL is handled as the policy allows: {', '.join(accepted)}"):
+        answer = await conv.answer_to(second)
+        outcome = "ignore" if answer is None else "answer" if answer.kind == "CALLRESULT" else answer.kind
+        if outcome not in accepted:
+            raise conv.failure("the SUT handled a second concurrent CALL in a way the policy does not allow",
+                               expected=" or ".join(accepted), actual=outcome, rules=("RPC-15",))
+    with conv.step("The SUT still works: a normal CALL is answered"):
+        await conv.call_ok(*_safe(sut))
+
+
+def _cs_case(nn: str, title: str, body: Callable[[CsmsRole], Awaitable[None]]) -> Callable[..., Awaitable[None]]:
+    @testcase(f"RPC_{nn}_CS", title, usecases=("Part 4",), profiles=("Framework",), severity="framework")
+    async def run(csms: CsmsRole, sut: StationControl) -> None:
+        await booted(csms, sut)
+        await body(csms)
+
+    return run
+
+
+def _csms_case(nn: str, title: str, body: Callable[[StationRole], Awaitable[None]]) -> Callable[..., Awaitable[None]]:
+    @testcase(f"RPC_{nn}_CSMS", title, usecases=("Part 4",), profiles=("Framework",), severity="framework")
+    async def run(station: StationRole, sut: CsmsControl) -> None:
+        await station_booted(station)
+        await body(station)
+
+    return run
+
+
+def _bind(case: BadInput, sut: str) -> Callable[[Any], Awaitable[None]]:
+    return lambda conv: _judge(conv, case, sut)
+
+
+for _case in CASES:
+    globals()[f"test_RPC_{_case.nn}_CS"] = _cs_case(_case.nn, _case.title, _bind(_case, "CS"))
+    globals()[f"test_RPC_{_case.nn}_CSMS"] = _csms_case(_case.nn, _case.title, _bind(_case, "CSMS"))
+_TITLE_08 = "A CALL sent while another is outstanding does not break the SUT"
+test_RPC_08_CS = _cs_case("08", _TITLE_08, lambda conv: _concurrent(conv, "CS"))
+test_RPC_08_CSMS = _csms_case("08", _TITLE_08, lambda conv: _concurrent(conv, "CSMS"))
