@@ -1,0 +1,33 @@
+# Two commands (README): `make demo` runs the suite in both roles against the built-in simulators;
+# `make test` runs the harness's own tests. Both set up .venv themselves on a fresh machine.
+PYTHON ?= python3
+VENV := .venv
+PY := $(VENV)/bin/python
+STAMP := $(VENV)/.installed
+
+.PHONY: venv demo test lint bench clean
+
+venv: $(STAMP)
+
+$(STAMP): pyproject.toml
+	test -x $(PY) || $(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install -q --upgrade pip
+	$(PY) -m pip install -q -e '.[dev]'
+	touch $(STAMP)
+
+demo: venv
+	rm -rf reports/allure-results
+	$(PY) -m pytest testcases -p no:cacheprovider --alluredir=reports/allure-results --junitxml=reports/junit.xml
+
+test: venv
+	$(PY) -m pytest tests -p no:cacheprovider -q
+
+lint: venv
+	$(PY) -m ruff check harness tests testcases scripts
+	$(PY) -m mypy
+
+bench: venv
+	$(PY) scripts/bench_monitor.py
+
+clean:
+	rm -rf $(VENV) reports .mypy_cache .ruff_cache

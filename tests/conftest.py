@@ -1,0 +1,3 @@
+"""Self-tests of the harness. `pytester` runs the plugin end to end in a child pytest."""
+
+pytest_plugins = ["pytester"]

@@ -1,0 +1,46 @@
+"""Runs the conformance test cases in a child pytest, as `make demo` does, and reads the JUnit verdicts.
+
+Used by the fault and loopback self-tests: one child run per fault switch, so each simulator starts fresh.
+"""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+import xml.etree.ElementTree as ET
+from dataclasses import dataclass, field
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+@dataclass
+class SuiteResult:
+    returncode: int
+    output: str
+    verdicts: dict[str, str] = field(default_factory=dict)  # test case id -> passed/failed/skipped/error
+    messages: dict[str, str] = field(default_factory=dict)  # test case id -> failure text
+
+
+def run_suite(tmp: Path, *selectors: str, faults: tuple[str, ...] = (), extra: tuple[str, ...] = (),
+              timeout: float = 600) -> SuiteResult:
+    """Run `testcases/` filtered by `-k` selectors with the given simulator fault switches."""
+    junit = tmp / "junit.xml"
+    args = [sys.executable, "-m", "pytest", str(ROOT / "testcases"), "-p", "no:cacheprovider", "-q",
+            f"--junitxml={junit}", f"--ocpp-reports-dir={tmp / 'reports'}", "--rootdir", str(ROOT),
+            "-c", str(ROOT / "pyproject.toml"), *[f"--ocpp-sim-fault={f}" for f in faults], *extra]
+    if selectors:
+        # -k matches substrings: TC_B_01_CS would also select TC_B_01_CSMS.
+        args += ["-k", " or ".join(f"({s} and not {s}MS)" if s.endswith("_CS") else s for s in selectors)]
+    proc = subprocess.run(args, capture_output=True, text=True, timeout=timeout, cwd=ROOT)
+    result = SuiteResult(proc.returncode, proc.stdout + proc.stderr)
+    if junit.exists():
+        for case in ET.parse(junit).getroot().iter("testcase"):
+            name = case.get("name", "").removeprefix("test_")
+            verdict = "passed"
+            for child in case:
+                if child.tag in ("failure", "error", "skipped"):
+                    verdict = {"failure": "failed", "error": "error", "skipped": "skipped"}[child.tag]
+                    result.messages[name] = (child.get("message") or "") + "\n" + (child.text or "")
+            result.verdicts[name] = verdict
+    return result

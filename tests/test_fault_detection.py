@@ -1,0 +1,54 @@
+"""Every check the suite claims, proven: a simulator fault switch makes exactly the matching case fail, with a
+message that names the rule or requirement; the clean run of the same cases passes (test_suite_loopback)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from suite_runner import run_suite
+
+FAST = ("-o", "ocpp_heartbeat_interval=3", "-o", "ocpp_tolerance=1", "-o", "ocpp_timeout=6")
+
+# fault switch -> (test case ids that must fail, texts the failure message must contain)
+FAULTS: dict[str, tuple[tuple[str, ...], tuple[str, ...]]] = {
+    # the Charging Station simulator misbehaves (the harness plays the CSMS)
+    "bad_boot_payload": (("TC_B_01_CS",), ("RPC-12", "$.chargingStation", "vendorName")),
+    "bad_boot_reason": (("TC_B_01_CS",), ("RPC-12", "$.reason")),
+    "no_subprotocol": (("TC_A_01_CS",), ("RPC-03",)),
+    "wrong_password": (("TC_A_01_CS",), ("SEC-5", "password")),
+    "bad_auth_user": (("TC_A_01_CS",), ("SEC-5", "user name")),
+    "short_password": (("TC_A_01_CS",), ("SEC-5", "characters")),
+    "ignore_retry_interval": (("TC_B_03_CS",), ("TIMING", "B03.FR.02")),
+    "send_while_rejected": (("TC_B_03_CS", "TC_B_30_CS"), ("forbidden message", "B03.FR.03")),
+    "skip_status_notification": (("TC_B_01_CS",), ("StatusNotification",)),
+    "reuse_message_id": (("TC_B_01_CS",), ("RPC-14",)),
+    "long_message_id": (("TC_B_01_CS",), ("RPC-13",)),
+    "heartbeat_too_fast": (("TC_B_01_CS",), ("TIMING", "B01.FR.04")),
+    "bad_get_variables_enum": (("TC_B_06_CS",), ("RPC-12", "attributeStatus")),
+    "no_reboot_on_reset": (("TC_B_20_CS",), ("RemoteReset",)),
+    "ignore_trigger": (("TC_B_02_CS",), ("BootNotification",)),
+    "silent_on_bad_input": (("RPC_01_CS", "RPC_01_CSMS"), ("did not answer",)),
+    "wrong_error_code": (("RPC_02_CS", "RPC_05_CS", "RPC_02_CSMS", "RPC_05_CSMS"), ("GenericError",)),
+    "error_code_1_6_spelling": (("RPC_05_CS", "RPC_05_CSMS"), ("RPC-16", "1.6")),
+    # the CSMS simulator misbehaves (the harness plays a Charging Station)
+    "bad_boot_enum": (("TC_B_01_CSMS",), ("RPC-12", "$.status")),
+    "bad_boot_time": (("TC_B_01_CSMS",), ("RPC-12", "$.currentTime")),
+    "accept_bad_password": (("TC_A_03_CSMS",), ("refuse",)),
+    "accept_wrong_user": (("TC_A_02_CSMS",), ("refuse",)),
+    "keep_without_subprotocol": (("TC_B_58_CSMS",), ("close",)),
+    "no_security_error": (("TC_B_30_CSMS",), ("SecurityError",)),
+    "no_response": (("TC_B_01_CSMS",), ("did not answer Heartbeat",)),
+}
+
+
+@pytest.mark.parametrize("fault", sorted(FAULTS))
+def test_fault_is_caught(fault: str, tmp_path: Path) -> None:
+    must_fail, texts = FAULTS[fault]
+    result = run_suite(tmp_path, *must_fail, faults=(fault,), extra=FAST)
+    for case_id in must_fail:
+        assert result.verdicts.get(case_id) == "failed", (
+            f"{fault}: {case_id} should fail but was {result.verdicts.get(case_id)}\n{result.output[-3000:]}")
+        message = result.messages[case_id]
+        for text in texts:
+            assert text in message, f"{fault}: the failure of {case_id} does not name {text!r}:\n{message[:3000]}"

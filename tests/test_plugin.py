@@ -1,0 +1,87 @@
+"""The plugin end to end with pytester: options, collection, verdicts, JUnit and Allure output."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+INI = """
+[pytest]
+asyncio_mode = auto
+asyncio_default_fixture_loop_scope = session
+asyncio_default_test_loop_scope = session
+"""
+
+CASE = '''
+from harness import testcase
+
+@testcase("TC_B_06_CS", "Get Variables - single value", usecases=("B06",), requirements=("B06.FR.01",))
+async def test_TC_B_06_CS(ocpp_case):
+    assert ocpp_case.meta.sut == "CS"
+'''
+
+
+def test_metadata_reaches_junit_and_allure(pytester: pytest.Pytester) -> None:
+    pytester.makeini(INI)
+    pytester.makepyfile(test_case=CASE)
+    result = pytester.runpytest_subprocess("--junitxml=junit.xml", "--alluredir=allure", "-p", "no:cacheprovider")
+    result.assert_outcomes(passed=1)
+    junit = (pytester.path / "junit.xml").read_text()
+    assert 'name="ocpp_id" value="TC_B_06_CS"' in junit
+    labels = {}
+    for path in (pytester.path / "allure").glob("*-result.json"):
+        data = json.loads(path.read_text())
+        labels = {(lbl["name"], lbl["value"]) for lbl in data["labels"]}
+    assert ("story", "TC_B_06_CS") in labels
+    assert ("epic", "B Provisioning") in labels
+    assert ("feature", "B06") in labels
+    assert ("tag", "Core") in labels
+
+
+def test_other_loop_scope_is_refused_with_what_to_write(pytester: pytest.Pytester) -> None:
+    pytester.makeini("[pytest]\nasyncio_mode = auto\n")
+    pytester.makepyfile(test_case=CASE)
+    result = pytester.runpytest_subprocess("-p", "no:cacheprovider")
+    assert result.ret == pytest.ExitCode.USAGE_ERROR
+    result.stderr.fnmatch_lines(["*asyncio_default_fixture_loop_scope = session*"])
+
+
+def test_a_made_up_oca_id_is_refused(pytester: pytest.Pytester) -> None:
+    pytester.makeini(INI)
+    pytester.makepyfile(test_case=CASE.replace("TC_B_06_CS", "TC_B_06_STATION"))
+    result = pytester.runpytest_subprocess("-p", "no:cacheprovider")
+    result.stdout.fnmatch_lines(["*neither an OCA id*"])
+    assert result.ret != 0
+
+
+def test_unset_policy_in_strict_decision_mode_is_needs_decision(pytester: pytest.Pytester) -> None:
+    pytester.makeini(INI)
+    pytester.makepyfile(test_case='''
+from harness import testcase
+
+@testcase("RPC_07_CS", "extra property", profiles=("Framework",), severity="framework")
+async def test_RPC_07_CS(ocpp_case):
+    ocpp_case.settings.policy("rpc.reply.extra_property")
+''')
+    strict = pytester.runpytest_subprocess("--ocpp-decision-mode=strict", "-rs", "-p", "no:cacheprovider")
+    strict.assert_outcomes(skipped=1)
+    strict.stdout.fnmatch_lines(["*needs decision: policy 'rpc.reply.extra_property'*"])
+    pragmatic = pytester.runpytest_subprocess("-p", "no:cacheprovider")
+    pragmatic.assert_outcomes(passed=1)
+
+
+def test_unknown_fault_switch_is_a_usage_error(pytester: pytest.Pytester) -> None:
+    pytester.makeini(INI)
+    pytester.makepyfile(test_case=CASE)
+    result = pytester.runpytest_subprocess("--ocpp-sim-fault=no_such_fault", "-p", "no:cacheprovider")
+    assert result.ret == pytest.ExitCode.USAGE_ERROR
+    result.stderr.fnmatch_lines(["*unknown fault switch*no_such_fault*"])
+
+
+def test_bad_timeout_names_where_it_came_from(pytester: pytest.Pytester) -> None:
+    pytester.makeini(INI)
+    pytester.makepyfile(test_case=CASE)
+    result = pytester.runpytest_subprocess("--ocpp-timeout=soon", "-p", "no:cacheprovider")
+    assert result.ret != 0
+    result.stderr.fnmatch_lines(["*--ocpp-timeout*'soon' is not a number*"])
