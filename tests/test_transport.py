@@ -1,0 +1,90 @@
+"""The transports over real loopback WebSockets: handshake rules (RPC-02, RPC-03, SEC-5), recording on disk."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+from collections.abc import AsyncIterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from harness.ocppj import RpcSession, default_store
+from harness.transcript import Transcript
+from harness.transport import ClientOptions, Handshake, HandshakeRefused, OcppConnection, OcppServer, connect
+
+PASSWORD = "Abcdefghij0123456789"
+
+
+class Server:
+    def __init__(self, transcript: Transcript) -> None:
+        self.transcript = transcript
+        self.handshakes: list[Handshake] = []
+        self.server = OcppServer(self.on_connect, known=lambda i: i.startswith("CS"),
+                                 authenticate=lambda i, p: p == PASSWORD, on_handshake=self.handshakes.append)
+
+    async def on_connect(self, ws: Any, hs: Handshake) -> None:
+        async def answer(call: Any, record: Any) -> dict[str, Any]:
+            return {"currentTime": "2026-01-01T00:00:00Z"}
+
+        await OcppConnection(ws, RpcSession(default_store()), self.transcript, answer).run()
+
+
+@pytest.fixture
+async def server(tmp_path: Path) -> AsyncIterator[Server]:
+    s = Server(Transcript(tmp_path / "server.jsonl"))
+    await s.server.start()
+    yield s
+    await s.server.stop()
+
+
+async def test_unknown_identity_gets_404(server: Server) -> None:
+    with pytest.raises(HandshakeRefused) as refused:
+        await connect(server.server.url, "NOT-KNOWN", ClientOptions(password=PASSWORD))
+    assert refused.value.status == 404
+
+
+async def test_wrong_password_gets_401_and_a_sec5_finding_without_the_password(server: Server) -> None:
+    with pytest.raises(HandshakeRefused) as refused:
+        await connect(server.server.url, "CS1", ClientOptions(password="WrongWrongWrong12345"))
+    assert refused.value.status == 401
+    hs = server.handshakes[-1]
+    assert hs.auth_verdict == "bad-password" and any(f.rule == "SEC-5" for f in hs.findings)
+    assert "WrongWrongWrong12345" not in json.dumps(hs.to_json()) + "".join(f.text for f in hs.findings)
+
+
+@pytest.mark.parametrize(("options", "text"), [
+    (ClientOptions(password=PASSWORD, username="CS1-other"), "differs from the identity"),
+    (ClientOptions(password="short"), "16 to 40"),
+    (ClientOptions(password=None), "no Authorization header"),
+])
+async def test_basic_auth_rules(server: Server, options: ClientOptions, text: str) -> None:
+    with pytest.raises(HandshakeRefused):
+        await connect(server.server.url, "CS1", options)
+    assert any(text in f.text and f.rule == "SEC-5" for f in server.handshakes[-1].findings)
+
+
+async def test_no_common_subprotocol_is_closed_without_the_header(server: Server) -> None:
+    ws = await connect(server.server.url, "CS1", ClientOptions(password=PASSWORD, subprotocols=["ocpp0.1"]))
+    assert ws.subprotocol is None
+    await asyncio.wait_for(ws.wait_closed(), 5)
+    assert ws.close_code == 1002
+    assert any(f.rule == "RPC-03" for f in server.handshakes[-1].findings)
+
+
+async def test_both_offered_selects_ocpp201_and_every_frame_is_on_disk(server: Server, tmp_path: Path) -> None:
+    ws = await connect(server.server.url, "CS1", ClientOptions(password=PASSWORD, subprotocols=["ocpp0.1", "ocpp2.0.1"]))
+    assert ws.subprotocol == "ocpp2.0.1"
+    client = OcppConnection(ws, RpcSession(default_store()), Transcript(), lambda c, r: asyncio.sleep(0))  # type: ignore[arg-type,return-value]
+    reader = asyncio.create_task(client.run())
+    answer = await client.call("Heartbeat", {})
+    assert answer.kind == "CALLRESULT"
+    broken = await client.send_raw("[2,")
+    assert broken is not None and broken.message_id == "-1" and broken.kind == "CALLERROR"
+    # the server's transcript is on disk already, line by line, before anything is closed
+    lines = [json.loads(line) for line in (tmp_path / "server.jsonl").read_text().splitlines()]
+    assert [line["kind"] for line in lines] == ["CALL", "CALLRESULT", "INVALID", "CALLERROR"]
+    assert lines[2]["raw"] == "[2," and lines[2]["findings"][0]["rule"] == "RPC-05"
+    await client.close()
+    await reader
