@@ -57,6 +57,7 @@ class SimulatedCsmsControl:
     def __init__(self, simulator: _Commandable) -> None:
         self.simulator = simulator
         self._tasks: set[asyncio.Task[Any]] = set()
+        self._configured: set[str] = set()
 
     async def trigger(self, identity: str, action: str, payload: dict[str, Any]) -> None:
         task = asyncio.create_task(self.simulator.send(identity, action, payload))
@@ -64,9 +65,13 @@ class SimulatedCsmsControl:
         task.add_done_callback(self._tasks.discard)
 
     async def configure_boot(self, identity: str, status: str) -> None:
+        self._configured.add(identity)
         self.simulator.set_boot_status(identity, status)
 
     async def aclose(self) -> None:
+        """End of test: cancel what is still running; a boot status a test configured goes back to Accepted."""
         for task in list(self._tasks):
             task.cancel()
         await asyncio.gather(*self._tasks, return_exceptions=True)
+        for identity in self._configured:
+            self.simulator.set_boot_status(identity, "Accepted")

@@ -87,12 +87,13 @@ def check_basic_auth(header: str | None, identity: str, authenticate: Authentica
                                 f"password has {len(password)} characters; 16 to {password_max} required"))
     elif not _PASSWORD.fullmatch(password):
         findings.append(finding("SEC-5", Severity.FAIL, "password has characters outside passwordString"))
-    if user != identity:
-        return "bad-user", user, findings
+    # The password is judged even when the user name is wrong, so each fault shows as exactly one finding.
     if authenticate is not None and not authenticate(identity, password):
         findings.append(finding("SEC-5", Severity.FAIL, f"Basic Auth password of {identity!r} is not the configured "
                                                         "one (HTTP 401)", path="Authorization.password"))
         return "bad-password", user, findings
+    if user != identity:
+        return "bad-user", user, findings
     return "ok", user, findings
 
 
