@@ -183,7 +183,8 @@ def test_set_boot_status_refuses_an_unknown_status() -> None:
     (IDENTITY, {"password": "WrongPassword0123456"}, 401),
     (IDENTITY, {"username": "OTHER-CS"}, 401),
     (IDENTITY, {"password": None}, 401),
-], ids=["unknown-identity", "bad-password", "wrong-user", "no-credentials"])
+    (IDENTITY, {"password": "Pässwörd0123456789ab"}, 401),
+], ids=["unknown-identity", "bad-password", "wrong-user", "no-credentials", "non-ascii-password"])
 async def test_handshake_refused(lab: Lab, identity: str, options: dict[str, Any], status: int) -> None:
     sim = await lab.csms()
     with pytest.raises(HandshakeRefused) as refused:
@@ -192,6 +193,7 @@ async def test_handshake_refused(lab: Lab, identity: str, options: dict[str, Any
     handshake = [r for r in sim.transcript.records if r.event == "handshake"][-1]
     assert handshake.detail["status"] == status
     assert PASSWORD not in str(handshake.to_json()) and "WrongPassword" not in str(handshake.to_json())
+    assert "Pässwörd" not in str(handshake.to_json())
 
 
 async def test_no_auth_required_when_switched_off(lab: Lab) -> None:

@@ -122,7 +122,8 @@ class CsmsSimulator:
     def _authenticate(self, identity: str, password: str) -> bool:
         if identity not in self.config.stations:  # only reachable with `accept_unknown_station`
             return self.faults.accept_unknown_station
-        return self.faults.accept_bad_password or secrets.compare_digest(self.config.stations[identity], password)
+        expected = self.config.stations[identity].encode()  # bytes: compare_digest refuses non-ASCII str
+        return self.faults.accept_bad_password or secrets.compare_digest(expected, password.encode())
 
     def _on_handshake(self, hs: Handshake) -> None:
         self.transcript.add(0, "event", event="handshake", detail=hs.to_json(), findings=hs.findings)

@@ -1,162 +1,286 @@
-"""The station simulator's device model: components and variables of the Core controllers (Part 2 §B, Part 5 §5).
+"""The station simulator's device model: components and variables of the Core controllers (Part 1 §4, Part 2 B05-B08).
 
-Enough for GetVariables / SetVariables to behave like a real station: data types, mutability, option lists,
-ItemsPerMessage limits, and the statuses of B05/B06.
+Enough for GetVariables / SetVariables / GetBaseReport to behave like a real station: attribute types, data types,
+mutability, value lists, limits, ItemsPerMessage / BytesPerMessage, and the attribute statuses of B05/B06. Pure
+data: no I/O, the station simulator decides what a changed value does.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
-from typing import Any, Literal
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any, Literal, NamedTuple
 
+from harness.ocppj.defaults import now_iso
+
+AttributeType = Literal["Actual", "Target", "MinSet", "MaxSet"]
 Mutability = Literal["ReadOnly", "ReadWrite", "WriteOnly"]
 DataType = Literal["string", "integer", "decimal", "boolean", "dateTime", "OptionList", "MemberList", "SequenceList"]
 
 MEASURANDS = "Energy.Active.Import.Register,Power.Active.Import,Current.Import,Voltage,SoC"
-TX_POINTS = "EVConnected,Authorized,DataSigned,PowerPathClosed,EnergyTransfer,ParkingBayOccupancy"
+TX_POINTS = "ParkingBayOccupancy,EVConnected,Authorized,DataSigned,PowerPathClosed,EnergyTransfer"
+AVAILABILITY = "Available,Occupied,Reserved,Unavailable,Faulted"
+VALUE_MAX = 1000  # SetVariableData.attributeValue maxLength
+
+
+class VarKey(NamedTuple):
+    """Where a variable lives: component (with instance and EVSE / connector) and variable (with instance)."""
+
+    component: str
+    variable: str
+    component_instance: str | None = None
+    evse: int | None = None
+    connector: int | None = None
+    variable_instance: str | None = None
+
+    @classmethod
+    def of(cls, component: dict[str, Any], variable: dict[str, Any]) -> VarKey:
+        """The key a ComponentType / VariableType pair of a request names."""
+        evse = component.get("evse") or {}
+        return cls(component.get("name", ""), variable.get("name", ""), component.get("instance"), evse.get("id"),
+                   evse.get("connectorId"), variable.get("instance"))
+
+    def same_component(self, other: VarKey) -> bool:
+        return (self.component, self.component_instance, self.evse, self.connector) == (
+            other.component, other.component_instance, other.evse, other.connector)
+
+    def wire(self) -> tuple[dict[str, Any], dict[str, Any]]:
+        """ComponentType and VariableType as they go on the wire (absent optionals left out)."""
+        component: dict[str, Any] = {"name": self.component}
+        if self.component_instance is not None:
+            component["instance"] = self.component_instance
+        if self.evse is not None:
+            component["evse"] = {"id": self.evse} if self.connector is None else {"id": self.evse,
+                                                                                  "connectorId": self.connector}
+        variable: dict[str, Any] = {"name": self.variable}
+        if self.variable_instance is not None:
+            variable["instance"] = self.variable_instance
+        return component, variable
+
+
+@dataclass
+class Attribute:
+    value: str
+    mutability: Mutability = "ReadWrite"
 
 
 @dataclass
 class Variable:
-    value: str
-    data_type: DataType = "string"
-    mutability: Mutability = "ReadWrite"
-    values_list: str = ""  # for OptionList / MemberList / SequenceList
-    reboot_required: bool = False
+    """One variable: its attributes (Actual, and Target / MinSet / MaxSet where it has them) and characteristics."""
+
+    data_type: DataType
+    attributes: dict[AttributeType, Attribute]
+    values_list: str = ""  # OptionList / MemberList / SequenceList: the allowed members, comma separated
+    min_limit: float | None = None  # numbers: smallest value; strings: shortest length
+    max_limit: float | None = None  # numbers: largest value; strings: longest length
+    reboot_required: bool = False  # a change takes effect after a reboot (SetVariables answers RebootRequired)
+
+    def accepts(self, value: str) -> bool:
+        """Whether `value` fits the data type, value list and limits (B05: otherwise Rejected)."""
+        match self.data_type:
+            case "integer" | "decimal":
+                try:
+                    number = int(value) if self.data_type == "integer" else float(value)
+                except ValueError:
+                    return False
+                return _within(number, self.min_limit, self.max_limit)
+            case "boolean":
+                return value in ("true", "false")
+            case "dateTime":
+                try:
+                    datetime.fromisoformat(value.replace("Z", "+00:00"))
+                except ValueError:
+                    return False
+                return True
+            case "OptionList":
+                return value in self.values_list.split(",")
+            case "MemberList" | "SequenceList":
+                members = value.split(",") if value else []
+                allowed = self.values_list.split(",")
+                return (all(m in allowed for m in members) and len(set(members)) == len(members)
+                        and (bool(members) or self.data_type == "MemberList"))
+        return len(value) <= VALUE_MAX and _within(len(value), self.min_limit, self.max_limit)
 
 
-Key = tuple[str, str | None, str, str | None]  # component, component instance, variable, variable instance
+def _within(number: float, low: float | None, high: float | None) -> bool:
+    return (low is None or number >= low) and (high is None or number <= high)
 
 
-def _core(heartbeat_interval: int, security_profile: int, password: str) -> dict[Key, Variable]:
-    def v(component: str, variable: str, value: str, data_type: DataType = "integer",
-          mutability: Mutability = "ReadWrite", *, instance: str | None = None, values: str = "") -> tuple[Key, Variable]:
-        return (component, None, variable, instance), Variable(value, data_type, mutability, values)
-
-    items = [
-        v("OCPPCommCtrlr", "HeartbeatInterval", str(heartbeat_interval)),
-        v("OCPPCommCtrlr", "OfflineThreshold", "60"),
-        v("OCPPCommCtrlr", "RetryBackOffRepeatTimes", "2"),
-        v("OCPPCommCtrlr", "RetryBackOffRandomRange", "0"),
-        v("OCPPCommCtrlr", "RetryBackOffWaitMinimum", "1"),
-        v("OCPPCommCtrlr", "WebSocketPingInterval", "0"),
-        v("OCPPCommCtrlr", "MessageTimeout", "10", instance="Default"),
-        v("OCPPCommCtrlr", "NetworkConfigurationPriority", "0", "SequenceList", values="0"),
-        v("OCPPCommCtrlr", "NetworkProfileConnectionAttempts", "3"),
-        v("OCPPCommCtrlr", "MessageAttemptsTransactionEvent", "3"),
-        v("OCPPCommCtrlr", "MessageAttemptIntervalTransactionEvent", "5"),
-        v("OCPPCommCtrlr", "ResetRetries", "1"),
-        v("OCPPCommCtrlr", "UnlockOnEVSideDisconnect", "true", "boolean"),
-        v("DeviceDataCtrlr", "ItemsPerMessage", "16", mutability="ReadOnly", instance="GetVariables"),
-        v("DeviceDataCtrlr", "ItemsPerMessage", "16", mutability="ReadOnly", instance="SetVariables"),
-        v("DeviceDataCtrlr", "ItemsPerMessage", "64", mutability="ReadOnly", instance="GetReport"),
-        v("DeviceDataCtrlr", "BytesPerMessage", "65000", mutability="ReadOnly", instance="GetVariables"),
-        v("DeviceDataCtrlr", "BytesPerMessage", "65000", mutability="ReadOnly", instance="SetVariables"),
-        v("DeviceDataCtrlr", "BytesPerMessage", "65000", mutability="ReadOnly", instance="GetReport"),
-        v("ClockCtrlr", "DateTime", "", "dateTime", "ReadOnly"),
-        v("ClockCtrlr", "TimeSource", "Heartbeat", "SequenceList", values="Heartbeat,NTP,GPS,RealTimeClock"),
-        v("SecurityCtrlr", "SecurityProfile", str(security_profile), mutability="ReadOnly"),
-        v("SecurityCtrlr", "OrganizationName", "OpenOCPPHarness", "string"),
-        v("SecurityCtrlr", "CertificateEntries", "0", mutability="ReadOnly"),
-        v("SecurityCtrlr", "BasicAuthPassword", password, "string", "WriteOnly"),
-        v("TxCtrlr", "TxStartPoint", "PowerPathClosed", "MemberList", values=TX_POINTS),
-        v("TxCtrlr", "TxStopPoint", "EVConnected,Authorized", "MemberList", values=TX_POINTS),
-        v("TxCtrlr", "EVConnectionTimeOut", "60"),
-        v("TxCtrlr", "StopTxOnEVSideDisconnect", "true", "boolean"),
-        v("TxCtrlr", "StopTxOnInvalidId", "true", "boolean"),
-        v("AuthCtrlr", "Enabled", "true", "boolean"),
-        v("AuthCtrlr", "AuthorizeRemoteStart", "false", "boolean"),
-        v("AuthCtrlr", "LocalAuthorizeOffline", "true", "boolean"),
-        v("AuthCtrlr", "LocalPreAuthorize", "false", "boolean"),
-        v("SampledDataCtrlr", "TxUpdatedInterval", "0"),
-        v("SampledDataCtrlr", "TxUpdatedMeasurands", "Energy.Active.Import.Register", "MemberList", values=MEASURANDS),
-        v("SampledDataCtrlr", "TxEndedMeasurands", "Energy.Active.Import.Register", "MemberList", values=MEASURANDS),
-        v("SampledDataCtrlr", "TxEndedInterval", "0"),
-        v("AlignedDataCtrlr", "Interval", "0"),
-        v("AlignedDataCtrlr", "Measurands", "Energy.Active.Import.Register", "MemberList", values=MEASURANDS),
-        v("AlignedDataCtrlr", "SendDuringIdle", "false", "boolean"),
-        v("ChargingStation", "AvailabilityState", "Available", "OptionList", "ReadOnly",
-          values="Available,Occupied,Reserved,Unavailable,Faulted"),
-    ]
-    return dict(items)
+def _var(data_type: DataType, value: str, mutability: Mutability = "ReadWrite", *, values: str = "",
+         low: float | None = None, high: float | None = None, reboot: bool = False,
+         extra: dict[AttributeType, Attribute] | None = None) -> Variable:
+    return Variable(data_type, {"Actual": Attribute(value, mutability), **(extra or {})}, values, low, high, reboot)
 
 
-@dataclass
+def _int(value: int, mutability: Mutability = "ReadWrite", *, low: float | None = 0) -> Variable:
+    return _var("integer", str(value), mutability, low=low)
+
+
+def _bool(value: bool, mutability: Mutability = "ReadWrite") -> Variable:
+    return _var("boolean", "true" if value else "false", mutability)
+
+
+def core_variables(evses: list[int], *, heartbeat_interval: int, security_profile: int,
+                   password: str | None) -> dict[VarKey, Variable]:
+    """The Core controllers' variables (Part 2 appendix, referenced by Part 6 Core test cases) for this layout."""
+    k = VarKey
+    table: dict[VarKey, Variable] = {
+        k("OCPPCommCtrlr", "HeartbeatInterval"): _int(heartbeat_interval, low=1),
+        k("OCPPCommCtrlr", "OfflineThreshold"): _int(60),
+        k("OCPPCommCtrlr", "RetryBackOffRepeatTimes"): _int(2),
+        k("OCPPCommCtrlr", "RetryBackOffRandomRange"): _int(0),
+        k("OCPPCommCtrlr", "RetryBackOffWaitMinimum"): _int(1),
+        k("OCPPCommCtrlr", "WebSocketPingInterval"): _int(0),
+        k("OCPPCommCtrlr", "MessageTimeout", variable_instance="Default"): _int(10, low=1),
+        k("OCPPCommCtrlr", "NetworkConfigurationPriority"): _var("SequenceList", "1", values="1", reboot=True),
+        k("OCPPCommCtrlr", "NetworkProfileConnectionAttempts"): _int(3),
+        k("OCPPCommCtrlr", "MessageAttemptsTransactionEvent"): _int(3),
+        k("OCPPCommCtrlr", "MessageAttemptIntervalTransactionEvent"): _int(5),
+        k("OCPPCommCtrlr", "ResetRetries"): _int(1),
+        k("OCPPCommCtrlr", "UnlockOnEVSideDisconnect"): _bool(True),
+        k("ClockCtrlr", "DateTime"): _var("dateTime", "", "ReadOnly"),  # the value is the clock, read when asked
+        k("ClockCtrlr", "TimeSource"): _var("SequenceList", "Heartbeat", values="Heartbeat,NTP,GPS,RealTimeClock"),
+        k("SecurityCtrlr", "SecurityProfile"): _int(security_profile, "ReadOnly"),
+        k("SecurityCtrlr", "OrganizationName"): _var("string", "OpenOCPPHarness"),
+        k("SecurityCtrlr", "CertificateEntries"): _int(0, "ReadOnly"),
+        k("SecurityCtrlr", "BasicAuthPassword"): _var("string", password or "", "WriteOnly", low=16, high=40),
+        k("TxCtrlr", "TxStartPoint"): _var("MemberList", "PowerPathClosed", values=TX_POINTS),
+        k("TxCtrlr", "TxStopPoint"): _var("MemberList", "EVConnected,Authorized", values=TX_POINTS),
+        k("TxCtrlr", "EVConnectionTimeOut"): _int(60),
+        k("TxCtrlr", "StopTxOnEVSideDisconnect"): _bool(True),
+        k("TxCtrlr", "StopTxOnInvalidId"): _bool(True),
+        k("AuthCtrlr", "Enabled"): _bool(True),
+        k("AuthCtrlr", "AuthorizeRemoteStart"): _bool(False),
+        k("AuthCtrlr", "LocalAuthorizeOffline"): _bool(True),
+        k("AuthCtrlr", "LocalPreAuthorize"): _bool(False),
+        k("SampledDataCtrlr", "TxUpdatedInterval"): _int(0),
+        k("SampledDataCtrlr", "TxUpdatedMeasurands"): _var("MemberList", "Energy.Active.Import.Register",
+                                                            values=MEASURANDS),
+        k("SampledDataCtrlr", "TxEndedMeasurands"): _var("MemberList", "Energy.Active.Import.Register",
+                                                          values=MEASURANDS),
+        k("SampledDataCtrlr", "TxEndedInterval"): _int(0),
+        k("AlignedDataCtrlr", "Interval"): _int(0),
+        k("AlignedDataCtrlr", "Measurands"): _var("MemberList", "Energy.Active.Import.Register", values=MEASURANDS),
+        k("AlignedDataCtrlr", "SendDuringIdle"): _bool(False),
+        k("ChargingStation", "AvailabilityState"): _var("OptionList", "Available", "ReadOnly", values=AVAILABILITY),
+        k("ChargingStation", "Available"): _bool(True, "ReadOnly"),
+    }
+    for action, items in (("GetReport", 64), ("GetVariables", 16), ("SetVariables", 16)):
+        table[k("DeviceDataCtrlr", "ItemsPerMessage", variable_instance=action)] = _int(items, "ReadOnly")
+        table[k("DeviceDataCtrlr", "BytesPerMessage", variable_instance=action)] = _int(65000, "ReadOnly")
+    for evse_id, connectors in enumerate(evses, start=1):
+        table[k("EVSE", "AvailabilityState", evse=evse_id)] = _var("OptionList", "Available", "ReadOnly",
+                                                                   values=AVAILABILITY)
+        table[k("EVSE", "Available", evse=evse_id)] = _bool(True, "ReadOnly")
+        table[k("EVSE", "Power", evse=evse_id)] = _var(
+            "decimal", "0", "ReadOnly", low=0, extra={"MaxSet": Attribute("22000", "ReadOnly")})
+        for connector_id in range(1, connectors + 1):
+            table[k("Connector", "AvailabilityState", evse=evse_id, connector=connector_id)] = _var(
+                "OptionList", "Available", "ReadOnly", values=AVAILABILITY)
+            table[k("Connector", "Available", evse=evse_id, connector=connector_id)] = _bool(True, "ReadOnly")
+            table[k("Connector", "ConnectorType", evse=evse_id, connector=connector_id)] = _var(
+                "string", "cType2", "ReadOnly")
+    return table
+
+
+HEARTBEAT_INTERVAL = VarKey("OCPPCommCtrlr", "HeartbeatInterval")
+BASIC_AUTH_PASSWORD = VarKey("SecurityCtrlr", "BasicAuthPassword")
+
+
 class DeviceModel:
-    heartbeat_interval: int = 60
-    security_profile: int = 1
-    password: str = ""
-    variables: dict[Key, Variable] = field(default_factory=dict)
+    """The variables of one simulated station, answering GetVariables / SetVariables items and base reports."""
 
-    def __post_init__(self) -> None:
-        if not self.variables:
-            self.variables = _core(self.heartbeat_interval, self.security_profile, self.password)
+    def __init__(self, evses: list[int], *, heartbeat_interval: int = 60, security_profile: int = 1,
+                 password: str | None = None) -> None:
+        self.variables = core_variables(evses, heartbeat_interval=heartbeat_interval,
+                                        security_profile=security_profile, password=password)
 
-    def items_limit(self, action: str) -> int:
-        return int(self.variables[("DeviceDataCtrlr", None, "ItemsPerMessage", action)].value)
+    # ---- the station's own use ---------------------------------------------------------------------------------
+    def actual(self, key: VarKey) -> str:
+        return self.variables[key].attributes["Actual"].value
 
-    def _find(self, data: dict[str, Any]) -> tuple[str, Variable | None]:
-        component, variable = data.get("component", {}), data.get("variable", {})
-        key = (component.get("name", ""), component.get("instance"), variable.get("name", ""),
-               variable.get("instance"))
+    def put(self, key: VarKey, value: str) -> None:
+        """Set an Actual value from the station's side (no mutability check), e.g. the interval of a boot."""
+        self.variables[key].attributes["Actual"].value = value
+
+    @property
+    def heartbeat_interval(self) -> int:
+        return int(self.actual(HEARTBEAT_INTERVAL))
+
+    def limit(self, name: Literal["ItemsPerMessage", "BytesPerMessage"], action: str) -> int:
+        """DeviceDataCtrlr.ItemsPerMessage / BytesPerMessage for GetVariables, SetVariables or GetReport."""
+        return int(self.actual(VarKey("DeviceDataCtrlr", name, variable_instance=action)))
+
+    # ---- GetVariables / SetVariables ---------------------------------------------------------------------------
+    def _find(self, key: VarKey) -> tuple[str, Variable | None]:
         if key in self.variables:
             return "Accepted", self.variables[key]
-        if not any(k[0] == key[0] and k[1] == key[1] for k in self.variables):
-            return "UnknownComponent", None
-        return "UnknownVariable", None
+        if any(key.same_component(known) for known in self.variables):
+            return "UnknownVariable", None
+        return "UnknownComponent", None
 
-    def get(self, data: dict[str, Any], now: str) -> dict[str, Any]:
+    def get(self, data: dict[str, Any]) -> dict[str, Any]:
         """One getVariableResult for one getVariableData (B06)."""
         result: dict[str, Any] = {"component": data["component"], "variable": data["variable"]}
+        kind: AttributeType = data.get("attributeType", "Actual")
         if "attributeType" in data:
-            result["attributeType"] = data["attributeType"]
-        status, var = self._find(data)
-        if var is not None and data.get("attributeType", "Actual") != "Actual":
+            result["attributeType"] = kind
+        status, variable = self._find(VarKey.of(data["component"], data["variable"]))
+        attribute = variable.attributes.get(kind) if variable is not None else None
+        if variable is not None and attribute is None:
             status = "NotSupportedAttributeType"
-        elif var is not None and var.mutability == "WriteOnly":
-            status = "Rejected"
+        elif attribute is not None and attribute.mutability == "WriteOnly":
+            status = "Rejected"  # a WriteOnly value is never read out
         result["attributeStatus"] = status
-        if status == "Accepted" and var is not None:
-            result["attributeValue"] = now if var.data_type == "dateTime" else var.value
+        if status == "Accepted" and variable is not None and attribute is not None:
+            result["attributeValue"] = now_iso() if variable.data_type == "dateTime" else attribute.value
         return result
 
-    def set(self, data: dict[str, Any]) -> tuple[dict[str, Any], Variable | None]:
-        """One setVariableResult for one setVariableData (B05), and the variable changed (None if not)."""
+    def set(self, data: dict[str, Any]) -> tuple[dict[str, Any], VarKey | None]:
+        """One setVariableResult for one setVariableData (B05), and the key of the value changed (None if none)."""
         result: dict[str, Any] = {"component": data["component"], "variable": data["variable"]}
+        kind: AttributeType = data.get("attributeType", "Actual")
         if "attributeType" in data:
-            result["attributeType"] = data["attributeType"]
-        status, var = self._find(data)
-        value = str(data.get("attributeValue", ""))
-        if var is not None:
-            if data.get("attributeType", "Actual") != "Actual":
+            result["attributeType"] = kind
+        key = VarKey.of(data["component"], data["variable"])
+        status, variable = self._find(key)
+        changed: VarKey | None = None
+        if variable is not None:
+            attribute = variable.attributes.get(kind)
+            value = str(data.get("attributeValue", ""))
+            if attribute is None:
                 status = "NotSupportedAttributeType"
-            elif var.mutability == "ReadOnly" or not _valid(var, value):
+            elif attribute.mutability == "ReadOnly" or not variable.accepts(value):
                 status = "Rejected"
             else:
-                var.value = value
-                status = "RebootRequired" if var.reboot_required else "Accepted"
+                attribute.value, changed = value, key
+                status = "RebootRequired" if variable.reboot_required else "Accepted"
         result["attributeStatus"] = status
-        return result, var if status in ("Accepted", "RebootRequired") else None
+        return result, changed
 
-
-def _valid(var: Variable, value: str) -> bool:
-    """Whether `value` fits the variable's data type (Part 2 §B table 'DataEnumType')."""
-    if var.data_type == "integer":
-        try:
-            return int(value) >= 0
-        except ValueError:
-            return False
-    if var.data_type == "decimal":
-        try:
-            float(value)
-        except ValueError:
-            return False
-        return True
-    if var.data_type == "boolean":
-        return value in ("true", "false")
-    allowed = var.values_list.split(",")
-    if var.data_type == "OptionList":
-        return value in allowed
-    if var.data_type in ("MemberList", "SequenceList"):
-        return all(part in allowed for part in value.split(",")) and value != ""
-    return len(value) <= 1000
+    # ---- GetBaseReport ----------------------------------------------------------------------------------------
+    def report(self, base: str) -> list[dict[str, Any]]:
+        """The reportData of a base report (B07): every variable (FullInventory) or the writable ones
+        (ConfigurationInventory). WriteOnly values are left out (errata to TC_B_53)."""
+        entries: list[dict[str, Any]] = []
+        for key, variable in self.variables.items():
+            writable = any(a.mutability != "ReadOnly" for a in variable.attributes.values())
+            if base == "ConfigurationInventory" and not writable:
+                continue
+            component, var = key.wire()
+            attributes = []
+            for kind, attribute in variable.attributes.items():
+                entry: dict[str, Any] = {"type": kind, "mutability": attribute.mutability}
+                if attribute.mutability != "WriteOnly":
+                    entry["value"] = now_iso() if variable.data_type == "dateTime" else attribute.value
+                attributes.append(entry)
+            characteristics: dict[str, Any] = {"dataType": variable.data_type, "supportsMonitoring": False}
+            if variable.values_list:
+                characteristics["valuesList"] = variable.values_list
+            if variable.min_limit is not None:
+                characteristics["minLimit"] = variable.min_limit
+            if variable.max_limit is not None:
+                characteristics["maxLimit"] = variable.max_limit
+            entries.append({"component": component, "variable": var, "variableAttribute": attributes,
+                            "variableCharacteristics": characteristics})
+        return entries

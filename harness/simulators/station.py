@@ -1,9 +1,13 @@
-"""The built-in Charging Station simulator: the default SUT when the harness plays the CSMS.
+"""The built-in Charging Station simulator: the default SUT when the harness plays the CSMS (DESIGN.md §8).
 
-A real OCPP 2.0.1 peer over a real WebSocket: it boots (handling Pending and Rejected with their retry interval),
-sends heartbeats and a StatusNotification per connector, serves GetVariables/SetVariables from its device model,
-reboots on Reset and sends what TriggerMessage asks for. Fault switches make it break one rule at a time, so the
-self-tests can prove each check of the harness catches what it claims.
+A real OCPP 2.0.1 peer over a real WebSocket. It boots (waiting out Pending and Rejected for their interval),
+reports every connector, sends heartbeats, serves GetVariables / SetVariables / GetBaseReport from its device model,
+reboots on Reset and sends what TriggerMessage asks for. Each switch of `StationFaults` breaks one rule, so the
+self-tests can prove that the matching check of the harness catches it.
+
+Shape: one runner task connects and reconnects (`_main`); per connection a session task boots and then keeps the
+heartbeat (`_session`); answers to the CSMS come from `_on_call`, and whatever they start (a reboot, a triggered
+message) runs in a tracked task once the answer is on the wire.
 """
 
 from __future__ import annotations
@@ -13,21 +17,26 @@ import contextlib
 import secrets
 import string
 import uuid
-from collections.abc import Mapping
+from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass, field
+from functools import partial
 from typing import Any
 
 from harness.errors import TransportSetupError
-from harness.ocppj import CallError, CallResult, RpcSession, default_store
+from harness.ocppj import Call, CallError, CallResult, RpcSession, default_store
 from harness.ocppj.defaults import now_iso, station_default
-from harness.simulators.device_model import DeviceModel
+from harness.simulators.device_model import BASIC_AUTH_PASSWORD, HEARTBEAT_INTERVAL, DeviceModel
 from harness.simulators.faults import bad_input_reply
 from harness.transcript import Record, Transcript
-from harness.transport import ClientOptions, HandshakeRefused, OcppConnection, connect
+from harness.transport import CallTimeout, ClientOptions, ConnectionLost, HandshakeRefused, OcppConnection, connect
+
+SUBPROTOCOL = "ocpp2.0.1"
+Answer = Mapping[str, Any] | CallError | None
 
 
-def _password() -> str:
-    return "".join(secrets.choice(string.ascii_letters + string.digits) for _ in range(20))
+def _password(length: int = 20) -> str:
+    """A random alphanumeric password; 20 characters sit inside the 16-40 range of security profile 1."""
+    return "".join(secrets.choice(string.ascii_letters + string.digits) for _ in range(length))
 
 
 @dataclass
@@ -36,148 +45,244 @@ class StationFaults:
 
     bad_boot_payload: bool = False  # BootNotification without chargingStation.vendorName (schema-invalid)
     bad_boot_reason: bool = False  # BootNotification reason "Foo"
-    no_subprotocol: bool = False  # offers ocpp1.6 only
+    no_subprotocol: bool = False  # offers ["ocpp1.6"] instead of ocpp2.0.1
     wrong_password: bool = False  # Basic Auth with another (valid-looking) password
-    bad_auth_user: bool = False  # Basic Auth user name differs from the identity
-    short_password: bool = False  # an 8-character password
-    ignore_retry_interval: bool = False  # retries BootNotification at once after Pending/Rejected
+    ignore_retry_interval: bool = False  # after Pending / Rejected, boots again at once instead of after `interval`
     send_while_rejected: bool = False  # sends a Heartbeat while Rejected
-    skip_status_notification: bool = False  # no StatusNotification after boot
-    reuse_message_id: bool = False  # every CALL reuses the previous CALL's id
-    long_message_id: bool = False  # 40-character message ids
-    heartbeat_too_fast: bool = False  # heartbeats at a quarter of the interval
+    skip_status_notification: bool = False  # no StatusNotification after an accepted boot (nor when triggered)
+    reuse_message_id: bool = False  # each CALL reuses the id of the previous one
+    long_message_id: bool = False  # 40-character message ids (36 is the maximum)
+    wrong_error_code: bool = False  # answers bad input with GenericError instead of the prescribed code
+    silent_on_bad_input: bool = False  # does not answer bad input at all
+    error_code_1_6_spelling: bool = False  # FormationViolation / OccurenceConstraintViolation (OCPP 1.6 spelling)
     bad_get_variables_enum: bool = False  # GetVariables attributeStatus "Fine"
     no_reboot_on_reset: bool = False  # accepts Reset, never reboots
     ignore_trigger: bool = False  # accepts TriggerMessage, never sends the message
-    wrong_error_code: bool = False  # answers bad input with GenericError
-    silent_on_bad_input: bool = False  # does not answer bad input at all
-    error_code_1_6_spelling: bool = False  # FormationViolation / OccurenceConstraintViolation
+    heartbeat_too_fast: bool = False  # heartbeats at a quarter of the interval
+    bad_auth_user: bool = False  # Basic Auth user name differs from the identity
+    short_password: bool = False  # an 8-character Basic Auth password
 
 
 @dataclass
 class StationConfig:
     identity: str = "SIM-CS-001"
-    csms_url: str = "ws://127.0.0.1:9000/ocpp"
-    password: str | None = field(default_factory=_password)
+    csms_url: str = "ws://127.0.0.1:9000/ocpp"  # base URL; the identity is appended (RPC-02)
+    password: str | None = field(default_factory=_password)  # Basic Auth; None: no Authorization header
     serial_number: str = "SIM-SN-0001"
     model: str = "HarnessSim"
     vendor: str = "OpenOCPPHarness"
     firmware: str = "1.0.0"
-    evses: list[int] = field(default_factory=lambda: [1, 1])  # connectors per EVSE
-    heartbeat_interval: int = 60  # until the CSMS's BootNotificationResponse says otherwise
-    call_timeout: float = 10.0
-    reconnect_delay: float = 0.2
+    evses: list[int] = field(default_factory=lambda: [1, 1])  # connectors per EVSE: EVSE 1 and 2, one each
+    heartbeat_interval: int = 60  # until a BootNotificationResponse (or SetVariables) says otherwise
+    call_timeout: float = 10.0  # how long a CALL of the station waits for its answer
+    reconnect_delay: float = 0.2  # pause before reconnecting, and before retrying a failed BootNotification
     faults: StationFaults = field(default_factory=StationFaults)
 
 
+@dataclass
+class StationState:
+    """Where the station stands; read by tests and by the harness's control adapter."""
+
+    boot_status: str | None = None  # status of the last BootNotificationResponse; None before the first
+    boot_interval: int | None = None  # its `interval`
+    boot_reason: str = "PowerUp"  # reason of the next (or running) BootNotification
+    needs_boot: bool = True  # False from an Accepted boot until a reboot or a SecurityError
+    startup_event: str | None = "StartupOfTheDevice"  # SecurityEvent to report after the next Accepted boot
+    heartbeats: int = 0  # Heartbeats sent
+
+
+async def _wait(event: asyncio.Event, timeout: float | None) -> bool:
+    """Whether `event` is set within `timeout` seconds (None: no limit). `asyncio.timeout`, not `wait_for`: on
+    Python 3.11 `wait_for` swallows a cancellation that races the event, and `stop()` must always win."""
+    with contextlib.suppress(TimeoutError):
+        async with asyncio.timeout(timeout):
+            await event.wait()
+    return event.is_set()
+
+
+class NotAccepted(Exception):
+    """The CSMS answered CALLERROR SecurityError: it does not consider this station accepted (any more)."""
+
+
 class StationSimulator:
+    """An OCPP 2.0.1 Charging Station: `await start()`, let the CSMS drive it, `await stop()`."""
+
     def __init__(self, config: StationConfig | None = None) -> None:
         self.config = config or StationConfig()
         self.faults = self.config.faults
-        self.model = DeviceModel(self.config.heartbeat_interval, 1, self.config.password or "")
-        self.transcript = Transcript(name=f"station {self.config.identity}")
-        self.conn: OcppConnection | None = None
-        self.connected = asyncio.Event()
-        self.boot_status: str | None = None
-        self.boot_count = 0
+        self.model = DeviceModel(self.config.evses, heartbeat_interval=self.config.heartbeat_interval,
+                                 security_profile=1 if self.config.password is not None else 0,
+                                 password=self.config.password)
+        self.transcript = Transcript(name=f"station simulator {self.config.identity}")
+        self.state = StationState()
+        self.conn: OcppConnection | None = None  # the live connection, if any
+        self.connected = asyncio.Event()  # set while an OCPP 2.0.1 connection is open
         self.booted = asyncio.Event()  # set while the last BootNotification was Accepted
-        self._generation = 0  # bumped by every reboot: an old boot's late answer must not undo the reboot
-        self._attempted = asyncio.Event()
-        self._needs_boot = True
-        self._boot_reason = "PowerUp"
-        self._wake = asyncio.Event()  # a TriggerMessage(BootNotification) ends the Pending wait
+        self.boot_count = 0  # BootNotifications sent
+        self.errors: list[Exception] = []  # the simulator's own failures; `stop()` raises the first
+        self._attempted = asyncio.Event()  # the first connection attempt is over (open, or refused)
+        self._reboot_reason: str | None = None  # a reboot waiting for the next connection
+        self._nudge = asyncio.Event()  # wakes the heartbeat loop: interval changed, or acceptance lost
+        self._triggered = asyncio.Event()  # TriggerMessage(BootNotification) ends a Pending wait
+        self._accepted_at = 0.0  # loop time of the last Accepted boot: the heartbeat timer starts there
         self._last_id: str | None = None
         self._runner: asyncio.Task[None] | None = None
-        self._tasks: set[asyncio.Task[Any]] = set()
+        self._stopping = False
+        self._tasks: set[asyncio.Task[None]] = set()
 
     # ---- life cycle --------------------------------------------------------------------------------------------
     async def start(self) -> None:
-        """Start connecting; returns after the first attempt (connected, or refused when a fault says so)."""
-        self._runner = asyncio.create_task(self._main())
+        """Start the station; returns once the first connection attempt is over: open (`connected` is set) or
+        refused (a fault switch, or a CSMS that says no; the station keeps retrying)."""
+        if self._runner is None:
+            self._runner = asyncio.create_task(self._main(), name=f"station {self.config.identity}")
         await self._attempted.wait()
 
     async def stop(self) -> None:
-        if self._runner is not None:
-            self._runner.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await self._runner
-        for task in list(self._tasks):
+        """Close the connection (1000) and end every task; raises the simulator's first own failure, if any."""
+        runner, self._runner = self._runner, None
+        self._stopping = True
+        conn = self.conn
+        if conn is not None and not conn.closed.is_set():
+            await conn.close(1000, "station stopping")
+        tasks = [*self._tasks, *([runner] if runner is not None else [])]
+        for task in tasks:
             task.cancel()
-        await asyncio.gather(*self._tasks, return_exceptions=True)
-        if self.conn is not None and not self.conn.closed.is_set():
-            await self.conn.close(1001, "station shutting down")
+        await asyncio.gather(*tasks, return_exceptions=True)
+        self.connected.clear()
+        self.transcript.close()
+        if self.errors:
+            raise self.errors[0]
 
     async def power_cycle(self) -> None:
-        """Part 6 manual action: power off (the connection drops), power on (connect, BootNotification PowerUp)."""
+        """Part 6 manual action: power off (the connection closes, 1000), power on (connect, boot "PowerUp").
+        Returns once the old connection is closed."""
         await self._reboot("PowerUp")
 
     async def _reboot(self, reason: str) -> None:
-        self._needs_boot, self._boot_reason = True, reason
-        self._generation += 1
+        self._reboot_reason = reason
         self.booted.clear()
         conn = self.conn
         if conn is not None and not conn.closed.is_set():
             await conn.close(1000, "rebooting")
 
+    # ---- connecting --------------------------------------------------------------------------------------------
     def _options(self) -> ClientOptions:
-        f, password = self.faults, self.config.password
-        if password is not None and f.wrong_password:
-            password = "Wrong" + password[5:] + "X"
-        if password is not None and f.short_password:
+        f, password, user = self.faults, self.config.password, None
+        if f.wrong_password or f.bad_auth_user or f.short_password:
+            password = password or _password()
+        if f.wrong_password:
+            password = _password()  # 20 random characters: valid-looking, and not the configured one
+        if f.short_password and password is not None:
             password = password[:8]
-        return ClientOptions(subprotocols=["ocpp1.6"] if f.no_subprotocol else ["ocpp2.0.1"], password=password,
-                             username=self.config.identity + "-x" if f.bad_auth_user else None,
-                             open_timeout=self.config.call_timeout)
+        if f.bad_auth_user:
+            user = self.config.identity + "X"
+        return ClientOptions(subprotocols=["ocpp1.6"] if f.no_subprotocol else [SUBPROTOCOL], password=password,
+                             username=user, open_timeout=self.config.call_timeout)
 
     async def _main(self) -> None:
-        while True:
+        """Connect, serve the connection until it closes, wait `reconnect_delay`, again; until cancelled."""
+        while not self._stopping:
             try:
                 ws = await connect(self.config.csms_url, self.config.identity, self._options())
-            except (HandshakeRefused, TransportSetupError):
+            except (HandshakeRefused, TransportSetupError) as exc:
+                self.transcript.add(0, "event", event="refused", detail={"error": str(exc)})
+            else:
+                conn = OcppConnection(ws, RpcSession(default_store()), self.transcript, self._on_call,
+                                      identity=self.config.identity, call_timeout=self.config.call_timeout,
+                                      bad_input_reply=bad_input_reply(self.faults))
+                try:
+                    await self._serve(conn)
+                except Exception as exc:  # a bug of the simulator: keep it for stop(), keep the station alive
+                    self._failed("serving a connection", exc)
+            self._attempted.set()
+            await asyncio.sleep(self.config.reconnect_delay)  # allow-sleep: the station's reconnect delay
+
+    async def _serve(self, conn: OcppConnection) -> None:
+        self.transcript.add(conn.conn, "event", event="open",
+                            detail={"url": self.config.csms_url, "subprotocol": conn.subprotocol})
+        reader = asyncio.create_task(conn.run())
+        session: asyncio.Task[None] | None = None
+        try:
+            if self._stopping:
+                return
+            if conn.subprotocol != SUBPROTOCOL:
+                # RPC-03: no OCPP 2.0.1 agreed. The CSMS should close; if it does not, the station does.
                 self._attempted.set()
-                await asyncio.sleep(self.config.reconnect_delay)  # allow-sleep: reconnect delay of the station
-                continue
-            conn = OcppConnection(ws, RpcSession(default_store()), self.transcript, self._on_call,
-                                  identity=self.config.identity, call_timeout=self.config.call_timeout,
-                                  bad_input_reply=bad_input_reply(self.faults))
-            if ws.subprotocol is None:  # the CSMS agreed no subprotocol: it will close; wait for that
-                self._attempted.set()
-                await conn.run()
-                await asyncio.sleep(self.config.reconnect_delay)  # allow-sleep: reconnect delay of the station
-                continue
+                await _wait(conn.closed, self.config.call_timeout)
+                return
+            if self._reboot_reason is not None:
+                self.state.boot_reason, self._reboot_reason = self._reboot_reason, None
+                self.state.needs_boot = True
+                self.state.startup_event = ("StartupOfTheDevice" if self.state.boot_reason == "PowerUp"
+                                            else "ResetOrReboot")
             self.conn = conn
             self.connected.set()
             self._attempted.set()
             session = asyncio.create_task(self._session(conn))
-            await conn.run()
-            session.cancel()
-            await asyncio.gather(session, return_exceptions=True)
-            self.connected.clear()
-            self.conn = None
-            await asyncio.sleep(self.config.reconnect_delay)  # allow-sleep: reconnect delay of the station
+            await conn.closed.wait()
+        finally:
+            if self.conn is conn:
+                self.conn = None
+                self.connected.clear()
+            if session is not None:
+                session.cancel()
+                await asyncio.gather(session, return_exceptions=True)
+            if not conn.closed.is_set():
+                await conn.close(1000, "station stopping" if self._stopping else "OCPP 2.0.1 was not agreed")
+            await reader
 
     # ---- what the station sends --------------------------------------------------------------------------------
-    async def _call(self, conn: OcppConnection, action: str, payload: Mapping[str, Any]) -> Record:
+    def _next_id(self) -> str:
         message_id = str(uuid.uuid4())
         if self.faults.long_message_id:
-            message_id = (message_id + "-" + uuid.uuid4().hex)[:40]
+            message_id += uuid.uuid4().hex[:4]  # 40 characters
         if self.faults.reuse_message_id and self._last_id is not None:
             message_id = self._last_id
         self._last_id = message_id
-        return await conn.call(action, payload, message_id=message_id)
+        return message_id
+
+    async def _call(self, conn: OcppConnection, action: str, payload: Mapping[str, Any]) -> Record | None:
+        """Send one CALL; the record of its answer, or None when none came in time.
+
+        Raises ConnectionLost when the connection is gone, NotAccepted on CALLERROR SecurityError (B03.FR.04: the
+        CSMS does not consider the station accepted), after marking that a new boot is needed.
+        """
+        try:
+            record = await conn.call(action, payload, message_id=self._next_id())
+        except CallTimeout as exc:
+            self.transcript.note(f"station simulator: {exc}")
+            return None
+        frame = record.frame
+        if isinstance(frame, CallError) and frame.error_code == "SecurityError" and action != "BootNotification":
+            self.state.needs_boot = True
+            self.booted.clear()
+            self._nudge.set()
+            raise NotAccepted(f"{action} answered with SecurityError")
+        return record
 
     async def _session(self, conn: OcppConnection) -> None:
-        if self._needs_boot:
-            await self._boot(conn)
-        await self._report_connectors(conn)
-        await self._call(conn, "SecurityEventNotification",
-                         {"type": "StartupOfTheDevice" if self._boot_reason == "PowerUp" else "ResetOrReboot",
-                          "timestamp": now_iso()})
-        while True:
-            interval = int(self.model.variables[("OCPPCommCtrlr", None, "HeartbeatInterval", None)].value)
-            wait = interval / 4 if self.faults.heartbeat_too_fast else interval
-            await asyncio.sleep(max(wait, 0.1))  # allow-sleep: the heartbeat timer of the station
-            await self._call(conn, "Heartbeat", {})
+        """Boot when needed, announce, keep the heartbeat; after a SecurityError wait the interval and boot again."""
+        try:
+            while True:
+                if self.state.needs_boot:
+                    await self._boot(conn)
+                try:
+                    if self.state.boot_status == "Accepted" and not self.state.needs_boot:
+                        await self._announce(conn)
+                        await self._heartbeats(conn)
+                except NotAccepted:
+                    pass
+                await asyncio.sleep(self._retry_interval())  # allow-sleep: wait out `interval` before a new boot
+        except ConnectionLost:
+            return  # the connection closed: `_main` reconnects
+        except Exception as exc:  # a bug of the simulator: keep it for stop()
+            self._failed("running the session", exc)
+
+    def _retry_interval(self) -> float:
+        if self.faults.ignore_retry_interval:
+            return self.config.reconnect_delay
+        return float(max(self.state.boot_interval or 0, 1))
 
     def _boot_payload(self, reason: str) -> dict[str, Any]:
         station: dict[str, Any] = {"model": self.config.model, "vendorName": self.config.vendor,
@@ -188,127 +293,227 @@ class StationSimulator:
         return {"reason": "Foo" if self.faults.bad_boot_reason else reason, "chargingStation": station}
 
     async def _boot(self, conn: OcppConnection) -> None:
-        reason = self._boot_reason
-        generation = self._generation
+        """BootNotification until Accepted (B01-B03): Pending / Rejected wait `interval`, Pending also ends early on
+        TriggerMessage(BootNotification); nothing else is sent meanwhile (unless a fault switch says so)."""
         while True:
-            self._wake.clear()
-            record = await self._call(conn, "BootNotification", self._boot_payload(reason))
+            self._triggered.clear()
+            record = await self._call(conn, "BootNotification", self._boot_payload(self.state.boot_reason))
             self.boot_count += 1
-            frame = record.frame
-            if not isinstance(frame, CallResult):
-                await asyncio.sleep(self.config.reconnect_delay)  # allow-sleep: retry after a CALLERROR
+            frame = record.frame if record is not None else None
+            if not isinstance(frame, CallResult):  # CALLERROR or no answer: try again shortly
+                await asyncio.sleep(self.config.reconnect_delay)  # allow-sleep: retry after a failed boot
                 continue
-            self.boot_status = str(frame.payload.get("status"))
-            interval = int(frame.payload.get("interval", 0) or 0)
-            if generation != self._generation:  # rebooted meanwhile: this connection is going away
-                await conn.closed.wait()
-                return
-            if self.boot_status == "Accepted":
-                if interval > 0:
-                    self.model.variables[("OCPPCommCtrlr", None, "HeartbeatInterval", None)].value = str(interval)
-                self._needs_boot = False
+            status, interval = frame.payload.get("status"), frame.payload.get("interval")
+            self.state.boot_status = str(status)
+            self.state.boot_interval = interval if isinstance(interval, int) else None
+            if status == "Accepted":
+                if isinstance(interval, int) and interval > 0:
+                    self.model.put(HEARTBEAT_INTERVAL, str(interval))
+                self.state.needs_boot = False
+                self._accepted_at = asyncio.get_running_loop().time()
                 self.booted.set()
                 return
-            if self.faults.send_while_rejected:
-                await self._call(conn, "Heartbeat", {})
-            if not self.faults.ignore_retry_interval:
-                # B02/B03: nothing but BootNotification until the interval has passed (or a trigger, if Pending)
-                with contextlib.suppress(TimeoutError):
-                    await asyncio.wait_for(self._wake.wait(), max(interval, 1))
-            if self._wake.is_set():
-                reason = "Triggered"
+            if status == "Rejected" and self.faults.send_while_rejected:
+                with contextlib.suppress(NotAccepted):
+                    await self._call(conn, "Heartbeat", {})
+            if await _wait(self._triggered, self._retry_interval()):  # a timer: the interval is the rule
+                self.state.boot_reason = "Triggered"
 
-    async def _report_connectors(self, conn: OcppConnection, only: tuple[int, int] | None = None) -> None:
+    async def _announce(self, conn: OcppConnection) -> None:
+        """After an Accepted boot: every connector's status, then the startup security event (Part 6 Booted)."""
+        await self._report_connectors(conn)
+        event, self.state.startup_event = self.state.startup_event, None
+        if event is not None:
+            await self._call(conn, "SecurityEventNotification", {"type": event, "timestamp": now_iso()})
+
+    def _heartbeat_period(self) -> float:
+        interval = float(self.model.heartbeat_interval)
+        return interval / 4 if self.faults.heartbeat_too_fast else interval
+
+    async def _heartbeats(self, conn: OcppConnection) -> None:
+        """A Heartbeat every interval from the Accepted boot on; returns when the acceptance is lost."""
+        loop = asyncio.get_running_loop()
+        last = self._accepted_at
+        while not self.state.needs_boot:
+            self._nudge.clear()
+            due = max(0.0, last + self._heartbeat_period() - loop.time())
+            if not await _wait(self._nudge, due):  # not woken early (interval changed, acceptance lost): beat
+                await self._call(conn, "Heartbeat", {})
+                self.state.heartbeats += 1
+                last = loop.time()
+
+    def _connectors(self, evse: Mapping[str, Any] | None = None) -> list[tuple[int, int]]:
+        """(evseId, connectorId) of every connector, or of those `evse` ({id, connectorId?}) names."""
+        return [(e, c) for e, count in enumerate(self.config.evses, start=1) for c in range(1, count + 1)
+                if evse is None or (e == evse.get("id") and evse.get("connectorId", c) == c)]
+
+    async def _report_connectors(self, conn: OcppConnection, evse: Mapping[str, Any] | None = None) -> None:
         if self.faults.skip_status_notification:
             return
-        for evse_id, count in enumerate(self.config.evses, start=1):
-            for connector_id in range(1, count + 1):
-                if only is None or only == (evse_id, connector_id) or (only[1] == 0 and only[0] == evse_id):
-                    await self._call(conn, "StatusNotification", {
-                        "timestamp": now_iso(), "connectorStatus": "Available", "evseId": evse_id,
-                        "connectorId": connector_id})
+        for evse_id, connector_id in self._connectors(evse):
+            await self._call(conn, "StatusNotification", {"timestamp": now_iso(), "connectorStatus": "Available",
+                                                          "evseId": evse_id, "connectorId": connector_id})
 
     # ---- what the CSMS asks ------------------------------------------------------------------------------------
-    async def _on_call(self, call: Any, record: Record) -> Mapping[str, Any] | CallError | None:
-        handler = {"GetVariables": self._get_variables, "SetVariables": self._set_variables, "Reset": self._reset,
-                   "TriggerMessage": self._trigger}.get(call.action)
-        if handler is not None:
-            return handler(call)
-        return station_default(call.action, call.payload) or CallError(
-            call.message_id, "NotSupported", f"{call.action} is not supported by this station", {})
-
-    def _too_many(self, call: Any, items: list[Any]) -> CallError | None:
-        limit = self.model.items_limit(call.action)
-        if len(items) > limit:
-            return CallError(call.message_id, "OccurrenceConstraintViolation",
-                             f"{len(items)} items; DeviceDataCtrlr.ItemsPerMessage is {limit}", {})
-        return None
-
-    def _get_variables(self, call: Any) -> Mapping[str, Any] | CallError:
-        items = call.payload["getVariableData"]
-        refused = self._too_many(call, items)
-        if refused is not None:
-            return refused
-        results = [self.model.get(d, now_iso()) for d in items]
-        if self.faults.bad_get_variables_enum:
-            for r in results:
-                r["attributeStatus"] = "Fine"
-        return {"getVariableResult": results}
-
-    def _set_variables(self, call: Any) -> Mapping[str, Any] | CallError:
-        items = call.payload["setVariableData"]
-        refused = self._too_many(call, items)
-        if refused is not None:
-            return refused
-        return {"setVariableResult": [self.model.set(d)[0] for d in items]}
-
-    def _after_answer(self, call: Any, coro: Any) -> None:
-        """Run `coro` once the answer to `call` is on the wire (a reboot must not swallow its own answer)."""
+    async def _on_call(self, call: Call, record: Record) -> Answer:
+        """The answer to one CSMS request; what it starts (reboot, triggered messages) runs after it is sent.
+        A request on a connection that is not the live OCPP 2.0.1 one only gets the polite default."""
         conn = self.conn
+        if conn is None or conn.conn != record.conn:
+            return self._default(call)
+        match call.action:
+            case "GetVariables" | "SetVariables":
+                return self._variables(call, record)
+            case "GetBaseReport":
+                return self._base_report(conn, call)
+            case "Reset":
+                return self._reset(conn, call)
+            case "TriggerMessage":
+                return self._trigger(conn, call)
+        return self._default(call)
+
+    @staticmethod
+    def _default(call: Call) -> Answer:
+        answer = station_default(call.action, call.payload)
+        if answer is None:  # an action known to OCPP but only ever sent by a Charging Station
+            return CallError(call.message_id, "NotSupported", f"{call.action} is not a request a Charging Station "
+                                                              "accepts", {})
+        return answer
+
+    def _variables(self, call: Call, record: Record) -> Answer:
+        """GetVariables / SetVariables (B05, B06), within DeviceDataCtrlr.ItemsPerMessage and BytesPerMessage."""
+        get = call.action == "GetVariables"
+        items: list[dict[str, Any]] = call.payload["getVariableData" if get else "setVariableData"]
+        most, size = self.model.limit("ItemsPerMessage", call.action), self.model.limit("BytesPerMessage", call.action)
+        if len(items) > most:
+            return CallError(call.message_id, "OccurrenceConstraintViolation",
+                             f"{len(items)} items; DeviceDataCtrlr.ItemsPerMessage[{call.action}] is {most}", {})
+        if len(record.raw.encode()) > size:
+            return CallError(call.message_id, "FormatViolation",
+                             f"message exceeds DeviceDataCtrlr.BytesPerMessage[{call.action}] = {size}", {})
+        if get:
+            results = [self.model.get(d) for d in items]
+            if self.faults.bad_get_variables_enum:
+                for result in results:
+                    result["attributeStatus"] = "Fine"
+            return {"getVariableResult": results}
+        answered = [self.model.set(d) for d in items]
+        for _, changed in answered:
+            if changed == HEARTBEAT_INTERVAL:
+                self._nudge.set()  # the heartbeat timer follows the new interval at once
+            elif changed == BASIC_AUTH_PASSWORD:
+                self.config.password = self.model.actual(BASIC_AUTH_PASSWORD)  # used from the next connection on
+        return {"setVariableResult": [result for result, _ in answered]}
+
+    def _base_report(self, conn: OcppConnection, call: Call) -> Answer:
+        """GetBaseReport (B07): Accepted, then NotifyReport in chunks of ItemsPerMessage[GetReport]."""
+        base = call.payload["reportBase"]
+        data = self.model.report(base)
+        if base == "SummaryInventory":
+            data = [d for d in data if d["variable"]["name"] == "AvailabilityState"]
+        if not data:
+            return {"status": "EmptyResultSet"}
+        request_id, chunk = call.payload["requestId"], self.model.limit("ItemsPerMessage", "GetReport")
+
+        async def send() -> None:
+            generated = now_iso()
+            parts = [data[i:i + chunk] for i in range(0, len(data), chunk)]
+            for seq, part in enumerate(parts):
+                await self._call(conn, "NotifyReport", {"requestId": request_id, "generatedAt": generated,
+                                                        "seqNo": seq, "tbc": seq < len(parts) - 1,
+                                                        "reportData": part})
+
+        self._after_answer(conn, call, send)
+        return {"status": "Accepted"}
+
+    def _reset(self, conn: OcppConnection, call: Call) -> Answer:
+        """Reset (B11/B12): no transactions to wait for, so OnIdle and Immediate both reboot at once."""
+        if "evseId" in call.payload:
+            return {"status": "Rejected", "statusInfo": {"reasonCode": "UnsupportedRequest",
+                                                         "additionalInfo": "no reset per EVSE"}}
+        if not self.faults.no_reboot_on_reset:
+            self._after_answer(conn, call, partial(self._reboot, "RemoteReset"))
+        return {"status": "Accepted"}
+
+    def _trigger(self, conn: OcppConnection, call: Call) -> Answer:
+        """TriggerMessage (F06). BootNotification is only triggerable while Pending (TC_F_26: Rejected once
+        accepted); everything else only once accepted (nothing but BootNotification before, B02.FR.02)."""
+        requested = call.payload["requestedMessage"]
+        evse: Mapping[str, Any] | None = call.payload.get("evse")
+        pending = self.state.boot_status == "Pending" and self.state.needs_boot
+        accepted = self.booted.is_set()
+        send: Callable[[], Awaitable[None]]
+        match requested:
+            case "BootNotification":
+                if not pending:
+                    return {"status": "Rejected"}
+                send = self._wake_boot
+            case "Heartbeat":
+                send = partial(self._send_simple, conn, "Heartbeat", {})
+            case "StatusNotification":
+                if evse is not None and not self._connectors(evse):
+                    return {"status": "Rejected"}
+                send = partial(self._report_connectors, conn, evse)
+            case "MeterValues":
+                ids = [evse["id"]] if evse is not None else list(range(1, len(self.config.evses) + 1))
+                if not all(0 <= i <= len(self.config.evses) for i in ids):
+                    return {"status": "Rejected"}
+                send = partial(self._meter_values, conn, ids)
+            case "LogStatusNotification" | "FirmwareStatusNotification":
+                send = partial(self._send_simple, conn, requested, {"status": "Idle"})
+            case "SignChargingStationCertificate":
+                return {"status": "Rejected"}  # no certificate management in this simulator
+            case _:
+                return {"status": "NotImplemented"}
+        if requested != "BootNotification" and not accepted:
+            return {"status": "Rejected"}
+        if not self.faults.ignore_trigger:
+            self._after_answer(conn, call, send)
+        return {"status": "Accepted"}
+
+    async def _wake_boot(self) -> None:
+        self._triggered.set()  # the Pending wait of `_boot` ends; it sends the BootNotification, reason Triggered
+
+    async def _send_simple(self, conn: OcppConnection, action: str, payload: dict[str, Any]) -> None:
+        await self._call(conn, action, payload)
+
+    async def _meter_values(self, conn: OcppConnection, evse_ids: list[int]) -> None:
+        for evse_id in evse_ids:
+            await self._call(conn, "MeterValues", {"evseId": evse_id, "meterValue": [{
+                "timestamp": now_iso(),
+                "sampledValue": [{"value": 0.0, "context": "Trigger", "measurand": "Energy.Active.Import.Register"}],
+            }]})
+
+    # ---- tasks -------------------------------------------------------------------------------------------------
+    def _after_answer(self, conn: OcppConnection, call: Call, work: Callable[[], Awaitable[None]]) -> None:
+        """Run `work` once the answer to `call` is on the wire (a reboot must not swallow its own answer, and a
+        triggered message must follow the TriggerMessageResponse); not at all if the connection closes first."""
 
         async def later() -> None:
-            if conn is not None:
-                await conn.wait_sent(call.message_id)
-            await coro
+            sent = asyncio.ensure_future(conn.wait_sent(call.message_id))
+            closed = asyncio.ensure_future(conn.closed.wait())
+            try:
+                await asyncio.wait([sent, closed], return_when=asyncio.FIRST_COMPLETED)
+            finally:
+                for waiter in (sent, closed):
+                    waiter.cancel()
+                await asyncio.gather(sent, closed, return_exceptions=True)
+            if sent.cancelled() or sent.exception() is not None:
+                return
+            try:
+                await work()
+            except (ConnectionLost, NotAccepted):
+                pass  # the connection is gone, or the CSMS no longer accepts us: the session loop handles both
+            except Exception as exc:
+                self._failed(f"answering {call.action}", exc)
 
         task = asyncio.create_task(later())
         self._tasks.add(task)
         task.add_done_callback(self._tasks.discard)
 
-    def _reset(self, call: Any) -> Mapping[str, Any]:
-        if "evseId" in call.payload:
-            return {"status": "Rejected", "statusInfo": {"reasonCode": "UnsupportedRequest"}}
-        if not self.faults.no_reboot_on_reset:
-            self._after_answer(call, self._reboot("RemoteReset"))
-        return {"status": "Accepted"}
-
-    def _trigger(self, call: Any) -> Mapping[str, Any]:
-        requested = call.payload["requestedMessage"]
-        evse = call.payload.get("evse")
-        conn = self.conn
-        if conn is None:
-            return {"status": "Rejected"}
-        sends: dict[str, Any] = {
-            "BootNotification": lambda: self._triggered_boot(conn),
-            "Heartbeat": lambda: self._call(conn, "Heartbeat", {}),
-            "StatusNotification": lambda: self._report_connectors(
-                conn, (evse["id"], evse.get("connectorId", 0)) if evse else None),
-            "LogStatusNotification": lambda: self._call(conn, "LogStatusNotification", {"status": "Idle"}),
-            "FirmwareStatusNotification": lambda: self._call(conn, "FirmwareStatusNotification", {"status": "Idle"}),
-            "MeterValues": lambda: self._call(conn, "MeterValues", {"evseId": evse["id"] if evse else 1, "meterValue": [
-                {"timestamp": now_iso(), "sampledValue": [{"value": 0.0}]}]}),
-        }
-        if requested not in sends:
-            return {"status": "NotImplemented"}
-        if not self.faults.ignore_trigger:
-            self._after_answer(call, sends[requested]())
-        return {"status": "Accepted"}
-
-    async def _triggered_boot(self, conn: OcppConnection) -> None:
-        if self.boot_status in ("Pending", "Rejected"):
-            self._wake.set()  # the waiting boot loop sends it, reason Triggered
-            return
-        await self._call(conn, "BootNotification", self._boot_payload("Triggered"))
+    def _failed(self, what: str, exc: Exception) -> None:
+        self.errors.append(exc)
+        self.transcript.note(f"station simulator failed while {what}: {exc!r}")
 
 
-__all__ = ["StationConfig", "StationFaults", "StationSimulator"]
+__all__ = ["StationConfig", "StationFaults", "StationSimulator", "StationState"]
