@@ -190,8 +190,8 @@ async def test_boot_reports_connectors_and_keeps_the_heartbeat_interval(lab: Lab
 async def test_pending_then_trigger_message_boots_again_with_reason_triggered(lab: Lab) -> None:
     csms, station = await lab.start(boots=("Pending", "Accepted"), retry=60)
     pending = await csms.next(rx_call("BootNotification"))
-    assert station.state.boot_status == "Pending" or not station.booted.is_set()
     assert await csms.call("GetVariables", {"getVariableData": [HB]})  # answered while Pending
+    assert station.state.boot_status == "Pending" and not station.booted.is_set()
     assert await csms.call("TriggerMessage", {"requestedMessage": "Heartbeat"}) == {"status": "Rejected"}
     assert await csms.call("TriggerMessage", {"requestedMessage": "BootNotification"}) == {"status": "Accepted"}
     again = await csms.next(rx_call("BootNotification"))

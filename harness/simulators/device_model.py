@@ -1,4 +1,4 @@
-"""The station simulator's device model: components and variables of the Core controllers (Part 1 §4, Part 2 B05-B08).
+"""The station simulator's device model: components and variables of the Core controllers (Part 1 §4, Part 2 B05-B07).
 
 Enough for GetVariables / SetVariables / GetBaseReport to behave like a real station: attribute types, data types,
 mutability, value lists, limits, ItemsPerMessage / BytesPerMessage, and the attribute statuses of B05/B06. Pure

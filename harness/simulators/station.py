@@ -229,7 +229,10 @@ class StationSimulator:
                 session.cancel()
                 await asyncio.gather(session, return_exceptions=True)
             if not conn.closed.is_set():
-                await conn.close(1000, "station stopping" if self._stopping else "OCPP 2.0.1 was not agreed")
+                if self._stopping:
+                    await conn.close(1000, "station stopping")
+                else:
+                    await conn.close(1002, "OCPP 2.0.1 was not agreed")
             await reader
 
     # ---- what the station sends --------------------------------------------------------------------------------
@@ -245,8 +248,8 @@ class StationSimulator:
     async def _call(self, conn: OcppConnection, action: str, payload: Mapping[str, Any]) -> Record | None:
         """Send one CALL; the record of its answer, or None when none came in time.
 
-        Raises ConnectionLost when the connection is gone, NotAccepted on CALLERROR SecurityError (B03.FR.04: the
-        CSMS does not consider the station accepted), after marking that a new boot is needed.
+        Raises ConnectionLost when the connection is gone, and NotAccepted on CALLERROR SecurityError (the CSMS
+        does not consider the station accepted) after marking that a new boot is needed.
         """
         try:
             record = await conn.call(action, payload, message_id=self._next_id())
@@ -266,13 +269,10 @@ class StationSimulator:
         try:
             while True:
                 if self.state.needs_boot:
-                    await self._boot(conn)
-                try:
-                    if self.state.boot_status == "Accepted" and not self.state.needs_boot:
-                        await self._announce(conn)
-                        await self._heartbeats(conn)
-                except NotAccepted:
-                    pass
+                    await self._boot(conn)  # returns once Accepted
+                with contextlib.suppress(NotAccepted):
+                    await self._announce(conn)
+                    await self._heartbeats(conn)  # returns when the acceptance is lost
                 await asyncio.sleep(self._retry_interval())  # allow-sleep: wait out `interval` before a new boot
         except ConnectionLost:
             return  # the connection closed: `_main` reconnects
