@@ -9,16 +9,6 @@ from __future__ import annotations
 from harness import ANY, CallError, CsmsRole, Regex, StationControl, booted, check_interval, testcase
 
 
-async def _accept_boot_and_statuses(csms: CsmsRole, *, reason: object = ANY) -> None:
-    boot = csms.expect("BootNotification", {"reason": reason}, respond=lambda _: csms.boot_response("Accepted"))
-    statuses = csms.expect_connector_status("Available")
-    with csms.step("The Charging Station sends BootNotificationRequest; the harness responds Accepted"):
-        await csms.received(boot)
-    with csms.step("The Charging Station reports every connector: StatusNotificationRequest Available"):
-        for exp in statuses:
-            await csms.received(exp)
-
-
 @testcase("TC_B_01_CS", "Cold Boot Charging Station - Accepted", usecases=("B01",),
           requirements=("B01.FR.01", "B01.FR.04", "B01.FR.05", "B01.FR.08"))
 async def test_TC_B_01_CS(csms: CsmsRole, sut: StationControl) -> None:

@@ -5,6 +5,7 @@ Used by the fault and loopback self-tests: one child run per fault switch, so ea
 
 from __future__ import annotations
 
+import os
 import subprocess
 import sys
 import xml.etree.ElementTree as ET
@@ -23,7 +24,7 @@ class SuiteResult:
 
 
 def run_suite(tmp: Path, *selectors: str, faults: tuple[str, ...] = (), extra: tuple[str, ...] = (),
-              timeout: float = 600) -> SuiteResult:
+              timeout: float = 600, env: dict[str, str] | None = None) -> SuiteResult:
     """Run `testcases/` filtered by `-k` selectors with the given simulator fault switches."""
     junit = tmp / "junit.xml"
     args = [sys.executable, "-m", "pytest", str(ROOT / "testcases"), "-p", "no:cacheprovider", "-q",
@@ -32,7 +33,8 @@ def run_suite(tmp: Path, *selectors: str, faults: tuple[str, ...] = (), extra: t
     if selectors:
         # -k matches substrings: TC_B_01_CS would also select TC_B_01_CSMS.
         args += ["-k", " or ".join(f"({s} and not {s}MS)" if s.endswith("_CS") else s for s in selectors)]
-    proc = subprocess.run(args, capture_output=True, text=True, timeout=timeout, cwd=ROOT)
+    proc = subprocess.run(args, capture_output=True, text=True, timeout=timeout, cwd=ROOT,
+                          env={**os.environ, **(env or {})})
     result = SuiteResult(proc.returncode, proc.stdout + proc.stderr)
     if junit.exists():
         for case in ET.parse(junit).getroot().iter("testcase"):
