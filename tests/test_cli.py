@@ -1,0 +1,51 @@
+"""The `ocpp-harness` command: `simulate csms` serves a real station; `run` runs the suite and writes reports."""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import re
+import signal
+import sys
+from pathlib import Path
+
+from harness.simulators import StationConfig, StationSimulator
+
+ROOT = Path(__file__).resolve().parent.parent
+PASSWORD = "CliSecret0123456789ab"
+
+
+async def test_simulate_csms_serves_a_station_and_stops_on_sigterm() -> None:
+    proc = await asyncio.create_subprocess_exec(
+        sys.executable, "-m", "harness.cli", "simulate", "csms", "--port", "0", "--identity", "CLI-CS-1",
+        stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE,
+        env={**os.environ, "OCPP_STATION_PASSWORD": PASSWORD})
+    try:
+        assert proc.stdout is not None
+        line = (await asyncio.wait_for(proc.stdout.readline(), 20)).decode()
+        match = re.search(r"(ws://127\.0\.0\.1:\d+/ocpp)", line)
+        assert match, line
+        station = StationSimulator(StationConfig(identity="CLI-CS-1", csms_url=match.group(1), password=PASSWORD,
+                                                 heartbeat_interval=60))
+        await station.start()
+        try:
+            await asyncio.wait_for(station.booted.wait(), 10)
+        finally:
+            await station.stop()
+    finally:
+        proc.send_signal(signal.SIGTERM)
+        code = await asyncio.wait_for(proc.wait(), 10)
+    assert code == 0
+    assert PASSWORD.encode() not in (await proc.stderr.read() if proc.stderr else b"")
+
+
+async def test_run_writes_junit_and_allure_results(tmp_path: Path) -> None:
+    proc = await asyncio.create_subprocess_exec(
+        sys.executable, "-m", "harness.cli", "run", "--role", "csms", "--reports", str(tmp_path), "--",
+        "-k", "TC_B_06", "-p", "no:cacheprovider", "-q",
+        stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.STDOUT, cwd=ROOT)
+    output, _ = await asyncio.wait_for(proc.communicate(), 120)
+    assert proc.returncode == 0, output.decode()[-2000:]
+    assert 'name="test_TC_B_06_CSMS"' in (tmp_path / "junit.xml").read_text()
+    assert list((tmp_path / "allure-results").glob("*-result.json"))
+    assert (tmp_path / "transcripts" / "TC_B_06_CSMS.jsonl").exists()
