@@ -16,6 +16,7 @@ from harness import (
     CallError,
     CsmsControl,
     CsmsRole,
+    HandshakeRefused,
     StationControl,
     StationRole,
     booted,
@@ -176,3 +177,21 @@ for _case in CASES:
 _TITLE_08 = "A CALL sent while another is outstanding does not break the SUT"
 test_RPC_08_CS = _cs_case("08", _TITLE_08, lambda conv: _concurrent(conv, "CS"))
 test_RPC_08_CSMS = _csms_case("08", _TITLE_08, lambda conv: _concurrent(conv, "CSMS"))
+
+
+@testcase("RPC_09_CSMS", "A station identity the CSMS does not know is refused at the handshake",
+          usecases=("Part 4",), requirements=("RPC-03",), profiles=("Framework",), severity="framework",
+          notes="Part 4 §3.2: the CSMS SHOULD answer HTTP 404; a refusal with 401/403 is accepted, a connection is not.")
+async def test_RPC_09_CSMS(station: StationRole, sut: CsmsControl) -> None:
+    unknown = f"HARNESS-UNKNOWN-{uuid.uuid4().hex[:8]}"
+    with station.step(f"Connect as {unknown}, an identity the CSMS was never told about"):
+        result = await station.try_connect(identity=unknown)
+    with station.step("The CSMS refuses the handshake, preferably with HTTP 404"):
+        if not isinstance(result, HandshakeRefused):
+            await result.close(1000, "unknown identity test")
+            raise station.failure("the CSMS accepted a connection from an unknown station identity",
+                                  expected="HTTP 404 Not Found", actual=f"connection opened as {unknown!r}",
+                                  rules=("RPC-03",))
+        if result.status not in (404, 401, 403):
+            raise station.failure("the CSMS refused an unknown identity with an unexpected status",
+                                  expected="HTTP 404 Not Found", actual=str(result), rules=("RPC-03",))
