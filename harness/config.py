@@ -12,6 +12,7 @@ from typing import Any, Literal
 from pydantic import BaseModel, ConfigDict, Field, PrivateAttr
 
 from harness.failures import NeedsDecision
+from harness.profile import SutProfile, builtin_csms_profile, builtin_station_profile
 
 Strictness = Literal["strict", "compat"]
 DecisionMode = Literal["strict", "pragmatic"]
@@ -39,60 +40,43 @@ class Timing(BaseModel):
     model_config = ConfigDict(extra="forbid")
     default_timeout: float = Field(10.0, gt=0, description="seconds to wait for a message the test expects")
     tolerance: float = Field(4.0, ge=0, description="allowed deviation of measured timings (labs: 4 s)")
-    heartbeat_interval: int = Field(10, gt=0, description="interval the harness CSMS gives in BootNotification")
-    boot_retry_interval: int = Field(2, gt=0, description="interval the harness CSMS gives with Pending/Rejected")
-
-
-class StationSut(BaseModel):
-    """The Charging Station under test (the harness plays the CSMS toward it)."""
-
-    model_config = ConfigDict(extra="forbid")
-    builtin: bool = True
-    identity: str = "SIM-CS-001"
-    password_env: str = "OCPP_STATION_PASSWORD"
-    evses: list[int] = Field(default_factory=lambda: [1, 1], description="connectors per EVSE, EVSE ids from 1")
-    host: str = "127.0.0.1"
-    port: int = 0  # where the harness CSMS listens; 0 picks a free port
-
-
-class CsmsSut(BaseModel):
-    """The CSMS under test (the harness plays a Charging Station toward it)."""
-
-    model_config = ConfigDict(extra="forbid")
-    builtin: bool = True
-    url: str = ""  # e.g. ws://127.0.0.1:9000/ocpp ; the identity is appended
-    identity: str = "HARNESS-CS-001"
-    password_env: str = "OCPP_HARNESS_STATION_PASSWORD"
 
 
 class Settings(BaseModel):
+    """One run: harness settings plus the two SUT profiles (the built-in simulators' unless a profile is given)."""
+
     model_config = ConfigDict(extra="forbid")
     strictness: Strictness = "strict"
     decision_mode: DecisionMode = "pragmatic"
     reports_dir: str = "reports"
+    cert_profile: str | None = Field(None, description="run only the cases of this certification profile")
     timing: Timing = Field(default_factory=lambda: Timing())
-    station: StationSut = Field(default_factory=lambda: StationSut())
-    csms: CsmsSut = Field(default_factory=lambda: CsmsSut())
-    policies: dict[str, Any] = Field(default_factory=dict)
+    station: SutProfile = Field(default_factory=builtin_station_profile, description="the Charging Station under test")
+    csms: SutProfile = Field(default_factory=builtin_csms_profile, description="the CSMS under test")
+    policies: dict[str, Any] = Field(default_factory=dict, description="policy answers for both SUTs (a profile's own "
+                                                                       "answers win)")
     sim_faults: list[str] = Field(default_factory=list, description="fault switches of the built-in simulators")
-    _used: set[str] = PrivateAttr(default_factory=set)
+    _defaults_used: set[str] = PrivateAttr(default_factory=set)
 
     @property
-    def policies_used(self) -> set[str]:
-        return self._used
+    def defaults_used(self) -> set[str]:
+        """Policy keys answered by their documented default since the last `clear()` (pragmatic mode)."""
+        return self._defaults_used
 
-    def policy(self, key: str) -> Any:
-        """The profile's answer for a policy key; the documented default in pragmatic mode; else NeedsDecision."""
-        self._used.add(key)
-        if key in self.policies:
-            return self.policies[key]
+    def profile_of(self, sut: Literal["CS", "CSMS"]) -> SutProfile:
+        return self.station if sut == "CS" else self.csms
+
+    def policy(self, key: str, profile: SutProfile | None = None) -> Any:
+        """The answer for a policy key: the SUT profile's, else the run's, else (pragmatic mode) the documented
+        default; in strict decision mode an unanswered key raises NeedsDecision."""
+        for source in (profile.policies if profile is not None else {}, self.policies):
+            if key in source:
+                return source[key]
         default, question = POLICY_DEFAULTS[key]
         if self.decision_mode == "strict":
             raise NeedsDecision(key, question)
+        self._defaults_used.add(key)
         return default
-
-    def policy_is_default(self, key: str) -> bool:
-        return key not in self.policies
 
 
 def secret(env_var: str, fallback: str) -> str:

@@ -12,7 +12,7 @@ from harness import ANY, CallError, CsmsRole, Regex, StationControl, booted, che
 @testcase("TC_B_01_CS", "Cold Boot Charging Station - Accepted", usecases=("B01",),
           requirements=("B01.FR.01", "B01.FR.04", "B01.FR.05", "B01.FR.08"))
 async def test_TC_B_01_CS(csms: CsmsRole, sut: StationControl) -> None:
-    interval = csms.settings.timing.heartbeat_interval
+    interval = csms.configured.heartbeat_interval
     boot = csms.expect("BootNotification", {"reason": "PowerUp", "chargingStation": {"model": ANY, "vendorName": ANY}},
                        respond=lambda _: csms.boot_response("Accepted", interval))
     statuses = csms.expect_connector_status("Available")
@@ -59,7 +59,7 @@ async def test_TC_B_02_CS(csms: CsmsRole, sut: StationControl) -> None:
 @testcase("TC_B_03_CS", "Cold Boot Charging Station - Rejected", usecases=("B03",),
           requirements=("B03.FR.01", "B03.FR.02", "B03.FR.03"))
 async def test_TC_B_03_CS(csms: CsmsRole, sut: StationControl) -> None:
-    retry = csms.settings.timing.boot_retry_interval
+    retry = csms.configured.boot_retry_interval
     rejected = csms.expect("BootNotification", respond=lambda _: csms.boot_response("Rejected", retry))
     with csms.step("Manual Action: power cycle the Charging Station"):
         await sut.power_cycle()
@@ -96,7 +96,7 @@ async def test_TC_B_06_CS(csms: CsmsRole, sut: StationControl) -> None:
           requirements=("B05.FR.01", "B05.FR.02", "B05.FR.05"))
 async def test_TC_B_09_CS(csms: CsmsRole, sut: StationControl) -> None:
     await booted(csms, sut)
-    value = str(csms.settings.timing.heartbeat_interval)
+    value = str(csms.configured.heartbeat_interval)
     target = {"component": {"name": "OCPPCommCtrlr"}, "variable": {"name": "HeartbeatInterval"}}
     with csms.step(f"1-2. SetVariablesRequest OCPPCommCtrlr.HeartbeatInterval = {value}; the station accepts"):
         await csms.call_ok("SetVariables", {"setVariableData": [{**target, "attributeValue": value}]},
@@ -127,7 +127,7 @@ async def test_TC_B_20_CS(csms: CsmsRole, sut: StationControl) -> None:
                 "the station sends before the interval is answered with CALLERROR SecurityError and fails the case; "
                 "the station must then boot again and be accepted.")
 async def test_TC_B_30_CS(csms: CsmsRole, sut: StationControl) -> None:
-    retry = csms.settings.timing.boot_retry_interval
+    retry = csms.configured.boot_retry_interval
     rejected = csms.expect("BootNotification", respond=lambda _: csms.boot_response("Rejected", retry))
     with csms.step("Manual Action: power cycle the Charging Station"):
         await sut.power_cycle()

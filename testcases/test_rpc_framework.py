@@ -102,7 +102,7 @@ CASES = [
 async def _judge(conv: CsmsRole | StationRole, case: BadInput, sut: str) -> None:
     mid = f"rpc{case.nn}-{uuid.uuid4().hex[:12]}"
     text = case.build(mid, sut)
-    accepted = list(conv.settings.policy(case.policy) if case.policy else case.codes)
+    accepted = list(conv.policy(case.policy) if case.policy else case.codes)
     with conv.step(f"The harness sends: {text[:120]}"):
         answer = await conv.send_raw(text)
     with conv.step(f"The SUT answers CALLERROR {' or '.join(accepted)}"):
@@ -129,7 +129,7 @@ async def _judge(conv: CsmsRole | StationRole, case: BadInput, sut: str) -> None
 
 async def _concurrent(conv: CsmsRole | StationRole, sut: str) -> None:
     """RPC_08: a second CALL before the first is answered (the harness breaks RPC-15 on purpose)."""
-    accepted = list(conv.settings.policy("rpc.reply.concurrent_call"))
+    accepted = list(conv.policy("rpc.reply.concurrent_call"))
     first, second = (f"rpc08-{i}-{uuid.uuid4().hex[:8]}" for i in (1, 2))
     with conv.step("The harness sends two CALLs without waiting for the first answer"):
         await conv.send_raw(_json([2, first, *_safe(sut)]), expect_answer=False)

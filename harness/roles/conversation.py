@@ -17,6 +17,7 @@ from harness.expect import CallExpectation, Expectations, Forbidden, Response
 from harness.failures import OcppFailure
 from harness.matchers import difference
 from harness.ocppj import Call, CallError, CallResult, Severity
+from harness.profile import Configured, IdTokens, SutProfile
 from harness.transcript import Record, Transcript
 from harness.transport import CallTimeout, ConnectionLost, OcppConnection
 
@@ -35,10 +36,11 @@ class _NoReport:
 
 
 class Conversation:
-    def __init__(self, transcript: Transcript, settings: Settings, defaults: Defaults, *,
+    def __init__(self, transcript: Transcript, settings: Settings, defaults: Defaults, *, profile: SutProfile,
                  reporter: StepReporter | None = None, requirements: tuple[str, ...] = ()) -> None:
         self.transcript = transcript
         self.settings = settings
+        self.profile = profile  # the SUT's profile: identity, tokens, configured values, policies
         self.defaults = defaults
         self.reporter: StepReporter = reporter or _NoReport()
         self.requirements = requirements
@@ -65,6 +67,21 @@ class Conversation:
         kwargs.setdefault("step", self.current_step)
         kwargs.setdefault("last_frames", self.transcript.tail())
         return OcppFailure(title, **kwargs)
+
+    @property
+    def configured(self) -> Configured:
+        """The SUT profile's Part 6 <Configured …> values."""
+        return self.profile.configured
+
+    @property
+    def tokens(self) -> IdTokens:
+        """The SUT profile's id tokens (valid, invalid, blocked, expired, group …)."""
+        return self.profile.id_tokens
+
+    def policy(self, key: str) -> Any:
+        """The SUT profile's answer for a spec-silent point (DESIGN.md §5); NeedsDecision when unanswered in
+        strict decision mode."""
+        return self.settings.policy(key, self.profile)
 
     def timeout(self, within: float | None) -> float:
         return self.settings.timing.default_timeout if within is None else within

@@ -26,7 +26,8 @@ class CsmsRole(Conversation):
 
     def __init__(self, endpoint: CsmsEndpoint, transcript: Transcript, *, reporter: StepReporter | None = None,
                  requirements: tuple[str, ...] = ()) -> None:
-        super().__init__(transcript, endpoint.settings, self._default, reporter=reporter, requirements=requirements)
+        super().__init__(transcript, endpoint.settings, self._default, profile=endpoint.settings.station,
+                         reporter=reporter, requirements=requirements)
         self.endpoint = endpoint
         self.identity = endpoint.identity
 
@@ -36,13 +37,13 @@ class CsmsRole(Conversation):
         return self.endpoint.server.url
 
     def _default(self, action: str, payload: dict[str, Any]) -> Mapping[str, Any] | None:
-        return csms_default(action, payload, heartbeat_interval=self.settings.timing.heartbeat_interval)
+        return csms_default(action, payload, heartbeat_interval=self.configured.heartbeat_interval)
 
     def boot_response(self, status: str = "Accepted", interval: int | None = None) -> dict[str, Any]:
         """A BootNotificationResponse; interval defaults to the heartbeat (Accepted) or retry interval."""
         if interval is None:
-            timing = self.settings.timing
-            interval = timing.heartbeat_interval if status == "Accepted" else timing.boot_retry_interval
+            interval = (self.configured.heartbeat_interval if status == "Accepted"
+                        else self.configured.boot_retry_interval)
         return {"currentTime": now_iso(), "interval": interval, "status": status}
 
     def is_booted(self) -> bool:
@@ -52,7 +53,7 @@ class CsmsRole(Conversation):
 
     def connectors(self) -> list[tuple[int, int]]:
         """(evseId, connectorId) of every connector of the station, from the SUT settings."""
-        return [(evse, c) for evse, count in enumerate(self.settings.station.evses, start=1)
+        return [(evse, c) for evse, count in enumerate(self.settings.station.connectors, start=1)
                 for c in range(1, count + 1)]
 
     def expect_connector_status(self, status: str = "Available") -> list[CallExpectation]:
@@ -74,10 +75,12 @@ class CsmsEndpoint:
         self.schemas = schemas
         self.identity = settings.station.identity
         self._password = password
+        interval = settings.station.configured.heartbeat_interval
         self.lobby = Conversation(Transcript(lobby_transcript, name="between tests"), settings,
-                                  lambda a, p: csms_default(a, p, heartbeat_interval=settings.timing.heartbeat_interval))
+                                  lambda a, p: csms_default(a, p, heartbeat_interval=interval), profile=settings.station)
         self.active: Conversation = self.lobby
-        self.server = OcppServer(self._on_connect, host=settings.station.host, port=settings.station.port,
+        endpoint = settings.station.endpoint
+        self.server = OcppServer(self._on_connect, host=endpoint.host, port=endpoint.port,
                                  known=lambda identity: identity == self.identity,
                                  authenticate=self._authenticate if password is not None else None,
                                  on_handshake=self._on_handshake)

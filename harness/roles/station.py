@@ -27,7 +27,8 @@ class StationRole(Conversation):
     def __init__(self, settings: Settings, schemas: SchemaStore, transcript: Transcript, *, csms_url: str,
                  password: str | None, evses: list[int] | None = None, reporter: StepReporter | None = None,
                  requirements: tuple[str, ...] = ()) -> None:
-        super().__init__(transcript, settings, self._default, reporter=reporter, requirements=requirements)
+        super().__init__(transcript, settings, self._default, profile=settings.csms, reporter=reporter,
+                         requirements=requirements)
         self.schemas = schemas
         self.csms_url = csms_url
         self.identity = settings.csms.identity

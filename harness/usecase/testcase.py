@@ -8,6 +8,7 @@ from dataclasses import dataclass
 from typing import Any, Literal, TypeVar
 
 from harness.errors import ConfigError
+from harness.profile import PicsCondition, SutProfile
 
 _ID = re.compile(r"^(?:TC_(?P<block>[A-P])_\d{2,3}|(?P<rpc>RPC)_\d{2})_(?P<sut>CS|CSMS)$")
 PROFILES = frozenset({"Core", "AdvSec", "LocalAuth", "SmartCharging", "ADM", "Reservation", "AUI", "ISO15118",
@@ -27,7 +28,7 @@ class TestCaseMeta:
     requirements: tuple[str, ...] = ()
     profiles: tuple[str, ...] = ()
     severity: Literal["mandatory", "conditional", "framework"] = "mandatory"
-    pics: str | None = None  # Part 5 condition; evaluated against the SUT profile (later issue)
+    pics: str | None = None  # Part 5 condition over the PICS features the SUT profile claims
     notes: str = ""
 
     @property
@@ -53,6 +54,11 @@ def testcase(case_id: str, title: str, *, usecases: tuple[str, ...] = (), requir
     unknown = set(profiles) - PROFILES
     if unknown:
         raise ConfigError(f"{case_id}: unknown certification profile(s) {sorted(unknown)}; known: {sorted(PROFILES)}")
+    if pics is not None:
+        try:
+            PicsCondition(pics)
+        except ValueError as exc:
+            raise ConfigError(f"{case_id}: {exc}") from None
     meta = TestCaseMeta(case_id, title, tuple(usecases), tuple(requirements), tuple(profiles), severity, pics, notes)
 
     def mark(fn: F) -> F:
@@ -68,3 +74,11 @@ testcase.__test__ = False  # type: ignore[attr-defined]  # imported into test mo
 def meta_of(obj: Any) -> TestCaseMeta | None:
     meta = getattr(obj, ATTRIBUTE, None)
     return meta if isinstance(meta, TestCaseMeta) else None
+
+
+def not_applicable(meta: TestCaseMeta, profile: SutProfile) -> str | None:
+    """Why the case does not apply to the SUT (its PICS condition is false for the profile), or None."""
+    if meta.pics is None:
+        return None
+    condition = PicsCondition(meta.pics)
+    return None if condition.holds(profile.pics) else condition.explain(profile.pics)

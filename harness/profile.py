@@ -1,0 +1,270 @@
+"""The SUT profile (DESIGN.md §6): one YAML file describes the system under test. A leaf, like `config`.
+
+The model here is pure data (pydantic); reading YAML with line numbers is `harness.usecase.loader`'s job (only it
+imports yaml). Secrets never live in a profile: a password or token field names the environment variable that
+holds it, so a profile can be attached to a report as it is.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, model_validator
+
+SutKind = Literal["station", "csms"]
+Adapter = Literal["builtin", "http", "shell", "prompt"]
+
+
+class _Model(BaseModel):
+    model_config = ConfigDict(extra="forbid", populate_by_name=True)
+
+
+class Endpoint(_Model):
+    """Where the two sides meet. Station SUT: where the harness CSMS listens. CSMS SUT: the CSMS's URL."""
+
+    host: str = Field("127.0.0.1", description="station SUT: address the harness CSMS listens on")
+    port: int = Field(0, ge=0, le=65535, description="station SUT: port the harness CSMS listens on (0 = any free)")
+    url: str = Field("", description="CSMS SUT: ws:// or wss:// endpoint URL; the station identity is appended")
+
+
+class Security(_Model):
+    profile: Literal[1, 2, 3] = Field(1, description="OCPP security profile: 1 Basic Auth, 2 TLS + Basic Auth, "
+                                                     "3 mutual TLS")
+    password_env: str = Field("OCPP_STATION_PASSWORD",
+                              description="environment variable holding the Basic Auth password (never the "
+                                          "password itself)")
+
+
+class Evse(_Model):
+    id: int = Field(ge=1)
+    connectors: int = Field(1, ge=1)
+
+
+class IdToken(_Model):
+    id_token: str = Field(alias="idToken", max_length=36)
+    type: str = Field("ISO14443", description="IdTokenEnumType: Central, eMAID, ISO14443, ISO15693, KeyCode, "
+                                              "Local, MacAddress, NoAuthorization")
+    group_id_token: str | None = Field(None, alias="groupIdToken", description="the group it belongs to, if any")
+
+    def wire(self) -> dict[str, str]:
+        """The IdTokenType of a request."""
+        return {"idToken": self.id_token, "type": self.type}
+
+
+def _token(value: str, group: str | None = None) -> IdToken:
+    return IdToken(id_token=value, type="ISO14443", group_id_token=group)
+
+
+class IdTokens(_Model):
+    """Tokens the test cases present (Part 6 <Configured valid_idtoken_idtoken> and friends)."""
+
+    valid: IdToken = Field(default_factory=lambda: _token("VALID-TOKEN-01", "GROUP-01"))
+    valid2: IdToken = Field(default_factory=lambda: _token("VALID-TOKEN-02"),
+                            description="a second valid token, not in the group of `valid`")
+    group: IdToken = Field(default_factory=lambda: _token("GROUP-TOKEN-01", "GROUP-01"),
+                           description="valid, same groupIdToken as `valid` (C09)")
+    invalid: IdToken = Field(default_factory=lambda: _token("INVALID-TOKEN"))
+    unknown: IdToken = Field(default_factory=lambda: _token("UNKNOWN-TOKEN-99"),
+                             description="a token the CSMS has never seen")
+    blocked: IdToken = Field(default_factory=lambda: _token("BLOCKED-TOKEN"))
+    expired: IdToken = Field(default_factory=lambda: _token("EXPIRED-TOKEN"))
+    master_pass: IdToken | None = Field(None, description="MasterPassGroupId token, when the SUT has one")
+
+
+class Configured(_Model):
+    """Part 6 <Configured …> values the test cases use. Seconds unless named otherwise. `other` takes the rest."""
+
+    heartbeat_interval: int = Field(10, gt=0)
+    boot_retry_interval: int = Field(2, gt=0, description="interval the harness CSMS gives with Pending/Rejected")
+    retry_back_off_wait_minimum: int = Field(1, ge=0)
+    retry_back_off_random_range: int = Field(0, ge=0)
+    retry_back_off_repeat_times: int = Field(2, ge=0)
+    offline_window: float = Field(3.0, gt=0, description="how long the harness CSMS refuses reconnects when a test "
+                                                         "takes the station offline")
+    message_attempts_transaction_event: int = Field(3, ge=1)
+    message_attempt_interval_transaction_event: int = Field(1, ge=0)
+    ev_connection_timeout: int = Field(5, gt=0)
+    tx_updated_interval: int = Field(2, ge=0, description="SampledDataCtrlr.TxUpdatedInterval the tests set")
+    aligned_data_interval: int = Field(2, ge=0, description="AlignedDataCtrlr.Interval the tests set")
+    transaction_duration: float = Field(1.0, ge=0, description="how long a test lets energy flow before stopping")
+    max_time_deviation: float = Field(4.0, ge=0, description="allowed clock deviation of timestamps (s)")
+    other: dict[str, str | int | float | bool] = Field(default_factory=dict)
+
+
+class Control(_Model):
+    """How the harness performs Part 6 "Manual Action"s on the SUT (DESIGN.md §6)."""
+
+    adapter: Adapter = Field("prompt", description="builtin: in-process simulator; http: the JSON convention of "
+                                                   "the README; shell: a command per action; prompt: ask a person")
+    url: str = Field("", description="http: base URL of the lab's control API (empty with builtin: the "
+                                     "simulator's own)")
+    token_env: str | None = Field(None, description="http: env var with a bearer token for the control API")
+    command: list[str] = Field(default_factory=list,
+                               description="shell: argv; {action} and {params} (JSON) are substituted")
+    timeout: float = Field(60.0, gt=0, description="seconds one action may take (a person needs more)")
+    remote_start: bool = Field(False, description="use RequestStartTransaction where Part 6 allows it instead of "
+                                                  "presenting a token at the station")
+
+    @model_validator(mode="after")
+    def _complete(self) -> Control:
+        if self.adapter == "shell" and not self.command:
+            raise ValueError("adapter 'shell' needs `command` (an argv list)")
+        return self
+
+
+class SutProfile(_Model):
+    """One system under test: a Charging Station (the harness plays the CSMS) or a CSMS (it plays a station)."""
+
+    kind: SutKind
+    name: str = ""
+    builtin: bool = Field(False, description="the harness's built-in simulator plays this SUT")
+    identity: str = Field(description="the Charging Station identity (station SUT: the SUT's; CSMS SUT: the one the "
+                                      "harness's station uses)")
+    serial_number: str = ""
+    vendor: str = ""
+    model: str = ""
+    firmware_version: str = ""
+    endpoint: Endpoint = Field(default_factory=lambda: Endpoint())
+    security: Security = Field(default_factory=lambda: Security())
+    evses: list[Evse] = Field(default_factory=lambda: [Evse(id=1), Evse(id=2)])
+    id_tokens: IdTokens = Field(default_factory=lambda: IdTokens())
+    configured: Configured = Field(default_factory=lambda: Configured())
+    pics: dict[str, bool] = Field(default_factory=dict, description="Part 5 features claimed: C-xx, AQ-x, HFS-x, "
+                                                                    "LA-x …; absent means not claimed")
+    policies: dict[str, Any] = Field(default_factory=dict, description="answers for spec-silent points (README)")
+    control: Control = Field(default_factory=lambda: Control())
+
+    @model_validator(mode="after")
+    def _consistent(self) -> SutProfile:
+        ids = [e.id for e in self.evses]
+        if ids != list(range(1, len(ids) + 1)):
+            raise ValueError(f"evses: ids must be 1, 2, … in order; got {ids}")
+        if self.kind == "csms" and not self.builtin and not self.endpoint.url:
+            raise ValueError("a CSMS profile needs endpoint.url (ws://… or wss://…)")
+        if self.control.adapter == "builtin" and not self.builtin:
+            raise ValueError("control.adapter 'builtin' only works with builtin: true")
+        if self.control.adapter == "http" and not (self.control.url or self.builtin):
+            raise ValueError("control.adapter 'http' needs control.url")
+        for feature in self.pics:
+            if not _FEATURE.fullmatch(feature):
+                raise ValueError(f"pics: {feature!r} is not a Part 5 feature id (C-01, C-09.1, AQ-2, HFS-3, LA-1 …)")
+        return self
+
+    @property
+    def connectors(self) -> list[int]:
+        """Connectors per EVSE, EVSE 1 first (the simulators' layout format)."""
+        return [e.connectors for e in self.evses]
+
+    def masked(self) -> dict[str, Any]:
+        """The profile as a report attachment. It holds no secret (only env var names); dumped all the same
+        through one place, so a future secret field is masked here."""
+        return self.model_dump(mode="json", by_alias=True)
+
+
+# ---- PICS conditions ----------------------------------------------------------------------------------------------
+_FEATURE = re.compile(r"[A-Z]{1,3}-\d+(?:\.\d+)?")
+_TOKEN = re.compile(r"\s*(?:(?P<feature>[A-Z]{1,3}-\d+(?:\.\d+)?)|(?P<op>AND|OR|NOT|\(|\)))", re.IGNORECASE)
+
+
+class PicsCondition:
+    """A Part 5 condition such as `C-01 AND (C-09.1 OR NOT AQ-2)`: parsed once, evaluated per profile."""
+
+    def __init__(self, text: str) -> None:
+        self.text = text
+        self._tokens = self._lex(text)
+        self._pos = 0
+        self._tree = self._or()
+        if self._pos != len(self._tokens):
+            raise ValueError(f"PICS condition {text!r}: unexpected {self._tokens[self._pos]!r}")
+
+    @property
+    def features(self) -> list[str]:
+        return [t for t in self._tokens if _FEATURE.fullmatch(t)]
+
+    def holds(self, claimed: dict[str, bool]) -> bool:
+        return self._eval(self._tree, claimed)
+
+    def explain(self, claimed: dict[str, bool]) -> str:
+        """Why it does not hold: each feature with what the profile says."""
+        said = ", ".join(f"{f} {'yes' if claimed.get(f) else 'no'}" for f in dict.fromkeys(self.features))
+        return f"needs {self.text}; profile says {said}"
+
+    @staticmethod
+    def _lex(text: str) -> list[str]:
+        tokens, pos = [], 0
+        text = text.rstrip()
+        while pos < len(text):
+            match = _TOKEN.match(text, pos)
+            if match is None:
+                raise ValueError(f"PICS condition {text!r}: cannot read {text[pos:].strip()!r}")
+            tokens.append((match.group("feature") or match.group("op")).upper())
+            pos = match.end()
+        return tokens
+
+    def _take(self, token: str) -> bool:
+        if self._pos < len(self._tokens) and self._tokens[self._pos] == token:
+            self._pos += 1
+            return True
+        return False
+
+    def _or(self) -> Any:
+        node = self._and()
+        while self._take("OR"):
+            node = ("OR", node, self._and())
+        return node
+
+    def _and(self) -> Any:
+        node = self._not()
+        while self._take("AND"):
+            node = ("AND", node, self._not())
+        return node
+
+    def _not(self) -> Any:
+        if self._take("NOT"):
+            return ("NOT", self._not())
+        if self._take("("):
+            node = self._or()
+            if not self._take(")"):
+                raise ValueError(f"PICS condition {self.text!r}: missing ')'")
+            return node
+        if self._pos < len(self._tokens) and _FEATURE.fullmatch(self._tokens[self._pos]):
+            self._pos += 1
+            return self._tokens[self._pos - 1]
+        got = self._tokens[self._pos] if self._pos < len(self._tokens) else "the end"
+        raise ValueError(f"PICS condition {self.text!r}: expected a feature id, got {got!r}")
+
+    def _eval(self, node: Any, claimed: dict[str, bool]) -> bool:
+        if isinstance(node, str):
+            return bool(claimed.get(node, False))
+        if node[0] == "NOT":
+            return not self._eval(node[1], claimed)
+        left, right = self._eval(node[1], claimed), self._eval(node[2], claimed)
+        return left and right if node[0] == "AND" else left or right
+
+
+def profile_json_schema() -> dict[str, Any]:
+    """The JSON Schema of a profile file, for editor completion (`ocpp-harness` writes it to profiles/)."""
+    schema = SutProfile.model_json_schema(by_alias=True)
+    schema["$schema"] = "http://json-schema.org/draft-07/schema#"
+    schema["title"] = "OCPP 2.0.1 conformance harness: SUT profile"
+    return schema
+
+
+# ---- the built-in simulators' profiles (also shipped as profiles/builtin-*.yaml; a self-test keeps them equal) ----
+BUILTIN_STATION_PICS = {"C-01": True, "C-02": True, "C-06": True, "C-48": True, "C-49": True}
+BUILTIN_CSMS_PICS = {"C-11": True, "C-16": True, "C-44": True}
+
+
+def builtin_station_profile() -> SutProfile:
+    return SutProfile(kind="station", name="Built-in station simulator", builtin=True, identity="SIM-CS-001",
+                      serial_number="SIM-SN-0001", vendor="OpenOCPPHarness", model="HarnessSim",
+                      firmware_version="1.0.0", security=Security(password_env="OCPP_STATION_PASSWORD"),
+                      pics=dict(BUILTIN_STATION_PICS), control=Control(adapter="http", timeout=15.0))
+
+
+def builtin_csms_profile() -> SutProfile:
+    return SutProfile(kind="csms", name="Built-in CSMS simulator", builtin=True, identity="HARNESS-CS-001",
+                      serial_number="HARNESS-SN-0001", vendor="OpenOCPPHarness", model="OCPP-Harness",
+                      firmware_version="0.1.0", security=Security(password_env="OCPP_HARNESS_STATION_PASSWORD"),
+                      evses=[Evse(id=1)], pics=dict(BUILTIN_CSMS_PICS), control=Control(adapter="http", timeout=15.0))
