@@ -17,7 +17,8 @@ $(STAMP): pyproject.toml
 
 demo: venv
 	rm -rf reports/allure-results
-	$(PY) -m pytest testcases -p no:cacheprovider --alluredir=reports/allure-results --junitxml=reports/junit.xml
+	$(PY) -m pytest testcases -p no:cacheprovider --ocpp-sut profiles/builtin-station.yaml --ocpp-sut profiles/builtin-csms.yaml \
+		--alluredir=reports/allure-results --junitxml=reports/junit.xml
 
 test: venv
 	$(PY) -m pytest tests -p no:cacheprovider -q

@@ -1,8 +1,8 @@
 """The `ocpp-harness` command: run the conformance suite, or start a built-in simulator by itself.
 
-    ocpp-harness run [--role cs|csms|both] [pytest args...]   the suite, Allure results and JUnit under reports/
-    ocpp-harness simulate station --csms-url ws://host:port/ocpp [--identity ID]
-    ocpp-harness simulate csms [--port 9000]
+    ocpp-harness run [--sut PROFILE.yaml]... [--role cs|csms|both] [--cert-profile Core] [pytest args...]
+    ocpp-harness simulate station --csms-url ws://host:port/ocpp [--identity ID] [--control-port 8081]
+    ocpp-harness simulate csms [--port 9000] [--control-port 8082]
 """
 
 from __future__ import annotations
@@ -17,6 +17,8 @@ import sys
 from pathlib import Path
 
 from harness.simulators import CsmsConfig, CsmsSimulator, StationConfig, StationSimulator
+from harness.simulators.builtin import BuiltinSut
+from harness.simulators.control_server import ControlServer, csms_actions, station_actions
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -25,8 +27,12 @@ def _parser() -> argparse.ArgumentParser:
                                      "Charging Station toward a CSMS under test (role csms).")
     sub = parser.add_subparsers(dest="command", required=True)
     run = sub.add_parser("run", help="run the conformance test cases (pytest) and write reports/")
-    run.add_argument("--role", choices=("cs", "csms", "both"), default="both",
-                     help="cs: SUT is a Charging Station; csms: SUT is a CSMS; both (default)")
+    run.add_argument("--role", choices=("cs", "csms", "both"),
+                     help="cs: SUT is a Charging Station; csms: SUT is a CSMS; both (default, or the kind of the one "
+                          "--sut profile given)")
+    run.add_argument("--sut", action="append", default=[], metavar="PROFILE",
+                     help="SUT profile YAML (repeatable: a station and/or a CSMS); default: the built-in simulators")
+    run.add_argument("--cert-profile", help="only the test cases of this certification profile, e.g. Core")
     run.add_argument("--reports", default="reports", help="output directory (default: reports)")
     run.add_argument("pytest_args", nargs=argparse.REMAINDER, help="further pytest arguments, e.g. -k TC_B_01")
     sim = sub.add_parser("simulate", help="run a built-in simulator until Ctrl-C")
@@ -36,10 +42,13 @@ def _parser() -> argparse.ArgumentParser:
     st.add_argument("--identity", default="SIM-CS-001")
     st.add_argument("--password-env", default="OCPP_STATION_PASSWORD",
                     help="environment variable holding the Basic Auth password (never pass it on the command line)")
+    st.add_argument("--control-port", type=int, default=0,
+                    help="port of its HTTP control API (README convention; default: any free port, printed)")
     cs = kind.add_parser("csms", help="a simulated CSMS listening on 127.0.0.1")
     cs.add_argument("--port", type=int, default=9000)
     cs.add_argument("--identity", default="SIM-CS-001", help="the station identity it knows")
     cs.add_argument("--password-env", default="OCPP_STATION_PASSWORD")
+    cs.add_argument("--control-port", type=int, default=0, help="port of its HTTP control API")
     return parser
 
 
@@ -47,8 +56,11 @@ def _run_suite(args: argparse.Namespace) -> int:
     """pytest in a child process, as `make demo` runs it (only the plugin imports pytest, DESIGN.md §3)."""
     root = Path(__file__).resolve().parent.parent
     testcases = root / "testcases"
-    argv = [sys.executable, "-m", "pytest", str(testcases), f"--ocpp-role={args.role}", f"--ocpp-reports-dir={args.reports}",
+    role = [] if args.role is None else [f"--ocpp-role={args.role}"]
+    argv = [sys.executable, "-m", "pytest", str(testcases), *role, f"--ocpp-reports-dir={args.reports}",
             f"--alluredir={args.reports}/allure-results", f"--junitxml={args.reports}/junit.xml",
+            *[f"--ocpp-sut={Path(p).resolve()}" for p in args.sut],
+            *([f"--ocpp-cert-profile={args.cert_profile}"] if args.cert_profile else []),
             *[a for a in args.pytest_args if a != "--"]]
     return subprocess.call(argv, cwd=root)
 
@@ -62,9 +74,13 @@ async def _simulate(args: argparse.Namespace) -> None:
             loop.add_signal_handler(sig, stop.set)
     if args.kind == "station":
         station = StationSimulator(StationConfig(identity=args.identity, csms_url=args.csms_url, password=password))
+        control = ControlServer("station", args.identity, station_actions(station), port=args.control_port)
+        await control.start()
+        print(f"control API on {control.url}", flush=True)
         await station.start()
-        print(f"station {args.identity} connected to {args.csms_url}; Ctrl-C stops it", flush=True)
+        print(f"station {args.identity} connecting to {args.csms_url}; Ctrl-C stops it", flush=True)
         await stop.wait()
+        await control.stop()
         await station.stop()
     else:
         if password is None:
@@ -72,9 +88,13 @@ async def _simulate(args: argparse.Namespace) -> None:
             raise SystemExit(2)
         csms = CsmsSimulator(CsmsConfig(port=args.port, stations={args.identity: password}))
         await csms.start()
+        sut = BuiltinSut(csms, ControlServer("csms", args.identity, {}, port=args.control_port))
+        sut.control.actions.update(csms_actions(csms, sut.spawn))
+        await sut.control.start()
         print(f"CSMS listening on {csms.url}/<identity>; Ctrl-C stops it", flush=True)
+        print(f"control API on {sut.control.url}", flush=True)
         await stop.wait()
-        await csms.stop()
+        await sut.stop()
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -27,3 +27,8 @@ class TestCaseError(HarnessError):
     """A test case uses the step API wrongly (e.g. responds twice to one CALL)."""
 
     __test__ = False  # not a pytest test class
+
+
+class ControlError(HarnessError):
+    """A manual action could not be performed: the lab's control API, command or operator said no or timed out.
+    The SUT is not judged on it; the test ends as *error* with what the adapter reported."""

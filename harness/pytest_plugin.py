@@ -10,11 +10,11 @@ Fixtures are the API (DESIGN.md §3 rule 3); override them in a `conftest.py` to
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import dataclasses
 import os
 import secrets
 import string
+import sys
 from collections.abc import AsyncIterator, Generator, Iterator
 from pathlib import Path
 from typing import Any
@@ -24,16 +24,19 @@ import pytest_asyncio
 from pydantic import ValidationError
 
 from harness.config import Settings, secret
-from harness.control import CsmsControl, SimulatedCsmsControl, SimulatedStationControl, StationControl
+from harness.control import Ask, CsmsControl, StationControl, adapter_for
 from harness.errors import ConfigError
 from harness.failures import NeedsDecision
 from harness.ocppj import SchemaStore
 from harness.roles import CsmsEndpoint, CsmsRole, StationRole
-from harness.simulators import CsmsConfig, CsmsFaults, CsmsSimulator, StationConfig, StationFaults, StationSimulator
+from harness.simulators import CsmsFaults, StationFaults, builtin
+from harness.simulators.builtin import BuiltinSut
+from harness.usecase.loader import SourceError, load_profile
 from harness.usecase.runner import CaseRun
-from harness.usecase.testcase import TestCaseMeta, meta_of
+from harness.usecase.testcase import PROFILES, TestCaseMeta, meta_of, not_applicable
 
 CASE_RUN = pytest.StashKey[CaseRun]()
+ROLE = pytest.StashKey[str]()
 SETTINGS = pytest.StashKey[Settings]()
 META = pytest.StashKey[TestCaseMeta]()
 _LOOP_INI = ("asyncio_default_fixture_loop_scope", "asyncio_default_test_loop_scope")
@@ -56,6 +59,11 @@ def pytest_addoption(parser: pytest.Parser) -> None:
     both("timeout", "seconds to wait for an expected message (default 10)")
     both("heartbeat-interval", "heartbeat interval (s) the harness CSMS gives in BootNotificationResponse (default 10)")
     both("tolerance", "allowed deviation (s) of measured timings (default 4, as the test labs use)")
+    group.addoption("--ocpp-sut", dest="ocpp_sut", action="append", default=[], metavar="PATH",
+                    help="SUT profile YAML (repeatable: one station, one CSMS); without one, the built-in simulators")
+    parser.addini("ocpp_sut", "SUT profile file(s)", type="paths", default=[])
+    both("cert-profile", "run only the test cases of this certification profile (Core, AdvSec, LocalAuth, …); "
+                         "the project's Framework checks always run")
     group.addoption("--ocpp-sim-fault", dest="ocpp_sim_fault", action="append", default=[],
                     help="turn on a fault switch of the built-in simulators (repeatable); see README")
 
@@ -70,18 +78,52 @@ def _setting(config: pytest.Config, name: str) -> Any:
     return value
 
 
+def _profiles(config: pytest.Config) -> list[Path]:
+    """CLI > environment (OCPP_SUT, os.pathsep-separated) > ini."""
+    given: list[str] = list(config.getoption("ocpp_sut"))
+    if not given and os.environ.get("OCPP_SUT"):
+        given = [p for p in os.environ["OCPP_SUT"].split(os.pathsep) if p]
+    if given:
+        return [Path(p) for p in given]
+    return [Path(p) for p in config.getini("ocpp_sut")]
+
+
+def _load_profiles(config: pytest.Config, settings: Settings) -> None:
+    seen: dict[str, Path] = {}
+    for path in _profiles(config):
+        try:
+            profile = load_profile(path)
+        except SourceError as exc:
+            raise pytest.UsageError("SUT profile is not valid:\n  " + "\n  ".join(exc.problems)) from None
+        if profile.kind in seen:
+            raise pytest.UsageError(f"--ocpp-sut: {path} and {seen[profile.kind]} both describe a {profile.kind}; "
+                                    "give at most one station and one CSMS profile")
+        seen[profile.kind] = path
+        if profile.kind == "station":
+            settings.station = profile
+        else:
+            settings.csms = profile
+    if _setting(config, "role") is None and len(seen) == 1:
+        config.stash[ROLE] = "cs" if "station" in seen else "csms"  # a station profile alone: test that station
+
+
 def _build_settings(config: pytest.Config) -> Settings:
     settings = Settings()
+    _load_profiles(config, settings)
+    settings.cert_profile = _setting(config, "cert_profile") or None
+    if settings.cert_profile is not None and settings.cert_profile not in PROFILES:
+        raise pytest.UsageError(f"--ocpp-cert-profile: {settings.cert_profile!r} is not one of {sorted(PROFILES)}")
     for name in ("strictness", "decision_mode", "reports_dir"):
         value = _setting(config, name)
         if value:
             setattr(settings, name, value)
-    for name, field, kind in (("timeout", "default_timeout", float), ("heartbeat_interval", "heartbeat_interval", int),
-                              ("tolerance", "tolerance", float)):
+    for name, target, field, kind in (("timeout", settings.timing, "default_timeout", float),
+                                      ("heartbeat_interval", settings.station.configured, "heartbeat_interval", int),
+                                      ("tolerance", settings.timing, "tolerance", float)):
         value = _setting(config, name)
         if value:
             try:
-                setattr(settings.timing, field, kind(value))
+                setattr(target, field, kind(value))
             except ValueError:
                 flag = name.replace("_", "-")
                 raise pytest.UsageError(
@@ -102,15 +144,24 @@ def pytest_configure(config: pytest.Config) -> None:
     config.stash[SETTINGS] = _build_settings(config)  # bad values stop the run here, naming their source
 
 
+def _role(config: pytest.Config) -> str:
+    return str(_setting(config, "role") or config.stash.get(ROLE, "both"))
+
+
 def pytest_report_header(config: pytest.Config) -> list[str]:
-    role = _setting(config, "role") or "both"
+    settings = config.stash[SETTINGS]
     faults = config.getoption("ocpp_sim_fault")
-    line = f"ocpp-harness: role={role} strictness={_setting(config, 'strictness') or 'strict'}"
-    return [line + (f" sim-faults={','.join(faults)}" if faults else "")]
+    line = f"ocpp-harness: role={_role(config)} strictness={settings.strictness}"
+    if settings.cert_profile:
+        line += f" cert-profile={settings.cert_profile}"
+    suts = [f"{p.kind}={p.name or p.identity}" + (" (built-in)" if p.builtin else "")
+            for p in (settings.station, settings.csms)]
+    return [line + (f" sim-faults={','.join(faults)}" if faults else ""), "ocpp-harness SUTs: " + ", ".join(suts)]
 
 
 def pytest_collection_modifyitems(session: pytest.Session, config: pytest.Config, items: list[pytest.Item]) -> None:
-    role = _setting(config, "role") or "both"
+    role = _role(config)
+    settings = config.stash[SETTINGS]
     keep: list[pytest.Item] = []
     deselected: list[pytest.Item] = []
     for item in items:
@@ -127,10 +178,16 @@ def pytest_collection_modifyitems(session: pytest.Session, config: pytest.Config
         item.stash[META] = meta
         item.add_marker(pytest.mark.ocpp_testcase(meta.id))
         item.user_properties.append(("ocpp_id", meta.id))
-        if role == "both" or meta.sut.lower() == role:
-            keep.append(item)
-        else:
+        selected = role == "both" or meta.sut.lower() == role
+        if settings.cert_profile and "Framework" not in meta.profiles and settings.cert_profile not in meta.profiles:
+            selected = False
+        if not selected:
             deselected.append(item)
+            continue
+        keep.append(item)
+        reason = not_applicable(meta, settings.profile_of(meta.sut))
+        if reason is not None:
+            item.add_marker(pytest.mark.skip(reason=f"not applicable: {reason}"))
     if deselected:
         config.hook.pytest_deselected(items=deselected)
         items[:] = keep
@@ -174,18 +231,13 @@ def ocpp_schemas(pytestconfig: pytest.Config) -> SchemaStore:
 @pytest.fixture(scope="session")
 def station_password(ocpp_settings: Settings) -> str:
     """Basic Auth password of the Charging Station under test (env var, else a fresh one per run)."""
-    return secret(ocpp_settings.station.password_env, _run_password())
+    return secret(ocpp_settings.station.security.password_env, _run_password())
 
 
 @pytest.fixture(scope="session")
 def harness_station_password(ocpp_settings: Settings) -> str:
     """Basic Auth password the harness's station uses toward the CSMS under test."""
-    return secret(ocpp_settings.csms.password_env, _run_password())
-
-
-def _faults(cls: Any, names: list[str]) -> Any:
-    fields = {f.name for f in dataclasses.fields(cls)}
-    return cls(**{n: True for n in names if n in fields})
+    return secret(ocpp_settings.csms.security.password_env, _run_password())
 
 
 @pytest_asyncio.fixture(scope="session", loop_scope="session")
@@ -200,35 +252,30 @@ async def csms_endpoint(ocpp_settings: Settings, ocpp_schemas: SchemaStore,
 
 @pytest_asyncio.fixture(scope="session", loop_scope="session")
 async def builtin_station(ocpp_settings: Settings, csms_endpoint: CsmsEndpoint,
-                          station_password: str) -> AsyncIterator[StationSimulator | None]:
-    """The built-in station simulator as SUT, when the settings name no real station."""
+                          station_password: str) -> AsyncIterator[BuiltinSut | None]:
+    """The built-in station simulator and its HTTP control API, when the station profile is the built-in one."""
     if not ocpp_settings.station.builtin:
         yield None
         return
-    sim = StationSimulator(StationConfig(identity=ocpp_settings.station.identity, csms_url=csms_endpoint.server.url,
-                                         password=station_password, evses=list(ocpp_settings.station.evses),
-                                         faults=_faults(StationFaults, ocpp_settings.sim_faults)))
-    await sim.start()
-    # Part 6 §2.1 precondition: the station is Accepted before the first test (a faulty one may never be).
-    with contextlib.suppress(TimeoutError):
-        await asyncio.wait_for(sim.booted.wait(), ocpp_settings.timing.default_timeout)
-    yield sim
-    await sim.stop()
+    sut = await builtin.start_station(ocpp_settings.station, csms_url=csms_endpoint.server.url,
+                                      password=station_password, faults=ocpp_settings.sim_faults,
+                                      boot_timeout=ocpp_settings.timing.default_timeout)
+    yield sut
+    await sut.stop()
 
 
 @pytest_asyncio.fixture(scope="session", loop_scope="session")
-async def builtin_csms(ocpp_settings: Settings, harness_station_password: str) -> AsyncIterator[CsmsSimulator | None]:
-    """The built-in CSMS simulator as SUT, when the settings name no real CSMS."""
+async def builtin_csms(ocpp_settings: Settings, harness_station_password: str) -> AsyncIterator[BuiltinSut | None]:
+    """The built-in CSMS simulator and its HTTP control API, when the CSMS profile is the built-in one."""
     if not ocpp_settings.csms.builtin:
         yield None
         return
-    sim = CsmsSimulator(CsmsConfig(stations={ocpp_settings.csms.identity: harness_station_password},
-                                   heartbeat_interval=ocpp_settings.timing.heartbeat_interval,
-                                   boot_retry_interval=ocpp_settings.timing.boot_retry_interval,
-                                   faults=_faults(CsmsFaults, ocpp_settings.sim_faults)))
-    await sim.start()
-    yield sim
-    await sim.stop()
+    configured = ocpp_settings.csms.configured
+    sut = await builtin.start_csms(ocpp_settings.csms, password=harness_station_password,
+                                   faults=ocpp_settings.sim_faults, heartbeat_interval=configured.heartbeat_interval,
+                                   boot_retry_interval=configured.boot_retry_interval)
+    yield sut
+    await sut.stop()
 
 
 def _meta(request: pytest.FixtureRequest) -> TestCaseMeta:
@@ -248,7 +295,7 @@ def _case_run(request: pytest.FixtureRequest, settings: Settings) -> CaseRun:
 
 @pytest_asyncio.fixture(loop_scope="session")
 async def csms(request: pytest.FixtureRequest, ocpp_settings: Settings, csms_endpoint: CsmsEndpoint,
-               builtin_station: StationSimulator | None) -> AsyncIterator[CsmsRole]:
+               builtin_station: BuiltinSut | None) -> AsyncIterator[CsmsRole]:
     """The harness acting as CSMS; the SUT is the Charging Station."""
     run = _case_run(request, ocpp_settings)
     role = csms_endpoint.begin(run.transcript(), reporter=run.reporter, requirements=run.meta.requirements)
@@ -261,14 +308,12 @@ async def csms(request: pytest.FixtureRequest, ocpp_settings: Settings, csms_end
 
 @pytest_asyncio.fixture(loop_scope="session")
 async def station(request: pytest.FixtureRequest, ocpp_settings: Settings, ocpp_schemas: SchemaStore,
-                  builtin_csms: CsmsSimulator | None, harness_station_password: str) -> AsyncIterator[StationRole]:
+                  builtin_csms: BuiltinSut | None, harness_station_password: str) -> AsyncIterator[StationRole]:
     """The harness acting as a Charging Station; the SUT is the CSMS."""
     run = _case_run(request, ocpp_settings)
-    url = builtin_csms.url if builtin_csms is not None else ocpp_settings.csms.url
-    if not url:
-        raise ConfigError("no CSMS to test: set csms.url in the settings, or use the built-in CSMS simulator")
-    role = StationRole(ocpp_settings, ocpp_schemas, run.transcript(), csms_url=url,
-                       password=harness_station_password, reporter=run.reporter, requirements=run.meta.requirements)
+    url = builtin_csms.simulator.url if builtin_csms is not None else ocpp_settings.csms.endpoint.url
+    role = StationRole(ocpp_settings, ocpp_schemas, run.transcript(), csms_url=url, password=harness_station_password,
+                       evses=ocpp_settings.csms.connectors, reporter=run.reporter, requirements=run.meta.requirements)
     run.add(role)
     try:
         yield role
@@ -276,20 +321,55 @@ async def station(request: pytest.FixtureRequest, ocpp_settings: Settings, ocpp_
         await role.close()
 
 
+def _ask(config: pytest.Config) -> Ask:
+    """How the prompt adapter asks the operator: on the real terminal, with pytest's capturing paused, waiting
+    for the answer without blocking the event loop (the SUT keeps talking meanwhile)."""
+
+    async def ask(question: str, timeout: float) -> str:
+        capture = config.pluginmanager.getplugin("capturemanager")
+        if capture is not None:
+            capture.suspend_global_capture(in_=True)  # stdin too: the answer comes from the real terminal
+        try:
+            sys.stdout.write("\n" + question)
+            sys.stdout.flush()
+            loop = asyncio.get_running_loop()
+            ready: asyncio.Future[None] = loop.create_future()
+            fd = sys.stdin.fileno()
+
+            def readable() -> None:
+                if not ready.done():
+                    ready.set_result(None)
+
+            loop.add_reader(fd, readable)
+            try:
+                async with asyncio.timeout(timeout):
+                    await ready
+            finally:
+                loop.remove_reader(fd)
+            line = sys.stdin.readline()
+        finally:
+            if capture is not None:
+                capture.resume_global_capture()
+        if not line:
+            raise EOFError
+        return line.rstrip("\n")
+
+    return ask
+
+
 @pytest_asyncio.fixture(loop_scope="session")
-async def sut(request: pytest.FixtureRequest) -> AsyncIterator[StationControl | CsmsControl]:
-    """The control adapter of this test case's SUT: manual actions on a station, operator actions on a CSMS."""
+async def sut(request: pytest.FixtureRequest, ocpp_settings: Settings) -> AsyncIterator[StationControl | CsmsControl]:
+    """The control adapter of this test case's SUT, as its profile says (the built-in simulators: their HTTP API).
+    Every action it performs is journaled into the case's transcript and report."""
     meta = _meta(request)
-    if meta.sut == "CS":
-        builtin_station = request.getfixturevalue("builtin_station")
-        if builtin_station is None:
-            raise ConfigError("no control adapter for the station under test (the profile issue adds HTTP/prompt)")
-        yield SimulatedStationControl(builtin_station)
-        return
-    builtin_csms = request.getfixturevalue("builtin_csms")
-    if builtin_csms is None:
-        raise ConfigError("no control adapter for the CSMS under test (the profile issue adds HTTP/prompt)")
-    control = SimulatedCsmsControl(builtin_csms)
+    run = _case_run(request, ocpp_settings)
+    profile = ocpp_settings.profile_of(meta.sut)
+    builtin: BuiltinSut | None = None
+    if profile.builtin:
+        builtin = request.getfixturevalue("builtin_station" if meta.sut == "CS" else "builtin_csms")
+    simulator = builtin.simulator if builtin is not None else None
+    url = builtin.control_url if builtin is not None and not profile.control.url else None
+    control = adapter_for(profile, journal=run.journal, ask=_ask(request.config), simulator=simulator, url=url)
     try:
         yield control
     finally:

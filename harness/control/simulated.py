@@ -1,33 +1,12 @@
-"""The control interfaces and their built-in-simulator adapters."""
+"""Adapters that act on the built-in simulators in process (used by the simulators' own self-tests; the suite
+drives the simulators through their HTTP control API, like any lab's SUT)."""
 
 from __future__ import annotations
 
 import asyncio
 from typing import Any, Protocol
 
-
-class StationControl(Protocol):
-    """Manual actions on a Charging Station under test."""
-
-    async def power_cycle(self) -> None:
-        """Part 6: "Manual Action: Power cycle the Charging Station"."""
-
-
-class CsmsControl(Protocol):
-    """Operator actions on a CSMS under test."""
-
-    async def trigger(self, identity: str, action: str, payload: dict[str, Any]) -> None:
-        """Part 6: "Trigger the CSMS to send <action> to the Charging Station"; returns once the CSMS is told."""
-
-    async def configure_boot(self, identity: str, status: str) -> None:
-        """Part 6 precondition: "the CSMS is configured to respond <status> to BootNotification"."""
-
-    async def aclose(self) -> None:
-        """Finish what the adapter started."""
-
-
-class _Rebootable(Protocol):
-    async def power_cycle(self) -> None: ...
+from harness.profile import IdToken
 
 
 class _Commandable(Protocol):
@@ -38,13 +17,34 @@ class _Commandable(Protocol):
 
 
 class SimulatedStationControl:
-    """Manual actions performed on the built-in station simulator, in process."""
+    """Manual actions performed on the built-in station simulator, in process (adapter `builtin`)."""
 
-    def __init__(self, simulator: _Rebootable) -> None:
+    def __init__(self, simulator: Any) -> None:
         self.simulator = simulator
 
     async def power_cycle(self) -> None:
         await self.simulator.power_cycle()
+
+    async def plug_in(self, evse_id: int = 1, connector_id: int = 1) -> None:
+        await self.simulator.plug_in(evse_id, connector_id)
+
+    async def unplug(self, evse_id: int = 1, connector_id: int = 1) -> None:
+        await self.simulator.unplug(evse_id, connector_id)
+
+    async def present_token(self, token: IdToken, evse_id: int | None = None) -> None:
+        await self.simulator.present_token(token.id_token, token.type, evse_id)
+
+    async def set_fault(self, evse_id: int, connector_id: int, faulted: bool) -> None:
+        await self.simulator.set_fault(evse_id, connector_id, faulted)
+
+    async def suspend_ev(self, evse_id: int = 1) -> None:
+        await self.simulator.suspend_ev(evse_id)
+
+    async def resume_ev(self, evse_id: int = 1) -> None:
+        await self.simulator.resume_ev(evse_id)
+
+    async def aclose(self) -> None:
+        """Nothing to release."""
 
 
 class SimulatedCsmsControl:

@@ -4,8 +4,10 @@ monitor's verdict over every frame (a scenario that passes still fails when the 
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 from harness.config import Settings
+from harness.control import describe
 from harness.reporting import AllureReporter, findings_table
 from harness.roles.conversation import Conversation
 from harness.transcript import Transcript
@@ -29,8 +31,17 @@ class CaseRun:
     def add(self, conversation: Conversation) -> None:
         self.conversations.append(conversation)
 
+    def journal(self, action: str, params: dict[str, Any], outcome: str) -> None:
+        """A manual action the control adapter performed: into every transcript of the case, and the report."""
+        text = f"Manual action: {describe(action, params)}: {outcome}"
+        for conv in self.conversations:
+            conv.transcript.add(0, "event", event="control", detail={"action": action, "params": params,
+                                                                     "outcome": outcome})
+        with self.reporter.step(text):
+            pass
+
     def start(self) -> None:
-        self.settings.policies_used.clear()
+        self.settings.defaults_used.clear()
         m = self.meta
         self.reporter.label(case_id=m.id, title=m.title, block=m.block, usecases=m.usecases,
                             requirements=m.requirements, profiles=m.profiles, severity=m.severity, role=m.sut)
@@ -48,5 +59,4 @@ class CaseRun:
                 conv.check_findings()
 
     def used_policy_defaults(self) -> list[str]:
-        return [f"{key}: documented default (pragmatic mode)" for key in sorted(self.settings.policies_used)
-                if self.settings.policy_is_default(key)]
+        return [f"{key}: documented default (pragmatic mode)" for key in sorted(self.settings.defaults_used)]

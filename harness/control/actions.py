@@ -1,0 +1,104 @@
+"""One base for every adapter that performs an action by name (HTTP, shell command, prompt): both control
+interfaces map onto `perform(action, params)`, so the three adapters only differ in how they perform."""
+
+from __future__ import annotations
+
+import time
+from typing import Any
+
+from harness.control.interfaces import Journal
+from harness.errors import ControlError
+from harness.profile import IdToken
+
+
+def describe(action: str, params: dict[str, Any]) -> str:
+    """The action as a person reads it (prompt text, report step)."""
+    evse = f"EVSE {params.get('evseId')}" + (f" connector {params['connectorId']}" if "connectorId" in params else "")
+    match action:
+        case "power-cycle":
+            return "Power cycle the Charging Station (power off, then on)"
+        case "plug-in":
+            return f"Connect the EV cable at {evse}"
+        case "unplug":
+            return f"Disconnect the EV cable at {evse}"
+        case "present-id-token":
+            where = f" at EVSE {params['evseId']}" if params.get("evseId") is not None else ""
+            return f"Present idToken {params['idToken']} (type {params['type']}){where}"
+        case "fault":
+            return f"{'Raise' if params['faulted'] else 'Clear'} a fault at {evse}"
+        case "suspend-ev":
+            return f"Make the EV at EVSE {params['evseId']} stop drawing energy"
+        case "resume-ev":
+            return f"Make the EV at EVSE {params['evseId']} draw energy again"
+        case "send":
+            return (f"Make the CSMS send {params['action']} to station {params['stationId']} with "
+                    f"{params['payload']}")
+        case "boot-status":
+            return f"Configure the CSMS to answer BootNotifications of {params['stationId']} with {params['status']}"
+    return f"{action} {params}"
+
+
+class ActionControl:
+    """Implements StationControl and CsmsControl on top of `perform`; journals every action with its outcome."""
+
+    kind = "adapter"
+
+    def __init__(self, *, journal: Journal | None = None) -> None:
+        self.journal = journal
+        self._configured: set[str] = set()
+
+    async def perform(self, action: str, params: dict[str, Any]) -> str:
+        """Do it; a short outcome text for the report; ControlError when it could not be done."""
+        raise NotImplementedError
+
+    async def _do(self, action: str, params: dict[str, Any]) -> None:
+        started = time.monotonic()
+        try:
+            outcome = await self.perform(action, params)
+        except ControlError as exc:
+            self._journal(action, params, f"FAILED after {time.monotonic() - started:.2f} s: {exc}")
+            raise
+        self._journal(action, params, f"{outcome} ({self.kind}, {time.monotonic() - started:.2f} s)")
+
+    def _journal(self, action: str, params: dict[str, Any], outcome: str) -> None:
+        if self.journal is not None:
+            self.journal(action, params, outcome)
+
+    # ---- StationControl ------------------------------------------------------------------------------------------
+    async def power_cycle(self) -> None:
+        await self._do("power-cycle", {})
+
+    async def plug_in(self, evse_id: int = 1, connector_id: int = 1) -> None:
+        await self._do("plug-in", {"evseId": evse_id, "connectorId": connector_id})
+
+    async def unplug(self, evse_id: int = 1, connector_id: int = 1) -> None:
+        await self._do("unplug", {"evseId": evse_id, "connectorId": connector_id})
+
+    async def present_token(self, token: IdToken, evse_id: int | None = None) -> None:
+        params: dict[str, Any] = {"idToken": token.id_token, "type": token.type}
+        if evse_id is not None:
+            params["evseId"] = evse_id
+        await self._do("present-id-token", params)
+
+    async def set_fault(self, evse_id: int, connector_id: int, faulted: bool) -> None:
+        await self._do("fault", {"evseId": evse_id, "connectorId": connector_id, "faulted": faulted})
+
+    async def suspend_ev(self, evse_id: int = 1) -> None:
+        await self._do("suspend-ev", {"evseId": evse_id})
+
+    async def resume_ev(self, evse_id: int = 1) -> None:
+        await self._do("resume-ev", {"evseId": evse_id})
+
+    # ---- CsmsControl ---------------------------------------------------------------------------------------------
+    async def trigger(self, identity: str, action: str, payload: dict[str, Any]) -> None:
+        await self._do("send", {"stationId": identity, "action": action, "payload": payload})
+
+    async def configure_boot(self, identity: str, status: str) -> None:
+        self._configured.add(identity)
+        await self._do("boot-status", {"stationId": identity, "status": status})
+
+    async def aclose(self) -> None:
+        """A boot status a test configured goes back to Accepted (Part 6 §3.1 general precondition)."""
+        configured, self._configured = self._configured, set()
+        for identity in sorted(configured):
+            await self._do("boot-status", {"stationId": identity, "status": "Accepted"})

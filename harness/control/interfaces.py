@@ -1,0 +1,59 @@
+"""The two control interfaces (DESIGN.md §6): every Part 6 "Manual Action" on a station, every operator action on
+a CSMS. Adapters (built-in simulator, HTTP, shell command, interactive prompt) implement them."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any, Protocol
+
+from harness.profile import IdToken
+
+# (action, params, outcome) of each performed action: the plugin writes it into the case's transcript and report.
+Journal = Callable[[str, dict[str, Any], str], None]
+
+# Names of the actions, as the HTTP convention and the shell adapter spell them.
+STATION_ACTIONS = ("power-cycle", "plug-in", "unplug", "present-id-token", "fault", "suspend-ev", "resume-ev")
+CSMS_ACTIONS = ("send", "boot-status")
+
+
+class StationControl(Protocol):
+    """Manual actions on a Charging Station under test. Each returns once the action is done (the OCPP messages
+    it causes follow; the test waits for them)."""
+
+    async def power_cycle(self) -> None:
+        """"Manual Action: Power cycle the Charging Station"."""
+
+    async def plug_in(self, evse_id: int = 1, connector_id: int = 1) -> None:
+        """"Manual Action: Connect the EV and EVSE" (cable plugged in on both sides)."""
+
+    async def unplug(self, evse_id: int = 1, connector_id: int = 1) -> None:
+        """"Manual Action: Disconnect the EV and EVSE"."""
+
+    async def present_token(self, token: IdToken, evse_id: int | None = None) -> None:
+        """"Manual Action: Present idToken" (RFID card, key code …) at the station (or at one EVSE)."""
+
+    async def set_fault(self, evse_id: int, connector_id: int, faulted: bool) -> None:
+        """Raise (True) or clear (False) a fault on a connector."""
+
+    async def suspend_ev(self, evse_id: int = 1) -> None:
+        """The EV stops drawing energy (EnergyTransferSuspended)."""
+
+    async def resume_ev(self, evse_id: int = 1) -> None:
+        """The EV draws energy again."""
+
+    async def aclose(self) -> None:
+        """End of the test: release what the adapter holds."""
+
+
+class CsmsControl(Protocol):
+    """Operator actions on a CSMS under test."""
+
+    async def trigger(self, identity: str, action: str, payload: dict[str, Any]) -> None:
+        """"Trigger the CSMS to send <action> to the Charging Station"; returns once the CSMS is told (the station
+        side of the test answers the resulting CALL, so waiting for it here would deadlock the scenario)."""
+
+    async def configure_boot(self, identity: str, status: str) -> None:
+        """Precondition: "the CSMS is configured to respond <status> to BootNotification"."""
+
+    async def aclose(self) -> None:
+        """End of the test: undo what the test configured, stop what is still running."""

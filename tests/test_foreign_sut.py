@@ -1,0 +1,101 @@
+"""The suite against SUTs it knows only from a profile file and an HTTP control URL (issue 3, "Done when"): the
+simulators run as separate processes (`ocpp-harness simulate …`), like a lab's station or CSMS, and the unchanged
+test cases drive them through the control API the profile names."""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import re
+import signal
+import socket
+import sys
+from collections.abc import AsyncIterator
+from pathlib import Path
+
+import pytest
+
+from tests.suite_runner import run_suite
+
+PASSWORD = "LabStationSecret01234"
+
+
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+class Process:
+    def __init__(self, proc: asyncio.subprocess.Process) -> None:
+        self.proc = proc
+        self.lines: list[str] = []
+
+    async def line(self, pattern: str, timeout: float = 20) -> re.Match[str]:
+        """The first output line matching `pattern` (read until it comes, or the deadline)."""
+        assert self.proc.stdout is not None
+        async with asyncio.timeout(timeout):
+            while True:
+                text = (await self.proc.stdout.readline()).decode()
+                if not text:
+                    raise AssertionError(f"process ended before printing {pattern!r}: {self.lines}")
+                self.lines.append(text)
+                match = re.search(pattern, text)
+                if match:
+                    return match
+
+
+@pytest.fixture
+async def simulate() -> AsyncIterator[object]:
+    started: list[Process] = []
+
+    async def start(*args: str) -> Process:
+        proc = await asyncio.create_subprocess_exec(
+            sys.executable, "-m", "harness.cli", "simulate", *args, stdout=asyncio.subprocess.PIPE,
+            stderr=asyncio.subprocess.STDOUT, env={**os.environ, "OCPP_STATION_PASSWORD": PASSWORD})
+        started.append(Process(proc))
+        return started[-1]
+
+    yield start
+    for p in started:
+        if p.proc.returncode is None:
+            p.proc.send_signal(signal.SIGTERM)
+            await asyncio.wait_for(p.proc.wait(), 20)
+
+
+async def test_a_station_known_only_by_profile_and_control_url(tmp_path: Path, simulate: object) -> None:
+    port = _free_port()
+    station = await simulate("station", "--csms-url", f"ws://127.0.0.1:{port}/ocpp",  # type: ignore[operator]
+                             "--identity", "LAB-CS-7")
+    control = (await station.line(r"control API on (http://\S+)")).group(1)
+    profile = tmp_path / "lab-station.yaml"
+    profile.write_text(f"""kind: station
+name: a station in another process
+identity: LAB-CS-7
+endpoint: {{host: 127.0.0.1, port: {port}}}
+security: {{profile: 1, password_env: LAB_STATION_PASSWORD}}
+evses: [{{id: 1}}, {{id: 2}}]
+control: {{adapter: http, url: "{control}", timeout: 20}}
+""")
+    result = await asyncio.to_thread(run_suite, tmp_path, "TC_B_01_CS", "TC_B_06_CS", "TC_B_09_CS",
+                                     extra=(f"--ocpp-sut={profile}",), env={"LAB_STATION_PASSWORD": PASSWORD})
+    assert result.verdicts == {"TC_B_01_CS": "passed", "TC_B_06_CS": "passed", "TC_B_09_CS": "passed"}, \
+        result.output[-3000:]
+
+
+async def test_a_csms_known_only_by_profile_and_control_url(tmp_path: Path, simulate: object) -> None:
+    csms = await simulate("csms", "--port", "0", "--identity", "LAB-HARNESS-1")  # type: ignore[operator]
+    url = (await csms.line(r"(ws://127\.0\.0\.1:\d+/ocpp)")).group(1)
+    control = (await csms.line(r"control API on (http://\S+)")).group(1)
+    profile = tmp_path / "lab-csms.yaml"
+    profile.write_text(f"""kind: csms
+identity: LAB-HARNESS-1
+endpoint: {{url: "{url}"}}
+security: {{profile: 1, password_env: LAB_CSMS_PASSWORD}}
+configured: {{heartbeat_interval: 60}}
+control: {{adapter: http, url: "{control}", timeout: 20}}
+""")
+    result = await asyncio.to_thread(run_suite, tmp_path, "TC_B_01_CSMS", "TC_B_06_CSMS", "TC_B_20_CSMS",
+                                     extra=(f"--ocpp-sut={profile}",), env={"LAB_CSMS_PASSWORD": PASSWORD})
+    assert result.verdicts == {"TC_B_01_CSMS": "passed", "TC_B_06_CSMS": "passed", "TC_B_20_CSMS": "passed"}, \
+        result.output[-3000:]
