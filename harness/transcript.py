@@ -146,6 +146,11 @@ class Transcript:
     def tail(self, n: int = 8) -> list[str]:
         return [r.short() for r in self.records[-n:]]
 
+    @property
+    def closed(self) -> bool:
+        """The file is closed: records added now would not reach the disk."""
+        return self.path is not None and self._file is None
+
     def close(self) -> None:
         if self._file is not None:
             self._file.close()

@@ -68,6 +68,11 @@ RULES: dict[str, Rule] = {
         Rule("RPC-16", "CALLERROR uses an error code of Part 4 Table 8", "Part 4 §4.3 Table 8"),
         Rule("SEC-5", "HTTP Basic Authentication header and password rules", "Part 2 A00.FR.2xx, Part 6 TC_A_01"),
         Rule("B03.FR", "No other message than BootNotification while Rejected or Pending", "Part 2 B02/B03"),
+        Rule("TX-1", "seqNo of a transaction is sequential, each number one event", "Part 2 E01 seqNo; Part 6 §2.1"),
+        Rule("TX-2", "The first TransactionEvent of a transaction is Started", "Part 2 E01; Part 6 §2.1"),
+        Rule("TX-3", "Events queued while offline carry offline: true", "Part 2 E11/E12; TransactionEventRequest"),
+        Rule("TX-4", "Ended names its stoppedReason unless the reason is Local", "Part 2 TransactionType; Part 6 §2.1"),
+        Rule("ST-1", "Every connector's status is reported after a (re)boot", "Part 2 B01.FR.05; Part 6 §2.1"),
         Rule("TIMING", "Message arrives within the required time", "Part 6 §2 (tolerance)"),
         Rule("SEQ", "Message expected by the test case", "Part 6 test case"),
     )

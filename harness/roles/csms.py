@@ -9,13 +9,16 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import Mapping
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
 from harness.config import Settings
 from harness.expect import CallExpectation
-from harness.ocppj import Call, CallError, RpcSession, SchemaStore
+from harness.ocppj import Call, CallError, RpcSession, SchemaStore, Severity
 from harness.ocppj.defaults import csms_default, now_iso
+from harness.ocppj.findings import finding
+from harness.ocppj.invariants import TransactionInvariants
 from harness.roles.conversation import Conversation, StepReporter
 from harness.transcript import Record, Transcript
 from harness.transport import Handshake, OcppConnection, OcppServer, ServerSocket
@@ -88,6 +91,9 @@ class CsmsEndpoint:
         self.connection_count = 0
         self._tasks: set[asyncio.Task[None]] = set()
         self.boot_status: dict[int, str] = {}  # connection number -> status of the last BootNotification answer
+        # Invariants over the station's whole session (a transaction outlives its connections).
+        self.invariants = TransactionInvariants(clock_tolerance=settings.station.configured.max_time_deviation)
+        self._reported: dict[int, set[tuple[int, int]]] = {}  # connection -> connectors reported since its boot
 
     def _authenticate(self, identity: str, password: str) -> bool:
         return password == self._password
@@ -123,9 +129,37 @@ class CsmsEndpoint:
     async def _route(self, call: Call, record: Record) -> Mapping[str, Any] | CallError | None:
         """Answer through the active conversation, remembering how each BootNotification was answered."""
         answer = await self.active.on_call(call, record)
-        if call.action == "BootNotification" and isinstance(answer, Mapping) and self.connection is not None:
-            self.boot_status[self.connection.conn] = str(answer.get("status"))
+        conn = self.connection
+        if conn is not None and conn.conn == record.conn:
+            if call.action == "BootNotification" and isinstance(answer, Mapping):
+                self.boot_status[conn.conn] = str(answer.get("status"))
+                if answer.get("status") == "Accepted":
+                    self._expect_connector_reports(conn)
+            elif call.action == "StatusNotification" and conn.conn in self._reported:
+                self._reported[conn.conn].add((int(call.payload["evseId"]), int(call.payload["connectorId"])))
         return answer
+
+    def _expect_connector_reports(self, conn: OcppConnection) -> None:
+        """ST-1: after an accepted boot every connector is reported within the timeout (judged at the deadline
+        while the connection lives; into the conversation active at the boot, the lobby once that one ended)."""
+        self._reported[conn.conn] = set()
+        conv = self.active
+        timing = self.settings.timing
+        wanted = {(e, c) for e, count in enumerate(self.settings.station.connectors, start=1)
+                  for c in range(1, count + 1)}
+
+        def judge() -> None:
+            reported = self._reported.pop(conn.conn, set())
+            missing = sorted(wanted - reported)
+            if not missing or conn.closed.is_set():
+                return
+            text = ", ".join(f"EVSE {e} connector {c}" for e, c in missing)
+            target = conv if not conv.transcript.closed else self.lobby
+            target.transcript.add(conn.conn, "event", event="monitor", detail={"rule": "ST-1"}, findings=[
+                finding("ST-1", Severity.FAIL, f"no StatusNotification for {text} within "
+                                               f"{timing.default_timeout:g} s of the accepted boot")])
+
+        asyncio.get_running_loop().call_later(timing.default_timeout + timing.tolerance, judge)
 
     def _on_handshake(self, hs: Handshake) -> None:
         self.active.transcript.add(0, "event", event="handshake", detail=hs.to_json(), findings=hs.findings)
@@ -133,7 +167,9 @@ class CsmsEndpoint:
     async def _on_connect(self, ws: ServerSocket, hs: Handshake) -> None:
         conv = self.active
         conn = OcppConnection(ws, RpcSession(self.schemas, strictness=self.settings.strictness), conv.transcript,
-                              self._route, identity=hs.identity, call_timeout=self.settings.timing.default_timeout)
+                              self._route, identity=hs.identity, call_timeout=self.settings.timing.default_timeout,
+                              inspect=self.invariants.inspect)
+        self.invariants.connection_opened(conn.conn, datetime.now(UTC))
         previous = self.connection
         self.connection = conn
         self.connection_count += 1

@@ -17,7 +17,7 @@ from typing import Any
 from websockets.asyncio.connection import Connection
 from websockets.exceptions import ConnectionClosed
 
-from harness.ocppj import Call, CallError, RpcSession
+from harness.ocppj import Call, CallError, Finding, RpcSession
 from harness.transcript import Record, Transcript
 
 CallHandler = Callable[[Call, Record], Awaitable[Mapping[str, Any] | CallError | None]]
@@ -46,8 +46,10 @@ class OcppConnection:
 
     def __init__(self, ws: Connection, session: RpcSession, transcript: Transcript, on_call: CallHandler, *,
                  conn: int | None = None, identity: str = "", call_timeout: float = 30.0,
-                 bad_input_reply: BadInputReply | None = None) -> None:
+                 bad_input_reply: BadInputReply | None = None,
+                 inspect: Callable[[int, Call], list[Finding]] | None = None) -> None:
         self.ws = ws
+        self.inspect = inspect  # invariants beyond one frame (e.g. a transaction's seqNo), judged before recording
         self.session = session
         self.transcript = transcript
         self.on_call = on_call
@@ -80,6 +82,8 @@ class OcppConnection:
 
     async def _handle(self, message: str | bytes) -> None:
         inbound = self.session.receive(message)
+        if self.inspect is not None and isinstance(inbound.frame, Call) and inbound.valid:
+            inbound.findings += self.inspect(self.conn, inbound.frame)
         record = self.transcript.add(self.conn, "rx", inbound.parsed.text, frame=inbound.frame,
                                      request=inbound.request, findings=inbound.findings,
                                      binary=isinstance(message, bytes), message_id=inbound.parsed.message_id,
