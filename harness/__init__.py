@@ -6,23 +6,59 @@ The fixtures `csms` (harness acts as CSMS; SUT = station), `station` (harness ac
 """
 
 from harness.control import CsmsControl, StationControl
-from harness.expect import check_interval
+from harness.expect import SILENCE, check_interval
 from harness.failures import NeedsDecision, OcppFailure
-from harness.matchers import ABSENT, ANY, IsType, OneOf, Regex, TimeWithin, Where, difference, parse_datetime
+from harness.matchers import ABSENT, ANY, AbsentOr, IsType, OneOf, Regex, TimeWithin, Where, difference, parse_datetime
 from harness.ocppj import Call, CallError, CallResult, ErrorCode, Finding, Severity
 from harness.ocppj.defaults import now_iso
 from harness.ocppj.errorcodes import normalise as normalise_error_code
+from harness.profile import IdToken
 from harness.roles import CsmsRole, StationRole
+from harness.roles.station import StationTransaction
 from harness.transcript import Record
 from harness.transport import ClientOptions, HandshakeRefused
+from harness.usecase import states
 from harness.usecase.states import booted, station_booted
 from harness.usecase.testcase import TestCaseMeta, testcase
 
 __version__ = "0.1.0"
 
 __all__ = [
-    "ABSENT", "ANY", "Call", "CallError", "CallResult", "ClientOptions", "CsmsControl", "CsmsRole", "ErrorCode",
-    "Finding", "HandshakeRefused", "IsType", "NeedsDecision", "OcppFailure", "OneOf", "Record", "Regex", "Severity",
-    "StationControl", "StationRole", "TestCaseMeta", "TimeWithin", "Where", "__version__", "booted",
-    "check_interval", "difference", "normalise_error_code", "now_iso", "parse_datetime", "station_booted", "testcase",
+    "ABSENT",
+    "ANY",
+    "SILENCE",
+    "AbsentOr",
+    "Call",
+    "CallError",
+    "CallResult",
+    "ClientOptions",
+    "CsmsControl",
+    "CsmsRole",
+    "ErrorCode",
+    "Finding",
+    "HandshakeRefused",
+    "IdToken",
+    "IsType",
+    "NeedsDecision",
+    "OcppFailure",
+    "OneOf",
+    "Record",
+    "Regex",
+    "Severity",
+    "StationControl",
+    "StationRole",
+    "StationTransaction",
+    "TestCaseMeta",
+    "TimeWithin",
+    "Where",
+    "__version__",
+    "booted",
+    "check_interval",
+    "difference",
+    "normalise_error_code",
+    "now_iso",
+    "parse_datetime",
+    "states",
+    "station_booted",
+    "testcase",
 ]

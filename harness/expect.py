@@ -19,8 +19,18 @@ from harness.matchers import difference
 from harness.ocppj import Call, CallError, Severity
 from harness.transcript import Record, Transcript
 
-# How the harness answers a claimed CALL: a payload, a function of the request payload, or a CALLERROR.
-Response = Mapping[str, Any] | Callable[[dict[str, Any]], Mapping[str, Any]] | CallError | None
+
+class _Silence:
+    """Leave the CALL unanswered (Part 6 timeout tests: the station must retry after its message timeout)."""
+
+    def __repr__(self) -> str:
+        return "SILENCE"
+
+
+SILENCE = _Silence()
+
+# How the harness answers a claimed CALL: a payload, a function of the request payload, a CALLERROR, or SILENCE.
+Response = Mapping[str, Any] | Callable[[dict[str, Any]], Mapping[str, Any] | CallError] | CallError | _Silence | None
 
 
 @dataclass
@@ -162,6 +172,10 @@ class Expectations:
                 last_frames=self.transcript.tail())
         self.raise_violations()
         return record
+
+    async def violated(self) -> None:
+        """Returns once a forbidden message has arrived."""
+        await self._violated.wait()
 
     def raise_violations(self) -> None:
         if self.violations:

@@ -82,6 +82,19 @@ class OneOf(Matcher):
         return "<one of " + ", ".join(repr(v) for v in self.values) + ">"
 
 
+class AbsentOr(Matcher):
+    """The key may be absent; when present its value matches `expected` (e.g. stoppedReason Local or omitted)."""
+
+    def __init__(self, expected: Any) -> None:
+        self.expected = expected
+
+    def matches(self, value: Any) -> bool:
+        return not difference(self.expected, value)
+
+    def describe(self) -> str:
+        return f"<absent or {self.expected!r}>"
+
+
 class Where(Matcher):
     """Any predicate, with a description."""
 
@@ -143,6 +156,8 @@ def difference(expected: Any, actual: Any, path: str = "$") -> list[str]:
                 if key in actual:
                     diffs.append(f"{sub}: expected absent, got {actual[key]!r}")
             elif key not in actual:
+                if isinstance(exp, AbsentOr):
+                    continue
                 diffs.append(f"{sub}: missing (expected {exp!r})")
             else:
                 diffs.extend(difference(exp, actual[key], sub))

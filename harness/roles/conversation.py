@@ -13,7 +13,7 @@ from collections.abc import Callable, Iterator, Mapping
 from typing import Any, Protocol
 
 from harness.config import Settings
-from harness.expect import CallExpectation, Expectations, Forbidden, Response
+from harness.expect import SILENCE, CallExpectation, Expectations, Forbidden, Response
 from harness.failures import OcppFailure
 from harness.matchers import difference
 from harness.ocppj import Call, CallError, CallResult, Severity
@@ -131,11 +131,13 @@ class Conversation:
     async def on_call(self, call: Call, record: Record) -> Mapping[str, Any] | CallError | None:
         exp = self.expectations.offer(record)
         respond: Response = exp.respond if exp is not None else None
+        if respond is SILENCE:
+            return None
+        if callable(respond):
+            respond = respond(call.payload)
         if isinstance(respond, CallError):
             return CallError(call.message_id, respond.error_code, respond.error_description, respond.error_details)
-        if callable(respond):
-            return respond(call.payload)
-        if respond is not None:
+        if isinstance(respond, Mapping):
             return respond
         answer = self.defaults(call.action, call.payload)
         if answer is None:
@@ -151,9 +153,15 @@ class Conversation:
         return await self.expectations.wait(exp, self.timeout(within), requirements=self.requirements)
 
     async def receive(self, action: str, payload: Mapping[str, Any] | None = None, *, respond: Response = None,
-                      within: float | None = None, description: str = "") -> Record:
-        """Expect and wait in one go, for a message that no action of the test triggers."""
-        return await self.received(self.expect(action, payload, respond=respond, description=description), within)
+                      within: float | None = None, description: str = "", after: Record | None = None) -> Record:
+        """Expect and wait in one go: for a message no action of the test triggers, or one an action already
+        triggered (an unclaimed CALL waits in the backlog, answered by default, so a late `receive` finds it)."""
+        return await self.received(self.expect(action, payload, respond=respond, description=description,
+                                               after=after), within)
+
+    def mark(self) -> Record | None:
+        """The newest record: pass it as `after=` so only what comes next counts."""
+        return self.transcript.records[-1] if self.transcript.records else None
 
     def forbid(self, action: str, payload: Mapping[str, Any] | None = None, *, reason: str,
                requirements: tuple[str, ...] = (), unless: tuple[str, ...] = (), respond: Response = None,
@@ -165,6 +173,19 @@ class Conversation:
 
     def allow(self, rule: Forbidden) -> None:
         self.expectations.allow(rule)
+
+    async def expect_none(self, action: str, payload: Mapping[str, Any] | None = None, *, within: float,
+                          reason: str, requirements: tuple[str, ...] = (), unless: tuple[str, ...] = ()) -> None:
+        """The SUT must not send a matching CALL during the next `within` seconds. A negative check has to watch
+        for a while; it ends at once on a violation."""
+        rule = self.forbid(action, payload, reason=reason, requirements=requirements, unless=unless)
+        try:
+            with contextlib.suppress(TimeoutError):
+                async with asyncio.timeout(within):
+                    await self.expectations.violated()
+        finally:
+            self.allow(rule)
+        self.expectations.raise_violations()
 
     # ---- the harness's CALLs ---------------------------------------------------------------------------------
     async def call(self, action: str, payload: Mapping[str, Any], *, within: float | None = None,

@@ -19,6 +19,7 @@ from harness.ocppj import Call, CallError, RpcSession, SchemaStore, Severity
 from harness.ocppj.defaults import csms_default, now_iso
 from harness.ocppj.findings import finding
 from harness.ocppj.invariants import TransactionInvariants
+from harness.profile import IdTokens
 from harness.roles.conversation import Conversation, StepReporter
 from harness.transcript import Record, Transcript
 from harness.transport import Handshake, OcppConnection, OcppServer, ServerSocket
@@ -33,6 +34,12 @@ class CsmsRole(Conversation):
                          reporter=reporter, requirements=requirements)
         self.endpoint = endpoint
         self.identity = endpoint.identity
+        # TxCtrlr start/stop points as this test configured them (the reusable states follow them).
+        self.tx_start_points: tuple[str, ...] = ()
+        self.tx_stop_points: tuple[str, ...] = ()
+        self.transactions: dict[str, list[Record]] = {}  # transactionId -> its TransactionEvents in this test
+        self.evse_transaction: dict[int, str] = {}  # EVSE id -> the transaction running on it
+        transcript.subscribe(self._track)
 
     @property
     def url(self) -> str:
@@ -40,7 +47,63 @@ class CsmsRole(Conversation):
         return self.endpoint.server.url
 
     def _default(self, action: str, payload: dict[str, Any]) -> Mapping[str, Any] | None:
+        if action == "Authorize" or (action == "TransactionEvent" and "idToken" in payload):
+            return {"idTokenInfo": self.id_token_info(payload["idToken"])}
         return csms_default(action, payload, heartbeat_interval=self.configured.heartbeat_interval)
+
+    def id_token_info(self, id_token: Mapping[str, Any]) -> dict[str, Any]:
+        """How the harness CSMS judges a token: by the station profile's token list (unknown: status Unknown)."""
+        return id_token_info(self.tokens, id_token)
+
+    async def configure(self, values: Mapping[str, str | int | bool]) -> None:
+        """Part 6 "Configuration State": SetVariables for `Component.Variable` (or `Component.Variable[instance]`)
+        keys; every one must be Accepted. TxCtrlr start/stop points are remembered for the reusable states."""
+        data = []
+        for key, value in values.items():
+            component, _, variable = key.partition(".")
+            name, _, instance = variable.partition("[")
+            entry: dict[str, Any] = {"component": {"name": component}, "variable": {"name": name},
+                                     "attributeValue": str(value).lower() if isinstance(value, bool) else str(value)}
+            if instance:
+                entry["variable"]["instance"] = instance.rstrip("]")
+            data.append(entry)
+        with self.step("Configuration state: " + ", ".join(f"{k} = {v}" for k, v in values.items())):
+            answer = await self.call_ok("SetVariables", {"setVariableData": data})
+            refused = [r for r in answer.get("setVariableResult", []) if r.get("attributeStatus") != "Accepted"]
+            if refused:
+                raise self.failure("the station did not accept the configuration the test case needs",
+                                   message="\n".join(f"{r['component']['name']}.{r['variable']['name']}: "
+                                                     f"{r.get('attributeStatus')}" for r in refused),
+                                   rules=("SEQ",))
+        for key, value in values.items():
+            if key == "TxCtrlr.TxStartPoint":
+                self.tx_start_points = tuple(str(value).split(","))
+            elif key == "TxCtrlr.TxStopPoint":
+                self.tx_stop_points = tuple(str(value).split(","))
+
+    def _track(self, record: Record) -> None:
+        if record.direction != "rx" or record.action != "TransactionEvent" or not isinstance(record.frame, Call):
+            return
+        payload = record.frame.payload
+        tx_id = str(payload.get("transactionInfo", {}).get("transactionId"))
+        self.transactions.setdefault(tx_id, []).append(record)
+        evse = payload.get("evse", {}).get("id")
+        if isinstance(evse, int) and payload.get("eventType") != "Ended":
+            self.evse_transaction[evse] = tx_id
+        if payload.get("eventType") == "Ended":
+            for key in [k for k, v in self.evse_transaction.items() if v == tx_id]:
+                del self.evse_transaction[key]
+
+    async def go_offline(self, *, refuse: int | None = None) -> None:
+        """Take the station offline the way Part 6 does (see CsmsEndpoint.go_offline)."""
+        await self.endpoint.go_offline(refuse=refuse)
+
+    def go_online(self) -> None:
+        self.endpoint.go_online()
+
+    def transaction_on(self, evse: int) -> str | None:
+        """The id of the transaction running on `evse` (seen in this test), if any."""
+        return self.evse_transaction.get(evse)
 
     def boot_response(self, status: str = "Accepted", interval: int | None = None) -> dict[str, Any]:
         """A BootNotificationResponse; interval defaults to the heartbeat (Accepted) or retry interval."""
@@ -84,16 +147,47 @@ class CsmsEndpoint:
         self.active: Conversation = self.lobby
         endpoint = settings.station.endpoint
         self.server = OcppServer(self._on_connect, host=endpoint.host, port=endpoint.port,
-                                 known=lambda identity: identity == self.identity,
+                                 known=self._admits,
                                  authenticate=self._authenticate if password is not None else None,
                                  on_handshake=self._on_handshake)
         self.connection: OcppConnection | None = None
         self.connection_count = 0
         self._tasks: set[asyncio.Task[None]] = set()
         self.boot_status: dict[int, str] = {}  # connection number -> status of the last BootNotification answer
+        self._offline = False  # refusing reconnects until go_online()
+        self._refuse_left: int | None = None  # refusing this many more reconnects
         # Invariants over the station's whole session (a transaction outlives its connections).
         self.invariants = TransactionInvariants(clock_tolerance=settings.station.configured.max_time_deviation)
         self._reported: dict[int, set[tuple[int, int]]] = {}  # connection -> connectors reported since its boot
+
+    def _admits(self, identity: str) -> bool:
+        """Whether a handshake may go on: the known identity, and not inside an offline window (refused: 404)."""
+        if identity != self.identity:
+            return False
+        if self._refuse_left is not None and self._refuse_left > 0:
+            self._refuse_left -= 1
+            if self._refuse_left == 0:
+                self._refuse_left = None
+            return False
+        return not self._offline
+
+    async def go_offline(self, *, refuse: int | None = None) -> None:
+        """Part 6: "The OCTT closes the WebSocket connection and does not accept a reconnect": close the live
+        connection and refuse every reconnect until `go_online()` (or only the next `refuse` attempts)."""
+        if refuse is None:
+            self._offline = True
+        else:
+            self._refuse_left = refuse
+        conn = self.connection
+        self.active.transcript.note("harness CSMS goes offline" + (f" (refusing {refuse} reconnect(s))"
+                                                                   if refuse is not None else ""))
+        if conn is not None and not conn.closed.is_set():
+            await conn.close(1000, "harness CSMS going offline")
+
+    def go_online(self) -> None:
+        """Accept reconnects again."""
+        self._offline, self._refuse_left = False, None
+        self.active.transcript.note("harness CSMS accepts reconnects again")
 
     def _authenticate(self, identity: str, password: str) -> bool:
         return password == self._password
@@ -119,7 +213,10 @@ class CsmsEndpoint:
         return role
 
     def end(self, role: CsmsRole) -> None:
-        """The test is over: the live connection goes back to the lobby (default answers)."""
+        """The test is over: the live connection goes back to the lobby (default answers); an offline window the
+        test left open closes, so the next test finds the station able to connect."""
+        if self._offline or self._refuse_left is not None:
+            self.go_online()
         if self.active is role:
             self.active = self.lobby
             if self.connection is not None and not self.connection.closed.is_set():
@@ -187,3 +284,19 @@ class CsmsEndpoint:
             self.active.detach(conn)
             if self.connection is conn:
                 self.connection = None
+
+
+def id_token_info(tokens: IdTokens, id_token: Mapping[str, Any]) -> dict[str, Any]:
+    """IdTokenInfo for a token, by a profile's token list: valid ones Accepted (with their group), the others
+    their named status; a token the list does not have is Unknown."""
+    value = id_token.get("idToken")
+    for name, status in (("valid", "Accepted"), ("valid2", "Accepted"), ("group", "Accepted"),
+                         ("master_pass", "Accepted"), ("invalid", "Invalid"), ("blocked", "Blocked"),
+                         ("expired", "Expired")):
+        token = getattr(tokens, name)
+        if token is not None and token.id_token == value:
+            info: dict[str, Any] = {"status": status}
+            if token.group_id_token and status == "Accepted":
+                info["groupIdToken"] = {"idToken": token.group_id_token, "type": "Central"}
+            return info
+    return {"status": "Unknown"}

@@ -7,12 +7,15 @@ wrong on purpose), sends the station's messages and answers the CSMS's requests.
 from __future__ import annotations
 
 import asyncio
+import uuid
 from collections.abc import Mapping
+from dataclasses import dataclass, field
 from typing import Any
 
 from harness.config import Settings
 from harness.ocppj import RpcSession, SchemaStore
 from harness.ocppj.defaults import now_iso, station_default
+from harness.profile import IdToken
 from harness.roles.conversation import Conversation, StepReporter
 from harness.transcript import Transcript
 from harness.transport import ClientOptions, HandshakeRefused, OcppConnection, connect
@@ -107,3 +110,62 @@ class StationRole(Conversation):
             for connector_id in range(1, count + 1):
                 await self.call_ok("StatusNotification", {"timestamp": now_iso(), "connectorStatus": status,
                                                           "evseId": evse_id, "connectorId": connector_id}, {})
+
+    async def status(self, evse: int, connector: int, status: str) -> None:
+        """StatusNotification for one connector."""
+        await self.call_ok("StatusNotification", {"timestamp": now_iso(), "connectorStatus": status, "evseId": evse,
+                                                  "connectorId": connector}, {})
+
+    async def authorize(self, token: IdToken, expect: Mapping[str, Any] | None = None) -> dict[str, Any]:
+        """AuthorizeRequest for `token`; the CSMS's answer (checked against `expect`, partially)."""
+        return await self.call_ok("Authorize", {"idToken": token.wire()}, expect)
+
+    def transaction(self, evse: int = 1, connector: int = 1) -> StationTransaction:
+        """A new transaction of the harness's station (Part 6 §3.1: TxStartPoint EVConnected,Authorized)."""
+        return StationTransaction(self, evse, connector)
+
+
+@dataclass
+class StationTransaction:
+    """One transaction the harness's station reports: its id, the next seqNo, an energy register that grows."""
+
+    role: StationRole
+    evse: int
+    connector: int = 1
+    id: str = field(default_factory=lambda: str(uuid.uuid4()))
+    seq_no: int = 0
+    energy: float = 0.0
+    events: list[dict[str, Any]] = field(default_factory=list)  # what was sent, in order
+
+    def payload(self, event_type: str, trigger: str, *, charging_state: str | None = None,
+                id_token: IdToken | None = None, stopped_reason: str | None = None, offline: bool = False,
+                remote_start_id: int | None = None, timestamp: str | None = None) -> dict[str, Any]:
+        """The next TransactionEventRequest (seqNo taken); `evse` on the first event, meter values on each."""
+        self.energy += 0.0 if event_type == "Started" else 150.0
+        context = {"Started": "Transaction.Begin", "Ended": "Transaction.End"}.get(event_type, "Sample.Periodic")
+        info: dict[str, Any] = {"transactionId": self.id}
+        if charging_state is not None:
+            info["chargingState"] = charging_state
+        if stopped_reason is not None:
+            info["stoppedReason"] = stopped_reason
+        if remote_start_id is not None:
+            info["remoteStartId"] = remote_start_id
+        payload: dict[str, Any] = {
+            "eventType": event_type, "timestamp": timestamp or now_iso(), "triggerReason": trigger,
+            "seqNo": self.seq_no, "transactionInfo": info,
+            "meterValue": [{"timestamp": timestamp or now_iso(), "sampledValue": [
+                {"value": self.energy, "context": context, "measurand": "Energy.Active.Import.Register"}]}]}
+        if not self.events:
+            payload["evse"] = {"id": self.evse, "connectorId": self.connector}
+        if id_token is not None:
+            payload["idToken"] = id_token.wire()
+        if offline:
+            payload["offline"] = True
+        self.seq_no += 1
+        self.events.append(payload)
+        return payload
+
+    async def event(self, event_type: str, trigger: str, expect: Mapping[str, Any] | None = None,
+                    **fields: Any) -> dict[str, Any]:
+        """Send the next TransactionEvent; the CSMS's answer (checked against `expect`, partially)."""
+        return await self.role.call_ok("TransactionEvent", self.payload(event_type, trigger, **fields), expect)
