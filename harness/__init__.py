@@ -18,6 +18,7 @@ from harness.roles.station import StationTransaction
 from harness.transcript import Record
 from harness.transport import ClientOptions, HandshakeRefused
 from harness.usecase import states
+from harness.usecase.scenario import Scenario, run_scenario
 from harness.usecase.states import booted, station_booted
 from harness.usecase.testcase import TestCaseMeta, testcase
 
@@ -44,6 +45,7 @@ __all__ = [
     "OneOf",
     "Record",
     "Regex",
+    "Scenario",
     "Severity",
     "StationControl",
     "StationRole",
@@ -58,6 +60,7 @@ __all__ = [
     "normalise_error_code",
     "now_iso",
     "parse_datetime",
+    "run_scenario",
     "states",
     "station_booted",
     "testcase",

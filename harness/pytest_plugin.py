@@ -31,8 +31,9 @@ from harness.ocppj import SchemaStore
 from harness.roles import CsmsEndpoint, CsmsRole, StationRole
 from harness.simulators import CsmsFaults, StationFaults, builtin
 from harness.simulators.builtin import BuiltinSut
-from harness.usecase.loader import SourceError, load_profile
+from harness.usecase.loader import SourceError, load_profile, load_scenario
 from harness.usecase.runner import CaseRun
+from harness.usecase.scenario import Scenario, scenario_files
 from harness.usecase.testcase import PROFILES, TestCaseMeta, meta_of, not_applicable
 
 CASE_RUN = pytest.StashKey[CaseRun]()
@@ -165,9 +166,15 @@ def pytest_collection_modifyitems(session: pytest.Session, config: pytest.Config
     keep: list[pytest.Item] = []
     deselected: list[pytest.Item] = []
     for item in items:
-        meta = meta_of(getattr(item, "function", None))
+        meta = _item_meta(item)
         if meta is None:
-            keep.append(item)
+            callspec = getattr(item, "callspec", None)
+            params = callspec.params if callspec is not None else {}
+            given = [params[k] for k in ("ocpp_scenario", "ocpp_scenario_error") if k in params]
+            if given and not isinstance(given[0], Scenario | SourceError):
+                deselected.append(item)  # an empty parameter set: no scenario of this kind, no broken file
+            else:
+                keep.append(item)
             continue
         for ini in _LOOP_INI:
             if config.getini(ini) != "session":
@@ -191,6 +198,38 @@ def pytest_collection_modifyitems(session: pytest.Session, config: pytest.Config
     if deselected:
         config.hook.pytest_deselected(items=deselected)
         items[:] = keep
+
+
+# ---- YAML scenarios ------------------------------------------------------------------------------------------
+def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
+    """YAML scenarios become parameters of the generic tests that ask for `ocpp_scenario` (one per SUT kind:
+    `csms` or `station` among the test's fixtures) or `ocpp_scenario_error` (files that do not load: one failing
+    case each, with the file:line problems, never a broken collection)."""
+    wanted = {"ocpp_scenario", "ocpp_scenario_error"} & set(metafunc.fixturenames)
+    if not wanted:
+        return
+    folder = Path(str(metafunc.definition.path)).parent / "scenarios"
+    loaded: list[Scenario] = []
+    broken: list[SourceError] = []
+    for path in scenario_files(folder):
+        try:
+            loaded.append(load_scenario(path))
+        except SourceError as exc:
+            broken.append(exc)
+    if "ocpp_scenario" in wanted:
+        sut = "CS" if "csms" in metafunc.fixturenames else "CSMS"
+        mine = [s for s in loaded if s.meta.sut == sut]
+        metafunc.parametrize("ocpp_scenario", mine, ids=[s.id for s in mine])
+    else:
+        ids = [Path(e.problems[0].split(":", 1)[0]).stem for e in broken]
+        metafunc.parametrize("ocpp_scenario_error", broken, ids=ids)
+
+
+def _item_meta(item: pytest.Item) -> TestCaseMeta | None:
+    meta = meta_of(getattr(item, "function", None))
+    callspec = getattr(item, "callspec", None)
+    scenario = callspec.params.get("ocpp_scenario") if callspec is not None else None
+    return scenario.meta if isinstance(scenario, Scenario) else meta
 
 
 # ---- verdict ---------------------------------------------------------------------------------------------------

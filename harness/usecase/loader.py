@@ -12,6 +12,7 @@ from pydantic import BaseModel, ValidationError
 
 from harness.errors import ConfigError
 from harness.profile import SutProfile
+from harness.usecase.scenario import Scenario
 
 M = TypeVar("M", bound=BaseModel)
 Path_ = tuple[str | int, ...]
@@ -97,6 +98,13 @@ def validate(located: Located, model: type[M], *, what: str) -> M:
             field = ".".join(str(p) for p in where) or "(top level)"
             problems.append(located.at(where, f"{field}: {error['msg']}"))
         raise SourceError(problems) from None
+
+
+def load_scenario(path: str | Path) -> Scenario:
+    """Read and validate a YAML scenario."""
+    scenario = validate(read_yaml(path), Scenario, what="scenario")
+    scenario.source = str(path)
+    return scenario
 
 
 def load_profile(path: str | Path) -> SutProfile:

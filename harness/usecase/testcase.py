@@ -43,11 +43,10 @@ class TestCaseMeta:
         return match.group("block") or "RPC"
 
 
-def testcase(case_id: str, title: str, *, usecases: tuple[str, ...] = (), requirements: tuple[str, ...] = (),
-             profiles: tuple[str, ...] = ("Core",), severity: Literal["mandatory", "conditional", "framework"]
-             = "mandatory", pics: str | None = None, notes: str = "") -> Callable[[F], F]:
-    """Attach a test case's metadata to its test function. OCA ids look like TC_B_01_CS; the project's own
-    checks use RPC_nn_CS / RPC_nn_CSMS and never an OCA-looking id."""
+def make_meta(case_id: str, title: str, *, usecases: tuple[str, ...] = (), requirements: tuple[str, ...] = (),
+              profiles: tuple[str, ...] = ("Core",), severity: Literal["mandatory", "conditional", "framework"]
+              = "mandatory", pics: str | None = None, notes: str = "") -> TestCaseMeta:
+    """A checked metadata record (Python `@testcase` and YAML scenarios alike); ConfigError names what is wrong."""
     if not _ID.match(case_id):
         raise ConfigError(f"test case id {case_id!r} is neither an OCA id (TC_<A-P>_<nn>_<CS|CSMS>) nor a "
                           "project id (RPC_<nn>_<CS|CSMS>)")
@@ -59,7 +58,16 @@ def testcase(case_id: str, title: str, *, usecases: tuple[str, ...] = (), requir
             PicsCondition(pics)
         except ValueError as exc:
             raise ConfigError(f"{case_id}: {exc}") from None
-    meta = TestCaseMeta(case_id, title, tuple(usecases), tuple(requirements), tuple(profiles), severity, pics, notes)
+    return TestCaseMeta(case_id, title, tuple(usecases), tuple(requirements), tuple(profiles), severity, pics, notes)
+
+
+def testcase(case_id: str, title: str, *, usecases: tuple[str, ...] = (), requirements: tuple[str, ...] = (),
+             profiles: tuple[str, ...] = ("Core",), severity: Literal["mandatory", "conditional", "framework"]
+             = "mandatory", pics: str | None = None, notes: str = "") -> Callable[[F], F]:
+    """Attach a test case's metadata to its test function. OCA ids look like TC_B_01_CS; the project's own
+    checks use RPC_nn_CS / RPC_nn_CSMS and never an OCA-looking id."""
+    meta = make_meta(case_id, title, usecases=usecases, requirements=requirements, profiles=profiles,
+                     severity=severity, pics=pics, notes=notes)
 
     def mark(fn: F) -> F:
         setattr(fn, ATTRIBUTE, meta)
