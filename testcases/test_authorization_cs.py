@@ -51,8 +51,8 @@ async def test_TC_C_06_CS(csms: CsmsRole, sut: StationControl) -> None:
 
 
 async def _start_and_stop(csms: CsmsRole, sut: StationControl, *, authorize: bool) -> None:
-    await states.authorized(csms, sut, authorize=authorize)
-    await states.stop_authorized(csms, sut)
+    await states.authorized(csms, sut, authorize=authorize, local=True)
+    await states.stop_authorized(csms, sut, local=True)
 
 
 @testcase("TC_C_08_CS", "Authorization through authorization cache - Accepted", usecases=("C12",),
@@ -73,7 +73,7 @@ async def test_TC_C_08_CS(csms: CsmsRole, sut: StationControl) -> None:
         with csms.step("1-2. Present the cached token: TransactionEvent Started with it, no AuthorizeRequest"):
             await sut.present_token(token)
             await csms.received(started)
-        await states.stop_authorized(csms, sut)
+        await states.stop_authorized(csms, sut, local=True)
     finally:
         await csms.configure({"AuthCtrlr.LocalPreAuthorize": False})
 
@@ -102,7 +102,7 @@ async def test_TC_C_21_CS(csms: CsmsRole, sut: StationControl) -> None:
             csms.go_online()
             await csms.wait_connected(within=_reconnect_window(csms))
             await csms.received(started, within=_reconnect_window(csms))
-        await states.stop_authorized(csms, sut, token=token)
+        await states.stop_authorized(csms, sut, token=token, local=True)
     finally:
         csms.go_online()
         await csms.configure({"AuthCacheCtrlr.Enabled": True})
@@ -167,9 +167,9 @@ async def test_TC_C_37_CS(csms: CsmsRole, sut: StationControl) -> None:
 async def test_TC_C_39_CS(csms: CsmsRole, sut: StationControl) -> None:
     await booted(csms, sut)
     await csms.configure({**AUTH_POINTS, "AuthCtrlr.LocalPreAuthorize": False})
-    await states.authorized(csms, sut)
+    await states.authorized(csms, sut, local=True)
     group = csms.tokens.group
     with csms.step(f"1-4. Another token of the same group ({group.id_token}) stops the transaction"):
-        await states.stop_authorized(csms, sut, token=group, authorize=True)
+        await states.stop_authorized(csms, sut, token=group, authorize=True, local=True)
 
 

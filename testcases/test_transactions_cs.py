@@ -90,7 +90,7 @@ async def test_TC_E_09_CS(csms: CsmsRole, sut: StationControl) -> None:
 async def test_TC_E_15_CS(csms: CsmsRole, sut: StationControl) -> None:
     await _charging(csms, sut, {"TxCtrlr.TxStartPoint": "PowerPathClosed", "TxCtrlr.TxStopPoint": "Authorized"})
     with csms.step("1-2. Present the same token: TransactionEvent Ended StopAuthorized, stoppedReason Local"):
-        await states.stop_authorized(csms, sut)
+        await states.stop_authorized(csms, sut, local=True)
     with csms.step("3-4. The EV leaves: StatusNotification Available and no further TransactionEvent"):
         await states.ev_disconnected(csms, sut)
 
