@@ -28,6 +28,7 @@ from harness.control import Ask, CsmsControl, StationControl, adapter_for
 from harness.errors import ConfigError
 from harness.failures import NeedsDecision
 from harness.ocppj import SchemaStore
+from harness.pki import PkiFactory, private_pki
 from harness.roles import CsmsEndpoint, CsmsRole, StationRole
 from harness.simulators import CsmsFaults, StationFaults, builtin
 from harness.simulators.builtin import BuiltinSut
@@ -279,32 +280,44 @@ def harness_station_password(ocpp_settings: Settings) -> str:
     return secret(ocpp_settings.csms.security.password_env, _run_password())
 
 
+@pytest.fixture(scope="session")
+def ocpp_pki(ocpp_settings: Settings) -> Iterator[PkiFactory | None]:
+    """The run's PKI (CA, server and station certificates) when a SUT profile asks for security profile 2 or 3,
+    else None. It lives in a private temporary directory (0700, never under the reports), removed at session end."""
+    if max(ocpp_settings.station.security.profile, ocpp_settings.csms.security.profile) < 2:
+        yield None
+        return
+    with private_pki(host=ocpp_settings.station.endpoint.host) as pki:
+        yield pki
+
+
 @pytest_asyncio.fixture(scope="session", loop_scope="session")
-async def csms_endpoint(ocpp_settings: Settings, ocpp_schemas: SchemaStore,
-                        station_password: str) -> AsyncIterator[CsmsEndpoint]:
+async def csms_endpoint(ocpp_settings: Settings, ocpp_schemas: SchemaStore, station_password: str,
+                        ocpp_pki: PkiFactory | None) -> AsyncIterator[CsmsEndpoint]:
     lobby = Path(ocpp_settings.reports_dir) / "transcripts" / "_between-tests.jsonl"
-    endpoint = CsmsEndpoint(ocpp_settings, ocpp_schemas, station_password, lobby_transcript=lobby)
+    endpoint = CsmsEndpoint(ocpp_settings, ocpp_schemas, station_password, lobby_transcript=lobby, pki=ocpp_pki)
     await endpoint.start()
     yield endpoint
     await endpoint.stop()
 
 
 @pytest_asyncio.fixture(scope="session", loop_scope="session")
-async def builtin_station(ocpp_settings: Settings, csms_endpoint: CsmsEndpoint,
-                          station_password: str) -> AsyncIterator[BuiltinSut | None]:
+async def builtin_station(ocpp_settings: Settings, csms_endpoint: CsmsEndpoint, station_password: str,
+                          ocpp_pki: PkiFactory | None) -> AsyncIterator[BuiltinSut | None]:
     """The built-in station simulator and its HTTP control API, when the station profile is the built-in one."""
     if not ocpp_settings.station.builtin:
         yield None
         return
     sut = await builtin.start_station(ocpp_settings.station, csms_url=csms_endpoint.server.url,
                                       password=station_password, faults=ocpp_settings.sim_faults,
-                                      boot_timeout=ocpp_settings.timing.default_timeout)
+                                      boot_timeout=ocpp_settings.timing.default_timeout, pki=ocpp_pki)
     yield sut
     await sut.stop()
 
 
 @pytest_asyncio.fixture(scope="session", loop_scope="session")
-async def builtin_csms(ocpp_settings: Settings, harness_station_password: str) -> AsyncIterator[BuiltinSut | None]:
+async def builtin_csms(ocpp_settings: Settings, harness_station_password: str,
+                       ocpp_pki: PkiFactory | None) -> AsyncIterator[BuiltinSut | None]:
     """The built-in CSMS simulator and its HTTP control API, when the CSMS profile is the built-in one."""
     if not ocpp_settings.csms.builtin:
         yield None
@@ -312,7 +325,7 @@ async def builtin_csms(ocpp_settings: Settings, harness_station_password: str) -
     configured = ocpp_settings.csms.configured
     sut = await builtin.start_csms(ocpp_settings.csms, password=harness_station_password,
                                    faults=ocpp_settings.sim_faults, heartbeat_interval=configured.heartbeat_interval,
-                                   boot_retry_interval=configured.boot_retry_interval)
+                                   boot_retry_interval=configured.boot_retry_interval, pki=ocpp_pki)
     yield sut
     await sut.stop()
 
@@ -347,12 +360,14 @@ async def csms(request: pytest.FixtureRequest, ocpp_settings: Settings, csms_end
 
 @pytest_asyncio.fixture(loop_scope="session")
 async def station(request: pytest.FixtureRequest, ocpp_settings: Settings, ocpp_schemas: SchemaStore,
-                  builtin_csms: BuiltinSut | None, harness_station_password: str) -> AsyncIterator[StationRole]:
+                  builtin_csms: BuiltinSut | None, harness_station_password: str,
+                  ocpp_pki: PkiFactory | None) -> AsyncIterator[StationRole]:
     """The harness acting as a Charging Station; the SUT is the CSMS."""
     run = _case_run(request, ocpp_settings)
     url = builtin_csms.simulator.url if builtin_csms is not None else ocpp_settings.csms.endpoint.url
     role = StationRole(ocpp_settings, ocpp_schemas, run.transcript(), csms_url=url, password=harness_station_password,
-                       evses=ocpp_settings.csms.connectors, reporter=run.reporter, requirements=run.meta.requirements)
+                       evses=ocpp_settings.csms.connectors, reporter=run.reporter, requirements=run.meta.requirements,
+                       pki=ocpp_pki)
     run.add(role)
     try:
         yield role

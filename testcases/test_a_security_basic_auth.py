@@ -1,4 +1,4 @@
-"""Block A Security, HTTP Basic Authentication (security profile 1), both roles."""
+"""Block A Security, HTTP Basic Authentication (security profiles 1 and 2; profile 3 uses none), both roles."""
 
 from __future__ import annotations
 
@@ -6,7 +6,7 @@ from harness import CsmsControl, CsmsRole, HandshakeRefused, StationControl, Sta
 
 
 @testcase("TC_A_01_CS", "Basic Authentication - Valid username/password combination", usecases=("A00", "B01"),
-          requirements=("A00.FR.201", "A00.FR.202", "A00.FR.203", "A00.FR.204", "A00.FR.205"))
+          requirements=("A00.FR.201", "A00.FR.202", "A00.FR.203", "A00.FR.204", "A00.FR.205"), security=(1, 2))
 async def test_TC_A_01_CS(csms: CsmsRole, sut: StationControl) -> None:
     boot = csms.expect("BootNotification", respond=lambda _: csms.boot_response("Accepted"))
     mark = len(csms.transcript.records)
@@ -25,7 +25,7 @@ async def test_TC_A_01_CS(csms: CsmsRole, sut: StationControl) -> None:
 
 
 @testcase("TC_A_01_CSMS", "Basic Authentication - Valid username/password combination", usecases=("A00", "B01"),
-          requirements=("A00.FR.201", "A00.FR.206"))
+          requirements=("A00.FR.201", "A00.FR.206"), security=(1, 2))
 async def test_TC_A_01_CSMS(station: StationRole, sut: CsmsControl) -> None:
     with station.step("1. Connect with valid Basic Auth credentials: the CSMS accepts the connection"):
         await station.connect()
@@ -44,7 +44,7 @@ async def _refused(station: StationRole, *, username: str | None, password: str 
 
 
 @testcase("TC_A_02_CSMS", "Basic Authentication - Username does not equal ChargingStationId", usecases=("A00",),
-          requirements=("A00.FR.202", "A00.FR.207"))
+          requirements=("A00.FR.202", "A00.FR.207"), security=(1, 2))
 async def test_TC_A_02_CSMS(station: StationRole, sut: CsmsControl) -> None:
     with station.step("1. Connect with a Basic Auth user name that differs from the identity: refused"):
         await _refused(station, username=station.identity + "X", password=station.password,
@@ -55,7 +55,7 @@ async def test_TC_A_02_CSMS(station: StationRole, sut: CsmsControl) -> None:
 
 
 @testcase("TC_A_03_CSMS", "Basic Authentication - Invalid password", usecases=("A00",),
-          requirements=("A00.FR.207",))
+          requirements=("A00.FR.207",), security=(1, 2))
 async def test_TC_A_03_CSMS(station: StationRole, sut: CsmsControl) -> None:
     with station.step("1. Connect with a wrong password: refused"):
         await _refused(station, username=None, password="WrongPassword0123456789", what="a wrong password")

@@ -6,7 +6,8 @@ built by `harness.transport.tls`.
 """
 
 from harness.pki.csr import CsrRejected, CsrRequest
-from harness.pki.factory import Credential, KeyKind, PkiFactory, Variant
+from harness.pki.factory import Credential, KeyKind, PkiFactory, Variant, private_pki
 from harness.pki.firmware import verify_firmware
 
-__all__ = ["Credential", "CsrRejected", "CsrRequest", "KeyKind", "PkiFactory", "Variant", "verify_firmware"]
+__all__ = ["Credential", "CsrRejected", "CsrRequest", "KeyKind", "PkiFactory", "Variant", "private_pki",
+           "verify_firmware"]

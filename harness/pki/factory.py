@@ -12,11 +12,15 @@ certificates under security profile 3). A third, *foreign* root issues the unkno
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import ipaddress
 import os
 import re
+import shutil
 import ssl
+import tempfile
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from enum import Enum
 from pathlib import Path
@@ -260,6 +264,18 @@ class PkiFactory:
         station = self.station(serial, variant)
         return tls.client_context(self.csms_root_path, certificate=(station.cert_path, station.key_path),
                                   security_level=_presentable_at(variant))
+
+
+@contextlib.contextmanager
+def private_pki(*, host: str = "127.0.0.1", key_kind: KeyKind = "rsa") -> Iterator[PkiFactory]:
+    """A PkiFactory for one run in a fresh private directory (mode 0700, in the system's temp directory, never
+    under the reports directory), removed with every key in it when the block ends."""
+    run_dir = Path(tempfile.mkdtemp(prefix="ocpp-pki-"))  # mkdtemp: 0700, a name nobody else can take
+    try:
+        os.chmod(run_dir, 0o700)
+        yield PkiFactory(run_dir, host=host, key_kind=key_kind)
+    finally:
+        shutil.rmtree(run_dir, ignore_errors=True)
 
 
 def _check_file_name(name: str, what: str) -> None:

@@ -11,14 +11,17 @@ import asyncio
 from collections.abc import Mapping
 from datetime import UTC, datetime
 from pathlib import Path
+from ssl import SSLContext
 from typing import Any
 
 from harness.config import Settings
+from harness.errors import ConfigError
 from harness.expect import CallExpectation
 from harness.ocppj import Call, CallError, RpcSession, SchemaStore, Severity
 from harness.ocppj.defaults import csms_default, now_iso
 from harness.ocppj.findings import finding
 from harness.ocppj.invariants import TransactionInvariants
+from harness.pki import PkiFactory
 from harness.profile import SutProfile
 from harness.roles.conversation import Conversation, StepReporter
 from harness.transcript import Record, Transcript
@@ -136,11 +139,13 @@ class CsmsEndpoint:
     """The harness's CSMS server for one station identity; routes each connection to the active conversation."""
 
     def __init__(self, settings: Settings, schemas: SchemaStore, password: str | None, *,
-                 lobby_transcript: Path | None = None) -> None:
+                 lobby_transcript: Path | None = None, pki: PkiFactory | None = None) -> None:
         self.settings = settings
         self.schemas = schemas
         self.identity = settings.station.identity
-        self._password = password
+        # Security profile 3 authenticates the station by its certificate alone: no Basic Auth (A00.FR.402).
+        self.security_profile = settings.station.security.profile
+        self._password = password if self.security_profile < 3 else None
         interval = settings.station.configured.heartbeat_interval
         self.lobby = Conversation(Transcript(lobby_transcript, name="between tests"), settings,
                                   lambda a, p: csms_default(a, p, heartbeat_interval=interval), profile=settings.station)
@@ -148,8 +153,10 @@ class CsmsEndpoint:
         endpoint = settings.station.endpoint
         self.server = OcppServer(self._on_connect, host=endpoint.host, port=endpoint.port,
                                  known=self._admits,
-                                 authenticate=self._authenticate if password is not None else None,
-                                 on_handshake=self._on_handshake)
+                                 authenticate=self._authenticate if self._password is not None else None,
+                                 on_handshake=self._on_handshake, ssl=_server_tls(settings, pki),
+                                 serial_number=lambda identity: settings.station.serial_number or identity,
+                                 tls_handshake_timeout=settings.timing.default_timeout)
         self.connection: OcppConnection | None = None
         self.connection_count = 0
         self._tasks: set[asyncio.Task[None]] = set()
@@ -285,6 +292,18 @@ class CsmsEndpoint:
             self.active.detach(conn)
             if self.connection is conn:
                 self.connection = None
+
+
+def _server_tls(settings: Settings, pki: PkiFactory | None) -> SSLContext | None:
+    """wss:// under security profile 2 (server certificate) and 3 (and the station's certificate, CN = its serial
+    number); plain ws:// under profile 1."""
+    profile = settings.station.security.profile
+    if profile < 2:
+        return None
+    if pki is None:
+        raise ConfigError(f"the station profile asks for security profile {profile}: the harness CSMS needs the "
+                          "run's PKI (PkiFactory) for its server certificate")
+    return pki.server_context(profile)
 
 
 def _variable_ref(key: str) -> dict[str, Any]:

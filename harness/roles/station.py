@@ -10,15 +10,19 @@ import asyncio
 import uuid
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+from ssl import SSLContext
 from typing import Any
 
 from harness.config import Settings
+from harness.errors import ConfigError
 from harness.ocppj import RpcSession, SchemaStore
 from harness.ocppj.defaults import now_iso, station_default
+from harness.pki import PkiFactory
 from harness.profile import IdToken
 from harness.roles.conversation import Conversation, StepReporter
 from harness.transcript import Transcript
-from harness.transport import ClientOptions, HandshakeRefused, OcppConnection, connect
+from harness.transport import ClientOptions, HandshakeRefused, OcppConnection, TlsRefused, connect
+from harness.transport.tls import TlsSession
 
 STATION_INFO = {"model": "OCPP-Harness", "vendorName": "OpenOCPPHarness", "serialNumber": "HARNESS-SN-0001",
                 "firmwareVersion": "0.1.0"}
@@ -29,15 +33,24 @@ class StationRole(Conversation):
 
     def __init__(self, settings: Settings, schemas: SchemaStore, transcript: Transcript, *, csms_url: str,
                  password: str | None, evses: list[int] | None = None, reporter: StepReporter | None = None,
-                 requirements: tuple[str, ...] = ()) -> None:
+                 requirements: tuple[str, ...] = (), pki: PkiFactory | None = None) -> None:
         super().__init__(transcript, settings, self._default, profile=settings.csms, reporter=reporter,
                          requirements=requirements)
         self.schemas = schemas
         self.csms_url = csms_url
         self.identity = settings.csms.identity
-        self.password = password
+        self.serial_number = settings.csms.serial_number or STATION_INFO["serialNumber"]
+        self.security_profile = settings.csms.security.profile
+        # Security profile 3 authenticates the station by its certificate alone: no Basic Auth (A00.FR.402).
+        self.password = password if self.security_profile < 3 else None
         self.evses = evses if evses is not None else [1]
         self._tasks: set[asyncio.Task[None]] = set()
+        self._tls: SSLContext | None = None
+        if self.security_profile >= 2:
+            if pki is None:
+                raise ConfigError(f"the CSMS profile asks for security profile {self.security_profile}: the "
+                                  "harness's station needs the run's PKI (PkiFactory) for its TLS context")
+            self._tls = pki.client_context(self.security_profile, self.serial_number)
 
     def _default(self, action: str, payload: dict[str, Any]) -> Mapping[str, Any] | None:
         return station_default(action, payload)
@@ -45,12 +58,25 @@ class StationRole(Conversation):
     def options(self, **overrides: Any) -> ClientOptions:
         """Client options of a well-behaved station; a test overrides what it sets wrong on purpose."""
         values: dict[str, Any] = {"password": self.password, "open_timeout": self.settings.timing.default_timeout}
+        if self._tls is not None:
+            values.update(ssl=self._tls, on_tls=self._record_tls)
         values.update(overrides)
         return ClientOptions(**values)
+
+    def _record_tls(self, session: TlsSession) -> None:
+        """The judged TLS session of a connection just opened (security profiles 2 and 3), with its findings."""
+        self.transcript.add(0, "event", event="tls", detail={"peer": "csms", **session.to_json()},
+                            findings=list(session.findings))
 
     async def connect(self, options: ClientOptions | None = None, *, identity: str | None = None) -> OcppConnection:
         """Open a connection; an OcppFailure when the CSMS refuses it."""
         result = await self.try_connect(options, identity=identity)
+        if isinstance(result, TlsRefused):
+            rules = tuple(sorted({f.rule for f in result.findings})) or ("SEC-2",)
+            judged = "\n".join(f.one_line() for f in result.findings)
+            raise self.failure("the TLS handshake with the CSMS failed" if result.findings else
+                               "the CSMS refused the TLS handshake of a valid station", actual=str(result),
+                               message=judged or result.failure.reason, rules=rules)
         if isinstance(result, HandshakeRefused):
             raise self.failure("the CSMS refused the connection of a valid station", actual=str(result),
                                rules=("RPC-03",) if result.status is None else ("SEC-5",))
@@ -65,6 +91,12 @@ class StationRole(Conversation):
                   "auth_user": (ident if opts.username is None else opts.username) if opts.password else None}
         try:
             ws = await connect(self.csms_url, ident, opts)
+        except TlsRefused as refused:  # the TLS handshake failed: who refused and why, judged
+            self.transcript.add(0, "event", event="refused", detail={**detail, "status": refused.status,
+                                                                     "reason": refused.reason,
+                                                                     "tls_failure": refused.failure.to_json()},
+                                findings=refused.findings)
+            return refused
         except HandshakeRefused as refused:
             self.transcript.add(0, "event", event="refused", detail={**detail, "status": refused.status,
                                                                      "reason": refused.reason})

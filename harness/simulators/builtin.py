@@ -10,6 +10,8 @@ from collections.abc import Awaitable
 from dataclasses import dataclass, field
 from typing import Any
 
+from harness.errors import ConfigError
+from harness.pki import PkiFactory, Variant
 from harness.profile import SutProfile
 from harness.simulators.control_server import ControlServer, csms_actions, station_actions
 from harness.simulators.csms import CsmsConfig, CsmsFaults, CsmsSimulator
@@ -53,14 +55,31 @@ class BuiltinSut:
         await self.simulator.stop()
 
 
+def _need(pki: PkiFactory | None, security: int, which: str) -> PkiFactory:
+    if pki is None:
+        raise ConfigError(f"the built-in {which} simulator's profile asks for security profile {security}: it needs "
+                          "the run's PKI (PkiFactory)")
+    return pki
+
+
 async def start_station(profile: SutProfile, *, csms_url: str, password: str, faults: list[str],
-                        boot_timeout: float) -> BuiltinSut:
-    """The station simulator of `profile`, connected to `csms_url` and (unless a fault prevents it) booted."""
+                        boot_timeout: float, pki: PkiFactory | None = None) -> BuiltinSut:
+    """The station simulator of `profile`, connected to `csms_url` and (unless a fault prevents it) booted.
+
+    Under security profile 2 or 3 it connects with TLS, trusting `pki`'s CSMS root; under 3 it presents its own
+    station certificate (CN = its serial number; `station_wrong_cn_cert`: another CN) and no Basic Auth."""
+    station_faults: StationFaults = faults_of(StationFaults, faults)
+    serial = profile.serial_number or StationConfig.serial_number
+    security = profile.security.profile
+    tls = None
+    if security >= 2:
+        variant = Variant.WRONG_CN if station_faults.station_wrong_cn_cert else Variant.GOOD
+        tls = _need(pki, security, "station").client_context(security, serial, variant)
     sim = StationSimulator(StationConfig(
-        identity=profile.identity, csms_url=csms_url, password=password, evses=profile.connectors,
-        serial_number=profile.serial_number or StationConfig.serial_number, vendor=profile.vendor or StationConfig.vendor,
+        identity=profile.identity, csms_url=csms_url, password=password if security < 3 else None,
+        evses=profile.connectors, serial_number=serial, vendor=profile.vendor or StationConfig.vendor,
         model=profile.model or StationConfig.model, firmware=profile.firmware_version or StationConfig.firmware,
-        faults=faults_of(StationFaults, faults)))
+        faults=station_faults, security_profile=security, tls=tls))
     control = ControlServer("station", profile.identity, station_actions(sim), action_timeout=profile.control.timeout)
     await control.start()
     await sim.start()
@@ -71,11 +90,21 @@ async def start_station(profile: SutProfile, *, csms_url: str, password: str, fa
 
 
 async def start_csms(profile: SutProfile, *, password: str, faults: list[str], heartbeat_interval: int,
-                     boot_retry_interval: int) -> BuiltinSut:
-    """The CSMS simulator of `profile`, knowing the harness's station identity and password."""
+                     boot_retry_interval: int, pki: PkiFactory | None = None) -> BuiltinSut:
+    """The CSMS simulator of `profile`, knowing the harness's station identity and password.
+
+    Under security profile 2 or 3 it serves wss:// with `pki`'s server certificate (`csms_expired_cert`: an
+    expired one); under 3 it requires the station's certificate (CN = the profile's serial number), no Basic Auth."""
+    csms_faults: CsmsFaults = faults_of(CsmsFaults, faults)
+    security = profile.security.profile
+    tls = None
+    if security >= 2:
+        variant = Variant.EXPIRED if csms_faults.csms_expired_cert else Variant.GOOD
+        tls = _need(pki, security, "CSMS").server_context(security, variant)
+    serials = {profile.identity: profile.serial_number} if profile.serial_number else {}
     sim = CsmsSimulator(CsmsConfig(stations={profile.identity: password}, heartbeat_interval=heartbeat_interval,
                                    boot_retry_interval=boot_retry_interval, tokens=profile.id_tokens,
-                                   faults=faults_of(CsmsFaults, faults)))
+                                   faults=csms_faults, require_auth=security < 3, tls=tls, serial_numbers=serials))
     await sim.start()
     sut = BuiltinSut(sim, ControlServer("csms", profile.identity, {}, action_timeout=profile.control.timeout))
     sut.control.actions.update(csms_actions(sim, sut.spawn))

@@ -16,6 +16,7 @@ import time
 import uuid
 from collections.abc import Coroutine, Mapping
 from dataclasses import dataclass, field
+from ssl import SSLContext
 from typing import Any, Literal, cast, get_args
 
 from harness.ocppj import Call, CallError, RpcSession, default_store
@@ -55,6 +56,8 @@ class CsmsFaults:
     accept_blocked_token: bool = False  # Authorize / TransactionEvent: a blocked idToken is Accepted
     no_id_token_info: bool = False  # TransactionEventResponse without idTokenInfo though the request had an idToken
     reject_seqno_zero: bool = False  # CALLERROR for a transaction starting at seqNo 0 after the station's first one
+    # security profiles 2 and 3
+    csms_expired_cert: bool = False  # serves an expired server certificate
 
 
 @dataclass
@@ -70,6 +73,8 @@ class CsmsConfig:
     call_timeout: float = 10.0  # how long its own CALLs wait for the station's answer
     tokens: IdTokens = field(default_factory=IdTokens)  # the CSMS's token table (C01): unknown ones are Unknown
     faults: CsmsFaults = field(default_factory=CsmsFaults)
+    tls: SSLContext | None = field(default=None, repr=False)  # wss:// (security profiles 2 and 3)
+    serial_numbers: dict[str, str] = field(default_factory=dict)  # identity -> the CN its SP3 certificate must have
 
 
 @dataclass
@@ -100,7 +105,8 @@ class CsmsSimulator:
             self._on_connect, host=self.config.host, port=self.config.port, known=self._known,
             authenticate=self._authenticate if self.config.require_auth else None, on_handshake=self._on_handshake,
             close_without_subprotocol=not self.faults.keep_without_subprotocol,
-            require_user_match=not self.faults.accept_wrong_user)
+            require_user_match=not self.faults.accept_wrong_user, ssl=self.config.tls,
+            serial_number=lambda identity: self.config.serial_numbers.get(identity, identity))
 
     # ---- life cycle ----------------------------------------------------------------------------------------------
     @property

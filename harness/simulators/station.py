@@ -22,6 +22,7 @@ from collections import deque
 from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass, field
 from functools import partial
+from ssl import SSLContext
 from typing import Any
 
 from harness.errors import TransportSetupError
@@ -72,6 +73,8 @@ class StationFaults:
     start_for_blocked_token: bool = False  # a token the CSMS calls Blocked starts charging anyway
     no_stopped_reason: bool = False  # TransactionEvent Ended without stoppedReason
     first_event_updated: bool = False  # a transaction's first TransactionEvent is Updated, not Started
+    # security profile 3
+    station_wrong_cn_cert: bool = False  # presents a station certificate whose CN is not its serial number
 
 
 @dataclass
@@ -88,6 +91,8 @@ class StationConfig:
     call_timeout: float = 10.0  # how long a CALL of the station waits for its answer
     reconnect_delay: float = 0.2  # pause before reconnecting, and before retrying a failed BootNotification
     faults: StationFaults = field(default_factory=StationFaults)
+    security_profile: int = 1  # 2: TLS + Basic Auth, 3: mutual TLS (then `password` is None)
+    tls: SSLContext | None = field(default=None, repr=False)  # wss://: trusts the CSMS root; SP3: its certificate
 
 
 @dataclass
@@ -130,7 +135,8 @@ class StationSimulator:
         self.config = config or StationConfig()
         self.faults = self.config.faults
         self.model = DeviceModel(self.config.evses, heartbeat_interval=self.config.heartbeat_interval,
-                                 security_profile=1 if self.config.password is not None else 0,
+                                 security_profile=(self.config.security_profile if self.config.password is not None
+                                                   or self.config.tls is not None else 0),
                                  password=self.config.password)
         self.transcript = Transcript(name=f"station simulator {self.config.identity}")
         self.state = StationState()
@@ -204,7 +210,7 @@ class StationSimulator:
         if f.bad_auth_user:
             user = self.config.identity + "X"
         return ClientOptions(subprotocols=["ocpp1.6"] if f.no_subprotocol else [SUBPROTOCOL], password=password,
-                             username=user, open_timeout=self.config.call_timeout)
+                             username=user, open_timeout=self.config.call_timeout, ssl=self.config.tls)
 
     async def _main(self) -> None:
         """Connect, serve the connection until it closes, wait, again; until cancelled. A reboot reconnects after

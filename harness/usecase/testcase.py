@@ -30,6 +30,7 @@ class TestCaseMeta:
     severity: Literal["mandatory", "conditional", "framework"] = "mandatory"
     pics: str | None = None  # Part 5 condition over the PICS features the SUT profile claims
     notes: str = ""
+    security: tuple[int, ...] = (1, 2, 3)  # the security profiles the case applies to (Basic Auth: 1 and 2)
 
     @property
     def sut(self) -> Literal["CS", "CSMS"]:
@@ -45,7 +46,8 @@ class TestCaseMeta:
 
 def make_meta(case_id: str, title: str, *, usecases: tuple[str, ...] = (), requirements: tuple[str, ...] = (),
               profiles: tuple[str, ...] = ("Core",), severity: Literal["mandatory", "conditional", "framework"]
-              = "mandatory", pics: str | None = None, notes: str = "") -> TestCaseMeta:
+              = "mandatory", pics: str | None = None, notes: str = "",
+              security: tuple[int, ...] = (1, 2, 3)) -> TestCaseMeta:
     """A checked metadata record (Python `@testcase` and YAML scenarios alike); ConfigError names what is wrong."""
     if not _ID.match(case_id):
         raise ConfigError(f"test case id {case_id!r} is neither an OCA id (TC_<A-P>_<nn>_<CS|CSMS>) nor a "
@@ -58,16 +60,20 @@ def make_meta(case_id: str, title: str, *, usecases: tuple[str, ...] = (), requi
             PicsCondition(pics)
         except ValueError as exc:
             raise ConfigError(f"{case_id}: {exc}") from None
-    return TestCaseMeta(case_id, title, tuple(usecases), tuple(requirements), tuple(profiles), severity, pics, notes)
+    if not security or set(security) - {1, 2, 3}:
+        raise ConfigError(f"{case_id}: security profiles {security!r}: give some of 1, 2, 3")
+    return TestCaseMeta(case_id, title, tuple(usecases), tuple(requirements), tuple(profiles), severity, pics, notes,
+                        tuple(security))
 
 
 def testcase(case_id: str, title: str, *, usecases: tuple[str, ...] = (), requirements: tuple[str, ...] = (),
              profiles: tuple[str, ...] = ("Core",), severity: Literal["mandatory", "conditional", "framework"]
-             = "mandatory", pics: str | None = None, notes: str = "") -> Callable[[F], F]:
+             = "mandatory", pics: str | None = None, notes: str = "",
+             security: tuple[int, ...] = (1, 2, 3)) -> Callable[[F], F]:
     """Attach a test case's metadata to its test function. OCA ids look like TC_B_01_CS; the project's own
     checks use RPC_nn_CS / RPC_nn_CSMS and never an OCA-looking id."""
     meta = make_meta(case_id, title, usecases=usecases, requirements=requirements, profiles=profiles,
-                     severity=severity, pics=pics, notes=notes)
+                     severity=severity, pics=pics, notes=notes, security=security)
 
     def mark(fn: F) -> F:
         setattr(fn, ATTRIBUTE, meta)
@@ -85,7 +91,11 @@ def meta_of(obj: Any) -> TestCaseMeta | None:
 
 
 def not_applicable(meta: TestCaseMeta, profile: SutProfile) -> str | None:
-    """Why the case does not apply to the SUT (its PICS condition is false for the profile), or None."""
+    """Why the case does not apply to the SUT (its PICS condition is false for the profile, or the case is not
+    for the SUT's security profile), or None."""
+    if profile.security.profile not in meta.security:
+        return (f"the SUT uses security profile {profile.security.profile}; this case is for security profile(s) "
+                f"{', '.join(map(str, meta.security))}")
     if meta.pics is None:
         return None
     condition = PicsCondition(meta.pics)
