@@ -1,0 +1,131 @@
+"""Security profiles 2 and 3 end to end, in both roles, against the built-in simulators (child pytest runs).
+
+Each run gets temp copies of profiles/builtin-station.yaml and builtin-csms.yaml with `security.profile` set, known
+Basic Auth passwords, and its own TMPDIR, so the test can see that the run's private PKI directory is gone after it.
+Proves: the cases that apply pass over TLS (the transcripts show the TLS sessions: server certificate CN = the host,
+under profile 3 the station certificate CN = its serial number and no Basic Auth); the Basic Auth cases are not
+applicable under profile 3; no report file holds a password or a private key; each TLS fault switch is caught with
+the rule and the reason.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+import pytest
+from suite_runner import ROOT, SuiteResult, run_suite
+
+FAST = ("-o", "ocpp_heartbeat_interval=3", "-o", "ocpp_tolerance=1", "-o", "ocpp_timeout=6")
+STATION_PASSWORD = "StationTlsSecret012345"
+HARNESS_PASSWORD = "HarnessTlsSecret543210"
+CASES = ("TC_B_01", "TC_A_01", "RPC_0")  # TC_B_01_CS/CSMS, TC_A_01_CS/CSMS, RPC_01..09 in both roles
+BASIC_AUTH_CASES = {"TC_A_01_CS", "TC_A_01_CSMS"}
+
+
+def sut_profiles(folder: Path, security: int) -> tuple[Path, Path]:
+    """Temp copies of the built-in simulators' profiles with `security.profile` set to `security`."""
+    folder.mkdir(parents=True, exist_ok=True)
+    out = []
+    for name in ("builtin-station.yaml", "builtin-csms.yaml"):
+        text = (ROOT / "profiles" / name).read_text()
+        assert text.count("\n  profile: 1\n") == 1, f"{name}: no `security: profile: 1` line to change"
+        path = folder / name
+        path.write_text(text.replace("\n  profile: 1\n", f"\n  profile: {security}\n"))
+        out.append(path)
+    return out[0], out[1]
+
+
+def run_with(tmp: Path, security: int, *selectors: str, faults: tuple[str, ...] = ()) -> SuiteResult:
+    station, csms = sut_profiles(tmp / "profiles", security)
+    child_tmp = tmp / "tmpdir"
+    child_tmp.mkdir()
+    return run_suite(tmp, *selectors, faults=faults,
+                     extra=(*FAST, f"--ocpp-sut={station}", f"--ocpp-sut={csms}",
+                            f"--alluredir={tmp / 'reports' / 'allure-results'}"),
+                     env={"OCPP_STATION_PASSWORD": STATION_PASSWORD, "OCPP_HARNESS_STATION_PASSWORD": HARNESS_PASSWORD,
+                          "TMPDIR": str(child_tmp)})
+
+
+@pytest.fixture(scope="module")
+def clean_runs(tmp_path_factory: pytest.TempPathFactory) -> dict[int, tuple[Path, SuiteResult]]:
+    """One clean run of CASES per security profile 1, 2 and 3 (shared by the tests below)."""
+    runs = {}
+    for security in (1, 2, 3):
+        tmp = tmp_path_factory.mktemp(f"sp{security}")
+        runs[security] = (tmp, run_with(tmp, security, *CASES))
+    return runs
+
+
+def records(tmp: Path, kind: str) -> list[dict[str, Any]]:
+    """Every transcript record of `kind` (handshake, tls, …) the run wrote, the lobby's included."""
+    out = []
+    for path in sorted((tmp / "reports" / "transcripts").glob("*.jsonl")):
+        for line in path.read_text().splitlines():
+            record = json.loads(line)
+            if record.get("kind") == kind:
+                out.append(record)
+    return out
+
+
+@pytest.mark.parametrize("security", [2, 3])
+def test_cases_pass_over_tls(security: int, clean_runs: dict[int, tuple[Path, SuiteResult]]) -> None:
+    tmp, result = clean_runs[security]
+    assert {"TC_B_01_CS", "TC_B_01_CSMS", "RPC_09_CSMS"} <= set(result.verdicts), result.output[-3000:]
+    assert {f"RPC_0{n}_{sut}" for n in range(1, 9) for sut in ("CS", "CSMS")} <= set(result.verdicts)
+    wrong = {case: verdict for case, verdict in result.verdicts.items()
+             if verdict != ("skipped" if security == 3 and case in BASIC_AUTH_CASES else "passed")}
+    assert not wrong, "\n\n".join(f"{k} {v}: {result.messages.get(k, '')[:1500]}" for k, v in wrong.items())
+    if security == 3:  # Basic Auth cases: not applicable, and the report says why
+        for case in BASIC_AUTH_CASES:
+            assert "security profile 3" in result.messages[case], result.messages[case]
+    # harness as CSMS: the station came over TLS; SP3 with its certificate (CN = serial number), no Basic Auth
+    sessions = [r["detail"] for r in records(tmp, "handshake") if r["detail"].get("status") == 101]
+    assert sessions and all(s.get("tls", {}).get("version") in ("TLSv1.2", "TLSv1.3") for s in sessions), sessions
+    if security == 3:
+        assert all(s["tls"]["peer_cn"] == "SIM-SN-0001" and s["auth"] == "none" for s in sessions), sessions
+    else:
+        assert all(s["tls"]["peer_cn"] is None and s["auth"] == "ok" for s in sessions), sessions
+    # harness as station: every connection records its TLS session; the CSMS certificate's CN is the host
+    tls = records(tmp, "tls")
+    assert tls and all(r["detail"]["peer_cn"] == "127.0.0.1" and not r.get("findings") for r in tls), tls
+    # the run's PKI lived in a private temp directory that is gone after the run
+    assert not list((tmp / "tmpdir").glob("ocpp-pki-*")), list((tmp / "tmpdir").iterdir())
+
+
+def test_profile_1_stays_plain_websocket(clean_runs: dict[int, tuple[Path, SuiteResult]]) -> None:
+    tmp, result = clean_runs[1]
+    assert result.verdicts and set(result.verdicts.values()) == {"passed"}, result.output[-3000:]
+    assert not records(tmp, "tls")
+    assert all("tls" not in r["detail"] for r in records(tmp, "handshake"))
+
+
+def test_no_password_or_private_key_in_any_report_file(clean_runs: dict[int, tuple[Path, SuiteResult]]) -> None:
+    for security, (tmp, result) in clean_runs.items():
+        reports = tmp / "reports"
+        files = [p for p in reports.rglob("*") if p.is_file()] + [tmp / "junit.xml"]
+        assert any(p.suffix == ".jsonl" for p in files) and any("allure-results" in p.parts for p in files)
+        for path in files:
+            data = path.read_bytes()
+            for secret in (STATION_PASSWORD.encode(), HARNESS_PASSWORD.encode(), b"PRIVATE KEY"):
+                assert secret not in data, f"security profile {security}: {secret[:7]!r}… found in {path}"
+        for secret in (STATION_PASSWORD, HARNESS_PASSWORD, "PRIVATE KEY"):
+            assert secret not in result.output, f"security profile {security}: {secret[:7]}… in the run's output"
+
+
+# fault switch -> (security profile, the case that must fail, texts its failure must name)
+TLS_FAULTS = {
+    "station_wrong_cn_cert": (3, "TC_B_01_CS", ("SEC-3", "'NOT-SIM-SN-0001' is not the station serial number")),
+    "csms_expired_cert": (2, "TC_B_01_CSMS", ("SEC-2", "CSMS certificate refused", "expired")),
+}
+
+
+@pytest.mark.parametrize("fault", sorted(TLS_FAULTS))
+def test_tls_fault_is_caught(fault: str, tmp_path: Path) -> None:
+    security, case, texts = TLS_FAULTS[fault]
+    result = run_with(tmp_path, security, case, faults=(fault,))
+    assert result.verdicts.get(case) == "failed", f"{fault}: {case} was {result.verdicts.get(case)}\n" \
+                                                  f"{result.output[-3000:]}"
+    for text in texts:
+        assert text in result.messages[case], f"{fault}: the failure does not name {text!r}:\n{result.messages[case]}"
