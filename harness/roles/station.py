@@ -135,7 +135,9 @@ class StationRole(Conversation):
     async def boot(self, reason: str = "PowerUp", expect: Mapping[str, Any] | None = None, *,
                    within: float | None = None) -> dict[str, Any]:
         """Send BootNotification; the CSMS's answer (checked against `expect`, partially)."""
-        return await self.call_ok("BootNotification", {"reason": reason, "chargingStation": dict(STATION_INFO)},
+        # the serial number of the CSMS profile: under security profile 3 it is the CN of the station certificate
+        station = {**STATION_INFO, "serialNumber": self.serial_number}
+        return await self.call_ok("BootNotification", {"reason": reason, "chargingStation": station},
                                   expect, within=within)
 
     async def report_connectors(self, status: str = "Available") -> None:
