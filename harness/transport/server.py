@@ -1,12 +1,14 @@
 """The CSMS-role WebSocket server: identity from the URL path, subprotocol per RPC-03, Basic Auth per SEC-5.
 
 Every handshake, accepted or refused, is reported to `on_handshake` with its findings, so the conversation's
-transcript shows why a station was refused. The password is checked and then forgotten: only the user name and
-the verdict are kept.
+transcript shows why a station was refused; so is one that never completes (nothing, or no valid HTTP upgrade
+request, within `open_timeout`): status 0 and an RPC-01 finding. The password is checked and then forgotten:
+only the user name and the verdict are kept.
 """
 
 from __future__ import annotations
 
+import asyncio
 import base64
 import binascii
 import re
@@ -113,6 +115,7 @@ class OcppServer:
         ssl: Any = None,
         close_without_subprotocol: bool = True,
         require_user_match: bool = True,
+        open_timeout: float = 10.0,
     ) -> None:
         self.on_connect = on_connect
         self.host = host
@@ -125,6 +128,7 @@ class OcppServer:
         # Both True for a conforming CSMS; the CSMS simulator's fault switches turn them off.
         self.close_without_subprotocol = close_without_subprotocol
         self.require_user_match = require_user_match
+        self.open_timeout = open_timeout  # seconds a station may take to complete its opening handshake
         self._server: Server | None = None
         self._handshakes: dict[int, Handshake] = {}
 
@@ -136,7 +140,9 @@ class OcppServer:
         try:
             self._server = await serve(self._handler, self.host, self.port, subprotocols=[SUBPROTOCOL],
                                        select_subprotocol=self._select, process_request=self._process_request,
-                                       max_size=self.max_size, ssl=self.ssl, ping_interval=None)
+                                       max_size=self.max_size, ssl=self.ssl, ping_interval=None,
+                                       open_timeout=self.open_timeout,
+                                       create_connection=_judged_connection(self._handshake_failed))
         except OSError as exc:
             raise TransportSetupError(f"cannot listen on {self.host}:{self.port}: {exc}") from exc
         sock = next(iter(self._server.sockets))
@@ -176,6 +182,14 @@ class OcppServer:
             return response
         return None
 
+    def _handshake_failed(self, connection: ServerConnection, why: str) -> None:
+        """A station that opened TCP but never completed the opening handshake: reported like a refusal."""
+        remote = ":".join(str(p) for p in connection.remote_address[:2]) if connection.remote_address else "?"
+        hs = self._handshakes.pop(id(connection), None) or Handshake(identity="", path="", offered=[], remote=remote)
+        hs.status = 0
+        hs.findings.append(finding("RPC-01", Severity.FAIL, f"opening handshake not completed: {why}"))
+        self.on_handshake(hs)
+
     def _select(self, connection: ServerConnection, subprotocols: Sequence[Subprotocol]) -> Subprotocol | None:
         # RPC-03: agree on ocpp2.0.1, or answer without the header (and close right after, in the handler).
         return SUBPROTOCOL if SUBPROTOCOL in subprotocols else None
@@ -194,6 +208,23 @@ class OcppServer:
                 return
         self.on_handshake(hs)
         await self.on_connect(connection, hs)
+
+
+def _judged_connection(report: Callable[[ServerConnection, str], None]) -> type[ServerConnection]:
+    """A ServerConnection that reports a handshake which times out or breaks before `process_request` saw it
+    (websockets drops those silently)."""
+
+    class JudgedConnection(ServerConnection):
+        async def handshake(self, *args: Any, **kwargs: Any) -> None:
+            try:
+                await super().handshake(*args, **kwargs)
+            except asyncio.CancelledError:  # open_timeout ran out (or the server is stopping)
+                report(self, "no complete HTTP upgrade request before the open timeout")
+                raise
+            if self.request is None or self.protocol.handshake_exc is not None:
+                report(self, f"no valid HTTP upgrade request ({self.protocol.handshake_exc or 'connection closed'})")
+
+    return JudgedConnection
 
 
 def _offered(headers: Headers) -> list[str]:
