@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import asyncio
 import dataclasses
+import importlib.metadata
 import os
 import secrets
 import string
@@ -28,6 +29,7 @@ from harness.control import Ask, CsmsControl, StationControl, adapter_for
 from harness.errors import ConfigError
 from harness.failures import NeedsDecision
 from harness.ocppj import SchemaStore
+from harness.reporting.allure_files import write_allure_files
 from harness.reporting.verdicts import CaseResult, GatingPolicy, Outcome, gate, summarize, to_json, to_markdown
 from harness.roles import CsmsEndpoint, CsmsRole, StationRole
 from harness.simulators import CsmsFaults, StationFaults, builtin
@@ -474,9 +476,27 @@ def _sut_line(settings: Settings) -> dict[str, str]:
     return line
 
 
+def _environment(settings: Settings) -> dict[str, str]:
+    """What Allure's environment panel shows: the SUTs (no secrets: a profile holds none), the harness, the run."""
+    try:
+        harness_version = importlib.metadata.version("ocpp-harness")
+    except importlib.metadata.PackageNotFoundError:
+        harness_version = "unknown (not installed)"
+    env = {"Harness": f"ocpp-harness {harness_version}", "Certification profile": settings.cert_profile or "all",
+           "Strictness": settings.strictness, "Decision mode": settings.decision_mode}
+    for label, p in (("Station under test", settings.station), ("CSMS under test", settings.csms)):
+        env[label] = (f"{p.name or p.identity} | identity {p.identity} | {p.vendor or '?'} {p.model or '?'} | "
+                      f"firmware {p.firmware_version or '?'} | security profile {p.security.profile}")
+    return env
+
+
 def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
-    """Write reports/summary.json and summary.md; with a gating policy, its verdict is the exit code."""
+    """Write reports/summary.json and summary.md, and Allure's categories and environment; with a gating
+    policy, its verdict is the exit code."""
     config = session.config
+    allure_dir = getattr(config.option, "allure_report_dir", None)
+    if allure_dir and RESULTS in config.stash:
+        write_allure_files(Path(allure_dir), _environment(config.stash[SETTINGS]))
     results = list(config.stash.get(RESULTS, {}).values())
     if not results:
         return
