@@ -25,7 +25,7 @@ from suite_runner import SuiteResult, run_suite  # noqa: E402
 from harness.simulators.csms import CsmsFaults  # noqa: E402
 from harness.simulators.station import StationFaults  # noqa: E402
 
-FAST = ("-o", "ocpp_heartbeat_interval=3", "-o", "ocpp_tolerance=1")
+FAST = ("-o", "ocpp_heartbeat_interval=3", "-o", "ocpp_tolerance=1", "-o", "ocpp_timeout=5")
 # --ocpp-role names the kind of SUT: a faulty station simulator is tested by the *_CS cases, a CSMS by *_CSMS.
 ROLE = {"station": "cs", "csms": "csms"}
 
