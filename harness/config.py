@@ -30,6 +30,9 @@ POLICY_DEFAULTS: dict[str, tuple[Any, str]] = {
     "rpc.reply.extra_property": (["FormatViolation", "PropertyConstraintViolation"],
                                  "CALLERROR code(s) accepted for a property the schema does not allow (Part 4 is "
                                  "ambiguous)"),
+    "tx.ev_connect_timeout.stopped_reason": (["Timeout"],
+                                             "stoppedReason(s) accepted when EVConnectionTimeOut ends an authorized "
+                                             "transaction with no EV (the spec leaves how it ends to policy)"),
     "rpc.reply.concurrent_call": (["answer", "CALLERROR"],
                                   "what a peer does with a second CALL sent while the first is unanswered: 'answer' "
                                   "it, 'CALLERROR' it, or 'ignore' it (Part 4 only binds the sender)"),

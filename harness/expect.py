@@ -184,10 +184,13 @@ class Expectations:
     def _timeout_failure(self, exp: CallExpectation, timeout: float, requirements: tuple[str, ...]) -> OcppFailure:
         if exp.near_misses:
             record, diffs = exp.near_misses[-1]
+            # A rule the near miss broke (e.g. TX-2 on an Updated that should be Started) explains it best.
+            broken = [f for f in record.findings if f.severity is Severity.FAIL]
             return OcppFailure(
                 f"{exp.action} arrived within {timeout:g} s but not as expected", requirements=requirements,
                 step=self.current_step(), expected=exp.label(), actual=record.raw[:800],
-                message="\n".join(diffs), rules=("SEQ",), last_frames=self.transcript.tail())
+                message="\n".join([*diffs, *(f.one_line() for f in broken)]),
+                rules=tuple(sorted({"SEQ", *(f.rule for f in broken)})), last_frames=self.transcript.tail())
         since = [r for r in self.transcript.records if r.seq > exp.after and r.mono >= exp.registered]
         seen = [r.action or r.kind for r in since if r.direction == "rx"]
         # What went wrong meanwhile (a refused handshake, a broken frame) usually explains the silence.

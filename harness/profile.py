@@ -8,6 +8,7 @@ holds it, so a profile can be attached to a report as it is.
 from __future__ import annotations
 
 import re
+from collections.abc import Mapping
 from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
@@ -71,6 +72,21 @@ class IdTokens(_Model):
     expired: IdToken = Field(default_factory=lambda: _token("EXPIRED-TOKEN"))
     master_pass: IdToken | None = Field(None, description="MasterPassGroupId token, when the SUT has one")
 
+    def info(self, id_token: Mapping[str, Any]) -> dict[str, Any]:
+        """IdTokenInfo a CSMS holding this token list answers: valid ones Accepted (with their group), the others
+        their named status; a token the list does not have is Unknown."""
+        value = id_token.get("idToken")
+        for name, status in (("valid", "Accepted"), ("valid2", "Accepted"), ("group", "Accepted"),
+                             ("master_pass", "Accepted"), ("invalid", "Invalid"), ("blocked", "Blocked"),
+                             ("expired", "Expired")):
+            token: IdToken | None = getattr(self, name)
+            if token is not None and token.id_token == value:
+                info: dict[str, Any] = {"status": status}
+                if token.group_id_token and status == "Accepted":
+                    info["groupIdToken"] = {"idToken": token.group_id_token, "type": "Central"}
+                return info
+        return {"status": "Unknown"}
+
 
 class Configured(_Model):
     """Part 6 <Configured …> values the test cases use. Seconds unless named otherwise. `other` takes the rest."""
@@ -84,6 +100,7 @@ class Configured(_Model):
                                                          "takes the station offline")
     message_attempts_transaction_event: int = Field(3, ge=1)
     message_attempt_interval_transaction_event: int = Field(1, ge=0)
+    message_timeout: int = Field(3, gt=0, description="OCPPCommCtrlr.MessageTimeout the timeout tests set")
     ev_connection_timeout: int = Field(5, gt=0)
     tx_updated_interval: int = Field(2, ge=0, description="SampledDataCtrlr.TxUpdatedInterval the tests set")
     aligned_data_interval: int = Field(2, ge=0, description="AlignedDataCtrlr.Interval the tests set")

@@ -38,7 +38,9 @@ def run_suite(tmp: Path, *selectors: str, faults: tuple[str, ...] = (), extra: t
     result = SuiteResult(proc.returncode, proc.stdout + proc.stderr)
     if junit.exists():
         for case in ET.parse(junit).getroot().iter("testcase"):
-            name = case.get("name", "").removeprefix("test_")
+            name = case.get("name", "")
+            # Python cases are test_<id>; YAML scenarios are test_<kind>_scenario[<id>].
+            name = name.split("[", 1)[1].rstrip("]") if "[" in name else name.removeprefix("test_")
             verdict = "passed"
             for child in case:
                 if child.tag in ("failure", "error", "skipped"):

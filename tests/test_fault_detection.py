@@ -40,6 +40,18 @@ FAULTS: dict[str, tuple[tuple[str, ...], tuple[str, ...]]] = {
     "keep_without_subprotocol": (("TC_B_58_CSMS",), ("close",)),
     "no_security_error": (("TC_B_30_CSMS",), ("SecurityError",)),
     "no_response": (("TC_B_01_CSMS",), ("did not answer Heartbeat",)),
+    # transactions, authorization and offline behaviour (issue 3)
+    "seqno_gap": (("TC_E_03_CS",), ("TX-1", "never arrived")),
+    "no_offline_flag": (("TC_E_40_CS",), ("E11", "$.offline")),
+    "no_tx_retry": (("TC_E_50_CS",), ("E13", "TransactionEvent")),
+    "ignore_backoff": (("TC_B_57_CS",), ("TIMING", "RPC-17")),
+    "start_for_blocked_token": (("TC_C_06_CS",), ("forbidden message", "C01", "Blocked")),
+    "no_stopped_reason": (("TC_F_08_CS",), ("stoppedReason",)),
+    "first_event_updated": (("TC_E_09_CS",), ("TX-2",)),
+    "accept_unknown_token": (("TC_C_02_CSMS",), ("$.idTokenInfo.status", "Accepted")),
+    "accept_blocked_token": (("TC_C_06_CSMS",), ("$.idTokenInfo.status", "Blocked")),
+    "no_id_token_info": (("TC_E_04_CSMS",), ("$.idTokenInfo", "missing")),
+    "reject_seqno_zero": (("TC_E_53_CSMS",), ("CALLERROR",)),
 }
 
 

@@ -363,7 +363,8 @@ async def test_trigger_message_refusals(lab: Lab) -> None:
         assert await csms.call("TriggerMessage", {"requestedMessage": requested}) == {"status": status}
     answer = await csms.call("TriggerMessage", {"requestedMessage": "StatusNotification", "evse": {"id": 9}})
     assert answer == {"status": "Rejected"}
-    assert await csms.call("ClearCache", {}) == {"status": "Rejected"}, "unknown requests: polite default"
+    assert await csms.call("CancelReservation", {"reservationId": 1}) == {"status": "Rejected"}, \
+        "requests it does not implement: polite default"
     assert csms.failures() == []
 
 

@@ -68,6 +68,12 @@ RULES: dict[str, Rule] = {
         Rule("RPC-14", "CALL ids unique per sender; response ids equal an outstanding CALL id", "Part 4 §4.1.4"),
         Rule("RPC-15", "At most one outstanding CALL per direction", "Part 4 §4.1.1"),
         Rule("RPC-16", "CALLERROR uses an error code of Part 4 Table 8", "Part 4 §4.3 Table 8"),
+        Rule("SEC-2", "TLS 1.2+, the cipher suites of A00.FR.318, no compression; the CSMS authenticates with its "
+                      "server certificate", "Part 2 A00.FR.306-321"),
+        Rule("SEC-3", "Mutual TLS: a valid station certificate whose CN is the station serial number",
+             "Part 2 A00.FR.402-407, B01.FR.12"),
+        Rule("SEC-4", "Certificate properties: serial number, RSA/DSA >= 2048 or EC >= 224 bits, SHA-256, O, CN",
+             "Part 2 A00.FR.501-511"),
         # The harness's own rules beyond §6 (no OCA id): what a receiver must survive and report.
         Rule("WS-1", "WebSocket message within the receiver's maximum message size (else closed with 1009)",
              "RFC 6455 §7.4.1; Part 2 DeviceDataCtrlr.BytesPerMessage"),

@@ -19,7 +19,7 @@ from harness.ocppj import Call, CallError, RpcSession, SchemaStore, Severity
 from harness.ocppj.defaults import csms_default, now_iso
 from harness.ocppj.findings import finding
 from harness.ocppj.invariants import TransactionInvariants
-from harness.profile import IdTokens
+from harness.profile import SutProfile
 from harness.roles.conversation import Conversation, StepReporter
 from harness.transcript import Record, Transcript
 from harness.transport import Handshake, OcppConnection, OcppServer, ServerSocket
@@ -53,20 +53,13 @@ class CsmsRole(Conversation):
 
     def id_token_info(self, id_token: Mapping[str, Any]) -> dict[str, Any]:
         """How the harness CSMS judges a token: by the station profile's token list (unknown: status Unknown)."""
-        return id_token_info(self.tokens, id_token)
+        return self.tokens.info(id_token)
 
     async def configure(self, values: Mapping[str, str | int | bool]) -> None:
         """Part 6 "Configuration State": SetVariables for `Component.Variable` (or `Component.Variable[instance]`)
         keys; every one must be Accepted. TxCtrlr start/stop points are remembered for the reusable states."""
-        data = []
-        for key, value in values.items():
-            component, _, variable = key.partition(".")
-            name, _, instance = variable.partition("[")
-            entry: dict[str, Any] = {"component": {"name": component}, "variable": {"name": name},
-                                     "attributeValue": str(value).lower() if isinstance(value, bool) else str(value)}
-            if instance:
-                entry["variable"]["instance"] = instance.rstrip("]")
-            data.append(entry)
+        data = [{**_variable_ref(key), "attributeValue": str(value).lower() if isinstance(value, bool) else str(value)}
+                for key, value in values.items()]
         with self.step("Configuration state: " + ", ".join(f"{k} = {v}" for k, v in values.items())):
             answer = await self.call_ok("SetVariables", {"setVariableData": data})
             refused = [r for r in answer.get("setVariableResult", []) if r.get("attributeStatus") != "Accepted"]
@@ -80,6 +73,13 @@ class CsmsRole(Conversation):
                 self.tx_start_points = tuple(str(value).split(","))
             elif key == "TxCtrlr.TxStopPoint":
                 self.tx_stop_points = tuple(str(value).split(","))
+
+    async def read_variable(self, key: str) -> str | None:
+        """GetVariables for one `Component.Variable[instance]`: its Actual value, None when not Accepted."""
+        answer = await self.call_ok("GetVariables", {"getVariableData": [_variable_ref(key)]})
+        results = answer.get("getVariableResult") or [{}]
+        value = results[0].get("attributeValue")
+        return str(value) if results[0].get("attributeStatus") == "Accepted" and value is not None else None
 
     def _track(self, record: Record) -> None:
         if record.direction != "rx" or record.action != "TransactionEvent" or not isinstance(record.frame, Call):
@@ -265,7 +265,8 @@ class CsmsEndpoint:
         conv = self.active
         conn = OcppConnection(ws, RpcSession(self.schemas, strictness=self.settings.strictness), conv.transcript,
                               self._route, identity=hs.identity, call_timeout=self.settings.timing.default_timeout,
-                              inspect=self.invariants.inspect)
+                              inspect=self.invariants.inspect, peer_timeout=_peer_timeout(self.settings.station,
+                                                                                          self.settings))
         self.invariants.connection_opened(conn.conn, datetime.now(UTC))
         previous = self.connection
         self.connection = conn
@@ -286,17 +287,17 @@ class CsmsEndpoint:
                 self.connection = None
 
 
-def id_token_info(tokens: IdTokens, id_token: Mapping[str, Any]) -> dict[str, Any]:
-    """IdTokenInfo for a token, by a profile's token list: valid ones Accepted (with their group), the others
-    their named status; a token the list does not have is Unknown."""
-    value = id_token.get("idToken")
-    for name, status in (("valid", "Accepted"), ("valid2", "Accepted"), ("group", "Accepted"),
-                         ("master_pass", "Accepted"), ("invalid", "Invalid"), ("blocked", "Blocked"),
-                         ("expired", "Expired")):
-        token = getattr(tokens, name)
-        if token is not None and token.id_token == value:
-            info: dict[str, Any] = {"status": status}
-            if token.group_id_token and status == "Accepted":
-                info["groupIdToken"] = {"idToken": token.group_id_token, "type": "Central"}
-            return info
-    return {"status": "Unknown"}
+def _variable_ref(key: str) -> dict[str, Any]:
+    """`Component.Variable` or `Component.Variable[instance]` as the component / variable of a request."""
+    component, _, variable = key.partition(".")
+    name, _, instance = variable.partition("[")
+    ref: dict[str, Any] = {"component": {"name": component}, "variable": {"name": name}}
+    if instance:
+        ref["variable"]["instance"] = instance.rstrip("]")
+    return ref
+
+
+def _peer_timeout(profile: SutProfile, settings: Settings) -> float:
+    """When the SUT may give up on a CALL the harness leaves unanswered: its configured MessageTimeout, less the
+    timing tolerance (its clock starts when it sends, ours when the frame arrives)."""
+    return max(0.0, profile.configured.message_timeout - settings.timing.tolerance)

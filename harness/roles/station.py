@@ -79,7 +79,9 @@ class StationRole(Conversation):
                 finding("RPC-01", Severity.FAIL, f"no WebSocket connection to the CSMS: {str(exc)[:200]}")])
             raise
         conn = OcppConnection(ws, RpcSession(self.schemas, strictness=self.settings.strictness), self.transcript,
-                              self.on_call, identity=ident, call_timeout=self.settings.timing.default_timeout)
+                              self.on_call, identity=ident, call_timeout=self.settings.timing.default_timeout,
+                              peer_timeout=max(0.0, self.settings.csms.configured.message_timeout
+                                               - self.settings.timing.tolerance))
         self.transcript.add(conn.conn, "event", event="open", detail={**detail, "subprotocol": ws.subprotocol})
         self.attach(conn)
         task = asyncio.create_task(self._run(conn))

@@ -74,7 +74,8 @@ async def start_csms(profile: SutProfile, *, password: str, faults: list[str], h
                      boot_retry_interval: int) -> BuiltinSut:
     """The CSMS simulator of `profile`, knowing the harness's station identity and password."""
     sim = CsmsSimulator(CsmsConfig(stations={profile.identity: password}, heartbeat_interval=heartbeat_interval,
-                                   boot_retry_interval=boot_retry_interval, faults=faults_of(CsmsFaults, faults)))
+                                   boot_retry_interval=boot_retry_interval, tokens=profile.id_tokens,
+                                   faults=faults_of(CsmsFaults, faults)))
     await sim.start()
     sut = BuiltinSut(sim, ControlServer("csms", profile.identity, {}, action_timeout=profile.control.timeout))
     sut.control.actions.update(csms_actions(sim, sut.spawn))

@@ -20,6 +20,7 @@ from typing import Any, Literal, cast, get_args
 
 from harness.ocppj import Call, CallError, RpcSession, default_store
 from harness.ocppj.defaults import csms_default, now_iso
+from harness.profile import IdTokens
 from harness.simulators.faults import bad_input_reply
 from harness.transcript import Record, Transcript
 from harness.transport import ConnectionLost, Handshake, OcppConnection, OcppServer, ServerSocket
@@ -50,6 +51,10 @@ class CsmsFaults:
     reuse_message_id: bool = False  # all its CALLs carry one message id
     no_response: bool = False  # never answers Heartbeat
     slow_response: bool = False  # answers every request only after call_timeout + 1 s
+    accept_unknown_token: bool = False  # Authorize / TransactionEvent: an unknown idToken is Accepted
+    accept_blocked_token: bool = False  # Authorize / TransactionEvent: a blocked idToken is Accepted
+    no_id_token_info: bool = False  # TransactionEventResponse without idTokenInfo though the request had an idToken
+    reject_seqno_zero: bool = False  # CALLERROR for a transaction starting at seqNo 0 after the station's first one
 
 
 @dataclass
@@ -63,6 +68,7 @@ class CsmsConfig:
     boot_status: dict[str, BootStatus] = field(default_factory=dict)  # identity -> answer; Accepted when absent
     boot_retry_interval: int = 2  # `interval` sent with Pending / Rejected
     call_timeout: float = 10.0  # how long its own CALLs wait for the station's answer
+    tokens: IdTokens = field(default_factory=IdTokens)  # the CSMS's token table (C01): unknown ones are Unknown
     faults: CsmsFaults = field(default_factory=CsmsFaults)
 
 
@@ -168,11 +174,29 @@ class CsmsSimulator:
             return CallError(call.message_id, "SecurityError", "Boot not accepted", {})
         if call.action == "Heartbeat" and self.faults.no_response:
             return None
+        if call.action in ("Authorize", "TransactionEvent"):
+            return self._authorization(state, call)
         answer = csms_default(call.action, call.payload, heartbeat_interval=self.config.heartbeat_interval)
         if answer is None:  # an action known to OCPP but only ever sent by a CSMS
             return CallError(call.message_id, "NotSupported", f"{call.action} is not a request a CSMS accepts", {})
         self._remember(state, call)
         return answer
+
+    def _authorization(self, state: CsmsStationState, call: Call) -> dict[str, Any] | CallError:
+        """Authorize and TransactionEvent: judged by the token table, transactions booked per station."""
+        payload = call.payload
+        if call.action == "TransactionEvent":
+            if self.faults.reject_seqno_zero and payload["seqNo"] == 0 and state.transactions:
+                return CallError(call.message_id, "PropertyConstraintViolation",
+                                 "seqNo 0: this CSMS expects the numbering of the previous transaction to go on", {})
+            self._remember(state, call)
+            if "idToken" not in payload or self.faults.no_id_token_info:
+                return {}
+        info = self.config.tokens.info(payload["idToken"])
+        if (info["status"] == "Unknown" and self.faults.accept_unknown_token) or (
+                info["status"] == "Blocked" and self.faults.accept_blocked_token):
+            info = {"status": "Accepted"}
+        return {"idTokenInfo": info}
 
     async def _boot(self, identity: str, state: CsmsStationState, payload: dict[str, Any]) -> dict[str, Any]:
         status = self.config.boot_status.get(identity, "Accepted")

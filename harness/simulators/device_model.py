@@ -134,8 +134,8 @@ def core_variables(evses: list[int], *, heartbeat_interval: int, security_profil
         k("OCPPCommCtrlr", "MessageTimeout", variable_instance="Default"): _int(10, low=1),
         k("OCPPCommCtrlr", "NetworkConfigurationPriority"): _var("SequenceList", "1", values="1", reboot=True),
         k("OCPPCommCtrlr", "NetworkProfileConnectionAttempts"): _int(3),
-        k("OCPPCommCtrlr", "MessageAttemptsTransactionEvent"): _int(3),
-        k("OCPPCommCtrlr", "MessageAttemptIntervalTransactionEvent"): _int(5),
+        k("OCPPCommCtrlr", "MessageAttempts", variable_instance="TransactionEvent"): _int(3, low=1),
+        k("OCPPCommCtrlr", "MessageAttemptInterval", variable_instance="TransactionEvent"): _int(5),
         k("OCPPCommCtrlr", "ResetRetries"): _int(1),
         k("OCPPCommCtrlr", "UnlockOnEVSideDisconnect"): _bool(True),
         k("ClockCtrlr", "DateTime"): _var("dateTime", "", "ReadOnly"),  # the value is the clock, read when asked
@@ -153,6 +153,13 @@ def core_variables(evses: list[int], *, heartbeat_interval: int, security_profil
         k("AuthCtrlr", "AuthorizeRemoteStart"): _bool(False),
         k("AuthCtrlr", "LocalAuthorizeOffline"): _bool(True),
         k("AuthCtrlr", "LocalPreAuthorize"): _bool(False),
+        k("AuthCtrlr", "OfflineTxForUnknownIdEnabled"): _bool(False),
+        k("AuthCacheCtrlr", "Enabled"): _bool(True),
+        k("AuthCacheCtrlr", "LifeTime"): _int(86400),
+        k("LocalAuthListCtrlr", "Enabled"): _bool(False),
+        k("LocalAuthListCtrlr", "Entries"): _int(0, "ReadOnly"),
+        k("LocalAuthListCtrlr", "ItemsPerMessage"): _int(100, "ReadOnly"),
+        k("LocalAuthListCtrlr", "BytesPerMessage"): _int(65000, "ReadOnly"),
         k("SampledDataCtrlr", "TxUpdatedInterval"): _int(0),
         k("SampledDataCtrlr", "TxUpdatedMeasurands"): _var("MemberList", "Energy.Active.Import.Register",
                                                             values=MEASURANDS),
@@ -206,6 +213,19 @@ class DeviceModel:
     @property
     def heartbeat_interval(self) -> int:
         return int(self.actual(HEARTBEAT_INTERVAL))
+
+    def number(self, component: str, variable: str, instance: str | None = None) -> int:
+        """An integer variable's Actual value, e.g. number("TxCtrlr", "EVConnectionTimeOut")."""
+        return int(self.actual(VarKey(component, variable, variable_instance=instance)))
+
+    def flag(self, component: str, variable: str) -> bool:
+        """A boolean variable's Actual value, e.g. flag("AuthCtrlr", "LocalPreAuthorize")."""
+        return self.actual(VarKey(component, variable)) == "true"
+
+    def members(self, component: str, variable: str) -> set[str]:
+        """A MemberList variable's members, e.g. members("TxCtrlr", "TxStartPoint")."""
+        value = self.actual(VarKey(component, variable))
+        return set(value.split(",")) if value else set()
 
     def limit(self, name: Literal["ItemsPerMessage", "BytesPerMessage"], action: str) -> int:
         """DeviceDataCtrlr.ItemsPerMessage / BytesPerMessage for GetVariables, SetVariables or GetReport."""

@@ -14,9 +14,11 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import random
 import secrets
 import string
 import uuid
+from collections import deque
 from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass, field
 from functools import partial
@@ -25,7 +27,8 @@ from typing import Any
 from harness.errors import TransportSetupError
 from harness.ocppj import Call, CallError, CallResult, RpcSession, default_store
 from harness.ocppj.defaults import now_iso, station_default
-from harness.simulators.device_model import BASIC_AUTH_PASSWORD, HEARTBEAT_INTERVAL, DeviceModel
+from harness.simulators.charging import Charging
+from harness.simulators.device_model import BASIC_AUTH_PASSWORD, HEARTBEAT_INTERVAL, DeviceModel, VarKey
 from harness.simulators.faults import bad_input_reply
 from harness.transcript import Record, Transcript
 from harness.transport import CallTimeout, ClientOptions, ConnectionLost, HandshakeRefused, OcppConnection, connect
@@ -61,6 +64,14 @@ class StationFaults:
     heartbeat_too_fast: bool = False  # heartbeats at a quarter of the interval
     bad_auth_user: bool = False  # Basic Auth user name differs from the identity
     short_password: bool = False  # an 8-character Basic Auth password
+    # transactions, authorization and offline behaviour
+    seqno_gap: bool = False  # the second TransactionEvent of a transaction skips a seqNo
+    no_offline_flag: bool = False  # events queued while offline go out without offline: true
+    no_tx_retry: bool = False  # a TransactionEvent answered with CALLERROR is dropped, never retried
+    ignore_backoff: bool = False  # reconnects at once after a connection loss (no RetryBackOff wait)
+    start_for_blocked_token: bool = False  # a token the CSMS calls Blocked starts charging anyway
+    no_stopped_reason: bool = False  # TransactionEvent Ended without stoppedReason
+    first_event_updated: bool = False  # a transaction's first TransactionEvent is Updated, not Started
 
 
 @dataclass
@@ -100,6 +111,14 @@ async def _wait(event: asyncio.Event, timeout: float | None) -> bool:
     return event.is_set()
 
 
+@dataclass
+class PendingEvent:
+    """A TransactionEvent in the outbox: its payload and the delivery attempts that failed so far."""
+
+    payload: dict[str, Any]
+    attempts: int = 0
+
+
 class NotAccepted(Exception):
     """The CSMS answered CALLERROR SecurityError: it does not consider this station accepted (any more)."""
 
@@ -129,6 +148,10 @@ class StationSimulator:
         self._runner: asyncio.Task[None] | None = None
         self._stopping = False
         self._tasks: set[asyncio.Task[None]] = set()
+        self.charging = Charging(self.config.evses, self.model, link=self, faults=self.faults)
+        self.outbox: deque[PendingEvent] = deque()  # TransactionEvents not yet delivered, oldest first
+        self._online = asyncio.Event()  # set while booted and announced: messages may go out
+        self._outbox_wake = asyncio.Event()  # an event was queued, or the station came online
 
     # ---- life cycle --------------------------------------------------------------------------------------------
     async def start(self) -> None:
@@ -136,6 +159,8 @@ class StationSimulator:
         refused (a fault switch, or a CSMS that says no; the station keeps retrying)."""
         if self._runner is None:
             self._runner = asyncio.create_task(self._main(), name=f"station {self.config.identity}")
+            for work in (self._deliver_events(), self.charging.clock_aligned(), self.charging.sampled()):
+                self._keep(work, "running its timers and outbox")
         await self._attempted.wait()
 
     async def stop(self) -> None:
@@ -149,6 +174,7 @@ class StationSimulator:
         for task in tasks:
             task.cancel()
         await asyncio.gather(*tasks, return_exceptions=True)
+        await self.charging.close()
         self.connected.clear()
         self.transcript.close()
         if self.errors:
@@ -181,13 +207,18 @@ class StationSimulator:
                              username=user, open_timeout=self.config.call_timeout)
 
     async def _main(self) -> None:
-        """Connect, serve the connection until it closes, wait `reconnect_delay`, again; until cancelled."""
+        """Connect, serve the connection until it closes, wait, again; until cancelled. A reboot reconnects after
+        `reconnect_delay`; a lost or refused connection after the RetryBackOff wait (Part 4 §5.3), which doubles
+        per failed attempt up to RetryBackOffRepeatTimes and starts over once a connection opens."""
+        failures = 0
         while not self._stopping:
+            opened = False
             try:
                 ws = await connect(self.config.csms_url, self.config.identity, self._options())
             except (HandshakeRefused, TransportSetupError) as exc:
                 self.transcript.add(0, "event", event="refused", detail={"error": str(exc)})
             else:
+                opened, failures = True, 0
                 conn = OcppConnection(ws, RpcSession(default_store()), self.transcript, self._on_call,
                                       identity=self.config.identity, call_timeout=self.config.call_timeout,
                                       bad_input_reply=bad_input_reply(self.faults))
@@ -196,7 +227,21 @@ class StationSimulator:
                 except Exception as exc:  # a bug of the simulator: keep it for stop(), keep the station alive
                     self._failed("serving a connection", exc)
             self._attempted.set()
-            await asyncio.sleep(self.config.reconnect_delay)  # allow-sleep: the station's reconnect delay
+            if opened and self._reboot_reason is not None:
+                delay = self.config.reconnect_delay
+            else:
+                delay, failures = self._backoff(failures), failures + 1
+            await asyncio.sleep(delay)  # allow-sleep: the station's reconnect wait (reboot or back-off)
+
+    def _backoff(self, failures: int) -> float:
+        """RetryBackOffWaitMinimum doubled per earlier failed attempt (at most RetryBackOffRepeatTimes times),
+        plus a random part up to RetryBackOffRandomRange."""
+        if self.faults.ignore_backoff:
+            return self.config.reconnect_delay
+        wait = self.model.number("OCPPCommCtrlr", "RetryBackOffWaitMinimum")
+        repeat = self.model.number("OCPPCommCtrlr", "RetryBackOffRepeatTimes")
+        spread = self.model.number("OCPPCommCtrlr", "RetryBackOffRandomRange")
+        return max(float(wait * 2 ** min(failures, repeat)) + random.uniform(0, spread), self.config.reconnect_delay)
 
     async def _serve(self, conn: OcppConnection) -> None:
         self.transcript.add(conn.conn, "event", event="open",
@@ -225,6 +270,7 @@ class StationSimulator:
             if self.conn is conn:
                 self.conn = None
                 self.connected.clear()
+                self._online.clear()
             if session is not None:
                 session.cancel()
                 await asyncio.gather(session, return_exceptions=True)
@@ -252,7 +298,7 @@ class StationSimulator:
         does not consider the station accepted) after marking that a new boot is needed.
         """
         try:
-            record = await conn.call(action, payload, message_id=self._next_id())
+            record = await conn.call(action, payload, message_id=self._next_id(), timeout=self._message_timeout())
         except CallTimeout as exc:
             self.transcript.note(f"station simulator: {exc}")
             return None
@@ -260,6 +306,7 @@ class StationSimulator:
         if isinstance(frame, CallError) and frame.error_code == "SecurityError" and action != "BootNotification":
             self.state.needs_boot = True
             self.booted.clear()
+            self._online.clear()
             self._nudge.set()
             raise NotAccepted(f"{action} answered with SecurityError")
         return record
@@ -271,8 +318,11 @@ class StationSimulator:
                 if self.state.needs_boot:
                     await self._boot(conn)  # returns once Accepted
                 with contextlib.suppress(NotAccepted):
+                    self._online.set()  # accepted: from now on the station talks (its queue too)
+                    self._outbox_wake.set()
                     await self._announce(conn)
                     await self._heartbeats(conn)  # returns when the acceptance is lost
+                self._online.clear()
                 await asyncio.sleep(self._retry_interval())  # allow-sleep: wait out `interval` before a new boot
         except ConnectionLost:
             return  # the connection closed: `_main` reconnects
@@ -350,9 +400,12 @@ class StationSimulator:
     async def _report_connectors(self, conn: OcppConnection, evse: Mapping[str, Any] | None = None) -> None:
         if self.faults.skip_status_notification:
             return
+        statuses = self.charging.statuses()
         for evse_id, connector_id in self._connectors(evse):
-            await self._call(conn, "StatusNotification", {"timestamp": now_iso(), "connectorStatus": "Available",
+            status = statuses[(evse_id, connector_id)]
+            await self._call(conn, "StatusNotification", {"timestamp": now_iso(), "connectorStatus": status,
                                                           "evseId": evse_id, "connectorId": connector_id})
+            self.charging.reported({(evse_id, connector_id): status})
 
     # ---- what the CSMS asks ------------------------------------------------------------------------------------
     async def _on_call(self, call: Call, record: Record) -> Answer:
@@ -370,6 +423,39 @@ class StationSimulator:
                 return self._reset(conn, call)
             case "TriggerMessage":
                 return self._trigger(conn, call)
+        return self._charging_call(call)
+
+    def _charging_call(self, call: Call) -> Answer:
+        """Requests about authorization, transactions and availability (blocks C-G)."""
+        p, charging = call.payload, self.charging
+        match call.action:
+            case "RequestStartTransaction":
+                return charging.remote_start(p)
+            case "RequestStopTransaction":
+                return charging.remote_stop(p["transactionId"])
+            case "ChangeAvailability":
+                return charging.change_availability(p)
+            case "UnlockConnector":
+                return charging.unlock(p["evseId"], p["connectorId"])
+            case "GetTransactionStatus":
+                tx_id = p.get("transactionId")
+                queued = any(tx_id is None or e.payload["transactionInfo"]["transactionId"] == tx_id
+                             for e in self.outbox)
+                answer: dict[str, Any] = {"messagesInQueue": queued}
+                if tx_id is not None:
+                    answer["ongoingIndicator"] = charging.ongoing(tx_id)
+                return answer
+            case "SendLocalList":
+                status = charging.auth.send_local_list(p)
+                self.model.put(VarKey("LocalAuthListCtrlr", "Entries"), str(len(charging.auth.local_list)))
+                return {"status": status}
+            case "GetLocalListVersion":
+                return {"versionNumber": charging.auth.list_version}
+            case "ClearCache":
+                if not self.model.flag("AuthCacheCtrlr", "Enabled"):
+                    return {"status": "Rejected"}
+                charging.auth.clear_cache()
+                return {"status": "Accepted"}
         return self._default(call)
 
     @staticmethod
@@ -398,6 +484,7 @@ class StationSimulator:
                     result["attributeStatus"] = "Fine"
             return {"getVariableResult": results}
         answered = [self.model.set(d) for d in items]
+        self.charging.variables_changed()
         for _, changed in answered:
             if changed == HEARTBEAT_INTERVAL:
                 self._nudge.set()  # the heartbeat timer follows the new interval at once
@@ -484,7 +571,110 @@ class StationSimulator:
                 "sampledValue": [{"value": 0.0, "context": "Trigger", "measurand": "Energy.Active.Import.Register"}],
             }]})
 
+    # ---- the physical world (Part 6 manual actions; the control API calls these) ---------------------------
+    async def plug_in(self, evse_id: int = 1, connector_id: int = 1) -> None:
+        await self.charging.act(partial(self.charging.plug_in, evse_id, connector_id))
+
+    async def unplug(self, evse_id: int = 1, connector_id: int = 1) -> None:
+        await self.charging.act(partial(self.charging.unplug, evse_id, connector_id))
+
+    async def present_token(self, id_token: str, token_type: str = "ISO14443", evse_id: int | None = None) -> None:
+        await self.charging.act(partial(self.charging.present_token, {"idToken": id_token, "type": token_type},
+                                        evse_id))
+
+    async def set_fault(self, evse_id: int, connector_id: int, faulted: bool) -> None:
+        await self.charging.act(partial(self.charging.set_fault, evse_id, connector_id, faulted))
+
+    async def suspend_ev(self, evse_id: int = 1) -> None:
+        await self.charging.act(partial(self.charging.suspend_ev, evse_id))
+
+    async def resume_ev(self, evse_id: int = 1) -> None:
+        await self.charging.act(partial(self.charging.resume_ev, evse_id))
+
+    # ---- the link the charging logic uses ----------------------------------------------------------------------
+    def online(self) -> bool:
+        return self._online.is_set() and self.conn is not None
+
+    def _message_timeout(self) -> float:
+        return float(self.model.number("OCPPCommCtrlr", "MessageTimeout", "Default"))
+
+    async def request(self, action: str, payload: dict[str, Any]) -> dict[str, Any] | None:
+        conn = self.conn
+        if conn is None or not self.online():
+            return None
+        try:
+            record = await self._call(conn, action, payload)
+        except (ConnectionLost, NotAccepted):
+            return None
+        frame = record.frame if record is not None else None
+        return dict(frame.payload) if isinstance(frame, CallResult) else None
+
+    async def notify(self, action: str, payload: dict[str, Any]) -> bool:
+        conn = self.conn
+        if conn is None or not self.online():
+            return False
+        try:
+            await self._call(conn, action, payload)
+        except (ConnectionLost, NotAccepted):
+            return False
+        return True
+
+    def queue_event(self, payload: dict[str, Any]) -> None:
+        if not self.online() and not self.faults.no_offline_flag:
+            payload["offline"] = True  # E11/E12: it happened while the CSMS could not hear it
+        self.outbox.append(PendingEvent(payload))
+        self._outbox_wake.set()
+
+    def note(self, text: str) -> None:
+        self.transcript.note(f"station simulator: {text}")
+
+    async def _deliver_events(self) -> None:
+        """The outbox: TransactionEvents in order, one at a time, whenever online (E12). A CALLERROR or no
+        answer is retried after MessageAttemptInterval × attempts so far, MessageAttempts times in all (E13)."""
+        while True:
+            conn = self.conn
+            if not self.outbox or conn is None or not self.online():
+                self._outbox_wake.clear()
+                await self._outbox_wake.wait()
+                continue
+            item = self.outbox[0]
+            try:
+                record = await self._call(conn, "TransactionEvent", item.payload)
+            except (ConnectionLost, NotAccepted):
+                if not self.faults.no_offline_flag:
+                    item.payload["offline"] = True  # it waits for the next connection: queued while offline
+                continue
+            frame = record.frame if record is not None else None
+            if isinstance(frame, CallResult):
+                self.outbox.popleft()
+                self.charging.answered(item.payload, frame.payload)
+                continue
+            item.attempts += 1
+            attempts = self.model.number("OCPPCommCtrlr", "MessageAttempts", "TransactionEvent")
+            if item.attempts >= attempts or (self.faults.no_tx_retry and isinstance(frame, CallError)):
+                self.outbox.popleft()
+                self.note(f"TransactionEvent seqNo {item.payload['seqNo']} dropped after {item.attempts} "
+                          "failed attempt(s)")
+                continue
+            interval = self.model.number("OCPPCommCtrlr", "MessageAttemptInterval", "TransactionEvent")
+            await asyncio.sleep(interval * item.attempts)  # allow-sleep: E13 retry interval of the station
+
     # ---- tasks -------------------------------------------------------------------------------------------------
+    def _keep(self, work: Awaitable[None], what: str) -> None:
+        """Run a long-lived task of the station; a crash in it is kept for stop()."""
+
+        async def guarded() -> None:
+            try:
+                await work
+            except asyncio.CancelledError:
+                raise
+            except Exception as exc:
+                self._failed(what, exc)
+
+        task = asyncio.create_task(guarded())
+        self._tasks.add(task)
+        task.add_done_callback(self._tasks.discard)
+
     def _after_answer(self, conn: OcppConnection, call: Call, work: Callable[[], Awaitable[None]]) -> None:
         """Run `work` once the answer to `call` is on the wire (a reboot must not swallow its own answer, and a
         triggered message must follow the TriggerMessageResponse); not at all if the connection closes first."""

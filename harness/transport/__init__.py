@@ -1,10 +1,10 @@
 """WebSocket transports: the only package that imports websockets (DESIGN.md §3 rule 2)."""
 
-from harness.transport.client import ClientOptions, HandshakeRefused, connect
+from harness.transport.client import ClientOptions, HandshakeRefused, TlsRefused, connect
 from harness.transport.connection import CallHandler, CallTimeout, ConnectionLost, OcppConnection
 from harness.transport.server import Handshake, OcppServer, ServerSocket
 
 __all__ = [
     "CallHandler", "CallTimeout", "ClientOptions", "ConnectionLost", "Handshake", "HandshakeRefused",
-    "OcppConnection", "OcppServer", "ServerSocket", "connect",
+    "OcppConnection", "OcppServer", "ServerSocket", "TlsRefused", "connect",
 ]

@@ -49,8 +49,12 @@ class OcppConnection:
     def __init__(self, ws: Connection, session: RpcSession, transcript: Transcript, on_call: CallHandler, *,
                  conn: int | None = None, identity: str = "", call_timeout: float = 30.0,
                  bad_input_reply: BadInputReply | None = None,
-                 inspect: Callable[[int, Call], list[Finding]] | None = None) -> None:
+                 inspect: Callable[[int, Call], list[Finding]] | None = None,
+                 peer_timeout: float | None = None) -> None:
         self.ws = ws
+        # Part 4 §4.1.1: a CALL left unanswered on purpose stops blocking the peer's next CALL (RPC-15) once the
+        # peer may have given up on it: after its message timeout. None: it blocks until the connection ends.
+        self.peer_timeout = peer_timeout
         self.inspect = inspect  # invariants beyond one frame (e.g. a transaction's seqNo), judged before recording
         self.session = session
         self.transcript = transcript
@@ -122,6 +126,9 @@ class OcppConnection:
             self.transcript.note(f"harness failed to answer {call.action}: {exc!r}")
             answer = CallError(call.message_id, "InternalError", "harness error", {})
         if answer is None:  # deliberately unanswered (a test of the peer's timeout handling)
+            if self.peer_timeout is not None:
+                asyncio.get_running_loop().call_later(self.peer_timeout, self.session.unanswered.pop,
+                                                      call.message_id, None)
             return
         if isinstance(answer, CallError):
             await self._send_frame_error(answer)

@@ -1,9 +1,14 @@
 """The CSMS-role WebSocket server: identity from the URL path, subprotocol per RPC-03, Basic Auth per SEC-5.
 
 Every handshake, accepted or refused, is reported to `on_handshake` with its findings, so the conversation's
-transcript shows why a station was refused; so is one that never completes (nothing, or no valid HTTP upgrade
-request, within `open_timeout`): status 0 and an RPC-01 finding. The password is checked and then forgotten:
-only the user name and the verdict are kept.
+transcript shows why a station was refused; so is one that never completes (nothing, or no valid HTTP
+upgrade request, within `open_timeout`): status 0 and an RPC-01 finding. The password is checked and then
+forgotten: only the user name and the verdict are kept.
+
+With an `ssl` context (security profiles 2 and 3, see `tls.py`) the server runs each TLS handshake itself before
+websockets sees a byte, so every failed one is reported too, as a Handshake with `tls_failure` and status 0: a
+certificate OpenSSL refused, a peer that refused ours, a peer that hung up. A completed one is judged (`tls`), and
+under profile 3 a station whose certificate CN is not its serial number is refused with HTTP 403 (A00.FR.405/407).
 """
 
 from __future__ import annotations
@@ -15,6 +20,7 @@ import re
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass, field
 from http import HTTPStatus
+from ssl import SSLContext, SSLObject
 from typing import Any
 from urllib.parse import unquote
 
@@ -25,6 +31,7 @@ from websockets.typing import Subprotocol
 
 from harness.errors import TransportSetupError
 from harness.ocppj.findings import Finding, Severity, finding
+from harness.transport.tls import TlsFailure, TlsSession, classify_failure, read_session, refuses_the_station
 
 SUBPROTOCOL = Subprotocol("ocpp2.0.1")
 ServerSocket = ServerConnection  # what `on_connect` receives; named here so no other layer imports websockets
@@ -43,14 +50,26 @@ class Handshake:
     remote: str
     auth_user: str | None = None
     auth_verdict: str = "none"  # none | ok | bad-password | bad-user | malformed | missing
-    status: int = 101  # HTTP status answered
+    status: int = 101  # HTTP status answered; 0 when the TLS handshake failed before any HTTP
     subprotocol: str | None = None
     findings: list[Finding] = field(default_factory=list)
+    tls: TlsSession | None = None  # the judged TLS session, under security profile 2 or 3
+    tls_failure: TlsFailure | None = None  # why the TLS handshake failed (then identity and path are unknown)
+
+    @property
+    def client_cn(self) -> str | None:
+        """Subject CN of the station's certificate (profile 3), for the CSMS role to check against its serial."""
+        return self.tls.peer_cn if self.tls is not None else None
 
     def to_json(self) -> dict[str, Any]:
-        return {"identity": self.identity, "path": self.path, "offered": self.offered, "remote": self.remote,
+        data: dict[str, Any] = {"identity": self.identity, "path": self.path, "offered": self.offered, "remote": self.remote,
                 "auth_user": self.auth_user, "auth": self.auth_verdict, "status": int(self.status),
                 "subprotocol": self.subprotocol}
+        if self.tls is not None:
+            data.update(tls=self.tls.to_json())
+        if self.tls_failure is not None:
+            data.update(tls_failure=self.tls_failure.to_json())
+        return data
 
 
 Authenticate = Callable[[str, str], bool]  # (identity, password) -> accepted
@@ -112,10 +131,12 @@ class OcppServer:
         authenticate: Authenticate | None = None,
         on_handshake: Callable[[Handshake], None] = lambda hs: None,
         max_size: int = 1 << 20,
-        ssl: Any = None,
+        ssl: SSLContext | None = None,
         close_without_subprotocol: bool = True,
         require_user_match: bool = True,
         open_timeout: float = 10.0,
+        serial_number: Callable[[str], str | None] | None = None,
+        tls_handshake_timeout: float = 10.0,
     ) -> None:
         self.on_connect = on_connect
         self.host = host
@@ -129,20 +150,27 @@ class OcppServer:
         self.close_without_subprotocol = close_without_subprotocol
         self.require_user_match = require_user_match
         self.open_timeout = open_timeout  # seconds a station may take to complete its opening handshake
+        # Profile 3: the serial number the station certificate's CN must equal (A00.FR.405); the identity when
+        # not given; None from the callable leaves the check to the role (e.g. against BootNotification).
+        self.serial_number = serial_number or (lambda identity: identity)
+        self.tls_handshake_timeout = tls_handshake_timeout
         self._server: Server | None = None
         self._handshakes: dict[int, Handshake] = {}
+        self._tls_handshakes: set[asyncio.Task[None]] = set()
 
     @property
     def url(self) -> str:
         return f"{'wss' if self.ssl else 'ws'}://{self.host}:{self.port}/ocpp"
 
     async def start(self) -> None:
+        # With TLS, websockets gets plain TCP and the connection class below does the handshake (no ssl= here).
+        judged = _judged_connection(self._handshake_failed)
+        connection_class = _tls_first(self, self.ssl, judged) if self.ssl is not None else judged
         try:
             self._server = await serve(self._handler, self.host, self.port, subprotocols=[SUBPROTOCOL],
                                        select_subprotocol=self._select, process_request=self._process_request,
-                                       max_size=self.max_size, ssl=self.ssl, ping_interval=None,
-                                       open_timeout=self.open_timeout,
-                                       create_connection=_judged_connection(self._handshake_failed))
+                                       max_size=self.max_size, ping_interval=None,
+                                       open_timeout=self.open_timeout, create_connection=connection_class)
         except OSError as exc:
             raise TransportSetupError(f"cannot listen on {self.host}:{self.port}: {exc}") from exc
         sock = next(iter(self._server.sockets))
@@ -153,6 +181,9 @@ class OcppServer:
             self._server.close()
             await self._server.wait_closed()
             self._server = None
+        for task in list(self._tls_handshakes):  # handshakes still running: their transports are closed
+            task.cancel()
+        await asyncio.gather(*self._tls_handshakes, return_exceptions=True)
 
     def _process_request(self, connection: ServerConnection, request: Request) -> Response | None:
         path = request.path.split("?", 1)[0]
@@ -170,6 +201,14 @@ class OcppServer:
             hs.status = HTTPStatus.NOT_FOUND
             self.on_handshake(hs)
             return connection.respond(HTTPStatus.NOT_FOUND, "Unknown charging station\n")
+        ssl_object = connection.transport.get_extra_info("ssl_object")
+        if isinstance(ssl_object, SSLObject):
+            hs.tls = read_session(ssl_object, peer="station", expected_cn=self.serial_number(identity))
+            hs.findings.extend(hs.tls.findings)
+            if refuses_the_station(hs.tls):
+                hs.status = HTTPStatus.FORBIDDEN
+                self.on_handshake(hs)
+                return connection.respond(HTTPStatus.FORBIDDEN, "Certificate CN is not the station serial number\n")
         verdict, user, findings = check_basic_auth(request.headers.get("Authorization"), identity, self.authenticate)
         hs.auth_user, hs.auth_verdict = user, verdict
         hs.findings.extend(findings)
@@ -189,6 +228,10 @@ class OcppServer:
         hs.status = 0
         hs.findings.append(finding("RPC-01", Severity.FAIL, f"opening handshake not completed: {why}"))
         self.on_handshake(hs)
+
+    def _tls_failed(self, failure: TlsFailure, remote: str) -> None:
+        self.on_handshake(Handshake(identity="", path="", offered=[], remote=remote, status=0,
+                                    findings=list(failure.findings), tls_failure=failure))
 
     def _select(self, connection: ServerConnection, subprotocols: Sequence[Subprotocol]) -> Subprotocol | None:
         # RPC-03: agree on ocpp2.0.1, or answer without the header (and close right after, in the handler).
@@ -229,3 +272,62 @@ def _judged_connection(report: Callable[[ServerConnection, str], None]) -> type[
 
 def _offered(headers: Headers) -> list[str]:
     return [p.strip() for value in headers.get_all("Sec-WebSocket-Protocol") for p in value.split(",") if p.strip()]
+
+
+def _tls_first(server: OcppServer, context: SSLContext, base: type[ServerConnection]) -> type[ServerConnection]:
+    """A websockets connection class that runs the TLS handshake itself (`loop.start_tls`) before websockets sees
+    the connection. asyncio's own TLS server drops a failed handshake silently; here each failure reaches
+    `server._tls_failed`, including a peer that hangs up without an alert (what an asyncio peer does)."""
+
+    class TlsFirstConnection(base):  # type: ignore[valid-type, misc]
+        def connection_made(self, transport: asyncio.BaseTransport) -> None:
+            assert isinstance(transport, asyncio.Transport)
+            transport.pause_reading()  # not one TLS byte may reach the HTTP parser
+            task = self.loop.create_task(self._tls_handshake(transport))
+            server._tls_handshakes.add(task)
+            task.add_done_callback(server._tls_handshakes.discard)
+
+        async def _tls_handshake(self, tcp: asyncio.Transport) -> None:
+            peer = tcp.get_extra_info("peername")
+            remote = ":".join(str(p) for p in peer[:2]) if peer else "?"
+            gate = _Gate()
+            try:
+                encrypted = await self.loop.start_tls(tcp, gate, context, server_side=True,
+                                                      ssl_handshake_timeout=server.tls_handshake_timeout)
+                if encrypted is None:
+                    raise ConnectionResetError("the transport closed during the TLS handshake")
+            except Exception as exc:  # every failed handshake is a result to record, whatever it raised
+                tcp.abort()
+                server._tls_failed(classify_failure(exc, peer="station"), remote)
+                return
+            encrypted.set_protocol(self)
+            super().connection_made(encrypted)
+            gate.hand_over(self)
+
+    return TlsFirstConnection
+
+
+class _Gate(asyncio.Protocol):
+    """Keeps what arrives between the end of the TLS handshake and the moment websockets takes over."""
+
+    def __init__(self) -> None:
+        self._data: list[bytes] = []
+        self._eof = False
+        self._lost: tuple[Exception | None] | None = None
+
+    def data_received(self, data: bytes) -> None:
+        self._data.append(data)
+
+    def eof_received(self) -> None:
+        self._eof = True
+
+    def connection_lost(self, exc: Exception | None) -> None:
+        self._lost = (exc,)
+
+    def hand_over(self, protocol: asyncio.Protocol) -> None:
+        for data in self._data:
+            protocol.data_received(data)
+        if self._eof:
+            protocol.eof_received()
+        if self._lost is not None:
+            protocol.connection_lost(self._lost[0])

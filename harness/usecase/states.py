@@ -76,26 +76,46 @@ async def ev_connected_pre_session(csms: CsmsRole, sut: StationControl, evse: in
         return status
 
 
+REMOTE_START_ID = 4242  # remoteStartId of the RequestStartTransaction a `remote_start` profile gets
+
+
+def _remote(csms: CsmsRole, local: bool) -> bool:
+    """Whether the driver's part is played remotely: the profile says so (`control.remote_start`, for a station
+    without a reader the lab can reach) and the case does not test the token reader itself (`local`)."""
+    return csms.profile.control.remote_start and not local
+
+
 async def authorized(csms: CsmsRole, sut: StationControl, token: IdToken | None = None, evse: int = 1, *,
-                     authorize: bool = True) -> Record | None:
+                     authorize: bool = True, local: bool = False) -> Record | None:
     """*Authorized*: a valid token is presented; AuthorizeRequest (unless `authorize=False`: cached / local list
     with LocalPreAuthorize), then the TransactionEvent carrying the idToken: Updated Authorized on a running
     transaction, Started Authorized when TxStartPoint has Authorized (or PowerPathClosed with the EV plugged in).
+    With a `remote_start` profile (and not `local`), Part 6's alternative: RequestStartTransaction instead, and
+    the event's triggerReason is RemoteStart (AuthorizeRequest only if the station's AuthorizeRemoteStart asks).
     Returns that TransactionEvent, if one is due."""
     token = token or csms.tokens.valid
-    with csms.step(f"Reusable state Authorized: present idToken {token.id_token}"):
+    remote = _remote(csms, local)
+    action = "RequestStartTransaction" if remote else f"present idToken {token.id_token}"
+    with csms.step(f"Reusable state Authorized: {action}"):
         mark = csms.mark()
         running = csms.transaction_on(evse)
-        await sut.present_token(token)
-        if authorize:
-            await csms.receive("Authorize", {"idToken": {"idToken": token.id_token}}, after=mark)
-        fields: dict[str, Any] = {"triggerReason": "Authorized", "idToken": {"idToken": token.id_token}}
+        if remote:
+            await csms.call_ok("RequestStartTransaction", {"idToken": token.wire(), "evseId": evse,
+                                                           "remoteStartId": REMOTE_START_ID}, {"status": "Accepted"})
+        else:
+            await sut.present_token(token)
+            if authorize:
+                await csms.receive("Authorize", {"idToken": {"idToken": token.id_token}}, after=mark)
+        fields: dict[str, Any] = {"triggerReason": "RemoteStart" if remote else "Authorized",
+                                  "idToken": {"idToken": token.id_token}}
         if running is not None:
             return await _tx_event(csms, {**fields, "eventType": "Updated",
-                                          "transactionInfo": {"transactionId": running}}, "Updated Authorized", mark)
+                                          "transactionInfo": {"transactionId": running}},
+                                   f"Updated {fields['triggerReason']}", mark)
         plugged = _plugged(csms, evse)
         if "Authorized" in csms.tx_start_points or ("PowerPathClosed" in csms.tx_start_points and plugged):
-            return await _tx_event(csms, {**fields, "eventType": "Started"}, "Started Authorized", mark)
+            return await _tx_event(csms, {**fields, "eventType": "Started"}, f"Started {fields['triggerReason']}",
+                                   mark)
         return None
 
 
@@ -129,26 +149,36 @@ async def energy_transfer_suspended(csms: CsmsRole, sut: StationControl, evse: i
 
 
 async def stop_authorized(csms: CsmsRole, sut: StationControl, token: IdToken | None = None, evse: int = 1, *,
-                          authorize: bool = False) -> Record:
+                          authorize: bool = False, local: bool = False) -> Record:
     """*StopAuthorized*: the token is presented again to stop (the starting token needs no AuthorizeRequest;
     another one of its group does, `authorize=True`). Ended StopAuthorized (stoppedReason Local or absent) when
-    TxStopPoint has Authorized, else Updated StopAuthorized with the energy transfer stopped."""
+    TxStopPoint has Authorized, else Updated StopAuthorized with the energy transfer stopped. With a
+    `remote_start` profile (and not `local`): RequestStopTransaction, triggerReason RemoteStop, stoppedReason
+    Remote."""
     token = token or csms.tokens.valid
-    with csms.step(f"Reusable state StopAuthorized: present idToken {token.id_token} again"):
+    remote = _remote(csms, local)
+    running = csms.transaction_on(evse)
+    action = "RequestStopTransaction" if remote else f"present idToken {token.id_token} again"
+    with csms.step(f"Reusable state StopAuthorized: {action}"):
         mark = csms.mark()
-        running = csms.transaction_on(evse)
-        await sut.present_token(token)
-        if authorize:
-            await csms.receive("Authorize", {"idToken": {"idToken": token.id_token}}, after=mark)
-        fields: dict[str, Any] = {"triggerReason": "StopAuthorized"}
+        if remote:
+            if running is None:
+                raise csms.failure(f"no transaction on EVSE {evse} to stop remotely", rules=("SEQ",))
+            await csms.call_ok("RequestStopTransaction", {"transactionId": running}, {"status": "Accepted"})
+        else:
+            await sut.present_token(token)
+            if authorize:
+                await csms.receive("Authorize", {"idToken": {"idToken": token.id_token}}, after=mark)
+        trigger = "RemoteStop" if remote else "StopAuthorized"
+        fields: dict[str, Any] = {"triggerReason": trigger}
         if running is not None:
             fields["transactionInfo"] = {"transactionId": running}
         if "Authorized" in csms.tx_stop_points:
             fields["eventType"] = "Ended"
-            fields.setdefault("transactionInfo", {})["stoppedReason"] = AbsentOr("Local")
-            return await _tx_event(csms, fields, "Ended StopAuthorized", mark)
+            fields.setdefault("transactionInfo", {})["stoppedReason"] = "Remote" if remote else AbsentOr("Local")
+            return await _tx_event(csms, fields, f"Ended {trigger}", mark)
         fields["eventType"] = "Updated"
-        return await _tx_event(csms, fields, "Updated StopAuthorized", mark)
+        return await _tx_event(csms, fields, f"Updated {trigger}", mark)
 
 
 async def ev_connected_post_session(csms: CsmsRole, sut: StationControl, evse: int = 1) -> None:

@@ -1,0 +1,328 @@
+"""A throw-away PKI for one run: CSMS root, station CA, server and station certificates, and their bad variants.
+
+Everything is written into the run directory the factory is given (created 0700 when missing). Private keys go to
+`*.key.pem` files with mode 0600 and nowhere else: not into other files, not into a repr, not into a log; the
+public API hands out their paths, never the keys. Keys are generated once per factory and slot and reused (e.g.
+all station certificates of one key kind share a key), so a whole set costs a few RSA key generations.
+
+Trust layout: two separate roots. The *CSMS root* issues the CSMS server certificate (what a station installs as
+CSMSRootCertificate); the *station CA* issues station certificates and signs CSRs (what the CSMS trusts for client
+certificates under security profile 3). A third, *foreign* root issues the unknown-CA variants; nobody trusts it.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import ipaddress
+import os
+import re
+import ssl
+from dataclasses import dataclass, field
+from enum import Enum
+from pathlib import Path
+from typing import Literal
+
+from cryptography import x509
+from cryptography.hazmat.primitives import hashes, serialization
+from cryptography.hazmat.primitives.asymmetric import ec, padding, rsa
+from cryptography.x509.oid import ExtendedKeyUsageOID, NameOID
+
+from harness.errors import ConfigError
+from harness.pki import csr, firmware
+from harness.transport import tls
+
+KeyKind = Literal["rsa", "ec"]
+PrivateKey = rsa.RSAPrivateKey | ec.EllipticCurvePrivateKey
+_DAY = dt.timedelta(days=1)
+_FILE_NAME = re.compile(r"[A-Za-z0-9._\-:+=@|*]{1,64}")
+
+
+class Variant(str, Enum):
+    """How a leaf certificate is made; everything but GOOD breaks one rule on purpose."""
+
+    GOOD = "good"
+    EXPIRED = "expired"  # notAfter lies in the past
+    NOT_YET_VALID = "not-yet-valid"  # notBefore lies in the future
+    UNKNOWN_CA = "unknown-ca"  # issued by a self-signed root nobody trusts
+    WEAK_KEY = "rsa-1024"  # RSA key of 1024 bits (A00.FR.502 wants >= 2048)
+    WRONG_CN = "wrong-cn"  # server: CN and SAN name another host; station: CN is not the serial number
+    SHA1 = "sha1-signature"  # signed with SHA-1 (A00.FR.506 wants SHA-256)
+
+
+@dataclass(frozen=True)
+class Credential:
+    """A certificate and where its private key lies. The key itself is never held here."""
+
+    name: str
+    common_name: str
+    variant: Variant
+    cert_path: Path  # leaf first, then the issuing CA: what `load_cert_chain` and a peer need
+    key_path: Path  # mode 0600
+    cert_pem: str = field(repr=False)  # the leaf alone (public)
+    chain_pem: str = field(repr=False)  # the content of cert_path (public)
+
+
+@dataclass(frozen=True)
+class _Authority:
+    name: str
+    cert: x509.Certificate
+    key: PrivateKey = field(repr=False)
+    path: Path
+
+
+class PkiFactory:
+    """Makes and caches the certificates of one run inside `run_dir` (created if missing).
+
+    `host` is the CSMS endpoint host: the server certificate's CN, and a SAN next to 127.0.0.1 and localhost.
+    `key_kind` is the default for leaves and CAs: RSA 2048 or EC P-256.
+    """
+
+    def __init__(self, run_dir: Path, *, host: str = "127.0.0.1", organisation: str = "Harness Test CSO",
+                 key_kind: KeyKind = "rsa", valid_days: int = 30) -> None:
+        self.run_dir = Path(run_dir)
+        self.run_dir.mkdir(mode=0o700, parents=True, exist_ok=True)
+        self.host = host
+        self.organisation = organisation
+        self.key_kind: KeyKind = key_kind
+        self.valid_days = valid_days
+        self._keys: dict[str, PrivateKey] = {}
+        self._authorities: dict[str, _Authority] = {}
+        self._credentials: dict[tuple[str, ...], Credential] = {}
+
+    def __repr__(self) -> str:
+        return f"PkiFactory(run_dir={str(self.run_dir)!r}, host={self.host!r}, key_kind={self.key_kind!r})"
+
+    # ---- authorities -----------------------------------------------------------------------------------------
+    @property
+    def csms_root_path(self) -> Path:
+        """PEM of the CSMS root: what the station side trusts (CSMSRootCertificate)."""
+        return self._authority("csms-root", "Harness CSMS Root CA").path
+
+    @property
+    def station_ca_path(self) -> Path:
+        """PEM of the station CA: what the CSMS side trusts for client certificates, and the CSR signer."""
+        return self._authority("station-ca", "Harness Station CA").path
+
+    def _station_ca(self) -> tuple[x509.Certificate, PrivateKey]:
+        """The station CA certificate and key, for the CSR signer in this package."""
+        authority = self._authority("station-ca", "Harness Station CA")
+        return authority.cert, authority.key
+
+    def _authority(self, name: str, title: str) -> _Authority:
+        if name not in self._authorities:
+            key = self._key(name, self.key_kind)
+            subject = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, title),
+                                 x509.NameAttribute(NameOID.ORGANIZATION_NAME, self.organisation)])
+            now = dt.datetime.now(dt.UTC)
+            cert = (x509.CertificateBuilder().subject_name(subject).issuer_name(subject)
+                    .public_key(key.public_key()).serial_number(x509.random_serial_number())
+                    .not_valid_before(now - _DAY).not_valid_after(now + self.valid_days * _DAY)
+                    .add_extension(x509.BasicConstraints(ca=True, path_length=None), critical=True)
+                    .add_extension(x509.KeyUsage(digital_signature=True, key_cert_sign=True, crl_sign=True,
+                                                 content_commitment=False, key_encipherment=False,
+                                                 data_encipherment=False, key_agreement=False, encipher_only=False,
+                                                 decipher_only=False), critical=True)
+                    .add_extension(x509.SubjectKeyIdentifier.from_public_key(key.public_key()), critical=False)
+                    .sign(key, hashes.SHA256()))
+            path = self.run_dir / f"{name}.cert.pem"
+            path.write_bytes(cert.public_bytes(serialization.Encoding.PEM))
+            self._authorities[name] = _Authority(name, cert, key, path)
+        return self._authorities[name]
+
+    # ---- keys ------------------------------------------------------------------------------------------------
+    def _key(self, slot: str, kind: KeyKind, bits: int = 2048) -> PrivateKey:
+        cache = f"{slot}/{kind}/{bits}"
+        if cache not in self._keys:
+            key: PrivateKey
+            if kind == "ec":
+                key = ec.generate_private_key(ec.SECP256R1())
+            else:
+                key = rsa.generate_private_key(public_exponent=65537, key_size=bits)
+            self._keys[cache] = key
+        return self._keys[cache]
+
+    def _write_key(self, key: PrivateKey, name: str) -> Path:
+        """Write `key` as unencrypted PKCS#8 PEM to `<run_dir>/<name>.key.pem`, mode 0600 from the first byte."""
+        path = self.run_dir / f"{name}.key.pem"
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+        with os.fdopen(fd, "wb") as out:
+            os.fchmod(out.fileno(), 0o600)  # also when the file existed with wider rights
+            out.write(key.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8,
+                                        serialization.NoEncryption()))
+        return path
+
+    # ---- leaves ----------------------------------------------------------------------------------------------
+    def server(self, variant: Variant = Variant.GOOD, *, kind: KeyKind | None = None) -> Credential:
+        """The CSMS server certificate (CN = host; SAN host, 127.0.0.1, localhost), or one bad variant of it."""
+        kind = kind or self.key_kind
+        cn = "wrong-host.invalid" if variant is Variant.WRONG_CN else self.host
+        names = [cn] if variant is Variant.WRONG_CN else [self.host, "127.0.0.1", "localhost"]
+        return self._leaf(("server", variant.value, kind), "csms-root", "Harness CSMS Root CA", cn, variant, kind,
+                          sans=names, usage=ExtendedKeyUsageOID.SERVER_AUTH)
+
+    def station(self, serial: str, variant: Variant = Variant.GOOD, *, kind: KeyKind | None = None) -> Credential:
+        """A station client certificate (CN = serial number, O = the organisation), or one bad variant of it."""
+        _check_file_name(serial, "station serial number")
+        kind = kind or self.key_kind
+        cn = f"NOT-{serial}" if variant is Variant.WRONG_CN else serial
+        return self._leaf(("station", serial, variant.value, kind), "station-ca", "Harness Station CA", cn, variant,
+                          kind, sans=[], usage=ExtendedKeyUsageOID.CLIENT_AUTH)
+
+    def firmware_signer(self, *, kind: KeyKind = "ec") -> Credential:
+        """The firmware signing certificate (UpdateFirmware `signingCertificate`), issued by the CSMS root."""
+        return self._leaf(("firmware", kind), "csms-root", "Harness CSMS Root CA", "Harness Firmware Signer",
+                          Variant.GOOD, kind, sans=[], usage=ExtendedKeyUsageOID.CODE_SIGNING)
+
+    def _firmware_key(self, kind: KeyKind = "ec") -> PrivateKey:
+        """The firmware signing key, for the signer in this package."""
+        self.firmware_signer(kind=kind)
+        return self._key("firmware", kind)
+
+    def _leaf(self, cache: tuple[str, ...], issuer_name: str, issuer_title: str, cn: str, variant: Variant,
+              kind: KeyKind, *, sans: list[str], usage: x509.ObjectIdentifier) -> Credential:
+        if cache in self._credentials:
+            return self._credentials[cache]
+        issuer = (self._authority("foreign-root", "Unknown Test Root") if variant is Variant.UNKNOWN_CA
+                  else self._authority(issuer_name, issuer_title))
+        if variant is Variant.WEAK_KEY:
+            key = self._key("weak", "rsa", 1024)
+        else:
+            key = self._key(cache[0], kind)
+        now = dt.datetime.now(dt.UTC)
+        not_before, not_after = now - _DAY, now + self.valid_days * _DAY
+        if variant is Variant.EXPIRED:
+            not_before, not_after = now - 30 * _DAY, now - _DAY
+        elif variant is Variant.NOT_YET_VALID:
+            not_before, not_after = now + _DAY, now + 30 * _DAY
+        subject = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, cn),
+                             x509.NameAttribute(NameOID.ORGANIZATION_NAME, self.organisation)])
+        builder = (x509.CertificateBuilder().subject_name(subject).issuer_name(issuer.cert.subject)
+                   .public_key(key.public_key()).serial_number(x509.random_serial_number())
+                   .not_valid_before(not_before).not_valid_after(not_after)
+                   .add_extension(x509.BasicConstraints(ca=False, path_length=None), critical=True)
+                   .add_extension(x509.ExtendedKeyUsage([usage]), critical=False)
+                   .add_extension(x509.AuthorityKeyIdentifier.from_issuer_public_key(issuer.key.public_key()),
+                                  critical=False))
+        if sans:
+            builder = builder.add_extension(x509.SubjectAlternativeName([_general_name(n) for n in dict.fromkeys(sans)]),
+                                            critical=False)
+        cert = builder.sign(issuer.key, hashes.SHA256())
+        if variant is Variant.SHA1:
+            cert = _resigned_with_sha1(cert, issuer.key)
+        name = "-".join(cache)
+        leaf_pem = cert.public_bytes(serialization.Encoding.PEM).decode("ascii")
+        chain_pem = leaf_pem + issuer.cert.public_bytes(serialization.Encoding.PEM).decode("ascii")
+        cert_path = self.run_dir / f"{name}.cert.pem"
+        cert_path.write_text(chain_pem)
+        credential = Credential(name=name, common_name=cn, variant=variant, cert_path=cert_path,
+                                key_path=self._write_key(key, name), cert_pem=leaf_pem, chain_pem=chain_pem)
+        self._credentials[cache] = credential
+        return credential
+
+    # ---- SignCertificate and UpdateFirmware ------------------------------------------------------------------
+    def sign_csr(self, csr_pem: str, *, expected_cn: str | None = None, days: int = 365) -> str:
+        """Judge a SignCertificate CSR and return the PEM chain (leaf, station CA); raises CsrRejected."""
+        return csr.sign_csr(self, csr_pem, expected_cn=expected_cn, days=days)
+
+    def new_csr(self, common_name: str, *, organisation: str | None = None, kind: KeyKind = "rsa") -> csr.CsrRequest:
+        """A station's CSR with a fresh key (written 0600 into the run directory)."""
+        _check_file_name(common_name, "CSR common name")
+        return csr.new_csr(self, common_name, organisation=organisation, kind=kind)
+
+    def sign_firmware(self, image: bytes, *, kind: KeyKind = "ec") -> str:
+        """UpdateFirmware `signature`: Base64 of the signature of `image`; send firmware_signer().cert_pem with it."""
+        return firmware.sign_firmware(self, image, kind=kind)
+
+    # ---- TLS contexts ----------------------------------------------------------------------------------------
+    def server_context(self, profile: int, variant: Variant = Variant.GOOD) -> ssl.SSLContext:
+        """The CSMS side of security profile 2 (server certificate) or 3 (and a station certificate required).
+
+        A GOOD server presents an RSA and an EC certificate, so every suite of A00.FR.318 can be agreed; a bad
+        variant presents that one certificate alone, so a client cannot dodge it.
+        """
+        _check_profile(profile)
+        if variant is Variant.GOOD:
+            chains = [self.server(kind="rsa"), self.server(kind="ec")]
+        else:
+            chains = [self.server(variant)]
+        return tls.server_context([(c.cert_path, c.key_path) for c in chains],
+                                  client_ca=self.station_ca_path if profile == 3 else None,
+                                  security_level=_presentable_at(variant))
+
+    def client_context(self, profile: int, serial: str | None = None,
+                       variant: Variant = Variant.GOOD) -> ssl.SSLContext:
+        """The station side: trust the CSMS root; under profile 3 present the certificate of `serial`."""
+        _check_profile(profile)
+        if profile == 2:
+            return tls.client_context(self.csms_root_path)
+        if serial is None:
+            raise ConfigError("security profile 3 needs the station serial number for its client certificate")
+        station = self.station(serial, variant)
+        return tls.client_context(self.csms_root_path, certificate=(station.cert_path, station.key_path),
+                                  security_level=_presentable_at(variant))
+
+
+def _check_file_name(name: str, what: str) -> None:
+    """`name` becomes part of a file name in the run directory: no path separators, no dot-only names."""
+    if not _FILE_NAME.fullmatch(name) or set(name) == {"."}:
+        raise ConfigError(f"{what} {name!r} cannot name a certificate file (letters, digits and ._-:+=@|* only)")
+
+
+def _check_profile(profile: int) -> None:
+    if profile not in (2, 3):
+        raise ConfigError(f"security profile {profile} has no TLS; profiles 2 and 3 do")
+
+
+def _presentable_at(variant: Variant) -> int:
+    """The OpenSSL security level a context needs to present `variant`: OpenSSL will not load a 1024-bit or SHA-1
+    certificate at the default level 2, so a context that presents one on purpose runs at level 0."""
+    return 0 if variant in (Variant.WEAK_KEY, Variant.SHA1) else tls.SECURITY_LEVEL
+
+
+# DER of the SHA-1 signature AlgorithmIdentifiers: sha1WithRSAEncryption (with NULL parameters), ecdsa-with-SHA1.
+_SHA1_ALGORITHM = {"rsa": bytes.fromhex("300d06092a864886f70d0101050500"), "ec": bytes.fromhex("300906072a8648ce3d0401")}
+
+
+def _resigned_with_sha1(cert: x509.Certificate, issuer_key: PrivateKey) -> x509.Certificate:
+    """The same certificate signed with SHA-1: `cryptography` refuses to build one, so the DER is redone here.
+
+    TBSCertificate ::= SEQUENCE { [0] version, serialNumber, signature AlgorithmIdentifier, ... }: the third
+    element is swapped, the result signed, and Certificate ::= SEQUENCE { tbs, algorithm, BIT STRING } rebuilt.
+    """
+    is_ec = isinstance(issuer_key, ec.EllipticCurvePrivateKey)
+    algorithm = _SHA1_ALGORITHM["ec" if is_ec else "rsa"]
+    tbs = cert.tbs_certificate_bytes
+    _, body, end = _der_element(tbs, 0)
+    _, _, after_version = _der_element(tbs, body)
+    _, _, after_serial = _der_element(tbs, after_version)
+    _, _, after_algorithm = _der_element(tbs, after_serial)
+    new_tbs = _der(0x30, tbs[body:after_serial] + algorithm + tbs[after_algorithm:end])
+    if isinstance(issuer_key, ec.EllipticCurvePrivateKey):
+        signature = issuer_key.sign(new_tbs, ec.ECDSA(hashes.SHA1()))
+    else:
+        signature = issuer_key.sign(new_tbs, padding.PKCS1v15(), hashes.SHA1())
+    return x509.load_der_x509_certificate(_der(0x30, new_tbs + algorithm + _der(0x03, b"\x00" + signature)))
+
+
+def _der_element(data: bytes, pos: int) -> tuple[int, int, int]:
+    """(tag, start of the content, end of the element) of the DER element at `pos`."""
+    tag, length, pos = data[pos], data[pos + 1], pos + 2
+    if length & 0x80:
+        count = length & 0x7F
+        length, pos = int.from_bytes(data[pos:pos + count], "big"), pos + count
+    return tag, pos, pos + length
+
+
+def _der(tag: int, content: bytes) -> bytes:
+    size = len(content)
+    if size < 0x80:
+        return bytes([tag, size]) + content
+    length = size.to_bytes((size.bit_length() + 7) // 8, "big")
+    return bytes([tag, 0x80 | len(length)]) + length + content
+
+
+def _general_name(name: str) -> x509.GeneralName:
+    try:
+        return x509.IPAddress(ipaddress.ip_address(name))
+    except ValueError:
+        return x509.DNSName(name)

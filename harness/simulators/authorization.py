@@ -1,0 +1,57 @@
+"""The station simulator's local authorization data: the Authorization Cache (C10-C12) and the Local
+Authorization List (D01-D02). Pure data, no I/O: the station decides when to look here (AuthCtrlr rules)."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+Key = tuple[str, str]  # (idToken, type)
+
+
+def key_of(id_token: Mapping[str, Any]) -> Key:
+    return str(id_token.get("idToken", "")), str(id_token.get("type", ""))
+
+
+@dataclass
+class LocalAuthorization:
+    """What the station knows of tokens without asking the CSMS."""
+
+    cache: dict[Key, dict[str, Any]] = field(default_factory=dict)  # token -> last IdTokenInfo from the CSMS
+    local_list: dict[Key, dict[str, Any]] = field(default_factory=dict)  # token -> IdTokenInfo of the list
+    list_version: int = 0
+
+    def remember(self, id_token: Mapping[str, Any], info: Mapping[str, Any]) -> None:
+        """C10: every IdTokenInfo the CSMS sends updates the cache."""
+        self.cache[key_of(id_token)] = dict(info)
+
+    def clear_cache(self) -> None:
+        self.cache.clear()
+
+    def lookup(self, id_token: Mapping[str, Any], *, use_list: bool, use_cache: bool) -> dict[str, Any] | None:
+        """The IdTokenInfo known locally: the Local Authorization List first (C13: it takes precedence), then the
+        cache; None when neither has the token."""
+        key = key_of(id_token)
+        if use_list and key in self.local_list:
+            return self.local_list[key]
+        if use_cache and key in self.cache:
+            return self.cache[key]
+        return None
+
+    def send_local_list(self, payload: Mapping[str, Any]) -> str:
+        """SendLocalList (D01 Full, D02 Differential): the status of the SendLocalListResponse."""
+        version = int(payload["versionNumber"])
+        entries: list[dict[str, Any]] = payload.get("localAuthorizationList") or []
+        if payload["updateType"] == "Full":
+            self.local_list = {key_of(e["idToken"]): e["idTokenInfo"] for e in entries if "idTokenInfo" in e}
+        else:
+            if version <= self.list_version:
+                return "VersionMismatch"  # D02.FR.05: a differential update must be newer than what we hold
+            for entry in entries:
+                if "idTokenInfo" in entry:
+                    self.local_list[key_of(entry["idToken"])] = entry["idTokenInfo"]
+                else:  # D02.FR.04: an entry without idTokenInfo is removed
+                    self.local_list.pop(key_of(entry["idToken"]), None)
+        self.list_version = version
+        return "Accepted"

@@ -1,0 +1,559 @@
+"""The station simulator's charging logic: EVSEs and connectors, authorization, transactions and meter values.
+
+What happens at the station when an EV plugs in, a driver presents a token or the CSMS starts, stops or changes
+something (blocks C, E, F, G, J). The rules come from the device model (TxCtrlr start and stop points, AuthCtrlr,
+AuthCacheCtrlr, LocalAuthListCtrlr, SampledDataCtrlr, AlignedDataCtrlr). How a message reaches the CSMS is the
+station's business (`Link`): TransactionEvents go through its outbox, which queues them while offline and
+retries them; everything else is sent at once, or dropped while offline (connectors are re-reported on reconnect).
+
+Every change runs under one lock, in the order it was asked for, so a test's manual actions (plug in, present a
+token, unplug) produce their messages in that order even while the station is offline.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import math
+import time
+import uuid
+from collections.abc import Awaitable, Callable, Mapping
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from typing import Any, Protocol
+
+from harness.ocppj.defaults import now_iso
+from harness.simulators.authorization import LocalAuthorization, key_of
+from harness.simulators.device_model import DeviceModel
+
+POWER_W = 7400.0  # what the simulated EV draws while charging
+START_POINTS_NEEDING_BOTH = ("PowerPathClosed", "EnergyTransfer")  # transactions that start once EV and driver are in
+
+
+class Link(Protocol):
+    """How the charging logic talks to the CSMS (implemented by the station simulator)."""
+
+    def online(self) -> bool: ...
+
+    async def request(self, action: str, payload: dict[str, Any]) -> dict[str, Any] | None:
+        """The CALLRESULT payload; None when offline, refused or unanswered."""
+
+    async def notify(self, action: str, payload: dict[str, Any]) -> bool:
+        """Send when online (the answer does not matter); whether it was sent."""
+
+    def queue_event(self, payload: dict[str, Any]) -> None:
+        """Hand a TransactionEvent to the outbox (marked offline when the station is)."""
+
+    def note(self, text: str) -> None: ...
+
+
+@dataclass
+class Transaction:
+    id: str
+    evse: int
+    connector: int
+    id_token: dict[str, Any] | None = None
+    group: str | None = None
+    remote_start_id: int | None = None
+    seq: int = 0
+    charging_state: str = "Idle"
+    energy_wh: float = 0.0  # delivered before `charging_since`
+    charging_since: float | None = None  # monotonic time charging began, while charging
+
+    def meter(self) -> float:
+        running = time.monotonic() - self.charging_since if self.charging_since is not None else 0.0
+        return round(self.energy_wh + POWER_W * running / 3600, 1)
+
+    def set_state(self, state: str) -> None:
+        if self.charging_since is not None:
+            self.energy_wh, self.charging_since = self.meter(), None
+        if state == "Charging":
+            self.charging_since = time.monotonic()
+        self.charging_state = state
+
+
+@dataclass
+class Connector:
+    plugged: bool = False
+    faulted: bool = False
+
+
+@dataclass
+class Evse:
+    id: int
+    connectors: dict[int, Connector]
+    operative: bool = True
+    inoperative_scheduled: bool = False  # ChangeAvailability Inoperative waiting for the transaction to end
+    tx: Transaction | None = None
+    driver: dict[str, Any] | None = None  # the authorized idToken, while authorized
+    driver_group: str | None = None
+    suspended: bool = False  # the EV paused charging
+    ev_timeout: asyncio.Task[None] | None = None  # EVConnectionTimeOut running for an authorization without EV
+
+    @property
+    def plugged(self) -> bool:
+        return any(c.plugged for c in self.connectors.values())
+
+    def status(self, connector: int) -> str:
+        c = self.connectors[connector]
+        if c.faulted:
+            return "Faulted"
+        if not self.operative:
+            return "Unavailable"
+        return "Occupied" if c.plugged else "Available"
+
+
+@dataclass
+class ChargingFaults:
+    """The charging-related switches of StationFaults (the station passes its own)."""
+
+    seqno_gap: bool = False
+    start_for_blocked_token: bool = False
+    no_stopped_reason: bool = False
+    first_event_updated: bool = False
+
+
+def iso(epoch: float) -> str:
+    return datetime.fromtimestamp(epoch, UTC).isoformat(timespec="milliseconds").replace("+00:00", "Z")
+
+
+@dataclass
+class Charging:
+    layout: list[int]  # connectors per EVSE
+    model: DeviceModel
+    link: Link
+    faults: Any = field(default_factory=ChargingFaults)  # anything with ChargingFaults' attributes
+    auth: LocalAuthorization = field(default_factory=LocalAuthorization)
+    _aligned_changed: asyncio.Event = field(default_factory=asyncio.Event)
+    _sampled_changed: asyncio.Event = field(default_factory=asyncio.Event)
+    _lock: asyncio.Lock = field(default_factory=asyncio.Lock)
+    _reported: dict[tuple[int, int], str] = field(default_factory=dict)  # connector -> status the CSMS last got
+    _tasks: set[asyncio.Task[None]] = field(default_factory=set)
+
+    def __post_init__(self) -> None:
+        self.evses = {e: Evse(e, {c: Connector() for c in range(1, n + 1)}) for e, n in enumerate(self.layout, 1)}
+
+    # ---- entry points: each runs alone, in order --------------------------------------------------------------
+    async def act(self, work: Callable[[], Awaitable[None]]) -> None:
+        """Run one change of the station's world; changes never interleave."""
+        async with self._lock:
+            await work()
+            await self._report_changes()
+
+    def later(self, work: Callable[[], Awaitable[None]]) -> None:
+        """`act` in the background (what a CSMS request starts once it is answered)."""
+        self._spawn(self.act(work))
+
+    def _spawn(self, work: Awaitable[None]) -> asyncio.Task[None]:
+        task = asyncio.ensure_future(work)
+        self._tasks.add(task)
+        task.add_done_callback(self._tasks.discard)
+        return task
+
+    async def close(self) -> None:
+        for task in list(self._tasks):
+            task.cancel()
+        await asyncio.gather(*self._tasks, return_exceptions=True)
+
+    @staticmethod
+    async def _nothing() -> None:
+        pass
+
+    def evse(self, evse_id: int) -> Evse:
+        if evse_id not in self.evses:
+            raise ValueError(f"the station has no EVSE {evse_id} (EVSEs: {', '.join(map(str, self.evses))})")
+        return self.evses[evse_id]
+
+    def connector(self, evse_id: int, connector_id: int) -> Connector:
+        evse = self.evse(evse_id)
+        if connector_id not in evse.connectors:
+            raise ValueError(f"EVSE {evse_id} has no connector {connector_id}")
+        return evse.connectors[connector_id]
+
+    # ---- connector status --------------------------------------------------------------------------------------
+    def statuses(self) -> dict[tuple[int, int], str]:
+        return {(e.id, c): e.status(c) for e in self.evses.values() for c in e.connectors}
+
+    def reported(self, statuses: Mapping[tuple[int, int], str]) -> None:
+        """The station reported these (after a (re)connect); later changes are reported against them."""
+        self._reported.update(statuses)
+
+    async def _report_changes(self) -> None:
+        for (evse, connector), status in self.statuses().items():
+            if self._reported.get((evse, connector)) == status:
+                continue
+            sent = await self.link.notify("StatusNotification", {
+                "timestamp": now_iso(), "connectorStatus": status, "evseId": evse, "connectorId": connector})
+            if sent:
+                self._reported[(evse, connector)] = status
+
+    # ---- physical actions --------------------------------------------------------------------------------------
+    async def plug_in(self, evse_id: int, connector_id: int) -> None:
+        connector, evse = self.connector(evse_id, connector_id), self.evses[evse_id]
+        connector.plugged = True
+        self._cancel_ev_timeout(evse)
+        await self._report_changes()  # Occupied first, then what the transaction makes of it
+        starts = self._points("TxStartPoint")
+        if evse.tx is not None:
+            evse.tx.set_state("EVConnected")
+            self._event(evse.tx, "Updated", "CablePluggedIn")
+        elif "EVConnected" in starts or "ParkingBayOccupancy" in starts or (
+                evse.driver is not None and any(p in starts for p in START_POINTS_NEEDING_BOTH)):
+            self._start(evse, connector_id, "CablePluggedIn", with_driver=evse.driver is not None)
+        self._energy(evse)
+
+    async def unplug(self, evse_id: int, connector_id: int) -> None:
+        connector, evse = self.connector(evse_id, connector_id), self.evses[evse_id]
+        connector.plugged = False
+        tx = evse.tx
+        if tx is not None:
+            tx.set_state("Idle")
+            stops = self._points("TxStopPoint")
+            if stops & {"EVConnected", "PowerPathClosed", "EnergyTransfer", "ParkingBayOccupancy"}:
+                self._end(evse, "EVCommunicationLost", "EVDisconnected")
+            else:
+                self._event(tx, "Updated", "EVCommunicationLost")
+
+    async def present_token(self, id_token: dict[str, Any], evse_id: int | None) -> None:
+        """A driver presents a token: it stops the transaction it (or its group) started, else it authorizes."""
+        evse = self._evse_for(id_token, evse_id)
+        tx = evse.tx
+        if tx is not None and tx.id_token is not None:
+            if key_of(tx.id_token) == key_of(id_token):
+                self._stop_authorized(evse)  # the same token stops without asking anyone (C01)
+                return
+            info = await self._authorize(id_token)
+            group = (info or {}).get("groupIdToken", {}).get("idToken")
+            if info and info.get("status") == "Accepted" and group is not None and group == tx.group:
+                self._stop_authorized(evse)  # C09: another token of the group
+            else:
+                self.link.note(f"idToken {id_token['idToken']} may not stop transaction {tx.id}")
+            return
+        info = await self._authorize(id_token)
+        status = (info or {}).get("status")
+        if status != "Accepted" and not (status == "Blocked" and self.faults.start_for_blocked_token):
+            self.link.note(f"idToken {id_token['idToken']} not authorized ({status or 'no answer'})")
+            return
+        self._authorized(evse, id_token, info or {}, "Authorized")
+
+    async def set_fault(self, evse_id: int, connector_id: int, faulted: bool) -> None:
+        self.connector(evse_id, connector_id).faulted = faulted
+
+    async def suspend_ev(self, evse_id: int) -> None:
+        evse = self.evse(evse_id)
+        evse.suspended = True
+        if evse.tx is not None and evse.tx.charging_state == "Charging":
+            evse.tx.set_state("SuspendedEV")
+            self._event(evse.tx, "Updated", "ChargingStateChanged")
+
+    async def resume_ev(self, evse_id: int) -> None:
+        evse = self.evse(evse_id)
+        evse.suspended = False
+        self._energy(evse)
+
+    # ---- authorization -----------------------------------------------------------------------------------------
+    async def _authorize(self, id_token: dict[str, Any]) -> dict[str, Any] | None:
+        """IdTokenInfo for a token: online by AuthorizeRequest (or the local data, with LocalPreAuthorize);
+        offline by the local data (LocalAuthorizeOffline), or Accepted when OfflineTxForUnknownIdEnabled."""
+        use = {"use_list": self.model.flag("LocalAuthListCtrlr", "Enabled"),
+               "use_cache": self.model.flag("AuthCacheCtrlr", "Enabled")}
+        if self.link.online():
+            if self.model.flag("AuthCtrlr", "LocalPreAuthorize"):
+                local = self.auth.lookup(id_token, **use)
+                if local is not None and local.get("status") == "Accepted":
+                    return local
+            answer = await self.link.request("Authorize", {"idToken": id_token})
+            if answer is not None and isinstance(answer.get("idTokenInfo"), dict):
+                self._learn(id_token, answer["idTokenInfo"])
+                return dict(answer["idTokenInfo"])
+        if not self.model.flag("AuthCtrlr", "LocalAuthorizeOffline"):
+            return None
+        local = self.auth.lookup(id_token, **use)
+        if local is not None:
+            return local
+        if self.model.flag("AuthCtrlr", "OfflineTxForUnknownIdEnabled"):
+            return {"status": "Accepted"}
+        return None
+
+    def _learn(self, id_token: Mapping[str, Any], info: Mapping[str, Any]) -> None:
+        if self.model.flag("AuthCacheCtrlr", "Enabled"):
+            self.auth.remember(id_token, info)
+
+    def _authorized(self, evse: Evse, id_token: dict[str, Any], info: Mapping[str, Any], trigger: str,
+                    remote_start_id: int | None = None) -> None:
+        evse.driver, evse.driver_group = id_token, info.get("groupIdToken", {}).get("idToken")
+        tx, starts = evse.tx, self._points("TxStartPoint")
+        if tx is not None:
+            tx.id_token, tx.group, tx.remote_start_id = id_token, evse.driver_group, remote_start_id
+            self._event(tx, "Updated", trigger, id_token=id_token)
+        elif "Authorized" in starts or (evse.plugged and any(p in starts for p in START_POINTS_NEEDING_BOTH)):
+            connector = next((c for c, s in evse.connectors.items() if s.plugged), 1)
+            self._start(evse, connector, trigger, with_driver=True, remote_start_id=remote_start_id)
+        if not evse.plugged:
+            self._start_ev_timeout(evse)
+        self._energy(evse)
+
+    def _stop_authorized(self, evse: Evse, trigger: str = "StopAuthorized", reason: str = "Local") -> None:
+        """Authorization ends (the driver, or the CSMS): the transaction ends when TxStopPoint has Authorized,
+        else energy stops and it goes on until the EV leaves."""
+        tx = evse.tx
+        evse.driver = evse.driver_group = None
+        self._cancel_ev_timeout(evse)
+        if tx is None:
+            return
+        tx.set_state("EVConnected" if evse.plugged else "Idle")
+        if "Authorized" in self._points("TxStopPoint"):
+            self._end(evse, trigger, reason)
+        else:
+            self._event(tx, "Updated", trigger)
+
+    def _start_ev_timeout(self, evse: Evse) -> None:
+        self._cancel_ev_timeout(evse)
+        seconds = self.model.number("TxCtrlr", "EVConnectionTimeOut")
+
+        async def expire() -> None:
+            await asyncio.sleep(seconds)  # allow-sleep: the EVConnectionTimeOut timer of the station
+            evse.ev_timeout = None
+            await self.act(self._ev_timed_out(evse))
+
+        evse.ev_timeout = self._spawn(expire())
+
+    def _ev_timed_out(self, evse: Evse) -> Callable[[], Awaitable[None]]:
+        async def work() -> None:
+            if evse.plugged or evse.driver is None:
+                return
+            evse.driver = evse.driver_group = None
+            if evse.tx is not None:
+                self._end(evse, "EVConnectTimeout", "Timeout")
+            else:
+                self.link.note(f"EVSE {evse.id}: no EV within EVConnectionTimeOut; authorization dropped")
+        return work
+
+    @staticmethod
+    def _cancel_ev_timeout(evse: Evse) -> None:
+        if evse.ev_timeout is not None:
+            evse.ev_timeout.cancel()
+            evse.ev_timeout = None
+
+    # ---- transactions ------------------------------------------------------------------------------------------
+    def _points(self, name: str) -> set[str]:
+        return self.model.members("TxCtrlr", name)
+
+    def _evse_for(self, id_token: Mapping[str, Any], evse_id: int | None) -> Evse:
+        if evse_id is not None:
+            return self.evse(evse_id)
+        for evse in self.evses.values():  # the EVSE whose transaction this token (or its group) can stop
+            if evse.tx is not None and evse.tx.id_token is not None:
+                return evse
+        for evse in self.evses.values():  # else the one where an EV waits for a driver
+            if evse.plugged and evse.driver is None:
+                return evse
+        return self.evses[min(self.evses)]
+
+    def _start(self, evse: Evse, connector: int, trigger: str, *, with_driver: bool,
+               remote_start_id: int | None = None) -> Transaction:
+        tx = Transaction(str(uuid.uuid4()), evse.id, connector, remote_start_id=remote_start_id)
+        if with_driver:
+            tx.id_token, tx.group = evse.driver, evse.driver_group
+        tx.set_state("EVConnected" if evse.plugged else "Idle")
+        evse.tx = tx
+        self._event(tx, "Started", trigger, id_token=tx.id_token, context="Transaction.Begin")
+        return tx
+
+    def _end(self, evse: Evse, trigger: str, reason: str) -> None:
+        tx = evse.tx
+        assert tx is not None
+        tx.set_state("EVConnected" if evse.plugged else "Idle")
+        self._event(tx, "Ended", trigger, stopped_reason=reason, context="Transaction.End")
+        evse.tx, evse.driver, evse.driver_group, evse.suspended = None, None, None, False
+        self._cancel_ev_timeout(evse)
+        if evse.inoperative_scheduled:  # G03: the scheduled change applies once the transaction is over
+            evse.operative, evse.inoperative_scheduled = False, False
+
+    def _energy(self, evse: Evse) -> None:
+        """The power path closes when EV and driver are both there (and the EV wants energy)."""
+        tx = evse.tx
+        if tx is None or evse.driver is None or not evse.plugged or tx.charging_state == "Charging":
+            return
+        if evse.suspended:
+            if tx.charging_state != "SuspendedEV":
+                tx.set_state("SuspendedEV")
+                self._event(tx, "Updated", "ChargingStateChanged")
+            return
+        tx.set_state("Charging")
+        self._event(tx, "Updated", "ChargingStateChanged")
+
+    def _event(self, tx: Transaction, event_type: str, trigger: str, *, id_token: dict[str, Any] | None = None,
+               stopped_reason: str | None = None, context: str | None = None) -> None:
+        """Build one TransactionEvent (seqNo, state, meter value) and hand it to the outbox."""
+        if event_type == "Started" and self.faults.first_event_updated:
+            event_type = "Updated"
+        info: dict[str, Any] = {"transactionId": tx.id, "chargingState": tx.charging_state}
+        if trigger == "RemoteStart" and tx.remote_start_id is not None:
+            info["remoteStartId"] = tx.remote_start_id
+        if stopped_reason is not None and not self.faults.no_stopped_reason:
+            info["stoppedReason"] = stopped_reason
+        payload: dict[str, Any] = {"eventType": event_type, "timestamp": now_iso(), "triggerReason": trigger,
+                                   "seqNo": tx.seq, "transactionInfo": info}
+        tx.seq += 2 if self.faults.seqno_gap and tx.seq == 1 else 1
+        if event_type == "Started" or tx.seq == 1:
+            payload["evse"] = {"id": tx.evse, "connectorId": tx.connector}
+        if id_token is not None:
+            payload["idToken"] = id_token
+        if context is not None:
+            payload["meterValue"] = [self._sample(tx.meter(), context)]
+        self.link.queue_event(payload)
+
+    @staticmethod
+    def _sample(energy_wh: float, context: str, timestamp: str | None = None) -> dict[str, Any]:
+        return {"timestamp": timestamp or now_iso(), "sampledValue": [
+            {"value": energy_wh, "context": context, "measurand": "Energy.Active.Import.Register",
+             "unitOfMeasure": {"unit": "Wh"}}]}
+
+    def answered(self, payload: Mapping[str, Any], answer: Mapping[str, Any]) -> None:
+        """The CSMS answered a TransactionEvent: learn the token's status; StopTxOnInvalidId ends a transaction
+        whose token the CSMS does not accept (C15 / E05)."""
+        info, id_token = answer.get("idTokenInfo"), payload.get("idToken")
+        if not isinstance(info, dict) or not isinstance(id_token, dict):
+            return
+        self._learn(id_token, info)
+        if info.get("status") == "Accepted" or not self.model.flag("TxCtrlr", "StopTxOnInvalidId"):
+            return
+        tx_id = payload["transactionInfo"]["transactionId"]
+
+        async def deauthorize() -> None:
+            for evse in self.evses.values():
+                if evse.tx is not None and evse.tx.id == tx_id:
+                    evse.driver = evse.driver_group = None
+                    self._end(evse, "Deauthorized", "DeAuthorized")
+
+        self.later(deauthorize)
+
+    # ---- what the CSMS asks (answers now; the work runs after the answer, in order) -------------------------
+    def remote_start(self, payload: Mapping[str, Any]) -> dict[str, Any]:
+        """RequestStartTransaction (F01, F02)."""
+        evse_id = payload.get("evseId", min(self.evses))
+        if evse_id not in self.evses or not self.evses[evse_id].operative:
+            return {"status": "Rejected"}
+        evse, id_token = self.evses[evse_id], dict(payload["idToken"])
+        if evse.tx is not None and evse.tx.id_token is not None:
+            return {"status": "Rejected"}
+        answer: dict[str, Any] = {"status": "Accepted"}
+        if evse.tx is not None:
+            answer["transactionId"] = evse.tx.id
+
+        async def start() -> None:
+            info: dict[str, Any] | None = {"status": "Accepted"}
+            if self.model.flag("AuthCtrlr", "AuthorizeRemoteStart"):
+                info = await self._authorize_remotely(id_token)
+            if info is None or info.get("status") != "Accepted":
+                self.link.note(f"remote start refused: idToken {id_token.get('idToken')} not accepted")
+                return
+            self._authorized(evse, id_token, info, "RemoteStart", remote_start_id=payload.get("remoteStartId"))
+
+        self.later(start)
+        return answer
+
+    async def _authorize_remotely(self, id_token: dict[str, Any]) -> dict[str, Any] | None:
+        answer = await self.link.request("Authorize", {"idToken": id_token})
+        info = (answer or {}).get("idTokenInfo")
+        if isinstance(info, dict):
+            self._learn(id_token, info)
+            return dict(info)
+        return None
+
+    def remote_stop(self, transaction_id: str) -> dict[str, Any]:
+        """RequestStopTransaction (F03)."""
+        evse = next((e for e in self.evses.values() if e.tx is not None and e.tx.id == transaction_id), None)
+        if evse is None:
+            return {"status": "Rejected"}
+
+        async def stop() -> None:
+            if evse.tx is not None and evse.tx.id == transaction_id:
+                self._stop_authorized(evse, "RemoteStop", "Remote")
+
+        self.later(stop)
+        return {"status": "Accepted"}
+
+    def change_availability(self, payload: Mapping[str, Any]) -> dict[str, Any]:
+        """ChangeAvailability (G03, G04): at once when idle, Scheduled while a transaction runs."""
+        target = payload.get("evse")
+        if target is not None and target.get("id", 0) != 0:
+            if target["id"] not in self.evses:
+                return {"status": "Rejected"}
+            evses = [self.evses[target["id"]]]
+        else:
+            evses = list(self.evses.values())
+        operative = payload["operationalStatus"] == "Operative"
+        scheduled = False
+        for evse in evses:
+            if operative:
+                evse.operative, evse.inoperative_scheduled = True, False
+            elif evse.tx is not None:
+                evse.inoperative_scheduled, scheduled = True, True
+            else:
+                evse.operative = False
+
+        self.later(self._nothing)  # `act` reports the connectors whose status changed
+        return {"status": "Scheduled" if scheduled else "Accepted"}
+
+    def unlock(self, evse_id: int, connector_id: int) -> dict[str, Any]:
+        """UnlockConnector (F05)."""
+        evse = self.evses.get(evse_id)
+        if evse is None or connector_id not in evse.connectors:
+            return {"status": "UnknownConnector"}
+        if evse.tx is not None and evse.tx.id_token is not None:
+            return {"status": "OngoingAuthorizedTransaction"}
+        return {"status": "Unlocked"}
+
+    def ongoing(self, transaction_id: str) -> bool:
+        return any(e.tx is not None and e.tx.id == transaction_id for e in self.evses.values())
+
+    # ---- timers ----------------------------------------------------------------------------------------------
+    def variables_changed(self) -> None:
+        """SetVariables changed something: the timers re-read their intervals."""
+        self._aligned_changed.set()
+        self._sampled_changed.set()
+
+    @staticmethod
+    async def _wait_change(changed: asyncio.Event, seconds: float | None) -> bool:
+        """Wait `seconds` (None: until a variable changes); whether a variable changed meanwhile."""
+        changed.clear()
+        with contextlib.suppress(TimeoutError):
+            async with asyncio.timeout(seconds):
+                await changed.wait()
+        return changed.is_set()
+
+    async def clock_aligned(self) -> None:
+        """J01: MeterValues of the main meter (EVSE 0), context Sample.Clock, on every AlignedDataCtrlr.Interval
+        boundary of the clock; Interval 0 sends nothing."""
+        while True:
+            interval = self.model.number("AlignedDataCtrlr", "Interval")
+            if interval <= 0:
+                await self._wait_change(self._aligned_changed, None)
+                continue
+            boundary = math.floor(time.time() / interval + 1) * interval
+            if await self._wait_change(self._aligned_changed, boundary - time.time()):
+                continue  # the interval changed: start over on the new one
+            busy = any(e.tx is not None for e in self.evses.values())
+            if busy and self.model.flag("AlignedDataCtrlr", "SendDuringIdle"):
+                continue
+            total = 1000.0 + sum(e.tx.meter() for e in self.evses.values() if e.tx is not None)
+            await self.link.notify("MeterValues", {"evseId": 0,
+                                                   "meterValue": [self._sample(total, "Sample.Clock", iso(boundary))]})
+
+    async def sampled(self) -> None:
+        """E02 / J02: TransactionEvent Updated MeterValuePeriodic every SampledDataCtrlr.TxUpdatedInterval while
+        a transaction charges; 0 sends none."""
+        while True:
+            interval = self.model.number("SampledDataCtrlr", "TxUpdatedInterval")
+            if await self._wait_change(self._sampled_changed, interval if interval > 0 else None) or interval <= 0:
+                continue
+
+            async def sample() -> None:
+                for evse in self.evses.values():
+                    tx = evse.tx
+                    if tx is not None and tx.charging_state == "Charging":
+                        self._event(tx, "Updated", "MeterValuePeriodic", context="Sample.Periodic")
+
+            await self.act(sample)

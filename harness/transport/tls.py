@@ -1,0 +1,254 @@
+"""TLS for security profiles 2 and 3: the SSL contexts of both roles and the judgement of what a handshake showed.
+
+Profile 2: the CSMS authenticates with its server certificate, the station with HTTP Basic Auth. Profile 3: both
+present certificates (mutual TLS), no Basic Auth. Both ends: TLS 1.2 or newer (A00.FR.312-315), the cipher suites
+of A00.FR.318 for TLS 1.2 (TLS 1.3 keeps OpenSSL's defaults, all AEAD), no compression (A00.FR.321).
+
+OpenSSL verifies what it can, so a bad certificate is refused *during* the handshake, before a Basic Auth password
+is sent: chain, validity period, host name and, through security level 2, the key sizes and digests of
+A00.FR.502/503/506 (RSA/DSA >= 2048 bits, EC >= 224 bits, no SHA-1). What OpenSSL does not check (a station CN
+that is not its serial number, a CSMS CN that is not the host, a missing O) is judged here after the handshake.
+
+This layer takes file paths and returns `ssl.SSLContext`s; `harness.pki` makes the files (and owns `cryptography`).
+
+    server_context / client_context  ->  OcppServer(ssl=...) / ClientOptions(ssl=...)
+    a completed handshake            ->  read_session(ssl_object, ...)   -> TlsSession (facts and findings)
+    a failed handshake               ->  classify_failure(exc, ...)      -> TlsFailure (who refused, why, findings)
+"""
+
+from __future__ import annotations
+
+import ssl
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, Literal, cast
+
+from harness.errors import ConfigError
+from harness.ocppj.findings import Finding, Severity
+
+Peer = Literal["station", "csms"]  # the other end of the connection: whose certificate is judged
+_Rdns = tuple[tuple[tuple[str, str], ...], ...]  # "subject" of SSLObject.getpeercert(): ((("commonName", "x"),),)
+
+# TLS 1.2 suites, OpenSSL names. A00.FR.318 (CSMS: all; A00.FR.317 station: the ECDSA pair or the RSA pair) names
+# TLS_ECDHE_ECDSA_WITH_AES_{128,256}_GCM_* and TLS_RSA_WITH_AES_{128,256}_GCM_*. The ECDHE-RSA pair is the
+# forward-secret form of the RSA pair and what RSA-certificate peers usually agree; both RSA pairs are offered so
+# a station that supports only the suites the requirement names is never refused.
+OCPP_TLS12_SUITES: tuple[str, ...] = (
+    "ECDHE-ECDSA-AES128-GCM-SHA256",
+    "ECDHE-ECDSA-AES256-GCM-SHA384",
+    "ECDHE-RSA-AES128-GCM-SHA256",
+    "ECDHE-RSA-AES256-GCM-SHA384",
+    "AES128-GCM-SHA256",  # TLS_RSA_WITH_AES_128_GCM_SHA256
+    "AES256-GCM-SHA384",  # TLS_RSA_WITH_AES_256_GCM_SHA384
+)
+# OpenSSL security level 2: >= 112-bit security, i.e. RSA/DSA >= 2048, EC >= 224, no SHA-1 (A00.FR.502/503/506).
+SECURITY_LEVEL = 2
+
+
+def _finding(rule: str, severity: Severity, text: str, ref: str, **extra: Any) -> Finding:
+    return Finding(rule=rule, severity=severity, text=text, ref=f"Part 2 {ref}", extra=dict(extra))
+
+
+# ---- contexts ------------------------------------------------------------------------------------------------
+def server_context(certificates: Sequence[tuple[Path, Path]], *, client_ca: Path | None = None,
+                   security_level: int = SECURITY_LEVEL) -> ssl.SSLContext:
+    """The CSMS side: one (certificate chain, private key) file pair per key type (RSA and EC: every suite).
+
+    With `client_ca` (security profile 3) a client certificate issued by that CA is required.
+    `security_level` below 2 only to *present* a weak certificate on purpose; it also stops refusing weak ones.
+    """
+    if not certificates:
+        raise ConfigError("a TLS server needs at least one certificate")
+    context = _context(ssl.PROTOCOL_TLS_SERVER, OCPP_TLS12_SUITES, ssl.TLSVersion.TLSv1_2, None, security_level)
+    for cert, key in certificates:
+        _load_chain(context, cert, key)
+    if client_ca is not None:
+        context.verify_mode = ssl.CERT_REQUIRED
+        _load_trust(context, client_ca)
+    return context
+
+
+def client_context(trust: Path, *, certificate: tuple[Path, Path] | None = None,
+                   suites: Sequence[str] = OCPP_TLS12_SUITES, minimum: ssl.TLSVersion = ssl.TLSVersion.TLSv1_2,
+                   maximum: ssl.TLSVersion | None = None, security_level: int = SECURITY_LEVEL) -> ssl.SSLContext:
+    """The station side: trust the CSMS root in `trust` and check the host name; with `certificate` (profile 3)
+    present it.
+
+    `suites`, `minimum`, `maximum` and `security_level` can be changed on purpose, e.g. to probe one suite or to
+    offer TLS 1.1 (which needs security level 0) to a CSMS under test.
+    """
+    context = _context(ssl.PROTOCOL_TLS_CLIENT, suites, minimum, maximum, security_level)
+    _load_trust(context, trust)
+    if certificate is not None:
+        _load_chain(context, *certificate)
+    return context
+
+
+def _context(protocol: ssl._SSLMethod, suites: Sequence[str], minimum: ssl.TLSVersion,
+             maximum: ssl.TLSVersion | None, security_level: int) -> ssl.SSLContext:
+    context = ssl.SSLContext(protocol)  # PROTOCOL_TLS_CLIENT: CERT_REQUIRED and check_hostname already on
+    context.minimum_version = minimum
+    if maximum is not None:
+        context.maximum_version = maximum
+    try:
+        context.set_ciphers(":".join(suites) + f":@SECLEVEL={security_level}")
+    except ssl.SSLError as exc:
+        raise ConfigError(f"OpenSSL knows none of the cipher suites {list(suites)}: {exc}") from exc
+    context.options |= ssl.OP_NO_COMPRESSION  # A00.FR.321
+    return context
+
+
+def _load_chain(context: ssl.SSLContext, cert: Path, key: Path) -> None:
+    try:
+        context.load_cert_chain(cert, key)
+    except (OSError, ssl.SSLError) as exc:  # the message names the file, never its content
+        raise ConfigError(f"cannot load the certificate {cert} with its key: {exc}") from exc
+
+
+def _load_trust(context: ssl.SSLContext, path: Path) -> None:
+    try:
+        context.load_verify_locations(cafile=path)
+    except (OSError, ssl.SSLError) as exc:
+        raise ConfigError(f"cannot load the trusted CA certificate {path}: {exc}") from exc
+
+
+# ---- a completed handshake -----------------------------------------------------------------------------------
+@dataclass(frozen=True)
+class TlsSession:
+    """The facts of one completed TLS handshake, and their findings (SEC-2, SEC-3, SEC-4)."""
+
+    version: str | None
+    cipher: str | None
+    peer_cn: str | None = None  # subject CN of the peer's certificate; None when it sent none (profile 2 station)
+    peer_organization: str | None = None
+    peer_serial: str | None = None  # certificate serial number, hex
+    findings: tuple[Finding, ...] = ()
+
+    def to_json(self) -> dict[str, Any]:
+        return {"version": self.version, "cipher": self.cipher, "peer_cn": self.peer_cn,
+                "peer_organization": self.peer_organization, "peer_serial": self.peer_serial}
+
+
+def read_session(ssl_object: ssl.SSLObject | ssl.SSLSocket, *, peer: Peer, expected_cn: str | None) -> TlsSession:
+    """Judge a completed handshake: the session (SEC-2) and the peer's verified certificate, when it sent one.
+
+    `expected_cn` is what the peer's CN must be: the station serial number (A00.FR.405, SEC-3) or the CSMS host
+    (A00.FR.510, SEC-4); None skips that check.
+    """
+    version, cipher = ssl_object.version(), ssl_object.cipher()
+    findings = _judge_session(version, cipher[0] if cipher else None, ssl_object.compression())
+    subject: dict[str, str] = {}
+    serial: str | None = None
+    cert = ssl_object.getpeercert()  # verified by OpenSSL; {} or None when the peer sent no certificate
+    if cert:
+        for rdn in cast(_Rdns, cert.get("subject", ())):
+            for name, value in rdn:
+                subject.setdefault(name, value)
+        serial = str(cert.get("serialNumber") or "") or None
+        findings += _judge_certificate(subject, serial, peer=peer, expected_cn=expected_cn)
+    return TlsSession(version=version, cipher=cipher[0] if cipher else None, peer_cn=subject.get("commonName"),
+                      peer_organization=subject.get("organizationName"), peer_serial=serial,
+                      findings=tuple(findings))
+
+
+def _judge_session(version: str | None, cipher: str | None, compression: str | None) -> list[Finding]:
+    out: list[Finding] = []
+    if version not in ("TLSv1.2", "TLSv1.3"):
+        out.append(_finding("SEC-2", Severity.FAIL, f"TLS version {version}; 1.2 or newer required", "A00.FR.313"))
+    elif version == "TLSv1.2" and cipher not in OCPP_TLS12_SUITES:
+        out.append(_finding("SEC-2", Severity.FAIL, f"cipher suite {cipher} is not one of A00.FR.318",
+                            "A00.FR.317, A00.FR.318"))
+    if compression:
+        out.append(_finding("SEC-2", Severity.FAIL, f"TLS compression {compression} in use", "A00.FR.321"))
+    return out
+
+
+def _judge_certificate(subject: dict[str, str], serial: str | None, *, peer: Peer,
+                       expected_cn: str | None) -> list[Finding]:
+    whose = "station" if peer == "station" else "CSMS"
+    cn = subject.get("commonName")
+    out: list[Finding] = []
+    if not serial:
+        out.append(_finding("SEC-4", Severity.FAIL, f"{whose} certificate has no serial number", "A00.FR.508"))
+    if not subject.get("organizationName"):
+        out.append(_finding("SEC-4", Severity.FAIL, f"{whose} certificate subject has no O (organizationName)",
+                            "A00.FR.509"))
+    if expected_cn is not None and cn != expected_cn:
+        if peer == "station":
+            out.append(_finding("SEC-3", Severity.FAIL, f"station certificate CN {cn!r} is not the station serial "
+                                                        f"number {expected_cn!r}", "A00.FR.405, B01.FR.12",
+                                common_name=cn))
+        else:
+            out.append(_finding("SEC-4", Severity.FAIL, f"CSMS certificate CN {cn!r} is not the host "
+                                                        f"{expected_cn!r} of the endpoint", "A00.FR.510",
+                                common_name=cn))
+    return out
+
+
+def refuses_the_station(session: TlsSession) -> bool:
+    """True when the CSMS side must close the connection: the station certificate's CN is not its serial number
+    (A00.FR.405/407, B01.FR.12)."""
+    return any(f.rule == "SEC-3" for f in session.findings)
+
+
+# ---- a failed handshake --------------------------------------------------------------------------------------
+@dataclass(frozen=True)
+class TlsFailure:
+    """A TLS handshake that did not complete: who refused, why, and the findings that says about the peer."""
+
+    reason: str
+    refused_by: Literal["harness", "peer"]  # harness: our OpenSSL refused the peer; peer: the peer refused or left
+    code: str | None = None  # OpenSSL's reason code, e.g. CERTIFICATE_VERIFY_FAILED
+    verify_code: int | None = None  # X509_V_ERR_*, when a certificate was refused
+    findings: tuple[Finding, ...] = ()
+
+    def to_json(self) -> dict[str, Any]:
+        return {"reason": self.reason, "refused_by": self.refused_by, "code": self.code,
+                "verify_code": self.verify_code, "findings": [f.to_json() for f in self.findings]}
+
+
+# X509_V_ERR_EE_KEY_TOO_SMALL, _CA_KEY_TOO_SMALL, _CA_MD_TOO_WEAK (also for the leaf's own signature digest)
+_TOO_WEAK = {66: "A00.FR.502, A00.FR.503", 67: "A00.FR.502, A00.FR.503", 68: "A00.FR.506"}
+_OLD_VERSION = {"UNSUPPORTED_PROTOCOL", "WRONG_VERSION_NUMBER", "NO_PROTOCOLS_AVAILABLE", "VERSION_TOO_LOW"}
+
+
+def classify_failure(exc: BaseException, *, peer: Peer) -> TlsFailure:
+    """Turn what a failed TLS handshake raised into a TlsFailure; `peer` is the other end."""
+    whose = "station" if peer == "station" else "CSMS"
+    if isinstance(exc, ssl.SSLCertVerificationError):
+        message = f"{whose} certificate refused: {exc.verify_message or exc}"
+        if exc.verify_code in _TOO_WEAK:
+            found = _finding("SEC-4", Severity.FAIL, message, _TOO_WEAK[exc.verify_code])
+        elif peer == "station":
+            found = _finding("SEC-3", Severity.FAIL, message, "A00.FR.407")
+        else:
+            found = _finding("SEC-2", Severity.FAIL, message, "A00.FR.306, A00.FR.307")
+        return TlsFailure(message, "harness", exc.reason, exc.verify_code, (found,))
+    if isinstance(exc, ssl.SSLError):
+        code = exc.reason if isinstance(exc.reason, str) else None
+        text = (code or str(exc)).lower().replace("_", " ")
+        if code and "ALERT" in code:  # the peer's OpenSSL refused us and said why
+            return TlsFailure(f"the {whose} refused the handshake: {text}", "peer", code)
+        if code in _OLD_VERSION:
+            return TlsFailure(f"the {whose} offered no TLS version of 1.2 or newer: {text}", "harness", code, None,
+                              (_finding("SEC-2", Severity.FAIL, f"the {whose} offered TLS below 1.2 ({text})",
+                                        "A00.FR.313, A00.FR.315"),))
+        if code == "NO_SHARED_CIPHER":
+            return TlsFailure(f"the {whose} offered none of the allowed cipher suites", "harness", code, None,
+                              (_finding("SEC-2", Severity.FAIL, f"the {whose} offered none of the cipher suites "
+                                                                "of A00.FR.318", "A00.FR.317, A00.FR.318"),))
+        if code == "PEER_DID_NOT_RETURN_A_CERTIFICATE":
+            return TlsFailure("the station sent no client certificate", "harness", code, None,
+                              (_finding("SEC-3", Severity.FAIL, "security profile 3: the station sent no client "
+                                                                "certificate", "A00.FR.402, A00.FR.407"),))
+        if code == "HTTP_REQUEST":
+            return TlsFailure(f"the {whose} spoke plain HTTP to the TLS endpoint", "harness", code, None,
+                              (_finding("SEC-2", Severity.FAIL, f"the {whose} did not use TLS", "A00.FR.306"),))
+        return TlsFailure(f"TLS handshake failed: {text}", "harness", code)
+    if isinstance(exc, TimeoutError):
+        return TlsFailure(f"the {whose} did not finish the TLS handshake in time", "peer")
+    # EOF or reset: what a peer whose TLS stack refused us without an alert looks like (asyncio sends none)
+    return TlsFailure(f"the {whose} closed the connection during the TLS handshake "
+                      f"({type(exc).__name__}{f': {exc}' if str(exc) else ''})", "peer")
+
