@@ -33,6 +33,9 @@ def _parser() -> argparse.ArgumentParser:
     run.add_argument("--sut", action="append", default=[], metavar="PROFILE",
                      help="SUT profile YAML (repeatable: a station and/or a CSMS); default: the built-in simulators")
     run.add_argument("--cert-profile", help="only the test cases of this certification profile, e.g. Core")
+    run.add_argument("--gate", metavar="POLICY",
+                     help="gating policy YAML (e.g. profiles/gate.yaml): exit 1 only for results it says fail the "
+                          "build; without one, pytest's exit code (1 when any case failed)")
     run.add_argument("--reports", default="reports", help="output directory (default: reports)")
     run.add_argument("pytest_args", nargs=argparse.REMAINDER, help="further pytest arguments, e.g. -k TC_B_01")
     sim = sub.add_parser("simulate", help="run a built-in simulator until Ctrl-C")
@@ -61,6 +64,7 @@ def _run_suite(args: argparse.Namespace) -> int:
             f"--alluredir={args.reports}/allure-results", f"--junitxml={args.reports}/junit.xml",
             *[f"--ocpp-sut={Path(p).resolve()}" for p in args.sut],
             *([f"--ocpp-cert-profile={args.cert_profile}"] if args.cert_profile else []),
+            *([f"--ocpp-gate={Path(args.gate).resolve()}"] if args.gate else []),
             *[a for a in args.pytest_args if a != "--"]]
     return subprocess.call(argv, cwd=root)
 

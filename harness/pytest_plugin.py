@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import asyncio
 import dataclasses
+import importlib.metadata
 import os
 import secrets
 import string
@@ -29,10 +30,12 @@ from harness.errors import ConfigError
 from harness.failures import NeedsDecision
 from harness.ocppj import SchemaStore
 from harness.pki import PkiFactory, private_pki
+from harness.reporting.allure_files import write_allure_files
+from harness.reporting.verdicts import CaseResult, GatingPolicy, Outcome, gate, summarize, to_json, to_markdown
 from harness.roles import CsmsEndpoint, CsmsRole, StationRole
 from harness.simulators import CsmsFaults, StationFaults, builtin
 from harness.simulators.builtin import BuiltinSut
-from harness.usecase.loader import SourceError, load_profile, load_scenario
+from harness.usecase.loader import SourceError, load_profile, load_scenario, read_yaml, validate
 from harness.usecase.runner import CaseRun
 from harness.usecase.scenario import Scenario, scenario_files
 from harness.usecase.testcase import PROFILES, TestCaseMeta, meta_of, not_applicable
@@ -41,6 +44,8 @@ CASE_RUN = pytest.StashKey[CaseRun]()
 ROLE = pytest.StashKey[str]()
 SETTINGS = pytest.StashKey[Settings]()
 META = pytest.StashKey[TestCaseMeta]()
+RESULTS = pytest.StashKey[dict[str, CaseResult]]()  # nodeid -> the case's verdict so far
+GATE = pytest.StashKey[GatingPolicy | None]()
 _LOOP_INI = ("asyncio_default_fixture_loop_scope", "asyncio_default_test_loop_scope")
 
 
@@ -66,6 +71,8 @@ def pytest_addoption(parser: pytest.Parser) -> None:
     parser.addini("ocpp_sut", "SUT profile file(s)", type="paths", default=[])
     both("cert-profile", "run only the test cases of this certification profile (Core, AdvSec, LocalAuth, …); "
                          "the project's Framework checks always run")
+    both("gate", "gating policy YAML: which results fail the build (exit 1) and which only warn; without one "
+                 "pytest's own exit code stands (the summary is written either way)")
     group.addoption("--ocpp-sim-fault", dest="ocpp_sim_fault", action="append", default=[],
                     help="turn on a fault switch of the built-in simulators (repeatable); see README")
 
@@ -144,6 +151,14 @@ def _build_settings(config: pytest.Config) -> Settings:
 def pytest_configure(config: pytest.Config) -> None:
     config.addinivalue_line("markers", "ocpp_testcase(id): an OCPP conformance test case (set by @testcase)")
     config.stash[SETTINGS] = _build_settings(config)  # bad values stop the run here, naming their source
+    config.stash[RESULTS] = {}
+    config.stash[GATE] = None
+    gate_file = _setting(config, "gate")
+    if gate_file:
+        try:
+            config.stash[GATE] = validate(read_yaml(gate_file), GatingPolicy, what="gating policy")
+        except SourceError as exc:
+            raise pytest.UsageError("gating policy is not valid:\n  " + "\n  ".join(exc.problems)) from None
 
 
 def _role(config: pytest.Config) -> str:
@@ -434,3 +449,94 @@ async def sut(request: pytest.FixtureRequest, ocpp_settings: Settings) -> AsyncI
 def ocpp_case(request: pytest.FixtureRequest, ocpp_settings: Settings) -> Iterator[CaseRun]:
     """The running case (metadata, reporter) for tests that need it directly."""
     yield _case_run(request, ocpp_settings)
+
+
+# ---- verdicts for CI: summary per certification profile, gating policy --------------------------------------------
+def _outcome(report: pytest.TestReport, call: pytest.CallInfo[None]) -> tuple[Outcome, str]:
+    """The verdict class of one phase's report, and its reason."""
+    if report.skipped:
+        reason = str(report.longrepr[2]) if isinstance(report.longrepr, tuple) else str(report.longrepr)
+        reason = reason.removeprefix("Skipped: ")
+        if reason.startswith("not applicable"):
+            return "not_applicable", reason
+        return ("needs_decision" if reason.startswith("needs decision") else "skipped"), reason
+    if report.failed:
+        first = str(call.excinfo.value).splitlines()[0] if call.excinfo is not None else ""
+        conformance = call.excinfo is not None and isinstance(call.excinfo.value, AssertionError)
+        return ("failed" if report.when == "call" and conformance else "error"), first[:300]
+    return "passed", ""
+
+
+@pytest.hookimpl(wrapper=True)
+def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[None]) -> Generator[None, Any, Any]:
+    report: pytest.TestReport = yield
+    meta = item.stash.get(META, None)
+    if meta is None:
+        return report
+    results = item.config.stash[RESULTS]
+    outcome, reason = _outcome(report, call)
+    earlier = results.get(item.nodeid)
+    # setup decides skips and errors, call (run only after a good setup) the verdict; a teardown error spoils a pass
+    if report.when in ("setup", "call") or (earlier is not None and earlier.outcome == "passed" and outcome == "error"):
+        results[item.nodeid] = CaseResult(meta.id, meta.title, meta.sut, meta.severity, meta.profiles,
+                                          meta.requirements, outcome, reason)
+    return report
+
+
+def _sut_line(settings: Settings) -> dict[str, str]:
+    line = {f"{p.kind}": f"{p.name or p.identity} ({p.vendor or '?'} {p.model or '?'}, firmware "
+                         f"{p.firmware_version or '?'})" + (" built-in" if p.builtin else "")
+            for p in (settings.station, settings.csms)}
+    line["certification profile"] = settings.cert_profile or "all"
+    return line
+
+
+def _environment(settings: Settings) -> dict[str, str]:
+    """What Allure's environment panel shows: the SUTs (no secrets: a profile holds none), the harness, the run."""
+    try:
+        harness_version = importlib.metadata.version("ocpp-harness")
+    except importlib.metadata.PackageNotFoundError:
+        harness_version = "unknown (not installed)"
+    env = {"Harness": f"ocpp-harness {harness_version}", "Certification profile": settings.cert_profile or "all",
+           "Strictness": settings.strictness, "Decision mode": settings.decision_mode}
+    for label, p in (("Station under test", settings.station), ("CSMS under test", settings.csms)):
+        env[label] = (f"{p.name or p.identity} | identity {p.identity} | {p.vendor or '?'} {p.model or '?'} | "
+                      f"firmware {p.firmware_version or '?'} | security profile {p.security.profile}")
+    return env
+
+
+def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
+    """Write reports/summary.json and summary.md, and Allure's categories and environment; with a gating
+    policy, its verdict is the exit code."""
+    config = session.config
+    allure_dir = getattr(config.option, "allure_report_dir", None)
+    if allure_dir and RESULTS in config.stash:
+        write_allure_files(Path(allure_dir), _environment(config.stash[SETTINGS]))
+    results = list(config.stash.get(RESULTS, {}).values())
+    if not results:
+        return
+    settings = config.stash[SETTINGS]
+    policy = config.stash.get(GATE, None)
+    verdict = gate(results, policy or GatingPolicy())
+    summary = summarize(results, sut=_sut_line(settings), gate_result=verdict)
+    out = Path(settings.reports_dir)
+    out.mkdir(parents=True, exist_ok=True)
+    (out / "summary.json").write_text(to_json(summary), encoding="utf-8")
+    (out / "summary.md").write_text(to_markdown(summary), encoding="utf-8")
+    if policy is not None and exitstatus in (pytest.ExitCode.OK, pytest.ExitCode.TESTS_FAILED):
+        session.exitstatus = verdict.exit_code
+
+
+def pytest_terminal_summary(terminalreporter: Any, exitstatus: int, config: pytest.Config) -> None:
+    results = list(config.stash.get(RESULTS, {}).values())
+    policy = config.stash.get(GATE, None)
+    if not results or policy is None:
+        return
+    verdict = gate(results, policy)
+    terminalreporter.section("ocpp-harness gate")
+    for line in verdict.failures:
+        terminalreporter.write_line(f"FAILS THE BUILD  {line}")
+    for line in verdict.warnings:
+        terminalreporter.write_line(f"warning          {line}")
+    terminalreporter.write_line(f"gate {'passed' if verdict.exit_code == 0 else 'failed'}: exit code "
+                                f"{verdict.exit_code}; summary in {config.stash[SETTINGS].reports_dir}/summary.md")

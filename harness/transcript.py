@@ -3,10 +3,16 @@
 Each record is appended to a JSON-lines file and flushed as it happens, so a crash or a timeout loses nothing.
 Listeners (the expectation engine) are told of each new record. No secrets are recorded: handshake records carry
 the user name of Basic Auth, never the password.
+
+Every byte received is kept. A text message is `raw` as it came. A message that is not valid UTF-8 text (a binary
+frame, or a text frame with invalid UTF-8, which the WebSocket layer refuses with close code 1007) also keeps its
+exact bytes in `data`; `raw` then shows them decoded leniently (U+FFFD for what is not UTF-8) and the JSON line
+carries `"data_b64"`, the bytes in Base64. `Record.wire()` gives back the bytes as they were on the wire.
 """
 
 from __future__ import annotations
 
+import base64
 import json
 import time
 from collections.abc import Callable
@@ -31,6 +37,7 @@ class Record:
     request: Call | None = None  # for a response: the CALL it answers
     findings: list[Finding] = field(default_factory=list)
     binary: bool = False
+    data: bytes | None = None  # the exact bytes, when `raw` cannot hold them (binary or invalid UTF-8)
     event: str | None = None  # for direction "event": "open", "close", "refused", "note"
     detail: dict[str, Any] = field(default_factory=dict)
     message_id: str | None = None  # readable id, also of a broken frame
@@ -54,6 +61,10 @@ class Record:
             return "CALLERROR"
         return "INVALID"
 
+    def wire(self) -> bytes:
+        """The message exactly as it was on the wire."""
+        return self.data if self.data is not None else self.raw.encode("utf-8", errors="surrogatepass")
+
     def to_json(self) -> dict[str, Any]:
         data: dict[str, Any] = {
             "seq": self.seq,
@@ -68,6 +79,8 @@ class Record:
             data["raw"] = self.raw
         if self.binary:
             data["binary"] = True
+        if self.data is not None:
+            data["data_b64"] = base64.b64encode(self.data).decode("ascii")
         if self.findings:
             data["findings"] = [f.to_json() for f in self.findings]
         if self.detail:
@@ -115,13 +128,13 @@ class Transcript:
 
     def add(self, conn: int, direction: Direction, raw: str = "", *, frame: Frame | None = None,
             request: Call | None = None, findings: list[Finding] | None = None, binary: bool = False,
-            event: str | None = None, detail: dict[str, Any] | None = None, message_id: str | None = None,
-            message_type: int | None = None) -> Record:
+            data: bytes | None = None, event: str | None = None, detail: dict[str, Any] | None = None,
+            message_id: str | None = None, message_type: int | None = None) -> Record:
         if frame is not None:
             message_id, message_type = frame.message_id, frame.message_type
         record = Record(seq=len(self.records) + 1, time=time.time(), mono=time.monotonic(), conn=conn,
                         direction=direction, raw=raw, frame=frame, request=request, findings=list(findings or ()),
-                        binary=binary, event=event, detail=dict(detail or {}), message_id=message_id,
+                        binary=binary, data=data, event=event, detail=dict(detail or {}), message_id=message_id,
                         message_type=message_type)
         self.records.append(record)
         if self._file is not None:

@@ -52,6 +52,8 @@ class Finding:
 RULES: dict[str, Rule] = {
     r.id: r
     for r in (
+        Rule("RPC-01", "A complete WebSocket opening handshake, then the connection kept open and closed cleanly",
+             "Part 4 §3, §3.1; RFC 6455 §4, §7"),
         Rule("RPC-02", "Connection URL ends with the station identity", "Part 4 §3.1.1"),
         Rule("RPC-03", "Subprotocol ocpp2.0.1 negotiated", "Part 4 §3.1.2, §3.2"),
         Rule("RPC-05", "Message is valid UTF-8 JSON text", "Part 4 §4.1.2"),
@@ -72,6 +74,11 @@ RULES: dict[str, Rule] = {
              "Part 2 A00.FR.402-407, B01.FR.12"),
         Rule("SEC-4", "Certificate properties: serial number, RSA/DSA >= 2048 or EC >= 224 bits, SHA-256, O, CN",
              "Part 2 A00.FR.501-511"),
+        # The harness's own rules beyond §6 (no OCA id): what a receiver must survive and report.
+        Rule("WS-1", "WebSocket message within the receiver's maximum message size (else closed with 1009)",
+             "RFC 6455 §7.4.1; Part 2 DeviceDataCtrlr.BytesPerMessage"),
+        Rule("DT-1", "Numbers fit Part 2's datatypes: integers 32-bit signed, decimals finite",
+             "Part 2 §2.1 primitive datatypes; RFC 8259 §6"),
         Rule("SEC-5", "HTTP Basic Authentication header and password rules", "Part 2 A00.FR.2xx, Part 6 TC_A_01"),
         Rule("B03.FR", "No other message than BootNotification while Rejected or Pending", "Part 2 B02/B03"),
         Rule("TX-1", "seqNo of a transaction is sequential, each number one event", "Part 2 E01 seqNo; Part 6 §2.1"),

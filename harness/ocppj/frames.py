@@ -8,6 +8,7 @@ input is a request it cannot accept. Schema and session checks come after, in `R
 from __future__ import annotations
 
 import json
+import math
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
@@ -17,6 +18,7 @@ from harness.ocppj.findings import Finding, Severity, finding
 CALL, CALLRESULT, CALLERROR = 2, 3, 4
 MAX_MESSAGE_ID = 36
 MAX_ERROR_DESCRIPTION = 255
+_INT32_MIN, _INT32_MAX = -(2**31), 2**31 - 1  # Part 2 "integer": 32-bit signed
 Strictness = Literal["strict", "compat"]
 
 
@@ -102,13 +104,28 @@ class _DuplicateKey(ValueError):
 
 
 class _Decoder(json.JSONDecoder):
-    """Rejects duplicate keys and NaN/Infinity; notes empty objects/arrays used as values (RPC-11).
+    """Rejects duplicate keys and NaN/Infinity; notes empty objects/arrays used as values (RPC-11) and numbers
+    Part 2 cannot carry (DT-1: integers beyond 32 bits, decimals that overflow to infinity).
 
     The per-object hook stays in C as far as it can (dict(), `in`): it is on the path of every frame."""
 
     def __init__(self) -> None:
-        super().__init__(object_pairs_hook=self._object, parse_constant=_no_constants)
+        super().__init__(object_pairs_hook=self._object, parse_constant=_no_constants, parse_int=self._int,
+                         parse_float=self._float)
         self.saw_empty = False
+        self.odd_numbers: list[str] = []  # number literals outside Part 2's ranges, as written
+
+    def _int(self, text: str) -> int:
+        value = int(text)
+        if not _INT32_MIN <= value <= _INT32_MAX:
+            self.odd_numbers.append(text)
+        return value
+
+    def _float(self, text: str) -> float:
+        value = float(text)
+        if math.isinf(value):
+            self.odd_numbers.append(text)
+        return value
 
     def _object(self, pairs: list[tuple[str, Any]]) -> dict[str, Any]:
         obj = dict(pairs)
@@ -149,6 +166,7 @@ def parse(data: str | bytes, *, strictness: Strictness = "strict") -> Parsed:
 def _parse_text(parsed: Parsed, text: str, strictness: Strictness) -> None:
     decoder = _DECODER
     decoder.saw_empty = False
+    decoder.odd_numbers = []
     try:
         value = decoder.decode(text)
     except _DuplicateKey as exc:
@@ -167,6 +185,14 @@ def _parse_text(parsed: Parsed, text: str, strictness: Strictness) -> None:
         parsed.reject(ErrorCode.RPC_FRAMEWORK_ERROR, "Message is not valid JSON")
         return
     parsed.has_empty_values = decoder.saw_empty
+    for number in decoder.odd_numbers[:5]:
+        shown = number if len(number) <= 40 else number[:37] + "..."
+        if number.lstrip("-").isdigit():  # may be a decimal field holding a big whole number: a warning only
+            parsed.findings.append(finding("DT-1", Severity.WARN, f"integer {shown} is outside the 32-bit signed "
+                                                                  "range of Part 2's integer"))
+        else:
+            parsed.findings.append(finding("DT-1", Severity.FAIL, f"number {shown} overflows to infinity; Part 2's "
+                                                                  "decimal is finite"))
     _parse_value(parsed, value, strictness)
 
 

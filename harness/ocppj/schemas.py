@@ -115,8 +115,11 @@ class SchemaStore:
         validator = self._validators.get((action, kind))
         if validator is None:
             return []
-        return [SchemaViolation(_json_path(e.instance_path), e.message, type(e.kind).__name__.removeprefix(
-            "ValidationErrorKind_")) for e in validator.iter_errors(payload)]
+        try:
+            return [SchemaViolation(_json_path(e.instance_path), e.message, type(e.kind).__name__.removeprefix(
+                "ValidationErrorKind_")) for e in validator.iter_errors(payload)]
+        except (ValueError, RecursionError) as exc:  # jsonschema-rs: "Recursion limit reached" on deep nesting
+            return [SchemaViolation("$", f"payload cannot be validated: {exc}", "AdditionalProperties")]
 
 
 @cache

@@ -55,18 +55,19 @@ class Outbound:
 
 
 def empty_optionals(payload: Any, path: str = "$") -> list[str]:
-    """JSON paths of values that are `{}` or `[]` below the top level (RPC-11: absent, not empty)."""
+    """JSON paths of values that are `{}` or `[]` below the top level (RPC-11: absent, not empty), in document order.
+
+    Iterative, so a payload nested as deep as the JSON decoder allows cannot exhaust the stack."""
     found: list[str] = []
-    if isinstance(payload, dict):
-        for key, value in payload.items():
-            sub = f"{path}.{key}"
-            if value == {} or value == []:
-                found.append(sub)
-            else:
-                found.extend(empty_optionals(value, sub))
-    elif isinstance(payload, list):
-        for i, value in enumerate(payload):
-            found.extend(empty_optionals(value, f"{path}[{i}]"))
+    todo: list[tuple[Any, str, bool]] = [(payload, path, False)]
+    while todo:
+        value, where, nested = todo.pop()
+        if nested and (value == {} or value == []):
+            found.append(where)
+        elif isinstance(value, dict):
+            todo.extend(reversed([(v, f"{where}.{k}", True) for k, v in value.items()]))
+        elif isinstance(value, list):
+            todo.extend(reversed([(v, f"{where}[{i}]", False) for i, v in enumerate(value)]))  # items: not optional
     return found
 
 
@@ -111,7 +112,7 @@ class RpcSession:
                 "is not answered yet"))
         previous = self._peer_ids.get(call.message_id)
         if previous is not None:
-            if previous.action == call.action and previous.payload == call.payload:
+            if previous.action == call.action and _same(previous.payload, call.payload):
                 inbound.findings.append(finding("RPC-14", Severity.INFO,
                                                 "retried CALL reuses its message id (allowed, errata 2024-09)"))
             else:
@@ -202,6 +203,14 @@ class RpcSession:
         call = self.outstanding.pop(message_id, None)
         if call is not None:
             self.expired[message_id] = call
+
+
+def _same(a: Any, b: Any) -> bool:
+    """Equal payloads; a payload nested too deeply to compare counts as different."""
+    try:
+        return bool(a == b)
+    except RecursionError:
+        return False
 
 
 def _unknown_action_text(action: str, schemas: SchemaStore) -> str:

@@ -14,9 +14,10 @@ from ssl import SSLContext
 from typing import Any
 
 from harness.config import Settings
-from harness.errors import ConfigError
-from harness.ocppj import RpcSession, SchemaStore
+from harness.errors import ConfigError, TransportSetupError
+from harness.ocppj import RpcSession, SchemaStore, Severity
 from harness.ocppj.defaults import now_iso, station_default
+from harness.ocppj.findings import finding
 from harness.pki import PkiFactory
 from harness.profile import IdToken
 from harness.roles.conversation import Conversation, StepReporter
@@ -98,9 +99,16 @@ class StationRole(Conversation):
                                 findings=refused.findings)
             return refused
         except HandshakeRefused as refused:
+            # A 4xx/5xx status is the CSMS's answer (a test may want it); anything else is a broken handshake.
+            broken = [] if refused.status is not None and refused.status >= 400 else [
+                finding("RPC-01", Severity.FAIL, f"the CSMS's opening handshake is invalid: {refused.reason[:200]}")]
             self.transcript.add(0, "event", event="refused", detail={**detail, "status": refused.status,
-                                                                     "reason": refused.reason})
+                                                                     "reason": refused.reason}, findings=broken)
             return refused
+        except TransportSetupError as exc:  # nothing listening, or no handshake answer before open_timeout
+            self.transcript.add(0, "event", event="unreachable", detail={**detail, "reason": str(exc)}, findings=[
+                finding("RPC-01", Severity.FAIL, f"no WebSocket connection to the CSMS: {str(exc)[:200]}")])
+            raise
         conn = OcppConnection(ws, RpcSession(self.schemas, strictness=self.settings.strictness), self.transcript,
                               self.on_call, identity=ident, call_timeout=self.settings.timing.default_timeout,
                               peer_timeout=max(0.0, self.settings.csms.configured.message_timeout

@@ -15,9 +15,11 @@ from collections.abc import Awaitable, Callable, Mapping
 from typing import Any
 
 from websockets.asyncio.connection import Connection
-from websockets.exceptions import ConnectionClosed
+from websockets.exceptions import ConnectionClosed, PayloadTooBig, ProtocolError
+from websockets.protocol import State
 
-from harness.ocppj import Call, CallError, Finding, RpcSession
+from harness.ocppj import Call, CallError, Finding, RpcSession, Severity
+from harness.ocppj.findings import finding
 from harness.transcript import Record, Transcript
 
 CallHandler = Callable[[Call, Record], Awaitable[Mapping[str, Any] | CallError | None]]
@@ -76,13 +78,17 @@ class OcppConnection:
     # ---- receiving -------------------------------------------------------------------------------------------
     async def run(self) -> None:
         """Read until the connection closes; returns then (never raises on bad input)."""
+        cause: BaseException | None = None
         try:
-            async for message in self.ws:
-                await self._handle(message)
-        except ConnectionClosed:
-            pass
+            while True:  # not `async for`: it hides how a normally closed connection ended
+                await self._handle(await self.ws.recv())
+        except ConnectionClosed as exc:
+            # websockets fails the connection itself on some input (invalid UTF-8: 1007, too big: 1009, broken
+            # framing: 1002) and names the reason as the exception's cause, also when the peer's close frame came
+            # first (then the connection ends "OK"); the transcript records it.
+            cause = exc.__cause__
         finally:
-            await self._closed()
+            await self._closed(cause)
 
     async def _handle(self, message: str | bytes) -> None:
         inbound = self.session.receive(message)
@@ -91,6 +97,7 @@ class OcppConnection:
         record = self.transcript.add(self.conn, "rx", inbound.parsed.text, frame=inbound.frame,
                                      request=inbound.request, findings=inbound.findings,
                                      binary=isinstance(message, bytes), message_id=inbound.parsed.message_id,
+                                     data=message if isinstance(message, bytes) else None,
                                      message_type=inbound.parsed.message_type)
         if inbound.reply is not None:
             reply = inbound.reply if self.bad_input_reply is None else self.bad_input_reply(record, inbound.reply)
@@ -137,10 +144,15 @@ class OcppConnection:
     async def _send(self, text: str | bytes, frame: Any = None, findings: Any = None, *,
                     request: Call | None = None) -> Record:
         raw = text if isinstance(text, str) else text.decode("utf-8", errors="replace")
+        # Once a close frame has gone either way nothing more can be delivered, and websockets would hold the
+        # send until the TCP connection ends (close_timeout, 10 s: long when a flooding peer closed mid-flood).
+        closing = self.ws.state is not State.OPEN
         record = self.transcript.add(self.conn, "tx", raw, frame=frame, request=request, findings=findings,
-                                     binary=isinstance(text, bytes))
-        with contextlib.suppress(ConnectionClosed):
-            await self.ws.send(text)
+                                     binary=isinstance(text, bytes), data=text if isinstance(text, bytes) else None,
+                                     detail={"not_sent": "connection closing"} if closing else None)
+        if not closing:
+            with contextlib.suppress(ConnectionClosed):
+                await self.ws.send(text)
         if record.message_id is not None:
             self._sent.setdefault(record.message_id, asyncio.Event()).set()
         return record
@@ -192,13 +204,34 @@ class OcppConnection:
         if self.closed.is_set():
             raise ConnectionLost(f"connection {self.conn} closed (code {self.close_code}) before the answer to "
                                  f"{call.action}")
+        self.transcript.add(self.conn, "event", event="timeout", detail={"message_id": call.message_id,
+                                                                         "action": call.action, "after": limit},
+                            findings=[finding("TIMING", Severity.FAIL, f"no answer to {call.action} (id "
+                                                                       f"{call.message_id!r}) within {limit:g} s")])
         raise CallTimeout(call, limit)
+
+    def _close_findings(self, cause: BaseException | None) -> list[Finding]:
+        """How the end of the connection broke the rules (nothing for a clean close by either side)."""
+        found: list[Finding] = []
+        if isinstance(cause, PayloadTooBig):
+            found.append(finding("WS-1", Severity.FAIL, f"{cause}; connection failed with 1009 (not read further)"))
+        elif isinstance(cause, ProtocolError):
+            found.append(finding("RPC-01", Severity.FAIL, f"WebSocket protocol error: {cause}"))
+        elif self.close_code == 1006:
+            found.append(finding("RPC-01", Severity.WARN, "connection ended without a close frame (1006)"))
+        elif self.close_code not in (1000, 1001) and not isinstance(cause, UnicodeDecodeError):
+            found.append(finding("RPC-01", Severity.WARN, f"connection closed with code {self.close_code} "
+                                                          f"{self.close_reason[:60]!r}"))
+        for call in self.session.outstanding.values():
+            found.append(finding("RPC-01", Severity.WARN, f"connection ended while the harness's {call.action} (id "
+                                                          f"{call.message_id!r}) was unanswered"))
+        return found
 
     async def close(self, code: int = 1000, reason: str = "") -> None:
         await self.ws.close(code, reason)
         await self.closed.wait()
 
-    async def _closed(self) -> None:
+    async def _closed(self, cause: BaseException | None = None) -> None:
         if self.closed.is_set():
             return
         self.close_code = self.ws.close_code
@@ -206,7 +239,13 @@ class OcppConnection:
         detail: dict[str, Any] = {"code": self.close_code, "reason": self.close_reason}
         rcvd = self.ws.protocol.close_rcvd
         detail["by"] = "peer" if rcvd is not None and self.ws.protocol.close_rcvd_then_sent else "harness"
-        self.transcript.add(self.conn, "event", event="close", detail=detail)
+        if isinstance(cause, UnicodeDecodeError) and isinstance(cause.object, bytes):
+            # A text frame that is not UTF-8: websockets refused it (1007) before the harness saw it. Keep it.
+            data = cause.object
+            self.transcript.add(self.conn, "rx", data.decode("utf-8", errors="replace"), data=data, findings=[
+                finding("RPC-05", Severity.FAIL, f"text message is not valid UTF-8: {cause.reason} at byte "
+                                                 f"{cause.start}; connection failed with 1007")])
+        self.transcript.add(self.conn, "event", event="close", detail=detail, findings=self._close_findings(cause))
         self.closed.set()
         for task in list(self._tasks):
             task.cancel()

@@ -1,8 +1,9 @@
 """The CSMS-role WebSocket server: identity from the URL path, subprotocol per RPC-03, Basic Auth per SEC-5.
 
 Every handshake, accepted or refused, is reported to `on_handshake` with its findings, so the conversation's
-transcript shows why a station was refused. The password is checked and then forgotten: only the user name and
-the verdict are kept.
+transcript shows why a station was refused; so is one that never completes (nothing, or no valid HTTP
+upgrade request, within `open_timeout`): status 0 and an RPC-01 finding. The password is checked and then
+forgotten: only the user name and the verdict are kept.
 
 With an `ssl` context (security profiles 2 and 3, see `tls.py`) the server runs each TLS handshake itself before
 websockets sees a byte, so every failed one is reported too, as a Handshake with `tls_failure` and status 0: a
@@ -133,6 +134,7 @@ class OcppServer:
         ssl: SSLContext | None = None,
         close_without_subprotocol: bool = True,
         require_user_match: bool = True,
+        open_timeout: float = 10.0,
         serial_number: Callable[[str], str | None] | None = None,
         tls_handshake_timeout: float = 10.0,
     ) -> None:
@@ -147,6 +149,7 @@ class OcppServer:
         # Both True for a conforming CSMS; the CSMS simulator's fault switches turn them off.
         self.close_without_subprotocol = close_without_subprotocol
         self.require_user_match = require_user_match
+        self.open_timeout = open_timeout  # seconds a station may take to complete its opening handshake
         # Profile 3: the serial number the station certificate's CN must equal (A00.FR.405); the identity when
         # not given; None from the callable leaves the check to the role (e.g. against BootNotification).
         self.serial_number = serial_number or (lambda identity: identity)
@@ -161,11 +164,13 @@ class OcppServer:
 
     async def start(self) -> None:
         # With TLS, websockets gets plain TCP and the connection class below does the handshake (no ssl= here).
-        connection_class = _tls_first(self, self.ssl) if self.ssl is not None else None
+        judged = _judged_connection(self._handshake_failed)
+        connection_class = _tls_first(self, self.ssl, judged) if self.ssl is not None else judged
         try:
             self._server = await serve(self._handler, self.host, self.port, subprotocols=[SUBPROTOCOL],
                                        select_subprotocol=self._select, process_request=self._process_request,
-                                       max_size=self.max_size, ping_interval=None, create_connection=connection_class)
+                                       max_size=self.max_size, ping_interval=None,
+                                       open_timeout=self.open_timeout, create_connection=connection_class)
         except OSError as exc:
             raise TransportSetupError(f"cannot listen on {self.host}:{self.port}: {exc}") from exc
         sock = next(iter(self._server.sockets))
@@ -216,6 +221,14 @@ class OcppServer:
             return response
         return None
 
+    def _handshake_failed(self, connection: ServerConnection, why: str) -> None:
+        """A station that opened TCP but never completed the opening handshake: reported like a refusal."""
+        remote = ":".join(str(p) for p in connection.remote_address[:2]) if connection.remote_address else "?"
+        hs = self._handshakes.pop(id(connection), None) or Handshake(identity="", path="", offered=[], remote=remote)
+        hs.status = 0
+        hs.findings.append(finding("RPC-01", Severity.FAIL, f"opening handshake not completed: {why}"))
+        self.on_handshake(hs)
+
     def _tls_failed(self, failure: TlsFailure, remote: str) -> None:
         self.on_handshake(Handshake(identity="", path="", offered=[], remote=remote, status=0,
                                     findings=list(failure.findings), tls_failure=failure))
@@ -240,16 +253,33 @@ class OcppServer:
         await self.on_connect(connection, hs)
 
 
+def _judged_connection(report: Callable[[ServerConnection, str], None]) -> type[ServerConnection]:
+    """A ServerConnection that reports a handshake which times out or breaks before `process_request` saw it
+    (websockets drops those silently)."""
+
+    class JudgedConnection(ServerConnection):
+        async def handshake(self, *args: Any, **kwargs: Any) -> None:
+            try:
+                await super().handshake(*args, **kwargs)
+            except asyncio.CancelledError:  # open_timeout ran out (or the server is stopping)
+                report(self, "no complete HTTP upgrade request before the open timeout")
+                raise
+            if self.request is None or self.protocol.handshake_exc is not None:
+                report(self, f"no valid HTTP upgrade request ({self.protocol.handshake_exc or 'connection closed'})")
+
+    return JudgedConnection
+
+
 def _offered(headers: Headers) -> list[str]:
     return [p.strip() for value in headers.get_all("Sec-WebSocket-Protocol") for p in value.split(",") if p.strip()]
 
 
-def _tls_first(server: OcppServer, context: SSLContext) -> type[ServerConnection]:
+def _tls_first(server: OcppServer, context: SSLContext, base: type[ServerConnection]) -> type[ServerConnection]:
     """A websockets connection class that runs the TLS handshake itself (`loop.start_tls`) before websockets sees
     the connection. asyncio's own TLS server drops a failed handshake silently; here each failure reaches
     `server._tls_failed`, including a peer that hangs up without an alert (what an asyncio peer does)."""
 
-    class TlsFirstConnection(ServerConnection):
+    class TlsFirstConnection(base):  # type: ignore[valid-type, misc]
         def connection_made(self, transport: asyncio.BaseTransport) -> None:
             assert isinstance(transport, asyncio.Transport)
             transport.pause_reading()  # not one TLS byte may reach the HTTP parser

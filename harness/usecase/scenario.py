@@ -79,7 +79,7 @@ class Scenario(BaseModel):
     usecases: list[str] = Field(default_factory=list)
     requirements: list[str] = Field(default_factory=list)
     profiles: list[str] = Field(default_factory=lambda: ["Core"], description=f"of {sorted(PROFILES)}")
-    severity: Literal["mandatory", "conditional", "framework"] = "mandatory"
+    severity: Literal["mandatory", "conditional", "framework"] | None = None  # None: conditional when pics is set
     pics: str | None = Field(None, description="Part 5 condition, e.g. C-01 AND NOT C-02")
     notes: str = ""
     configure: dict[str, str | int | bool] = Field(default_factory=dict, description="configuration state "

@@ -16,6 +16,7 @@ PROFILES = frozenset({"Core", "AdvSec", "LocalAuth", "SmartCharging", "ADM", "Re
 ATTRIBUTE = "__ocpp_testcase__"
 
 F = TypeVar("F", bound=Callable[..., Any])
+Severity = Literal["mandatory", "conditional", "framework"]
 
 
 @dataclass(frozen=True)
@@ -27,7 +28,7 @@ class TestCaseMeta:
     usecases: tuple[str, ...] = ()
     requirements: tuple[str, ...] = ()
     profiles: tuple[str, ...] = ()
-    severity: Literal["mandatory", "conditional", "framework"] = "mandatory"
+    severity: Severity = "mandatory"
     pics: str | None = None  # Part 5 condition over the PICS features the SUT profile claims
     notes: str = ""
     security: tuple[int, ...] = (1, 2, 3)  # the security profiles the case applies to (Basic Auth: 1 and 2)
@@ -45,10 +46,10 @@ class TestCaseMeta:
 
 
 def make_meta(case_id: str, title: str, *, usecases: tuple[str, ...] = (), requirements: tuple[str, ...] = (),
-              profiles: tuple[str, ...] = ("Core",), severity: Literal["mandatory", "conditional", "framework"]
-              = "mandatory", pics: str | None = None, notes: str = "",
-              security: tuple[int, ...] = (1, 2, 3)) -> TestCaseMeta:
-    """A checked metadata record (Python `@testcase` and YAML scenarios alike); ConfigError names what is wrong."""
+              profiles: tuple[str, ...] = ("Core",), severity: Severity | None = None, pics: str | None = None,
+              notes: str = "", security: tuple[int, ...] = (1, 2, 3)) -> TestCaseMeta:
+    """A checked metadata record (Python `@testcase` and YAML scenarios alike); ConfigError names what is wrong.
+    Severity defaults to what Part 5 makes of the case: conditional when a PICS condition applies, else mandatory."""
     if not _ID.match(case_id):
         raise ConfigError(f"test case id {case_id!r} is neither an OCA id (TC_<A-P>_<nn>_<CS|CSMS>) nor a "
                           "project id (RPC_<nn>_<CS|CSMS>)")
@@ -62,14 +63,14 @@ def make_meta(case_id: str, title: str, *, usecases: tuple[str, ...] = (), requi
             raise ConfigError(f"{case_id}: {exc}") from None
     if not security or set(security) - {1, 2, 3}:
         raise ConfigError(f"{case_id}: security profiles {security!r}: give some of 1, 2, 3")
+    severity = severity or ("conditional" if pics else "mandatory")
     return TestCaseMeta(case_id, title, tuple(usecases), tuple(requirements), tuple(profiles), severity, pics, notes,
                         tuple(security))
 
 
 def testcase(case_id: str, title: str, *, usecases: tuple[str, ...] = (), requirements: tuple[str, ...] = (),
-             profiles: tuple[str, ...] = ("Core",), severity: Literal["mandatory", "conditional", "framework"]
-             = "mandatory", pics: str | None = None, notes: str = "",
-             security: tuple[int, ...] = (1, 2, 3)) -> Callable[[F], F]:
+             profiles: tuple[str, ...] = ("Core",), severity: Severity | None = None, pics: str | None = None,
+             notes: str = "", security: tuple[int, ...] = (1, 2, 3)) -> Callable[[F], F]:
     """Attach a test case's metadata to its test function. OCA ids look like TC_B_01_CS; the project's own
     checks use RPC_nn_CS / RPC_nn_CSMS and never an OCA-looking id."""
     meta = make_meta(case_id, title, usecases=usecases, requirements=requirements, profiles=profiles,

@@ -1,0 +1,46 @@
+"""categories.json and environment.properties beside the Allure results of a real run (DESIGN.md §9)."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+from suite_runner import run_suite
+
+from harness.reporting.allure_files import CATEGORIES
+
+FAST = ("-o", "ocpp_heartbeat_interval=3", "-o", "ocpp_tolerance=1")
+
+
+def _properties(path: Path) -> dict[str, str]:
+    return dict(line.split("=", 1) for line in path.read_text().splitlines() if line)
+
+
+def test_a_run_leaves_categories_and_environment_for_allure(tmp_path: Path) -> None:
+    results = tmp_path / "allure-results"
+    run = run_suite(tmp_path, "TC_B_06_CS", "TC_B_06_CSMS", extra=(*FAST, f"--alluredir={results}"))
+    assert run.verdicts == {"TC_B_06_CS": "passed", "TC_B_06_CSMS": "passed"}, run.output[-2000:]
+    categories = json.loads((results / "categories.json").read_text())
+    assert [c["name"] for c in categories] == ["Not applicable", "Needs decision", "Timing", "SUT defect",
+                                               "Harness error"]
+    env = _properties(results / "environment.properties")
+    assert env["OCPP"] == "OCPP 2.0.1 Edition 3" and env["Harness"].startswith("ocpp-harness ")
+    assert env["Station_under_test"].startswith("Built-in station simulator")
+    assert env["CSMS_under_test"].startswith("Built-in CSMS simulator")
+    assert "password" not in (results / "environment.properties").read_text().lower()
+
+
+def test_categories_sort_the_verdicts_a_reader_acts_on() -> None:
+    import re
+
+    def category(status: str, message: str) -> str:
+        for c in CATEGORIES:
+            if status in c["matchedStatuses"] and re.fullmatch(str(c.get("messageRegex", "(?s).*")), message):  # type: ignore[operator]
+                return str(c["name"])
+        return "none"
+
+    assert category("skipped", "not applicable: needs C-49 authorization cache; profile says no") == "Not applicable"
+    assert category("skipped", "needs decision: policy 'x' is not set") == "Needs decision"
+    assert category("failed", "timing: heartbeat interval out of tolerance") == "Timing"
+    assert category("failed", "the answer to Authorize is not as expected") == "SUT defect"
+    assert category("broken", "harness error") == "Harness error"
