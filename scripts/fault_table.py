@@ -20,7 +20,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT / "tests"))  # the child-pytest runner the self-tests use
 
-from suite_runner import SuiteResult, run_suite  # noqa: E402
+from suite_runner import SuiteResult, run_suite, security_profiles  # noqa: E402
 
 from harness.simulators.csms import CsmsFaults  # noqa: E402
 from harness.simulators.station import StationFaults  # noqa: E402
@@ -28,6 +28,8 @@ from harness.simulators.station import StationFaults  # noqa: E402
 FAST = ("-o", "ocpp_heartbeat_interval=3", "-o", "ocpp_tolerance=1", "-o", "ocpp_timeout=5")
 # --ocpp-role names the kind of SUT: a faulty station simulator is tested by the *_CS cases, a CSMS by *_CSMS.
 ROLE = {"station": "cs", "csms": "csms"}
+# TLS fault switches only show under a security profile with TLS: their runs use profile copies at that level.
+SECURITY = {"station_wrong_cn_cert": 3, "csms_expired_cert": 2}
 
 
 def faults() -> list[tuple[str, str]]:
@@ -39,8 +41,11 @@ def faults() -> list[tuple[str, str]]:
 def run(simulator: str, fault: str | None) -> tuple[str, str | None, SuiteResult, float]:
     started = time.monotonic()
     with tempfile.TemporaryDirectory(prefix="fault-table-") as tmp:
+        suts: tuple[str, ...] = ()
+        if fault in SECURITY:
+            suts = tuple(f"--ocpp-sut={p}" for p in security_profiles(Path(tmp) / "profiles", SECURITY[fault]))
         result = run_suite(Path(tmp), faults=(fault,) if fault else (),
-                           extra=(*FAST, f"--ocpp-role={ROLE[simulator]}"), timeout=1200)
+                           extra=(*FAST, f"--ocpp-role={ROLE[simulator]}", *suts), timeout=1200)
     return simulator, fault, result, time.monotonic() - started
 
 

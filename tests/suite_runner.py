@@ -48,3 +48,18 @@ def run_suite(tmp: Path, *selectors: str, faults: tuple[str, ...] = (), extra: t
                     result.messages[name] = (child.get("message") or "") + "\n" + (child.text or "")
             result.verdicts[name] = verdict
     return result
+
+
+def security_profiles(folder: Path, security: int) -> tuple[Path, Path]:
+    """Copies of profiles/builtin-station.yaml and builtin-csms.yaml in `folder` with `security.profile` set, for
+    `--ocpp-sut` (station first)."""
+    folder.mkdir(parents=True, exist_ok=True)
+    out = []
+    for name in ("builtin-station.yaml", "builtin-csms.yaml"):
+        text = (ROOT / "profiles" / name).read_text()
+        if text.count("\n  profile: 1\n") != 1:
+            raise ValueError(f"{name}: no single `security: profile: 1` line to change")
+        path = folder / name
+        path.write_text(text.replace("\n  profile: 1\n", f"\n  profile: {security}\n"))
+        out.append(path)
+    return out[0], out[1]

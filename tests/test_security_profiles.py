@@ -15,7 +15,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from suite_runner import ROOT, SuiteResult, run_suite
+from suite_runner import SuiteResult, run_suite, security_profiles
 
 FAST = ("-o", "ocpp_heartbeat_interval=3", "-o", "ocpp_tolerance=1", "-o", "ocpp_timeout=6")
 STATION_PASSWORD = "StationTlsSecret012345"
@@ -24,21 +24,8 @@ CASES = ("TC_B_01", "TC_A_01", "RPC_0")  # TC_B_01_CS/CSMS, TC_A_01_CS/CSMS, RPC
 BASIC_AUTH_CASES = {"TC_A_01_CS", "TC_A_01_CSMS"}
 
 
-def sut_profiles(folder: Path, security: int) -> tuple[Path, Path]:
-    """Temp copies of the built-in simulators' profiles with `security.profile` set to `security`."""
-    folder.mkdir(parents=True, exist_ok=True)
-    out = []
-    for name in ("builtin-station.yaml", "builtin-csms.yaml"):
-        text = (ROOT / "profiles" / name).read_text()
-        assert text.count("\n  profile: 1\n") == 1, f"{name}: no `security: profile: 1` line to change"
-        path = folder / name
-        path.write_text(text.replace("\n  profile: 1\n", f"\n  profile: {security}\n"))
-        out.append(path)
-    return out[0], out[1]
-
-
 def run_with(tmp: Path, security: int, *selectors: str, faults: tuple[str, ...] = ()) -> SuiteResult:
-    station, csms = sut_profiles(tmp / "profiles", security)
+    station, csms = security_profiles(tmp / "profiles", security)
     child_tmp = tmp / "tmpdir"
     child_tmp.mkdir()
     return run_suite(tmp, *selectors, faults=faults,
