@@ -12,6 +12,7 @@ from harness.matchers import ABSENT, ANY, AbsentOr, IsType, OneOf, Regex, TimeWi
 from harness.ocppj import Call, CallError, CallResult, ErrorCode, Finding, Severity
 from harness.ocppj.defaults import now_iso
 from harness.ocppj.errorcodes import normalise as normalise_error_code
+from harness.pki import CsrRejected, PkiFactory, Variant, certificate_info, chain_problems, same_hash
 from harness.profile import IdToken
 from harness.roles import CsmsRole, StationRole
 from harness.roles.station import StationTransaction
@@ -35,6 +36,7 @@ __all__ = [
     "ClientOptions",
     "CsmsControl",
     "CsmsRole",
+    "CsrRejected",
     "ErrorCode",
     "Finding",
     "HandshakeRefused",
@@ -43,6 +45,7 @@ __all__ = [
     "NeedsDecision",
     "OcppFailure",
     "OneOf",
+    "PkiFactory",
     "Record",
     "Regex",
     "Scenario",
@@ -52,15 +55,19 @@ __all__ = [
     "StationTransaction",
     "TestCaseMeta",
     "TimeWithin",
+    "Variant",
     "Where",
     "__version__",
     "booted",
+    "certificate_info",
+    "chain_problems",
     "check_interval",
     "difference",
     "normalise_error_code",
     "now_iso",
     "parse_datetime",
     "run_scenario",
+    "same_hash",
     "states",
     "station_booted",
     "testcase",

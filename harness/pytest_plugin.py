@@ -296,12 +296,10 @@ def harness_station_password(ocpp_settings: Settings) -> str:
 
 
 @pytest.fixture(scope="session")
-def ocpp_pki(ocpp_settings: Settings) -> Iterator[PkiFactory | None]:
-    """The run's PKI (CA, server and station certificates) when a SUT profile asks for security profile 2 or 3,
-    else None. It lives in a private temporary directory (0700, never under the reports), removed at session end."""
-    if max(ocpp_settings.station.security.profile, ocpp_settings.csms.security.profile) < 2:
-        yield None
-        return
+def ocpp_pki(ocpp_settings: Settings) -> Iterator[PkiFactory]:
+    """The run's PKI: CA, server and station certificates for security profiles 2 and 3, the signer of CSRs and
+    firmware. It lives in a private temporary directory (0700, never under the reports), removed at session end;
+    nothing is generated until a case asks for it."""
     with private_pki(host=ocpp_settings.station.endpoint.host) as pki:
         yield pki
 

@@ -2,7 +2,9 @@
 
 Each record is appended to a JSON-lines file and flushed as it happens, so a crash or a timeout loses nothing.
 Listeners (the expectation engine) are told of each new record. No secrets are recorded: handshake records carry
-the user name of Basic Auth, never the password.
+the user name of Basic Auth, never the password, and a password set over OCPP (SetVariables
+SecurityCtrlr.BasicAuthPassword, A01) or registered with `redact()` is replaced by `********` in every record
+written or kept: secrets win over byte-exactness there.
 
 Every byte received is kept. A text message is `raw` as it came. A message that is not valid UTF-8 text (a binary
 frame, or a text frame with invalid UTF-8, which the WebSocket layer refuses with close code 1007) also keeps its
@@ -96,6 +98,20 @@ class Record:
         return f"#{self.seq} c{self.conn} {arrow}{mark} {body}"
 
 
+MASK = "********"
+
+
+def _passwords_in(frame: Frame) -> list[str]:
+    """The BasicAuthPassword values a SetVariables request carries (A01): secrets, wherever they appear next."""
+    if not isinstance(frame, Call) or frame.action != "SetVariables":
+        return []
+    items = frame.payload.get("setVariableData")
+    return [str(item["attributeValue"]) for item in items if isinstance(item, dict)
+            and isinstance(item.get("variable"), dict) and item["variable"].get("name") == "BasicAuthPassword"
+            and isinstance(item.get("attributeValue"), str) and len(item["attributeValue"]) >= 4] \
+        if isinstance(items, list) else []
+
+
 _second: list[Any] = [None, ""]  # last whole second formatted: strftime on every frame is measurable
 
 
@@ -118,6 +134,7 @@ class Transcript:
         self.records: list[Record] = []
         self._listeners: list[Listener] = []
         self._file: IO[str] | None = None
+        self._secrets: set[str] = set()
         if path is not None:
             path.parent.mkdir(parents=True, exist_ok=True)
             self._file = path.open("w", encoding="utf-8")
@@ -132,6 +149,9 @@ class Transcript:
             message_id: str | None = None, message_type: int | None = None) -> Record:
         if frame is not None:
             message_id, message_type = frame.message_id, frame.message_type
+            self._secrets.update(_passwords_in(frame))
+        if self._secrets:
+            raw, data = self._masked(raw), self._masked_bytes(data)
         record = Record(seq=len(self.records) + 1, time=time.time(), mono=time.monotonic(), conn=conn,
                         direction=direction, raw=raw, frame=frame, request=request, findings=list(findings or ()),
                         binary=binary, data=data, event=event, detail=dict(detail or {}), message_id=message_id,
@@ -143,6 +163,23 @@ class Transcript:
         for listener in list(self._listeners):
             listener(record)
         return record
+
+    def redact(self, secret: str) -> None:
+        """Never write `secret` (a password the harness is about to send) into this transcript."""
+        if len(secret) >= 4:
+            self._secrets.add(secret)
+
+    def _masked(self, text: str) -> str:
+        for secret in self._secrets:
+            text = text.replace(secret, MASK)
+        return text
+
+    def _masked_bytes(self, data: bytes | None) -> bytes | None:
+        if data is None:
+            return None
+        for secret in self._secrets:
+            data = data.replace(secret.encode(), MASK.encode())
+        return data
 
     def note(self, text: str, **detail: Any) -> Record:
         """A harness-side annotation (a manual action, an operator's answer) in time order with the frames."""

@@ -52,6 +52,11 @@ FAULTS: dict[str, tuple[tuple[str, ...], tuple[str, ...]]] = {
     "accept_blocked_token": (("TC_C_06_CSMS",), ("$.idTokenInfo.status", "Blocked")),
     "no_id_token_info": (("TC_E_04_CSMS",), ("$.idTokenInfo", "missing")),
     "reject_seqno_zero": (("TC_E_53_CSMS",), ("CALLERROR",)),
+    # certificate management (issue 4)
+    "accept_any_certificate": (("TC_A_14_CS",), ("CertificateSigned", "$.status")),
+    "no_csr_retry": (("TC_A_23_CS",), ("SignCertificate",)),
+    "wrong_certificate_hash": (("TC_M_18_CS",), ("GetInstalledCertificateIds", "certificateHashData")),
+    "keep_deleted_certificate": (("TC_M_20_CS",), ("still reports",)),
 }
 
 

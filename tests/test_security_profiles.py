@@ -20,8 +20,10 @@ from suite_runner import SuiteResult, run_suite, security_profiles
 FAST = ("-o", "ocpp_heartbeat_interval=3", "-o", "ocpp_tolerance=1", "-o", "ocpp_timeout=6")
 STATION_PASSWORD = "StationTlsSecret012345"
 HARNESS_PASSWORD = "HarnessTlsSecret543210"
-CASES = ("TC_B_01", "TC_A_01", "RPC_0")  # TC_B_01_CS/CSMS, TC_A_01_CS/CSMS, RPC_01..09 in both roles
-BASIC_AUTH_CASES = {"TC_A_01_CS", "TC_A_01_CSMS"}
+# TC_B_01_CS/CSMS, TC_A_01_CS/CSMS, RPC_01..09 in both roles; a password set over OCPP (TC_A_09_CS) and a
+# certificate signed for the station (TC_A_11_CS) and a root installed (TC_M_01_CS) under every profile
+CASES = ("TC_B_01", "TC_A_01", "RPC_0", "TC_A_09", "TC_A_11", "TC_M_01")
+BASIC_AUTH_CASES = {"TC_A_01_CS", "TC_A_01_CSMS", "TC_A_09_CS"}
 
 
 def run_with(tmp: Path, security: int, *selectors: str, faults: tuple[str, ...] = ()) -> SuiteResult:
@@ -99,6 +101,12 @@ def test_no_password_or_private_key_in_any_report_file(clean_runs: dict[int, tup
                 assert secret not in data, f"security profile {security}: {secret[:7]!r}… found in {path}"
         for secret in (STATION_PASSWORD, HARNESS_PASSWORD, "PRIVATE KEY"):
             assert secret not in result.output, f"security profile {security}: {secret[:7]}… in the run's output"
+        # the password TC_A_09_CS sets (and the one it restores) went over the wire masked in every transcript
+        if security < 3:
+            values = [item["attributeValue"] for r in records(tmp, "CALL") if r.get("action") == "SetVariables"
+                      for item in json.loads(r["raw"])[3]["setVariableData"]
+                      if item["variable"]["name"] == "BasicAuthPassword"]
+            assert len(values) >= 2 and set(values) == {"********"}, (values, result.verdicts)
 
 
 # fault switch -> (security profile, the case that must fail, texts its failure must name)

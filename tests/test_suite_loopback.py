@@ -20,6 +20,9 @@ EXPECTED_IDS = {
       for sut in ("CS", "CSMS")),
     "TC_B_57_CS", "TC_C_21_CS", "TC_C_26_CS", "TC_E_40_CS", "TC_E_41_CS", "TC_E_43_CS", "TC_E_44_CS", "TC_E_50_CS",
     "TC_F_08_CS", "TC_E_53_CSMS",
+    # issue 4: certificate management and the Basic Auth password (security profile 1 run)
+    "TC_M_01_CS", "TC_M_18_CS", "TC_M_20_CS", "TC_A_09_CS", "TC_A_10_CS", "TC_A_11_CS", "TC_A_14_CS", "TC_A_15_CS",
+    "TC_A_23_CS",
 }
 
 FAST = ("-o", "ocpp_heartbeat_interval=3", "-o", "ocpp_tolerance=1")

@@ -107,6 +107,12 @@ class PkiFactory:
         """PEM of the station CA: what the CSMS side trusts for client certificates, and the CSR signer."""
         return self._authority("station-ca", "Harness Station CA").path
 
+    def ca_certificate(self, name: str) -> str:
+        """PEM of a further self-signed CA called `name` (made once per run): a certificate to install and
+        delete in the certificate-management cases without touching the roots a connection depends on."""
+        _check_file_name(name, "CA name")
+        return self._authority(f"extra-{name}", f"Harness {name} CA").path.read_text()
+
     def _station_ca(self) -> tuple[x509.Certificate, PrivateKey]:
         """The station CA certificate and key, for the CSR signer in this package."""
         authority = self._authority("station-ca", "Harness Station CA")

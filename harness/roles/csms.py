@@ -49,6 +49,29 @@ class CsmsRole(Conversation):
         """Where the station connects (without its identity)."""
         return self.endpoint.server.url
 
+    @property
+    def pki(self) -> PkiFactory:
+        """The run's PKI: the CSMS root, the CA that signs the station's CSRs, further CAs to install."""
+        if self.endpoint.pki is None:
+            raise self.failure("no PKI in this run", message="the harness CSMS was started without its PKI")
+        return self.endpoint.pki
+
+    @property
+    def serial_number(self) -> str | None:
+        """The station's serial number from its profile: the CN of its certificate."""
+        return self.settings.station.serial_number
+
+    async def reconnect(self, within: float | None = None) -> Record:
+        """Close the live connection (1000) and wait for the station to connect again; the new handshake record."""
+        conn = self.live()
+        mark = len(self.transcript.records)
+        await conn.close(1000, "harness CSMS closes the connection")
+        handshake = await self.wait_record(lambda r: r.event == "handshake" and r.detail.get("status") == 101,
+                                           after=mark, within=within, what="the station to connect again")
+        await self.wait_record(lambda r: r.event == "open", after=handshake.seq, within=within,
+                               what="the new connection to open")
+        return handshake
+
     def _default(self, action: str, payload: dict[str, Any]) -> Mapping[str, Any] | None:
         if action == "Authorize" or (action == "TransactionEvent" and "idToken" in payload):
             return {"idTokenInfo": self.id_token_info(payload["idToken"])}
@@ -143,6 +166,7 @@ class CsmsEndpoint:
         self.settings = settings
         self.schemas = schemas
         self.identity = settings.station.identity
+        self.pki = pki
         # Security profile 3 authenticates the station by its certificate alone: no Basic Auth (A00.FR.402).
         self.security_profile = settings.station.security.profile
         self._password = password if self.security_profile < 3 else None
@@ -198,6 +222,11 @@ class CsmsEndpoint:
 
     def _authenticate(self, identity: str, password: str) -> bool:
         return password == self._password
+
+    def use_password(self, password: str) -> None:
+        """From now on the station authenticates with `password` (A01: the CSMS set a new BasicAuthPassword)."""
+        if self._password is not None:
+            self._password = password
 
     async def start(self) -> None:
         await self.server.start()

@@ -79,7 +79,7 @@ async def start_station(profile: SutProfile, *, csms_url: str, password: str, fa
         identity=profile.identity, csms_url=csms_url, password=password if security < 3 else None,
         evses=profile.connectors, serial_number=serial, vendor=profile.vendor or StationConfig.vendor,
         model=profile.model or StationConfig.model, firmware=profile.firmware_version or StationConfig.firmware,
-        faults=station_faults, security_profile=security, tls=tls))
+        faults=station_faults, security_profile=security, tls=tls, pki=pki))
     control = ControlServer("station", profile.identity, station_actions(sim), action_timeout=profile.control.timeout)
     await control.start()
     await sim.start()

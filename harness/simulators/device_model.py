@@ -143,6 +143,9 @@ def core_variables(evses: list[int], *, heartbeat_interval: int, security_profil
         k("SecurityCtrlr", "SecurityProfile"): _int(security_profile, "ReadOnly"),
         k("SecurityCtrlr", "OrganizationName"): _var("string", "OpenOCPPHarness"),
         k("SecurityCtrlr", "CertificateEntries"): _int(0, "ReadOnly"),
+        k("SecurityCtrlr", "CertSigningWaitMinimum"): _int(30, low=1),
+        k("SecurityCtrlr", "CertSigningRepeatTimes"): _int(2),
+        k("SecurityCtrlr", "MaxCertificateChainSize"): _int(10000, "ReadOnly"),
         k("SecurityCtrlr", "BasicAuthPassword"): _var("string", password or "", "WriteOnly", low=16, high=40),
         k("TxCtrlr", "TxStartPoint"): _var("MemberList", "PowerPathClosed", values=TX_POINTS),
         k("TxCtrlr", "TxStopPoint"): _var("MemberList", "EVConnected,Authorized", values=TX_POINTS),
@@ -192,6 +195,7 @@ def core_variables(evses: list[int], *, heartbeat_interval: int, security_profil
 
 HEARTBEAT_INTERVAL = VarKey("OCPPCommCtrlr", "HeartbeatInterval")
 BASIC_AUTH_PASSWORD = VarKey("SecurityCtrlr", "BasicAuthPassword")
+CERTIFICATE_ENTRIES = VarKey("SecurityCtrlr", "CertificateEntries")
 
 
 class DeviceModel:

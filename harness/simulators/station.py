@@ -28,11 +28,20 @@ from typing import Any
 from harness.errors import TransportSetupError
 from harness.ocppj import Call, CallError, CallResult, RpcSession, default_store
 from harness.ocppj.defaults import now_iso, station_default
+from harness.pki import PkiFactory
+from harness.simulators.certificates import CertificateStore
 from harness.simulators.charging import Charging
-from harness.simulators.device_model import BASIC_AUTH_PASSWORD, HEARTBEAT_INTERVAL, DeviceModel, VarKey
+from harness.simulators.device_model import (
+    BASIC_AUTH_PASSWORD,
+    CERTIFICATE_ENTRIES,
+    HEARTBEAT_INTERVAL,
+    DeviceModel,
+    VarKey,
+)
 from harness.simulators.faults import bad_input_reply
 from harness.transcript import Record, Transcript
 from harness.transport import CallTimeout, ClientOptions, ConnectionLost, HandshakeRefused, OcppConnection, connect
+from harness.transport.tls import client_context
 
 SUBPROTOCOL = "ocpp2.0.1"
 Answer = Mapping[str, Any] | CallError | None
@@ -75,6 +84,11 @@ class StationFaults:
     first_event_updated: bool = False  # a transaction's first TransactionEvent is Updated, not Started
     # security profile 3
     station_wrong_cn_cert: bool = False  # presents a station certificate whose CN is not its serial number
+    # certificate management (A02, M03-M05)
+    accept_any_certificate: bool = False  # CertificateSigned with an invalid certificate is Accepted anyway
+    no_csr_retry: bool = False  # never repeats SignCertificate when CertificateSigned does not come
+    wrong_certificate_hash: bool = False  # GetInstalledCertificateIds reports a wrong issuerKeyHash
+    keep_deleted_certificate: bool = False  # DeleteCertificate answers Accepted and keeps the certificate
 
 
 @dataclass
@@ -93,6 +107,7 @@ class StationConfig:
     faults: StationFaults = field(default_factory=StationFaults)
     security_profile: int = 1  # 2: TLS + Basic Auth, 3: mutual TLS (then `password` is None)
     tls: SSLContext | None = field(default=None, repr=False)  # wss://: trusts the CSMS root; SP3: its certificate
+    pki: PkiFactory | None = field(default=None, repr=False)  # where its keys and CSRs live; its CSO issuer
 
 
 @dataclass
@@ -158,6 +173,11 @@ class StationSimulator:
         self.outbox: deque[PendingEvent] = deque()  # TransactionEvents not yet delivered, oldest first
         self._online = asyncio.Event()  # set while booted and announced: messages may go out
         self._outbox_wake = asyncio.Event()  # an event was queued, or the station came online
+        self.certificates = CertificateStore(self.config.serial_number, self.config.pki)
+        if self.config.pki is not None:  # installed at manufacturing: the CSMS root it connects with, and its CSO CA
+            self.certificates.install(self.config.pki.csms_root_path.read_text(), "CSMSRootCertificate")
+            self.certificates.issuers.append(self.config.pki.station_ca_path.read_text())
+        self._renewal: asyncio.Task[None] | None = None  # SignCertificate until CertificateSigned comes (A02)
 
     # ---- life cycle --------------------------------------------------------------------------------------------
     async def start(self) -> None:
@@ -429,7 +449,84 @@ class StationSimulator:
                 return self._reset(conn, call)
             case "TriggerMessage":
                 return self._trigger(conn, call)
+            case "InstallCertificate" | "GetInstalledCertificateIds" | "DeleteCertificate" | "CertificateSigned":
+                return self._certificate_call(conn, call)
         return self._charging_call(call)
+
+    def _certificate_call(self, conn: OcppConnection, call: Call) -> Answer:
+        """M03-M05 and the end of A02: the certificate store."""
+        p, store = call.payload, self.certificates
+        match call.action:
+            case "InstallCertificate":
+                status, reason = store.install(p["certificate"], p["certificateType"])
+                self.model.put(CERTIFICATE_ENTRIES, str(len(store.installed)))
+                answer: dict[str, Any] = {"status": status}
+                if reason:
+                    answer["statusInfo"] = {"reasonCode": "InvalidCertificate", "additionalInfo": reason[:512]}
+                return answer
+            case "GetInstalledCertificateIds":
+                chains = store.ids(p.get("certificateType"))
+                if self.faults.wrong_certificate_hash:
+                    for chain in chains:
+                        chain["certificateHashData"]["issuerKeyHash"] = "0" * 64
+                return {"status": "Accepted", "certificateHashDataChain": chains} if chains else {"status": "NotFound"}
+            case "DeleteCertificate":
+                if self.faults.keep_deleted_certificate:
+                    return {"status": "Accepted"}
+                status = store.delete(p["certificateHashData"])
+                self.model.put(CERTIFICATE_ENTRIES, str(len(store.installed)))
+                return {"status": status}
+        # CertificateSigned
+        problems = [] if self.faults.accept_any_certificate else store.certificate_signed(p["certificateChain"])
+        if self.faults.accept_any_certificate:
+            store.pending_key = None
+        if self._renewal is not None:
+            self._renewal.cancel()
+            self._renewal = None
+        if problems:
+            self.transcript.note("station simulator: CertificateSigned refused: " + "; ".join(problems))
+            self._after_answer(conn, call, partial(self._security_event, conn, "InvalidChargingStationCertificate",
+                                                   "; ".join(problems)))
+            return {"status": "Rejected", "statusInfo": {"reasonCode": "InvalidCertificate",
+                                                         "additionalInfo": "; ".join(problems)[:512]}}
+        self._use_station_certificate()
+        return {"status": "Accepted"}
+
+    def _use_station_certificate(self) -> None:
+        """From the next connection on, present the new certificate (security profile 3, A02.FR.09)."""
+        store, pki = self.certificates, self.config.pki
+        if self.config.security_profile < 3 or pki is None or store.station_chain is None or store.station_key is None:
+            return
+        chain_path = store.station_key.with_name(store.station_key.name.replace(".key.pem", ".chain.pem"))
+        chain_path.write_text(store.station_chain)
+        self.config.tls = client_context(pki.csms_root_path, certificate=(chain_path, store.station_key))
+
+    async def _security_event(self, conn: OcppConnection, kind: str, info: str = "") -> None:
+        payload: dict[str, Any] = {"type": kind, "timestamp": now_iso()}
+        if info:
+            payload["techInfo"] = info[:255]
+        await self._call(conn, "SecurityEventNotification", payload)
+
+    async def _renew_certificate(self, conn: OcppConnection) -> None:
+        """A02: SignCertificate with a fresh CSR; when no CertificateSigned follows within CertSigningWaitMinimum,
+        again with the wait doubled, at most CertSigningRepeatTimes times (A02.FR.17-19)."""
+        wait = float(self.model.number("SecurityCtrlr", "CertSigningWaitMinimum"))
+        repeat = self.model.number("SecurityCtrlr", "CertSigningRepeatTimes")
+        for attempt in range(repeat + 1):
+            try:
+                if not await self._sign_request(conn) or self.faults.no_csr_retry or attempt == repeat:
+                    return
+            except (ConnectionLost, NotAccepted):
+                return
+            await asyncio.sleep(wait * 2 ** attempt)  # allow-sleep: the A02.FR.17 timer; cancelled by CertificateSigned
+
+    async def _sign_request(self, conn: OcppConnection) -> bool:
+        """One SignCertificate with a fresh CSR; whether the CSMS Accepted it."""
+        csr = self.certificates.new_csr(self.model.actual(VarKey("SecurityCtrlr", "OrganizationName")))
+        record = await self._call(conn, "SignCertificate", {"csr": csr, "certificateType": "ChargingStationCertificate"})
+        frame = record.frame if record is not None else None
+        # Rejected (or no answer): the CSMS does not want to sign now (TC_A_15); no timer runs
+        return isinstance(frame, CallResult) and frame.payload.get("status") == "Accepted"
 
     def _charging_call(self, call: Call) -> Answer:
         """Requests about authorization, transactions and availability (blocks C-G)."""
@@ -555,7 +652,9 @@ class StationSimulator:
             case "LogStatusNotification" | "FirmwareStatusNotification":
                 send = partial(self._send_simple, conn, requested, {"status": "Idle"})
             case "SignChargingStationCertificate":
-                return {"status": "Rejected"}  # no certificate management in this simulator
+                if self.config.pki is None:
+                    return {"status": "Rejected"}  # no key store: cannot make a CSR
+                send = partial(self._start_renewal, conn)
             case _:
                 return {"status": "NotImplemented"}
         if requested != "BootNotification" and not accepted:
@@ -563,6 +662,13 @@ class StationSimulator:
         if not self.faults.ignore_trigger:
             self._after_answer(conn, call, send)
         return {"status": "Accepted"}
+
+    async def _start_renewal(self, conn: OcppConnection) -> None:
+        if self._renewal is not None:
+            self._renewal.cancel()
+        self._renewal = asyncio.create_task(self._renew_certificate(conn))
+        self._tasks.add(self._renewal)
+        self._renewal.add_done_callback(self._tasks.discard)
 
     async def _wake_boot(self) -> None:
         self._triggered.set()  # the Pending wait of `_boot` ends; it sends the BootNotification, reason Triggered

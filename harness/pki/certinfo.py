@@ -1,0 +1,159 @@
+"""What a station and a CSMS must check of a certificate they are handed (M03-M05, A02): its identity in OCPP's
+CertificateHashDataType, and whether a CertificateSigned chain may be installed.
+
+Both simulators and both harness roles call these, so `cryptography` stays inside this package (DESIGN.md §3).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import re
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from cryptography import x509
+from cryptography.exceptions import InvalidSignature
+from cryptography.hazmat.primitives import hashes, serialization
+from cryptography.hazmat.primitives.asymmetric import dsa, ec, padding, rsa
+from cryptography.x509.oid import NameOID
+
+_PEM = re.compile(r"-----BEGIN CERTIFICATE-----[A-Za-z0-9+/=\s]+?-----END CERTIFICATE-----")
+
+
+class BadCertificate(ValueError):
+    """The text is not a usable PEM X.509 certificate; the message says why."""
+
+
+@dataclass(frozen=True)
+class CertificateInfo:
+    """The public facts of one certificate."""
+
+    pem: str
+    subject_cn: str | None
+    issuer_cn: str | None
+    serial_hex: str  # lower-case hex without leading zeros, as CertificateHashDataType.serialNumber
+    not_before: dt.datetime
+    not_after: dt.datetime
+    is_ca: bool
+    hash_data: dict[str, str]  # CertificateHashDataType with hashAlgorithm SHA256
+
+    def valid_at(self, now: dt.datetime) -> bool:
+        return self.not_before <= now <= self.not_after
+
+
+def split_pem(bundle: str) -> list[str]:
+    """The PEM certificates of a bundle, leaf first as sent."""
+    return [m.group(0) for m in _PEM.finditer(bundle)]
+
+
+def _load(pem: str) -> x509.Certificate:
+    try:
+        return x509.load_pem_x509_certificate(pem.encode("ascii"))
+    except (ValueError, UnicodeEncodeError) as exc:
+        raise BadCertificate(f"not a PEM-encoded X.509 certificate: {str(exc)[:120]}") from None
+
+
+def _cn(name: x509.Name) -> str | None:
+    values = name.get_attributes_for_oid(NameOID.COMMON_NAME)
+    return str(values[0].value) if values else None
+
+
+def _hash_data(cert: x509.Certificate, issuer_key_der: bytes) -> dict[str, str]:
+    """M03/M04: SHA-256 of the issuer's DER name and of the issuer's public key (the subjectPublicKey bits)."""
+    return {"hashAlgorithm": "SHA256",
+            "issuerNameHash": hashlib.sha256(cert.issuer.public_bytes()).hexdigest(),
+            "issuerKeyHash": hashlib.sha256(issuer_key_der).hexdigest(),
+            "serialNumber": format(cert.serial_number, "x")}
+
+
+def _public_key_bits(cert: x509.Certificate) -> bytes:
+    """The subjectPublicKey BIT STRING content (what RFC 6960 CertID.issuerKeyHash hashes)."""
+    key = cert.public_key()
+    if isinstance(key, ec.EllipticCurvePublicKey):
+        return key.public_bytes(serialization.Encoding.X962, serialization.PublicFormat.UncompressedPoint)
+    return key.public_bytes(serialization.Encoding.DER, serialization.PublicFormat.PKCS1) \
+        if isinstance(key, rsa.RSAPublicKey) else key.public_bytes(serialization.Encoding.DER,
+                                                                   serialization.PublicFormat.SubjectPublicKeyInfo)
+
+
+def certificate_info(pem: str, issuer_pem: str | None = None) -> CertificateInfo:
+    """The facts of `pem`. Its issuer's key hash needs the issuer: `issuer_pem`, or the certificate itself when it
+    is self-signed (a root); otherwise the hash of the issuer name stands in (marked by a caller's own check)."""
+    cert = _load(pem)
+    issuer = _load(issuer_pem) if issuer_pem is not None else cert
+    try:
+        ca = cert.extensions.get_extension_for_class(x509.BasicConstraints).value.ca
+    except x509.ExtensionNotFound:
+        ca = False
+    return CertificateInfo(pem=pem.strip() + "\n", subject_cn=_cn(cert.subject), issuer_cn=_cn(cert.issuer),
+                           serial_hex=format(cert.serial_number, "x"), not_before=cert.not_valid_before_utc,
+                           not_after=cert.not_valid_after_utc, is_ca=ca,
+                           hash_data=_hash_data(cert, _public_key_bits(issuer)))
+
+
+def same_hash(a: dict[str, Any], b: dict[str, Any]) -> bool:
+    """CertificateHashDataType equality: hashes case-insensitive, serial numbers without leading zeros."""
+    def norm(h: dict[str, Any]) -> tuple[str, str, str, str]:
+        return (str(h.get("hashAlgorithm")), str(h.get("issuerNameHash", "")).lower(),
+                str(h.get("issuerKeyHash", "")).lower(), str(h.get("serialNumber", "")).lower().lstrip("0"))
+    return norm(a) == norm(b)
+
+
+def _signed_by(cert: x509.Certificate, issuer: x509.Certificate) -> bool:
+    if cert.issuer != issuer.subject:
+        return False
+    key = issuer.public_key()
+    try:
+        if isinstance(key, rsa.RSAPublicKey):
+            assert cert.signature_hash_algorithm is not None
+            key.verify(cert.signature, cert.tbs_certificate_bytes, padding.PKCS1v15(), cert.signature_hash_algorithm)
+        elif isinstance(key, ec.EllipticCurvePublicKey):
+            assert cert.signature_hash_algorithm is not None
+            key.verify(cert.signature, cert.tbs_certificate_bytes, ec.ECDSA(cert.signature_hash_algorithm))
+        else:
+            return False
+    except (InvalidSignature, AssertionError):
+        return False
+    return True
+
+
+def chain_problems(chain_pem: str, *, trusted: list[str], expected_cn: str | None = None,
+                   key_path: Path | None = None, now: dt.datetime | None = None) -> list[str]:
+    """Why the leaf of `chain_pem` may not be installed (A02.FR.07/A03: valid PEM, in its validity period, chained
+    to a `trusted` root, CN = the serial number, SHA-256, key size, for the key of `key_path`); [] when it may."""
+    now = now or dt.datetime.now(dt.UTC)
+    pems = split_pem(chain_pem)
+    if not pems:
+        return ["no PEM certificate in the chain"]
+    try:
+        certs = [_load(p) for p in pems]
+        roots = [_load(p) for p in trusted]
+    except BadCertificate as exc:
+        return [str(exc)]
+    leaf, problems = certs[0], []
+    if not leaf.not_valid_before_utc <= now <= leaf.not_valid_after_utc:
+        problems.append(f"outside its validity period ({leaf.not_valid_before_utc:%Y-%m-%d} to "
+                        f"{leaf.not_valid_after_utc:%Y-%m-%d})")
+    if not isinstance(leaf.signature_hash_algorithm, hashes.SHA256 | hashes.SHA384 | hashes.SHA512):
+        problems.append("not signed with SHA-256 or stronger (A00.FR.506)")
+    public = leaf.public_key()
+    if isinstance(public, rsa.RSAPublicKey | dsa.DSAPublicKey) and public.key_size < 2048:
+        problems.append(f"{public.key_size}-bit key; at least 2048 needed (A00.FR.502)")
+    if expected_cn is not None and _cn(leaf.subject) != expected_cn:
+        problems.append(f"CN {_cn(leaf.subject)!r} is not the serial number {expected_cn!r} (A00.FR.511)")
+    path, current = [leaf, *certs[1:]], leaf
+    for issuer in path[1:] + roots:
+        if _signed_by(current, issuer):
+            if any(issuer == r for r in roots):
+                break
+            current = issuer
+    else:
+        problems.append("does not chain to a trusted root")
+    if key_path is not None:
+        key = serialization.load_pem_private_key(key_path.read_bytes(), password=None)
+        if key.public_key().public_bytes(serialization.Encoding.DER, serialization.PublicFormat.SubjectPublicKeyInfo) \
+                != public.public_bytes(serialization.Encoding.DER, serialization.PublicFormat.SubjectPublicKeyInfo):
+            problems.append("its public key is not the key of the CSR")
+    return problems

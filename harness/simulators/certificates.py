@@ -1,0 +1,96 @@
+"""The station simulator's certificate store: InstallCertificate (M05), GetInstalledCertificateIds (M03),
+DeleteCertificate (M04) and its own ChargingStationCertificate renewed by SignCertificate / CertificateSigned (A02).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from harness.pki import PkiFactory
+from harness.pki.certinfo import BadCertificate, CertificateInfo, certificate_info, chain_problems, same_hash
+
+ROOT_TYPES = ("CSMSRootCertificate", "ManufacturerRootCertificate", "V2GRootCertificate", "MORootCertificate")
+
+
+@dataclass
+class Installed:
+    kind: str  # a GetCertificateIdUseEnumType value
+    info: CertificateInfo
+
+
+@dataclass
+class CertificateStore:
+    """Installed root certificates by type, and the station's own certificate with the key of its last CSR."""
+
+    serial_number: str
+    pki: PkiFactory | None = None
+    max_entries: int = 16
+    installed: list[Installed] = field(default_factory=list)
+    issuers: list[str] = field(default_factory=list)  # PEMs that may issue the station certificate (the CSO CA)
+    pending_key: Path | None = None  # key of the CSR sent last; None when no renewal is under way
+    station_chain: str | None = None  # PEM chain of the station certificate installed by CertificateSigned
+    station_key: Path | None = None
+
+    def trusted(self, kind: str = "CSMSRootCertificate") -> list[str]:
+        return [i.info.pem for i in self.installed if i.kind == kind]
+
+    # ---- M05 InstallCertificate ------------------------------------------------------------------------------
+    def install(self, pem: str, kind: str, *, now: dt.datetime | None = None) -> tuple[str, str | None]:
+        """(status, reason): Accepted, Rejected (not a valid CA certificate) or Failed (store full)."""
+        now = now or dt.datetime.now(dt.UTC)
+        try:
+            info = certificate_info(pem)
+        except BadCertificate as exc:
+            return "Rejected", str(exc)
+        if not info.valid_at(now):
+            return "Rejected", "certificate outside its validity period"
+        if not info.is_ca:
+            return "Rejected", "not a CA certificate"
+        if any(same_hash(i.info.hash_data, info.hash_data) and i.kind == kind for i in self.installed):
+            return "Accepted", None  # installed already: idempotent
+        if len(self.installed) >= self.max_entries:
+            return "Failed", f"certificate store full ({self.max_entries} entries)"
+        self.installed.append(Installed(kind, info))
+        return "Accepted", None
+
+    # ---- M03 GetInstalledCertificateIds ----------------------------------------------------------------------
+    def ids(self, kinds: list[str] | None) -> list[dict[str, Any]]:
+        return [{"certificateType": i.kind, "certificateHashData": dict(i.info.hash_data)}
+                for i in self.installed if not kinds or i.kind in kinds]
+
+    # ---- M04 DeleteCertificate -------------------------------------------------------------------------------
+    def delete(self, hash_data: dict[str, Any]) -> str:
+        """Accepted, NotFound, or Failed for the station's own certificate (M04.FR.06) and the last CSMS root
+        a TLS connection depends on."""
+        if self.station_chain is not None:
+            with_issuer = self.issuers[0] if self.issuers else None
+            own = certificate_info(self.station_chain, with_issuer)
+            if same_hash(own.hash_data, hash_data):
+                return "Failed"
+        for entry in self.installed:
+            if same_hash(entry.info.hash_data, hash_data):
+                self.installed.remove(entry)
+                return "Accepted"
+        return "NotFound"
+
+    # ---- A02 SignCertificate / CertificateSigned ------------------------------------------------------------
+    def new_csr(self, organisation: str) -> str:
+        """A fresh key and its CSR (CN = serial number); the key waits for CertificateSigned."""
+        if self.pki is None:
+            raise RuntimeError("the station simulator has no PKI directory for its keys")
+        request = self.pki.new_csr(self.serial_number, organisation=organisation)
+        self.pending_key = request.key_path
+        return request.csr_pem
+
+    def certificate_signed(self, chain: str) -> list[str]:
+        """Install the station certificate of `chain` when it is valid for the pending key; else the problems."""
+        if self.pending_key is None:
+            return ["no SignCertificate request is pending"]
+        problems = chain_problems(chain, trusted=[*self.issuers, *self.trusted()], expected_cn=self.serial_number,
+                                  key_path=self.pending_key)
+        if not problems:
+            self.station_chain, self.station_key, self.pending_key = chain, self.pending_key, None
+        return problems
