@@ -12,7 +12,16 @@ from harness.matchers import ABSENT, ANY, AbsentOr, IsType, OneOf, Regex, TimeWi
 from harness.ocppj import Call, CallError, CallResult, ErrorCode, Finding, Severity
 from harness.ocppj.defaults import now_iso
 from harness.ocppj.errorcodes import normalise as normalise_error_code
-from harness.pki import CsrRejected, PkiFactory, Variant, certificate_info, chain_problems, same_hash
+from harness.pki import (
+    BadCertificate,
+    CsrRejected,
+    PkiFactory,
+    Variant,
+    certificate_info,
+    chain_problems,
+    same_hash,
+    split_pem,
+)
 from harness.profile import IdToken
 from harness.roles import CsmsRole, StationRole
 from harness.roles.station import StationTransaction
@@ -30,6 +39,7 @@ __all__ = [
     "ANY",
     "SILENCE",
     "AbsentOr",
+    "BadCertificate",
     "Call",
     "CallError",
     "CallResult",
@@ -68,6 +78,7 @@ __all__ = [
     "parse_datetime",
     "run_scenario",
     "same_hash",
+    "split_pem",
     "states",
     "station_booted",
     "testcase",

@@ -57,6 +57,9 @@ FAULTS: dict[str, tuple[tuple[str, ...], tuple[str, ...]]] = {
     "no_csr_retry": (("TC_A_23_CS",), ("SignCertificate",)),
     "wrong_certificate_hash": (("TC_M_18_CS",), ("GetInstalledCertificateIds", "certificateHashData")),
     "keep_deleted_certificate": (("TC_M_20_CS",), ("still reports",)),
+    "no_certificate_signed": (("TC_A_11_CSMS",), ("no CertificateSigned",)),
+    "sign_for_other_key": (("TC_A_11_CSMS",), ("not the key of the CSR",)),
+    "password_before_accept": (("TC_A_10_CSMS",), ("refused the connection", "401")),
 }
 
 

@@ -22,7 +22,8 @@ EXPECTED_IDS = {
     "TC_F_08_CS", "TC_E_53_CSMS",
     # issue 4: certificate management and the Basic Auth password (security profile 1 run)
     "TC_M_01_CS", "TC_M_18_CS", "TC_M_20_CS", "TC_A_09_CS", "TC_A_10_CS", "TC_A_11_CS", "TC_A_14_CS", "TC_A_15_CS",
-    "TC_A_23_CS",
+    "TC_A_23_CS", "TC_M_01_CSMS", "TC_M_18_CSMS", "TC_M_20_CSMS", "TC_A_09_CSMS", "TC_A_10_CSMS", "TC_A_11_CSMS",
+    "TC_A_14_CSMS",
 }
 
 FAST = ("-o", "ocpp_heartbeat_interval=3", "-o", "ocpp_tolerance=1")

@@ -119,17 +119,18 @@ def _signed_by(cert: x509.Certificate, issuer: x509.Certificate) -> bool:
     return True
 
 
-def chain_problems(chain_pem: str, *, trusted: list[str], expected_cn: str | None = None,
+def chain_problems(chain_pem: str, *, trusted: list[str] | None, expected_cn: str | None = None,
                    key_path: Path | None = None, now: dt.datetime | None = None) -> list[str]:
     """Why the leaf of `chain_pem` may not be installed (A02.FR.07/A03: valid PEM, in its validity period, chained
-    to a `trusted` root, CN = the serial number, SHA-256, key size, for the key of `key_path`); [] when it may."""
+    to a `trusted` root, CN = the serial number, SHA-256, key size, for the key of `key_path`); [] when it may.
+    `trusted=None` skips the chain check (the CSMS's CA is unknown and the chain holds only the leaf)."""
     now = now or dt.datetime.now(dt.UTC)
     pems = split_pem(chain_pem)
     if not pems:
         return ["no PEM certificate in the chain"]
     try:
         certs = [_load(p) for p in pems]
-        roots = [_load(p) for p in trusted]
+        roots = [_load(p) for p in trusted or ()]
     except BadCertificate as exc:
         return [str(exc)]
     leaf, problems = certs[0], []
@@ -143,14 +144,15 @@ def chain_problems(chain_pem: str, *, trusted: list[str], expected_cn: str | Non
         problems.append(f"{public.key_size}-bit key; at least 2048 needed (A00.FR.502)")
     if expected_cn is not None and _cn(leaf.subject) != expected_cn:
         problems.append(f"CN {_cn(leaf.subject)!r} is not the serial number {expected_cn!r} (A00.FR.511)")
-    path, current = [leaf, *certs[1:]], leaf
-    for issuer in path[1:] + roots:
-        if _signed_by(current, issuer):
-            if any(issuer == r for r in roots):
-                break
-            current = issuer
-    else:
-        problems.append("does not chain to a trusted root")
+    if trusted is not None:
+        current = leaf
+        for issuer in certs[1:] + roots:
+            if _signed_by(current, issuer):
+                if any(issuer == r for r in roots):
+                    break
+                current = issuer
+        else:
+            problems.append("does not chain to a trusted root")
     if key_path is not None:
         key = serialization.load_pem_private_key(key_path.read_bytes(), password=None)
         if key.public_key().public_bytes(serialization.Encoding.DER, serialization.PublicFormat.SubjectPublicKeyInfo) \

@@ -47,6 +47,7 @@ class StationRole(Conversation):
         self.evses = evses if evses is not None else [1]
         self._tasks: set[asyncio.Task[None]] = set()
         self._tls: SSLContext | None = None
+        self.pki = pki  # the run's PKI: the CSMS root it trusts, its CSRs' keys (A02)
         if self.security_profile >= 2:
             if pki is None:
                 raise ConfigError(f"the CSMS profile asks for security profile {self.security_profile}: the "

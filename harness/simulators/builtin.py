@@ -104,7 +104,7 @@ async def start_csms(profile: SutProfile, *, password: str, faults: list[str], h
     serials = {profile.identity: profile.serial_number} if profile.serial_number else {}
     sim = CsmsSimulator(CsmsConfig(stations={profile.identity: password}, heartbeat_interval=heartbeat_interval,
                                    boot_retry_interval=boot_retry_interval, tokens=profile.id_tokens,
-                                   faults=csms_faults, require_auth=security < 3, tls=tls, serial_numbers=serials))
+                                   faults=csms_faults, require_auth=security < 3, tls=tls, serial_numbers=serials, pki=pki))
     await sim.start()
     sut = BuiltinSut(sim, ControlServer("csms", profile.identity, {}, action_timeout=profile.control.timeout))
     sut.control.actions.update(csms_actions(sim, sut.spawn))

@@ -10,6 +10,7 @@ self-tests can prove that the matching check of the harness catches it.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import secrets
 import string
 import time
@@ -19,12 +20,13 @@ from dataclasses import dataclass, field
 from ssl import SSLContext
 from typing import Any, Literal, cast, get_args
 
-from harness.ocppj import Call, CallError, RpcSession, default_store
+from harness.ocppj import Call, CallError, CallResult, RpcSession, default_store
 from harness.ocppj.defaults import csms_default, now_iso
+from harness.pki import CsrRejected, PkiFactory
 from harness.profile import IdTokens
 from harness.simulators.faults import bad_input_reply
 from harness.transcript import Record, Transcript
-from harness.transport import ConnectionLost, Handshake, OcppConnection, OcppServer, ServerSocket
+from harness.transport import CallTimeout, ConnectionLost, Handshake, OcppConnection, OcppServer, ServerSocket
 
 BootStatus = Literal["Accepted", "Pending", "Rejected"]
 _BOOT_STATUSES: tuple[str, ...] = get_args(BootStatus)
@@ -58,6 +60,10 @@ class CsmsFaults:
     reject_seqno_zero: bool = False  # CALLERROR for a transaction starting at seqNo 0 after the station's first one
     # security profiles 2 and 3
     csms_expired_cert: bool = False  # serves an expired server certificate
+    # certificate management and the Basic Auth password (A01, A02, M03-M05)
+    no_certificate_signed: bool = False  # accepts SignCertificate and never sends CertificateSigned
+    sign_for_other_key: bool = False  # CertificateSigned carries a certificate for another key than the CSR's
+    password_before_accept: bool = False  # uses a new BasicAuthPassword before the station accepted it
 
 
 @dataclass
@@ -75,6 +81,7 @@ class CsmsConfig:
     faults: CsmsFaults = field(default_factory=CsmsFaults)
     tls: SSLContext | None = field(default=None, repr=False)  # wss:// (security profiles 2 and 3)
     serial_numbers: dict[str, str] = field(default_factory=dict)  # identity -> the CN its SP3 certificate must have
+    pki: PkiFactory | None = field(default=None, repr=False)  # signs CSRs (A02), gives the root it installs (M05)
 
 
 @dataclass
@@ -89,6 +96,7 @@ class CsmsStationState:
     last_heartbeat: float | None = None  # time.monotonic() of the last Heartbeat
     transactions: dict[str, str] = field(default_factory=dict)  # transactionId -> last eventType
     changed: asyncio.Condition = field(default_factory=asyncio.Condition)  # notified on connect/close/boot
+    certificates: list[dict[str, Any]] = field(default_factory=list)  # last GetInstalledCertificateIds answer
 
 
 class CsmsSimulator:
@@ -182,6 +190,8 @@ class CsmsSimulator:
             return None
         if call.action in ("Authorize", "TransactionEvent"):
             return self._authorization(state, call)
+        if call.action == "SignCertificate":
+            return self._sign(identity, call.payload)
         answer = csms_default(call.action, call.payload, heartbeat_interval=self.config.heartbeat_interval)
         if answer is None:  # an action known to OCPP but only ever sent by a CSMS
             return CallError(call.message_id, "NotSupported", f"{call.action} is not a request a CSMS accepts", {})
@@ -213,6 +223,56 @@ class CsmsSimulator:
         current = now_iso().removesuffix("Z") if self.faults.bad_boot_time else now_iso()
         answered = "Maybe" if self.faults.bad_boot_enum else status
         return {"currentTime": current, "interval": interval, "status": answered}
+
+    def _sign(self, identity: str, payload: dict[str, Any]) -> dict[str, Any]:
+        """A02: check and sign the CSR with the station CA, then send CertificateSigned (after this answer)."""
+        pki = self.config.pki
+        if pki is None:
+            return {"status": "Rejected", "statusInfo": {"reasonCode": "NoPKI"}}
+        try:
+            chain = pki.sign_csr(payload["csr"], expected_cn=self.config.serial_numbers.get(identity))
+        except CsrRejected as exc:
+            self.transcript.note(f"CSMS simulator: CSR of {identity} rejected: {exc}")
+            return {"status": "Rejected", "statusInfo": {"reasonCode": "InvalidCSR", "additionalInfo": str(exc)[:512]}}
+        if self.faults.sign_for_other_key:
+            chain = pki.station(self.config.serial_numbers.get(identity, identity)).chain_pem
+        if not self.faults.no_certificate_signed:
+            use = payload.get("certificateType", "ChargingStationCertificate")
+            self._spawn(self._certificate_signed(identity, chain, use))
+        return {"status": "Accepted"}
+
+    async def _certificate_signed(self, identity: str, chain: str, use: str) -> None:
+        with contextlib.suppress(ConnectionLost, CallTimeout):
+            await self.send(identity, "CertificateSigned", {"certificateChain": chain, "certificateType": use})
+
+    def _completed(self, identity: str, action: str, payload: Mapping[str, Any]) -> dict[str, Any]:
+        """What an operator's "send X" leaves to the CSMS: the root it installs (M05), the certificate it deletes
+        (M04: the first one the station listed), a new BasicAuthPassword (A01)."""
+        out = dict(payload)
+        state = self.station(identity)
+        if action == "InstallCertificate" and "certificate" not in out and self.config.pki is not None:
+            out.setdefault("certificateType", "CSMSRootCertificate")
+            out["certificate"] = self.config.pki.csms_root_path.read_text()
+        elif action == "DeleteCertificate" and "certificateHashData" not in out and state.certificates:
+            out["certificateHashData"] = state.certificates[0]["certificateHashData"]
+        elif action == "SetVariables" and out.get("setVariableData") == "BasicAuthPassword":
+            out["setVariableData"] = [{"component": {"name": "SecurityCtrlr"}, "variable": {"name": "BasicAuthPassword"},
+                                       "attributeValue": _password()}]
+        return out
+
+    def _learn(self, identity: str, action: str, payload: Mapping[str, Any], record: Record) -> None:
+        """Keep what an answer teaches: the certificate list (M03), a password the station accepted (A01)."""
+        answer = record.frame.payload if isinstance(record.frame, CallResult) else None
+        if action == "GetInstalledCertificateIds" and answer is not None:
+            self.station(identity).certificates = list(answer.get("certificateHashDataChain", []))
+        if action == "SetVariables":
+            for item, result in zip(payload.get("setVariableData", []),
+                                    (answer or {}).get("setVariableResult", [{}] * len(payload.get("setVariableData", []))),
+                                    strict=False):
+                if item.get("variable", {}).get("name") != "BasicAuthPassword":
+                    continue
+                if result.get("attributeStatus") == "Accepted" or self.faults.password_before_accept:
+                    self.config.stations[identity] = str(item["attributeValue"])
 
     @staticmethod
     def _remember(state: CsmsStationState, call: Call) -> None:
@@ -274,7 +334,10 @@ class CsmsSimulator:
         if conn is None or conn.closed.is_set():
             raise ConnectionLost(f"station {identity!r} is not connected to the CSMS simulator; cannot send {action}")
         message_id = self._fixed_id if self.faults.reuse_message_id else None
-        return await conn.call(action, payload, timeout=timeout, message_id=message_id)
+        payload = self._completed(identity, action, payload)
+        record = await conn.call(action, payload, timeout=timeout, message_id=message_id)
+        self._learn(identity, action, payload, record)
+        return record
 
     async def get_variables(self, identity: str, items: list[tuple[str, str]], timeout: float | None = None) -> Record:
         """GetVariables for (component, variable) pairs."""
