@@ -18,7 +18,7 @@ import string
 import sys
 from collections.abc import AsyncIterator, Generator, Iterator
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 
 import pytest
 import pytest_asyncio
@@ -63,6 +63,8 @@ def pytest_addoption(parser: pytest.Parser) -> None:
     both("decision-mode", "strict: unset policy keys end checks as 'needs decision'; pragmatic: documented defaults",
          choices=("strict", "pragmatic"))
     both("reports-dir", "where transcripts go (default: reports)")
+    both("security-profile", "run with both SUT profiles set to this security profile (1: ws + Basic Auth, 2: TLS + "
+                             "Basic Auth, 3: mutual TLS), overriding their `security.profile`", choices=("1", "2", "3"))
     both("timeout", "seconds to wait for an expected message (default 10)")
     both("heartbeat-interval", "heartbeat interval (s) the harness CSMS gives in BootNotificationResponse (default 10)")
     both("tolerance", "allowed deviation (s) of measured timings (default 4, as the test labs use)")
@@ -137,6 +139,12 @@ def _build_settings(config: pytest.Config) -> Settings:
                 flag = name.replace("_", "-")
                 raise pytest.UsageError(
                     f"--ocpp-{flag} / OCPP_{name.upper()} / ocpp_{name}: {value!r} is not a number") from None
+    security = _setting(config, "security_profile")
+    if security:
+        levels: dict[str, Literal[1, 2, 3]] = {"1": 1, "2": 2, "3": 3}
+        if security not in levels:
+            raise pytest.UsageError(f"--ocpp-security-profile / ocpp_security_profile: {security!r} is not 1, 2 or 3")
+        settings.station.security.profile = settings.csms.security.profile = levels[security]
     settings.sim_faults = list(config.getoption("ocpp_sim_fault"))
     known = {f.name for f in dataclasses.fields(StationFaults)} | {f.name for f in dataclasses.fields(CsmsFaults)}
     unknown = sorted(set(settings.sim_faults) - known)

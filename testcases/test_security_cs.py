@@ -246,3 +246,39 @@ async def test_TC_A_23_CS(csms: CsmsRole, sut: StationControl) -> None:
         await csms.call_ok("CertificateSigned", {"certificateChain": chain,
                                                  "certificateType": "ChargingStationCertificate"},
                            {"status": "Accepted"})
+
+
+# ---- A00 TLS with a valid certificate (security profiles 2 and 3) -------------------------------------------------
+async def _tls_boot(csms: CsmsRole, sut: StationControl, *, client_certificate: bool) -> None:
+    boot = csms.expect("BootNotification", respond=lambda _: csms.boot_response("Accepted"))
+    mark = len(csms.transcript.records)
+    with csms.step("Manual Action: power cycle the Charging Station, so it opens a new TLS connection"):
+        await sut.power_cycle()
+    with csms.step("1. TLS handshake: TLS 1.2 or higher, an A00.FR.318 cipher suite" +
+                   (", the station certificate with CN = serial number" if client_certificate else "")):
+        handshake = await csms.wait_record(lambda r: r.event == "handshake", after=mark,
+                                           what="the station to open a new connection")
+        tls = handshake.detail.get("tls") or {}
+        problems = [f.one_line() for f in handshake.findings]
+        if handshake.detail.get("status") != 101 or not tls:
+            problems.append(f"no TLS session (HTTP status {handshake.detail.get('status')})")
+        if client_certificate and not tls.get("peer_cn"):
+            problems.append("the station presented no certificate")
+        if problems:
+            raise csms.failure("the station's TLS connection does not meet security profile "
+                               f"{csms.settings.station.security.profile}", message="\n".join(problems),
+                               actual=str(tls), rules=("SEC-2", "SEC-3") if client_certificate else ("SEC-2",))
+    with csms.step("2-3. BootNotificationRequest over the TLS connection; the harness responds Accepted"):
+        await csms.received(boot)
+
+
+@testcase("TC_A_04_CS", "TLS - server-side certificate - Valid certificate", usecases=("A00",),
+          requirements=("A00.FR.306", "A00.FR.312", "A00.FR.318"), security=(2,))
+async def test_TC_A_04_CS(csms: CsmsRole, sut: StationControl) -> None:
+    await _tls_boot(csms, sut, client_certificate=False)
+
+
+@testcase("TC_A_07_CS", "TLS - Client-side certificate - valid certificate", usecases=("A00",), profiles=("AdvSec",),
+          requirements=("A00.FR.402", "A00.FR.405", "A00.FR.318"), security=(3,))
+async def test_TC_A_07_CS(csms: CsmsRole, sut: StationControl) -> None:
+    await _tls_boot(csms, sut, client_certificate=True)

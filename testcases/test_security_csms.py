@@ -199,3 +199,33 @@ async def test_TC_A_14_CSMS(station: StationRole, sut: CsmsControl) -> None:
     with station.step("5-6. SecurityEventNotificationRequest InvalidChargingStationCertificate; the CSMS responds"):
         await station.call_ok("SecurityEventNotification", {"type": "InvalidChargingStationCertificate",
                                                             "timestamp": now_iso()}, {})
+
+
+# ---- A00 TLS with a valid certificate (security profiles 2 and 3) -------------------------------------------------
+async def _tls_boot(station: StationRole, *, client_certificate: bool) -> None:
+    mark = len(station.transcript.records)
+    with station.step("1. TLS handshake: TLS 1.2 or higher, an A00.FR.318 suite, the CSMS certificate (CN = host)" +
+                      (", the harness presents its station certificate" if client_certificate else "")):
+        await station.connect()
+        sessions = [r for r in station.transcript.records[mark:] if r.event == "tls"]
+        if not sessions:
+            raise station.failure("no TLS session was set up with the CSMS", rules=("SEC-2",))
+        problems = [f.one_line() for f in sessions[-1].findings]
+        if problems:
+            raise station.failure("the CSMS's TLS does not meet the security profile", message="\n".join(problems),
+                                  actual=str(sessions[-1].detail), rules=tuple(sorted({f.rule for f in
+                                                                                      sessions[-1].findings})))
+    with station.step("2. BootNotificationRequest over the TLS connection; the CSMS responds Accepted"):
+        await station.boot("PowerUp", {"status": "Accepted"})
+
+
+@testcase("TC_A_04_CSMS", "TLS - server-side certificate - Valid certificate", usecases=("A00",),
+          requirements=("A00.FR.307", "A00.FR.313", "A00.FR.318"), security=(2,))
+async def test_TC_A_04_CSMS(station: StationRole, sut: CsmsControl) -> None:
+    await _tls_boot(station, client_certificate=False)
+
+
+@testcase("TC_A_07_CSMS", "TLS - Client-side certificate - valid certificate", usecases=("A00",),
+          profiles=("AdvSec",), requirements=("A00.FR.403", "A00.FR.405"), security=(3,))
+async def test_TC_A_07_CSMS(station: StationRole, sut: CsmsControl) -> None:
+    await _tls_boot(station, client_certificate=True)

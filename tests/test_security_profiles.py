@@ -109,18 +109,29 @@ def test_no_password_or_private_key_in_any_report_file(clean_runs: dict[int, tup
             assert len(values) >= 2 and set(values) == {"********"}, (values, result.verdicts)
 
 
-# fault switch -> (security profile, the case that must fail, texts its failure must name)
+# fault switch -> (security profile, the cases that must fail, texts their failures must name)
 TLS_FAULTS = {
-    "station_wrong_cn_cert": (3, "TC_B_01_CS", ("SEC-3", "'NOT-SIM-SN-0001' is not the station serial number")),
-    "csms_expired_cert": (2, "TC_B_01_CSMS", ("SEC-2", "CSMS certificate refused", "expired")),
+    "station_wrong_cn_cert": (3, ("TC_B_01_CS", "TC_A_07_CS"),
+                              ("SEC-3", "'NOT-SIM-SN-0001' is not the station serial number")),
+    "csms_expired_cert": (2, ("TC_B_01_CSMS", "TC_A_04_CSMS"), ("SEC-2", "CSMS certificate refused", "expired")),
 }
 
 
 @pytest.mark.parametrize("fault", sorted(TLS_FAULTS))
 def test_tls_fault_is_caught(fault: str, tmp_path: Path) -> None:
-    security, case, texts = TLS_FAULTS[fault]
-    result = run_with(tmp_path, security, case, faults=(fault,))
-    assert result.verdicts.get(case) == "failed", f"{fault}: {case} was {result.verdicts.get(case)}\n" \
-                                                  f"{result.output[-3000:]}"
-    for text in texts:
-        assert text in result.messages[case], f"{fault}: the failure does not name {text!r}:\n{result.messages[case]}"
+    security, cases, texts = TLS_FAULTS[fault]
+    result = run_with(tmp_path, security, *cases, faults=(fault,))
+    for case in cases:
+        assert result.verdicts.get(case) == "failed", f"{fault}: {case} was {result.verdicts.get(case)}\n" \
+                                                      f"{result.output[-3000:]}"
+        for text in texts:
+            assert text in result.messages[case], f"{fault}: {case} does not name {text!r}:\n{result.messages[case]}"
+
+
+@pytest.mark.parametrize("security", [2, 3])
+def test_tls_cases_pass_at_their_profile(security: int, tmp_path: Path) -> None:
+    result = run_with(tmp_path, security, "TC_A_04", "TC_A_07")
+    expected = {2: {"TC_A_04_CS", "TC_A_04_CSMS"}, 3: {"TC_A_07_CS", "TC_A_07_CSMS"}}[security]
+    assert {k for k, v in result.verdicts.items() if v == "passed"} == expected, result.output[-3000:]
+    skipped = {k: result.messages[k] for k, v in result.verdicts.items() if v == "skipped"}
+    assert all(f"security profile {security}" in m for m in skipped.values()), skipped
