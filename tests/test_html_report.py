@@ -223,6 +223,7 @@ def test_the_report_renders_a_non_blank_page(browser: str, html_report: dict[str
     text = visible_text(render(browser, html_report["url"] + "index.html", html_report["tmp"] / "overview",
                                screenshot=shot))
     assert "OCPP 2.0.1 conformance" in text and "Failed to fetch" not in text, text[:2000]
+    assert "B Provisioning" in text, "the tree is not grouped by functional block: " + text[:2000]
     assert shot.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
     assert screenshot_problems(shot.read_bytes()) == []
 

@@ -19,6 +19,7 @@ from harness.errors import HarnessError
 
 ALLURE_VERSION = "3.18.0"  # the npm package `allure` (Allure Report 3); raise it on purpose, never float
 REPORT_NAME = "OCPP 2.0.1 conformance"
+GROUP_BY = ("epic", "feature")
 INSTALL_TIMEOUT = 600.0
 GENERATE_TIMEOUT = 600.0
 
@@ -93,7 +94,9 @@ def generate(results: Path, out: Path, *, history: Path, cli_dir: Path, name: st
     if out.exists():
         shutil.rmtree(out)
     history.parent.mkdir(parents=True, exist_ok=True)
-    config: dict[str, object] = {"name": name, "output": str(out), "historyPath": str(history)}
+    config: dict[str, object] = {"name": name, "output": str(out), "historyPath": str(history),
+                                 # the tree as DESIGN.md §9 labels it: functional block (epic) > use case (feature)
+                                 "plugins": {"awesome": {"options": {"reportName": name, "groupBy": list(GROUP_BY)}}}}
     if history_limit is not None:
         config["historyLimit"] = history_limit
     rc = history.parent / "allurerc.json"  # kept beside the history: `allure generate -c` it to redo a report
