@@ -5,7 +5,7 @@ VENV := .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
 
-.PHONY: venv demo test lint bench clean
+.PHONY: venv demo test report lint bench clean
 
 venv: $(STAMP)
 
@@ -28,6 +28,10 @@ demo: venv
 test: venv
 	$(PY) -m pytest tests -p no:cacheprovider -q
 
+# HTML from `make demo`'s results with Allure Report 3 (needs Node.js + npm; installs allure into .allure-cli/).
+report: venv
+	$(PY) -m harness.cli report --results reports/allure-results --out reports/html
+
 lint: venv
 	$(PY) -m ruff check harness tests testcases scripts
 	$(PY) -m mypy
@@ -36,4 +40,4 @@ bench: venv
 	$(PY) scripts/bench_monitor.py
 
 clean:
-	rm -rf $(VENV) reports .mypy_cache .ruff_cache
+	rm -rf $(VENV) reports .mypy_cache .ruff_cache .allure-cli

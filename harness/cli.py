@@ -3,6 +3,7 @@
     ocpp-harness run [--sut PROFILE.yaml]... [--role cs|csms|both] [--cert-profile Core] [pytest args...]
     ocpp-harness simulate station --csms-url ws://host:port/ocpp [--identity ID] [--control-port 8081]
     ocpp-harness simulate csms [--port 9000] [--control-port 8082]
+    ocpp-harness report [--results reports/allure-results] [--out reports/html]
 """
 
 from __future__ import annotations
@@ -16,6 +17,7 @@ import subprocess
 import sys
 from pathlib import Path
 
+from harness.reporting.html_report import ALLURE_VERSION, ReportError, generate
 from harness.simulators import CsmsConfig, CsmsSimulator, StationConfig, StationSimulator
 from harness.simulators.builtin import BuiltinSut
 from harness.simulators.control_server import ControlServer, csms_actions, station_actions
@@ -52,7 +54,35 @@ def _parser() -> argparse.ArgumentParser:
     cs.add_argument("--identity", default="SIM-CS-001", help="the station identity it knows")
     cs.add_argument("--password-env", default="OCPP_STATION_PASSWORD")
     cs.add_argument("--control-port", type=int, default=0, help="port of its HTTP control API")
+    _report_parser(sub)
     return parser
+
+
+def _report_parser(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    rep = sub.add_parser("report", help=f"HTML report from the Allure results (Allure Report {ALLURE_VERSION}, npm; "
+                                        "history across runs)")
+    rep.add_argument("--results", default="reports/allure-results", help="Allure results (default: %(default)s)")
+    rep.add_argument("--out", default="reports/html", help="the HTML report folder, replaced (default: %(default)s)")
+    rep.add_argument("--history", help="history file the reports share (default: history.jsonl beside --out)")
+    rep.add_argument("--history-limit", type=int, help="keep at most this many earlier runs (default: all)")
+    rep.add_argument("--allure-cli", default=os.environ.get("OCPP_ALLURE_CLI"),
+                     help=f"where the npm package allure@{ALLURE_VERSION} is (installed on first use; default: "
+                          ".allure-cli in the checkout, or env OCPP_ALLURE_CLI)")
+
+
+def _report(args: argparse.Namespace) -> int:
+    """`allure generate` with the pinned Allure 3 CLI; a missing Node.js/npm or results is one line, not a trace."""
+    out = Path(args.out)
+    cli_dir = Path(args.allure_cli) if args.allure_cli else Path(__file__).resolve().parent.parent / ".allure-cli"
+    try:
+        report = generate(Path(args.results), out, history=Path(args.history) if args.history else
+                          out.parent / "history.jsonl", cli_dir=cli_dir, history_limit=args.history_limit)
+    except ReportError as exc:
+        print(f"ocpp-harness report: {exc}", file=sys.stderr)
+        return 2
+    print(f"HTML report: {report.index} ({report.runs_in_history} run(s) in {report.history}); view it over HTTP, "
+          f"e.g. `python -m http.server -d {report.index.parent} -b 127.0.0.1`", flush=True)
+    return 0
 
 
 def _run_suite(args: argparse.Namespace) -> int:
@@ -105,6 +135,8 @@ def main(argv: list[str] | None = None) -> int:
     args = _parser().parse_args(argv)
     if args.command == "run":
         return _run_suite(args)
+    if args.command == "report":
+        return _report(args)
     asyncio.run(_simulate(args))
     return 0
 

@@ -30,6 +30,7 @@ from harness.errors import ConfigError
 from harness.failures import NeedsDecision
 from harness.ocppj import SchemaStore
 from harness.pki import PkiFactory, private_pki
+from harness.reporting import REQUIREMENT_URL, AllureReporter
 from harness.reporting.allure_files import write_allure_files
 from harness.reporting.verdicts import CaseResult, GatingPolicy, Outcome, gate, summarize, to_json, to_markdown
 from harness.roles import CsmsEndpoint, CsmsRole, StationRole
@@ -46,6 +47,7 @@ SETTINGS = pytest.StashKey[Settings]()
 META = pytest.StashKey[TestCaseMeta]()
 RESULTS = pytest.StashKey[dict[str, CaseResult]]()  # nodeid -> the case's verdict so far
 GATE = pytest.StashKey[GatingPolicy | None]()
+REQUIREMENT_URL_KEY = pytest.StashKey[str]()
 _LOOP_INI = ("asyncio_default_fixture_loop_scope", "asyncio_default_test_loop_scope")
 
 
@@ -75,6 +77,8 @@ def pytest_addoption(parser: pytest.Parser) -> None:
                          "the project's Framework checks always run")
     both("gate", "gating policy YAML: which results fail the build (exit 1) and which only warn; without one "
                  "pytest's own exit code stands (the summary is written either way)")
+    both("requirement-url", "link of a requirement id in the report, {id} replaced by the id (default: the OCA site's "
+                            f"search, {REQUIREMENT_URL})")
     group.addoption("--ocpp-sim-fault", dest="ocpp_sim_fault", action="append", default=[],
                     help="turn on a fault switch of the built-in simulators (repeatable); see README")
 
@@ -161,6 +165,10 @@ def pytest_configure(config: pytest.Config) -> None:
     config.stash[SETTINGS] = _build_settings(config)  # bad values stop the run here, naming their source
     config.stash[RESULTS] = {}
     config.stash[GATE] = None
+    config.stash[REQUIREMENT_URL_KEY] = _setting(config, "requirement_url") or REQUIREMENT_URL
+    if "{id}" not in config.stash[REQUIREMENT_URL_KEY]:
+        raise pytest.UsageError(f"--ocpp-requirement-url / OCPP_REQUIREMENT_URL / ocpp_requirement_url: "
+                                f"{config.stash[REQUIREMENT_URL_KEY]!r} has no {{id}} placeholder")
     gate_file = _setting(config, "gate")
     if gate_file:
         try:
@@ -361,7 +369,7 @@ def _meta(request: pytest.FixtureRequest) -> TestCaseMeta:
 def _case_run(request: pytest.FixtureRequest, settings: Settings) -> CaseRun:
     run: CaseRun | None = request.node.stash.get(CASE_RUN, None)
     if run is None:
-        run = CaseRun(_meta(request), settings)
+        run = CaseRun(_meta(request), settings, AllureReporter(request.config.stash[REQUIREMENT_URL_KEY]))
         request.node.stash[CASE_RUN] = run
     return run
 

@@ -7,10 +7,16 @@ import json
 from collections.abc import Iterable, Iterator
 from pathlib import Path
 from typing import Any
+from urllib.parse import quote
 
 import allure
 
+from harness.reporting.sequence_diagram import sequence_svg
 from harness.transcript import Record, Transcript
+
+# Where a requirement id links to: `{id}` is replaced by the id (ini `ocpp_requirement_url`, env
+# OCPP_REQUIREMENT_URL). The default searches the OCA site; a lab with the specification on an intranet points it there.
+REQUIREMENT_URL = "https://openchargealliance.org/?s={id}"
 
 _SEVERITY = {"mandatory": allure.severity_level.CRITICAL, "conditional": allure.severity_level.NORMAL,
              "framework": allure.severity_level.NORMAL}
@@ -24,6 +30,14 @@ BLOCKS = {"A": "A Security", "B": "B Provisioning", "C": "C Authorization", "D":
 
 class AllureReporter:
     """Writes one test's labels, steps and attachments; harmless when allure-pytest is not collecting."""
+
+    def __init__(self, requirement_url: str = REQUIREMENT_URL) -> None:
+        if "{id}" not in requirement_url:
+            raise ValueError(f"requirement URL template {requirement_url!r} has no {{id}} placeholder")
+        self.requirement_url = requirement_url
+
+    def requirement_link(self, requirement: str) -> str:
+        return self.requirement_url.replace("{id}", quote(requirement, safe=""))
 
     def label(self, *, case_id: str, title: str, block: str, usecases: Iterable[str], requirements: Iterable[str],
               profiles: Iterable[str], severity: str, role: str) -> None:
@@ -39,6 +53,7 @@ class AllureReporter:
         allure.dynamic.label("testcase_id", case_id)
         for req in requirements:
             allure.dynamic.label("requirement", req)
+            allure.dynamic.link(self.requirement_link(req), link_type="requirement", name=req)
 
     @contextlib.contextmanager
     def step(self, title: str) -> Iterator[None]:
@@ -52,6 +67,12 @@ class AllureReporter:
         else:
             body = "\n".join(json.dumps(r.to_json()) for r in transcript.records)
             allure.attach(body, name="transcript.jsonl", attachment_type="application/x-ndjson", extension="jsonl")
+
+    def attach_sequence_diagram(self, transcript: Transcript) -> None:
+        """The actual frames as a sequence diagram (SVG), beside the transcript it is drawn from."""
+        name = f"sequence diagram {transcript.name}".strip()
+        allure.attach(sequence_svg(transcript.records, title=transcript.name), name=name,
+                      attachment_type=allure.attachment_type.SVG)
 
     def attach_findings(self, transcript: Transcript) -> None:
         allure.attach(findings_table(transcript.records), name="findings", attachment_type=allure.attachment_type.TEXT)

@@ -50,6 +50,7 @@ class CaseRun:
         """Attach the evidence; when the scenario passed, judge every frame (raises OcppFailure)."""
         for conv in self.conversations:
             self.reporter.attach_transcript(conv.transcript)
+            self.reporter.attach_sequence_diagram(conv.transcript)
             self.reporter.attach_text("findings", findings_table(conv.transcript.records))
         defaults = self.used_policy_defaults()
         if defaults:
