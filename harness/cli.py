@@ -10,15 +10,20 @@ from __future__ import annotations
 import argparse
 import asyncio
 import contextlib
+import json
 import os
 import signal
 import subprocess
 import sys
+import tempfile
 from pathlib import Path
+from typing import Any
 
 from harness.simulators import CsmsConfig, CsmsSimulator, StationConfig, StationSimulator
 from harness.simulators.builtin import BuiltinSut
 from harness.simulators.control_server import ControlServer, csms_actions, station_actions
+
+ROOT = Path(__file__).resolve().parent.parent
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -52,6 +57,7 @@ def _parser() -> argparse.ArgumentParser:
     cs.add_argument("--identity", default="SIM-CS-001", help="the station identity it knows")
     cs.add_argument("--password-env", default="OCPP_STATION_PASSWORD")
     cs.add_argument("--control-port", type=int, default=0, help="port of its HTTP control API")
+    _add_list(sub)
     return parser
 
 
@@ -101,10 +107,77 @@ async def _simulate(args: argparse.Namespace) -> None:
         await sut.stop()
 
 
+# ---- ocpp-harness list ------------------------------------------------------------------------------------------
+def _add_list(sub: Any) -> None:
+    ls = sub.add_parser(
+        "list", help="the implemented test cases and whether each applies to the SUT profile(s)",
+        description="List the implemented test cases (Python @testcase functions and YAML scenarios) with their "
+                    "metadata, and say for each whether it applies to the SUT profile(s): the same decision "
+                    "`ocpp-harness run` makes (PICS condition, security profile). Nothing is run: pytest collects "
+                    "the cases in a child process.",
+        epilog="examples:\n"
+               "  ocpp-harness list                                  every case, against the built-in simulators\n"
+               "  ocpp-harness list --sut profiles/station-template.yaml --role cs\n"
+               "  ocpp-harness list --cert-profile Core --format json",
+        formatter_class=argparse.RawDescriptionHelpFormatter)
+    ls.add_argument("--sut", action="append", default=[], metavar="PROFILE",
+                    help="SUT profile YAML (repeatable: a station and/or a CSMS); default: the built-in simulators")
+    ls.add_argument("--role", choices=("cs", "csms", "both"),
+                    help="cs: cases where the SUT is a Charging Station; csms: where it is a CSMS; both (default, or "
+                         "the kind of the one --sut profile given)")
+    ls.add_argument("--cert-profile", help="only the cases of this certification profile, e.g. Core")
+    ls.add_argument("--format", choices=("table", "json"), default="table", help="output format (default: table)")
+
+
+def _collect_catalogue(args: argparse.Namespace) -> dict[str, Any] | str:
+    """The plugin's catalogue (pytest --collect-only in a child process, --ocpp-catalogue), or why it failed."""
+    with tempfile.TemporaryDirectory(prefix="ocpp-list-") as tmp:
+        target = Path(tmp) / "catalogue.json"
+        argv = [sys.executable, "-m", "pytest", str(ROOT / "testcases"), "--collect-only", "-q", "-p",
+                "no:cacheprovider", f"--ocpp-catalogue={target}",
+                *[f"--ocpp-sut={Path(p).resolve()}" for p in args.sut],
+                *([f"--ocpp-role={args.role}"] if args.role else []),
+                *([f"--ocpp-cert-profile={args.cert_profile}"] if args.cert_profile else [])]
+        proc = subprocess.run(argv, cwd=ROOT, capture_output=True, text=True)
+        if not target.is_file():
+            lines = [ln for ln in (proc.stdout + proc.stderr).splitlines() if ln.strip()]
+            errors = [ln for ln in lines if "Error" in ln or ln.startswith("E ")]
+            return "\n".join(errors or lines[-15:]) or f"pytest exited with {proc.returncode}"
+        catalogue: dict[str, Any] = json.loads(target.read_text(encoding="utf-8"))
+        return catalogue
+
+
+def _list(args: argparse.Namespace) -> int:
+    catalogue = _collect_catalogue(args)
+    if isinstance(catalogue, str):
+        print(f"ocpp-harness list: the test cases could not be collected:\n{catalogue}", file=sys.stderr)
+        return 2
+    if args.format == "json":
+        print(json.dumps(catalogue, indent=2, ensure_ascii=False))
+        return 0
+    cases = catalogue["cases"]
+    rows = [("ID", "SUT", "SEVERITY", "PROFILES", "TITLE", "APPLICABILITY")]
+    for c in cases:
+        title = c.get("title", "")
+        rows.append((c["id"], c.get("sut", "?"), c.get("severity", "?"), ",".join(c.get("profiles", [])),
+                     title if len(title) <= 48 else title[:47] + "…", c["applicability"]))
+    widths = [max(len(r[i]) for r in rows) for i in range(5)]
+    for r in rows:
+        print("  ".join(col.ljust(w) for col, w in zip(r[:5], widths, strict=True)) + "  " + r[5])
+    applicable = sum(c["applicability"] == "applicable" for c in cases)
+    suts = "; ".join(f"{kind}: {s['name']}" for kind, s in catalogue["suts"].items())
+    print(f"\n{len(cases)} test cases (role {catalogue['role']}"
+          + (f", certification profile {catalogue['cert_profile']}" if catalogue["cert_profile"] else "")
+          + f"): {applicable} applicable, {len(cases) - applicable} not; SUTs: {suts}")
+    return 0
+
+
 def main(argv: list[str] | None = None) -> int:
     args = _parser().parse_args(argv)
     if args.command == "run":
         return _run_suite(args)
+    if args.command == "list":
+        return _list(args)
     asyncio.run(_simulate(args))
     return 0
 
