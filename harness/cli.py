@@ -19,9 +19,13 @@ import tempfile
 from pathlib import Path
 from typing import Any
 
+from harness.ocppj import Finding, SchemaStore
+from harness.reporting import findings_table
+from harness.reporting.rejudge import rejudge
 from harness.simulators import CsmsConfig, CsmsSimulator, StationConfig, StationSimulator
 from harness.simulators.builtin import BuiltinSut
 from harness.simulators.control_server import ControlServer, csms_actions, station_actions
+from harness.transcript import Record, read_transcript
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -58,6 +62,7 @@ def _parser() -> argparse.ArgumentParser:
     cs.add_argument("--password-env", default="OCPP_STATION_PASSWORD")
     cs.add_argument("--control-port", type=int, default=0, help="port of its HTTP control API")
     _add_list(sub)
+    _add_validate(sub)
     return parser
 
 
@@ -172,12 +177,85 @@ def _list(args: argparse.Namespace) -> int:
     return 0
 
 
+# ---- ocpp-harness validate --------------------------------------------------------------------------------------
+def _add_validate(sub: Any) -> None:
+    va = sub.add_parser(
+        "validate", help="re-judge a recorded transcript (reports/transcripts/*.jsonl) against the current rules",
+        description="Feed every frame of a recorded transcript, both directions and in order, through the same "
+                    "OCPP-J checks the live connection uses (frame rules, JSON schemas, message ids, one CALL at a "
+                    "time), print the findings, and compare them with the findings recorded at the time. Findings "
+                    "that need the live connection (handshake, TLS, close, timeouts, transaction invariants) are "
+                    "kept as recorded.\n\n"
+                    "exit code: 0 no FAIL finding on what the SUT sent; 1 FAIL findings; 2 the file cannot be read "
+                    "or has lines that are not transcript records.",
+        epilog="examples:\n"
+               "  ocpp-harness validate reports/transcripts/TC_B_01_CS.jsonl\n"
+               "  ocpp-harness validate --strictness compat --format json reports/transcripts/RPC_05_CS.jsonl",
+        formatter_class=argparse.RawDescriptionHelpFormatter)
+    va.add_argument("transcript", metavar="TRANSCRIPT.jsonl", help="a transcript the harness wrote")
+    va.add_argument("--strictness", choices=("strict", "compat"), default="strict",
+                    help="strict (default): 1.6 error-code spellings fail; compat: they only warn")
+    va.add_argument("--format", choices=("text", "json"), default="text", help="output format (default: text)")
+
+
+def _finding_json(record: Record, f: Finding) -> dict[str, Any]:
+    return {"seq": record.seq, "conn": record.conn, "direction": record.direction,
+            "message": record.action or record.kind, **f.to_json()}
+
+
+def _validate(args: argparse.Namespace) -> int:
+    path = Path(args.transcript)
+    try:
+        records, problems = read_transcript(path)
+    except (OSError, UnicodeDecodeError) as exc:
+        print(f"ocpp-harness validate: cannot read {path}: {exc}", file=sys.stderr)
+        return 2
+    for problem in problems[:20]:
+        print(f"ocpp-harness validate: {path}: {problem}", file=sys.stderr)
+    if len(problems) > 20:
+        print(f"ocpp-harness validate: {path}: … {len(problems) - 20} more malformed lines", file=sys.stderr)
+    if not records:
+        print(f"ocpp-harness validate: {path} holds no transcript records (JSON lines as the harness writes them "
+              "to reports/transcripts/)", file=sys.stderr)
+        return 2
+    manifest = ROOT / "schemas" / "ocpp-2.0.1.sha256"
+    result = rejudge(records, SchemaStore(manifest=manifest if manifest.is_file() else None),
+                     strictness=args.strictness)
+    failures = result.failures()
+    code = 2 if problems else (1 if failures else 0)
+    if args.format == "json":
+        print(json.dumps({"transcript": str(path), "records": len(records), "frames_rejudged": result.frames,
+                          "malformed_lines": problems, "strictness": args.strictness,
+                          "findings": [_finding_json(r, f) for r in result.records for f in r.findings],
+                          "new": [_finding_json(r, f) for r, f in result.new],
+                          "gone": [_finding_json(r, f) for r, f in result.gone],
+                          "not_rejudged": [_finding_json(r, f) for r, f in result.carried],
+                          "fail_findings": len(failures), "exit_code": code}, indent=2, ensure_ascii=False))
+        return code
+    print(f"{path}: {len(records)} records, {result.frames} frames re-judged (strictness {args.strictness})\n")
+    print(findings_table(result.records))
+    print("compared with the findings recorded at the time:")
+    for label, found in (("new ", result.new), ("gone", result.gone)):
+        for r, f in found:
+            print(f"  {label}  #{r.seq} {r.direction} {r.action or r.kind}: {f.one_line()}")
+    if not result.new and not result.gone:
+        print("  no difference")
+    if result.carried:
+        print(f"  {len(result.carried)} finding(s) kept as recorded (need the live connection to judge)")
+    verdict = (f"{len(failures)} FAIL finding(s) on what the SUT sent" if failures
+               else "no FAIL finding on what the SUT sent")
+    print(f"\n{verdict}" + (f"; {len(problems)} malformed line(s)" if problems else ""))
+    return code
+
+
 def main(argv: list[str] | None = None) -> int:
     args = _parser().parse_args(argv)
     if args.command == "run":
         return _run_suite(args)
     if args.command == "list":
         return _list(args)
+    if args.command == "validate":
+        return _validate(args)
     asyncio.run(_simulate(args))
     return 0
 
