@@ -1,6 +1,9 @@
-"""The `ocpp-harness` command: run the conformance suite, or start a built-in simulator by itself.
+"""The `ocpp-harness` command: run the conformance suite, list its cases, re-judge a transcript, or start a
+built-in simulator by itself.
 
-    ocpp-harness run [--sut PROFILE.yaml]... [--role cs|csms|both] [--cert-profile Core] [pytest args...]
+    ocpp-harness run [--sut PROFILE.yaml]... [--role cs|csms|both] [--cert-profile Core] [-- pytest args...]
+    ocpp-harness list [--sut PROFILE.yaml]... [--role cs|csms|both] [--cert-profile Core] [--format table|json]
+    ocpp-harness validate TRANSCRIPT.jsonl [--strictness strict|compat] [--format text|json]
     ocpp-harness simulate station --csms-url ws://host:port/ocpp [--identity ID] [--control-port 8081]
     ocpp-harness simulate csms [--port 9000] [--control-port 8082]
 """
@@ -16,6 +19,7 @@ import signal
 import subprocess
 import sys
 import tempfile
+import textwrap
 from pathlib import Path
 from typing import Any
 
@@ -30,12 +34,59 @@ from harness.transcript import Record, read_transcript
 ROOT = Path(__file__).resolve().parent.parent
 
 
+# ---- help texts (one place, so a new subcommand adds its own lines here) -------------------------------------------
+_DESCRIPTION = """\
+OCPP 2.0.1 conformance test harness: it stands on the other side of a system under test (SUT) and judges every
+frame both ways against the official JSON schemas and the OCPP-J rules.
+
+  role cs    the SUT is a Charging Station; the harness plays the CSMS (it listens, the station connects)
+  role csms  the SUT is a CSMS; the harness plays a Charging Station (it connects to the CSMS)
+
+Without a SUT profile (--sut) the built-in simulators are the SUTs, so everything works with no hardware.
+Describe your own SUT in a profile YAML: start from profiles/station-template.yaml or csms-template.yaml."""
+
+_EXAMPLES = {
+    "": """\
+examples:
+  ocpp-harness run                                     every case, both roles, against the built-in simulators
+  ocpp-harness run --sut my-station.yaml --cert-profile Core
+  ocpp-harness run -- -k TC_B_01                       further pytest arguments after --
+  ocpp-harness list --sut my-station.yaml              which cases apply to my station, and why not
+  ocpp-harness validate reports/transcripts/TC_B_01_CS.jsonl
+  ocpp-harness simulate csms --port 9000               a CSMS to point a real station at
+
+"ocpp-harness COMMAND --help" tells more about each command.""",
+    "run": """\
+examples:
+  ocpp-harness run                                     both roles against the built-in simulators
+  ocpp-harness run --role cs --sut my-station.yaml     test a real Charging Station
+  ocpp-harness run --sut my-csms.yaml --gate profiles/gate.yaml
+  ocpp-harness run --role csms -- -k "TC_B_01 or TC_E" -x
+
+reports: REPORTS/junit.xml, REPORTS/allure-results/, REPORTS/summary.md and .json (verdict per certification
+profile), REPORTS/transcripts/<case>.jsonl (every frame; re-judge one with `ocpp-harness validate`).""",
+    "simulate": """\
+examples:
+  OCPP_STATION_PASSWORD=secret0123456789 ocpp-harness simulate csms --port 9000
+  ocpp-harness simulate station --csms-url ws://127.0.0.1:9000/ocpp --identity SIM-CS-001
+
+Each prints the URL of its HTTP control API (plug in, present a token, power-cycle …; README)."""}
+
+
+def _texts(description: str, epilog: str) -> dict[str, Any]:
+    """A (sub)parser's description, its paragraphs wrapped unless indented, and its examples as written."""
+    paragraphs = [p if p.startswith(" ") else textwrap.fill(p, 100) for p in description.split("\n\n")]
+    return {"description": "\n\n".join(paragraphs), "epilog": epilog,
+            "formatter_class": argparse.RawDescriptionHelpFormatter}
+
+
 def _parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(prog="ocpp-harness", description="OCPP 2.0.1 conformance test harness. The "
-                                     "harness plays the CSMS toward a Charging Station under test (role cs), or a "
-                                     "Charging Station toward a CSMS under test (role csms).")
-    sub = parser.add_subparsers(dest="command", required=True)
-    run = sub.add_parser("run", help="run the conformance test cases (pytest) and write reports/")
+    parser = argparse.ArgumentParser(prog="ocpp-harness", **_texts(_DESCRIPTION, _EXAMPLES[""]))
+    sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+    run = sub.add_parser("run", help="run the conformance test cases (pytest) and write reports/", **_texts(
+        "Run the test cases in pytest (a child process) and write the reports. Exit code: pytest's (0 all "
+               "passed or not applicable, 1 a case failed), or the gating policy's verdict with --gate.",
+        _EXAMPLES["run"]))
     run.add_argument("--role", choices=("cs", "csms", "both"),
                      help="cs: SUT is a Charging Station; csms: SUT is a CSMS; both (default, or the kind of the one "
                           "--sut profile given)")
@@ -46,8 +97,12 @@ def _parser() -> argparse.ArgumentParser:
                      help="gating policy YAML (e.g. profiles/gate.yaml): exit 1 only for results it says fail the "
                           "build; without one, pytest's exit code (1 when any case failed)")
     run.add_argument("--reports", default="reports", help="output directory (default: reports)")
+    run.add_argument("--no-progress", action="store_true",
+                     help="pytest's own progress dots instead of one line per finished case")
     run.add_argument("pytest_args", nargs=argparse.REMAINDER, help="further pytest arguments, e.g. -k TC_B_01")
-    sim = sub.add_parser("simulate", help="run a built-in simulator until Ctrl-C")
+    sim = sub.add_parser("simulate", help="run a built-in simulator until Ctrl-C", **_texts(
+        "Run a built-in simulator by itself: a Charging Station to point at your CSMS, or a CSMS for your station "
+        "to connect to. Ctrl-C stops it.", _EXAMPLES["simulate"]))
     kind = sim.add_subparsers(dest="kind", required=True)
     st = kind.add_parser("station", help="a simulated Charging Station connecting to a CSMS")
     st.add_argument("--csms-url", required=True, help="CSMS endpoint without the identity, e.g. ws://127.0.0.1:9000/ocpp")
@@ -76,6 +131,7 @@ def _run_suite(args: argparse.Namespace) -> int:
             *[f"--ocpp-sut={Path(p).resolve()}" for p in args.sut],
             *([f"--ocpp-cert-profile={args.cert_profile}"] if args.cert_profile else []),
             *([f"--ocpp-gate={Path(args.gate).resolve()}"] if args.gate else []),
+            *([] if args.no_progress else ["--ocpp-progress"]),
             *[a for a in args.pytest_args if a != "--"]]
     return subprocess.call(argv, cwd=root)
 
@@ -114,17 +170,16 @@ async def _simulate(args: argparse.Namespace) -> None:
 
 # ---- ocpp-harness list ------------------------------------------------------------------------------------------
 def _add_list(sub: Any) -> None:
-    ls = sub.add_parser(
-        "list", help="the implemented test cases and whether each applies to the SUT profile(s)",
-        description="List the implemented test cases (Python @testcase functions and YAML scenarios) with their "
-                    "metadata, and say for each whether it applies to the SUT profile(s): the same decision "
-                    "`ocpp-harness run` makes (PICS condition, security profile). Nothing is run: pytest collects "
-                    "the cases in a child process.",
-        epilog="examples:\n"
-               "  ocpp-harness list                                  every case, against the built-in simulators\n"
-               "  ocpp-harness list --sut profiles/station-template.yaml --role cs\n"
-               "  ocpp-harness list --cert-profile Core --format json",
-        formatter_class=argparse.RawDescriptionHelpFormatter)
+    ls = sub.add_parser("list", help="the implemented test cases and whether each applies to the SUT profile(s)",
+                        **_texts("List the implemented test cases (Python @testcase functions and YAML scenarios) "
+                                 "with their metadata, and say for each whether it applies to the SUT profile(s): "
+                                 "the same decision `ocpp-harness run` makes (PICS condition, security profile). "
+                                 "Nothing is run: pytest collects the cases in a child process.",
+                                 "examples:\n"
+                                 "  ocpp-harness list                           every case, against the built-in "
+                                 "simulators\n"
+                                 "  ocpp-harness list --sut profiles/station-template.yaml --role cs\n"
+                                 "  ocpp-harness list --cert-profile Core --format json"))
     ls.add_argument("--sut", action="append", default=[], metavar="PROFILE",
                     help="SUT profile YAML (repeatable: a station and/or a CSMS); default: the built-in simulators")
     ls.add_argument("--role", choices=("cs", "csms", "both"),
@@ -181,17 +236,16 @@ def _list(args: argparse.Namespace) -> int:
 def _add_validate(sub: Any) -> None:
     va = sub.add_parser(
         "validate", help="re-judge a recorded transcript (reports/transcripts/*.jsonl) against the current rules",
-        description="Feed every frame of a recorded transcript, both directions and in order, through the same "
-                    "OCPP-J checks the live connection uses (frame rules, JSON schemas, message ids, one CALL at a "
-                    "time), print the findings, and compare them with the findings recorded at the time. Findings "
-                    "that need the live connection (handshake, TLS, close, timeouts, transaction invariants) are "
-                    "kept as recorded.\n\n"
-                    "exit code: 0 no FAIL finding on what the SUT sent; 1 FAIL findings; 2 the file cannot be read "
-                    "or has lines that are not transcript records.",
-        epilog="examples:\n"
-               "  ocpp-harness validate reports/transcripts/TC_B_01_CS.jsonl\n"
-               "  ocpp-harness validate --strictness compat --format json reports/transcripts/RPC_05_CS.jsonl",
-        formatter_class=argparse.RawDescriptionHelpFormatter)
+        **_texts("Feed every frame of a recorded transcript, both directions and in order, through the same OCPP-J "
+                 "checks the live connection uses (frame rules, JSON schemas, message ids, one CALL at a time), "
+                 "print the findings, and compare them with the findings recorded at the time (new / gone). "
+                 "Findings that need the live connection (handshake, TLS, close, timeouts, transaction "
+                 "invariants) are kept as recorded.\n\n"
+                 "Exit code: 0 no FAIL finding on what the SUT sent; 1 FAIL findings; 2 the file cannot be read "
+                 "or has lines that are not transcript records.",
+                 "examples:\n"
+                 "  ocpp-harness validate reports/transcripts/TC_B_01_CS.jsonl\n"
+                 "  ocpp-harness validate --strictness compat --format json reports/transcripts/RPC_05_CS.jsonl"))
     va.add_argument("transcript", metavar="TRANSCRIPT.jsonl", help="a transcript the harness wrote")
     va.add_argument("--strictness", choices=("strict", "compat"), default="strict",
                     help="strict (default): 1.6 error-code spellings fail; compat: they only warn")
