@@ -1,6 +1,9 @@
-"""The `ocpp-harness` command: run the conformance suite, or start a built-in simulator by itself.
+"""The `ocpp-harness` command: run the conformance suite, list its cases, re-judge a transcript, or start a
+built-in simulator by itself.
 
-    ocpp-harness run [--sut PROFILE.yaml]... [--role cs|csms|both] [--cert-profile Core] [pytest args...]
+    ocpp-harness run [--sut PROFILE.yaml]... [--role cs|csms|both] [--cert-profile Core] [-- pytest args...]
+    ocpp-harness list [--sut PROFILE.yaml]... [--role cs|csms|both] [--cert-profile Core] [--format table|json]
+    ocpp-harness validate TRANSCRIPT.jsonl [--strictness strict|compat] [--format text|json]
     ocpp-harness simulate station --csms-url ws://host:port/ocpp [--identity ID] [--control-port 8081]
     ocpp-harness simulate csms [--port 9000] [--control-port 8082]
     ocpp-harness report [--results reports/allure-results] [--out reports/html]
@@ -11,24 +14,81 @@ from __future__ import annotations
 import argparse
 import asyncio
 import contextlib
+import json
 import os
 import signal
 import subprocess
 import sys
+import tempfile
+import textwrap
 from pathlib import Path
+from typing import Any
 
+from harness.ocppj import Finding, SchemaStore
+from harness.reporting import findings_table
 from harness.reporting.html_report import ALLURE_VERSION, ReportError, generate
+from harness.reporting.rejudge import rejudge
 from harness.simulators import CsmsConfig, CsmsSimulator, StationConfig, StationSimulator
 from harness.simulators.builtin import BuiltinSut
 from harness.simulators.control_server import ControlServer, csms_actions, station_actions
+from harness.transcript import Record, read_transcript
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+# ---- help texts (one place, so a new subcommand adds its own lines here) -------------------------------------------
+_DESCRIPTION = """\
+OCPP 2.0.1 conformance test harness: it stands on the other side of a system under test (SUT) and judges every
+frame both ways against the official JSON schemas and the OCPP-J rules.
+
+  role cs    the SUT is a Charging Station; the harness plays the CSMS (it listens, the station connects)
+  role csms  the SUT is a CSMS; the harness plays a Charging Station (it connects to the CSMS)
+
+Without a SUT profile (--sut) the built-in simulators are the SUTs, so everything works with no hardware.
+Describe your own SUT in a profile YAML: start from profiles/station-template.yaml or csms-template.yaml."""
+
+_EXAMPLES = {
+    "": """\
+examples:
+  ocpp-harness run                                     every case, both roles, against the built-in simulators
+  ocpp-harness run --sut my-station.yaml --cert-profile Core
+  ocpp-harness run -- -k TC_B_01                       further pytest arguments after --
+  ocpp-harness list --sut my-station.yaml              which cases apply to my station, and why not
+  ocpp-harness validate reports/transcripts/TC_B_01_CS.jsonl
+  ocpp-harness simulate csms --port 9000               a CSMS to point a real station at
+
+"ocpp-harness COMMAND --help" tells more about each command.""",
+    "run": """\
+examples:
+  ocpp-harness run                                     both roles against the built-in simulators
+  ocpp-harness run --role cs --sut my-station.yaml     test a real Charging Station
+  ocpp-harness run --sut my-csms.yaml --gate profiles/gate.yaml
+  ocpp-harness run --role csms -- -k "TC_B_01 or TC_E" -x
+
+reports: REPORTS/junit.xml, REPORTS/allure-results/, REPORTS/summary.md and .json (verdict per certification
+profile), REPORTS/transcripts/<case>.jsonl (every frame; re-judge one with `ocpp-harness validate`).""",
+    "simulate": """\
+examples:
+  OCPP_STATION_PASSWORD=secret0123456789 ocpp-harness simulate csms --port 9000
+  ocpp-harness simulate station --csms-url ws://127.0.0.1:9000/ocpp --identity SIM-CS-001
+
+Each prints the URL of its HTTP control API (plug in, present a token, power-cycle …; README)."""}
+
+
+def _texts(description: str, epilog: str) -> dict[str, Any]:
+    """A (sub)parser's description, its paragraphs wrapped unless indented, and its examples as written."""
+    paragraphs = [p if p.startswith(" ") else textwrap.fill(p, 100) for p in description.split("\n\n")]
+    return {"description": "\n\n".join(paragraphs), "epilog": epilog,
+            "formatter_class": argparse.RawDescriptionHelpFormatter}
 
 
 def _parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(prog="ocpp-harness", description="OCPP 2.0.1 conformance test harness. The "
-                                     "harness plays the CSMS toward a Charging Station under test (role cs), or a "
-                                     "Charging Station toward a CSMS under test (role csms).")
-    sub = parser.add_subparsers(dest="command", required=True)
-    run = sub.add_parser("run", help="run the conformance test cases (pytest) and write reports/")
+    parser = argparse.ArgumentParser(prog="ocpp-harness", **_texts(_DESCRIPTION, _EXAMPLES[""]))
+    sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+    run = sub.add_parser("run", help="run the conformance test cases (pytest) and write reports/", **_texts(
+        "Run the test cases in pytest (a child process) and write the reports. Exit code: pytest's (0 all "
+               "passed or not applicable, 1 a case failed), or the gating policy's verdict with --gate.",
+        _EXAMPLES["run"]))
     run.add_argument("--role", choices=("cs", "csms", "both"),
                      help="cs: SUT is a Charging Station; csms: SUT is a CSMS; both (default, or the kind of the one "
                           "--sut profile given)")
@@ -39,8 +99,12 @@ def _parser() -> argparse.ArgumentParser:
                      help="gating policy YAML (e.g. profiles/gate.yaml): exit 1 only for results it says fail the "
                           "build; without one, pytest's exit code (1 when any case failed)")
     run.add_argument("--reports", default="reports", help="output directory (default: reports)")
+    run.add_argument("--no-progress", action="store_true",
+                     help="pytest's own progress dots instead of one line per finished case")
     run.add_argument("pytest_args", nargs=argparse.REMAINDER, help="further pytest arguments, e.g. -k TC_B_01")
-    sim = sub.add_parser("simulate", help="run a built-in simulator until Ctrl-C")
+    sim = sub.add_parser("simulate", help="run a built-in simulator until Ctrl-C", **_texts(
+        "Run a built-in simulator by itself: a Charging Station to point at your CSMS, or a CSMS for your station "
+        "to connect to. Ctrl-C stops it.", _EXAMPLES["simulate"]))
     kind = sim.add_subparsers(dest="kind", required=True)
     st = kind.add_parser("station", help="a simulated Charging Station connecting to a CSMS")
     st.add_argument("--csms-url", required=True, help="CSMS endpoint without the identity, e.g. ws://127.0.0.1:9000/ocpp")
@@ -54,6 +118,8 @@ def _parser() -> argparse.ArgumentParser:
     cs.add_argument("--identity", default="SIM-CS-001", help="the station identity it knows")
     cs.add_argument("--password-env", default="OCPP_STATION_PASSWORD")
     cs.add_argument("--control-port", type=int, default=0, help="port of its HTTP control API")
+    _add_list(sub)
+    _add_validate(sub)
     _report_parser(sub)
     return parser
 
@@ -95,6 +161,7 @@ def _run_suite(args: argparse.Namespace) -> int:
             *[f"--ocpp-sut={Path(p).resolve()}" for p in args.sut],
             *([f"--ocpp-cert-profile={args.cert_profile}"] if args.cert_profile else []),
             *([f"--ocpp-gate={Path(args.gate).resolve()}"] if args.gate else []),
+            *([] if args.no_progress else ["--ocpp-progress"]),
             *[a for a in args.pytest_args if a != "--"]]
     return subprocess.call(argv, cwd=root)
 
@@ -131,12 +198,150 @@ async def _simulate(args: argparse.Namespace) -> None:
         await sut.stop()
 
 
+# ---- ocpp-harness list ------------------------------------------------------------------------------------------
+def _add_list(sub: Any) -> None:
+    ls = sub.add_parser("list", help="the implemented test cases and whether each applies to the SUT profile(s)",
+                        **_texts("List the implemented test cases (Python @testcase functions and YAML scenarios) "
+                                 "with their metadata, and say for each whether it applies to the SUT profile(s): "
+                                 "the same decision `ocpp-harness run` makes (PICS condition, security profile). "
+                                 "Nothing is run: pytest collects the cases in a child process.",
+                                 "examples:\n"
+                                 "  ocpp-harness list                           every case, against the built-in "
+                                 "simulators\n"
+                                 "  ocpp-harness list --sut profiles/station-template.yaml --role cs\n"
+                                 "  ocpp-harness list --cert-profile Core --format json"))
+    ls.add_argument("--sut", action="append", default=[], metavar="PROFILE",
+                    help="SUT profile YAML (repeatable: a station and/or a CSMS); default: the built-in simulators")
+    ls.add_argument("--role", choices=("cs", "csms", "both"),
+                    help="cs: cases where the SUT is a Charging Station; csms: where it is a CSMS; both (default, or "
+                         "the kind of the one --sut profile given)")
+    ls.add_argument("--cert-profile", help="only the cases of this certification profile, e.g. Core")
+    ls.add_argument("--format", choices=("table", "json"), default="table", help="output format (default: table)")
+
+
+def _collect_catalogue(args: argparse.Namespace) -> dict[str, Any] | str:
+    """The plugin's catalogue (pytest --collect-only in a child process, --ocpp-catalogue), or why it failed."""
+    with tempfile.TemporaryDirectory(prefix="ocpp-list-") as tmp:
+        target = Path(tmp) / "catalogue.json"
+        argv = [sys.executable, "-m", "pytest", str(ROOT / "testcases"), "--collect-only", "-q", "-p",
+                "no:cacheprovider", f"--ocpp-catalogue={target}",
+                *[f"--ocpp-sut={Path(p).resolve()}" for p in args.sut],
+                *([f"--ocpp-role={args.role}"] if args.role else []),
+                *([f"--ocpp-cert-profile={args.cert_profile}"] if args.cert_profile else [])]
+        proc = subprocess.run(argv, cwd=ROOT, capture_output=True, text=True)
+        if not target.is_file():
+            lines = [ln for ln in (proc.stdout + proc.stderr).splitlines() if ln.strip()]
+            errors = [ln for ln in lines if "Error" in ln or ln.startswith("E ")]
+            return "\n".join(errors or lines[-15:]) or f"pytest exited with {proc.returncode}"
+        catalogue: dict[str, Any] = json.loads(target.read_text(encoding="utf-8"))
+        return catalogue
+
+
+def _list(args: argparse.Namespace) -> int:
+    catalogue = _collect_catalogue(args)
+    if isinstance(catalogue, str):
+        print(f"ocpp-harness list: the test cases could not be collected:\n{catalogue}", file=sys.stderr)
+        return 2
+    if args.format == "json":
+        print(json.dumps(catalogue, indent=2, ensure_ascii=False))
+        return 0
+    cases = catalogue["cases"]
+    rows = [("ID", "SUT", "SEVERITY", "PROFILES", "TITLE", "APPLICABILITY")]
+    for c in cases:
+        title = c.get("title", "")
+        rows.append((c["id"], c.get("sut", "?"), c.get("severity", "?"), ",".join(c.get("profiles", [])),
+                     title if len(title) <= 48 else title[:47] + "…", c["applicability"]))
+    widths = [max(len(r[i]) for r in rows) for i in range(5)]
+    for r in rows:
+        print("  ".join(col.ljust(w) for col, w in zip(r[:5], widths, strict=True)) + "  " + r[5])
+    applicable = sum(c["applicability"] == "applicable" for c in cases)
+    suts = "; ".join(f"{kind}: {s['name']}" for kind, s in catalogue["suts"].items())
+    print(f"\n{len(cases)} test cases (role {catalogue['role']}"
+          + (f", certification profile {catalogue['cert_profile']}" if catalogue["cert_profile"] else "")
+          + f"): {applicable} applicable, {len(cases) - applicable} not; SUTs: {suts}")
+    return 0
+
+
+# ---- ocpp-harness validate --------------------------------------------------------------------------------------
+def _add_validate(sub: Any) -> None:
+    va = sub.add_parser(
+        "validate", help="re-judge a recorded transcript (reports/transcripts/*.jsonl) against the current rules",
+        **_texts("Feed every frame of a recorded transcript, both directions and in order, through the same OCPP-J "
+                 "checks the live connection uses (frame rules, JSON schemas, message ids, one CALL at a time), "
+                 "print the findings, and compare them with the findings recorded at the time (new / gone). "
+                 "Findings that need the live connection (handshake, TLS, close, timeouts, transaction "
+                 "invariants) are kept as recorded.\n\n"
+                 "Exit code: 0 no FAIL finding on what the SUT sent; 1 FAIL findings; 2 the file cannot be read "
+                 "or has lines that are not transcript records.",
+                 "examples:\n"
+                 "  ocpp-harness validate reports/transcripts/TC_B_01_CS.jsonl\n"
+                 "  ocpp-harness validate --strictness compat --format json reports/transcripts/RPC_05_CS.jsonl"))
+    va.add_argument("transcript", metavar="TRANSCRIPT.jsonl", help="a transcript the harness wrote")
+    va.add_argument("--strictness", choices=("strict", "compat"), default="strict",
+                    help="strict (default): 1.6 error-code spellings fail; compat: they only warn")
+    va.add_argument("--format", choices=("text", "json"), default="text", help="output format (default: text)")
+
+
+def _finding_json(record: Record, f: Finding) -> dict[str, Any]:
+    return {"seq": record.seq, "conn": record.conn, "direction": record.direction,
+            "message": record.action or record.kind, **f.to_json()}
+
+
+def _validate(args: argparse.Namespace) -> int:
+    path = Path(args.transcript)
+    try:
+        records, problems = read_transcript(path)
+    except (OSError, UnicodeDecodeError) as exc:
+        print(f"ocpp-harness validate: cannot read {path}: {exc}", file=sys.stderr)
+        return 2
+    for problem in problems[:20]:
+        print(f"ocpp-harness validate: {path}: {problem}", file=sys.stderr)
+    if len(problems) > 20:
+        print(f"ocpp-harness validate: {path}: … {len(problems) - 20} more malformed lines", file=sys.stderr)
+    if not records:
+        print(f"ocpp-harness validate: {path} holds no transcript records (JSON lines as the harness writes them "
+              "to reports/transcripts/)", file=sys.stderr)
+        return 2
+    manifest = ROOT / "schemas" / "ocpp-2.0.1.sha256"
+    result = rejudge(records, SchemaStore(manifest=manifest if manifest.is_file() else None),
+                     strictness=args.strictness)
+    failures = result.failures()
+    code = 2 if problems else (1 if failures else 0)
+    if args.format == "json":
+        print(json.dumps({"transcript": str(path), "records": len(records), "frames_rejudged": result.frames,
+                          "malformed_lines": problems, "strictness": args.strictness,
+                          "findings": [_finding_json(r, f) for r in result.records for f in r.findings],
+                          "new": [_finding_json(r, f) for r, f in result.new],
+                          "gone": [_finding_json(r, f) for r, f in result.gone],
+                          "not_rejudged": [_finding_json(r, f) for r, f in result.carried],
+                          "fail_findings": len(failures), "exit_code": code}, indent=2, ensure_ascii=False))
+        return code
+    print(f"{path}: {len(records)} records, {result.frames} frames re-judged (strictness {args.strictness})\n")
+    print(findings_table(result.records))
+    print("compared with the findings recorded at the time:")
+    for label, found in (("new ", result.new), ("gone", result.gone)):
+        for r, f in found:
+            print(f"  {label}  #{r.seq} {r.direction} {r.action or r.kind}: {f.one_line()}")
+    if not result.new and not result.gone:
+        print("  no difference")
+    if result.carried:
+        print(f"  {len(result.carried)} finding(s) kept as recorded (need the live connection to judge)")
+    verdict = (f"{len(failures)} FAIL finding(s) on what the SUT sent" if failures
+               else "no FAIL finding on what the SUT sent")
+    print(f"\n{verdict}" + (f"; {len(problems)} malformed line(s)" if problems else ""))
+    return code
+
+
 def main(argv: list[str] | None = None) -> int:
     args = _parser().parse_args(argv)
     if args.command == "run":
         return _run_suite(args)
     if args.command == "report":
         return _report(args)
+    if args.command == "list":
+        return _list(args)
+    if args.command == "validate":
+        return _validate(args)
     asyncio.run(_simulate(args))
     return 0
 

@@ -10,12 +10,15 @@ Fixtures are the API (DESIGN.md §3 rule 3); override them in a `conftest.py` to
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import dataclasses
 import importlib.metadata
+import json
 import os
 import secrets
 import string
 import sys
+import time
 from collections.abc import AsyncIterator, Generator, Iterator
 from pathlib import Path
 from typing import Any, Literal
@@ -81,6 +84,16 @@ def pytest_addoption(parser: pytest.Parser) -> None:
                             f"search, {REQUIREMENT_URL})")
     group.addoption("--ocpp-sim-fault", dest="ocpp_sim_fault", action="append", default=[],
                     help="turn on a fault switch of the built-in simulators (repeatable); see README")
+    _addoption_cli(group)
+
+
+def _addoption_cli(group: pytest.OptionGroup) -> None:
+    """Options the `ocpp-harness` command sets for its child pytest (`list`, `run`)."""
+    group.addoption("--ocpp-catalogue", dest="ocpp_catalogue", metavar="PATH",
+                    help="write the collected test cases (metadata and applicability for the SUT profiles) to PATH "
+                         "as JSON; with --collect-only this is `ocpp-harness list`")
+    group.addoption("--ocpp-progress", dest="ocpp_progress", action="store_true", default=False,
+                    help="one line per finished test case: [n/total] id verdict duration (elapsed)")
 
 
 def _setting(config: pytest.Config, name: str) -> Any:
@@ -163,6 +176,8 @@ def _build_settings(config: pytest.Config) -> Settings:
 def pytest_configure(config: pytest.Config) -> None:
     config.addinivalue_line("markers", "ocpp_testcase(id): an OCPP conformance test case (set by @testcase)")
     config.stash[SETTINGS] = _build_settings(config)  # bad values stop the run here, naming their source
+    if config.getoption("ocpp_progress"):
+        config.pluginmanager.register(ProgressLines(config), "ocpp-progress")
     config.stash[RESULTS] = {}
     config.stash[GATE] = None
     config.stash[REQUIREMENT_URL_KEY] = _setting(config, "requirement_url") or REQUIREMENT_URL
@@ -554,3 +569,110 @@ def pytest_terminal_summary(terminalreporter: Any, exitstatus: int, config: pyte
         terminalreporter.write_line(f"warning          {line}")
     terminalreporter.write_line(f"gate {'passed' if verdict.exit_code == 0 else 'failed'}: exit code "
                                 f"{verdict.exit_code}; summary in {config.stash[SETTINGS].reports_dir}/summary.md")
+
+
+# ---- catalogue (`ocpp-harness list`) ------------------------------------------------------------------------------
+def _applicability(item: pytest.Item) -> str:
+    """What the run would do with a collected case: the skip markers set above (PICS, security profile), or not."""
+    skip = item.get_closest_marker("skip")
+    if skip is None:
+        return "applicable"
+    reason = str(skip.kwargs.get("reason", skip.args[0] if skip.args else ""))
+    return reason if reason.startswith("not applicable") else f"skipped: {reason}"
+
+
+def _catalogue_entry(item: pytest.Item, root: Path) -> dict[str, Any]:
+    meta = item.stash.get(META, None)
+    callspec = getattr(item, "callspec", None)
+    params = callspec.params if callspec is not None else {}
+    scenario, broken = params.get("ocpp_scenario"), params.get("ocpp_scenario_error")
+    problems = broken.problems if isinstance(broken, SourceError) else []
+    source = Path(scenario.source) if isinstance(scenario, Scenario) else Path(str(item.path))
+    if problems:
+        source = Path(problems[0].split(":", 1)[0])  # "file:line: what"
+    with contextlib.suppress(ValueError):
+        source = source.resolve().relative_to(root)
+    if meta is None:
+        return {"id": callspec.id if callspec is not None else item.name, "nodeid": item.nodeid,
+                "source": str(source), "kind": "yaml" if problems else "python",
+                "applicability": "broken: " + "; ".join(problems) if problems else "not an OCPP test case"}
+    return {"id": meta.id, "nodeid": item.nodeid, "sut": meta.sut, "title": meta.title,
+            "profiles": list(meta.profiles), "severity": meta.severity, "pics": meta.pics,
+            "security": list(meta.security), "usecases": list(meta.usecases), "requirements": list(meta.requirements),
+            "source": str(source), "kind": "yaml" if isinstance(scenario, Scenario) else "python",
+            "applicability": _applicability(item)}
+
+
+def pytest_collection_finish(session: pytest.Session) -> None:
+    """With --ocpp-catalogue: write every selected case (after the role and certification-profile filters and the
+    applicability decision of pytest_collection_modifyitems) as JSON."""
+    config = session.config
+    target = config.getoption("ocpp_catalogue")
+    if not target:
+        return
+    settings = config.stash[SETTINGS]
+    root = Path(str(config.rootpath)).resolve()
+    catalogue = {"role": _role(config), "cert_profile": settings.cert_profile,
+                 "suts": {p.kind: {"name": p.name or p.identity, "builtin": p.builtin,
+                                   "security_profile": p.security.profile,
+                                   "pics": sorted(k for k, v in p.pics.items() if v)}
+                          for p in (settings.station, settings.csms)},
+                 "cases": [_catalogue_entry(item, root) for item in session.items]}
+    Path(target).write_text(json.dumps(catalogue, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
+
+
+
+# ---- progress (`ocpp-harness run`) -------------------------------------------------------------------------------
+class ProgressLines:
+    """With --ocpp-progress: one line per finished case, `[12/83] TC_B_01_CS passed 1.2s (elapsed 0:34)`, in
+    place of pytest's progress dots (verbose output stays as pytest writes it). Registered by pytest_configure."""
+
+    def __init__(self, config: pytest.Config) -> None:
+        self.config = config
+        self.total = 0
+        self.done = 0
+        self.started = time.monotonic()
+        self.seconds: dict[str, float] = {}  # nodeid -> setup + call + teardown
+        self.outcome: dict[str, tuple[str, str]] = {}  # nodeid -> first non-passing outcome, its reason
+
+    def pytest_collection_finish(self, session: pytest.Session) -> None:
+        self.total = len(session.items)
+        self.started = time.monotonic()
+        reporter = self.config.pluginmanager.get_plugin("terminalreporter")
+        if reporter is not None and self.config.get_verbosity() <= 0:
+            reporter.showfspath = False  # no "file.py " line before each case's progress line
+
+    @pytest.hookimpl(wrapper=True)
+    def pytest_report_teststatus(self, report: pytest.TestReport) -> Generator[None, Any, Any]:
+        status = yield
+        if self.config.get_verbosity() <= 0 and isinstance(status, tuple) and len(status) == 3:
+            return status[0], "", ""  # no dot: the progress line says it
+        return status
+
+    def pytest_runtest_logreport(self, report: pytest.TestReport) -> None:
+        self.seconds[report.nodeid] = self.seconds.get(report.nodeid, 0.0) + report.duration
+        if report.passed or report.nodeid in self.outcome:
+            return
+        if report.skipped:
+            reason = str(report.longrepr[2]) if isinstance(report.longrepr, tuple) else ""
+            self.outcome[report.nodeid] = ("skipped", reason.removeprefix("Skipped: "))
+        else:
+            lines = [ln for ln in report.longreprtext.splitlines() if ln.startswith("E ")]
+            self.outcome[report.nodeid] = ("failed" if report.when == "call" else "error",
+                                           lines[0][1:].strip() if lines else "")
+
+    def pytest_runtest_logfinish(self, nodeid: str) -> None:
+        self.done += 1
+        outcome, reason = self.outcome.pop(nodeid, ("passed", ""))
+        result = self.config.stash.get(RESULTS, {}).get(nodeid)
+        if result is not None:  # an OCPP case: its verdict class (not_applicable, needs_decision …)
+            outcome, reason = result.outcome, result.reason
+        name = result.id if result is not None else nodeid
+        elapsed = int(time.monotonic() - self.started)
+        line = (f"[{self.done}/{self.total}] {name} {outcome} {self.seconds.pop(nodeid, 0.0):.1f}s "
+                f"(elapsed {elapsed // 60}:{elapsed % 60:02d})")
+        if reason and outcome != "passed":
+            line += f": {reason[:100]}"
+        reporter = self.config.pluginmanager.get_plugin("terminalreporter")
+        if reporter is not None:
+            reporter.write_line(line)

@@ -19,6 +19,7 @@ import json
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import IO, Any, Literal
 
@@ -205,3 +206,64 @@ class Transcript:
         if self._file is not None:
             self._file.close()
             self._file = None
+
+
+# ---- reading a transcript file back -------------------------------------------------------------------------------
+_DIRECTIONS = ("rx", "tx", "event")
+
+
+def record_from_json(data: Any) -> Record:
+    """A record as `Record.to_json` wrote it: the wire bytes (`raw`, or `data_b64` when `raw` could not hold them),
+    its findings and details. The frame itself is not restored: parse `wire()` again to judge it.
+    Raises ValueError naming what is wrong."""
+    if not isinstance(data, dict):
+        raise ValueError(f"a record is a JSON object, not {type(data).__name__}")
+    try:
+        seq, conn, direction = data["seq"], data["conn"], data["direction"]
+    except KeyError as exc:
+        raise ValueError(f"field {exc.args[0]!r} missing") from None
+    if not isinstance(seq, int) or not isinstance(conn, int) or direction not in _DIRECTIONS:
+        raise ValueError("seq and conn are integers; direction is rx, tx or event")
+    raw = data.get("raw", "")
+    if not isinstance(raw, str):
+        raise ValueError("raw is a string")
+    blob: bytes | None = None
+    if "data_b64" in data:
+        try:
+            blob = base64.b64decode(str(data["data_b64"]), validate=True)
+        except ValueError:
+            raise ValueError("data_b64 is not Base64") from None
+    findings: list[Finding] = []
+    for item in data.get("findings", []):
+        try:
+            findings.append(Finding(rule=str(item["rule"]), severity=Severity(item["severity"]),
+                                    text=str(item.get("text", "")), ref=str(item.get("ref", "")),
+                                    path=str(item.get("path", "$")), extra=dict(item.get("extra", {}))))
+        except (KeyError, TypeError, ValueError):
+            raise ValueError(f"finding {item!r:.80} is not rule/severity/text") from None
+    stamp = data.get("time")
+    try:
+        when = datetime.strptime(str(stamp), "%Y-%m-%dT%H:%M:%S.%fZ").replace(tzinfo=UTC).timestamp()
+    except ValueError:
+        when = 0.0
+    detail = data.get("detail", {})
+    return Record(seq=seq, time=when, mono=0.0, conn=conn, direction=direction, raw=raw, findings=findings,
+                  binary=bool(data.get("binary", False)), data=blob,
+                  event=str(data.get("kind")) if direction == "event" else None,
+                  detail=detail if isinstance(detail, dict) else {})
+
+
+def read_transcript(path: Path) -> tuple[list[Record], list[str]]:
+    """The records of a JSON-lines transcript, and one problem per line that is not a record ("line N: what").
+    Raises OSError when the file cannot be read, UnicodeDecodeError when it is not text."""
+    records: list[Record] = []
+    problems: list[str] = []
+    with path.open(encoding="utf-8") as lines:
+        for number, line in enumerate(lines, 1):
+            if not line.strip():
+                continue
+            try:
+                records.append(record_from_json(json.loads(line)))
+            except (ValueError, RecursionError) as exc:
+                problems.append(f"line {number}: {str(exc)[:200]}")
+    return records, problems

@@ -9,6 +9,9 @@ import signal
 import sys
 from pathlib import Path
 
+import pytest
+
+from harness.cli import main
 from harness.simulators import StationConfig, StationSimulator
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -49,3 +52,38 @@ async def test_run_writes_junit_and_allure_results(tmp_path: Path) -> None:
     assert 'name="test_TC_B_06_CSMS"' in (tmp_path / "junit.xml").read_text()
     assert list((tmp_path / "allure-results").glob("*-result.json"))
     assert (tmp_path / "transcripts" / "TC_B_06_CSMS.jsonl").exists()
+
+
+async def test_run_prints_a_line_per_case_and_its_transcript_validates_clean(tmp_path: Path) -> None:
+    proc = await asyncio.create_subprocess_exec(
+        sys.executable, "-m", "harness.cli", "run", "--role", "cs", "--reports", str(tmp_path), "--",
+        "-k", "TC_B_06_CS or TC_C_08_CS", "-p", "no:cacheprovider",
+        stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.STDOUT, cwd=ROOT)
+    output, _ = await asyncio.wait_for(proc.communicate(), 120)
+    text = output.decode()
+    assert proc.returncode == 0, text[-2000:]
+    lines = re.findall(r"^\[(\d)/2\] (TC_\w+) (\w+) \d+\.\ds \(elapsed \d+:\d\d\)$", text, re.MULTILINE)
+    assert sorted(n for n, _, _ in lines) == ["1", "2"], text[-2000:]
+    assert {(case, verdict) for _, case, verdict in lines} == {("TC_B_06_CS", "passed"), ("TC_C_08_CS", "passed")}
+    assert "2 passed" in text  # pytest's own summary is still there
+    transcript = tmp_path / "transcripts" / "TC_B_06_CS.jsonl"
+    validate = await asyncio.create_subprocess_exec(
+        sys.executable, "-m", "harness.cli", "validate", str(transcript),
+        stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.STDOUT, cwd=ROOT)
+    report, _ = await asyncio.wait_for(validate.communicate(), 60)
+    assert validate.returncode == 0, report.decode()
+    assert "no difference" in report.decode()
+
+
+def test_help_names_every_command_with_examples(capsys: pytest.CaptureFixture[str]) -> None:
+    with pytest.raises(SystemExit) as exit_:
+        main(["--help"])
+    assert exit_.value.code == 0
+    text = capsys.readouterr().out
+    for command in ("run", "list", "validate", "simulate"):
+        assert re.search(rf"^    {command} ", text, re.MULTILINE), f"{command} missing from --help"
+        assert f"ocpp-harness {command} " in text.split("examples:", 1)[1], f"no example of {command}"
+    for command in ("run", "list", "validate", "simulate"):
+        with pytest.raises(SystemExit):
+            main([command, "--help"])
+        assert "examples:" in capsys.readouterr().out, command

@@ -1,0 +1,52 @@
+"""`ocpp-harness list`: the catalogue of implemented cases and their applicability, decided as the plugin decides."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def cli(*args: str) -> subprocess.CompletedProcess[str]:
+    return subprocess.run([sys.executable, "-m", "harness.cli", *args], capture_output=True, text=True, cwd=ROOT,
+                          timeout=120)
+
+
+def station_without_cache(tmp_path: Path) -> Path:
+    """The built-in station's profile, claiming no authorization cache (PICS C-49)."""
+    text = (ROOT / "profiles" / "builtin-station.yaml").read_text()
+    assert "  C-49: true" in text
+    path = tmp_path / "no-cache.yaml"
+    path.write_text(text.replace("  C-49: true", "  C-49: false"))
+    return path
+
+
+def test_list_says_why_a_case_does_not_apply_to_a_profile_lacking_the_feature(tmp_path: Path) -> None:
+    proc = cli("list", "--sut", str(station_without_cache(tmp_path)), "--format", "json")
+    assert proc.returncode == 0, proc.stderr
+    catalogue = json.loads(proc.stdout)
+    cases = {c["id"]: c for c in catalogue["cases"]}
+    assert catalogue["role"] == "cs" and set(c["sut"] for c in cases.values()) == {"CS"}  # a station profile alone
+    assert cases["TC_C_08_CS"]["applicability"].startswith("not applicable: ")
+    assert "C-49" in cases["TC_C_08_CS"]["applicability"]
+    assert cases["TC_C_08_CS"]["pics"] == "C-49" and cases["TC_C_08_CS"]["kind"] == "python"
+    assert cases["TC_B_01_CS"]["applicability"] == "applicable"
+    assert cases["TC_D_01_CS"]["kind"] == "yaml" and cases["TC_D_01_CS"]["source"].endswith("TC_D_01_CS.yaml")
+
+
+def test_list_table_with_the_built_in_profiles_shows_the_case_applicable() -> None:
+    proc = cli("list", "--role", "cs", "--cert-profile", "Core")
+    assert proc.returncode == 0, proc.stderr
+    row = next(line for line in proc.stdout.splitlines() if line.startswith("TC_C_08_CS "))
+    assert row.rstrip().endswith("applicable") and "not applicable" not in row
+    assert "TC_B_01_CSMS" not in proc.stdout  # role cs: CSMS cases are left out, as `run` leaves them out
+    assert "certification profile Core" in proc.stdout
+
+
+def test_list_with_an_unreadable_profile_exits_2_with_the_reason(tmp_path: Path) -> None:
+    proc = cli("list", "--sut", str(tmp_path / "missing.yaml"))
+    assert proc.returncode == 2
+    assert "missing.yaml" in proc.stderr and "Traceback" not in proc.stderr
