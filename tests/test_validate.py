@@ -107,3 +107,22 @@ def test_an_unreadable_data_b64_is_a_malformed_line(tmp_path: Path, capsys: pyte
     path.write_text(json.dumps(record) + "\n")
     assert main(["validate", str(path)]) == 2
     assert "line 1: data_b64 is not Base64" in capsys.readouterr().err
+
+
+def test_id_reuse_on_a_connection_opened_before_the_transcript_stays_as_recorded(
+        tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    """The SUT's earlier use of the id happened before this test's transcript began: offline cannot see it."""
+    live = RpcSession(default_store())
+    live.receive(BOOT)  # in the transcript of an earlier test
+    live.result(Call("b-1", "BootNotification", {}), {"currentTime": "2026-01-01T00:00:00Z", "interval": 10,
+                                                      "status": "Accepted"})
+    transcript = Transcript(tmp_path / "resumed.jsonl")
+    transcript.add(1, "event", event="resume", detail={"note": "connection opened before this test"})
+    heartbeat = '[2,"b-1","Heartbeat",{}]'
+    inbound = live.receive(heartbeat)
+    assert [f.rule for f in inbound.findings] == ["RPC-14"]
+    transcript.add(1, "rx", heartbeat, frame=inbound.frame, findings=inbound.findings)
+    transcript.close()
+    assert main(["validate", "--format", "json", str(tmp_path / "resumed.jsonl")]) == 1
+    report = json.loads(capsys.readouterr().out)
+    assert report["gone"] == [] and [f["rule"] for f in report["not_rejudged"]] == ["RPC-14"]

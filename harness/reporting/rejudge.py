@@ -7,7 +7,9 @@ A recorded timeout expires the CALL, as the live connection does, so a late answ
 
 What the session cannot see offline is carried over as recorded, not re-judged: findings of events (handshake,
 TLS, close, timeouts, the status monitor), findings of monitors beyond one frame (the transaction invariants
-TX-1..TX-4) and a text frame the WebSocket layer refused as invalid UTF-8 before the session saw it.
+TX-1..TX-4), a text frame the WebSocket layer refused as invalid UTF-8 before the session saw it, and on a
+connection opened before the transcript began (a "resume" event) the reuse of message ids (RPC-14) and the
+answers to CALLs made before it.
 """
 
 from __future__ import annotations
@@ -92,6 +94,8 @@ def rejudge(records: list[Record], schemas: SchemaStore, *, strictness: Strictne
                 for message_id in never:
                     session.unanswered.pop(message_id)
                 rules = FRAME_RULES - {"RPC-15"}
+            if record.conn in resumed:
+                rules = rules - {"RPC-14"}  # the ids the SUT used before this transcript began are not in it
             inbound = session.receive(record.data if record.binary and record.data is not None else record.raw)
             fresh, frame, request = [f for f in inbound.findings if f.rule in rules], inbound.frame, inbound.request
         else:
