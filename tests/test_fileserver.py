@@ -134,8 +134,8 @@ async def test_https_with_the_pki_server_certificate(pki: PkiFactory) -> None:
             await download(image.url, ssl=untrusting, timeout=T)
         assert isinstance(caught.value.__cause__, Exception)
         assert "CERTIFICATE_VERIFY_FAILED" in str(caught.value)
-        failed = await server._http.wait_for(lambda r: r.note.startswith("TLS handshake failed"), timeout=T)
-        assert failed[0].method is None and failed[0].status is None
+        [failed] = await server.wait_for(lambda r: r.tls_failed, timeout=T)
+        assert failed.method is None and failed.status is None and failed.note.startswith("TLS handshake failed")
         assert [r.status for r in server.requests if r.method] == [200]
         port = server.port
     await assert_closed(port)
@@ -203,6 +203,16 @@ async def test_what_curl_sends_is_accepted(logs: LogReceiver, tmp_path: Path) ->
     multipart, put = await logs.wait_for_upload(9, timeout=T), await logs.wait_for_upload(9, timeout=T)
     assert multipart.method == "POST" and multipart.filename == "curl diag.log" and multipart.content == LOG
     assert put.method == "PUT" and put.filename == "curl diag.log" and put.content == LOG
+    big = tmp_path / "big.log"
+    big.write_bytes(b"b" * (2 * 1024 * 1024))  # over 1 MiB: curl asks `Expect: 100-continue` first
+    for option in ("-T", "-F"):
+        arg = f"file=@{big}" if option == "-F" else str(big)
+        process = await asyncio.create_subprocess_exec("curl", "-sS", "-o", "/dev/null", "-w", "%{http_code}", option,
+                                                       arg, logs.url_for(10), stdout=asyncio.subprocess.PIPE)
+        async with asyncio.timeout(T):
+            stdout, _ = await process.communicate()
+        assert stdout == b"413", option
+    assert [r.status for r in logs.requests if (r.path or "").startswith("/logs/10/")] == [413, 413]
 
 
 async def test_an_oversize_upload_is_answered_413_and_recorded(logs: LogReceiver) -> None:
@@ -251,6 +261,8 @@ async def test_https_upload_trusting_the_pki_root(pki: PkiFactory, tmp_path: Pat
         assert (await receiver.wait_for_upload(11, timeout=T)).sha256 == hashlib.sha256(LOG).hexdigest()
         with pytest.raises(TransferError, match="CERTIFICATE_VERIFY_FAILED"):
             await upload(receiver.url_for(12), "tls.log", LOG, ssl=ssl.create_default_context(), timeout=T)
+        await receiver.wait_for(lambda r: r.tls_failed, timeout=T)
+        assert [u.request_id for u in receiver.uploads] == ["11"]
         port = receiver.port
     await assert_closed(port)
 

@@ -15,6 +15,7 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import ssl as ssl_module
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from http import HTTPStatus
 from types import TracebackType
@@ -155,6 +156,12 @@ class FirmwareServer:
     def requests(self) -> list[RequestRecord]:
         """Every request (and failed TLS handshake) so far, oldest first."""
         return self._http.records
+
+    async def wait_for(self, predicate: Callable[[RequestRecord], bool], *, timeout: float,
+                       count: int = 1) -> list[RequestRecord]:
+        """The first `count` records that satisfy `predicate` (e.g. `lambda r: r.tls_failed`), waiting until
+        `timeout` seconds; TimeoutError naming the last requests seen otherwise."""
+        return await self._http.wait_for(predicate, timeout=timeout, count=count)
 
     def downloads(self, name: str) -> list[RequestRecord]:
         """The completed downloads of image `name` (GET answered 200, whole body written)."""

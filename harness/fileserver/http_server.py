@@ -31,6 +31,7 @@ from harness.errors import ConfigError, TransportSetupError
 from harness.transport.tls import classify_failure
 
 HOST = "127.0.0.1"
+TLS_FAILED = "TLS handshake failed"
 MAX_REQUEST_LINE = 8 * 1024
 MAX_HEADER_BYTES = 32 * 1024
 MAX_HEADERS = 100
@@ -101,6 +102,11 @@ class RequestRecord:
     complete: bool = False  # the whole response body was written
     user: str | None = None
     note: str = ""
+
+    @property
+    def tls_failed(self) -> bool:
+        """The connection ended in a failed TLS handshake (the note says why, as `classify_failure` saw it)."""
+        return self.method is None and self.note.startswith(TLS_FAILED)
 
     def to_json(self) -> dict[str, Any]:
         return {"seq": self.seq, "at": self.at.isoformat(), "client": self.client, "method": self.method,
@@ -212,7 +218,8 @@ class HttpServer:
                       status: int | None, received: int = 0, sent: int = 0, complete: bool = False,
                       user: str | None = None, note: str = "") -> None:
         async with self._changed:
-            self._records.append(RequestRecord(len(self._records) + 1, at, client, method, path, status, received,
+            self._records.append(RequestRecord(len(self._records) + 1, at, client, method, path,
+                                               None if status is None else int(status), received,
                                                sent, complete, user, note))
             self._changed.notify_all()
 
@@ -230,7 +237,7 @@ class HttpServer:
                     await writer.start_tls(self._ssl, ssl_handshake_timeout=self._tls_handshake_timeout)
                 except (OSError, TimeoutError, ssl_module.SSLError) as exc:
                     failure = classify_failure(exc, peer="station")
-                    await self._record(at, client, None, None, None, note=f"TLS handshake failed: {failure.reason}")
+                    await self._record(at, client, None, None, None, note=f"{TLS_FAILED}: {failure.reason}")
                     return
             await self._exchange(reader, writer, client, at)
         finally:

@@ -23,6 +23,7 @@ import hashlib
 import json
 import re
 import ssl as ssl_module
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from http import HTTPStatus
 from pathlib import Path
@@ -124,6 +125,12 @@ class LogReceiver:
     def requests(self) -> list[RequestRecord]:
         """Every request (and failed TLS handshake) so far, stored or refused, oldest first."""
         return self._http.records
+
+    async def wait_for(self, predicate: Callable[[RequestRecord], bool], *, timeout: float,
+                       count: int = 1) -> list[RequestRecord]:
+        """The first `count` records that satisfy `predicate` (e.g. `lambda r: r.tls_failed`), waiting until
+        `timeout` seconds; TimeoutError naming the last requests seen otherwise."""
+        return await self._http.wait_for(predicate, timeout=timeout, count=count)
 
     async def wait_for_upload(self, request_id: int | str | None = None, *, timeout: float) -> Upload:
         """The oldest upload (for `request_id`, or any) not handed out by an earlier call, waiting for it until
