@@ -292,3 +292,39 @@ def test_multipart_round_trip_and_strictness() -> None:
         parse_form_data(body[:-12], content_type)
     with pytest.raises(MultipartError, match="no Content-Disposition"):
         parse_form_data(b"--b\r\nContent-Type: x\r\n\r\ndata\r\n--b--\r\n", "multipart/form-data; boundary=b")
+
+
+# ---- the HTTP engine ---------------------------------------------------------------------------------------------
+async def test_stop_closes_open_connections_and_a_slow_request_gets_408() -> None:
+    from harness.fileserver import HttpServer
+    from harness.fileserver.http_server import HttpRequest, HttpResponse
+
+    async def handler(request: HttpRequest) -> HttpResponse:
+        raise RuntimeError("boom")
+
+    server = HttpServer(handler, request_timeout=0.3)
+    await server.start()
+    port = server.port
+    reader, writer = await asyncio.open_connection("127.0.0.1", port)
+    writer.write(b"GET /slow HTTP/1.1\r\n")  # and never the end of the head
+    async with asyncio.timeout(T):
+        assert (await reader.read()).startswith(b"HTTP/1.1 408 ")
+    writer.close()
+    held_reader, held_writer = await asyncio.open_connection("127.0.0.1", port)  # silent, held open
+    loop = asyncio.get_running_loop()
+    errors: list[dict[str, object]] = []
+    loop.set_exception_handler(lambda _, context: errors.append(context))
+    try:
+        answer = await raw_request(port, b"GET /x HTTP/1.1\r\n\r\n")
+        assert answer.startswith(b"HTTP/1.1 500 ")
+        async with asyncio.timeout(T):
+            await server.stop()
+            assert await held_reader.read() == b""  # the server closed it
+    finally:
+        loop.set_exception_handler(None)
+        held_writer.close()
+    await assert_closed(port)
+    records = server.records
+    assert [(r.method, r.status) for r in records] == [(None, 408), ("GET", 500), (None, None)]
+    assert records[2].note == "connection open when the server stopped"
+    assert "boom" in records[1].note and records[1].path == "/x"

@@ -240,6 +240,10 @@ class HttpServer:
                     await self._record(at, client, None, None, None, note=f"{TLS_FAILED}: {failure.reason}")
                     return
             await self._exchange(reader, writer, client, at)
+        except asyncio.CancelledError:  # stop() with this connection open: kept as a record, without awaiting
+            self._records.append(RequestRecord(len(self._records) + 1, at, client, None, None, None,
+                                               note="connection open when the server stopped"))
+            raise
         finally:
             writer.close()
             with contextlib.suppress(Exception):  # the peer may be gone already; nothing left to report
@@ -252,23 +256,16 @@ class HttpServer:
         path: str | None = None
         user: str | None = None
         received = 0
+        request: HttpRequest | None = None
         try:
             async with asyncio.timeout(self._request_timeout):
                 method, target, headers = await _read_head(reader)
                 path, _, query = target.partition("?")
                 user, password = _credentials(headers)
                 self._check_auth(user, password)
-                password = None
                 body = await self._read_body(reader, writer, headers)
                 received = len(body)
             request = HttpRequest(method, path, query, headers, body, client, user)
-            try:
-                response = await self._handler(request)
-            except Exception as exc:  # a harness bug: answered 500, recorded, and raised to the loop's handler
-                await self._send(writer, HttpResponse.text(500, "internal error of the harness"), head_only=False)
-                await self._record(at, client, method, path, 500, received, user=user,
-                                   note=f"harness handler failed: {exc!r}")
-                raise
         except BadRequest as exc:
             extra: tuple[tuple[str, str], ...] = ()
             if exc.status == HTTPStatus.UNAUTHORIZED:
@@ -280,6 +277,14 @@ class HttpServer:
         except (ConnectionError, asyncio.IncompleteReadError) as exc:
             return await self._record(at, client, method, path, None, received, user=user,
                                       note=f"client went away before the request was complete ({type(exc).__name__})")
+        if request is not None:
+            try:
+                response = await self._handler(request)
+            except Exception as exc:  # a harness bug: answered 500, recorded, and raised to the loop's handler
+                await self._send(writer, HttpResponse.text(500, "internal error of the harness"), head_only=False)
+                await self._record(at, client, method, path, 500, received, user=user,
+                                   note=f"harness handler failed: {exc!r}")
+                raise
         sent, complete = await self._send(writer, response, head_only=method == "HEAD")
         await self._record(at, client, method, path, response.status, received, sent, complete, user, response.note)
 
