@@ -102,6 +102,20 @@ class Record:
 MASK = "********"
 
 
+def _passwords_in_data(data: Any) -> list[str]:
+    """BasicAuthPassword values anywhere in `data` (a SetVariableData-shaped object at any depth)."""
+    if isinstance(data, list):
+        return [p for item in data for p in _passwords_in_data(item)]
+    if not isinstance(data, dict):
+        return []
+    found = [p for value in data.values() for p in _passwords_in_data(value)]
+    variable, value = data.get("variable"), data.get("attributeValue")
+    if isinstance(variable, dict) and variable.get("name") == "BasicAuthPassword" and isinstance(value, str) \
+            and len(value) >= 4:
+        found.append(value)
+    return found
+
+
 def _passwords_in(frame: Frame) -> list[str]:
     """The BasicAuthPassword values a SetVariables request carries (A01): secrets, wherever they appear next."""
     if not isinstance(frame, Call) or frame.action != "SetVariables":
@@ -151,8 +165,12 @@ class Transcript:
         if frame is not None:
             message_id, message_type = frame.message_id, frame.message_type
             self._secrets.update(_passwords_in(frame))
+        if detail:
+            self._secrets.update(_passwords_in_data(detail))  # e.g. a control action telling a CSMS what to send
         if self._secrets:
             raw, data = self._masked(raw), self._masked_bytes(data)
+            if detail:
+                detail = json.loads(self._masked(json.dumps(detail, ensure_ascii=False)))
         record = Record(seq=len(self.records) + 1, time=time.time(), mono=time.monotonic(), conn=conn,
                         direction=direction, raw=raw, frame=frame, request=request, findings=list(findings or ()),
                         binary=binary, data=data, event=event, detail=dict(detail or {}), message_id=message_id,

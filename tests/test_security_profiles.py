@@ -23,7 +23,7 @@ HARNESS_PASSWORD = "HarnessTlsSecret543210"
 # TC_B_01_CS/CSMS, TC_A_01_CS/CSMS, RPC_01..09 in both roles; a password set over OCPP (TC_A_09_CS) and a
 # certificate signed for the station (TC_A_11_CS) and a root installed (TC_M_01_CS) under every profile
 CASES = ("TC_B_01", "TC_A_01", "RPC_0", "TC_A_09", "TC_A_11", "TC_M_01")
-BASIC_AUTH_CASES = {"TC_A_01_CS", "TC_A_01_CSMS", "TC_A_09_CS"}
+BASIC_AUTH_CASES = {"TC_A_01_CS", "TC_A_01_CSMS", "TC_A_09_CS", "TC_A_09_CSMS"}
 
 
 def run_with(tmp: Path, security: int, *selectors: str, faults: tuple[str, ...] = ()) -> SuiteResult:

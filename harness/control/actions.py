@@ -32,10 +32,24 @@ def describe(action: str, params: dict[str, Any]) -> str:
             return f"Make the EV at EVSE {params['evseId']} draw energy again"
         case "send":
             return (f"Make the CSMS send {params['action']} to station {params['stationId']} with "
-                    f"{params['payload']}")
+                    f"{_without_passwords(params['payload'])}")
         case "boot-status":
             return f"Configure the CSMS to answer BootNotifications of {params['stationId']} with {params['status']}"
     return f"{action} {params}"
+
+
+def _without_passwords(payload: Any) -> Any:
+    """`payload` with every BasicAuthPassword value masked: a description reaches the report and the operator's
+    screen, the password only the CSMS (it is the one the station profile's environment variable holds)."""
+    if isinstance(payload, list):
+        return [_without_passwords(item) for item in payload]
+    if not isinstance(payload, dict):
+        return payload
+    out = {k: _without_passwords(v) for k, v in payload.items()}
+    variable = out.get("variable")
+    if isinstance(variable, dict) and variable.get("name") == "BasicAuthPassword" and "attributeValue" in out:
+        out["attributeValue"] = "********"
+    return out
 
 
 class ActionControl:
