@@ -15,15 +15,13 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import ssl as ssl_module
-from collections.abc import Callable
 from dataclasses import dataclass, field
 from http import HTTPStatus
-from types import TracebackType
 from typing import TYPE_CHECKING
 from urllib.parse import quote, unquote
 
 from harness.errors import ConfigError
-from harness.fileserver.http_server import HttpRequest, HttpResponse, HttpServer, RequestRecord
+from harness.fileserver.http_server import HttpRequest, HttpResponse, HttpServer, HttpService, RequestRecord
 
 if TYPE_CHECKING:
     from harness.pki import KeyKind, PkiFactory
@@ -74,7 +72,7 @@ def image_bytes(name: str, size: int = 64 * 1024) -> bytes:
     return b"".join(blocks)[:size]
 
 
-class FirmwareServer:
+class FirmwareServer(HttpService):
     """Serves published images at `<base>/firmware/<name>` (GET and HEAD); anything else is 404 or 405.
 
     Every request is recorded (`requests`), so a test can assert that and how often the station downloaded.
@@ -87,24 +85,6 @@ class FirmwareServer:
 
     def __repr__(self) -> str:
         return f"FirmwareServer({self._http!r}, images={sorted(self._images)})"
-
-    async def start(self) -> None:
-        await self._http.start()
-
-    async def stop(self) -> None:
-        await self._http.stop()
-
-    async def __aenter__(self) -> FirmwareServer:
-        await self.start()
-        return self
-
-    async def __aexit__(self, exc_type: type[BaseException] | None, exc: BaseException | None,
-                        tb: TracebackType | None) -> None:
-        await self.stop()
-
-    @property
-    def port(self) -> int:
-        return self._http.port
 
     # ---- publishing ------------------------------------------------------------------------------------------
     def url_for(self, name: str) -> str:
@@ -151,18 +131,7 @@ class FirmwareServer:
         certificate = pki.firmware_signer(kind=kind).cert_pem if pki is not None else None
         return FirmwareImage(name, self.url_for(name), data, signature, certificate)
 
-    # ---- what happened ---------------------------------------------------------------------------------------
-    @property
-    def requests(self) -> list[RequestRecord]:
-        """Every request (and failed TLS handshake) so far, oldest first."""
-        return self._http.records
-
-    async def wait_for(self, predicate: Callable[[RequestRecord], bool], *, timeout: float,
-                       count: int = 1) -> list[RequestRecord]:
-        """The first `count` records that satisfy `predicate` (e.g. `lambda r: r.tls_failed`), waiting until
-        `timeout` seconds; TimeoutError naming the last requests seen otherwise."""
-        return await self._http.wait_for(predicate, timeout=timeout, count=count)
-
+    # ---- what happened (also `requests`, `wait_for`) ---------------------------------------------------------
     def downloads(self, name: str) -> list[RequestRecord]:
         """The completed downloads of image `name` (GET answered 200, whole body written)."""
         return [r for r in self._http.records if _is_download(r, name)]

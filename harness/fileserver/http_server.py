@@ -24,7 +24,8 @@ import ssl as ssl_module
 from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
 from dataclasses import dataclass, field
 from http import HTTPStatus
-from typing import Any
+from types import TracebackType
+from typing import Any, Self
 from urllib.parse import quote, urlsplit, urlunsplit
 
 from harness.errors import ConfigError, TransportSetupError
@@ -360,6 +361,42 @@ class HttpServer:
         except (ConnectionError, ssl_module.SSLError):
             return sent, False
         return sent, True
+
+
+class HttpService:
+    """What the firmware server and the log receiver share: the life cycle, the port and the request records of
+    the HttpServer `_http` a subclass makes in its `__init__`."""
+
+    _http: HttpServer
+
+    async def start(self) -> None:
+        await self._http.start()
+
+    async def stop(self) -> None:
+        await self._http.stop()
+
+    async def __aenter__(self) -> Self:
+        await self.start()
+        return self
+
+    async def __aexit__(self, exc_type: type[BaseException] | None, exc: BaseException | None,
+                        tb: TracebackType | None) -> None:
+        await self.stop()
+
+    @property
+    def port(self) -> int:
+        return self._http.port
+
+    @property
+    def requests(self) -> list[RequestRecord]:
+        """Every request (and failed TLS handshake) so far, answered or refused, oldest first."""
+        return self._http.records
+
+    async def wait_for(self, predicate: Callable[[RequestRecord], bool], *, timeout: float,
+                       count: int = 1) -> list[RequestRecord]:
+        """The first `count` records that satisfy `predicate` (e.g. `lambda r: r.tls_failed`), waiting until
+        `timeout` seconds; TimeoutError naming the last requests seen otherwise."""
+        return await self._http.wait_for(predicate, timeout=timeout, count=count)
 
 
 def _credentials(headers: Sequence[tuple[str, str]]) -> tuple[str | None, str | None]:

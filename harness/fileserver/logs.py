@@ -23,16 +23,14 @@ import hashlib
 import json
 import re
 import ssl as ssl_module
-from collections.abc import Callable
 from dataclasses import dataclass, field
 from http import HTTPStatus
 from pathlib import Path
-from types import TracebackType
 from typing import Any
 from urllib.parse import unquote
 
 from harness.errors import ConfigError
-from harness.fileserver.http_server import HttpRequest, HttpResponse, HttpServer, RequestRecord
+from harness.fileserver.http_server import HttpRequest, HttpResponse, HttpServer, HttpService, RequestRecord
 from harness.fileserver.multipart import MultipartError, boundary_of, parse_form_data
 
 PREFIX = "/logs/"
@@ -68,7 +66,7 @@ class UploadTimeout(TimeoutError):
     """No (further) upload arrived before the deadline; the message lists what the receiver saw instead."""
 
 
-class LogReceiver:
+class LogReceiver(HttpService):
     """Accepts log uploads on 127.0.0.1 and keeps each one under `reports_dir/log-uploads/`."""
 
     def __init__(self, reports_dir: Path, *, ssl: ssl_module.SSLContext | None = None,
@@ -87,22 +85,7 @@ class LogReceiver:
 
     async def start(self) -> None:
         self.directory.mkdir(parents=True, exist_ok=True)
-        await self._http.start()
-
-    async def stop(self) -> None:
-        await self._http.stop()
-
-    async def __aenter__(self) -> LogReceiver:
-        await self.start()
-        return self
-
-    async def __aexit__(self, exc_type: type[BaseException] | None, exc: BaseException | None,
-                        tb: TracebackType | None) -> None:
-        await self.stop()
-
-    @property
-    def port(self) -> int:
-        return self._http.port
+        await super().start()
 
     @property
     def max_upload(self) -> int:
@@ -115,22 +98,11 @@ class LogReceiver:
             raise ConfigError(f"log request id {rid!r}: letters, digits and ._- only")
         return self._http.url(f"{PREFIX}{rid}/")
 
-    # ---- what happened ---------------------------------------------------------------------------------------
+    # ---- what happened (also `requests`, `wait_for`) ---------------------------------------------------------
     @property
     def uploads(self) -> list[Upload]:
         """Every stored upload so far, oldest first."""
         return list(self._uploads)
-
-    @property
-    def requests(self) -> list[RequestRecord]:
-        """Every request (and failed TLS handshake) so far, stored or refused, oldest first."""
-        return self._http.records
-
-    async def wait_for(self, predicate: Callable[[RequestRecord], bool], *, timeout: float,
-                       count: int = 1) -> list[RequestRecord]:
-        """The first `count` records that satisfy `predicate` (e.g. `lambda r: r.tls_failed`), waiting until
-        `timeout` seconds; TimeoutError naming the last requests seen otherwise."""
-        return await self._http.wait_for(predicate, timeout=timeout, count=count)
 
     async def wait_for_upload(self, request_id: int | str | None = None, *, timeout: float) -> Upload:
         """The oldest upload (for `request_id`, or any) not handed out by an earlier call, waiting for it until
