@@ -196,6 +196,14 @@ def _change(evse: int, status: str) -> dict[str, object]:
     return {"operationalStatus": status, "evse": {"id": evse}}
 
 
+async def _operative_again(station: StationRole, sut: CsmsControl) -> None:
+    back = station.expect("ChangeAvailability", {"operationalStatus": "Operative"}, respond={"status": "Accepted"})
+    with station.step("Cleanup: trigger the CSMS to make EVSE 1 operative again"):
+        await sut.trigger(station.identity, "ChangeAvailability", _change(1, "Operative"))
+        await station.received(back)
+        await station.status(1, 1, "Available")
+
+
 @testcase("TC_G_03_CSMS", "Change Availability EVSE - Operative to inoperative", usecases=("G03",),
           requirements=("G03",))
 async def test_TC_G_03_CSMS(station: StationRole, sut: CsmsControl) -> None:
@@ -208,11 +216,7 @@ async def test_TC_G_03_CSMS(station: StationRole, sut: CsmsControl) -> None:
         await station.received(change)
     with station.step("3-4. StatusNotification Unavailable; the CSMS confirms"):
         await station.status(1, 1, "Unavailable")
-    back = station.expect("ChangeAvailability", {"operationalStatus": "Operative"}, respond={"status": "Accepted"})
-    with station.step("Cleanup: trigger the CSMS to make EVSE 1 operative again"):
-        await sut.trigger(station.identity, "ChangeAvailability", _change(1, "Operative"))
-        await station.received(back)
-        await station.status(1, 1, "Available")
+    await _operative_again(station, sut)
 
 
 @testcase("TC_G_11_CSMS", "Change Availability EVSE - With ongoing transaction", usecases=("G03",),
@@ -230,11 +234,7 @@ async def test_TC_G_11_CSMS(station: StationRole, sut: CsmsControl) -> None:
     with station.step("3-6. The transaction ends; StatusNotification Unavailable"):
         await tx.event("Ended", "EVCommunicationLost", {}, charging_state="Idle", stopped_reason="EVDisconnected")
         await station.status(1, 1, "Unavailable")
-    back = station.expect("ChangeAvailability", {"operationalStatus": "Operative"}, respond={"status": "Accepted"})
-    with station.step("Cleanup: trigger the CSMS to make EVSE 1 operative again"):
-        await sut.trigger(station.identity, "ChangeAvailability", _change(1, "Operative"))
-        await station.received(back)
-        await station.status(1, 1, "Available")
+    await _operative_again(station, sut)
 
 
 # ---- J Meter values -------------------------------------------------------------------------------------------------
