@@ -28,11 +28,6 @@ from harness.pki import PkiFactory, verify_firmware
 T = 5.0  # deadline of every wait: generous, never slept
 
 
-@pytest.fixture(scope="module")
-def pki(tmp_path_factory: pytest.TempPathFactory) -> PkiFactory:
-    return PkiFactory(tmp_path_factory.mktemp("pki"))
-
-
 async def assert_closed(port: int) -> None:
     with pytest.raises(ConnectionRefusedError):
         _, writer = await asyncio.open_connection("127.0.0.1", port)

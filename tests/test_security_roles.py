@@ -31,11 +31,6 @@ PASSWORD = "Abcdefghij0123456789"
 DEADLINE = 5.0
 
 
-@pytest.fixture(scope="module")
-def pki(tmp_path_factory: pytest.TempPathFactory) -> PkiFactory:
-    return PkiFactory(tmp_path_factory.mktemp("pki"))
-
-
 def settings(security: int) -> Settings:
     station, csms = builtin_station_profile(), builtin_csms_profile()
     station.security = Security(profile=security)

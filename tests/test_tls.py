@@ -21,11 +21,6 @@ SERIAL = "SN-0001"
 DEADLINE = 5.0
 
 
-@pytest.fixture(scope="module")
-def pki(tmp_path_factory: pytest.TempPathFactory) -> PkiFactory:
-    return PkiFactory(tmp_path_factory.mktemp("pki"))
-
-
 class Csms:
     """The harness's CSMS side: records every handshake, answers Heartbeat."""
 
