@@ -102,29 +102,19 @@ class Record:
 MASK = "********"
 
 
-def _passwords_in_data(data: Any) -> list[str]:
-    """BasicAuthPassword values anywhere in `data` (a SetVariableData-shaped object at any depth)."""
+def _passwords_in(data: Any) -> list[str]:
+    """BasicAuthPassword values (A01) anywhere in `data`: a SetVariableData-shaped object at any depth, in a
+    SetVariables payload or in the detail of an event (a control action telling a CSMS what to send)."""
     if isinstance(data, list):
-        return [p for item in data for p in _passwords_in_data(item)]
+        return [p for item in data for p in _passwords_in(item)]
     if not isinstance(data, dict):
         return []
-    found = [p for value in data.values() for p in _passwords_in_data(value)]
+    found = [p for value in data.values() for p in _passwords_in(value)]
     variable, value = data.get("variable"), data.get("attributeValue")
     if isinstance(variable, dict) and variable.get("name") == "BasicAuthPassword" and isinstance(value, str) \
             and len(value) >= 4:
         found.append(value)
     return found
-
-
-def _passwords_in(frame: Frame) -> list[str]:
-    """The BasicAuthPassword values a SetVariables request carries (A01): secrets, wherever they appear next."""
-    if not isinstance(frame, Call) or frame.action != "SetVariables":
-        return []
-    items = frame.payload.get("setVariableData")
-    return [str(item["attributeValue"]) for item in items if isinstance(item, dict)
-            and isinstance(item.get("variable"), dict) and item["variable"].get("name") == "BasicAuthPassword"
-            and isinstance(item.get("attributeValue"), str) and len(item["attributeValue"]) >= 4] \
-        if isinstance(items, list) else []
 
 
 _second: list[Any] = [None, ""]  # last whole second formatted: strftime on every frame is measurable
@@ -164,9 +154,10 @@ class Transcript:
             message_id: str | None = None, message_type: int | None = None) -> Record:
         if frame is not None:
             message_id, message_type = frame.message_id, frame.message_type
-            self._secrets.update(_passwords_in(frame))
+            if isinstance(frame, Call) and frame.action == "SetVariables":  # the only request that carries one
+                self._secrets.update(_passwords_in(frame.payload))
         if detail:
-            self._secrets.update(_passwords_in_data(detail))  # e.g. a control action telling a CSMS what to send
+            self._secrets.update(_passwords_in(detail))
         if self._secrets:
             raw, data = self._masked(raw), self._masked_bytes(data)
             if detail:

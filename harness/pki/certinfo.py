@@ -73,14 +73,14 @@ def _public_key_bits(cert: x509.Certificate) -> bytes:
     key = cert.public_key()
     if isinstance(key, ec.EllipticCurvePublicKey):
         return key.public_bytes(serialization.Encoding.X962, serialization.PublicFormat.UncompressedPoint)
-    return key.public_bytes(serialization.Encoding.DER, serialization.PublicFormat.PKCS1) \
-        if isinstance(key, rsa.RSAPublicKey) else key.public_bytes(serialization.Encoding.DER,
-                                                                   serialization.PublicFormat.SubjectPublicKeyInfo)
+    if isinstance(key, rsa.RSAPublicKey):
+        return key.public_bytes(serialization.Encoding.DER, serialization.PublicFormat.PKCS1)
+    return key.public_bytes(serialization.Encoding.DER, serialization.PublicFormat.SubjectPublicKeyInfo)
 
 
 def certificate_info(pem: str, issuer_pem: str | None = None) -> CertificateInfo:
-    """The facts of `pem`. Its issuer's key hash needs the issuer: `issuer_pem`, or the certificate itself when it
-    is self-signed (a root); otherwise the hash of the issuer name stands in (marked by a caller's own check)."""
+    """The facts of `pem`. issuerKeyHash needs the issuer's key: give `issuer_pem` unless `pem` is self-signed
+    (a root), whose own key is its issuer's."""
     cert = _load(pem)
     issuer = _load(issuer_pem) if issuer_pem is not None else cert
     try:
@@ -104,17 +104,17 @@ def same_hash(a: dict[str, Any], b: dict[str, Any]) -> bool:
 def _signed_by(cert: x509.Certificate, issuer: x509.Certificate) -> bool:
     if cert.issuer != issuer.subject:
         return False
-    key = issuer.public_key()
+    key, algorithm = issuer.public_key(), cert.signature_hash_algorithm
+    if algorithm is None:
+        return False
     try:
         if isinstance(key, rsa.RSAPublicKey):
-            assert cert.signature_hash_algorithm is not None
-            key.verify(cert.signature, cert.tbs_certificate_bytes, padding.PKCS1v15(), cert.signature_hash_algorithm)
+            key.verify(cert.signature, cert.tbs_certificate_bytes, padding.PKCS1v15(), algorithm)
         elif isinstance(key, ec.EllipticCurvePublicKey):
-            assert cert.signature_hash_algorithm is not None
-            key.verify(cert.signature, cert.tbs_certificate_bytes, ec.ECDSA(cert.signature_hash_algorithm))
+            key.verify(cert.signature, cert.tbs_certificate_bytes, ec.ECDSA(algorithm))
         else:
             return False
-    except (InvalidSignature, AssertionError):
+    except InvalidSignature:
         return False
     return True
 

@@ -12,8 +12,6 @@ from typing import Any
 from harness.pki import PkiFactory
 from harness.pki.certinfo import BadCertificate, CertificateInfo, certificate_info, chain_problems, same_hash
 
-ROOT_TYPES = ("CSMSRootCertificate", "ManufacturerRootCertificate", "V2GRootCertificate", "MORootCertificate")
-
 
 @dataclass
 class Installed:

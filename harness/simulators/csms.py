@@ -266,12 +266,12 @@ class CsmsSimulator:
         if action == "GetInstalledCertificateIds" and answer is not None:
             self.station(identity).certificates = list(answer.get("certificateHashDataChain", []))
         if action == "SetVariables":
-            for item, result in zip(payload.get("setVariableData", []),
-                                    (answer or {}).get("setVariableResult", [{}] * len(payload.get("setVariableData", []))),
-                                    strict=False):
+            results = answer.get("setVariableResult", []) if answer is not None else []
+            for i, item in enumerate(payload.get("setVariableData", [])):
                 if item.get("variable", {}).get("name") != "BasicAuthPassword":
                     continue
-                if result.get("attributeStatus") == "Accepted" or self.faults.password_before_accept:
+                accepted = i < len(results) and results[i].get("attributeStatus") == "Accepted"
+                if accepted or self.faults.password_before_accept:
                     self.config.stations[identity] = str(item["attributeValue"])
 
     @staticmethod

@@ -477,9 +477,10 @@ class StationSimulator:
                 self.model.put(CERTIFICATE_ENTRIES, str(len(store.installed)))
                 return {"status": status}
         # CertificateSigned
-        problems = [] if self.faults.accept_any_certificate else store.certificate_signed(p["certificateChain"])
         if self.faults.accept_any_certificate:
-            store.pending_key = None
+            problems, store.pending_key = [], None
+        else:
+            problems = store.certificate_signed(p["certificateChain"])
         if self._renewal is not None:
             self._renewal.cancel()
             self._renewal = None
