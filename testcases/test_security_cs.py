@@ -24,6 +24,7 @@ from harness import (
     testcase,
 )
 
+PASSWORD = {"component": {"name": "SecurityCtrlr"}, "variable": {"name": "BasicAuthPassword"}}
 ROOT_TYPES = ("V2GRootCertificate", "MORootCertificate", "CSMSRootCertificate", "V2GCertificateChain",
               "ManufacturerRootCertificate")
 
@@ -114,11 +115,10 @@ async def test_TC_M_20_CS(csms: CsmsRole, sut: StationControl) -> None:
 async def test_TC_A_09_CS(csms: CsmsRole, sut: StationControl, station_password: str) -> None:
     new = _new_password()
     csms.transcript.redact(new)
-    variable = {"component": {"name": "SecurityCtrlr"}, "variable": {"name": "BasicAuthPassword"}}
     try:
         with csms.step("1-2. SetVariablesRequest SecurityCtrlr.BasicAuthPassword = a new 24-character password; "
                        "Accepted"):
-            await csms.call_ok("SetVariables", {"setVariableData": [{**variable, "attributeValue": new}]},
+            await csms.call_ok("SetVariables", {"setVariableData": [{**PASSWORD, "attributeValue": new}]},
                                {"setVariableResult": [{"attributeStatus": "Accepted"}]})
             csms.endpoint.use_password(new)
         with csms.step("3. The station reconnects with the new password (Basic Auth accepted)"):
@@ -129,7 +129,7 @@ async def test_TC_A_09_CS(csms: CsmsRole, sut: StationControl, station_password:
     finally:
         with csms.step("Cleanup: restore the original password"):
             if csms.connection is not None and not csms.connection.closed.is_set():
-                await csms.call_ok("SetVariables", {"setVariableData": [{**variable,
+                await csms.call_ok("SetVariables", {"setVariableData": [{**PASSWORD,
                                                                           "attributeValue": station_password}]})
             csms.endpoint.use_password(station_password)
 
@@ -141,9 +141,8 @@ async def test_TC_A_09_CS(csms: CsmsRole, sut: StationControl, station_password:
 async def test_TC_A_10_CS(csms: CsmsRole, sut: StationControl) -> None:
     short = _new_password(8)
     csms.transcript.redact(short)
-    variable = {"component": {"name": "SecurityCtrlr"}, "variable": {"name": "BasicAuthPassword"}}
     with csms.step("1-2. SetVariablesRequest BasicAuthPassword with an 8-character password; Rejected"):
-        await csms.call_ok("SetVariables", {"setVariableData": [{**variable, "attributeValue": short}]},
+        await csms.call_ok("SetVariables", {"setVariableData": [{**PASSWORD, "attributeValue": short}]},
                            {"setVariableResult": [{"attributeStatus": OneOf("Rejected", "NotSupportedAttributeType")}]})
     with csms.step("3. The station still authenticates with its old password"):
         handshake = await csms.reconnect()
