@@ -45,6 +45,8 @@ class CaseRun:
         m = self.meta
         self.reporter.label(case_id=m.id, title=m.title, block=m.block, usecases=m.usecases,
                             requirements=m.requirements, profiles=m.profiles, severity=m.severity, role=m.sut)
+        # the SUT profile the verdict was reached against, secrets masked (DESIGN.md §9)
+        self.reporter.attach_json("SUT profile", self.settings.profile_of(m.sut).masked())
 
     def finish(self, *, passed: bool) -> None:
         """Attach the evidence; when the scenario passed, judge every frame (raises OcppFailure)."""
