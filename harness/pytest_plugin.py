@@ -86,6 +86,9 @@ def pytest_addoption(parser: pytest.Parser) -> None:
                  "pytest's own exit code stands (the summary is written either way)")
     both("requirement-url", "link of a requirement id in the report, {id} replaced by the id (default: the OCA site's "
                             f"search, {REQUIREMENT_URL})")
+    group.addoption("--ocpp-profile-pass", dest="ocpp_profile_pass", action="store_true", default=False,
+                    help="this run is one pass of a run per security profile (`make demo`): select only the cases "
+                         "whose lowest security profile is this run's, so each case runs once, at that profile")
     group.addoption("--ocpp-sim-fault", dest="ocpp_sim_fault", action="append", default=[],
                     help="turn on a fault switch of the built-in simulators (repeatable); see README")
     _addoption_cli(group)
@@ -238,6 +241,8 @@ def pytest_collection_modifyitems(session: pytest.Session, config: pytest.Config
         item.user_properties.append(("ocpp_id", meta.id))
         selected = role == "both" or meta.sut.lower() == role
         if settings.cert_profile and "Framework" not in meta.profiles and settings.cert_profile not in meta.profiles:
+            selected = False
+        if config.getoption("ocpp_profile_pass") and min(meta.security) != settings.profile_of(meta.sut).security.profile:
             selected = False
         if not selected:
             deselected.append(item)
