@@ -86,7 +86,8 @@ async def test_http_convention_describes_itself(api: Any) -> None:
     server, _ = api
     body = json.loads(await asyncio.to_thread(_get, server.url + "/"))
     assert body == {"kind": "station", "identity": "LAB-1", "actions": sorted(
-        ["power-cycle", "plug-in", "unplug", "present-id-token", "fault", "suspend-ev", "resume-ev"])}
+        ["power-cycle", "plug-in", "unplug", "present-id-token", "fault", "suspend-ev", "resume-ev",
+         "restore-network-profile"])}
 
 
 def _get(url: str) -> str:

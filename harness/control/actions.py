@@ -30,6 +30,9 @@ def describe(action: str, params: dict[str, Any]) -> str:
             return f"Make the EV at EVSE {params['evseId']} stop drawing energy"
         case "resume-ev":
             return f"Make the EV at EVSE {params['evseId']} draw energy again"
+        case "restore-network-profile":
+            return ("Restore the Charging Station's original network connection profile (the CSMS URL and security "
+                    "profile of its SUT profile, as first in NetworkConfigurationPriority) and restart it")
         case "send":
             return (f"Make the CSMS send {params['action']} to station {params['stationId']} with "
                     f"{_without_passwords(params['payload'])}")
@@ -102,6 +105,9 @@ class ActionControl:
 
     async def resume_ev(self, evse_id: int = 1) -> None:
         await self._do("resume-ev", {"evseId": evse_id})
+
+    async def restore_network_profile(self) -> None:
+        await self._do("restore-network-profile", {})
 
     # ---- CsmsControl ---------------------------------------------------------------------------------------------
     async def trigger(self, identity: str, action: str, payload: dict[str, Any]) -> None:

@@ -12,7 +12,8 @@ from harness.profile import IdToken
 Journal = Callable[[str, dict[str, Any], str], None]
 
 # Names of the actions, as the HTTP convention and the shell adapter spell them.
-STATION_ACTIONS = ("power-cycle", "plug-in", "unplug", "present-id-token", "fault", "suspend-ev", "resume-ev")
+STATION_ACTIONS = ("power-cycle", "plug-in", "unplug", "present-id-token", "fault", "suspend-ev", "resume-ev",
+                   "restore-network-profile")
 CSMS_ACTIONS = ("send", "boot-status")
 
 
@@ -40,6 +41,11 @@ class StationControl(Protocol):
 
     async def resume_ev(self, evse_id: int = 1) -> None:
         """The EV draws energy again."""
+
+    async def restore_network_profile(self) -> None:
+        """Give the station back the network connection profile it was installed with (CSMS URL, security
+        profile) and restart it: the cleanup of a security profile upgrade (A05), since a conforming station
+        refuses a downgrade over OCPP."""
 
     async def aclose(self) -> None:
         """End of the test: release what the adapter holds."""

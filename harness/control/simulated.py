@@ -43,6 +43,9 @@ class SimulatedStationControl:
     async def resume_ev(self, evse_id: int = 1) -> None:
         await self.simulator.resume_ev(evse_id)
 
+    async def restore_network_profile(self) -> None:
+        await self.simulator.restore_network_profile()
+
     async def aclose(self) -> None:
         """Nothing to release."""
 

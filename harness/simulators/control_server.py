@@ -55,6 +55,7 @@ def station_actions(sim: Any) -> dict[str, Action]:
         "fault": fault,
         "suspend-ev": lambda p: sim.suspend_ev(_int(p, "evseId", 1)),
         "resume-ev": lambda p: sim.resume_ev(_int(p, "evseId", 1)),
+        "restore-network-profile": lambda p: sim.restore_network_profile(),
     }
 
 
