@@ -64,6 +64,8 @@ class CsmsFaults:
     no_certificate_signed: bool = False  # accepts SignCertificate and never sends CertificateSigned
     sign_for_other_key: bool = False  # CertificateSigned carries a certificate for another key than the CSR's
     password_before_accept: bool = False  # uses a new BasicAuthPassword before the station accepted it
+    # security profile upgrade (A05)
+    set_network_profile_lower: bool = False  # SetNetworkProfile carries a security profile below the one asked for
 
 
 @dataclass
@@ -109,6 +111,7 @@ class CsmsSimulator:
         self.stations: dict[str, CsmsStationState] = {}
         self._fixed_id = str(uuid.uuid4())  # the one id every CALL carries under `reuse_message_id`
         self._tasks: set[asyncio.Task[None]] = set()
+        self.upgrade_servers: dict[int, OcppServer] = {}  # security profile -> its listener (A05 upgrades)
         self.server = OcppServer(
             self._on_connect, host=self.config.host, port=self.config.port, known=self._known,
             authenticate=self._authenticate if self.config.require_auth else None, on_handshake=self._on_handshake,
@@ -131,11 +134,29 @@ class CsmsSimulator:
             if state.conn is not None and not state.conn.closed.is_set():
                 await state.conn.close(1001, "CSMS shutting down")
         await self.server.stop()
+        for server in self.upgrade_servers.values():
+            await server.stop()
         if self._tasks:
             await asyncio.gather(*self._tasks, return_exceptions=True)
         self.transcript.close()
 
     # ---- the handshake -------------------------------------------------------------------------------------------
+    async def listener(self, security_profile: int) -> OcppServer:
+        """Its listener at `security_profile` (started on first use, on another port): where a SetNetworkProfile
+        sends a station it upgrades. wss:// with the run PKI's server certificate from 2 on, the station's
+        certificate required at 3 (then no Basic Auth)."""
+        if security_profile in self.upgrade_servers:
+            return self.upgrade_servers[security_profile]
+        pki = self.config.pki
+        ssl = pki.server_context(security_profile) if pki is not None and security_profile >= 2 else None
+        server = OcppServer(
+            self._on_connect, host=self.config.host, port=0, known=self._known,
+            authenticate=self._authenticate if security_profile < 3 else None, on_handshake=self._on_handshake,
+            ssl=ssl, serial_number=lambda identity: self.config.serial_numbers.get(identity, identity))
+        await server.start()
+        self.upgrade_servers[security_profile] = server
+        return server
+
     def _known(self, identity: str) -> bool:
         return self.faults.accept_unknown_station or identity in self.config.stations
 
@@ -260,6 +281,21 @@ class CsmsSimulator:
                                        "attributeValue": _password()}]
         return out
 
+    async def _network_profile(self, payload: Mapping[str, Any]) -> dict[str, Any]:
+        """A05/B09: what an operator's "set a network profile of security profile N" leaves to the CSMS: the slot,
+        its own URL at that profile (a listener of its own), the transport, version and timeout."""
+        data = dict(payload.get("connectionData", {}))
+        security = int(data.get("securityProfile", 1))
+        if self.faults.set_network_profile_lower:
+            security -= 2
+        data["securityProfile"] = security
+        if "ocppCsmsUrl" not in data:
+            data["ocppCsmsUrl"] = (await self.listener(max(security, 1))).url
+        for key, value in (("ocppVersion", "OCPP20"), ("ocppTransport", "JSON"), ("ocppInterface", "Wired0"),
+                           ("messageTimeout", int(self.config.call_timeout))):
+            data.setdefault(key, value)
+        return {"configurationSlot": 2, **payload, "connectionData": data}
+
     def _learn(self, identity: str, action: str, payload: Mapping[str, Any], record: Record) -> None:
         """Keep what an answer teaches: the certificate list (M03), a password the station accepted (A01)."""
         answer = record.frame.payload if isinstance(record.frame, CallResult) else None
@@ -334,6 +370,8 @@ class CsmsSimulator:
         if conn is None or conn.closed.is_set():
             raise ConnectionLost(f"station {identity!r} is not connected to the CSMS simulator; cannot send {action}")
         message_id = self._fixed_id if self.faults.reuse_message_id else None
+        if action == "SetNetworkProfile":
+            payload = await self._network_profile(payload)
         payload = self._completed(identity, action, payload)
         record = await conn.call(action, payload, timeout=timeout, message_id=message_id)
         self._learn(identity, action, payload, record)
