@@ -18,11 +18,11 @@ $(STAMP): pyproject.toml
 # The suite at security profile 1, then the TLS cases at profiles 2 and 3 (each case once in the Allure results).
 DEMO := $(PY) -m pytest testcases -p no:cacheprovider --ocpp-sut profiles/builtin-station.yaml \
 	--ocpp-sut profiles/builtin-csms.yaml --alluredir=reports/allure-results
-TLS_ONLY := TC_A_04 or TC_A_07
+TLS_ONLY := TC_A_04 or TC_A_07 or TC_A_22
 demo: venv
 	rm -rf reports/allure-results reports/sp2 reports/sp3
 	$(DEMO) --junitxml=reports/junit.xml -k "not ($(TLS_ONLY))"
-	$(DEMO) --junitxml=reports/junit-sp2.xml --ocpp-reports-dir=reports/sp2 --ocpp-security-profile=2 -k "TC_A_04"
+	$(DEMO) --junitxml=reports/junit-sp2.xml --ocpp-reports-dir=reports/sp2 --ocpp-security-profile=2 -k "TC_A_04 or TC_A_22"
 	$(DEMO) --junitxml=reports/junit-sp3.xml --ocpp-reports-dir=reports/sp3 --ocpp-security-profile=3 -k "TC_A_07"
 
 test: venv
