@@ -3,14 +3,14 @@
 Part 6 step tables are not in the reference material: the steps follow A05 / B09 / B10 and the three manual actions
 of the upgrade (set a new NetworkConnectionProfile one security profile higher, put its slot in
 NetworkConfigurationPriority, reboot the station). The CSMS picks the slot and gives its own URL for the higher
-profile; the harness then reconnects there at that profile and boots.
+profile; the harness then reconnects there at that profile and boots, and finds the old profile refused.
 """
 
 from __future__ import annotations
 
 from typing import Any
 
-from harness import ANY, CsmsControl, StationRole, station_booted, testcase
+from harness import ANY, CsmsControl, HandshakeRefused, StationRole, station_booted, testcase
 
 PRIORITY = {"component": {"name": "OCPPCommCtrlr"}, "variable": {"name": "NetworkConfigurationPriority"}}
 
@@ -81,10 +81,27 @@ async def test_TC_A_19_CSMS(station: StationRole, sut: CsmsControl) -> None:
         await sut.trigger(station.identity, "Reset", {"type": "Immediate"})
     with station.step("5-6. ResetRequest; the harness responds Accepted"):
         await station.received(reset)
-    with station.step(f"7-8. The harness reboots and connects to {url} at security profile {target}; the CSMS "
-                      "accepts the connection"):
-        await station.disconnect()
-        await station.connect(station.options_at(target), url=url)
-    with station.step("9. Reusable state Booted over the new connection: BootNotification Accepted"):
-        await station.boot("RemoteReset", {"status": "Accepted"})
-        await station.report_connectors()
+    try:
+        with station.step(f"7-8. The harness reboots and connects to {url} at security profile {target}; the CSMS "
+                          "accepts the connection"):
+            await station.disconnect()
+            await station.connect(station.options_at(target), url=url)
+        with station.step("9. Reusable state Booted over the new connection: BootNotification Accepted"):
+            await station.boot("RemoteReset", {"status": "Accepted"})
+            await station.report_connectors()
+        with station.step(f"10-11. The harness connects again at its old security profile {current}; the CSMS does "
+                          "not accept the connection"):
+            await station.disconnect()
+            old = await station.try_connect(station.options())
+            if not isinstance(old, HandshakeRefused):
+                raise station.failure(f"the CSMS accepted a connection at the old security profile {current} after "
+                                      f"the station was upgraded to {target}",
+                                      expected="the connection refused", actual=f"connected to {station.csms_url}",
+                                      rules=("SEC-6",))
+        with station.step(f"12-13. The harness connects at security profile {target} again; the CSMS accepts it"):
+            await station.connect(station.options_at(target), url=url)
+    finally:
+        with station.step(f"Cleanup: Manual Action configure the CSMS to expect the station at security profile "
+                          f"{current} again"):
+            await station.disconnect()
+            await sut.configure_security_profile(station.identity, current)

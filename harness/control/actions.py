@@ -38,6 +38,9 @@ def describe(action: str, params: dict[str, Any]) -> str:
                     f"{_without_passwords(params['payload'])}")
         case "boot-status":
             return f"Configure the CSMS to answer BootNotifications of {params['stationId']} with {params['status']}"
+        case "security-profile":
+            return (f"Configure the CSMS to expect station {params['stationId']} at security profile "
+                    f"{params['securityProfile']} again (undo the upgrade of the test)")
     return f"{action} {params}"
 
 
@@ -116,6 +119,9 @@ class ActionControl:
     async def configure_boot(self, identity: str, status: str) -> None:
         self._configured.add(identity)
         await self._do("boot-status", {"stationId": identity, "status": status})
+
+    async def configure_security_profile(self, identity: str, security_profile: int) -> None:
+        await self._do("security-profile", {"stationId": identity, "securityProfile": security_profile})
 
     async def aclose(self) -> None:
         """A boot status a test configured goes back to Accepted (Part 6 §3.1 general precondition)."""

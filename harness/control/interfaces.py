@@ -14,7 +14,7 @@ Journal = Callable[[str, dict[str, Any], str], None]
 # Names of the actions, as the HTTP convention and the shell adapter spell them.
 STATION_ACTIONS = ("power-cycle", "plug-in", "unplug", "present-id-token", "fault", "suspend-ev", "resume-ev",
                    "restore-network-profile")
-CSMS_ACTIONS = ("send", "boot-status")
+CSMS_ACTIONS = ("send", "boot-status", "security-profile")
 
 
 class StationControl(Protocol):
@@ -60,6 +60,10 @@ class CsmsControl(Protocol):
 
     async def configure_boot(self, identity: str, status: str) -> None:
         """Precondition: "the CSMS is configured to respond <status> to BootNotification"."""
+
+    async def configure_security_profile(self, identity: str, security_profile: int) -> None:
+        """The CSMS expects the station at `security_profile` (and accepts it there again): the cleanup of a
+        security profile upgrade (A05), after which a conforming CSMS refuses the old profile."""
 
     async def aclose(self) -> None:
         """End of the test: undo what the test configured, stop what is still running."""

@@ -17,6 +17,7 @@ import time
 import uuid
 from collections.abc import Coroutine, Mapping
 from dataclasses import dataclass, field
+from functools import partial
 from ssl import SSLContext
 from typing import Any, Literal, cast, get_args
 
@@ -66,6 +67,7 @@ class CsmsFaults:
     password_before_accept: bool = False  # uses a new BasicAuthPassword before the station accepted it
     # security profile upgrade (A05)
     set_network_profile_lower: bool = False  # SetNetworkProfile carries a security profile below the one asked for
+    accept_old_profile: bool = False  # still accepts a station at its old security profile after it upgraded
 
 
 @dataclass
@@ -99,6 +101,8 @@ class CsmsStationState:
     transactions: dict[str, str] = field(default_factory=dict)  # transactionId -> last eventType
     changed: asyncio.Condition = field(default_factory=asyncio.Condition)  # notified on connect/close/boot
     certificates: list[dict[str, Any]] = field(default_factory=list)  # last GetInstalledCertificateIds answer
+    security_profile: int = 0  # the lowest security profile it is accepted at: raised by an upgrade (A05)
+    connection_security: int = 0  # security profile of the live connection
 
 
 class CsmsSimulator:
@@ -112,8 +116,9 @@ class CsmsSimulator:
         self._fixed_id = str(uuid.uuid4())  # the one id every CALL carries under `reuse_message_id`
         self._tasks: set[asyncio.Task[None]] = set()
         self.upgrade_servers: dict[int, OcppServer] = {}  # security profile -> its listener (A05 upgrades)
+        base = 1 if self.config.tls is None else 2 if self.config.require_auth else 3
         self.server = OcppServer(
-            self._on_connect, host=self.config.host, port=self.config.port, known=self._known,
+            self._on_connect, host=self.config.host, port=self.config.port, known=partial(self._known_at, base),
             authenticate=self._authenticate if self.config.require_auth else None, on_handshake=self._on_handshake,
             close_without_subprotocol=not self.faults.keep_without_subprotocol,
             require_user_match=not self.faults.accept_wrong_user, ssl=self.config.tls,
@@ -150,7 +155,7 @@ class CsmsSimulator:
         pki = self.config.pki
         ssl = pki.server_context(security_profile) if pki is not None and security_profile >= 2 else None
         server = OcppServer(
-            self._on_connect, host=self.config.host, port=0, known=self._known,
+            self._on_connect, host=self.config.host, port=0, known=partial(self._known_at, security_profile),
             authenticate=self._authenticate if security_profile < 3 else None, on_handshake=self._on_handshake,
             ssl=ssl, serial_number=lambda identity: self.config.serial_numbers.get(identity, identity))
         await server.start()
@@ -159,6 +164,11 @@ class CsmsSimulator:
 
     def _known(self, identity: str) -> bool:
         return self.faults.accept_unknown_station or identity in self.config.stations
+
+    def _known_at(self, security_profile: int, identity: str) -> bool:
+        """Known, and not below the security profile the station was upgraded to (A05: no way back; HTTP 404)."""
+        floor = self.station(identity).security_profile
+        return self._known(identity) and (security_profile >= floor or self.faults.accept_old_profile)
 
     def _authenticate(self, identity: str, password: str) -> bool:
         if identity not in self.config.stations:  # only reachable with `accept_unknown_station`
@@ -185,6 +195,7 @@ class CsmsSimulator:
         if previous is not None and not previous.closed.is_set():
             self._spawn(previous.close(1000, "superseded by a new connection"))
         state.conn = conn
+        state.connection_security = 3 if hs.client_cn else 2 if hs.tls is not None else 1
         await self._notify(state)
         try:
             await conn.run()
@@ -239,6 +250,8 @@ class CsmsSimulator:
         status = self.config.boot_status.get(identity, "Accepted")
         state.boot_status, state.boot = status, payload
         state.boots += 1
+        if status == "Accepted" and state.connection_security > state.security_profile:
+            state.security_profile = state.connection_security  # first boot, or after an upgrade: no way back
         await self._notify(state)
         interval = self.config.heartbeat_interval if status == "Accepted" else self.config.boot_retry_interval
         current = now_iso().removesuffix("Z") if self.faults.bad_boot_time else now_iso()
@@ -336,6 +349,12 @@ class CsmsSimulator:
         if status not in _BOOT_STATUSES:
             raise ValueError(f"boot status {status!r} is not one of {', '.join(_BOOT_STATUSES)}")
         self.config.boot_status[identity] = cast(BootStatus, status)
+
+    def set_security_profile(self, identity: str, security_profile: int) -> None:
+        """The lowest security profile `identity` is accepted at (an operator's reset after an upgrade test)."""
+        if security_profile not in (1, 2, 3):
+            raise ValueError(f"security profile {security_profile!r} is not 1, 2 or 3")
+        self.station(identity).security_profile = security_profile
 
     def connected(self, identity: str) -> bool:
         conn = self.station(identity).conn
