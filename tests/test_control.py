@@ -144,6 +144,26 @@ async def test_prompt_adapter_records_the_operator_answer() -> None:
     assert journal[1][2].startswith("operator confirmed (done, card 3) (prompt")
 
 
+async def test_prompt_adapter_tells_how_to_undo_a_security_profile_upgrade() -> None:
+    asked: list[str] = []
+
+    async def ask(question: str, timeout: float) -> str:
+        asked.append(question)
+        return ""
+
+    control = PromptControl(ask)
+    await control.restore_network_profile()
+    await control.configure_security_profile("CS-9", 1)
+    assert "Restore the Charging Station's original network connection profile" in asked[0]
+    assert "expect station CS-9 at security profile 1 again" in asked[1]
+
+
+async def test_http_convention_reaches_the_upgrade_cleanup_actions(api: Any) -> None:
+    server, station = api
+    await HttpControl(server.url, timeout=5).restore_network_profile()
+    assert station.calls == [("restore_network_profile", ())]
+
+
 async def test_prompt_adapter_without_an_answer_is_an_error_not_a_hang() -> None:
     async def silent(question: str, timeout: float) -> str:
         async with asyncio.timeout(timeout):
