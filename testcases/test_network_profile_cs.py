@@ -17,6 +17,7 @@ from __future__ import annotations
 from typing import Any
 
 from harness import ANY, CsmsRole, CsrRejected, OneOf, Record, StationControl, certificate_info, same_hash, testcase
+from harness.errors import ConfigError
 
 PRIORITY = {"component": {"name": "OCPPCommCtrlr"}, "variable": {"name": "NetworkConfigurationPriority"}}
 
@@ -154,8 +155,9 @@ async def test_TC_A_19_CS(csms: CsmsRole, sut: StationControl) -> None:
 
 @testcase("TC_A_20_CS", "Upgrade Charging Station Security Profile - No valid CSMSRootCertificate installed",
           usecases=("A05", "B09"), requirements=("A05.FR.02",), security=(1,),
-          notes="Memory state: every CSMSRootCertificate is deleted first (the run PKI's root is installed again at "
-                "the end; other roots the station had are gone). Refused at SetNetworkProfile or at the priority.")
+          notes="Memory state: the run PKI's CSMSRootCertificate is deleted first and installed again at the end; a "
+                "station with other CSMS roots (which the harness could not give back) ends the case as an error. "
+                "Refused at SetNetworkProfile or at the priority.")
 async def test_TC_A_20_CS(csms: CsmsRole, sut: StationControl) -> None:
     with csms.step("Memory state: no CSMSRootCertificate installed (GetInstalledCertificateIds, DeleteCertificate "
                    "for each)"):
@@ -163,6 +165,12 @@ async def test_TC_A_20_CS(csms: CsmsRole, sut: StationControl) -> None:
                                     {"status": OneOf("Accepted", "NotFound")})
         deleted = [c["certificateHashData"] for c in listed.get("certificateHashDataChain", [])
                    if c.get("certificateType") == "CSMSRootCertificate"]
+        root = csms.pki.csms_root_path.read_text()
+        foreign = [h for h in deleted if not same_hash(h, certificate_info(root).hash_data)]
+        if foreign:  # deleting them would leave the station without roots nobody can give back
+            raise ConfigError("TC_A_20_CS needs a station without CSMSRootCertificates, and this one has "
+                              f"{len(foreign)} the harness cannot install again after the test (serial numbers "
+                              f"{[h.get('serialNumber') for h in foreign]}); remove them by hand first")
         for hash_data in deleted:
             await csms.call_ok("DeleteCertificate", {"certificateHashData": hash_data}, {"status": "Accepted"})
     url = await csms.open_listener(2)
@@ -190,8 +198,7 @@ async def test_TC_A_20_CS(csms: CsmsRole, sut: StationControl) -> None:
         with csms.step("Cleanup: the previous NetworkConfigurationPriority, the run PKI's CSMSRootCertificate"):
             if original is not None:
                 await _set_priority(csms, original)
-            root = csms.pki.csms_root_path.read_text()
-            if any(same_hash(h, certificate_info(root).hash_data) for h in deleted):
+            if deleted:
                 await csms.call_ok("InstallCertificate", {"certificateType": "CSMSRootCertificate", "certificate": root},
                                    {"status": "Accepted"})
         await csms.close_listener(url)
