@@ -11,6 +11,7 @@ from __future__ import annotations
 from typing import Any
 
 from harness import ANY, CsmsControl, HandshakeRefused, StationRole, station_booted, testcase
+from harness.errors import TransportSetupError
 
 PRIORITY = {"component": {"name": "OCPPCommCtrlr"}, "variable": {"name": "NetworkConfigurationPriority"}}
 
@@ -36,6 +37,16 @@ def _profile_problems(payload: dict[str, Any], current: int, target: int) -> lis
         problems.append(f"ocppTransport {data.get('ocppTransport')!r} / ocppVersion {data.get('ocppVersion')!r}: "
                         "JSON / OCPP20 expected")
     return problems
+
+
+async def _connect_at(station: StationRole, security: int, url: str) -> None:
+    """Connect to the URL the CSMS gave at the new security profile; a failure (not a harness error) when nothing
+    answers there."""
+    try:
+        await station.connect(station.options_at(security), url=url)
+    except TransportSetupError as exc:
+        raise station.failure("the ocppCsmsUrl of the CSMS's SetNetworkProfileRequest cannot be reached",
+                              message=str(exc)[:300], actual=url, rules=("SEC-6",)) from None
 
 
 def _priority_answer(payload: dict[str, Any]) -> dict[str, Any]:
@@ -85,7 +96,7 @@ async def test_TC_A_19_CSMS(station: StationRole, sut: CsmsControl) -> None:
         with station.step(f"7-8. The harness reboots and connects to {url} at security profile {target}; the CSMS "
                           "accepts the connection"):
             await station.disconnect()
-            await station.connect(station.options_at(target), url=url)
+            await _connect_at(station, target, url)
         with station.step("9. Reusable state Booted over the new connection: BootNotification Accepted"):
             await station.boot("RemoteReset", {"status": "Accepted"})
             await station.report_connectors()
@@ -99,7 +110,7 @@ async def test_TC_A_19_CSMS(station: StationRole, sut: CsmsControl) -> None:
                                       expected="the connection refused", actual=f"connected to {station.csms_url}",
                                       rules=("SEC-6",))
         with station.step(f"12-13. The harness connects at security profile {target} again; the CSMS accepts it"):
-            await station.connect(station.options_at(target), url=url)
+            await _connect_at(station, target, url)
     finally:
         with station.step(f"Cleanup: Manual Action configure the CSMS to expect the station at security profile "
                           f"{current} again"):
