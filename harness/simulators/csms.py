@@ -167,7 +167,8 @@ class CsmsSimulator:
 
     def _known_at(self, security_profile: int, identity: str) -> bool:
         """Known, and not below the security profile the station was upgraded to (A05: no way back; HTTP 404)."""
-        floor = self.station(identity).security_profile
+        state = self.stations.get(identity)  # no state made up for identities that merely knock
+        floor = state.security_profile if state is not None else 0
         return self._known(identity) and (security_profile >= floor or self.faults.accept_old_profile)
 
     def _authenticate(self, identity: str, password: str) -> bool:
