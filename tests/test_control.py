@@ -86,7 +86,8 @@ async def test_http_convention_describes_itself(api: Any) -> None:
     server, _ = api
     body = json.loads(await asyncio.to_thread(_get, server.url + "/"))
     assert body == {"kind": "station", "identity": "LAB-1", "actions": sorted(
-        ["power-cycle", "plug-in", "unplug", "present-id-token", "fault", "suspend-ev", "resume-ev"])}
+        ["power-cycle", "plug-in", "unplug", "present-id-token", "fault", "suspend-ev", "resume-ev",
+         "restore-network-profile"])}
 
 
 def _get(url: str) -> str:
@@ -141,6 +142,26 @@ async def test_prompt_adapter_records_the_operator_answer() -> None:
     assert "Present idToken CARD-3 (type ISO14443)" in asked[1]
     assert journal[0][2].startswith("operator confirmed (prompt")
     assert journal[1][2].startswith("operator confirmed (done, card 3) (prompt")
+
+
+async def test_prompt_adapter_tells_how_to_undo_a_security_profile_upgrade() -> None:
+    asked: list[str] = []
+
+    async def ask(question: str, timeout: float) -> str:
+        asked.append(question)
+        return ""
+
+    control = PromptControl(ask)
+    await control.restore_network_profile()
+    await control.configure_security_profile("CS-9", 1)
+    assert "Restore the Charging Station's original network connection profile" in asked[0]
+    assert "expect station CS-9 at security profile 1 again" in asked[1]
+
+
+async def test_http_convention_reaches_the_upgrade_cleanup_actions(api: Any) -> None:
+    server, station = api
+    await HttpControl(server.url, timeout=5).restore_network_profile()
+    assert station.calls == [("restore_network_profile", ())]
 
 
 async def test_prompt_adapter_without_an_answer_is_an_error_not_a_hang() -> None:

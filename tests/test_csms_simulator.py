@@ -177,6 +177,11 @@ def test_set_boot_status_refuses_an_unknown_status() -> None:
         CsmsSimulator().set_boot_status(IDENTITY, "Maybe")
 
 
+def test_set_security_profile_refuses_an_unknown_profile() -> None:
+    with pytest.raises(ValueError, match="4"):
+        CsmsSimulator().set_security_profile(IDENTITY, 4)
+
+
 # ---- handshake ------------------------------------------------------------------------------------------------------
 @pytest.mark.parametrize(("identity", "options", "status"), [
     ("UNKNOWN-CS", {}, 404),

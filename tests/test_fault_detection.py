@@ -60,6 +60,11 @@ FAULTS: dict[str, tuple[tuple[str, ...], tuple[str, ...]]] = {
     "no_certificate_signed": (("TC_A_11_CSMS",), ("no CertificateSigned",)),
     "sign_for_other_key": (("TC_A_11_CSMS",), ("not the key of the CSR",)),
     "password_before_accept": (("TC_A_10_CSMS",), ("refused the connection", "401")),
+    # security profile upgrade (A05; accept_downgrade needs profile 2: tests/test_security_profiles.py)
+    "ignore_network_priority": (("TC_A_19_CS",), ("SEC-6", "came back with its old network profile")),
+    "upgrade_without_root": (("TC_A_20_CS",), ("SEC-6", "no CSMSRootCertificate", "A05.FR.02")),
+    "set_network_profile_lower": (("TC_A_19_CSMS",), ("SEC-6", "securityProfile 0 is not higher than the current 1")),
+    "accept_old_profile": (("TC_A_19_CSMS",), ("SEC-6", "accepted a connection at the old security profile 1")),
 }
 
 

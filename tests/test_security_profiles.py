@@ -114,6 +114,7 @@ TLS_FAULTS = {
     "station_wrong_cn_cert": (3, ("TC_B_01_CS", "TC_A_07_CS"),
                               ("SEC-3", "'NOT-SIM-SN-0001' is not the station serial number")),
     "csms_expired_cert": (2, ("TC_B_01_CSMS", "TC_A_04_CSMS"), ("SEC-2", "CSMS certificate refused", "expired")),
+    "accept_downgrade": (2, ("TC_A_22_CS",), ("SEC-6", "accepted a downgrade to security profile 1")),
 }
 
 
@@ -126,6 +127,23 @@ def test_tls_fault_is_caught(fault: str, tmp_path: Path) -> None:
                                                       f"{result.output[-3000:]}"
         for text in texts:
             assert text in result.messages[case], f"{fault}: {case} does not name {text!r}:\n{result.messages[case]}"
+
+
+# the security profile upgrade cases (A05) at 2 and 3; at 1 they run in tests/test_suite_loopback.py
+UPGRADE_PASSES = {2: {"TC_A_19_CS", "TC_A_19_CSMS", "TC_A_22_CS"}, 3: {"TC_A_22_CS"}}
+
+
+@pytest.mark.parametrize("security", [2, 3])
+def test_upgrade_cases_pass_at_their_profile(security: int, tmp_path: Path) -> None:
+    result = run_with(tmp_path, security, "TC_A_19", "TC_A_20", "TC_A_22")
+    assert {k for k, v in result.verdicts.items() if v == "passed"} == UPGRADE_PASSES[security], \
+        "\n\n".join(f"{k} {v}: {result.messages.get(k, '')[:1500]}" for k, v in result.verdicts.items())
+    skipped = {k: result.messages[k] for k, v in result.verdicts.items() if v == "skipped"}
+    assert all(f"security profile {security}" in m for m in skipped.values()), skipped
+    # the upgraded station came back on the harness's further listener over TLS (profile 3: its certificate)
+    if security == 2:
+        moved = [r["detail"] for r in records(tmp_path, "handshake") if r["detail"].get("listener")]
+        assert moved and all(d["status"] == 101 and d["tls"]["peer_cn"] == "SIM-SN-0001" for d in moved), moved
 
 
 @pytest.mark.parametrize("security", [2, 3])

@@ -30,11 +30,17 @@ def describe(action: str, params: dict[str, Any]) -> str:
             return f"Make the EV at EVSE {params['evseId']} stop drawing energy"
         case "resume-ev":
             return f"Make the EV at EVSE {params['evseId']} draw energy again"
+        case "restore-network-profile":
+            return ("Restore the Charging Station's original network connection profile (the CSMS URL and security "
+                    "profile of its SUT profile, as first in NetworkConfigurationPriority) and restart it")
         case "send":
             return (f"Make the CSMS send {params['action']} to station {params['stationId']} with "
                     f"{_without_passwords(params['payload'])}")
         case "boot-status":
             return f"Configure the CSMS to answer BootNotifications of {params['stationId']} with {params['status']}"
+        case "security-profile":
+            return (f"Configure the CSMS to expect station {params['stationId']} at security profile "
+                    f"{params['securityProfile']} again (undo the upgrade of the test)")
     return f"{action} {params}"
 
 
@@ -103,6 +109,9 @@ class ActionControl:
     async def resume_ev(self, evse_id: int = 1) -> None:
         await self._do("resume-ev", {"evseId": evse_id})
 
+    async def restore_network_profile(self) -> None:
+        await self._do("restore-network-profile", {})
+
     # ---- CsmsControl ---------------------------------------------------------------------------------------------
     async def trigger(self, identity: str, action: str, payload: dict[str, Any]) -> None:
         await self._do("send", {"stationId": identity, "action": action, "payload": payload})
@@ -110,6 +119,9 @@ class ActionControl:
     async def configure_boot(self, identity: str, status: str) -> None:
         self._configured.add(identity)
         await self._do("boot-status", {"stationId": identity, "status": status})
+
+    async def configure_security_profile(self, identity: str, security_profile: int) -> None:
+        await self._do("security-profile", {"stationId": identity, "securityProfile": security_profile})
 
     async def aclose(self) -> None:
         """A boot status a test configured goes back to Accepted (Part 6 §3.1 general precondition)."""

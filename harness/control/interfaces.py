@@ -12,8 +12,9 @@ from harness.profile import IdToken
 Journal = Callable[[str, dict[str, Any], str], None]
 
 # Names of the actions, as the HTTP convention and the shell adapter spell them.
-STATION_ACTIONS = ("power-cycle", "plug-in", "unplug", "present-id-token", "fault", "suspend-ev", "resume-ev")
-CSMS_ACTIONS = ("send", "boot-status")
+STATION_ACTIONS = ("power-cycle", "plug-in", "unplug", "present-id-token", "fault", "suspend-ev", "resume-ev",
+                   "restore-network-profile")
+CSMS_ACTIONS = ("send", "boot-status", "security-profile")
 
 
 class StationControl(Protocol):
@@ -41,6 +42,11 @@ class StationControl(Protocol):
     async def resume_ev(self, evse_id: int = 1) -> None:
         """The EV draws energy again."""
 
+    async def restore_network_profile(self) -> None:
+        """Give the station back the network connection profile it was installed with (CSMS URL, security
+        profile) and restart it: the cleanup of a security profile upgrade (A05), since a conforming station
+        refuses a downgrade over OCPP."""
+
     async def aclose(self) -> None:
         """End of the test: release what the adapter holds."""
 
@@ -54,6 +60,10 @@ class CsmsControl(Protocol):
 
     async def configure_boot(self, identity: str, status: str) -> None:
         """Precondition: "the CSMS is configured to respond <status> to BootNotification"."""
+
+    async def configure_security_profile(self, identity: str, security_profile: int) -> None:
+        """The CSMS expects the station at `security_profile` (and accepts it there again): the cleanup of a
+        security profile upgrade (A05), after which a conforming CSMS refuses the old profile."""
 
     async def aclose(self) -> None:
         """End of the test: undo what the test configured, stop what is still running."""

@@ -15,6 +15,8 @@ class _Commandable(Protocol):
 
     def set_boot_status(self, identity: str, status: str) -> None: ...
 
+    def set_security_profile(self, identity: str, security_profile: int) -> None: ...
+
 
 class SimulatedStationControl:
     """Manual actions performed on the built-in station simulator, in process (adapter `builtin`)."""
@@ -43,6 +45,9 @@ class SimulatedStationControl:
     async def resume_ev(self, evse_id: int = 1) -> None:
         await self.simulator.resume_ev(evse_id)
 
+    async def restore_network_profile(self) -> None:
+        await self.simulator.restore_network_profile()
+
     async def aclose(self) -> None:
         """Nothing to release."""
 
@@ -67,6 +72,9 @@ class SimulatedCsmsControl:
     async def configure_boot(self, identity: str, status: str) -> None:
         self._configured.add(identity)
         self.simulator.set_boot_status(identity, status)
+
+    async def configure_security_profile(self, identity: str, security_profile: int) -> None:
+        self.simulator.set_security_profile(identity, security_profile)
 
     async def aclose(self) -> None:
         """End of test: cancel what is still running; a boot status a test configured goes back to Accepted."""

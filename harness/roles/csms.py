@@ -61,6 +61,17 @@ class CsmsRole(Conversation):
         """The station's serial number from its profile: the CN of its certificate."""
         return self.settings.station.serial_number
 
+    async def open_listener(self, security_profile: int) -> str:
+        """A further listener of the harness CSMS at `security_profile` on another 127.0.0.1 port (e.g. the target
+        of a SetNetworkProfile, A05); its URL. It serves this station like the main one; closed by
+        `close_listener` or at the end of the session."""
+        server = await self.endpoint.open_listener(security_profile)
+        self.transcript.note(f"harness CSMS listens at security profile {security_profile} on {server.url}")
+        return server.url
+
+    async def close_listener(self, url: str) -> None:
+        await self.endpoint.close_listener(url)
+
     async def reconnect(self, within: float | None = None) -> Record:
         """Close the live connection (1000) and wait for the station to connect again; the new handshake record."""
         conn = self.live()
@@ -170,6 +181,7 @@ class CsmsEndpoint:
         # Security profile 3 authenticates the station by its certificate alone: no Basic Auth (A00.FR.402).
         self.security_profile = settings.station.security.profile
         self._password = password if self.security_profile < 3 else None
+        self._station_password = password  # for a listener below profile 3 when the main one is at 3
         interval = settings.station.configured.heartbeat_interval
         self.lobby = Conversation(Transcript(lobby_transcript, name="between tests"), settings,
                                   lambda a, p: csms_default(a, p, heartbeat_interval=interval), profile=settings.station)
@@ -181,6 +193,7 @@ class CsmsEndpoint:
                                  on_handshake=self._on_handshake, ssl=_server_tls(settings, pki),
                                  serial_number=lambda identity: settings.station.serial_number or identity,
                                  tls_handshake_timeout=settings.timing.default_timeout)
+        self.listeners: dict[str, OcppServer] = {}  # further listeners a test opened (URL -> server)
         self.connection: OcppConnection | None = None
         self.connection_count = 0
         self._tasks: set[asyncio.Task[None]] = set()
@@ -223,6 +236,10 @@ class CsmsEndpoint:
     def _authenticate(self, identity: str, password: str) -> bool:
         return password == self._password
 
+    def _authenticate_any(self, identity: str, password: str) -> bool:
+        """Basic Auth on a further listener: the current password, also when the main listener needs none (3)."""
+        return password == (self._password if self._password is not None else self._station_password)
+
     def use_password(self, password: str) -> None:
         """From now on the station authenticates with `password` (A01: the CSMS set a new BasicAuthPassword)."""
         if self._password is not None:
@@ -231,9 +248,38 @@ class CsmsEndpoint:
     async def start(self) -> None:
         await self.server.start()
 
+    async def open_listener(self, security_profile: int) -> OcppServer:
+        """Another server for the same station at `security_profile`: ws:// (1), wss:// with the run PKI's server
+        certificate (2), and the station certificate required (3); Basic Auth with the current password below 3."""
+        if security_profile >= 2 and self.pki is None:
+            raise ConfigError(f"a listener at security profile {security_profile} needs the run's PKI")
+        ssl = self.pki.server_context(security_profile) if self.pki is not None and security_profile >= 2 else None
+        where: list[str] = []  # the URL, known once the server listens; the handshakes on it name it
+
+        def on_handshake(hs: Handshake) -> None:
+            self.active.transcript.add(0, "event", event="handshake", detail={**hs.to_json(), "listener": where[0]},
+                                       findings=hs.findings)
+
+        server = OcppServer(self._on_connect, host=self.settings.station.endpoint.host, port=0, known=self._admits,
+                            authenticate=self._authenticate_any if security_profile < 3 else None,
+                            on_handshake=on_handshake, ssl=ssl,
+                            serial_number=lambda identity: self.settings.station.serial_number or identity,
+                            tls_handshake_timeout=self.settings.timing.default_timeout)
+        await server.start()
+        where.append(server.url)
+        self.listeners[server.url] = server
+        return server
+
+    async def close_listener(self, url: str) -> None:
+        server = self.listeners.pop(url, None)
+        if server is not None:
+            await server.stop()
+
     async def stop(self) -> None:
         if self.connection is not None and not self.connection.closed.is_set():
             await self.connection.close(1001, "harness stopping")
+        for url in list(self.listeners):
+            await self.close_listener(url)
         await self.server.stop()
         self.lobby.transcript.close()
 

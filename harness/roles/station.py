@@ -65,14 +65,27 @@ class StationRole(Conversation):
         values.update(overrides)
         return ClientOptions(**values)
 
+    def options_at(self, security_profile: int, **overrides: Any) -> ClientOptions:
+        """Client options of a well-behaved station at another security profile than its own (A05: the profile a
+        SetNetworkProfile upgraded it to): TLS from 2 on, the station certificate and no Basic Auth at 3."""
+        values: dict[str, Any] = {"password": self.password if security_profile < 3 else None,
+                                  "open_timeout": self.settings.timing.default_timeout}
+        if security_profile >= 2:
+            if self.pki is None:
+                raise ConfigError(f"security profile {security_profile} needs the run's PKI (PkiFactory)")
+            values.update(ssl=self.pki.client_context(security_profile, self.serial_number), on_tls=self._record_tls)
+        values.update(overrides)
+        return ClientOptions(**values)
+
     def _record_tls(self, session: TlsSession) -> None:
         """The judged TLS session of a connection just opened (security profiles 2 and 3), with its findings."""
         self.transcript.add(0, "event", event="tls", detail={"peer": "csms", **session.to_json()},
                             findings=list(session.findings))
 
-    async def connect(self, options: ClientOptions | None = None, *, identity: str | None = None) -> OcppConnection:
-        """Open a connection; an OcppFailure when the CSMS refuses it."""
-        result = await self.try_connect(options, identity=identity)
+    async def connect(self, options: ClientOptions | None = None, *, identity: str | None = None,
+                      url: str | None = None) -> OcppConnection:
+        """Open a connection (to `url`, by default the CSMS's); an OcppFailure when the CSMS refuses it."""
+        result = await self.try_connect(options, identity=identity, url=url)
         if isinstance(result, TlsRefused):
             rules = tuple(sorted({f.rule for f in result.findings})) or ("SEC-2",)
             judged = "\n".join(f.one_line() for f in result.findings)
@@ -84,15 +97,16 @@ class StationRole(Conversation):
                                rules=("RPC-03",) if result.status is None else ("SEC-5",))
         return result
 
-    async def try_connect(self, options: ClientOptions | None = None, *,
-                          identity: str | None = None) -> OcppConnection | HandshakeRefused:
+    async def try_connect(self, options: ClientOptions | None = None, *, identity: str | None = None,
+                          url: str | None = None) -> OcppConnection | HandshakeRefused:
         """Open a connection, or return how the CSMS refused it (the refusal is recorded too)."""
         opts = options or self.options()
         ident = identity or self.identity
         detail = {"identity": ident, "offered": list(opts.subprotocols),
-                  "auth_user": (ident if opts.username is None else opts.username) if opts.password else None}
+                  "auth_user": (ident if opts.username is None else opts.username) if opts.password else None,
+                  **({"url": url} if url else {})}
         try:
-            ws = await connect(self.csms_url, ident, opts)
+            ws = await connect(url or self.csms_url, ident, opts)
         except TlsRefused as refused:  # the TLS handshake failed: who refused and why, judged
             self.transcript.add(0, "event", event="refused", detail={**detail, "status": refused.status,
                                                                      "reason": refused.reason,

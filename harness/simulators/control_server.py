@@ -55,6 +55,7 @@ def station_actions(sim: Any) -> dict[str, Action]:
         "fault": fault,
         "suspend-ev": lambda p: sim.suspend_ev(_int(p, "evseId", 1)),
         "resume-ev": lambda p: sim.resume_ev(_int(p, "evseId", 1)),
+        "restore-network-profile": lambda p: sim.restore_network_profile(),
     }
 
 
@@ -79,7 +80,16 @@ def csms_actions(sim: Any, spawn: Callable[[Awaitable[Any]], None]) -> dict[str,
         except ValueError as exc:
             raise BadRequest(str(exc)) from None
 
-    return {"send": send, "boot-status": boot_status}
+    async def security_profile(p: dict[str, Any]) -> None:
+        identity = p.get("stationId")
+        if not isinstance(identity, str):
+            raise BadRequest("parameters 'stationId' (string) and 'securityProfile' (1, 2 or 3) are required")
+        try:
+            sim.set_security_profile(identity, _int(p, "securityProfile"))
+        except ValueError as exc:
+            raise BadRequest(str(exc)) from None
+
+    return {"send": send, "boot-status": boot_status, "security-profile": security_profile}
 
 
 class ControlServer:

@@ -17,6 +17,7 @@ import time
 import uuid
 from collections.abc import Coroutine, Mapping
 from dataclasses import dataclass, field
+from functools import partial
 from ssl import SSLContext
 from typing import Any, Literal, cast, get_args
 
@@ -64,6 +65,9 @@ class CsmsFaults:
     no_certificate_signed: bool = False  # accepts SignCertificate and never sends CertificateSigned
     sign_for_other_key: bool = False  # CertificateSigned carries a certificate for another key than the CSR's
     password_before_accept: bool = False  # uses a new BasicAuthPassword before the station accepted it
+    # security profile upgrade (A05)
+    set_network_profile_lower: bool = False  # SetNetworkProfile carries a security profile below the one asked for
+    accept_old_profile: bool = False  # still accepts a station at its old security profile after it upgraded
 
 
 @dataclass
@@ -97,6 +101,8 @@ class CsmsStationState:
     transactions: dict[str, str] = field(default_factory=dict)  # transactionId -> last eventType
     changed: asyncio.Condition = field(default_factory=asyncio.Condition)  # notified on connect/close/boot
     certificates: list[dict[str, Any]] = field(default_factory=list)  # last GetInstalledCertificateIds answer
+    security_profile: int = 0  # the lowest security profile it is accepted at: raised by an upgrade (A05)
+    connection_security: int = 0  # security profile of the live connection
 
 
 class CsmsSimulator:
@@ -109,8 +115,10 @@ class CsmsSimulator:
         self.stations: dict[str, CsmsStationState] = {}
         self._fixed_id = str(uuid.uuid4())  # the one id every CALL carries under `reuse_message_id`
         self._tasks: set[asyncio.Task[None]] = set()
+        self.upgrade_servers: dict[int, OcppServer] = {}  # security profile -> its listener (A05 upgrades)
+        base = 1 if self.config.tls is None else 2 if self.config.require_auth else 3
         self.server = OcppServer(
-            self._on_connect, host=self.config.host, port=self.config.port, known=self._known,
+            self._on_connect, host=self.config.host, port=self.config.port, known=partial(self._known_at, base),
             authenticate=self._authenticate if self.config.require_auth else None, on_handshake=self._on_handshake,
             close_without_subprotocol=not self.faults.keep_without_subprotocol,
             require_user_match=not self.faults.accept_wrong_user, ssl=self.config.tls,
@@ -131,13 +139,37 @@ class CsmsSimulator:
             if state.conn is not None and not state.conn.closed.is_set():
                 await state.conn.close(1001, "CSMS shutting down")
         await self.server.stop()
+        for server in self.upgrade_servers.values():
+            await server.stop()
         if self._tasks:
             await asyncio.gather(*self._tasks, return_exceptions=True)
         self.transcript.close()
 
     # ---- the handshake -------------------------------------------------------------------------------------------
+    async def listener(self, security_profile: int) -> OcppServer:
+        """Its listener at `security_profile` (started on first use, on another port): where a SetNetworkProfile
+        sends a station it upgrades. wss:// with the run PKI's server certificate from 2 on, the station's
+        certificate required at 3 (then no Basic Auth)."""
+        if security_profile in self.upgrade_servers:
+            return self.upgrade_servers[security_profile]
+        pki = self.config.pki
+        ssl = pki.server_context(security_profile) if pki is not None and security_profile >= 2 else None
+        server = OcppServer(
+            self._on_connect, host=self.config.host, port=0, known=partial(self._known_at, security_profile),
+            authenticate=self._authenticate if security_profile < 3 else None, on_handshake=self._on_handshake,
+            ssl=ssl, serial_number=lambda identity: self.config.serial_numbers.get(identity, identity))
+        await server.start()
+        self.upgrade_servers[security_profile] = server
+        return server
+
     def _known(self, identity: str) -> bool:
         return self.faults.accept_unknown_station or identity in self.config.stations
+
+    def _known_at(self, security_profile: int, identity: str) -> bool:
+        """Known, and not below the security profile the station was upgraded to (A05: no way back; HTTP 404)."""
+        state = self.stations.get(identity)  # no state made up for identities that merely knock
+        floor = state.security_profile if state is not None else 0
+        return self._known(identity) and (security_profile >= floor or self.faults.accept_old_profile)
 
     def _authenticate(self, identity: str, password: str) -> bool:
         if identity not in self.config.stations:  # only reachable with `accept_unknown_station`
@@ -164,6 +196,7 @@ class CsmsSimulator:
         if previous is not None and not previous.closed.is_set():
             self._spawn(previous.close(1000, "superseded by a new connection"))
         state.conn = conn
+        state.connection_security = 3 if hs.client_cn else 2 if hs.tls is not None else 1
         await self._notify(state)
         try:
             await conn.run()
@@ -218,6 +251,8 @@ class CsmsSimulator:
         status = self.config.boot_status.get(identity, "Accepted")
         state.boot_status, state.boot = status, payload
         state.boots += 1
+        if status == "Accepted" and state.connection_security > state.security_profile:
+            state.security_profile = state.connection_security  # first boot, or after an upgrade: no way back
         await self._notify(state)
         interval = self.config.heartbeat_interval if status == "Accepted" else self.config.boot_retry_interval
         current = now_iso().removesuffix("Z") if self.faults.bad_boot_time else now_iso()
@@ -260,6 +295,21 @@ class CsmsSimulator:
                                        "attributeValue": _password()}]
         return out
 
+    async def _network_profile(self, payload: Mapping[str, Any]) -> dict[str, Any]:
+        """A05/B09: what an operator's "set a network profile of security profile N" leaves to the CSMS: the slot,
+        its own URL at that profile (a listener of its own), the transport, version and timeout."""
+        data = dict(payload.get("connectionData", {}))
+        security = int(data.get("securityProfile", 1))
+        if self.faults.set_network_profile_lower:
+            security -= 2
+        data["securityProfile"] = security
+        if "ocppCsmsUrl" not in data:
+            data["ocppCsmsUrl"] = (await self.listener(max(security, 1))).url
+        for key, value in (("ocppVersion", "OCPP20"), ("ocppTransport", "JSON"), ("ocppInterface", "Wired0"),
+                           ("messageTimeout", int(self.config.call_timeout))):
+            data.setdefault(key, value)
+        return {"configurationSlot": 2, **payload, "connectionData": data}
+
     def _learn(self, identity: str, action: str, payload: Mapping[str, Any], record: Record) -> None:
         """Keep what an answer teaches: the certificate list (M03), a password the station accepted (A01)."""
         answer = record.frame.payload if isinstance(record.frame, CallResult) else None
@@ -301,6 +351,12 @@ class CsmsSimulator:
             raise ValueError(f"boot status {status!r} is not one of {', '.join(_BOOT_STATUSES)}")
         self.config.boot_status[identity] = cast(BootStatus, status)
 
+    def set_security_profile(self, identity: str, security_profile: int) -> None:
+        """The lowest security profile `identity` is accepted at (an operator's reset after an upgrade test)."""
+        if security_profile not in (1, 2, 3):
+            raise ValueError(f"security profile {security_profile!r} is not 1, 2 or 3")
+        self.station(identity).security_profile = security_profile
+
     def connected(self, identity: str) -> bool:
         conn = self.station(identity).conn
         return conn is not None and not conn.closed.is_set()
@@ -334,6 +390,8 @@ class CsmsSimulator:
         if conn is None or conn.closed.is_set():
             raise ConnectionLost(f"station {identity!r} is not connected to the CSMS simulator; cannot send {action}")
         message_id = self._fixed_id if self.faults.reuse_message_id else None
+        if action == "SetNetworkProfile":
+            payload = await self._network_profile(payload)
         payload = self._completed(identity, action, payload)
         record = await conn.call(action, payload, timeout=timeout, message_id=message_id)
         self._learn(identity, action, payload, record)

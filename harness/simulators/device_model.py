@@ -132,7 +132,8 @@ def core_variables(evses: list[int], *, heartbeat_interval: int, security_profil
         k("OCPPCommCtrlr", "RetryBackOffWaitMinimum"): _int(1),
         k("OCPPCommCtrlr", "WebSocketPingInterval"): _int(0),
         k("OCPPCommCtrlr", "MessageTimeout", variable_instance="Default"): _int(10, low=1),
-        k("OCPPCommCtrlr", "NetworkConfigurationPriority"): _var("SequenceList", "1", values="1", reboot=True),
+        k("OCPPCommCtrlr", "NetworkConfigurationPriority"): _var("SequenceList", "1", values="1,2,3",
+                                                                         reboot=True),
         k("OCPPCommCtrlr", "NetworkProfileConnectionAttempts"): _int(3),
         k("OCPPCommCtrlr", "MessageAttempts", variable_instance="TransactionEvent"): _int(3, low=1),
         k("OCPPCommCtrlr", "MessageAttemptInterval", variable_instance="TransactionEvent"): _int(5),
@@ -196,6 +197,8 @@ def core_variables(evses: list[int], *, heartbeat_interval: int, security_profil
 HEARTBEAT_INTERVAL = VarKey("OCPPCommCtrlr", "HeartbeatInterval")
 BASIC_AUTH_PASSWORD = VarKey("SecurityCtrlr", "BasicAuthPassword")
 CERTIFICATE_ENTRIES = VarKey("SecurityCtrlr", "CertificateEntries")
+SECURITY_PROFILE = VarKey("SecurityCtrlr", "SecurityProfile")
+NETWORK_PRIORITY = VarKey("OCPPCommCtrlr", "NetworkConfigurationPriority")
 
 
 class DeviceModel:

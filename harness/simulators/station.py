@@ -22,6 +22,7 @@ from collections import deque
 from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass, field
 from functools import partial
+from pathlib import Path
 from ssl import SSLContext
 from typing import Any
 
@@ -35,10 +36,13 @@ from harness.simulators.device_model import (
     BASIC_AUTH_PASSWORD,
     CERTIFICATE_ENTRIES,
     HEARTBEAT_INTERVAL,
+    NETWORK_PRIORITY,
+    SECURITY_PROFILE,
     DeviceModel,
     VarKey,
 )
 from harness.simulators.faults import bad_input_reply
+from harness.simulators.network_profiles import Checks, NetworkProfile, NetworkProfiles
 from harness.transcript import Record, Transcript
 from harness.transport import CallTimeout, ClientOptions, ConnectionLost, HandshakeRefused, OcppConnection, connect
 from harness.transport.tls import client_context
@@ -89,6 +93,10 @@ class StationFaults:
     no_csr_retry: bool = False  # never repeats SignCertificate when CertificateSigned does not come
     wrong_certificate_hash: bool = False  # GetInstalledCertificateIds reports a wrong issuerKeyHash
     keep_deleted_certificate: bool = False  # DeleteCertificate answers Accepted and keeps the certificate
+    # network connection profiles (A05, B09, B10)
+    accept_downgrade: bool = False  # accepts a network profile of a lower security profile (and its priority)
+    upgrade_without_root: bool = False  # accepts an upgrade to security profile 2/3 with no CSMSRootCertificate
+    ignore_network_priority: bool = False  # after a reboot reconnects with the old profile, not the first entry
 
 
 @dataclass
@@ -149,10 +157,10 @@ class StationSimulator:
     def __init__(self, config: StationConfig | None = None) -> None:
         self.config = config or StationConfig()
         self.faults = self.config.faults
+        security = (self.config.security_profile if self.config.password is not None or self.config.tls is not None
+                    else 0)
         self.model = DeviceModel(self.config.evses, heartbeat_interval=self.config.heartbeat_interval,
-                                 security_profile=(self.config.security_profile if self.config.password is not None
-                                                   or self.config.tls is not None else 0),
-                                 password=self.config.password)
+                                 security_profile=security, password=self.config.password)
         self.transcript = Transcript(name=f"station simulator {self.config.identity}")
         self.state = StationState()
         self.conn: OcppConnection | None = None  # the live connection, if any
@@ -178,6 +186,8 @@ class StationSimulator:
             self.certificates.install(self.config.pki.csms_root_path.read_text(), "CSMSRootCertificate")
             self.certificates.issuers.append(self.config.pki.station_ca_path.read_text())
         self._renewal: asyncio.Task[None] | None = None  # SignCertificate until CertificateSigned comes (A02)
+        self.network = NetworkProfiles(NetworkProfile(self.config.csms_url, security),
+                                       keep_active=self.faults.ignore_network_priority)
 
     # ---- life cycle --------------------------------------------------------------------------------------------
     async def start(self) -> None:
@@ -211,16 +221,25 @@ class StationSimulator:
         Returns once the old connection is closed."""
         await self._reboot("PowerUp")
 
+    async def restore_network_profile(self) -> None:
+        """Lab action: back to the network profile the station was installed with, then a power cycle (a real
+        station refuses a downgrade over OCPP, so a test that upgraded it restores it this way)."""
+        self.network.restore()
+        self.model.put(NETWORK_PRIORITY, "1")
+        await self._reboot("PowerUp")
+
     async def _reboot(self, reason: str) -> None:
         self._reboot_reason = reason
+        self.network.rebooted()
         self.booted.clear()
         conn = self.conn
         if conn is not None and not conn.closed.is_set():
             await conn.close(1000, "rebooting")
 
     # ---- connecting --------------------------------------------------------------------------------------------
-    def _options(self) -> ClientOptions:
-        f, password, user = self.faults, self.config.password, None
+    def _options(self, profile: NetworkProfile) -> ClientOptions:
+        f, user = self.faults, None
+        password = self.config.password if profile.security_profile < 3 else None
         if f.wrong_password or f.bad_auth_user or f.short_password:
             password = password or _password()
         if f.wrong_password:
@@ -230,7 +249,28 @@ class StationSimulator:
         if f.bad_auth_user:
             user = self.config.identity + "X"
         return ClientOptions(subprotocols=["ocpp1.6"] if f.no_subprotocol else [SUBPROTOCOL], password=password,
-                             username=user, open_timeout=self.config.call_timeout, ssl=self.config.tls)
+                             username=user, open_timeout=self.config.call_timeout,
+                             ssl=self._tls_for(profile.security_profile))
+
+    def _tls_for(self, security: int) -> SSLContext | None:
+        """TLS of a connection at `security`: what the station was installed with for its own profile; for an
+        upgraded one, trust in the CSMS root (profile 3: presenting the station certificate CertificateSigned
+        installed)."""
+        if security < 2:
+            return None
+        if security == self.config.security_profile or self.config.pki is None:
+            return self.config.tls
+        return client_context(self.config.pki.csms_root_path,
+                              certificate=self._station_certificate_files() if security == 3 else None)
+
+    def _station_certificate_files(self) -> tuple[Path, Path] | None:
+        """(chain, key) files of the station certificate installed by CertificateSigned, if any."""
+        store = self.certificates
+        if store.station_chain is None or store.station_key is None:
+            return None
+        chain_path = store.station_key.with_name(store.station_key.name.replace(".key.pem", ".chain.pem"))
+        chain_path.write_text(store.station_chain)
+        return chain_path, store.station_key
 
     async def _main(self) -> None:
         """Connect, serve the connection until it closes, wait, again; until cancelled. A reboot reconnects after
@@ -239,12 +279,16 @@ class StationSimulator:
         failures = 0
         while not self._stopping:
             opened = False
+            profile = self.network.target
             try:
-                ws = await connect(self.config.csms_url, self.config.identity, self._options())
+                ws = await connect(profile.url, self.config.identity, self._options(profile))
             except (HandshakeRefused, TransportSetupError) as exc:
-                self.transcript.add(0, "event", event="refused", detail={"error": str(exc)})
+                self.transcript.add(0, "event", event="refused", detail={"error": str(exc), "url": profile.url})
+                self.network.failed(self.model.number("OCPPCommCtrlr", "NetworkProfileConnectionAttempts"))
             else:
                 opened, failures = True, 0
+                self.network.opened()
+                self.model.put(SECURITY_PROFILE, str(profile.security_profile))
                 conn = OcppConnection(ws, RpcSession(default_store()), self.transcript, self._on_call,
                                       identity=self.config.identity, call_timeout=self.config.call_timeout,
                                       bad_input_reply=bad_input_reply(self.faults))
@@ -271,7 +315,7 @@ class StationSimulator:
 
     async def _serve(self, conn: OcppConnection) -> None:
         self.transcript.add(conn.conn, "event", event="open",
-                            detail={"url": self.config.csms_url, "subprotocol": conn.subprotocol})
+                            detail={"url": self.network.target.url, "subprotocol": conn.subprotocol})
         reader = asyncio.create_task(conn.run())
         session: asyncio.Task[None] | None = None
         try:
@@ -451,6 +495,8 @@ class StationSimulator:
                 return self._trigger(conn, call)
             case "InstallCertificate" | "GetInstalledCertificateIds" | "DeleteCertificate" | "CertificateSigned":
                 return self._certificate_call(conn, call)
+            case "SetNetworkProfile":
+                return self._set_network_profile(call)
         return self._charging_call(call)
 
     def _certificate_call(self, conn: OcppConnection, call: Call) -> Answer:
@@ -495,12 +541,44 @@ class StationSimulator:
 
     def _use_station_certificate(self) -> None:
         """From the next connection on, present the new certificate (security profile 3, A02.FR.09)."""
-        store, pki = self.certificates, self.config.pki
-        if self.config.security_profile < 3 or pki is None or store.station_chain is None or store.station_key is None:
+        files = self._station_certificate_files()
+        if self.config.security_profile < 3 or self.config.pki is None or files is None:
             return
-        chain_path = store.station_key.with_name(store.station_key.name.replace(".key.pem", ".chain.pem"))
-        chain_path.write_text(store.station_chain)
-        self.config.tls = client_context(pki.csms_root_path, certificate=(chain_path, store.station_key))
+        self.config.tls = client_context(self.config.pki.csms_root_path, certificate=files)
+
+    # ---- network connection profiles (A05, B09, B10) -----------------------------------------------------------
+    def _checks(self) -> Checks:
+        return Checks(current=int(self.model.actual(SECURITY_PROFILE)),
+                      has_root=bool(self.certificates.trusted("CSMSRootCertificate")),
+                      has_station_certificate=(self.certificates.station_chain is not None
+                                               or self.config.security_profile >= 3),
+                      allow_downgrade=self.faults.accept_downgrade,
+                      skip_root_check=self.faults.upgrade_without_root)
+
+    def _set_network_profile(self, call: Call) -> Answer:
+        """B09: validate and store the profile in its slot; it is used after NetworkConfigurationPriority names it
+        and the station reboots."""
+        slot, data = call.payload["configurationSlot"], call.payload["connectionData"]
+        reason = self.network.refuse_profile(slot, data, self._checks())
+        if reason is not None:
+            self.note(f"SetNetworkProfile refused: {reason}")
+            return {"status": "Rejected", "statusInfo": {"reasonCode": "InvalidNetworkConf",
+                                                         "additionalInfo": reason[:512]}}
+        self.network.store(slot, data)
+        return {"status": "Accepted"}
+
+    def _set_priority(self, item: dict[str, Any]) -> tuple[dict[str, Any], VarKey | None]:
+        """SetVariables NetworkConfigurationPriority: every slot named holds a profile the station may use
+        (A05.FR.02-04); the new order applies from the next reboot."""
+        reason = self.network.refuse_priority(str(item.get("attributeValue", "")), self._checks())
+        if reason is None or item.get("attributeType", "Actual") != "Actual":
+            result, changed = self.model.set(item)
+            if changed == NETWORK_PRIORITY:
+                self.network.set_priority(self.model.actual(NETWORK_PRIORITY))
+            return result, changed
+        self.note(f"NetworkConfigurationPriority refused: {reason}")
+        return {"component": item["component"], "variable": item["variable"], "attributeStatus": "Rejected",
+                "attributeStatusInfo": {"reasonCode": "InvalidNetworkConf", "additionalInfo": reason[:512]}}, None
 
     async def _security_event(self, conn: OcppConnection, kind: str, info: str = "") -> None:
         payload: dict[str, Any] = {"type": kind, "timestamp": now_iso()}
@@ -587,7 +665,8 @@ class StationSimulator:
                 for result in results:
                     result["attributeStatus"] = "Fine"
             return {"getVariableResult": results}
-        answered = [self.model.set(d) for d in items]
+        answered = [self._set_priority(d) if VarKey.of(d["component"], d["variable"]) == NETWORK_PRIORITY else self.model.set(d)
+                    for d in items]
         self.charging.variables_changed()
         for _, changed in answered:
             if changed == HEARTBEAT_INTERVAL:

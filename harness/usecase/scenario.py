@@ -41,7 +41,7 @@ class Step(BaseModel):
     call: str | None = None
     receive: str | None = None
     action: Literal["power-cycle", "plug-in", "unplug", "present-id-token", "fault", "suspend-ev",
-                    "resume-ev"] | None = None
+                    "resume-ev", "restore-network-profile"] | None = None
     trigger: str | None = None
     state: str | None = None
     absent: str | None = None
@@ -221,6 +221,8 @@ async def _action(action: str, params: dict[str, Any], sut: Any) -> None:
             await sut.suspend_ev(evse)
         case "resume-ev":
             await sut.resume_ev(evse)
+        case "restore-network-profile":
+            await sut.restore_network_profile()
 
 
 def scenario_files(folder: Path) -> list[Path]:
