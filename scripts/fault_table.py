@@ -29,7 +29,9 @@ FAST = ("-o", "ocpp_heartbeat_interval=3", "-o", "ocpp_tolerance=1", "-o", "ocpp
 # --ocpp-role names the kind of SUT: a faulty station simulator is tested by the *_CS cases, a CSMS by *_CSMS.
 ROLE = {"station": "cs", "csms": "csms"}
 # TLS fault switches only show under a security profile with TLS: their runs use profile copies at that level.
-SECURITY = {"station_wrong_cn_cert": 3, "csms_expired_cert": 2}
+SECURITY = {"station_wrong_cn_cert": 3, "csms_expired_cert": 2, "accept_invalid_server_cert": 2,
+            "station_accept_old_tls": 2, "no_invalid_csms_cert_event": 2, "no_invalid_tls_version_event": 2,
+            "accept_invalid_client_cert": 3, "csms_accept_old_tls": 2}
 
 
 def faults() -> list[tuple[str, str]]:
