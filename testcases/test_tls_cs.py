@@ -12,25 +12,10 @@ must report the security event.
 
 from __future__ import annotations
 
-from typing import Any
-
-from harness import CsmsRole, Record, StationControl, Variant, testcase
+from harness import CsmsRole, Record, StationControl, bad_variants, testcase
 
 BAD_SERVER_CERTIFICATES = "tls.invalid_server_certificates"
 OLD_TLS_EVENT = "tls.invalid_tls_version_event"
-
-
-def _variants(csms: CsmsRole, key: str) -> list[Variant]:
-    """The invalid certificates the SUT profile's policy `key` names ("all", one name or a list of names)."""
-    answer: Any = csms.policy(key)
-    names = [v.value for v in Variant if v is not Variant.GOOD] if answer == "all" else (
-        [answer] if isinstance(answer, str) else list(answer))
-    known = {v.value: v for v in Variant if v is not Variant.GOOD}
-    unknown = [n for n in names if n not in known]
-    if unknown or not names:
-        raise csms.failure(f"policy {key} names no invalid certificate the harness can make",
-                           message=f"{unknown or names}; known: {sorted(known)} or 'all'", rules=("SEC-4",))
-    return [known[n] for n in names]
 
 
 async def _refused(csms: CsmsRole, probe: Record, what: str, rules: tuple[str, ...]) -> None:
@@ -64,7 +49,7 @@ async def _back(csms: CsmsRole, after: Record) -> Record:
                 "once the station is back.")
 async def test_TC_A_05_CS(csms: CsmsRole, sut: StationControl) -> None:
     profile = csms.settings.station.security.profile
-    for variant in _variants(csms, BAD_SERVER_CERTIFICATES):
+    for variant in bad_variants(csms.policy(BAD_SERVER_CERTIFICATES), source=f"policy {BAD_SERVER_CERTIFICATES}"):
         what = f"an invalid server certificate ({variant.value})"
         event = csms.expect("SecurityEventNotification", {"type": "InvalidCsmsCertificate"},
                             description=f"InvalidCsmsCertificate after the {variant.value} certificate")

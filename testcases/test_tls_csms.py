@@ -10,23 +10,9 @@ must keep working after it.
 
 from __future__ import annotations
 
-from typing import Any
-
-from harness import CsmsControl, Record, StationRole, Variant, station_booted, testcase
+from harness import CsmsControl, Record, StationRole, bad_variants, station_booted, testcase
 
 BAD_CLIENT_CERTIFICATES = "tls.invalid_client_certificates"
-
-
-def _variants(station: StationRole) -> list[Variant]:
-    """The invalid certificates policy tls.invalid_client_certificates names ("all", one name or a list)."""
-    answer: Any = station.policy(BAD_CLIENT_CERTIFICATES)
-    known = {v.value: v for v in Variant if v is not Variant.GOOD}
-    names = list(known) if answer == "all" else [answer] if isinstance(answer, str) else list(answer)
-    unknown = [n for n in names if n not in known]
-    if unknown or not names:
-        raise station.failure(f"policy {BAD_CLIENT_CERTIFICATES} names no invalid certificate the harness can make",
-                              message=f"{unknown or names}; known: {sorted(known)} or 'all'", rules=("SEC-3",))
-    return [known[n] for n in names]
 
 
 def _refused(station: StationRole, probe: Record, what: str, rules: tuple[str, ...]) -> None:
@@ -75,7 +61,7 @@ async def test_TC_A_06_CSMS(station: StationRole, sut: CsmsControl) -> None:
 async def test_TC_A_08_CSMS(station: StationRole, sut: CsmsControl) -> None:
     await station_booted(station)
     assert station.pki is not None
-    for variant in _variants(station):
+    for variant in bad_variants(station.policy(BAD_CLIENT_CERTIFICATES), source=f"policy {BAD_CLIENT_CERTIFICATES}"):
         what = f"an invalid station certificate ({variant.value})"
         context = station.pki.client_context(3, station.serial_number, variant)
         with station.step(f"{variant.value}: 1-2. The harness opens another connection presenting {what}; the "

@@ -54,6 +54,19 @@ class Variant(str, Enum):
     SHA1 = "sha1-signature"  # signed with SHA-1 (A00.FR.506 wants SHA-256)
 
 
+def bad_variants(answer: object, *, source: str = "policy") -> list[Variant]:
+    """The bad variants a policy answer names: "all", one variant name, or a list of names; a ConfigError (the
+    run's set-up is wrong, not the SUT) names the unknown ones and `source`."""
+    bad = {v.value: v for v in Variant if v is not Variant.GOOD}
+    names = list(bad) if answer == "all" else [answer] if isinstance(answer, str) else (
+        list(answer) if isinstance(answer, list | tuple) else [answer])
+    unknown = [str(n) for n in names if n not in bad]
+    if unknown or not names:
+        raise ConfigError(f"{source}: {unknown or 'nothing'} is not a bad certificate variant; known: {sorted(bad)} "
+                          "or 'all'")
+    return [bad[str(n)] for n in names]
+
+
 @dataclass(frozen=True)
 class Credential:
     """A certificate and where its private key lies. The key itself is never held here."""
