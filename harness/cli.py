@@ -95,6 +95,8 @@ def _parser() -> argparse.ArgumentParser:
     run.add_argument("--sut", action="append", default=[], metavar="PROFILE",
                      help="SUT profile YAML (repeatable: a station and/or a CSMS); default: the built-in simulators")
     run.add_argument("--cert-profile", help="only the test cases of this certification profile, e.g. Core")
+    run.add_argument("--security-profile", choices=("1", "2", "3"),
+                     help="run the SUT(s) at this OCPP security profile (default: the profiles' own)")
     run.add_argument("--gate", metavar="POLICY",
                      help="gating policy YAML (e.g. profiles/gate.yaml): exit 1 only for results it says fail the "
                           "build; without one, pytest's exit code (1 when any case failed)")
@@ -160,6 +162,7 @@ def _run_suite(args: argparse.Namespace) -> int:
             f"--alluredir={args.reports}/allure-results", f"--junitxml={args.reports}/junit.xml",
             *[f"--ocpp-sut={Path(p).resolve()}" for p in args.sut],
             *([f"--ocpp-cert-profile={args.cert_profile}"] if args.cert_profile else []),
+            *([f"--ocpp-security-profile={args.security_profile}"] if args.security_profile else []),
             *([f"--ocpp-gate={Path(args.gate).resolve()}"] if args.gate else []),
             *([] if args.no_progress else ["--ocpp-progress"]),
             *[a for a in args.pytest_args if a != "--"]]
@@ -216,6 +219,8 @@ def _add_list(sub: Any) -> None:
                     help="cs: cases where the SUT is a Charging Station; csms: where it is a CSMS; both (default, or "
                          "the kind of the one --sut profile given)")
     ls.add_argument("--cert-profile", help="only the cases of this certification profile, e.g. Core")
+    ls.add_argument("--security-profile", choices=("1", "2", "3"),
+                    help="applicability at this OCPP security profile (default: the profiles' own)")
     ls.add_argument("--format", choices=("table", "json"), default="table", help="output format (default: table)")
 
 
@@ -227,7 +232,8 @@ def _collect_catalogue(args: argparse.Namespace) -> dict[str, Any] | str:
                 "no:cacheprovider", f"--ocpp-catalogue={target}",
                 *[f"--ocpp-sut={Path(p).resolve()}" for p in args.sut],
                 *([f"--ocpp-role={args.role}"] if args.role else []),
-                *([f"--ocpp-cert-profile={args.cert_profile}"] if args.cert_profile else [])]
+                *([f"--ocpp-cert-profile={args.cert_profile}"] if args.cert_profile else []),
+                *([f"--ocpp-security-profile={args.security_profile}"] if args.security_profile else [])]
         proc = subprocess.run(argv, cwd=ROOT, capture_output=True, text=True)
         if not target.is_file():
             lines = [ln for ln in (proc.stdout + proc.stderr).splitlines() if ln.strip()]

@@ -60,6 +60,8 @@ class Settings(BaseModel):
     strictness: Strictness = "strict"
     decision_mode: DecisionMode = "pragmatic"
     reports_dir: str = "reports"
+    after_failure: Literal["idle", "leave"] = Field("idle", description="a station SUT after a case failed half-way: "
+                                                                       "brought back to idle, or left as it is")
     cert_profile: str | None = Field(None, description="run only the cases of this certification profile")
     timing: Timing = Field(default_factory=lambda: Timing())
     station: SutProfile = Field(default_factory=builtin_station_profile, description="the Charging Station under test")

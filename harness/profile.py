@@ -174,9 +174,30 @@ class SutProfile(_Model):
         return [e.connectors for e in self.evses]
 
     def masked(self) -> dict[str, Any]:
-        """The profile as a report attachment. It holds no secret (only env var names); dumped all the same
-        through one place, so a future secret field is masked here."""
-        return self.model_dump(mode="json", by_alias=True)
+        """The profile as a report attachment (DESIGN.md §9). Its own fields hold env var names, never secrets,
+        but free-form parts (policies, `configured.other`, URLs) could: values under a secret-sounding key and
+        the password of a URL's user info are replaced by MASK."""
+        masked: dict[str, Any] = _mask(self.model_dump(mode="json", by_alias=True))
+        return masked
+
+
+MASK = "********"
+# key names whose values are secrets (`*_env` keys name a variable instead); an id token is not a secret
+_SECRET_KEY = re.compile(r"^token$|(^|_)(pass|password|passwd|secret|private_key|api_key|apikey|credentials?|"
+                         r"bearer|auth_token|access_token)$", re.IGNORECASE)
+_URL_PASSWORD = re.compile(r"(?P<scheme>[a-z][a-z0-9+.-]*://[^/@:\s]*):[^/@\s]*@", re.IGNORECASE)
+
+
+def _mask(value: Any, key: str = "") -> Any:
+    if isinstance(value, dict):
+        return {k: _mask(v, str(k)) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_mask(v, key) for v in value]
+    if isinstance(value, str):
+        if _SECRET_KEY.search(key) and value:
+            return MASK
+        return _URL_PASSWORD.sub(lambda m: f"{m['scheme']}:{MASK}@", value)
+    return value
 
 
 # ---- PICS conditions ----------------------------------------------------------------------------------------------

@@ -21,7 +21,7 @@ import sys
 import time
 from collections.abc import AsyncIterator, Generator, Iterator
 from pathlib import Path
-from typing import Any, Literal
+from typing import Any, Literal, cast
 
 import pytest
 import pytest_asyncio
@@ -42,6 +42,7 @@ from harness.simulators.builtin import BuiltinSut
 from harness.usecase.loader import SourceError, load_profile, load_scenario, read_yaml, validate
 from harness.usecase.runner import CaseRun
 from harness.usecase.scenario import Scenario, scenario_files
+from harness.usecase.states import return_to_idle
 from harness.usecase.testcase import PROFILES, TestCaseMeta, meta_of, not_applicable
 
 CASE_RUN = pytest.StashKey[CaseRun]()
@@ -70,6 +71,9 @@ def pytest_addoption(parser: pytest.Parser) -> None:
     both("reports-dir", "where transcripts go (default: reports)")
     both("security-profile", "run with both SUT profiles set to this security profile (1: ws + Basic Auth, 2: TLS + "
                              "Basic Auth, 3: mutual TLS), overriding their `security.profile`", choices=("1", "2", "3"))
+    both("after-failure", "a station SUT after a case failed half-way: idle (default: stop transactions, unplug, "
+                          "clear faults, so later cases fail only for their own reasons) or leave (as it is, to "
+                          "debug)", choices=("idle", "leave"))
     both("timeout", "seconds to wait for an expected message (default 10)")
     both("heartbeat-interval", "heartbeat interval (s) the harness CSMS gives in BootNotificationResponse (default 10)")
     both("tolerance", "allowed deviation (s) of measured timings (default 4, as the test labs use)")
@@ -82,6 +86,9 @@ def pytest_addoption(parser: pytest.Parser) -> None:
                  "pytest's own exit code stands (the summary is written either way)")
     both("requirement-url", "link of a requirement id in the report, {id} replaced by the id (default: the OCA site's "
                             f"search, {REQUIREMENT_URL})")
+    group.addoption("--ocpp-profile-pass", dest="ocpp_profile_pass", action="store_true", default=False,
+                    help="this run is one pass of a run per security profile (`make demo`): select only the cases "
+                         "whose lowest security profile is this run's, so each case runs once, at that profile")
     group.addoption("--ocpp-sim-fault", dest="ocpp_sim_fault", action="append", default=[],
                     help="turn on a fault switch of the built-in simulators (repeatable); see README")
     _addoption_cli(group)
@@ -141,7 +148,7 @@ def _build_settings(config: pytest.Config) -> Settings:
     settings.cert_profile = _setting(config, "cert_profile") or None
     if settings.cert_profile is not None and settings.cert_profile not in PROFILES:
         raise pytest.UsageError(f"--ocpp-cert-profile: {settings.cert_profile!r} is not one of {sorted(PROFILES)}")
-    for name in ("strictness", "decision_mode", "reports_dir"):
+    for name in ("strictness", "decision_mode", "reports_dir", "after_failure"):
         value = _setting(config, name)
         if value:
             setattr(settings, name, value)
@@ -235,6 +242,8 @@ def pytest_collection_modifyitems(session: pytest.Session, config: pytest.Config
         selected = role == "both" or meta.sut.lower() == role
         if settings.cert_profile and "Framework" not in meta.profiles and settings.cert_profile not in meta.profiles:
             selected = False
+        if config.getoption("ocpp_profile_pass") and min(meta.security) != settings.profile_of(meta.sut).security.profile:
+            selected = False
         if not selected:
             deselected.append(item)
             continue
@@ -293,6 +302,9 @@ def pytest_runtest_call(item: pytest.Item) -> Generator[None, None, None]:
         return result
     except NeedsDecision as exc:
         pytest.skip(str(exc))
+    except Exception:
+        run.failed_midway = True
+        raise
     finally:
         run.finish(passed=passed)
 
@@ -471,6 +483,12 @@ async def sut(request: pytest.FixtureRequest, ocpp_settings: Settings) -> AsyncI
     try:
         yield control
     finally:
+        conv = run.conversations[0] if run.conversations else None
+        if (run.failed_midway and isinstance(conv, CsmsRole) and meta.sut == "CS"
+                and ocpp_settings.after_failure == "idle"):
+            # a failure half-way leaves transactions, cables, faults: undo them, or every later case fails too
+            notes = await return_to_idle(conv, cast(StationControl, control), within=3 * ocpp_settings.timing.default_timeout)
+            run.note_cleanup("After the failure: return the station to idle", notes)
         await control.aclose()
 
 

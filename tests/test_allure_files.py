@@ -28,6 +28,14 @@ def test_a_run_leaves_categories_and_environment_for_allure(tmp_path: Path) -> N
     assert env["Station_under_test"].startswith("Built-in station simulator")
     assert env["CSMS_under_test"].startswith("Built-in CSMS simulator")
     assert "password" not in (results / "environment.properties").read_text().lower()
+    # each result carries the SUT profile it was judged against (DESIGN.md §9)
+    for result in results.glob("*-result.json"):
+        data = json.loads(result.read_text())
+        attached = {a["name"]: a["source"] for a in data.get("attachments", [])}
+        assert "SUT profile" in attached, (data["name"], sorted(attached))
+        profile = json.loads((results / attached["SUT profile"]).read_text())
+        sut = next(t["value"] for t in data["labels"] if t["name"] == "tag" and t["value"].startswith("SUT:"))
+        assert profile["kind"] == {"SUT:CS": "station", "SUT:CSMS": "csms"}[sut], (data["name"], profile["kind"])
 
 
 def test_categories_sort_the_verdicts_a_reader_acts_on() -> None:

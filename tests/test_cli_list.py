@@ -46,6 +46,16 @@ def test_list_table_with_the_built_in_profiles_shows_the_case_applicable() -> No
     assert "certification profile Core" in proc.stdout
 
 
+def test_list_judges_tls_cases_at_the_security_profile_asked_for() -> None:
+    def applicability(*args: str) -> str:
+        proc = cli("list", "--role", "cs", "--format", "json", *args)
+        assert proc.returncode == 0, proc.stderr
+        return next(c["applicability"] for c in json.loads(proc.stdout)["cases"] if c["id"] == "TC_A_04_CS")
+
+    assert "security profile 1" in applicability()  # the built-in profiles run at 1
+    assert applicability("--security-profile", "2") == "applicable"
+
+
 def test_list_with_an_unreadable_profile_exits_2_with_the_reason(tmp_path: Path) -> None:
     proc = cli("list", "--sut", str(tmp_path / "missing.yaml"))
     assert proc.returncode == 2

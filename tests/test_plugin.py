@@ -85,3 +85,37 @@ def test_bad_timeout_names_where_it_came_from(pytester: pytest.Pytester) -> None
     result = pytester.runpytest_subprocess("--ocpp-timeout=soon", "-p", "no:cacheprovider")
     assert result.ret != 0
     result.stderr.fnmatch_lines(["*--ocpp-timeout*'soon' is not a number*"])
+
+
+SECURITY_CASES = '''
+from harness import testcase
+
+@testcase("TC_B_01_CS", "any profile")
+async def test_TC_B_01_CS(ocpp_case):
+    pass
+
+@testcase("TC_A_09_CS", "Basic Auth", security=(1, 2))
+async def test_TC_A_09_CS(ocpp_case):
+    pass
+
+@testcase("TC_A_04_CS", "TLS server certificate", security=(2,))
+async def test_TC_A_04_CS(ocpp_case):
+    pass
+
+@testcase("TC_A_07_CS", "mutual TLS", security=(2, 3))
+async def test_TC_A_07_CS(ocpp_case):
+    pass
+'''
+
+
+@pytest.mark.parametrize(("level", "selected"), [
+    ("1", {"TC_B_01_CS", "TC_A_09_CS"}), ("2", {"TC_A_04_CS", "TC_A_07_CS"}), ("3", set()),
+])
+def test_a_profile_pass_runs_each_case_once_at_its_lowest_security_profile(pytester: pytest.Pytester, level: str,
+                                                                          selected: set[str]) -> None:
+    pytester.makeini(INI)
+    pytester.makepyfile(test_cases=SECURITY_CASES)
+    result = pytester.runpytest_subprocess("--collect-only", "-q", "-p", "no:cacheprovider", "--ocpp-role=cs",
+                                           "--ocpp-profile-pass", f"--ocpp-security-profile={level}")
+    collected = {line.rsplit("test_", 1)[1] for line in result.stdout.lines if "::test_" in line}
+    assert collected == selected, result.stdout.str()

@@ -8,7 +8,14 @@ from pathlib import Path
 import pytest
 
 from harness.errors import ConfigError
-from harness.profile import PicsCondition, builtin_csms_profile, builtin_station_profile, profile_json_schema
+from harness.profile import (
+    MASK,
+    PicsCondition,
+    SutProfile,
+    builtin_csms_profile,
+    builtin_station_profile,
+    profile_json_schema,
+)
 from harness.usecase.loader import SourceError, load_profile
 from harness.usecase.testcase import testcase
 
@@ -34,6 +41,25 @@ def test_templates_load_and_hold_no_secret() -> None:
                                                                                      "ACME_WB_PASSWORD")
     assert csms.kind == "csms" and csms.endpoint.url.startswith("wss://")
     assert station.id_tokens.valid.id_token == "04A2B3C4D5E6F7"  # quoted: YAML would read 04… as a number
+
+
+def test_the_report_copy_of_a_profile_masks_what_could_be_secret() -> None:
+    profile = SutProfile.model_validate({
+        "kind": "csms", "identity": "CS-1", "endpoint": {"url": "wss://cs-1:hunter22hunter@csms.example/ocpp"},
+        "id_tokens": {"valid": {"id_token": "04A2B3C4D5E6F7"}},
+        "policies": {"lab": {"api_key": "k-123456", "password": "p4ssw0rd", "token": "t-987"}, "note": "free text"},
+        "control": {"adapter": "http", "url": "https://ops:s3cr3t@lab.example", "token_env": "LAB_TOKEN"},
+    })
+    masked = profile.masked()
+    text = json.dumps(masked)
+    for secret in ("hunter22hunter", "k-123456", "p4ssw0rd", "t-987", "s3cr3t"):
+        assert secret not in text
+    assert masked["endpoint"]["url"] == f"wss://cs-1:{MASK}@csms.example/ocpp"
+    assert masked["control"]["url"] == f"https://ops:{MASK}@lab.example"
+    # what a reader needs stays: env var names, id tokens, plain policy answers
+    assert masked["control"]["token_env"] == "LAB_TOKEN" and masked["security"]["password_env"]
+    assert masked["id_tokens"]["valid"]["idToken"] == "04A2B3C4D5E6F7"
+    assert masked["policies"]["note"] == "free text"
 
 
 def test_shipped_json_schema_is_current() -> None:

@@ -22,6 +22,7 @@ class CaseRun:
         self.settings = settings
         self.reporter = reporter or AllureReporter()
         self.conversations: list[Conversation] = []
+        self.failed_midway = False  # the scenario raised: the SUT may be left mid-way (see states.return_to_idle)
 
     def transcript(self, suffix: str = "") -> Transcript:
         """A new transcript file for this case under `<reports>/transcripts/`."""
@@ -45,6 +46,8 @@ class CaseRun:
         m = self.meta
         self.reporter.label(case_id=m.id, title=m.title, block=m.block, usecases=m.usecases,
                             requirements=m.requirements, profiles=m.profiles, severity=m.severity, role=m.sut)
+        # the SUT profile the verdict was reached against, secrets masked (DESIGN.md §9)
+        self.reporter.attach_json("SUT profile", self.settings.profile_of(m.sut).masked())
 
     def finish(self, *, passed: bool) -> None:
         """Attach the evidence; when the scenario passed, judge every frame (raises OcppFailure)."""
@@ -58,6 +61,15 @@ class CaseRun:
         if passed:
             for conv in self.conversations:
                 conv.check_findings()
+
+    def note_cleanup(self, title: str, notes: list[str]) -> None:
+        """What the harness did to the SUT after the case, into every transcript and the report."""
+        for conv in self.conversations:
+            conv.transcript.note(f"{title}: " + ("; ".join(notes) or "nothing to do"))
+        with self.reporter.step(title):
+            for note in notes:
+                with self.reporter.step(note):
+                    pass
 
     def used_policy_defaults(self) -> list[str]:
         return [f"{key}: documented default (pragmatic mode)" for key in sorted(self.settings.defaults_used)]

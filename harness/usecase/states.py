@@ -11,11 +11,13 @@ Each state takes the conversation of the test and the SUT's control adapter, and
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Awaitable, Callable
 from typing import Any
 
 from harness.control import CsmsControl, StationControl
 from harness.matchers import ANY, AbsentOr, OneOf
+from harness.ocppj import Call
 from harness.profile import IdToken
 from harness.roles.csms import CsmsRole
 from harness.roles.station import StationRole, StationTransaction
@@ -216,6 +218,46 @@ async def parking_bay_unoccupied(csms: CsmsRole, sut: StationControl, evse: int 
             raise csms.failure("ParkingBayOccupancy stop points need a bay detector the control adapters do not "
                                "drive yet", rules=("SEQ",))
         csms.transcript.note("ParkingBayUnoccupied: no parking bay detector configured; nothing to observe")
+
+
+async def return_to_idle(csms: CsmsRole, sut: StationControl, within: float) -> list[str]:
+    """After a case that failed half-way: bring the station back to idle (no transaction, cables out, no fault,
+    operative), so the next case fails only for its own reasons. Best effort within `within` seconds; never
+    raises (the case's own failure is the verdict). Returns what it did or could not do, for the report."""
+    done: list[str] = []
+    if not csms.is_booted():
+        return ["the station is not connected and booted: the next case's Booted state power-cycles it"]
+    last: dict[tuple[int, int], str] = {}
+    for record in csms.transcript.records:
+        if record.direction == "rx" and record.action == "StatusNotification" and isinstance(record.frame, Call):
+            payload = record.frame.payload
+            if isinstance(payload.get("evseId"), int) and isinstance(payload.get("connectorId"), int):
+                last[(payload["evseId"], payload["connectorId"])] = str(payload.get("connectorStatus"))
+    mark = csms.mark()
+    try:
+        async with asyncio.timeout(within):
+            for evse, tx_id in sorted(csms.evse_transaction.items()):
+                await csms.call("RequestStopTransaction", {"transactionId": tx_id})
+                done.append(f"RequestStopTransaction for transaction {tx_id} on EVSE {evse}")
+            waiting: set[tuple[int, int]] = set()
+            for (evse, connector), status in sorted(last.items()):
+                if status == "Occupied":
+                    await sut.unplug(evse, connector)
+                elif status == "Faulted":
+                    await sut.set_fault(evse, connector, False)
+                elif status == "Unavailable":
+                    await csms.call("ChangeAvailability", {"operationalStatus": "Operative", "evse": {"id": evse}})
+                else:
+                    continue
+                done.append(f"EVSE {evse} connector {connector} was {status}")
+                waiting.add((evse, connector))
+            for evse, connector in sorted(waiting):
+                await csms.receive("StatusNotification", {"evseId": evse, "connectorId": connector,
+                                                          "connectorStatus": "Available"}, after=mark)
+    except Exception as exc:  # cleanup after a failure reports; it never replaces the verdict
+        done.append(f"could not finish ({type(exc).__name__}: {str(exc).splitlines()[0] if str(exc) else ''}); "
+                    "the next case may find the station busy")
+    return done
 
 
 # ---- SUT = CSMS ---------------------------------------------------------------------------------------------------

@@ -1,0 +1,56 @@
+"""A case that fails half-way leaves the station busy; the harness brings it back to idle so the next case fails
+only for its own reasons (and `--ocpp-after-failure=leave` keeps it as it was, which proves the cleanup matters)."""
+
+from __future__ import annotations
+
+import pytest
+
+INI = """
+[pytest]
+asyncio_mode = auto
+asyncio_default_fixture_loop_scope = session
+asyncio_default_test_loop_scope = session
+"""
+
+# Two station cases in one run: the first fails with the EV plugged in and a transaction running; the second needs
+# an idle EVSE 1 (plugging in must report Occupied and start a transaction).
+CASES = '''
+from harness import CsmsRole, StationControl, states, testcase
+
+
+@testcase("TC_E_01_CS", "fails half-way through a transaction")
+async def test_TC_E_01_CS(csms: CsmsRole, sut: StationControl) -> None:
+    await states.booted(csms, sut)
+    await csms.configure({"TxCtrlr.TxStartPoint": "EVConnected"})
+    await states.ev_connected_pre_session(csms, sut)
+    await states.authorized(csms, sut)
+    raise csms.failure("deliberate failure with the EV plugged in and a transaction running")
+
+
+@testcase("TC_E_02_CS", "needs an idle EVSE 1")
+async def test_TC_E_02_CS(csms: CsmsRole, sut: StationControl) -> None:
+    await states.booted(csms, sut)
+    await csms.configure({"TxCtrlr.TxStartPoint": "EVConnected", "TxCtrlr.TxStopPoint": "EVConnected"})
+    await states.ev_connected_pre_session(csms, sut)
+    await states.ev_disconnected(csms, sut)
+'''
+
+
+@pytest.mark.parametrize(("mode", "second"), [("idle", "passed"), ("leave", "failed")])
+def test_a_failed_case_does_not_fail_the_next_one(pytester: pytest.Pytester, mode: str, second: str) -> None:
+    pytester.makeini(INI)
+    pytester.makepyfile(test_cases=CASES)
+    result = pytester.runpytest_subprocess("-p", "no:cacheprovider", "--ocpp-role=cs", "--ocpp-timeout=3", "-rf",
+                                           f"--ocpp-after-failure={mode}", "--junitxml=junit.xml")
+    text = result.stdout.str()
+    outcomes = {name: ("failed" if f"FAILED test_cases.py::{name}" in text else "passed")
+                for name in ("test_TC_E_01_CS", "test_TC_E_02_CS")}
+    assert outcomes == {"test_TC_E_01_CS": "failed", "test_TC_E_02_CS": second}, text[-3000:]
+    assert "deliberate failure" in text
+    transcript = (pytester.path / "reports" / "transcripts" / "TC_E_01_CS.jsonl").read_text()
+    if mode == "idle":
+        assert "After the failure: return the station to idle" in transcript
+        assert "RequestStopTransaction" in transcript and "was Occupied" in transcript
+    else:
+        assert "return the station to idle" not in transcript
+        assert "Occupied" in text  # the second case failed because EVSE 1 was still busy
