@@ -33,6 +33,14 @@ POLICY_DEFAULTS: dict[str, tuple[Any, str]] = {
     "tx.ev_connect_timeout.stopped_reason": (["Timeout"],
                                              "stoppedReason(s) accepted when EVConnectionTimeOut ends an authorized "
                                              "transaction with no EV (the spec leaves how it ends to policy)"),
+    "tls.invalid_server_certificates": ("all", "which invalid CSMS certificates TC_A_05_CS presents, one probe each: "
+                                               "'all' or a list of expired, not-yet-valid, unknown-ca, rsa-1024, "
+                                               "wrong-cn, sha1-signature"),
+    "tls.invalid_client_certificates": ("all", "which invalid station certificates TC_A_08_CSMS presents, one "
+                                               "connection each: 'all' or a list of the names above"),
+    "tls.invalid_tls_version_event": ("required", "whether TC_A_06_CS requires SecurityEventNotification "
+                                                  "InvalidTLSVersion after the station refused TLS 1.1 (A00.FR.316), "
+                                                  "or takes it as 'optional' (the station may only see an alert)"),
     "rpc.reply.concurrent_call": (["answer", "CALLERROR"],
                                   "what a peer does with a second CALL sent while the first is unanswered: 'answer' "
                                   "it, 'CALLERROR' it, or 'ignore' it (Part 4 only binds the sender)"),

@@ -21,6 +21,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT / "tests"))  # the child-pytest runner the self-tests use
 
 from suite_runner import SuiteResult, run_suite, security_profiles  # noqa: E402
+from test_security_profiles import TLS_FAULTS  # noqa: E402  (the profile each TLS fault needs: one list)
 
 from harness.simulators.csms import CsmsFaults  # noqa: E402
 from harness.simulators.station import StationFaults  # noqa: E402
@@ -28,8 +29,9 @@ from harness.simulators.station import StationFaults  # noqa: E402
 FAST = ("-o", "ocpp_heartbeat_interval=3", "-o", "ocpp_tolerance=1", "-o", "ocpp_timeout=5")
 # --ocpp-role names the kind of SUT: a faulty station simulator is tested by the *_CS cases, a CSMS by *_CSMS.
 ROLE = {"station": "cs", "csms": "csms"}
-# TLS fault switches only show under a security profile with TLS: their runs use profile copies at that level.
-SECURITY = {"station_wrong_cn_cert": 3, "csms_expired_cert": 2}
+# TLS fault switches only show under a security profile with TLS: their runs use profile copies at that level
+# (tests/test_security_profiles.py proves each at that level).
+SECURITY = {fault: level for fault, (level, _, _) in TLS_FAULTS.items()}
 
 
 def faults() -> list[tuple[str, str]]:

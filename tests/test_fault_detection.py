@@ -11,6 +11,8 @@ from suite_runner import run_suite
 FAST = ("-o", "ocpp_heartbeat_interval=3", "-o", "ocpp_tolerance=1", "-o", "ocpp_timeout=6")
 
 # fault switch -> (test case ids that must fail, texts the failure message must contain)
+# (TLS fault switches show only at security profile 2 or 3: tests/test_security_profiles.py TLS_FAULTS runs those,
+# e.g. accept_invalid_server_cert -> TC_A_05_CS, accept_invalid_client_cert -> TC_A_08_CSMS.)
 FAULTS: dict[str, tuple[tuple[str, ...], tuple[str, ...]]] = {
     # the Charging Station simulator misbehaves (the harness plays the CSMS)
     "bad_boot_payload": (("TC_B_01_CS",), ("RPC-12", "$.chargingStation", "vendorName")),

@@ -15,7 +15,7 @@ from cryptography.hazmat.primitives.serialization import Encoding
 from cryptography.x509.oid import NameOID
 
 from harness.errors import ConfigError
-from harness.pki import CsrRejected, KeyKind, PkiFactory, Variant, verify_firmware
+from harness.pki import CsrRejected, KeyKind, PkiFactory, Variant, bad_variants, verify_firmware
 
 SERIAL = "SN-0001"
 
@@ -128,3 +128,12 @@ def test_firmware_signatures_verify_and_a_changed_image_does_not(tmp_path: Path,
     assert not verify_firmware(image + b"!", signature, signer.cert_pem)
     assert not verify_firmware(image, "not base64!", signer.cert_pem)
     assert isinstance(load(signer.cert_pem).public_key(), ec.EllipticCurvePublicKey if kind == "ec" else rsa.RSAPublicKey)
+
+
+def test_bad_variants_reads_a_policy_answer() -> None:
+    assert bad_variants("all") == [v for v in Variant if v is not Variant.GOOD]
+    assert bad_variants("expired") == [Variant.EXPIRED]
+    assert bad_variants(["wrong-cn", "sha1-signature"]) == [Variant.WRONG_CN, Variant.SHA1]
+    for wrong in (["good"], "expird", [], 3):
+        with pytest.raises(ConfigError, match="is not a bad certificate variant"):
+            bad_variants(wrong, source="policy tls.x")

@@ -26,8 +26,12 @@ CASES = ("TC_B_01", "TC_A_01", "RPC_0", "TC_A_09", "TC_A_11", "TC_M_01")
 BASIC_AUTH_CASES = {"TC_A_01_CS", "TC_A_01_CSMS", "TC_A_09_CS", "TC_A_09_CSMS"}
 
 
-def run_with(tmp: Path, security: int, *selectors: str, faults: tuple[str, ...] = ()) -> SuiteResult:
+def run_with(tmp: Path, security: int, *selectors: str, faults: tuple[str, ...] = (),
+             policies: dict[str, str] | None = None) -> SuiteResult:
     station, csms = security_profiles(tmp / "profiles", security)
+    if policies:  # policy answers for both SUTs, e.g. which invalid certificate to present
+        for path in (station, csms):
+            path.write_text(path.read_text() + "policies:\n" + "".join(f"  {k}: {v}\n" for k, v in policies.items()))
     child_tmp = tmp / "tmpdir"
     child_tmp.mkdir()
     return run_suite(tmp, *selectors, faults=faults,
@@ -115,6 +119,15 @@ TLS_FAULTS = {
                               ("SEC-3", "'NOT-SIM-SN-0001' is not the station serial number")),
     "csms_expired_cert": (2, ("TC_B_01_CSMS", "TC_A_04_CSMS"), ("SEC-2", "CSMS certificate refused", "expired")),
     "accept_downgrade": (2, ("TC_A_22_CS",), ("SEC-6", "accepted a downgrade to security profile 1")),
+    # what a SUT must refuse (TC_A_05/A_06/A_08)
+    "accept_invalid_server_cert": (2, ("TC_A_05_CS",), ("SEC-2", "completed the TLS handshake with an invalid server "
+                                                                 "certificate", "A00.FR.311")),
+    "station_accept_old_tls": (2, ("TC_A_06_CS",), ("SEC-2", "completed the TLS handshake with TLS 1.1", "TLSv1.1")),
+    "no_invalid_csms_cert_event": (2, ("TC_A_05_CS",), ("InvalidCsmsCertificate", "A00.FR.310")),
+    "no_invalid_tls_version_event": (2, ("TC_A_06_CS",), ("InvalidTLSVersion", "A00.FR.316")),
+    "accept_invalid_client_cert": (3, ("TC_A_08_CSMS",), ("SEC-3", "accepted a connection with an invalid station "
+                                                                   "certificate", "A00.FR.407")),
+    "csms_accept_old_tls": (2, ("TC_A_06_CSMS",), ("SEC-2", "accepted a connection with TLS 1.1", "TLSv1.1")),
 }
 
 
@@ -146,10 +159,31 @@ def test_upgrade_cases_pass_at_their_profile(security: int, tmp_path: Path) -> N
         assert moved and all(d["status"] == 101 and d["tls"]["peer_cn"] == "SIM-SN-0001" for d in moved), moved
 
 
+# the negative TLS cases: TC_A_05_CS, TC_A_06_CS and TC_A_06_CSMS apply at 2 and 3, TC_A_08_CSMS at 3
+REFUSAL_CASES = {"TC_A_05_CS", "TC_A_06_CS", "TC_A_06_CSMS"}
+
+
 @pytest.mark.parametrize("security", [2, 3])
 def test_tls_cases_pass_at_their_profile(security: int, tmp_path: Path) -> None:
-    result = run_with(tmp_path, security, "TC_A_04", "TC_A_07")
-    expected = {2: {"TC_A_04_CS", "TC_A_04_CSMS"}, 3: {"TC_A_07_CS", "TC_A_07_CSMS"}}[security]
+    result = run_with(tmp_path, security, "TC_A_04", "TC_A_05", "TC_A_06", "TC_A_07", "TC_A_08")
+    expected = {2: {"TC_A_04_CS", "TC_A_04_CSMS", *REFUSAL_CASES},
+                3: {"TC_A_07_CS", "TC_A_07_CSMS", "TC_A_08_CSMS", *REFUSAL_CASES}}[security]
     assert {k for k, v in result.verdicts.items() if v == "passed"} == expected, result.output[-3000:]
     skipped = {k: result.messages[k] for k, v in result.verdicts.items() if v == "skipped"}
     assert all(f"security profile {security}" in m for m in skipped.values()), skipped
+
+
+@pytest.mark.parametrize("variant", ["expired", "not-yet-valid", "unknown-ca", "rsa-1024", "wrong-cn", "sha1-signature"])
+def test_each_invalid_certificate_is_refused(variant: str, tmp_path: Path) -> None:
+    """One invalid certificate at a time (the SUT profiles' policy): the clean station simulator refuses it as the
+    CSMS's server certificate and reports InvalidCsmsCertificate (TC_A_05_CS); the clean CSMS simulator refuses it
+    as a station's client certificate (TC_A_08_CSMS)."""
+    result = run_with(tmp_path, 3, "TC_A_05_CS", "TC_A_08_CSMS",
+                      policies={"tls.invalid_server_certificates": variant, "tls.invalid_client_certificates": variant})
+    assert result.verdicts == {"TC_A_05_CS": "passed", "TC_A_08_CSMS": "passed"}, result.output[-3000:]
+    probes = [r["detail"] for r in records(tmp_path, "handshake") if r["detail"].get("probe")]
+    assert len(probes) == 1 and probes[0]["tls_failure"]["refused_by"] == "peer", probes
+    extra = [r["detail"] for r in records(tmp_path, "probe")]
+    assert len(extra) == 1 and not extra[0]["accepted"] and variant in extra[0]["what"], extra
+    events = [json.loads(r["raw"])[3] for r in records(tmp_path, "CALL") if r.get("action") == "SecurityEventNotification"]
+    assert any(e["type"] == "InvalidCsmsCertificate" for e in events), events

@@ -28,7 +28,8 @@ EXPECTED_IDS = {
     "TC_A_19_CS", "TC_A_20_CS", "TC_A_19_CSMS",
 }
 # TLS cases: not applicable at security profile 1 (tests/test_security_profiles.py runs them at 2 and 3)
-TLS_CASES = {f"TC_{case}_{sut}" for case in ("A_04", "A_07") for sut in ("CS", "CSMS")} | {"TC_A_22_CS"}
+TLS_CASES = {f"TC_{case}_{sut}" for case in ("A_04", "A_06", "A_07") for sut in ("CS", "CSMS")} | {
+    "TC_A_05_CS", "TC_A_08_CSMS", "TC_A_22_CS"}
 
 FAST = ("-o", "ocpp_heartbeat_interval=3", "-o", "ocpp_tolerance=1")
 

@@ -284,3 +284,42 @@ async def test_a_certificate_from_sign_csr_works_for_mutual_tls(pki: PkiFactory,
     await ws.close()
     hs = await csms.handshake(lambda h: h.identity == "SN-CSR")
     assert hs.status == 101 and hs.client_cn == "SN-CSR" and hs.findings == []
+
+
+# ---- TLS probes: what a station must refuse (TC_A_05_CS, TC_A_06_CS) -------------------------------------------
+async def test_a_probe_offering_only_tls11_sends_the_station_the_protocol_version_alert(pki: PkiFactory,
+                                                                                      start_csms: Start) -> None:
+    csms = await start_csms(pki.server_context(2), profile=2)
+    csms.server.tls_probe = pki.server_context(2, old_tls="only")
+    with pytest.raises(TlsRefused) as refused:
+        await connect(csms.server.url, "CS1", ClientOptions(ssl=pki.client_context(2), password=PASSWORD))
+    assert "PROTOCOL_VERSION" in (refused.value.failure.code or "")  # the alert reached the station
+    hs = await csms.handshake(lambda h: h.probe)
+    assert hs.tls is None and hs.tls_failure is not None and hs.tls_failure.refused_by == "peer"
+    assert hs.findings == [] and hs.to_json()["probe"] is True  # refusing is right: no finding
+
+
+async def test_a_probe_the_station_completes_is_recorded_with_its_version_and_closed(pki: PkiFactory,
+                                                                                  start_csms: Start) -> None:
+    csms = await start_csms(pki.server_context(2), profile=2)
+    csms.server.tls_probe = pki.server_context(2, old_tls="only")
+    with pytest.raises(HandshakeRefused):  # TLS 1.1 agreed, then closed before any HTTP answer
+        await connect(csms.server.url, "CS1", ClientOptions(ssl=pki.client_context(2, old_tls="accept"),
+                                                            password=PASSWORD))
+    hs = await csms.handshake(lambda h: h.probe)
+    assert hs.tls is not None and hs.tls.version == "TLSv1.1" and hs.status == 0
+    assert [f.rule for f in hs.findings] == ["SEC-2"]
+
+
+@pytest.mark.parametrize("variant", [v for v in Variant if v is not Variant.GOOD])
+async def test_a_probe_with_an_invalid_server_certificate_is_refused_then_the_valid_one_serves(
+        pki: PkiFactory, start_csms: Start, variant: Variant) -> None:
+    csms = await start_csms(pki.server_context(3), profile=3)
+    csms.server.tls_probe = pki.server_context(3, variant)
+    with pytest.raises(TlsRefused) as refused:
+        await connect(csms.server.url, SERIAL, ClientOptions(ssl=pki.client_context(3, SERIAL)))
+    assert refused.value.failure.refused_by == "harness" and refused.value.failure.verify_code is not None
+    hs = await csms.handshake(lambda h: h.probe)
+    assert hs.tls is None and hs.tls_failure is not None and hs.tls_failure.refused_by == "peer"
+    csms.server.tls_probe = None
+    await heartbeat(await connect(csms.server.url, SERIAL, ClientOptions(ssl=pki.client_context(3, SERIAL))))

@@ -36,6 +36,7 @@ from harness.pki import csr, firmware
 from harness.transport import tls
 
 KeyKind = Literal["rsa", "ec"]
+OldTls = Literal["refuse", "accept", "only"]  # TLS 1.1: refused (OCPP), accepted too, or the only version
 PrivateKey = rsa.RSAPrivateKey | ec.EllipticCurvePrivateKey
 _DAY = dt.timedelta(days=1)
 _FILE_NAME = re.compile(r"[A-Za-z0-9._\-:+=@|*]{1,64}")
@@ -51,6 +52,19 @@ class Variant(str, Enum):
     WEAK_KEY = "rsa-1024"  # RSA key of 1024 bits (A00.FR.502 wants >= 2048)
     WRONG_CN = "wrong-cn"  # server: CN and SAN name another host; station: CN is not the serial number
     SHA1 = "sha1-signature"  # signed with SHA-1 (A00.FR.506 wants SHA-256)
+
+
+def bad_variants(answer: object, *, source: str = "policy") -> list[Variant]:
+    """The bad variants a policy answer names: "all", one variant name, or a list of names; a ConfigError (the
+    run's set-up is wrong, not the SUT) names the unknown ones and `source`."""
+    bad = {v.value: v for v in Variant if v is not Variant.GOOD}
+    names = list(bad) if answer == "all" else [answer] if isinstance(answer, str) else (
+        list(answer) if isinstance(answer, list | tuple) else [answer])
+    unknown = [str(n) for n in names if n not in bad]
+    if unknown or not names:
+        raise ConfigError(f"{source}: {unknown or 'nothing'} is not a bad certificate variant; known: {sorted(bad)} "
+                          "or 'all'")
+    return [bad[str(n)] for n in names]
 
 
 @dataclass(frozen=True)
@@ -244,32 +258,36 @@ class PkiFactory:
         return firmware.sign_firmware(self, image, kind=kind)
 
     # ---- TLS contexts ----------------------------------------------------------------------------------------
-    def server_context(self, profile: int, variant: Variant = Variant.GOOD) -> ssl.SSLContext:
+    def server_context(self, profile: int, variant: Variant = Variant.GOOD, *,
+                       old_tls: OldTls = "refuse") -> ssl.SSLContext:
         """The CSMS side of security profile 2 (server certificate) or 3 (and a station certificate required).
 
         A GOOD server presents an RSA and an EC certificate, so every suite of A00.FR.318 can be agreed; a bad
-        variant presents that one certificate alone, so a client cannot dodge it.
+        variant presents that one certificate alone, so a client cannot dodge it. `old_tls`: "accept" TLS 1.1 too,
+        or speak "only" TLS 1.1 (tls.allow_old_tls), on purpose.
         """
         _check_profile(profile)
         if variant is Variant.GOOD:
             chains = [self.server(kind="rsa"), self.server(kind="ec")]
         else:
             chains = [self.server(variant)]
-        return tls.server_context([(c.cert_path, c.key_path) for c in chains],
-                                  client_ca=self.station_ca_path if profile == 3 else None,
-                                  security_level=_presentable_at(variant))
+        context = tls.server_context([(c.cert_path, c.key_path) for c in chains],
+                                     client_ca=self.station_ca_path if profile == 3 else None,
+                                     security_level=_presentable_at(variant))
+        return _with_old_tls(context, old_tls)
 
     def client_context(self, profile: int, serial: str | None = None,
-                       variant: Variant = Variant.GOOD) -> ssl.SSLContext:
-        """The station side: trust the CSMS root; under profile 3 present the certificate of `serial`."""
+                       variant: Variant = Variant.GOOD, *, old_tls: OldTls = "refuse") -> ssl.SSLContext:
+        """The station side: trust the CSMS root; under profile 3 present the certificate of `serial`.
+        `old_tls` as for server_context."""
         _check_profile(profile)
         if profile == 2:
-            return tls.client_context(self.csms_root_path)
+            return _with_old_tls(tls.client_context(self.csms_root_path), old_tls)
         if serial is None:
             raise ConfigError("security profile 3 needs the station serial number for its client certificate")
         station = self.station(serial, variant)
-        return tls.client_context(self.csms_root_path, certificate=(station.cert_path, station.key_path),
-                                  security_level=_presentable_at(variant))
+        return _with_old_tls(tls.client_context(self.csms_root_path, certificate=(station.cert_path, station.key_path),
+                                                security_level=_presentable_at(variant)), old_tls)
 
 
 @contextlib.contextmanager
@@ -293,6 +311,10 @@ def _check_file_name(name: str, what: str) -> None:
 def _check_profile(profile: int) -> None:
     if profile not in (2, 3):
         raise ConfigError(f"security profile {profile} has no TLS; profiles 2 and 3 do")
+
+
+def _with_old_tls(context: ssl.SSLContext, old_tls: OldTls) -> ssl.SSLContext:
+    return context if old_tls == "refuse" else tls.allow_old_tls(context, only=old_tls == "only")
 
 
 def _presentable_at(variant: Variant) -> int:

@@ -83,6 +83,31 @@ class CsmsRole(Conversation):
                                what="the new connection to open")
         return handshake
 
+    async def probe_tls(self, context: SSLContext, what: str, within: float | None = None) -> Record:
+        """Make the station's next TLS handshake a probe with `context` (a bad server certificate, TLS 1.1 only):
+        close the live connection, wait for the station to try again, serve normally after. The probe is the TLS
+        handshake alone, closed either way; its handshake record has `tls_failure` (with who refused and why)
+        when it failed and `tls` when the station completed it."""
+        mark = len(self.transcript.records)
+        self.endpoint.server.tls_probe = context
+        try:
+            conn = self.endpoint.connection
+            if conn is not None and not conn.closed.is_set():
+                await conn.close(1000, f"harness CSMS: the next handshake is a TLS probe ({what})")
+            return await self.wait_record(lambda r: r.event == "handshake" and bool(r.detail.get("probe")),
+                                          after=mark, within=within or self.reconnect_wait(),
+                                          what=f"the station to reconnect to {what}")
+        finally:
+            self.endpoint.server.tls_probe = None
+
+    def reconnect_wait(self, attempts: int = 1) -> float:
+        """How long the station may take to reconnect after `attempts` failed attempts in a row: its configured
+        RetryBackOff wait, doubled per attempt (Part 4 §5.3), plus the random range and the timeout."""
+        configured = self.configured
+        doublings = min(attempts, configured.retry_back_off_repeat_times)
+        wait = configured.retry_back_off_wait_minimum * (1 << doublings) + configured.retry_back_off_random_range
+        return float(wait) + self.settings.timing.default_timeout
+
     def _default(self, action: str, payload: dict[str, Any]) -> Mapping[str, Any] | None:
         if action == "Authorize" or (action == "TransactionEvent" and "idToken" in payload):
             return {"idTokenInfo": self.id_token_info(payload["idToken"])}

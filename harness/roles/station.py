@@ -7,6 +7,7 @@ wrong on purpose), sends the station's messages and answers the CSMS's requests.
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 import uuid
 from collections.abc import Mapping
 from dataclasses import dataclass, field
@@ -21,7 +22,7 @@ from harness.ocppj.findings import finding
 from harness.pki import PkiFactory
 from harness.profile import IdToken
 from harness.roles.conversation import Conversation, StepReporter
-from harness.transcript import Transcript
+from harness.transcript import Record, Transcript
 from harness.transport import ClientOptions, HandshakeRefused, OcppConnection, TlsRefused, connect
 from harness.transport.tls import TlsSession
 
@@ -134,6 +135,26 @@ class StationRole(Conversation):
         self._tasks.add(task)
         task.add_done_callback(self._tasks.discard)
         return conn
+
+    async def probe(self, options: ClientOptions, what: str) -> Record:
+        """One extra connection set up wrong on purpose (an invalid certificate, TLS 1.1 only), to see whether the
+        CSMS refuses it; closed at once when the CSMS accepts it, never used for OCPP. The record (event "probe")
+        says `accepted`, the HTTP status, the reason and the TLS facts; no finding: the test judges."""
+        sessions: list[TlsSession] = []
+        opts = dataclasses.replace(options, on_tls=sessions.append)
+        detail: dict[str, Any] = {"identity": self.identity, "what": what}
+        try:
+            ws = await connect(self.csms_url, self.identity, opts)
+        except TlsRefused as refused:
+            detail.update(accepted=False, status=None, reason=refused.reason, tls_failure=refused.failure.to_json())
+        except HandshakeRefused as refused:
+            detail.update(accepted=False, status=refused.status, reason=refused.reason)
+        else:
+            detail.update(accepted=True, status=101, reason="the CSMS completed the opening handshake")
+            await ws.close(1000, "probe over")
+        if sessions:
+            detail["tls"] = sessions[0].to_json()
+        return self.transcript.add(0, "event", event="probe", detail=detail)
 
     async def _run(self, conn: OcppConnection) -> None:
         try:

@@ -6,6 +6,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import dataclasses
+import ssl
 from collections.abc import Awaitable
 from dataclasses import dataclass, field
 from typing import Any
@@ -62,6 +63,12 @@ def _need(pki: PkiFactory | None, security: int, which: str) -> PkiFactory:
     return pki
 
 
+def _trust_anything(context: ssl.SSLContext) -> None:
+    """Fault `accept_invalid_server_cert`: no certificate check at all (no chain, dates, host or key size)."""
+    context.check_hostname = False
+    context.verify_mode = ssl.CERT_NONE
+
+
 async def start_station(profile: SutProfile, *, csms_url: str, password: str, faults: list[str],
                         boot_timeout: float, pki: PkiFactory | None = None) -> BuiltinSut:
     """The station simulator of `profile`, connected to `csms_url` and (unless a fault prevents it) booted.
@@ -74,7 +81,10 @@ async def start_station(profile: SutProfile, *, csms_url: str, password: str, fa
     tls = None
     if security >= 2:
         variant = Variant.WRONG_CN if station_faults.station_wrong_cn_cert else Variant.GOOD
-        tls = _need(pki, security, "station").client_context(security, serial, variant)
+        tls = _need(pki, security, "station").client_context(
+            security, serial, variant, old_tls="accept" if station_faults.station_accept_old_tls else "refuse")
+        if station_faults.accept_invalid_server_cert:
+            _trust_anything(tls)
     sim = StationSimulator(StationConfig(
         identity=profile.identity, csms_url=csms_url, password=password if security < 3 else None,
         evses=profile.connectors, serial_number=serial, vendor=profile.vendor or StationConfig.vendor,
@@ -100,7 +110,10 @@ async def start_csms(profile: SutProfile, *, password: str, faults: list[str], h
     tls = None
     if security >= 2:
         variant = Variant.EXPIRED if csms_faults.csms_expired_cert else Variant.GOOD
-        tls = _need(pki, security, "CSMS").server_context(security, variant)
+        tls = _need(pki, security, "CSMS").server_context(
+            security, variant, old_tls="accept" if csms_faults.csms_accept_old_tls else "refuse")
+        if csms_faults.accept_invalid_client_cert:
+            tls.verify_mode = ssl.CERT_NONE  # asks for no client certificate, so none is ever refused
     serials = {profile.identity: profile.serial_number} if profile.serial_number else {}
     sim = CsmsSimulator(CsmsConfig(stations={profile.identity: password}, heartbeat_interval=heartbeat_interval,
                                    boot_retry_interval=boot_retry_interval, tokens=profile.id_tokens,

@@ -61,6 +61,8 @@ class CsmsFaults:
     reject_seqno_zero: bool = False  # CALLERROR for a transaction starting at seqNo 0 after the station's first one
     # security profiles 2 and 3
     csms_expired_cert: bool = False  # serves an expired server certificate
+    accept_invalid_client_cert: bool = False  # SP3: takes any client certificate (asks for none, checks none)
+    csms_accept_old_tls: bool = False  # agrees TLS 1.1 with a station that offers nothing newer
     # certificate management and the Basic Auth password (A01, A02, M03-M05)
     no_certificate_signed: bool = False  # accepts SignCertificate and never sends CertificateSigned
     sign_for_other_key: bool = False  # CertificateSigned carries a certificate for another key than the CSR's

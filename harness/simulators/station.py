@@ -44,10 +44,20 @@ from harness.simulators.device_model import (
 from harness.simulators.faults import bad_input_reply
 from harness.simulators.network_profiles import Checks, NetworkProfile, NetworkProfiles
 from harness.transcript import Record, Transcript
-from harness.transport import CallTimeout, ClientOptions, ConnectionLost, HandshakeRefused, OcppConnection, connect
-from harness.transport.tls import client_context
+from harness.transport import (
+    CallTimeout,
+    ClientOptions,
+    ConnectionLost,
+    HandshakeRefused,
+    OcppConnection,
+    TlsRefused,
+    connect,
+)
+from harness.transport.tls import TlsFailure, client_context
 
 SUBPROTOCOL = "ocpp2.0.1"
+# OpenSSL's reason codes for a TLS version the station will not speak (its own, or the CSMS's alert has PROTOCOL_VERSION)
+_OLD_VERSION = {"UNSUPPORTED_PROTOCOL", "WRONG_VERSION_NUMBER", "NO_PROTOCOLS_AVAILABLE", "VERSION_TOO_LOW"}
 Answer = Mapping[str, Any] | CallError | None
 
 
@@ -88,6 +98,11 @@ class StationFaults:
     first_event_updated: bool = False  # a transaction's first TransactionEvent is Updated, not Started
     # security profile 3
     station_wrong_cn_cert: bool = False  # presents a station certificate whose CN is not its serial number
+    # security profiles 2 and 3: what the station must refuse (A00.FR.308-311, A00.FR.313-316)
+    accept_invalid_server_cert: bool = False  # connects whatever server certificate the CSMS presents
+    station_accept_old_tls: bool = False  # agrees TLS 1.1 when the CSMS offers nothing newer
+    no_invalid_csms_cert_event: bool = False  # refuses an invalid CSMS certificate without InvalidCsmsCertificate
+    no_invalid_tls_version_event: bool = False  # refuses TLS < 1.2 without the InvalidTLSVersion security event
     # certificate management (A02, M03-M05)
     accept_any_certificate: bool = False  # CertificateSigned with an invalid certificate is Accepted anyway
     no_csr_retry: bool = False  # never repeats SignCertificate when CertificateSigned does not come
@@ -128,6 +143,8 @@ class StationState:
     needs_boot: bool = True  # False from an Accepted boot until a reboot or a SecurityError
     startup_event: str | None = "StartupOfTheDevice"  # SecurityEvent to report after the next Accepted boot
     heartbeats: int = 0  # Heartbeats sent
+    # security events of refused TLS handshakes, (type, techInfo), sent on the next accepted connection (A04)
+    security_events: list[tuple[str, str]] = field(default_factory=list)
 
 
 async def _wait(event: asyncio.Event, timeout: float | None) -> bool:
@@ -285,6 +302,8 @@ class StationSimulator:
             except (HandshakeRefused, TransportSetupError) as exc:
                 self.transcript.add(0, "event", event="refused", detail={"error": str(exc), "url": profile.url})
                 self.network.failed(self.model.number("OCPPCommCtrlr", "NetworkProfileConnectionAttempts"))
+                if isinstance(exc, TlsRefused):
+                    self._tls_refused(exc.failure)
             else:
                 opened, failures = True, 0
                 self.network.opened()
@@ -440,11 +459,29 @@ class StationSimulator:
                 self.state.boot_reason = "Triggered"
 
     async def _announce(self, conn: OcppConnection) -> None:
-        """After an Accepted boot: every connector's status, then the startup security event (Part 6 Booted)."""
+        """After an Accepted boot: every connector's status, then the startup security event (Part 6 Booted), then
+        the events of TLS handshakes it refused meanwhile."""
         await self._report_connectors(conn)
         event, self.state.startup_event = self.state.startup_event, None
         if event is not None:
             await self._call(conn, "SecurityEventNotification", {"type": event, "timestamp": now_iso()})
+        while self.state.security_events:
+            kind, info = self.state.security_events[0]
+            await self._security_event(conn, kind, info)
+            self.state.security_events.pop(0)
+
+    def _tls_refused(self, failure: TlsFailure) -> None:
+        """Remember the security event a refused TLS handshake calls for: an invalid CSMS certificate
+        (A00.FR.310) or a TLS version below 1.2 (A00.FR.316); once per kind until it is sent."""
+        code = failure.code or ""
+        if failure.refused_by == "harness" and failure.verify_code is not None:
+            kind, muted = "InvalidCsmsCertificate", self.faults.no_invalid_csms_cert_event
+        elif "PROTOCOL_VERSION" in code or code in _OLD_VERSION:
+            kind, muted = "InvalidTLSVersion", self.faults.no_invalid_tls_version_event
+        else:
+            return
+        if not muted and all(kind != pending for pending, _ in self.state.security_events):
+            self.state.security_events.append((kind, failure.reason))
 
     def _heartbeat_period(self) -> float:
         interval = float(self.model.heartbeat_interval)

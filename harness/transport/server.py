@@ -9,6 +9,11 @@ With an `ssl` context (security profiles 2 and 3, see `tls.py`) the server runs 
 websockets sees a byte, so every failed one is reported too, as a Handshake with `tls_failure` and status 0: a
 certificate OpenSSL refused, a peer that refused ours, a peer that hung up. A completed one is judged (`tls`), and
 under profile 3 a station whose certificate CN is not its serial number is refused with HTTP 403 (A00.FR.405/407).
+
+`ssl` may be swapped while the server runs (the next handshakes use the new context), and `tls_probe`, while set,
+turns every new connection into a probe: the TLS handshake alone with that context (a bad certificate, TLS 1.1),
+every byte OpenSSL writes sent (alerts too), then closed; reported as a Handshake with `probe` set. That is how a
+test sees whether a station refuses what it must refuse (TC_A_05_CS, TC_A_06_CS).
 """
 
 from __future__ import annotations
@@ -32,6 +37,7 @@ from websockets.typing import Subprotocol
 from harness.errors import TransportSetupError
 from harness.ocppj.findings import Finding, Severity, finding
 from harness.transport.tls import TlsFailure, TlsSession, classify_failure, read_session, refuses_the_station
+from harness.transport.tls_probe import ProbeResult, probe_handshake
 
 SUBPROTOCOL = Subprotocol("ocpp2.0.1")
 ServerSocket = ServerConnection  # what `on_connect` receives; named here so no other layer imports websockets
@@ -55,6 +61,7 @@ class Handshake:
     findings: list[Finding] = field(default_factory=list)
     tls: TlsSession | None = None  # the judged TLS session, under security profile 2 or 3
     tls_failure: TlsFailure | None = None  # why the TLS handshake failed (then identity and path are unknown)
+    probe: bool = False  # a TLS probe (OcppServer.tls_probe): the handshake alone, closed after it either way
 
     @property
     def client_cn(self) -> str | None:
@@ -69,6 +76,8 @@ class Handshake:
             data.update(tls=self.tls.to_json())
         if self.tls_failure is not None:
             data.update(tls_failure=self.tls_failure.to_json())
+        if self.probe:
+            data.update(probe=True)
         return data
 
 
@@ -154,6 +163,7 @@ class OcppServer:
         # not given; None from the callable leaves the check to the role (e.g. against BootNotification).
         self.serial_number = serial_number or (lambda identity: identity)
         self.tls_handshake_timeout = tls_handshake_timeout
+        self.tls_probe: SSLContext | None = None  # while set, each new TLS connection is only a probe (see above)
         self._server: Server | None = None
         self._handshakes: dict[int, Handshake] = {}
         self._tls_handshakes: set[asyncio.Task[None]] = set()
@@ -233,6 +243,12 @@ class OcppServer:
         self.on_handshake(Handshake(identity="", path="", offered=[], remote=remote, status=0,
                                     findings=list(failure.findings), tls_failure=failure))
 
+    def _probed(self, result: ProbeResult, remote: str) -> None:
+        findings = list(result.session.findings if result.session else result.failure.findings if result.failure
+                        else ())
+        self.on_handshake(Handshake(identity="", path="", offered=[], remote=remote, status=0, findings=findings,
+                                    tls=result.session, tls_failure=result.failure, probe=True))
+
     def _select(self, connection: ServerConnection, subprotocols: Sequence[Subprotocol]) -> Subprotocol | None:
         # RPC-03: agree on ocpp2.0.1, or answer without the header (and close right after, in the handler).
         return SUBPROTOCOL if SUBPROTOCOL in subprotocols else None
@@ -290,9 +306,13 @@ def _tls_first(server: OcppServer, context: SSLContext, base: type[ServerConnect
         async def _tls_handshake(self, tcp: asyncio.Transport) -> None:
             peer = tcp.get_extra_info("peername")
             remote = ":".join(str(p) for p in peer[:2]) if peer else "?"
+            if server.tls_probe is not None:
+                result = await probe_handshake(tcp, server.tls_probe, timeout=server.tls_handshake_timeout)
+                server._probed(result, remote)
+                return
             gate = _Gate()
-            try:
-                encrypted = await self.loop.start_tls(tcp, gate, context, server_side=True,
+            try:  # server.ssl, not the context at start: a test may swap it for the next handshakes
+                encrypted = await self.loop.start_tls(tcp, gate, server.ssl or context, server_side=True,
                                                       ssl_handshake_timeout=server.tls_handshake_timeout)
                 if encrypted is None:
                     raise ConnectionResetError("the transport closed during the TLS handshake")

@@ -19,6 +19,7 @@ This layer takes file paths and returns `ssl.SSLContext`s; `harness.pki` makes t
 from __future__ import annotations
 
 import ssl
+import warnings
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -44,6 +45,9 @@ OCPP_TLS12_SUITES: tuple[str, ...] = (
 )
 # OpenSSL security level 2: >= 112-bit security, i.e. RSA/DSA >= 2048, EC >= 224, no SHA-1 (A00.FR.502/503/506).
 SECURITY_LEVEL = 2
+# TLS 1.1 has no GCM suites: these CBC suites (SHA-1 MAC) are what a TLS 1.1 peer agrees, at security level 0 only.
+OLD_TLS_SUITES: tuple[str, ...] = ("ECDHE-ECDSA-AES128-SHA", "ECDHE-RSA-AES128-SHA", "AES128-SHA",
+                                   "ECDHE-ECDSA-AES256-SHA", "ECDHE-RSA-AES256-SHA", "AES256-SHA")
 
 
 def _finding(rule: str, severity: Severity, text: str, ref: str, **extra: Any) -> Finding:
@@ -96,6 +100,20 @@ def _context(protocol: ssl._SSLMethod, suites: Sequence[str], minimum: ssl.TLSVe
     except ssl.SSLError as exc:
         raise ConfigError(f"OpenSSL knows none of the cipher suites {list(suites)}: {exc}") from exc
     context.options |= ssl.OP_NO_COMPRESSION  # A00.FR.321
+    return context
+
+
+def allow_old_tls(context: ssl.SSLContext, *, only: bool = False) -> ssl.SSLContext:
+    """Make `context` accept TLS 1.1 as well (`only`: TLS 1.1 and nothing newer), on purpose: to test that a peer
+    refuses it (A00.FR.313-316), or as a simulator's fault. Needs security level 0 (OpenSSL 3 refuses TLS < 1.2
+    above it), so the peer's certificate is then judged less strictly too. Returns `context`."""
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", DeprecationWarning)  # ssl.TLSVersion.TLSv1_1 is deprecated: that's the point
+        context.minimum_version = ssl.TLSVersion.TLSv1_1
+        if only:
+            context.maximum_version = ssl.TLSVersion.TLSv1_1
+    suites = OLD_TLS_SUITES if only else OCPP_TLS12_SUITES + OLD_TLS_SUITES
+    context.set_ciphers(":".join(suites) + ":@SECLEVEL=0")
     return context
 
 
