@@ -17,6 +17,7 @@ import time
 import uuid
 from collections.abc import Coroutine, Mapping
 from dataclasses import dataclass, field
+from pathlib import Path
 from ssl import SSLContext
 from typing import Any, Literal, cast, get_args
 
@@ -25,6 +26,7 @@ from harness.ocppj.defaults import csms_default, now_iso
 from harness.pki import CsrRejected, PkiFactory
 from harness.profile import IdTokens
 from harness.simulators.faults import bad_input_reply
+from harness.simulators.log_requests import CsmsLogs
 from harness.transcript import Record, Transcript
 from harness.transport import CallTimeout, ConnectionLost, Handshake, OcppConnection, OcppServer, ServerSocket
 
@@ -64,6 +66,9 @@ class CsmsFaults:
     no_certificate_signed: bool = False  # accepts SignCertificate and never sends CertificateSigned
     sign_for_other_key: bool = False  # CertificateSigned carries a certificate for another key than the CSR's
     password_before_accept: bool = False  # uses a new BasicAuthPassword before the station accepted it
+    # log retrieval (N01, harness/simulators/log_requests.py)
+    bad_log_location: bool = False  # GetLog log.remoteLocation is a bare path, not a URL
+    wrong_log_type: bool = False  # GetLog asks for the DiagnosticsLog whatever the operator chose
 
 
 @dataclass
@@ -82,6 +87,7 @@ class CsmsConfig:
     tls: SSLContext | None = field(default=None, repr=False)  # wss:// (security profiles 2 and 3)
     serial_numbers: dict[str, str] = field(default_factory=dict)  # identity -> the CN its SP3 certificate must have
     pki: PkiFactory | None = field(default=None, repr=False)  # signs CSRs (A02), gives the root it installs (M05)
+    log_dir: Path | None = None  # where its log receiver keeps uploads (GetLog); None: a temporary directory
 
 
 @dataclass
@@ -97,6 +103,7 @@ class CsmsStationState:
     transactions: dict[str, str] = field(default_factory=dict)  # transactionId -> last eventType
     changed: asyncio.Condition = field(default_factory=asyncio.Condition)  # notified on connect/close/boot
     certificates: list[dict[str, Any]] = field(default_factory=list)  # last GetInstalledCertificateIds answer
+    log_statuses: list[dict[str, Any]] = field(default_factory=list)  # LogStatusNotification payloads, in order
 
 
 class CsmsSimulator:
@@ -109,6 +116,9 @@ class CsmsSimulator:
         self.stations: dict[str, CsmsStationState] = {}
         self._fixed_id = str(uuid.uuid4())  # the one id every CALL carries under `reuse_message_id`
         self._tasks: set[asyncio.Task[None]] = set()
+        # GetLog (N01): its own upload location, HTTPS with its server certificate when it serves wss://
+        self.logs = CsmsLogs(self.faults, self.config.log_dir,
+                             self.config.pki.server_context(2) if self.config.pki and self.config.tls else None)
         self.server = OcppServer(
             self._on_connect, host=self.config.host, port=self.config.port, known=self._known,
             authenticate=self._authenticate if self.config.require_auth else None, on_handshake=self._on_handshake,
@@ -131,6 +141,7 @@ class CsmsSimulator:
             if state.conn is not None and not state.conn.closed.is_set():
                 await state.conn.close(1001, "CSMS shutting down")
         await self.server.stop()
+        await self.logs.stop()
         if self._tasks:
             await asyncio.gather(*self._tasks, return_exceptions=True)
         self.transcript.close()
@@ -283,6 +294,8 @@ class CsmsSimulator:
             state.last_heartbeat = time.monotonic()
         elif call.action == "TransactionEvent":
             state.transactions[payload["transactionInfo"]["transactionId"]] = payload["eventType"]
+        elif call.action == "LogStatusNotification":
+            state.log_statuses.append(dict(payload))
 
     @staticmethod
     async def _notify(state: CsmsStationState) -> None:
@@ -335,6 +348,8 @@ class CsmsSimulator:
             raise ConnectionLost(f"station {identity!r} is not connected to the CSMS simulator; cannot send {action}")
         message_id = self._fixed_id if self.faults.reuse_message_id else None
         payload = self._completed(identity, action, payload)
+        if action == "GetLog":
+            payload = await self.logs.complete(payload)
         record = await conn.call(action, payload, timeout=timeout, message_id=message_id)
         self._learn(identity, action, payload, record)
         return record
