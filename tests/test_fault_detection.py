@@ -60,6 +60,14 @@ FAULTS: dict[str, tuple[tuple[str, ...], tuple[str, ...]]] = {
     "no_certificate_signed": (("TC_A_11_CSMS",), ("no CertificateSigned",)),
     "sign_for_other_key": (("TC_A_11_CSMS",), ("not the key of the CSR",)),
     "password_before_accept": (("TC_A_10_CSMS",), ("refused the connection", "401")),
+    # log retrieval (N01 GetLog)
+    "log_wrong_request_id": (("TC_N_25_CS",), ("wrong requestId", "N01")),
+    "uploaded_without_upload": (("TC_N_25_CS",), ("reported Uploaded but no log file arrived", "N01")),
+    "security_log_as_diagnostics": (("TC_N_35_CS",), ("SecurityLog names none of the security events",
+                                                     "StartupOfTheDevice")),
+    "bad_log_location": (("TC_N_25_CSMS",), ("log.remoteLocation", "is not a URL")),
+    "wrong_log_type": (("TC_N_35_CSMS",), ("logType 'DiagnosticsLog'", "SecurityLog")),
+    "refuse_log_upload": (("TC_N_25_CSMS",), ("did not take the log upload", "500")),
 }
 
 

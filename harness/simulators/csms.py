@@ -69,6 +69,7 @@ class CsmsFaults:
     # log retrieval (N01, harness/simulators/log_requests.py)
     bad_log_location: bool = False  # GetLog log.remoteLocation is a bare path, not a URL
     wrong_log_type: bool = False  # GetLog asks for the DiagnosticsLog whatever the operator chose
+    refuse_log_upload: bool = False  # its log receiver answers every upload with HTTP 500
 
 
 @dataclass

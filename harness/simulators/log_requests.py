@@ -4,7 +4,8 @@ LogStatusNotifications are kept per station, CsmsStationState.log_statuses).
 
 The receiver starts on the first GetLog (most runs never ask for a log) and stores uploads under `directory`
 (a temporary one, removed at stop, when none is configured). Fault switches (CsmsFaults): `bad_log_location`
-sends a remoteLocation that is no URL, `wrong_log_type` asks for the DiagnosticsLog whatever the operator chose.
+sends a remoteLocation that is no URL, `wrong_log_type` asks for the DiagnosticsLog whatever the operator chose,
+`refuse_log_upload` answers every upload with HTTP 500.
 """
 
 from __future__ import annotations
@@ -23,6 +24,7 @@ from harness.fileserver import LogReceiver, Upload
 class LogRequestFaults(Protocol):
     bad_log_location: bool
     wrong_log_type: bool
+    refuse_log_upload: bool
 
 
 @dataclass
@@ -38,7 +40,8 @@ class CsmsLogs:
         if self.receiver is None:
             if self.directory is None:
                 self._temporary = self.directory = Path(tempfile.mkdtemp(prefix="csms-sim-logs-"))
-            self.receiver = LogReceiver(self.directory, ssl=self.tls)
+            self.receiver = LogReceiver(self.directory, ssl=self.tls,
+                                        fail_with=500 if self.faults.refuse_log_upload else None)
             await self.receiver.start()
         return self.receiver
 
