@@ -14,7 +14,6 @@ Fault switches (on StationFaults) bend exactly one of these: `log_wrong_request_
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import datetime as dt
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
@@ -119,8 +118,13 @@ class StationLogs:
             task = asyncio.ensure_future(self._upload(notify, request_id, params["remoteLocation"], filename, data,
                                                       max(retries, 0), max(interval, 0)))
             self.current = Upload(request_id, task)
-            with contextlib.suppress(asyncio.CancelledError):
+            try:
                 await task
+            except asyncio.CancelledError:
+                current = asyncio.current_task()
+                if current is not None and current.cancelling():
+                    raise  # the station is stopping (its own task was cancelled, and the upload with it)
+                # else a newer GetLog canceled this upload: nothing more to report for it
 
         after_answer(run)
         return {"status": status, "filename": filename}
