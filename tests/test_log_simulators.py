@@ -5,6 +5,7 @@ simulator fills in its own upload location."""
 from __future__ import annotations
 
 import datetime as dt
+import json
 from pathlib import Path
 from typing import Any
 
@@ -112,3 +113,34 @@ async def test_csms_simulator_log_faults(tmp_path: Path) -> None:
         assert payload["logType"] == "DiagnosticsLog" and "://" not in payload["log"]["remoteLocation"]
     finally:
         await logs.stop()
+
+
+def test_uploads_are_evidence_in_the_allure_results_over_https(tmp_path: Path) -> None:
+    """A TC_N_25_CS run at security profile 2: the station uploads over HTTPS (trusting the run's PKI), the upload
+    lies under the reports dir with its index, and the case's Allure result names it with its sha256."""
+    from suite_runner import run_suite, security_profiles
+
+    station, csms = security_profiles(tmp_path / "profiles", 2)
+    results = tmp_path / "allure-results"
+    run = run_suite(tmp_path, "TC_N_25_CS", extra=("-o", "ocpp_tolerance=1", f"--ocpp-sut={station}",
+                                                    f"--ocpp-sut={csms}", f"--alluredir={results}"))
+    assert run.verdicts == {"TC_N_25_CS": "passed"}, run.output[-3000:]
+    assert "log.remoteLocation https://127.0.0.1:" in (tmp_path / "reports" / "transcripts" / "TC_N_25_CS.jsonl").read_text()
+    index = [json.loads(line) for line in (tmp_path / "reports" / "log-uploads" / "uploads.jsonl").read_text()
+             .splitlines()]
+    assert len(index) == 1 and index[0]["filename"].endswith("-diagnostics-" + index[0]["request_id"] + ".log")
+    attachments = [a for f in results.glob("*.json") for a in _attachments(json.loads(f.read_text()))]
+    names = {a["name"] for a in attachments}
+    assert "log uploads" in names and f"log upload 1: {index[0]['filename']}" in names, names
+    listed = next(a for a in attachments if a["name"] == "log uploads")
+    assert index[0]["sha256"] in (results / listed["source"]).read_text()
+
+
+def _attachments(node: Any) -> list[dict[str, Any]]:
+    """Every attachment in an Allure result or container, at any depth (steps, befores, afters)."""
+    if isinstance(node, dict):
+        found = list(node.get("attachments", []))
+        return found + [a for key, value in node.items() if key != "attachments" for a in _attachments(value)]
+    if isinstance(node, list):
+        return [a for item in node for a in _attachments(item)]
+    return []
