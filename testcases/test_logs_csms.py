@@ -55,14 +55,18 @@ async def _upload_log(station: StationRole, sut: CsmsControl, log_type: str, con
                       "harness responds Accepted"):
         record = await station.received(get_log)
         payload: dict[str, Any] = dict(record.frame.payload)  # type: ignore[union-attr]
-        location = (payload.get("log") or {}).get("remoteLocation")
+        log = payload.get("log")
+        location = log.get("remoteLocation") if isinstance(log, dict) else None
         problems = _location_problems(location)
         if payload.get("logType") != log_type:
             problems.insert(0, f"logType {payload.get('logType')!r}, the operator asked for {log_type!r}")
+        request_id = payload.get("requestId")
+        if not isinstance(request_id, int) or isinstance(request_id, bool):
+            problems.append(f"requestId {request_id!r} is not an integer")
         if problems:
             raise station.failure(f"the CSMS's GetLogRequest does not ask for the {log_type} at a usable location",
                                   message="\n".join(problems), actual=record.raw[:800], rules=("SEQ",))
-    request_id = payload["requestId"]
+    assert isinstance(location, str)  # _location_problems found none
     scheme = urlsplit(location).scheme
     if scheme not in UPLOAD_SCHEMES:
         raise RuntimeError(f"the harness's station uploads over http(s) only; the CSMS asked for {scheme}://")

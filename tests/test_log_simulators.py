@@ -144,3 +144,15 @@ def _attachments(node: Any) -> list[dict[str, Any]]:
     if isinstance(node, list):
         return [a for item in node for a in _attachments(item)]
     return []
+
+
+def test_both_roles_at_security_profile_3(tmp_path: Path) -> None:
+    """Mutual TLS on the OCPP connections; the log uploads go over HTTPS both ways (station certificate presented)."""
+    from suite_runner import run_suite, security_profiles
+
+    station, csms = security_profiles(tmp_path / "profiles", 3)
+    run = run_suite(tmp_path, "TC_N_25_CS", "TC_N_25_CSMS",
+                    extra=("-o", "ocpp_tolerance=1", f"--ocpp-sut={station}", f"--ocpp-sut={csms}"))
+    assert run.verdicts == {"TC_N_25_CS": "passed", "TC_N_25_CSMS": "passed"}, run.output[-3000:]
+    uploads = tmp_path / "reports" / "csms-simulator" / "log-uploads" / "uploads.jsonl"
+    assert len(uploads.read_text().splitlines()) == 1
