@@ -45,7 +45,7 @@ class LogEntry:
 
 
 @dataclass
-class Upload:
+class RunningUpload:
     """The upload under way: its GetLog requestId and the task doing it."""
 
     request_id: int
@@ -65,7 +65,7 @@ class StationLogs:
         self._tls = tls  # trusts the run's PKI root: the harness's HTTPS log receiver
         self.security: list[LogEntry] = []
         self.diagnostics: list[LogEntry] = [self._entry(f"station {identity} log started")]
-        self.current: Upload | None = None
+        self.current: RunningUpload | None = None
 
     @staticmethod
     def _entry(text: str, at: str | None = None) -> LogEntry:
@@ -117,7 +117,7 @@ class StationLogs:
         async def run() -> None:
             task = asyncio.ensure_future(self._upload(notify, request_id, params["remoteLocation"], filename, data,
                                                       max(retries, 0), max(interval, 0)))
-            self.current = Upload(request_id, task)
+            self.current = RunningUpload(request_id, task)
             try:
                 await task
             except asyncio.CancelledError:
