@@ -8,6 +8,7 @@ The fixtures `csms` (harness acts as CSMS; SUT = station), `station` (harness ac
 from harness.control import CsmsControl, StationControl
 from harness.expect import SILENCE, check_interval
 from harness.failures import NeedsDecision, OcppFailure
+from harness.fileserver import LogReceiver, TransferError, Upload, UploadTimeout, upload
 from harness.matchers import ABSENT, ANY, AbsentOr, IsType, OneOf, Regex, TimeWithin, Where, difference, parse_datetime
 from harness.ocppj import Call, CallError, CallResult, ErrorCode, Finding, Severity
 from harness.ocppj.defaults import now_iso
@@ -53,6 +54,7 @@ __all__ = [
     "HandshakeRefused",
     "IdToken",
     "IsType",
+    "LogReceiver",
     "NeedsDecision",
     "OcppFailure",
     "OneOf",
@@ -66,6 +68,9 @@ __all__ = [
     "StationTransaction",
     "TestCaseMeta",
     "TimeWithin",
+    "TransferError",
+    "Upload",
+    "UploadTimeout",
     "Variant",
     "Where",
     "__version__",
@@ -84,4 +89,5 @@ __all__ = [
     "states",
     "station_booted",
     "testcase",
+    "upload",
 ]

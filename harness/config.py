@@ -44,6 +44,10 @@ POLICY_DEFAULTS: dict[str, tuple[Any, str]] = {
     "rpc.reply.concurrent_call": (["answer", "CALLERROR"],
                                   "what a peer does with a second CALL sent while the first is unanswered: 'answer' "
                                   "it, 'CALLERROR' it, or 'ignore' it (Part 4 only binds the sender)"),
+    "log.security_log.names_events": (True,
+                                      "whether a station's SecurityLog (GetLog, N01) must name at least one type of "
+                                      "the security events it reported by SecurityEventNotification (the log "
+                                      "format is the vendor's)"),
 }
 
 

@@ -31,6 +31,7 @@ from harness.config import Settings, secret
 from harness.control import Ask, CsmsControl, StationControl, adapter_for
 from harness.errors import ConfigError
 from harness.failures import NeedsDecision
+from harness.fileserver import LogReceiver
 from harness.ocppj import SchemaStore
 from harness.pki import PkiFactory, private_pki
 from harness.reporting import REQUIREMENT_URL, AllureReporter
@@ -52,6 +53,7 @@ META = pytest.StashKey[TestCaseMeta]()
 RESULTS = pytest.StashKey[dict[str, CaseResult]]()  # nodeid -> the case's verdict so far
 GATE = pytest.StashKey[GatingPolicy | None]()
 REQUIREMENT_URL_KEY = pytest.StashKey[str]()
+ATTACHED_UPLOAD_MAX = 256 * 1024  # larger uploads are attached by name, size and sha256 only (the file stays on disk)
 _LOOP_INI = ("asyncio_default_fixture_loop_scope", "asyncio_default_test_loop_scope")
 
 
@@ -381,9 +383,38 @@ async def builtin_csms(ocpp_settings: Settings, harness_station_password: str,
     configured = ocpp_settings.csms.configured
     sut = await builtin.start_csms(ocpp_settings.csms, password=harness_station_password,
                                    faults=ocpp_settings.sim_faults, heartbeat_interval=configured.heartbeat_interval,
-                                   boot_retry_interval=configured.boot_retry_interval, pki=ocpp_pki)
+                                   boot_retry_interval=configured.boot_retry_interval, pki=ocpp_pki,
+                                   log_dir=Path(ocpp_settings.reports_dir) / "csms-simulator")
     yield sut
     await sut.stop()
+
+
+@pytest_asyncio.fixture(scope="session", loop_scope="session")
+async def ocpp_log_receiver(ocpp_settings: Settings, ocpp_pki: PkiFactory) -> AsyncIterator[LogReceiver]:
+    """The run's log receiver (GetLog log.remoteLocation) on 127.0.0.1: HTTPS with the run's PKI server certificate
+    when the station under test uses security profile 2 or 3, HTTP at 1; uploads kept under the reports dir."""
+    tls = ocpp_pki.server_context(2) if ocpp_settings.station.security.profile >= 2 else None
+    receiver = LogReceiver(Path(ocpp_settings.reports_dir), ssl=tls)
+    await receiver.start()
+    yield receiver
+    await receiver.stop()
+
+
+@pytest_asyncio.fixture(loop_scope="session")
+async def log_receiver(request: pytest.FixtureRequest, ocpp_settings: Settings,
+                       ocpp_log_receiver: LogReceiver) -> AsyncIterator[LogReceiver]:
+    """The log receiver for one case; what the station uploads during it is attached to the case's report (name,
+    size, sha256; small files themselves)."""
+    seen = len(ocpp_log_receiver.uploads)
+    yield ocpp_log_receiver
+    uploads = ocpp_log_receiver.uploads[seen:]
+    if not uploads or request.node.stash.get(META, None) is None:
+        return
+    reporter = _case_run(request, ocpp_settings).reporter
+    reporter.attach_json("log uploads", [u.to_json() for u in uploads])
+    for upload in uploads:
+        if upload.size <= ATTACHED_UPLOAD_MAX:
+            reporter.attach_file(upload.path, f"log upload {upload.seq}: {upload.filename}")
 
 
 def _meta(request: pytest.FixtureRequest) -> TestCaseMeta:

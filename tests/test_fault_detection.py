@@ -67,6 +67,14 @@ FAULTS: dict[str, tuple[tuple[str, ...], tuple[str, ...]]] = {
     "upgrade_without_root": (("TC_A_20_CS",), ("SEC-6", "no CSMSRootCertificate", "A05.FR.02")),
     "set_network_profile_lower": (("TC_A_19_CSMS",), ("SEC-6", "securityProfile 0 is not higher than the current 1")),
     "accept_old_profile": (("TC_A_19_CSMS",), ("SEC-6", "accepted a connection at the old security profile 1")),
+    # log retrieval (N01 GetLog)
+    "log_wrong_request_id": (("TC_N_25_CS",), ("wrong requestId", "N01")),
+    "uploaded_without_upload": (("TC_N_25_CS",), ("reported Uploaded but no log file arrived", "N01")),
+    "security_log_as_diagnostics": (("TC_N_35_CS",), ("SecurityLog names none of the security events",
+                                                     "StartupOfTheDevice")),
+    "bad_log_location": (("TC_N_25_CSMS",), ("log.remoteLocation", "is not a URL")),
+    "wrong_log_type": (("TC_N_35_CSMS",), ("logType 'DiagnosticsLog'", "SecurityLog")),
+    "refuse_log_upload": (("TC_N_25_CSMS",), ("did not take the log upload", "500")),
 }
 
 

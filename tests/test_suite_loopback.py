@@ -26,6 +26,8 @@ EXPECTED_IDS = {
     "TC_A_14_CSMS",
     # security profile upgrade (A05): from profile 1 to 2 (TC_A_22_CS needs 2 or 3: TLS_CASES)
     "TC_A_19_CS", "TC_A_20_CS", "TC_A_19_CSMS",
+    # N01 log retrieval (GetLog to the harness's / the CSMS simulator's log receiver)
+    "TC_N_25_CS", "TC_N_35_CS", "TC_N_25_CSMS", "TC_N_35_CSMS",
 }
 # TLS cases: not applicable at security profile 1 (tests/test_security_profiles.py runs them at 2 and 3)
 TLS_CASES = {f"TC_{case}_{sut}" for case in ("A_04", "A_06", "A_07") for sut in ("CS", "CSMS")} | {

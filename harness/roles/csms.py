@@ -228,6 +228,8 @@ class CsmsEndpoint:
         # Invariants over the station's whole session (a transaction outlives its connections).
         self.invariants = TransactionInvariants(clock_tolerance=settings.station.configured.max_time_deviation)
         self._reported: dict[int, set[tuple[int, int]]] = {}  # connection -> connectors reported since its boot
+        # every SecurityEventNotification of the session, whichever case saw it (its security log holds them, N01)
+        self.security_events: list[dict[str, Any]] = []
 
     def _admits(self, identity: str) -> bool:
         """Whether a handshake may go on: the known identity, and not inside an offline window (refused: 404)."""
@@ -339,6 +341,8 @@ class CsmsEndpoint:
                 self.boot_status[conn.conn] = str(answer.get("status"))
                 if answer.get("status") == "Accepted":
                     self._expect_connector_reports(conn)
+            elif call.action == "SecurityEventNotification":
+                self.security_events.append(dict(call.payload))
             elif call.action == "StatusNotification" and conn.conn in self._reported:
                 self._reported[conn.conn].add((int(call.payload["evseId"]), int(call.payload["connectorId"])))
         return answer

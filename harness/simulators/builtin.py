@@ -9,6 +9,7 @@ import dataclasses
 import ssl
 from collections.abc import Awaitable
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
 from harness.errors import ConfigError
@@ -100,7 +101,7 @@ async def start_station(profile: SutProfile, *, csms_url: str, password: str, fa
 
 
 async def start_csms(profile: SutProfile, *, password: str, faults: list[str], heartbeat_interval: int,
-                     boot_retry_interval: int, pki: PkiFactory | None = None) -> BuiltinSut:
+                     boot_retry_interval: int, pki: PkiFactory | None = None, log_dir: Path | None = None) -> BuiltinSut:
     """The CSMS simulator of `profile`, knowing the harness's station identity and password.
 
     Under security profile 2 or 3 it serves wss:// with `pki`'s server certificate (`csms_expired_cert`: an
@@ -117,7 +118,8 @@ async def start_csms(profile: SutProfile, *, password: str, faults: list[str], h
     serials = {profile.identity: profile.serial_number} if profile.serial_number else {}
     sim = CsmsSimulator(CsmsConfig(stations={profile.identity: password}, heartbeat_interval=heartbeat_interval,
                                    boot_retry_interval=boot_retry_interval, tokens=profile.id_tokens,
-                                   faults=csms_faults, require_auth=security < 3, tls=tls, serial_numbers=serials, pki=pki))
+                                   faults=csms_faults, require_auth=security < 3, tls=tls, serial_numbers=serials, pki=pki,
+                                   log_dir=log_dir))
     await sim.start()
     sut = BuiltinSut(sim, ControlServer("csms", profile.identity, {}, action_timeout=profile.control.timeout))
     sut.control.actions.update(csms_actions(sim, sut.spawn))

@@ -18,6 +18,7 @@ import uuid
 from collections.abc import Coroutine, Mapping
 from dataclasses import dataclass, field
 from functools import partial
+from pathlib import Path
 from ssl import SSLContext
 from typing import Any, Literal, cast, get_args
 
@@ -26,6 +27,7 @@ from harness.ocppj.defaults import csms_default, now_iso
 from harness.pki import CsrRejected, PkiFactory
 from harness.profile import IdTokens
 from harness.simulators.faults import bad_input_reply
+from harness.simulators.log_requests import CsmsLogs
 from harness.transcript import Record, Transcript
 from harness.transport import CallTimeout, ConnectionLost, Handshake, OcppConnection, OcppServer, ServerSocket
 
@@ -70,6 +72,10 @@ class CsmsFaults:
     # security profile upgrade (A05)
     set_network_profile_lower: bool = False  # SetNetworkProfile carries a security profile below the one asked for
     accept_old_profile: bool = False  # still accepts a station at its old security profile after it upgraded
+    # log retrieval (N01, harness/simulators/log_requests.py)
+    bad_log_location: bool = False  # GetLog log.remoteLocation is a bare path, not a URL
+    wrong_log_type: bool = False  # GetLog asks for the DiagnosticsLog whatever the operator chose
+    refuse_log_upload: bool = False  # its log receiver answers every upload with HTTP 500
 
 
 @dataclass
@@ -88,6 +94,7 @@ class CsmsConfig:
     tls: SSLContext | None = field(default=None, repr=False)  # wss:// (security profiles 2 and 3)
     serial_numbers: dict[str, str] = field(default_factory=dict)  # identity -> the CN its SP3 certificate must have
     pki: PkiFactory | None = field(default=None, repr=False)  # signs CSRs (A02), gives the root it installs (M05)
+    log_dir: Path | None = None  # where its log receiver keeps uploads (GetLog); None: a temporary directory
 
 
 @dataclass
@@ -105,6 +112,7 @@ class CsmsStationState:
     certificates: list[dict[str, Any]] = field(default_factory=list)  # last GetInstalledCertificateIds answer
     security_profile: int = 0  # the lowest security profile it is accepted at: raised by an upgrade (A05)
     connection_security: int = 0  # security profile of the live connection
+    log_statuses: list[dict[str, Any]] = field(default_factory=list)  # LogStatusNotification payloads, in order
 
 
 class CsmsSimulator:
@@ -119,6 +127,9 @@ class CsmsSimulator:
         self._tasks: set[asyncio.Task[None]] = set()
         self.upgrade_servers: dict[int, OcppServer] = {}  # security profile -> its listener (A05 upgrades)
         base = 1 if self.config.tls is None else 2 if self.config.require_auth else 3
+        # GetLog (N01): its own upload location, HTTPS with its server certificate when it serves wss://
+        self.logs = CsmsLogs(self.faults, self.config.log_dir,
+                             self.config.pki.server_context(2) if self.config.pki and self.config.tls else None)
         self.server = OcppServer(
             self._on_connect, host=self.config.host, port=self.config.port, known=partial(self._known_at, base),
             authenticate=self._authenticate if self.config.require_auth else None, on_handshake=self._on_handshake,
@@ -143,6 +154,7 @@ class CsmsSimulator:
         await self.server.stop()
         for server in self.upgrade_servers.values():
             await server.stop()
+        await self.logs.stop()
         if self._tasks:
             await asyncio.gather(*self._tasks, return_exceptions=True)
         self.transcript.close()
@@ -335,6 +347,8 @@ class CsmsSimulator:
             state.last_heartbeat = time.monotonic()
         elif call.action == "TransactionEvent":
             state.transactions[payload["transactionInfo"]["transactionId"]] = payload["eventType"]
+        elif call.action == "LogStatusNotification":
+            state.log_statuses.append(dict(payload))
 
     @staticmethod
     async def _notify(state: CsmsStationState) -> None:
@@ -395,6 +409,8 @@ class CsmsSimulator:
         if action == "SetNetworkProfile":
             payload = await self._network_profile(payload)
         payload = self._completed(identity, action, payload)
+        if action == "GetLog":
+            payload = await self.logs.complete(payload)
         record = await conn.call(action, payload, timeout=timeout, message_id=message_id)
         self._learn(identity, action, payload, record)
         return record

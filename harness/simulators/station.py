@@ -42,6 +42,7 @@ from harness.simulators.device_model import (
     VarKey,
 )
 from harness.simulators.faults import bad_input_reply
+from harness.simulators.logs import StationLogs
 from harness.simulators.network_profiles import Checks, NetworkProfile, NetworkProfiles
 from harness.transcript import Record, Transcript
 from harness.transport import (
@@ -112,6 +113,10 @@ class StationFaults:
     accept_downgrade: bool = False  # accepts a network profile of a lower security profile (and its priority)
     upgrade_without_root: bool = False  # accepts an upgrade to security profile 2/3 with no CSMSRootCertificate
     ignore_network_priority: bool = False  # after a reboot reconnects with the old profile, not the first entry
+    # log retrieval (N01, harness/simulators/logs.py)
+    log_wrong_request_id: bool = False  # LogStatusNotification carries another requestId than the GetLog's
+    uploaded_without_upload: bool = False  # reports Uploading, Uploaded and uploads nothing
+    security_log_as_diagnostics: bool = False  # asked for the SecurityLog, uploads the diagnostics log
 
 
 @dataclass
@@ -205,6 +210,7 @@ class StationSimulator:
         self._renewal: asyncio.Task[None] | None = None  # SignCertificate until CertificateSigned comes (A02)
         self.network = NetworkProfiles(NetworkProfile(self.config.csms_url, security),
                                        keep_active=self.faults.ignore_network_priority)
+        self.logs = StationLogs(self.config.identity, self.faults, tls=self._upload_tls)  # GetLog (N01)
 
     # ---- life cycle --------------------------------------------------------------------------------------------
     async def start(self) -> None:
@@ -387,6 +393,8 @@ class StationSimulator:
         does not consider the station accepted) after marking that a new boot is needed.
         """
         try:
+            if action == "SecurityEventNotification":
+                self.logs.record_security_event(dict(payload))  # the security log holds what it reported
             record = await conn.call(action, payload, message_id=self._next_id(), timeout=self._message_timeout())
         except CallTimeout as exc:
             self.transcript.note(f"station simulator: {exc}")
@@ -449,6 +457,7 @@ class StationSimulator:
                 if isinstance(interval, int) and interval > 0:
                     self.model.put(HEARTBEAT_INTERVAL, str(interval))
                 self.state.needs_boot = False
+                self.logs.note(f"BootNotification ({self.state.boot_reason}) accepted")
                 self._accepted_at = asyncio.get_running_loop().time()
                 self.booted.set()
                 return
@@ -534,6 +543,9 @@ class StationSimulator:
                 return self._certificate_call(conn, call)
             case "SetNetworkProfile":
                 return self._set_network_profile(call)
+            case "GetLog":
+                return self.logs.get_log(dict(call.payload), partial(self._notify_on, conn),
+                                         partial(self._after_answer, conn, call))
         return self._charging_call(call)
 
     def _certificate_call(self, conn: OcppConnection, call: Call) -> Answer:
@@ -766,7 +778,9 @@ class StationSimulator:
                 if not all(0 <= i <= len(self.config.evses) for i in ids):
                     return {"status": "Rejected"}
                 send = partial(self._meter_values, conn, ids)
-            case "LogStatusNotification" | "FirmwareStatusNotification":
+            case "LogStatusNotification":
+                send = partial(self._send_simple, conn, requested, self.logs.status_payload())
+            case "FirmwareStatusNotification":
                 send = partial(self._send_simple, conn, requested, {"status": "Idle"})
             case "SignChargingStationCertificate":
                 if self.config.pki is None:
@@ -792,6 +806,19 @@ class StationSimulator:
 
     async def _send_simple(self, conn: OcppConnection, action: str, payload: dict[str, Any]) -> None:
         await self._call(conn, action, payload)
+
+    async def _notify_on(self, conn: OcppConnection, action: str, payload: dict[str, Any]) -> None:
+        """A status report of a background job (log upload): on the connection it started on, else the live one."""
+        live = conn if not conn.closed.is_set() else self.conn
+        if live is not None:
+            await self._call(live, action, payload)
+
+    def _upload_tls(self) -> SSLContext | None:
+        """For https:// log locations: trust the run's PKI root (the harness's receiver uses its server
+        certificate); under security profile 3 also present the station certificate, like the OCPP connection."""
+        if self.config.tls is not None:
+            return self.config.tls
+        return client_context(self.config.pki.csms_root_path) if self.config.pki is not None else None
 
     async def _meter_values(self, conn: OcppConnection, evse_ids: list[int]) -> None:
         for evse_id in evse_ids:

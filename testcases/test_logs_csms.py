@@ -1,0 +1,100 @@
+"""Block N, use case N01 (Retrieve Log Information) with the CSMS under test: the harness plays the Charging Station.
+
+Part 6 step tables and the Part 2 FR table of N01 are not in the project's reference: the steps follow the N01
+use case and name the requirements at use-case level. The CSMS is made to send GetLog through the control adapter
+("Manual Action: trigger the CSMS to request the log"); it names its own upload location (log.remoteLocation),
+the harness uploads a log file there and reports Uploading / Uploaded with the GetLog's requestId. A 2xx answer to
+the upload is what a station can tell of its arrival.
+"""
+
+from __future__ import annotations
+
+import ssl
+from typing import Any
+from urllib.parse import urlsplit
+
+from harness import CsmsControl, StationRole, TransferError, now_iso, station_booted, testcase, upload
+
+UPLOAD_SCHEMES = ("http", "https")  # what the harness's station can upload with
+URL_SCHEMES = (*UPLOAD_SCHEMES, "ftp", "ftps", "sftp")
+
+
+def _location_problems(location: Any) -> list[str]:
+    if not isinstance(location, str):
+        return [f"log.remoteLocation is missing ({location!r})"]
+    try:
+        parts = urlsplit(location)
+        host = parts.hostname
+    except ValueError as exc:
+        return [f"log.remoteLocation {location!r} is not a URL: {exc}"]
+    if parts.scheme not in URL_SCHEMES or not host:
+        return [f"log.remoteLocation {location!r} is not a URL a station can upload to (scheme://host/…; "
+                f"schemes {', '.join(URL_SCHEMES)})"]
+    return []
+
+
+def _tls(station: StationRole, location: str) -> ssl.SSLContext | None:
+    """HTTPS: trust the run's PKI root (the built-in CSMS serves with its server certificate); at security profile 3
+    present the station certificate, as on the OCPP connection."""
+    if urlsplit(location).scheme != "https" or station.pki is None:
+        return None
+    profile = station.settings.csms.security.profile
+    if profile == 3:
+        return station.pki.client_context(3, station.settings.csms.serial_number or station.identity)
+    return station.pki.client_context(2)
+
+
+async def _upload_log(station: StationRole, sut: CsmsControl, log_type: str, content: str) -> None:
+    await station_booted(station)
+    kind = "security" if log_type == "SecurityLog" else "diagnostics"
+    filename = f"{station.identity}-{kind}.log"
+    get_log = station.expect("GetLog", respond={"status": "Accepted", "filename": filename})
+    with station.step(f"Manual Action: trigger the CSMS to request the {log_type}"):
+        await sut.trigger(station.identity, "GetLog", {"logType": log_type})
+    with station.step(f"1-2. GetLogRequest logType {log_type} with a requestId and a log.remoteLocation URL; the "
+                      "harness responds Accepted"):
+        record = await station.received(get_log)
+        payload: dict[str, Any] = dict(record.frame.payload)  # type: ignore[union-attr]
+        log = payload.get("log")
+        location = log.get("remoteLocation") if isinstance(log, dict) else None
+        problems = _location_problems(location)
+        if payload.get("logType") != log_type:
+            problems.insert(0, f"logType {payload.get('logType')!r}, the operator asked for {log_type!r}")
+        request_id = payload.get("requestId")
+        if not isinstance(request_id, int) or isinstance(request_id, bool):
+            problems.append(f"requestId {request_id!r} is not an integer")
+        if problems:
+            raise station.failure(f"the CSMS's GetLogRequest does not ask for the {log_type} at a usable location",
+                                  message="\n".join(problems), actual=record.raw[:800], rules=("SEQ",))
+    assert isinstance(location, str)  # _location_problems found none
+    scheme = urlsplit(location).scheme
+    if scheme not in UPLOAD_SCHEMES:
+        raise RuntimeError(f"the harness's station uploads over http(s) only; the CSMS asked for {scheme}://")
+    with station.step(f"3-4. LogStatusNotificationRequest Uploading, requestId {request_id}; the CSMS responds"):
+        await station.call_ok("LogStatusNotification", {"status": "Uploading", "requestId": request_id})
+    with station.step(f"The harness uploads {filename} to log.remoteLocation; the CSMS's server takes it"):
+        try:
+            await upload(location, filename, content.encode(), ssl=_tls(station, location),
+                         timeout=station.settings.timing.default_timeout)
+        except TransferError as exc:
+            await station.call_ok("LogStatusNotification", {"status": "UploadFailure", "requestId": request_id})
+            raise station.failure("the CSMS's log.remoteLocation did not take the log upload", message=str(exc),
+                                  expected="a 2xx answer to the upload", actual=str(exc)[:300],
+                                  rules=("SEQ",)) from None
+    with station.step(f"5-6. LogStatusNotificationRequest Uploaded, requestId {request_id}; the CSMS responds"):
+        await station.call_ok("LogStatusNotification", {"status": "Uploaded", "requestId": request_id})
+
+
+@testcase("TC_N_25_CSMS", "Retrieve Log Information - Diagnostics Log - Success", usecases=("N01",),
+          requirements=("N01",))
+async def test_TC_N_25_CSMS(station: StationRole, sut: CsmsControl) -> None:
+    await _upload_log(station, sut, "DiagnosticsLog",
+                      f"# DiagnosticsLog of {station.identity} (OCPP harness)\n{now_iso()} booted, connectors reported\n")
+
+
+@testcase("TC_N_35_CSMS", "Retrieve Log Information - Security Log - Success", usecases=("N01",),
+          requirements=("N01",))
+async def test_TC_N_35_CSMS(station: StationRole, sut: CsmsControl) -> None:
+    await _upload_log(station, sut, "SecurityLog",
+                      f"# SecurityLog of {station.identity} (OCPP harness)\n{now_iso()} SecurityEvent "
+                      "StartupOfTheDevice\n")
