@@ -8,6 +8,7 @@ The fixtures `csms` (harness acts as CSMS; SUT = station), `station` (harness ac
 from harness.control import CsmsControl, StationControl
 from harness.expect import SILENCE, check_interval
 from harness.failures import NeedsDecision, OcppFailure
+from harness.fileserver import FirmwareImage, FirmwareServer, TransferError, download
 from harness.matchers import ABSENT, ANY, AbsentOr, IsType, OneOf, Regex, TimeWithin, Where, difference, parse_datetime
 from harness.ocppj import Call, CallError, CallResult, ErrorCode, Finding, Severity
 from harness.ocppj.defaults import now_iso
@@ -21,6 +22,7 @@ from harness.pki import (
     chain_problems,
     same_hash,
     split_pem,
+    verify_firmware,
 )
 from harness.profile import IdToken
 from harness.roles import CsmsRole, StationRole
@@ -49,6 +51,8 @@ __all__ = [
     "CsrRejected",
     "ErrorCode",
     "Finding",
+    "FirmwareImage",
+    "FirmwareServer",
     "HandshakeRefused",
     "IdToken",
     "IsType",
@@ -65,6 +69,7 @@ __all__ = [
     "StationTransaction",
     "TestCaseMeta",
     "TimeWithin",
+    "TransferError",
     "Variant",
     "Where",
     "__version__",
@@ -73,6 +78,7 @@ __all__ = [
     "chain_problems",
     "check_interval",
     "difference",
+    "download",
     "normalise_error_code",
     "now_iso",
     "parse_datetime",
@@ -82,4 +88,5 @@ __all__ = [
     "states",
     "station_booted",
     "testcase",
+    "verify_firmware",
 ]

@@ -25,6 +25,7 @@ from harness.ocppj.defaults import csms_default, now_iso
 from harness.pki import CsrRejected, PkiFactory
 from harness.profile import IdTokens
 from harness.simulators.faults import bad_input_reply
+from harness.simulators.firmware import FirmwareHost
 from harness.transcript import Record, Transcript
 from harness.transport import CallTimeout, ConnectionLost, Handshake, OcppConnection, OcppServer, ServerSocket
 
@@ -60,6 +61,10 @@ class CsmsFaults:
     reject_seqno_zero: bool = False  # CALLERROR for a transaction starting at seqNo 0 after the station's first one
     # security profiles 2 and 3
     csms_expired_cert: bool = False  # serves an expired server certificate
+    # secure firmware update (L01): what it puts into an UpdateFirmware it completes itself
+    unsigned_firmware_update: bool = False  # no signature and no signingCertificate
+    badly_signed_firmware_update: bool = False  # the signature does not match the image it serves
+    missing_firmware_image: bool = False  # the location answers 404
     # certificate management and the Basic Auth password (A01, A02, M03-M05)
     no_certificate_signed: bool = False  # accepts SignCertificate and never sends CertificateSigned
     sign_for_other_key: bool = False  # CertificateSigned carries a certificate for another key than the CSR's
@@ -109,6 +114,7 @@ class CsmsSimulator:
         self.stations: dict[str, CsmsStationState] = {}
         self._fixed_id = str(uuid.uuid4())  # the one id every CALL carries under `reuse_message_id`
         self._tasks: set[asyncio.Task[None]] = set()
+        self.firmware = FirmwareHost(self.config.pki, self.faults, tls=self.config.tls is not None)
         self.server = OcppServer(
             self._on_connect, host=self.config.host, port=self.config.port, known=self._known,
             authenticate=self._authenticate if self.config.require_auth else None, on_handshake=self._on_handshake,
@@ -131,6 +137,7 @@ class CsmsSimulator:
             if state.conn is not None and not state.conn.closed.is_set():
                 await state.conn.close(1001, "CSMS shutting down")
         await self.server.stop()
+        await self.firmware.stop()
         if self._tasks:
             await asyncio.gather(*self._tasks, return_exceptions=True)
         self.transcript.close()
@@ -334,6 +341,8 @@ class CsmsSimulator:
         if conn is None or conn.closed.is_set():
             raise ConnectionLost(f"station {identity!r} is not connected to the CSMS simulator; cannot send {action}")
         message_id = self._fixed_id if self.faults.reuse_message_id else None
+        if action == "UpdateFirmware":
+            payload = await self.firmware.complete(payload)  # L01: its own image, signed, on its own server
         payload = self._completed(identity, action, payload)
         record = await conn.call(action, payload, timeout=timeout, message_id=message_id)
         self._learn(identity, action, payload, record)

@@ -39,6 +39,7 @@ from harness.simulators.device_model import (
     VarKey,
 )
 from harness.simulators.faults import bad_input_reply
+from harness.simulators.firmware import FirmwareUpdater
 from harness.transcript import Record, Transcript
 from harness.transport import CallTimeout, ClientOptions, ConnectionLost, HandshakeRefused, OcppConnection, connect
 from harness.transport.tls import client_context
@@ -84,6 +85,11 @@ class StationFaults:
     first_event_updated: bool = False  # a transaction's first TransactionEvent is Updated, not Started
     # security profile 3
     station_wrong_cn_cert: bool = False  # presents a station certificate whose CN is not its serial number
+    # secure firmware update (L01)
+    install_unverified_firmware: bool = False  # installs the image without verifying its signature
+    firmware_wrong_request_id: bool = False  # FirmwareStatusNotification carries requestId + 1
+    report_downloaded_when_missing: bool = False  # reports Downloaded when every download attempt failed
+    no_firmware_security_event: bool = False  # no InvalidFirmwareSignature / FirmwareUpdated security events
     # certificate management (A02, M03-M05)
     accept_any_certificate: bool = False  # CertificateSigned with an invalid certificate is Accepted anyway
     no_csr_retry: bool = False  # never repeats SignCertificate when CertificateSigned does not come
@@ -178,6 +184,9 @@ class StationSimulator:
             self.certificates.install(self.config.pki.csms_root_path.read_text(), "CSMSRootCertificate")
             self.certificates.issuers.append(self.config.pki.station_ca_path.read_text())
         self._renewal: asyncio.Task[None] | None = None  # SignCertificate until CertificateSigned comes (A02)
+        self.firmware = FirmwareUpdater(self, self.faults, trusted=self._firmware_roots,
+                                        tls=client_context(self.config.pki.csms_root_path) if self.config.pki else None,
+                                        download_timeout=self.config.call_timeout)
 
     # ---- life cycle --------------------------------------------------------------------------------------------
     async def start(self) -> None:
@@ -451,6 +460,11 @@ class StationSimulator:
                 return self._trigger(conn, call)
             case "InstallCertificate" | "GetInstalledCertificateIds" | "DeleteCertificate" | "CertificateSigned":
                 return self._certificate_call(conn, call)
+            case "UpdateFirmware":
+                answer, work = self.firmware.request(call.payload)
+                if work is not None:
+                    self._after_answer(conn, call, work)
+                return answer
         return self._charging_call(call)
 
     def _certificate_call(self, conn: OcppConnection, call: Call) -> Answer:
@@ -492,6 +506,12 @@ class StationSimulator:
                                                          "additionalInfo": "; ".join(problems)[:512]}}
         self._use_station_certificate()
         return {"status": "Accepted"}
+
+    def _firmware_roots(self) -> list[str]:
+        """Who may sign firmware: the root installed at manufacturing (the run's PKI issues the firmware signing
+        certificate under its CSMS root) and any ManufacturerRootCertificate installed since."""
+        factory = [self.config.pki.csms_root_path.read_text()] if self.config.pki is not None else []
+        return factory + self.certificates.trusted("ManufacturerRootCertificate")
 
     def _use_station_certificate(self) -> None:
         """From the next connection on, present the new certificate (security profile 3, A02.FR.09)."""
