@@ -60,6 +60,14 @@ FAULTS: dict[str, tuple[tuple[str, ...], tuple[str, ...]]] = {
     "no_certificate_signed": (("TC_A_11_CSMS",), ("no CertificateSigned",)),
     "sign_for_other_key": (("TC_A_11_CSMS",), ("not the key of the CSR",)),
     "password_before_accept": (("TC_A_10_CSMS",), ("refused the connection", "401")),
+    # secure firmware update (L01)
+    "install_unverified_firmware": (("TC_L_06_CS",), ("signature does not verify", "InvalidSignature")),
+    "firmware_wrong_request_id": (("TC_L_01_CS", "TC_L_06_CS", "TC_L_07_CS"), ("requestId", "L01.FR.10")),
+    "report_downloaded_when_missing": (("TC_L_07_CS",), ("DownloadFailed", "L01.FR.30")),
+    "no_firmware_security_event": (("TC_L_01_CS", "TC_L_06_CS"), ("SecurityEventNotification",)),
+    "unsigned_firmware_update": (("TC_L_01_CSMS",), ("not a secure firmware update", "signature", "L01.FR.11")),
+    "badly_signed_firmware_update": (("TC_L_01_CSMS",), ("does not verify", "L01.FR.12")),
+    "missing_firmware_image": (("TC_L_01_CSMS",), ("could not be downloaded", "404")),
 }
 
 

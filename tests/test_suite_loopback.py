@@ -24,6 +24,8 @@ EXPECTED_IDS = {
     "TC_M_01_CS", "TC_M_18_CS", "TC_M_20_CS", "TC_A_09_CS", "TC_A_10_CS", "TC_A_11_CS", "TC_A_14_CS", "TC_A_15_CS",
     "TC_A_23_CS", "TC_M_01_CSMS", "TC_M_18_CSMS", "TC_M_20_CSMS", "TC_A_09_CSMS", "TC_A_10_CSMS", "TC_A_11_CSMS",
     "TC_A_14_CSMS",
+    # secure firmware update (L01), both roles
+    *(f"TC_L_{nn}_{sut}" for nn in ("01", "06", "07") for sut in ("CS", "CSMS")),
 }
 # TLS cases: not applicable at security profile 1 (tests/test_security_profiles.py runs them at 2 and 3)
 TLS_CASES = {f"TC_{case}_{sut}" for case in ("A_04", "A_07") for sut in ("CS", "CSMS")}

@@ -92,8 +92,8 @@ class FirmwareUpdater:
         if data is None:
             return
         signature, certificate = firmware.get("signature"), firmware.get("signingCertificate")
-        if signature is not None and certificate is not None and not self.faults.install_unverified_firmware:
-            if not verify_firmware(data, signature, certificate):
+        if signature is not None and certificate is not None:
+            if not verify_firmware(data, signature, certificate) and not self.faults.install_unverified_firmware:
                 await self._report("InvalidSignature")
                 await self._security_event("InvalidFirmwareSignature", "signature does not match the image")
                 return

@@ -86,7 +86,7 @@ class StationFaults:
     # security profile 3
     station_wrong_cn_cert: bool = False  # presents a station certificate whose CN is not its serial number
     # secure firmware update (L01)
-    install_unverified_firmware: bool = False  # installs the image without verifying its signature
+    install_unverified_firmware: bool = False  # a signature that does not verify: SignatureVerified, installs anyway
     firmware_wrong_request_id: bool = False  # FirmwareStatusNotification carries requestId + 1
     report_downloaded_when_missing: bool = False  # reports Downloaded when every download attempt failed
     no_firmware_security_event: bool = False  # no InvalidFirmwareSignature / FirmwareUpdated security events
