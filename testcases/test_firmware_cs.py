@@ -43,9 +43,9 @@ async def _update(csms: CsmsRole, image: FirmwareImage) -> Record | None:
 
 
 async def _statuses(csms: CsmsRole, mark: Record | None) -> list[dict[str, Any]]:
-    """Every FirmwareStatusNotification payload after `mark` up to the first terminal status (which must come
-    within the timeout plus the retry waits)."""
-    within = csms.timeout(None) + RETRIES * RETRY_INTERVAL
+    """Every FirmwareStatusNotification payload after `mark` up to the first terminal status, which must come
+    within the profile's <Configured firmware_update_time> plus the retry waits."""
+    within = csms.configured.firmware_update_time + RETRIES * RETRY_INTERVAL
     last = await csms.receive("FirmwareStatusNotification", {"status": OneOf(*TERMINAL)}, within=within, after=mark)
     after = mark.seq if mark is not None else 0
     return [r.frame.payload for r in csms.transcript.records  # type: ignore[union-attr]
