@@ -62,8 +62,12 @@ def _judge(csms: CsmsRole, seen: list[dict[str, Any]], wanted: tuple[str, ...], 
         raise csms.failure("FirmwareStatusNotification without the requestId of the UpdateFirmwareRequest",
                            message="\n".join(wrong_ids), expected=f"requestId {REQUEST_ID} on every notification",
                            actual=" -> ".join(statuses), requirements=("L01.FR.10", "L01.FR.20"), rules=("SEQ",))
-    rest = iter(statuses)
-    missing = [s for s in wanted if not any(s == got for got in rest)]
+    missing, position = [], 0
+    for status in wanted:  # in order: each one after the one before it
+        if status in statuses[position:]:
+            position = statuses.index(status, position) + 1
+        else:
+            missing.append(status)
     if missing:
         raise csms.failure(f"the firmware status sequence is not that of {what}",
                            message=f"missing (or out of order): {', '.join(missing)}",

@@ -65,6 +65,9 @@ FAULTS: dict[str, tuple[tuple[str, ...], tuple[str, ...]]] = {
     "firmware_wrong_request_id": (("TC_L_01_CS", "TC_L_06_CS", "TC_L_07_CS"), ("requestId", "L01.FR.10")),
     "report_downloaded_when_missing": (("TC_L_07_CS",), ("DownloadFailed", "L01.FR.30")),
     "no_firmware_security_event": (("TC_L_01_CS", "TC_L_06_CS"), ("SecurityEventNotification",)),
+    "skip_downloaded_status": (("TC_L_01_CS", "TC_L_06_CS"), ("missing (or out of order): Downloaded", "L01.FR.01")),
+    # a station that fakes the whole success sequence also fails TC_L_06_CS and TC_L_07_CS (they report it installed)
+    "fake_firmware_download": (("TC_L_01_CS",), ("without downloading it", "L01.FR.01")),
     "unsigned_firmware_update": (("TC_L_01_CSMS",), ("not a secure firmware update", "signature", "L01.FR.11")),
     "badly_signed_firmware_update": (("TC_L_01_CSMS",), ("does not verify", "L01.FR.12")),
     "missing_firmware_image": (("TC_L_01_CSMS",), ("could not be downloaded", "404")),

@@ -22,6 +22,8 @@ class Faults:
     firmware_wrong_request_id: bool = False
     report_downloaded_when_missing: bool = False
     no_firmware_security_event: bool = False
+    fake_firmware_download: bool = False
+    skip_downloaded_status: bool = False
     unsigned_firmware_update: bool = False
     badly_signed_firmware_update: bool = False
     missing_firmware_image: bool = False

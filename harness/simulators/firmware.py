@@ -27,6 +27,7 @@ from harness.pki import PkiFactory, chain_problems, verify_firmware
 
 DEFAULT_RETRIES = 1  # when UpdateFirmware leaves it to the station
 DEFAULT_RETRY_INTERVAL = 5.0
+MAX_RETRIES = 10  # a CSMS asking for a million retries gets ten
 TERMINAL = frozenset({"Installed", "InvalidSignature", "DownloadFailed", "InstallationFailed",
                       "InstallVerificationFailed"})
 
@@ -46,6 +47,8 @@ class UpdaterFaults(Protocol):
     firmware_wrong_request_id: bool
     report_downloaded_when_missing: bool
     no_firmware_security_event: bool
+    fake_firmware_download: bool
+    skip_downloaded_status: bool
 
 
 class FirmwareUpdater:
@@ -88,6 +91,10 @@ class FirmwareUpdater:
         if retrieve is not None and retrieve > dt.datetime.now(dt.UTC):
             await self._report("DownloadScheduled")  # L01.FR.13
             await _until(retrieve)
+        if self.faults.fake_firmware_download:  # the success sequence, and nothing behind it
+            for status in ("Downloading", "Downloaded", "SignatureVerified", "Installing", "Installed"):
+                await self._report(status)
+            return
         data = await self._download(firmware["location"], payload)
         if data is None:
             return
@@ -108,8 +115,8 @@ class FirmwareUpdater:
 
     async def _download(self, location: str, payload: Mapping[str, Any]) -> bytes | None:
         """The image, after at most 1 + `retries` attempts `retryInterval` apart; None after DownloadFailed."""
-        retries = max(0, int(payload.get("retries", DEFAULT_RETRIES)))
-        interval = float(payload.get("retryInterval", DEFAULT_RETRY_INTERVAL))
+        retries = min(max(0, int(payload.get("retries", DEFAULT_RETRIES))), MAX_RETRIES)
+        interval = max(0.0, float(payload.get("retryInterval", DEFAULT_RETRY_INTERVAL)))
         for attempt in itertools.count(1):
             await self._report("Downloading")  # on every attempt (L01.FR.30 note)
             try:
@@ -130,6 +137,8 @@ class FirmwareUpdater:
 
     async def _report(self, status: str) -> None:
         self.status = status
+        if status == "Downloaded" and self.faults.skip_downloaded_status:
+            return
         await self.link.notify("FirmwareStatusNotification", {"status": status, "requestId": self.request_id})
 
     async def _security_event(self, kind: str, info: str) -> None:

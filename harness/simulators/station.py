@@ -90,6 +90,8 @@ class StationFaults:
     firmware_wrong_request_id: bool = False  # FirmwareStatusNotification carries requestId + 1
     report_downloaded_when_missing: bool = False  # reports Downloaded when every download attempt failed
     no_firmware_security_event: bool = False  # no InvalidFirmwareSignature / FirmwareUpdated security events
+    fake_firmware_download: bool = False  # reports Downloading ... Installed without downloading or verifying
+    skip_downloaded_status: bool = False  # never sends FirmwareStatusNotification Downloaded
     # certificate management (A02, M03-M05)
     accept_any_certificate: bool = False  # CertificateSigned with an invalid certificate is Accepted anyway
     no_csr_retry: bool = False  # never repeats SignCertificate when CertificateSigned does not come
