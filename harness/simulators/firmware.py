@@ -198,12 +198,13 @@ class FirmwareHost:
             await server.stop()
 
     async def complete(self, payload: Mapping[str, Any]) -> dict[str, Any]:
-        """`payload` with what the operator left out: requestId, retries, retryInterval, and a signed image."""
+        """`payload` with what the operator left out: a requestId; without a `firmware`, also a signed image of
+        its own, retries 1 and retryInterval 1 (short: the station's retries are not what a test waits for)."""
         out = dict(payload)
         out.setdefault("requestId", next(self._request_ids))
-        out.setdefault("retries", 1)
-        out.setdefault("retryInterval", 1)
         if "firmware" not in out and self.pki is not None:
+            out.setdefault("retries", 1)
+            out.setdefault("retryInterval", 1)
             out["firmware"] = (await self._image(f"csms-firmware-{out['requestId']}.bin")).firmware()
         return out
 
