@@ -143,3 +143,16 @@ async def test_the_csms_host_serves_a_signed_image_and_breaks_it_on_request(pki:
         assert await host.complete({"requestId": 99, "firmware": firmware}) == {"requestId": 99, "firmware": firmware}
     finally:
         await host.stop()
+
+
+async def test_half_a_signature_is_invalid_and_none_is_an_unsigned_update(pki: PkiFactory) -> None:
+    half, unsigned = Link(), Link()
+    async with FirmwareServer() as server:
+        image = server.publish_signed("half.bin", pki)
+        firmware = image.firmware()
+        del firmware["signingCertificate"]
+        await run(updater(pki, half), {"requestId": 1, "firmware": firmware})
+        del firmware["signature"]
+        await run(updater(pki, unsigned), {"requestId": 2, "firmware": firmware})
+    assert half.statuses() == ["Downloading", "Downloaded", "InvalidSignature"]
+    assert unsigned.statuses() == ["Downloading", "Downloaded", "Installing", "Installed"]

@@ -99,8 +99,10 @@ class FirmwareUpdater:
         if data is None:
             return
         signature, certificate = firmware.get("signature"), firmware.get("signingCertificate")
-        if signature is not None and certificate is not None:
-            if not verify_firmware(data, signature, certificate) and not self.faults.install_unverified_firmware:
+        if signature is not None or certificate is not None:  # neither: an unsigned (L02) update, nothing to check
+            verified = signature is not None and certificate is not None and verify_firmware(data, signature,
+                                                                                             certificate)
+            if not verified and not self.faults.install_unverified_firmware:
                 await self._report("InvalidSignature")
                 await self._security_event("InvalidFirmwareSignature", "signature does not match the image")
                 return
