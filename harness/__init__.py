@@ -8,7 +8,16 @@ The fixtures `csms` (harness acts as CSMS; SUT = station), `station` (harness ac
 from harness.control import CsmsControl, StationControl
 from harness.expect import SILENCE, check_interval
 from harness.failures import NeedsDecision, OcppFailure
-from harness.fileserver import LogReceiver, TransferError, Upload, UploadTimeout, upload
+from harness.fileserver import (
+    FirmwareImage,
+    FirmwareServer,
+    LogReceiver,
+    TransferError,
+    Upload,
+    UploadTimeout,
+    download,
+    upload,
+)
 from harness.matchers import ABSENT, ANY, AbsentOr, IsType, OneOf, Regex, TimeWithin, Where, difference, parse_datetime
 from harness.ocppj import Call, CallError, CallResult, ErrorCode, Finding, Severity
 from harness.ocppj.defaults import now_iso
@@ -23,6 +32,7 @@ from harness.pki import (
     chain_problems,
     same_hash,
     split_pem,
+    verify_firmware,
 )
 from harness.profile import IdToken
 from harness.roles import CsmsRole, StationRole
@@ -51,6 +61,8 @@ __all__ = [
     "CsrRejected",
     "ErrorCode",
     "Finding",
+    "FirmwareImage",
+    "FirmwareServer",
     "HandshakeRefused",
     "IdToken",
     "IsType",
@@ -80,6 +92,7 @@ __all__ = [
     "chain_problems",
     "check_interval",
     "difference",
+    "download",
     "normalise_error_code",
     "now_iso",
     "parse_datetime",
@@ -90,4 +103,5 @@ __all__ = [
     "station_booted",
     "testcase",
     "upload",
+    "verify_firmware",
 ]

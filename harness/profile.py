@@ -106,6 +106,8 @@ class Configured(_Model):
     aligned_data_interval: int = Field(2, ge=0, description="AlignedDataCtrlr.Interval the tests set")
     transaction_duration: float = Field(1.0, ge=0, description="how long a test lets energy flow before stopping")
     max_time_deviation: float = Field(4.0, ge=0, description="allowed clock deviation of timestamps (s)")
+    firmware_update_time: float = Field(60.0, gt=0, description="how long the station may take from UpdateFirmware "
+                                                               "to its last FirmwareStatusNotification (L01)")
     other: dict[str, str | int | float | bool] = Field(default_factory=dict)
 
 

@@ -31,7 +31,7 @@ from harness.config import Settings, secret
 from harness.control import Ask, CsmsControl, StationControl, adapter_for
 from harness.errors import ConfigError
 from harness.failures import NeedsDecision
-from harness.fileserver import LogReceiver
+from harness.fileserver import FirmwareServer, LogReceiver
 from harness.ocppj import SchemaStore
 from harness.pki import PkiFactory, private_pki
 from harness.reporting import REQUIREMENT_URL, AllureReporter
@@ -415,6 +415,16 @@ async def log_receiver(request: pytest.FixtureRequest, ocpp_settings: Settings,
     for upload in uploads:
         if upload.size <= ATTACHED_UPLOAD_MAX:
             reporter.attach_file(upload.path, f"log upload {upload.seq}: {upload.filename}")
+
+
+@pytest_asyncio.fixture(loop_scope="session")
+async def firmware_server(ocpp_settings: Settings, ocpp_pki: PkiFactory) -> AsyncIterator[FirmwareServer]:
+    """Where the harness CSMS publishes firmware for UpdateFirmware (L01): 127.0.0.1, a free port, HTTPS with the
+    run's server certificate when the station under test uses security profile 2 or 3, plain HTTP at 1. One per
+    test case, so its request records are that case's alone."""
+    tls = ocpp_pki.server_context(2) if ocpp_settings.station.security.profile >= 2 else None
+    async with FirmwareServer(ssl=tls) as server:
+        yield server
 
 
 def _meta(request: pytest.FixtureRequest) -> TestCaseMeta:

@@ -75,6 +75,17 @@ FAULTS: dict[str, tuple[tuple[str, ...], tuple[str, ...]]] = {
     "bad_log_location": (("TC_N_25_CSMS",), ("log.remoteLocation", "is not a URL")),
     "wrong_log_type": (("TC_N_35_CSMS",), ("logType 'DiagnosticsLog'", "SecurityLog")),
     "refuse_log_upload": (("TC_N_25_CSMS",), ("did not take the log upload", "500")),
+    # secure firmware update (L01)
+    "install_unverified_firmware": (("TC_L_06_CS",), ("signature does not verify", "InvalidSignature")),
+    "firmware_wrong_request_id": (("TC_L_01_CS", "TC_L_06_CS", "TC_L_07_CS"), ("requestId", "L01.FR.10")),
+    "report_downloaded_when_missing": (("TC_L_07_CS",), ("DownloadFailed", "L01.FR.30")),
+    "no_firmware_security_event": (("TC_L_01_CS", "TC_L_06_CS"), ("SecurityEventNotification",)),
+    "skip_downloaded_status": (("TC_L_01_CS", "TC_L_06_CS"), ("missing (or out of order): Downloaded", "L01.FR.01")),
+    # a station that fakes the whole success sequence also fails TC_L_06_CS and TC_L_07_CS (they report it installed)
+    "fake_firmware_download": (("TC_L_01_CS",), ("without downloading it", "L01.FR.01")),
+    "unsigned_firmware_update": (("TC_L_01_CSMS",), ("not a secure firmware update", "signature", "L01.FR.11")),
+    "badly_signed_firmware_update": (("TC_L_01_CSMS",), ("does not verify", "L01.FR.12")),
+    "missing_firmware_image": (("TC_L_01_CSMS",), ("could not be downloaded", "404")),
 }
 
 

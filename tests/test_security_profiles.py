@@ -21,8 +21,9 @@ FAST = ("-o", "ocpp_heartbeat_interval=3", "-o", "ocpp_tolerance=1", "-o", "ocpp
 STATION_PASSWORD = "StationTlsSecret012345"
 HARNESS_PASSWORD = "HarnessTlsSecret543210"
 # TC_B_01_CS/CSMS, TC_A_01_CS/CSMS, RPC_01..09 in both roles; a password set over OCPP (TC_A_09_CS) and a
-# certificate signed for the station (TC_A_11_CS) and a root installed (TC_M_01_CS) under every profile
-CASES = ("TC_B_01", "TC_A_01", "RPC_0", "TC_A_09", "TC_A_11", "TC_M_01")
+# certificate signed for the station (TC_A_11_CS), a root installed (TC_M_01_CS) and a firmware update with its
+# image over HTTPS at 2 and 3 (TC_L_01) under every profile
+CASES = ("TC_B_01", "TC_A_01", "RPC_0", "TC_A_09", "TC_A_11", "TC_M_01", "TC_L_01")
 BASIC_AUTH_CASES = {"TC_A_01_CS", "TC_A_01_CSMS", "TC_A_09_CS", "TC_A_09_CSMS"}
 
 
@@ -111,6 +112,18 @@ def test_no_password_or_private_key_in_any_report_file(clean_runs: dict[int, tup
                       for item in json.loads(r["raw"])[3]["setVariableData"]
                       if item["variable"]["name"] == "BasicAuthPassword"]
             assert len(values) >= 2 and set(values) == {"********"}, (values, result.verdicts)
+
+
+@pytest.mark.parametrize("security", [1, 2, 3])
+def test_firmware_goes_over_https_with_tls(security: int, clean_runs: dict[int, tuple[Path, SuiteResult]]) -> None:
+    """Both firmware servers (the harness CSMS's `firmware_server`, the CSMS simulator's own) follow the security
+    profile: HTTPS with the run's server certificate at 2 and 3, which the downloading station trusts."""
+    tmp, result = clean_runs[security]
+    assert result.verdicts.get("TC_L_01_CS") == result.verdicts.get("TC_L_01_CSMS") == "passed", result.output[-3000:]
+    locations = [json.loads(r["raw"])[3]["firmware"]["location"] for r in records(tmp, "CALL")
+                 if r.get("action") == "UpdateFirmware"]
+    scheme = "https" if security >= 2 else "http"
+    assert len(locations) == 2 and all(u.startswith(f"{scheme}://127.0.0.1:") for u in locations), locations
 
 
 # fault switch -> (security profile, the cases that must fail, texts their failures must name)

@@ -28,6 +28,8 @@ EXPECTED_IDS = {
     "TC_A_19_CS", "TC_A_20_CS", "TC_A_19_CSMS",
     # N01 log retrieval (GetLog to the harness's / the CSMS simulator's log receiver)
     "TC_N_25_CS", "TC_N_35_CS", "TC_N_25_CSMS", "TC_N_35_CSMS",
+    # secure firmware update (L01), both roles
+    *(f"TC_L_{nn}_{sut}" for nn in ("01", "06", "07") for sut in ("CS", "CSMS")),
 }
 # TLS cases: not applicable at security profile 1 (tests/test_security_profiles.py runs them at 2 and 3)
 TLS_CASES = {f"TC_{case}_{sut}" for case in ("A_04", "A_06", "A_07") for sut in ("CS", "CSMS")} | {

@@ -27,6 +27,7 @@ from harness.ocppj.defaults import csms_default, now_iso
 from harness.pki import CsrRejected, PkiFactory
 from harness.profile import IdTokens
 from harness.simulators.faults import bad_input_reply
+from harness.simulators.firmware import FirmwareHost
 from harness.simulators.log_requests import CsmsLogs
 from harness.transcript import Record, Transcript
 from harness.transport import CallTimeout, ConnectionLost, Handshake, OcppConnection, OcppServer, ServerSocket
@@ -65,6 +66,10 @@ class CsmsFaults:
     csms_expired_cert: bool = False  # serves an expired server certificate
     accept_invalid_client_cert: bool = False  # SP3: takes any client certificate (asks for none, checks none)
     csms_accept_old_tls: bool = False  # agrees TLS 1.1 with a station that offers nothing newer
+    # secure firmware update (L01): what it puts into an UpdateFirmware it completes itself
+    unsigned_firmware_update: bool = False  # no signature and no signingCertificate
+    badly_signed_firmware_update: bool = False  # the signature does not match the image it serves
+    missing_firmware_image: bool = False  # the location answers 404
     # certificate management and the Basic Auth password (A01, A02, M03-M05)
     no_certificate_signed: bool = False  # accepts SignCertificate and never sends CertificateSigned
     sign_for_other_key: bool = False  # CertificateSigned carries a certificate for another key than the CSR's
@@ -130,6 +135,7 @@ class CsmsSimulator:
         # GetLog (N01): its own upload location, HTTPS with its server certificate when it serves wss://
         self.logs = CsmsLogs(self.faults, self.config.log_dir,
                              self.config.pki.server_context(2) if self.config.pki and self.config.tls else None)
+        self.firmware = FirmwareHost(self.config.pki, self.faults, tls=self.config.tls is not None)
         self.server = OcppServer(
             self._on_connect, host=self.config.host, port=self.config.port, known=partial(self._known_at, base),
             authenticate=self._authenticate if self.config.require_auth else None, on_handshake=self._on_handshake,
@@ -155,6 +161,7 @@ class CsmsSimulator:
         for server in self.upgrade_servers.values():
             await server.stop()
         await self.logs.stop()
+        await self.firmware.stop()
         if self._tasks:
             await asyncio.gather(*self._tasks, return_exceptions=True)
         self.transcript.close()
@@ -408,6 +415,8 @@ class CsmsSimulator:
         message_id = self._fixed_id if self.faults.reuse_message_id else None
         if action == "SetNetworkProfile":
             payload = await self._network_profile(payload)
+        if action == "UpdateFirmware":
+            payload = await self.firmware.complete(payload)  # L01: its own image, signed, on its own server
         payload = self._completed(identity, action, payload)
         if action == "GetLog":
             payload = await self.logs.complete(payload)

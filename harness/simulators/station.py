@@ -42,6 +42,7 @@ from harness.simulators.device_model import (
     VarKey,
 )
 from harness.simulators.faults import bad_input_reply
+from harness.simulators.firmware import FirmwareUpdater
 from harness.simulators.logs import StationLogs
 from harness.simulators.network_profiles import Checks, NetworkProfile, NetworkProfiles
 from harness.transcript import Record, Transcript
@@ -104,6 +105,13 @@ class StationFaults:
     station_accept_old_tls: bool = False  # agrees TLS 1.1 when the CSMS offers nothing newer
     no_invalid_csms_cert_event: bool = False  # refuses an invalid CSMS certificate without InvalidCsmsCertificate
     no_invalid_tls_version_event: bool = False  # refuses TLS < 1.2 without the InvalidTLSVersion security event
+    # secure firmware update (L01)
+    install_unverified_firmware: bool = False  # a signature that does not verify: SignatureVerified, installs anyway
+    firmware_wrong_request_id: bool = False  # FirmwareStatusNotification carries requestId + 1
+    report_downloaded_when_missing: bool = False  # reports Downloaded when every download attempt failed
+    no_firmware_security_event: bool = False  # no InvalidFirmwareSignature / FirmwareUpdated security events
+    fake_firmware_download: bool = False  # reports Downloading ... Installed without downloading or verifying
+    skip_downloaded_status: bool = False  # never sends FirmwareStatusNotification Downloaded
     # certificate management (A02, M03-M05)
     accept_any_certificate: bool = False  # CertificateSigned with an invalid certificate is Accepted anyway
     no_csr_retry: bool = False  # never repeats SignCertificate when CertificateSigned does not come
@@ -211,6 +219,9 @@ class StationSimulator:
         self.network = NetworkProfiles(NetworkProfile(self.config.csms_url, security),
                                        keep_active=self.faults.ignore_network_priority)
         self.logs = StationLogs(self.config.identity, self.faults, tls=self._upload_tls)  # GetLog (N01)
+        self.firmware = FirmwareUpdater(self, self.faults, trusted=self._firmware_roots,
+                                        tls=client_context(self.config.pki.csms_root_path) if self.config.pki else None,
+                                        download_timeout=self.config.call_timeout)
 
     # ---- life cycle --------------------------------------------------------------------------------------------
     async def start(self) -> None:
@@ -546,6 +557,11 @@ class StationSimulator:
             case "GetLog":
                 return self.logs.get_log(dict(call.payload), partial(self._notify_on, conn),
                                          partial(self._after_answer, conn, call))
+            case "UpdateFirmware":
+                answer, work = self.firmware.request(call.payload)
+                if work is not None:
+                    self._after_answer(conn, call, work)
+                return answer
         return self._charging_call(call)
 
     def _certificate_call(self, conn: OcppConnection, call: Call) -> Answer:
@@ -587,6 +603,12 @@ class StationSimulator:
                                                          "additionalInfo": "; ".join(problems)[:512]}}
         self._use_station_certificate()
         return {"status": "Accepted"}
+
+    def _firmware_roots(self) -> list[str]:
+        """Who may sign firmware: the root installed at manufacturing (the run's PKI issues the firmware signing
+        certificate under its CSMS root) and any ManufacturerRootCertificate installed since."""
+        factory = [self.config.pki.csms_root_path.read_text()] if self.config.pki is not None else []
+        return factory + self.certificates.trusted("ManufacturerRootCertificate")
 
     def _use_station_certificate(self) -> None:
         """From the next connection on, present the new certificate (security profile 3, A02.FR.09)."""
