@@ -22,8 +22,8 @@ STATION_PASSWORD = "StationTlsSecret012345"
 HARNESS_PASSWORD = "HarnessTlsSecret543210"
 # TC_B_01_CS/CSMS, TC_A_01_CS/CSMS, RPC_01..09 in both roles; a password set over OCPP (TC_A_09_CS) and a
 # certificate signed for the station (TC_A_11_CS), a root installed (TC_M_01_CS) and a firmware update with its
-# image over HTTPS at 2 and 3 (TC_L_01) under every profile
-CASES = ("TC_B_01", "TC_A_01", "RPC_0", "TC_A_09", "TC_A_11", "TC_M_01", "TC_L_01")
+# image over HTTPS at 2 and 3 (TC_L_01), and log uploads kept under reports/ (TC_N_35) under every profile
+CASES = ("TC_B_01", "TC_A_01", "RPC_0", "TC_A_09", "TC_A_11", "TC_M_01", "TC_L_01", "TC_N_35")
 BASIC_AUTH_CASES = {"TC_A_01_CS", "TC_A_01_CSMS", "TC_A_09_CS", "TC_A_09_CSMS"}
 
 
