@@ -14,7 +14,7 @@ import dataclasses
 import sys
 import tempfile
 import time
-from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import ThreadPoolExecutor, as_completed
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -63,8 +63,16 @@ def main(argv: list[str] | None = None) -> int:
     todo: list[tuple[str, str | None]] = [("station", None), ("csms", None)]
     todo += [(sim, f) for sim, f in faults() if args.only is None or f in args.only]
     started = time.monotonic()
+    results = []
     with ThreadPoolExecutor(max_workers=max(1, args.jobs)) as pool:
-        results = list(pool.map(lambda job: run(*job), todo))
+        for done in as_completed([pool.submit(run, *job) for job in todo]):
+            simulator, fault, result, seconds = done.result()
+            results.append((simulator, fault, result, seconds))
+            # a line per finished run on stderr: a long table can be followed, and a cut-off run is not lost
+            print(f"[{len(results)}/{len(todo)}] {simulator} {fault or '(clean)'}: failed {failed(result) or 'none'} "
+                  f"({seconds:.0f} s)", file=sys.stderr, flush=True)
+    order = {job: n for n, job in enumerate(todo)}
+    results.sort(key=lambda r: order[(r[0], r[1])])
     uncaught, false_failures = [], []
     lines = ["| simulator | fault switch | caught by (failed test cases) |", "|---|---|---|"]
     for simulator, fault, result, _ in results:
