@@ -76,6 +76,18 @@ async def test_a_signed_image_is_downloaded_verified_and_installed(pki: PkiFacto
     assert link.events() == ["FirmwareUpdated"]
 
 
+async def test_a_triggered_status_is_the_last_one_with_its_request_id_and_idle_once_installed(pki: PkiFactory) -> None:
+    link = Link()
+    firmware = updater(pki, link)
+    assert firmware.trigger_payload() == {"status": "Idle"}  # nothing asked yet
+    async with FirmwareServer() as server:
+        await run(firmware, {"requestId": 4, "retries": 0, "retryInterval": 0,
+                             "firmware": server.missing_image("gone.bin", pki).firmware()})
+        assert firmware.trigger_payload() == {"status": "DownloadFailed", "requestId": 4}  # L01.FR.26
+        await run(firmware, {"requestId": 5, "firmware": server.publish_signed("ok.bin", pki).firmware()})
+    assert firmware.trigger_payload() == {"status": "Idle"}  # L01.FR.25: Idle after Installed
+
+
 async def test_a_bad_signature_is_reported_and_not_installed(pki: PkiFactory) -> None:
     link = Link()
     async with FirmwareServer() as server:

@@ -803,7 +803,7 @@ class StationSimulator:
             case "LogStatusNotification":
                 send = partial(self._send_simple, conn, requested, self.logs.status_payload())
             case "FirmwareStatusNotification":
-                send = partial(self._send_simple, conn, requested, {"status": "Idle"})
+                send = partial(self._send_simple, conn, requested, self.firmware.trigger_payload())  # L01.FR.25/26
             case "SignChargingStationCertificate":
                 if self.config.pki is None:
                     return {"status": "Rejected"}  # no key store: cannot make a CSR
