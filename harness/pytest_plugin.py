@@ -394,7 +394,7 @@ async def ocpp_log_receiver(ocpp_settings: Settings, ocpp_pki: PkiFactory) -> As
     """The run's log receiver (GetLog log.remoteLocation) on 127.0.0.1: HTTPS with the run's PKI server certificate
     when the station under test uses security profile 2 or 3, HTTP at 1; uploads kept under the reports dir."""
     tls = ocpp_pki.server_context(2) if ocpp_settings.station.security.profile >= 2 else None
-    receiver = LogReceiver(Path(ocpp_settings.reports_dir), ssl=tls)
+    receiver = LogReceiver(Path(ocpp_settings.reports_dir), ssl=tls, host=ocpp_settings.station.endpoint.host)
     await receiver.start()
     yield receiver
     await receiver.stop()
@@ -423,7 +423,7 @@ async def firmware_server(ocpp_settings: Settings, ocpp_pki: PkiFactory) -> Asyn
     run's server certificate when the station under test uses security profile 2 or 3, plain HTTP at 1. One per
     test case, so its request records are that case's alone."""
     tls = ocpp_pki.server_context(2) if ocpp_settings.station.security.profile >= 2 else None
-    async with FirmwareServer(ssl=tls) as server:
+    async with FirmwareServer(ssl=tls, host=ocpp_settings.station.endpoint.host) as server:
         yield server
 
 

@@ -21,7 +21,7 @@ from typing import TYPE_CHECKING
 from urllib.parse import quote, unquote
 
 from harness.errors import ConfigError
-from harness.fileserver.http_server import HttpRequest, HttpResponse, HttpServer, HttpService, RequestRecord
+from harness.fileserver.http_server import HOST, HttpRequest, HttpResponse, HttpServer, HttpService, RequestRecord
 
 if TYPE_CHECKING:
     from harness.pki import KeyKind, PkiFactory
@@ -79,9 +79,9 @@ class FirmwareServer(HttpService):
     """
 
     def __init__(self, *, ssl: ssl_module.SSLContext | None = None, basic_auth: tuple[str, str] | None = None,
-                 port: int = 0) -> None:
+                 port: int = 0, host: str = HOST) -> None:
         self._images: dict[str, tuple[bytes, str]] = {}
-        self._http = HttpServer(self._handle, ssl=ssl, basic_auth=basic_auth, max_body=0, port=port)
+        self._http = HttpServer(self._handle, ssl=ssl, basic_auth=basic_auth, max_body=0, port=port, host=host)
 
     def __repr__(self) -> str:
         return f"FirmwareServer({self._http!r}, images={sorted(self._images)})"

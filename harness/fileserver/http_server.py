@@ -1,6 +1,6 @@
 """A small, strict HTTP/1.1 server on asyncio streams, for the firmware and log file servers of this package.
 
-One request per connection (every answer says `Connection: close`), on 127.0.0.1 only, optionally over TLS. A
+One request per connection (every answer says `Connection: close`), on 127.0.0.1 by default, optionally over TLS. A
 malformed request is answered 400 and never guessed at; a body larger than `max_body` is answered 413 (before the
 body is read when Content-Length says so, and before `100 Continue` when the client asked for it). Every request,
 answered or not, becomes a `RequestRecord`, and so does a TLS handshake that failed: a station that refused the
@@ -125,14 +125,16 @@ def mask_url(url: str) -> str:
 
 
 class HttpServer:
-    """A strict HTTP/1.1 server on 127.0.0.1 (port 0: a free port) that passes parsed requests to `handler`.
+    """A strict HTTP/1.1 server on `host` (default 127.0.0.1; port 0: a free port) that passes parsed requests to
+    `handler`. A lab station reaches it on the address the harness CSMS listens on (the station profile's
+    `endpoint.host`).
 
     `ssl`: serve HTTPS with this context (e.g. `PkiFactory.server_context(2)`). `basic_auth`: (user, password)
     every request must present, else 401. `max_body`: larger request bodies are answered 413.
     """
 
     def __init__(self, handler: Handler, *, ssl: ssl_module.SSLContext | None = None,
-                 basic_auth: tuple[str, str] | None = None, max_body: int = 0, port: int = 0,
+                 basic_auth: tuple[str, str] | None = None, max_body: int = 0, port: int = 0, host: str = HOST,
                  request_timeout: float = 30.0, tls_handshake_timeout: float = 10.0) -> None:
         if basic_auth is not None and (":" in basic_auth[0] or not basic_auth[0]):
             raise ConfigError("a Basic Auth user name must be non-empty and hold no ':'")
@@ -141,6 +143,7 @@ class HttpServer:
         self._basic_auth = basic_auth
         self.max_body = max_body
         self._port = port
+        self._host = host
         self._request_timeout = request_timeout
         self._tls_handshake_timeout = tls_handshake_timeout
         self._server: asyncio.Server | None = None
@@ -157,10 +160,10 @@ class HttpServer:
         if self._server is not None:
             raise ConfigError("the server is already started")
         try:
-            self._server = await asyncio.start_server(self._connection, HOST, self._port,
+            self._server = await asyncio.start_server(self._connection, self._host, self._port,
                                                       limit=MAX_HEADER_BYTES)
         except OSError as exc:
-            raise TransportSetupError(f"cannot listen on {HOST}:{self._port}: {exc}") from exc
+            raise TransportSetupError(f"cannot listen on {self._host}:{self._port}: {exc}") from exc
         self._port = self._server.sockets[0].getsockname()[1]
 
     async def stop(self) -> None:
@@ -192,7 +195,8 @@ class HttpServer:
         if self._basic_auth is not None and with_credentials:
             user, password = self._basic_auth
             userinfo = f"{quote(user, safe='')}:{quote(password, safe='')}@"
-        return f"{scheme}://{userinfo}{HOST}:{self.port}{path}"
+        host = f"[{self._host}]" if ":" in self._host else self._host  # an IPv6 literal needs brackets
+        return f"{scheme}://{userinfo}{host}:{self.port}{path}"
 
     # ---- records ---------------------------------------------------------------------------------------------
     @property

@@ -30,7 +30,7 @@ from typing import Any
 from urllib.parse import unquote
 
 from harness.errors import ConfigError
-from harness.fileserver.http_server import HttpRequest, HttpResponse, HttpServer, HttpService, RequestRecord
+from harness.fileserver.http_server import HOST, HttpRequest, HttpResponse, HttpServer, HttpService, RequestRecord
 from harness.fileserver.multipart import MultipartError, boundary_of, parse_form_data
 
 PREFIX = "/logs/"
@@ -67,14 +67,15 @@ class UploadTimeout(TimeoutError):
 
 
 class LogReceiver(HttpService):
-    """Accepts log uploads on 127.0.0.1 and keeps each one under `reports_dir/log-uploads/`."""
+    """Accepts log uploads (on 127.0.0.1 unless `host` says otherwise) and keeps each one under `reports_dir/log-uploads/`."""
 
     def __init__(self, reports_dir: Path, *, ssl: ssl_module.SSLContext | None = None,
                  basic_auth: tuple[str, str] | None = None, max_upload: int = 16 * 1024 * 1024, port: int = 0,
-                 fail_with: int | None = None) -> None:
+                 fail_with: int | None = None, host: str = HOST) -> None:
         self.directory = Path(reports_dir) / EVIDENCE_DIR
         self.fail_with = fail_with  # an HTTP status (e.g. 500) every upload is answered with, and not stored
-        self._http = HttpServer(self._handle, ssl=ssl, basic_auth=basic_auth, max_body=max_upload, port=port)
+        self._http = HttpServer(self._handle, ssl=ssl, basic_auth=basic_auth, max_body=max_upload, port=port,
+                                host=host)
         self._uploads: list[Upload] = []
         self._next_seq = 1
         self._handed_out: set[int] = set()
