@@ -153,6 +153,36 @@ async def test_TC_A_19_CS(csms: CsmsRole, sut: StationControl) -> None:
         await csms.close_listener(url)
 
 
+async def _profile_refused(csms: CsmsRole, level: int, *, wrong: str, expected: str) -> None:
+    """Steps 1-4 of TC_A_20/TC_A_22: a network profile at `level` (a listener of the harness) is Rejected at
+    SetNetworkProfile or, if that was Accepted, at the NetworkConfigurationPriority that would use it. `wrong` says
+    what accepting it means. The priority is left as it was found."""
+    url = await csms.open_listener(level)
+    original: str | None = None
+    try:
+        with csms.step("Read OCPPCommCtrlr.NetworkConfigurationPriority: the slots in use"):
+            priority, slot = await _priority(csms)
+        with csms.step(f"1-2. SetNetworkProfileRequest slot {slot}, securityProfile {level}, ocppCsmsUrl {url}; "
+                       "Rejected (or Accepted, then the priority is refused)"):
+            answer = await csms.call_ok("SetNetworkProfile", {"configurationSlot": slot,
+                                                              "connectionData": _profile(csms, url, level)},
+                                        {"status": OneOf("Accepted", "Rejected")})
+        if answer["status"] == "Accepted":
+            with csms.step(f"3-4. SetVariablesRequest NetworkConfigurationPriority = {slot},{priority}; the station "
+                           "responds Rejected"):
+                status = await _set_priority(csms, f"{slot},{priority}")
+                if status in ("Accepted", "RebootRequired"):
+                    original = priority
+                    raise csms.failure(wrong, message=f"SetNetworkProfile Accepted, NetworkConfigurationPriority "
+                                                      f"{slot},{priority} {status}",
+                                       expected=expected, actual=status, rules=("SEC-6",))
+    finally:
+        if original is not None:
+            with csms.step("Cleanup: the previous NetworkConfigurationPriority"):
+                await _set_priority(csms, original)
+        await csms.close_listener(url)
+
+
 @testcase("TC_A_20_CS", "Upgrade Charging Station Security Profile - No valid CSMSRootCertificate installed",
           usecases=("A05", "B09"), requirements=("A05.FR.02",), security=(1,),
           notes="Memory state: the run PKI's CSMSRootCertificate is deleted first and installed again at the end; a "
@@ -173,35 +203,14 @@ async def test_TC_A_20_CS(csms: CsmsRole, sut: StationControl) -> None:
                               f"{[h.get('serialNumber') for h in foreign]}); remove them by hand first")
         for hash_data in deleted:
             await csms.call_ok("DeleteCertificate", {"certificateHashData": hash_data}, {"status": "Accepted"})
-    url = await csms.open_listener(2)
-    original: str | None = None
     try:
-        with csms.step("Read OCPPCommCtrlr.NetworkConfigurationPriority: the slots in use"):
-            priority, slot = await _priority(csms)
-        with csms.step(f"1-2. SetNetworkProfileRequest slot {slot}, securityProfile 2, ocppCsmsUrl {url}; Rejected "
-                       "(or Accepted, then the priority is refused)"):
-            answer = await csms.call_ok("SetNetworkProfile", {"configurationSlot": slot,
-                                                              "connectionData": _profile(csms, url, 2)},
-                                        {"status": OneOf("Accepted", "Rejected")})
-        if answer["status"] == "Accepted":
-            with csms.step(f"3-4. SetVariablesRequest NetworkConfigurationPriority = {slot},{priority}; the station "
-                           "responds Rejected (A05.FR.02)"):
-                status = await _set_priority(csms, f"{slot},{priority}")
-                if status in ("Accepted", "RebootRequired"):
-                    original = priority
-                    raise csms.failure("the station accepted an upgrade to security profile 2 although no "
-                                       "CSMSRootCertificate is installed",
-                                       message=f"SetNetworkProfile Accepted, NetworkConfigurationPriority "
-                                               f"{slot},{priority} {status}", expected="Rejected (A05.FR.02)",
-                                       actual=status, rules=("SEC-6",))
+        await _profile_refused(csms, 2, wrong="the station accepted an upgrade to security profile 2 although no "
+                                              "CSMSRootCertificate is installed", expected="Rejected (A05.FR.02)")
     finally:
-        with csms.step("Cleanup: the previous NetworkConfigurationPriority, the run PKI's CSMSRootCertificate"):
-            if original is not None:
-                await _set_priority(csms, original)
-            if deleted:
+        if deleted:
+            with csms.step("Cleanup: the run PKI's CSMSRootCertificate again"):
                 await csms.call_ok("InstallCertificate", {"certificateType": "CSMSRootCertificate", "certificate": root},
                                    {"status": "Accepted"})
-        await csms.close_listener(url)
 
 
 @testcase("TC_A_22_CS", "Upgrade Charging Station Security Profile - Downgrade security profile - Rejected",
@@ -210,28 +219,5 @@ async def test_TC_A_20_CS(csms: CsmsRole, sut: StationControl) -> None:
                 "if that was Accepted, at the SetVariables of the priority.")
 async def test_TC_A_22_CS(csms: CsmsRole, sut: StationControl) -> None:
     lower = csms.settings.station.security.profile - 1
-    url = await csms.open_listener(lower)
-    original: str | None = None
-    try:
-        with csms.step("Read OCPPCommCtrlr.NetworkConfigurationPriority: the slots in use"):
-            priority, slot = await _priority(csms)
-        with csms.step(f"1-2. SetNetworkProfileRequest slot {slot}, securityProfile {lower} (lower than the current), "
-                       f"ocppCsmsUrl {url}; the station responds Rejected"):
-            answer = await csms.call_ok("SetNetworkProfile", {"configurationSlot": slot,
-                                                              "connectionData": _profile(csms, url, lower)},
-                                        {"status": OneOf("Accepted", "Rejected")})
-        if answer["status"] == "Accepted":
-            with csms.step(f"3-4. SetVariablesRequest NetworkConfigurationPriority = {slot},{priority}; the station "
-                           "responds Rejected"):
-                status = await _set_priority(csms, f"{slot},{priority}")
-                if status in ("Accepted", "RebootRequired"):
-                    original = priority
-                    raise csms.failure(f"the station accepted a downgrade to security profile {lower}",
-                                       message=f"SetNetworkProfile Accepted, NetworkConfigurationPriority "
-                                               f"{slot},{priority} {status}",
-                                       expected="Rejected (no downgrade over OCPP)", actual=status, rules=("SEC-6",))
-    finally:
-        if original is not None:
-            with csms.step("Cleanup: the previous NetworkConfigurationPriority"):
-                await _set_priority(csms, original)
-        await csms.close_listener(url)
+    await _profile_refused(csms, lower, wrong=f"the station accepted a downgrade to security profile {lower}",
+                           expected="Rejected (no downgrade over OCPP)")
