@@ -55,10 +55,18 @@ def failed(result: SuiteResult) -> list[str]:
     return sorted(k for k, v in result.verdicts.items() if v in ("failed", "error"))
 
 
+def listed(cases: list[str], limit: int) -> str:
+    if not limit or len(cases) <= limit:
+        return ", ".join(cases)
+    return f"{len(cases)} cases: {', '.join(cases[:limit])}, …"
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--jobs", type=int, default=1, help="child runs at once (timing cases prefer 1)")
     parser.add_argument("--only", nargs="*", default=None, help="only these fault switches")
+    parser.add_argument("--max-listed", type=int, default=0,
+                        help="longer lists of failed cases are cut to this many, with the count (0: all)")
     args = parser.parse_args(argv)
     todo: list[tuple[str, str | None]] = [("station", None), ("csms", None)]
     todo += [(sim, f) for sim, f in faults() if args.only is None or f in args.only]
@@ -84,7 +92,7 @@ def main(argv: list[str] | None = None) -> int:
         caught = failed(result)
         if not caught:
             uncaught.append(fault)
-        lines.append(f"| {simulator} | `{fault}` | {', '.join(caught) if caught else '**NOT CAUGHT**'} |")
+        lines.append(f"| {simulator} | `{fault}` | {listed(caught, args.max_listed) if caught else '**NOT CAUGHT**'} |")
     print("\n".join(lines))
     print()
     print(f"{len(results) - 2} fault switches, {len(uncaught)} not caught; clean runs: "
