@@ -8,7 +8,7 @@ which takes over the live connection and every new one while the test runs.
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from datetime import UTC, datetime
 from pathlib import Path
 from ssl import SSLContext
@@ -211,13 +211,8 @@ class CsmsEndpoint:
         self.lobby = Conversation(Transcript(lobby_transcript, name="between tests"), settings,
                                   lambda a, p: csms_default(a, p, heartbeat_interval=interval), profile=settings.station)
         self.active: Conversation = self.lobby
-        endpoint = settings.station.endpoint
-        self.server = OcppServer(self._on_connect, host=endpoint.host, port=endpoint.port,
-                                 known=self._admits,
-                                 authenticate=self._authenticate if self._password is not None else None,
-                                 on_handshake=self._on_handshake, ssl=_server_tls(settings, pki),
-                                 serial_number=lambda identity: settings.station.serial_number or identity,
-                                 tls_handshake_timeout=settings.timing.default_timeout)
+        self.server = self._new_server(settings.station.endpoint.port, _server_tls(settings, pki),
+                                       self._authenticate if self._password is not None else None, self._on_handshake)
         self.listeners: dict[str, OcppServer] = {}  # further listeners a test opened (URL -> server)
         self.connection: OcppConnection | None = None
         self.connection_count = 0
@@ -287,15 +282,19 @@ class CsmsEndpoint:
             self.active.transcript.add(0, "event", event="handshake", detail={**hs.to_json(), "listener": where[0]},
                                        findings=hs.findings)
 
-        server = OcppServer(self._on_connect, host=self.settings.station.endpoint.host, port=0, known=self._admits,
-                            authenticate=self._authenticate_any if security_profile < 3 else None,
-                            on_handshake=on_handshake, ssl=ssl,
-                            serial_number=lambda identity: self.settings.station.serial_number or identity,
-                            tls_handshake_timeout=self.settings.timing.default_timeout)
+        server = self._new_server(0, ssl, self._authenticate_any if security_profile < 3 else None, on_handshake)
         await server.start()
         where.append(server.url)
         self.listeners[server.url] = server
         return server
+
+    def _new_server(self, port: int, ssl: SSLContext | None, authenticate: Callable[[str, str], bool] | None,
+                    on_handshake: Callable[[Handshake], None]) -> OcppServer:
+        """A listener for the station under test on the profile's host: the main one, or a further one."""
+        return OcppServer(self._on_connect, host=self.settings.station.endpoint.host, port=port, known=self._admits,
+                          authenticate=authenticate, on_handshake=on_handshake, ssl=ssl,
+                          serial_number=lambda identity: self.settings.station.serial_number or identity,
+                          tls_handshake_timeout=self.settings.timing.default_timeout)
 
     async def close_listener(self, url: str) -> None:
         server = self.listeners.pop(url, None)

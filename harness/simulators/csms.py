@@ -136,12 +136,7 @@ class CsmsSimulator:
         self.logs = CsmsLogs(self.faults, self.config.log_dir,
                              self.config.pki.server_context(2) if self.config.pki and self.config.tls else None)
         self.firmware = FirmwareHost(self.config.pki, self.faults, tls=self.config.tls is not None)
-        self.server = OcppServer(
-            self._on_connect, host=self.config.host, port=self.config.port, known=partial(self._known_at, base),
-            authenticate=self._authenticate if self.config.require_auth else None, on_handshake=self._on_handshake,
-            close_without_subprotocol=not self.faults.keep_without_subprotocol,
-            require_user_match=not self.faults.accept_wrong_user, ssl=self.config.tls,
-            serial_number=lambda identity: self.config.serial_numbers.get(identity, identity))
+        self.server = self._new_server(self.config.port, base, self.config.tls, basic_auth=self.config.require_auth)
 
     # ---- life cycle ----------------------------------------------------------------------------------------------
     @property
@@ -175,16 +170,23 @@ class CsmsSimulator:
             return self.upgrade_servers[security_profile]
         pki = self.config.pki
         ssl = pki.server_context(security_profile) if pki is not None and security_profile >= 2 else None
-        server = OcppServer(
-            self._on_connect, host=self.config.host, port=0, known=partial(self._known_at, security_profile),
-            authenticate=self._authenticate if security_profile < 3 else None, on_handshake=self._on_handshake,
-            ssl=ssl, serial_number=lambda identity: self.config.serial_numbers.get(identity, identity))
+        server = self._new_server(0, security_profile, ssl, basic_auth=security_profile < 3)
         await server.start()
         self.upgrade_servers[security_profile] = server
         return server
 
     def _known(self, identity: str) -> bool:
         return self.faults.accept_unknown_station or identity in self.config.stations
+
+    def _new_server(self, port: int, security_profile: int, ssl: SSLContext | None, *, basic_auth: bool) -> OcppServer:
+        """A listener of this CSMS (its main one, or one at another security profile): every listener answers with
+        the same rules and the same fault switches."""
+        return OcppServer(
+            self._on_connect, host=self.config.host, port=port, known=partial(self._known_at, security_profile),
+            authenticate=self._authenticate if basic_auth else None, on_handshake=self._on_handshake,
+            close_without_subprotocol=not self.faults.keep_without_subprotocol,
+            require_user_match=not self.faults.accept_wrong_user, ssl=ssl,
+            serial_number=lambda identity: self.config.serial_numbers.get(identity, identity))
 
     def _known_at(self, security_profile: int, identity: str) -> bool:
         """Known, and not below the security profile the station was upgraded to (A05: no way back; HTTP 404)."""

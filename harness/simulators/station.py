@@ -612,10 +612,11 @@ class StationSimulator:
 
     def _use_station_certificate(self) -> None:
         """From the next connection on, present the new certificate (security profile 3, A02.FR.09)."""
-        files = self._station_certificate_files()
-        if self.config.security_profile < 3 or self.config.pki is None or files is None:
+        if self.config.security_profile < 3 or self.config.pki is None:
             return
-        self.config.tls = client_context(self.config.pki.csms_root_path, certificate=files)
+        files = self._station_certificate_files()
+        if files is not None:
+            self.config.tls = client_context(self.config.pki.csms_root_path, certificate=files)
 
     # ---- network connection profiles (A05, B09, B10) -----------------------------------------------------------
     def _checks(self) -> Checks:
