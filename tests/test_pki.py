@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import datetime as dt
 import stat
+import warnings
 from pathlib import Path
 
 import pytest
@@ -116,6 +117,19 @@ def test_sign_csr_refuses_a_wrong_cn_a_weak_key_and_garbage(tmp_path: Path) -> N
         pki.sign_csr(csr.public_bytes(Encoding.PEM).decode("ascii"), expected_cn=SERIAL)
     with pytest.raises(CsrRejected, match="PKCS#10"):
         pki.sign_csr("not a csr")
+
+
+@pytest.mark.filterwarnings("ignore:DSA is deprecated")  # cryptography's, as it loads the CSR's DSA key
+def test_a_dsa_key_is_judged_by_its_size_too(tmp_path: Path) -> None:
+    """A00.FR.502 names RSA and DSA; the harness knows DSA without the module `cryptography` deprecates."""
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")  # the deprecation warning of cryptography's DSA module, used here alone
+        from cryptography.hazmat.primitives.asymmetric import dsa
+        weak = dsa.generate_private_key(key_size=1024)
+    subject = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, SERIAL)])
+    csr = x509.CertificateSigningRequestBuilder().subject_name(subject).sign(weak, hashes.SHA256())
+    with pytest.raises(CsrRejected, match=r"1024-bit key; RSA/DSA needs at least 2048"):
+        PkiFactory(tmp_path).sign_csr(csr.public_bytes(Encoding.PEM).decode("ascii"), expected_cn=SERIAL)
 
 
 @pytest.mark.parametrize("kind", ["rsa", "ec"])

@@ -16,7 +16,7 @@ from typing import Any
 from cryptography import x509
 from cryptography.exceptions import InvalidSignature
 from cryptography.hazmat.primitives import hashes, serialization
-from cryptography.hazmat.primitives.asymmetric import dsa, ec, padding, rsa
+from cryptography.hazmat.primitives.asymmetric import ec, padding, rsa
 from cryptography.x509.oid import NameOID
 
 _PEM = re.compile(r"-----BEGIN CERTIFICATE-----[A-Za-z0-9+/=\s]+?-----END CERTIFICATE-----")
@@ -38,6 +38,7 @@ class CertificateInfo:
     not_after: dt.datetime
     is_ca: bool
     hash_data: dict[str, str]  # CertificateHashDataType with hashAlgorithm SHA256
+    fingerprint: str  # SHA-256 of the DER, colon-separated upper-case hex (what `openssl x509 -fingerprint` shows)
 
     def valid_at(self, now: dt.datetime) -> bool:
         return self.not_before <= now <= self.not_after
@@ -53,6 +54,15 @@ def _load(pem: str) -> x509.Certificate:
         return x509.load_pem_x509_certificate(pem.encode("ascii"))
     except (ValueError, UnicodeEncodeError) as exc:
         raise BadCertificate(f"not a PEM-encoded X.509 certificate: {str(exc)[:120]}") from None
+
+
+def rsa_or_dsa_bits(public: object) -> int | None:
+    """The size of an RSA or DSA public key (A00.FR.502 wants >= 2048 bits), None for any other kind. DSA is known
+    by its class name: `cryptography` deprecates its DSA module (a warning on every use, removal announced), and a
+    DSA key must still be judged rather than crash the check."""
+    if isinstance(public, rsa.RSAPublicKey) or type(public).__name__ == "DSAPublicKey":
+        return int(getattr(public, "key_size"))  # noqa: B009 - DSA's type is not named here on purpose
+    return None
 
 
 def _cn(name: x509.Name) -> str | None:
@@ -90,7 +100,8 @@ def certificate_info(pem: str, issuer_pem: str | None = None) -> CertificateInfo
     return CertificateInfo(pem=pem.strip() + "\n", subject_cn=_cn(cert.subject), issuer_cn=_cn(cert.issuer),
                            serial_hex=format(cert.serial_number, "x"), not_before=cert.not_valid_before_utc,
                            not_after=cert.not_valid_after_utc, is_ca=ca,
-                           hash_data=_hash_data(cert, _public_key_bits(issuer)))
+                           hash_data=_hash_data(cert, _public_key_bits(issuer)),
+                           fingerprint=cert.fingerprint(hashes.SHA256()).hex(":").upper())
 
 
 def same_hash(a: dict[str, Any], b: dict[str, Any]) -> bool:
@@ -140,8 +151,9 @@ def chain_problems(chain_pem: str, *, trusted: list[str] | None, expected_cn: st
     if not isinstance(leaf.signature_hash_algorithm, hashes.SHA256 | hashes.SHA384 | hashes.SHA512):
         problems.append("not signed with SHA-256 or stronger (A00.FR.506)")
     public = leaf.public_key()
-    if isinstance(public, rsa.RSAPublicKey | dsa.DSAPublicKey) and public.key_size < 2048:
-        problems.append(f"{public.key_size}-bit key; at least 2048 needed (A00.FR.502)")
+    bits = rsa_or_dsa_bits(public)
+    if bits is not None and bits < 2048:
+        problems.append(f"{bits}-bit key; at least 2048 needed (A00.FR.502)")
     if expected_cn is not None and _cn(leaf.subject) != expected_cn:
         problems.append(f"CN {_cn(leaf.subject)!r} is not the serial number {expected_cn!r} (A00.FR.511)")
     if trusted is not None:

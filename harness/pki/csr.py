@@ -13,8 +13,10 @@ from typing import TYPE_CHECKING
 
 from cryptography import x509
 from cryptography.hazmat.primitives import hashes, serialization
-from cryptography.hazmat.primitives.asymmetric import dsa, ec, rsa
+from cryptography.hazmat.primitives.asymmetric import ec, rsa
 from cryptography.x509.oid import ExtendedKeyUsageOID, NameOID
+
+from harness.pki.certinfo import rsa_or_dsa_bits
 
 if TYPE_CHECKING:
     from harness.pki.factory import KeyKind, PkiFactory
@@ -54,9 +56,10 @@ def sign_csr(factory: PkiFactory, csr_pem: str, *, expected_cn: str | None = Non
     if not csr.is_signature_valid:
         raise CsrRejected("the CSR signature does not verify with its own public key")
     public = csr.public_key()
-    if isinstance(public, rsa.RSAPublicKey | dsa.DSAPublicKey):
-        if public.key_size < 2048:
-            raise CsrRejected(f"{public.key_size}-bit key; RSA/DSA needs at least 2048 (A00.FR.502)")
+    bits = rsa_or_dsa_bits(public)
+    if bits is not None:
+        if bits < 2048:
+            raise CsrRejected(f"{bits}-bit key; RSA/DSA needs at least 2048 (A00.FR.502)")
     elif isinstance(public, ec.EllipticCurvePublicKey):
         if public.curve.key_size < 224:
             raise CsrRejected(f"{public.curve.key_size}-bit EC key; at least 224 needed (A00.FR.503)")
