@@ -7,6 +7,7 @@ built-in simulator by itself.
     ocpp-harness simulate station --csms-url ws://host:port/ocpp [--identity ID] [--control-port 8081]
     ocpp-harness simulate csms [--port 9000] [--control-port 8082]
     ocpp-harness report [--results reports/allure-results] [--out reports/html]
+    ocpp-harness pki DIR
 """
 
 from __future__ import annotations
@@ -24,7 +25,9 @@ import textwrap
 from pathlib import Path
 from typing import Any
 
+from harness.errors import ConfigError
 from harness.ocppj import Finding, SchemaStore
+from harness.pki import PkiFactory, certificate_info, persistent_pki
 from harness.reporting import findings_table
 from harness.reporting.html_report import ALLURE_VERSION, ReportError, generate
 from harness.reporting.rejudge import rejudge
@@ -56,6 +59,7 @@ examples:
   ocpp-harness list --sut my-station.yaml              which cases apply to my station, and why not
   ocpp-harness validate reports/transcripts/TC_B_01_CS.jsonl
   ocpp-harness simulate csms --port 9000               a CSMS to point a real station at
+  ocpp-harness pki ~/ocpp-pki                          the roots a lab SUT trusts for security profiles 2, 3
 
 "ocpp-harness COMMAND --help" tells more about each command.""",
     "run": """\
@@ -64,6 +68,7 @@ examples:
   ocpp-harness run --role cs --sut my-station.yaml     test a real Charging Station
   ocpp-harness run --sut my-csms.yaml --gate profiles/gate.yaml
   ocpp-harness run --role csms -- -k "TC_B_01 or TC_E" -x
+  ocpp-harness run --sut my-station.yaml --security-profile 2 --pki-dir ~/ocpp-pki
 
 reports: REPORTS/junit.xml, REPORTS/allure-results/, REPORTS/summary.md and .json (verdict per certification
 profile), REPORTS/transcripts/<case>.jsonl (every frame; re-judge one with `ocpp-harness validate`).""",
@@ -71,8 +76,20 @@ profile), REPORTS/transcripts/<case>.jsonl (every frame; re-judge one with `ocpp
 examples:
   OCPP_STATION_PASSWORD=secret0123456789 ocpp-harness simulate csms --port 9000
   ocpp-harness simulate station --csms-url ws://127.0.0.1:9000/ocpp --identity SIM-CS-001
+  ocpp-harness simulate csms --security-profile 3 --pki-dir lab-pki --trusted-ca ~/ocpp-pki/station-ca.cert.pem
 
-Each prints the URL of its HTTP control API (plug in, present a token, power-cycle …; README)."""}
+Each prints the URL of its HTTP control API (plug in, present a token, power-cycle …; README). At security
+profile 2 or 3 a simulator plays a lab's SUT with a CA of its own: its PKI is kept in --pki-dir, and
+--trusted-ca names the harness's root it must trust (made by `ocpp-harness pki`).""",
+    "pki": """\
+examples:
+  ocpp-harness pki ~/ocpp-pki                        make the directory (0700) on first use, else show it
+  ocpp-harness run --sut my-station.yaml --security-profile 2 --pki-dir ~/ocpp-pki
+
+Install csms-root.cert.pem on a station under test as its CSMSRootCertificate (also as
+ManufacturerRootCertificate: the harness signs firmware under it); configure a CSMS under test to accept station
+certificates issued by station-ca.cert.pem (security profile 3). A SUT whose certificate comes from its own CA:
+name that CA in its profile, `security.trusted_ca`. The directory holds the CA keys: keep it private."""}
 
 
 def _texts(description: str, epilog: str) -> dict[str, Any]:
@@ -101,6 +118,9 @@ def _parser() -> argparse.ArgumentParser:
                      help="gating policy YAML (e.g. profiles/gate.yaml): exit 1 only for results it says fail the "
                           "build; without one, pytest's exit code (1 when any case failed)")
     run.add_argument("--reports", default="reports", help="output directory (default: reports)")
+    run.add_argument("--pki-dir", metavar="DIR",
+                     help="keep the CSMS root and station CA in DIR across runs (see `ocpp-harness pki`); default: a "
+                          "private PKI per run")
     run.add_argument("--no-progress", action="store_true",
                      help="pytest's own progress dots instead of one line per finished case")
     run.add_argument("pytest_args", nargs=argparse.REMAINDER, help="further pytest arguments, e.g. -k TC_B_01")
@@ -120,7 +140,18 @@ def _parser() -> argparse.ArgumentParser:
     cs.add_argument("--identity", default="SIM-CS-001", help="the station identity it knows")
     cs.add_argument("--password-env", default="OCPP_STATION_PASSWORD")
     cs.add_argument("--control-port", type=int, default=0, help="port of its HTTP control API")
+    for sim_parser, trusted in ((st, "the CA of the CSMS's server certificate"),
+                                (cs, "the CA of the stations' client certificates (security profile 3)")):
+        sim_parser.add_argument("--security-profile", type=int, choices=(1, 2, 3), default=1,
+                                help="1: ws:// + Basic Auth (default); 2: TLS + Basic Auth; 3: mutual TLS")
+        sim_parser.add_argument("--serial-number", help="the station's serial number, its certificate's CN "
+                                                        "(default: the identity)")
+        sim_parser.add_argument("--pki-dir", metavar="DIR", help="this simulator's own PKI, kept in DIR (needed at "
+                                                                 "security profile 2 and 3)")
+        sim_parser.add_argument("--trusted-ca", action="append", default=[], metavar="PEM",
+                                help=f"trust this CA file too: {trusted} (repeatable)")
     _add_list(sub)
+    _add_pki(sub)
     _add_validate(sub)
     _report_parser(sub)
     return parser
@@ -164,20 +195,39 @@ def _run_suite(args: argparse.Namespace) -> int:
             *([f"--ocpp-cert-profile={args.cert_profile}"] if args.cert_profile else []),
             *([f"--ocpp-security-profile={args.security_profile}"] if args.security_profile else []),
             *([f"--ocpp-gate={Path(args.gate).resolve()}"] if args.gate else []),
+            *([f"--ocpp-pki-dir={Path(args.pki_dir).resolve()}"] if args.pki_dir else []),
             *([] if args.no_progress else ["--ocpp-progress"]),
             *[a for a in args.pytest_args if a != "--"]]
     return subprocess.call(argv, cwd=root)
 
 
+def _simulator_pki(args: argparse.Namespace) -> PkiFactory | None:
+    """The simulator's own PKI at security profile 2 or 3 (a lab's CA, kept in --pki-dir), trusting --trusted-ca."""
+    if args.security_profile < 2:
+        return None
+    if not args.pki_dir:
+        raise ConfigError(f"security profile {args.security_profile} needs --pki-dir: where this simulator keeps its "
+                          "certificates")
+    trust = [Path(p) for p in args.trusted_ca]
+    return persistent_pki(Path(args.pki_dir), csms_trust=trust if args.kind == "station" else (),
+                          station_trust=trust if args.kind == "csms" else ())
+
+
 async def _simulate(args: argparse.Namespace) -> None:
     password = os.environ.get(args.password_env)
+    security = args.security_profile
+    serial = args.serial_number or args.identity
+    pki = _simulator_pki(args)
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()
     for sig in (signal.SIGINT, signal.SIGTERM):
         with contextlib.suppress(NotImplementedError):
             loop.add_signal_handler(sig, stop.set)
     if args.kind == "station":
-        station = StationSimulator(StationConfig(identity=args.identity, csms_url=args.csms_url, password=password))
+        station = StationSimulator(StationConfig(
+            identity=args.identity, csms_url=args.csms_url, password=password if security < 3 else None,
+            serial_number=serial, security_profile=security, pki=pki,
+            tls=pki.client_context(security, serial) if pki is not None else None))
         control = ControlServer("station", args.identity, station_actions(station), port=args.control_port)
         await control.start()
         print(f"control API on {control.url}", flush=True)
@@ -187,10 +237,12 @@ async def _simulate(args: argparse.Namespace) -> None:
         await control.stop()
         await station.stop()
     else:
-        if password is None:
+        if password is None and security < 3:
             print(f"set {args.password_env} to the password station {args.identity} must use", file=sys.stderr)
             raise SystemExit(2)
-        csms = CsmsSimulator(CsmsConfig(port=args.port, stations={args.identity: password}))
+        csms = CsmsSimulator(CsmsConfig(port=args.port, stations={args.identity: password or ""},
+                                        require_auth=security < 3, serial_numbers={args.identity: serial}, pki=pki,
+                                        tls=pki.server_context(security) if pki is not None else None))
         await csms.start()
         sut = BuiltinSut(csms, ControlServer("csms", args.identity, {}, port=args.control_port))
         sut.control.actions.update(csms_actions(csms, sut.spawn))
@@ -199,6 +251,30 @@ async def _simulate(args: argparse.Namespace) -> None:
         print(f"control API on {sut.control.url}", flush=True)
         await stop.wait()
         await sut.stop()
+
+
+# ---- ocpp-harness pki -------------------------------------------------------------------------------------------
+def _add_pki(sub: Any) -> None:
+    pki = sub.add_parser("pki", help="make or show the kept PKI a lab SUT trusts for security profiles 2 and 3",
+                         **_texts("Make (on first use) or show a PKI directory: the CSMS root and the station CA "
+                                  "that `ocpp-harness run --pki-dir DIR` (pytest --ocpp-pki-dir) then uses on every "
+                                  "run, so a station or CSMS under test is set up to trust them once. Server and "
+                                  "station certificates are made anew per run under these roots.", _EXAMPLES["pki"]))
+    pki.add_argument("dir", metavar="DIR", help="the PKI directory (created 0700; it holds the CA keys)")
+
+
+def _pki(args: argparse.Namespace) -> int:
+    factory = persistent_pki(Path(args.dir))
+    print(f"PKI directory {factory.run_dir} (the CA keys are here, mode 0600: keep it private)")
+    for title, path, use in (
+            ("CSMS root", factory.csms_root_path, "install on a station under test as CSMSRootCertificate (and "
+                                                  "ManufacturerRootCertificate: firmware is signed under it)"),
+            ("station CA", factory.station_ca_path, "a CSMS under test accepts station certificates it issued "
+                                                    "(security profile 3); it also signs the stations' CSRs")):
+        info = certificate_info(path.read_text())
+        print(f"\n{title}: {path}\n  SHA-256 {info.fingerprint}\n  valid until {info.not_after:%Y-%m-%d}\n  {use}")
+    print(f"\nuse it: ocpp-harness run --pki-dir {factory.run_dir} ...   (pytest: --ocpp-pki-dir {factory.run_dir})")
+    return 0
 
 
 # ---- ocpp-harness list ------------------------------------------------------------------------------------------
@@ -348,7 +424,13 @@ def main(argv: list[str] | None = None) -> int:
         return _list(args)
     if args.command == "validate":
         return _validate(args)
-    asyncio.run(_simulate(args))
+    try:
+        if args.command == "pki":
+            return _pki(args)
+        asyncio.run(_simulate(args))
+    except ConfigError as exc:  # a wrong directory or CA file: one line, no trace
+        print(f"ocpp-harness {args.command}: {exc}", file=sys.stderr)
+        return 2
     return 0
 
 

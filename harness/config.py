@@ -64,6 +64,8 @@ class Settings(BaseModel):
     strictness: Strictness = "strict"
     decision_mode: DecisionMode = "pragmatic"
     reports_dir: str = "reports"
+    pki_dir: str | None = Field(None, description="keep the PKI's authorities here across runs (a lab SUT trusts its "
+                                                  "roots once); None: a private directory per run, removed after it")
     after_failure: Literal["idle", "leave"] = Field("idle", description="a station SUT after a case failed half-way: "
                                                                        "brought back to idle, or left as it is")
     cert_profile: str | None = Field(None, description="run only the cases of this certification profile")

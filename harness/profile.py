@@ -35,6 +35,10 @@ class Security(_Model):
     password_env: str = Field("OCPP_STATION_PASSWORD",
                               description="environment variable holding the Basic Auth password (never the "
                                           "password itself)")
+    trusted_ca: list[str] = Field(default_factory=list,
+                                  description="PEM files of the CAs of the SUT's own certificate, trusted beside the "
+                                              "harness's roots: a CSMS's server certificate (profiles 2, 3), a "
+                                              "station's client certificate (3); relative to the profile file")
 
 
 class Evse(_Model):

@@ -33,7 +33,7 @@ from harness.errors import ConfigError
 from harness.failures import NeedsDecision
 from harness.fileserver import FirmwareServer, LogReceiver
 from harness.ocppj import SchemaStore
-from harness.pki import PkiFactory, private_pki
+from harness.pki import PkiFactory, persistent_pki, private_pki
 from harness.reporting import REQUIREMENT_URL, AllureReporter
 from harness.reporting.allure_files import write_allure_files
 from harness.reporting.verdicts import CaseResult, GatingPolicy, Outcome, gate, summarize, to_json, to_markdown
@@ -71,6 +71,9 @@ def pytest_addoption(parser: pytest.Parser) -> None:
     both("decision-mode", "strict: unset policy keys end checks as 'needs decision'; pragmatic: documented defaults",
          choices=("strict", "pragmatic"))
     both("reports-dir", "where transcripts go (default: reports)")
+    both("pki-dir", "keep the run's CSMS root and station CA (with their keys) in this directory and reuse them on "
+                    "later runs, so a lab's station or CSMS can trust them once (default: a private directory per run, "
+                    "removed after it)")
     both("security-profile", "run with both SUT profiles set to this security profile (1: ws + Basic Auth, 2: TLS + "
                              "Basic Auth, 3: mutual TLS), overriding their `security.profile`", choices=("1", "2", "3"))
     both("after-failure", "a station SUT after a case failed half-way: idle (default: stop transactions, unplug, "
@@ -136,6 +139,9 @@ def _load_profiles(config: pytest.Config, settings: Settings) -> None:
             raise pytest.UsageError(f"--ocpp-sut: {path} and {seen[profile.kind]} both describe a {profile.kind}; "
                                     "give at most one station and one CSMS profile")
         seen[profile.kind] = path
+        missing = [ca for ca in profile.security.trusted_ca if not Path(ca).is_file()]
+        if missing:
+            raise pytest.UsageError(f"SUT profile {path}: security.trusted_ca: no such file {', '.join(missing)}")
         if profile.kind == "station":
             settings.station = profile
         else:
@@ -150,7 +156,7 @@ def _build_settings(config: pytest.Config) -> Settings:
     settings.cert_profile = _setting(config, "cert_profile") or None
     if settings.cert_profile is not None and settings.cert_profile not in PROFILES:
         raise pytest.UsageError(f"--ocpp-cert-profile: {settings.cert_profile!r} is not one of {sorted(PROFILES)}")
-    for name in ("strictness", "decision_mode", "reports_dir", "after_failure"):
+    for name in ("strictness", "decision_mode", "reports_dir", "pki_dir", "after_failure"):
         value = _setting(config, name)
         if value:
             setattr(settings, name, value)
@@ -165,6 +171,10 @@ def _build_settings(config: pytest.Config) -> Settings:
                 flag = name.replace("_", "-")
                 raise pytest.UsageError(
                     f"--ocpp-{flag} / OCPP_{name.upper()} / ocpp_{name}: {value!r} is not a number") from None
+    reports = Path(settings.reports_dir).resolve()
+    if settings.pki_dir is not None and reports in (pki := Path(settings.pki_dir).resolve(), *pki.parents):
+        raise pytest.UsageError(f"--ocpp-pki-dir {settings.pki_dir} lies inside the reports directory "
+                                f"{settings.reports_dir}: CA keys must never be part of a report")
     security = _setting(config, "security_profile")
     if security:
         levels: dict[str, Literal[1, 2, 3]] = {"1": 1, "2": 2, "3": 3}
@@ -343,10 +353,17 @@ def harness_station_password(ocpp_settings: Settings) -> str:
 @pytest.fixture(scope="session")
 def ocpp_pki(ocpp_settings: Settings) -> Iterator[PkiFactory]:
     """The run's PKI: CA, server and station certificates for security profiles 2 and 3, the signer of CSRs and
-    firmware. It lives in a private temporary directory (0700, never under the reports), removed at session end;
-    nothing is generated until a case asks for it."""
-    with private_pki(host=ocpp_settings.station.endpoint.host) as pki:
-        yield pki
+    firmware. It lives in a private temporary directory (0700, never under the reports), removed at session end,
+    or with --ocpp-pki-dir in that directory, whose authorities later runs reuse; nothing is generated until a case
+    asks for it. The CA files the SUT profiles name are trusted beside its roots."""
+    host = ocpp_settings.station.endpoint.host
+    csms_trust = [Path(p) for p in ocpp_settings.csms.security.trusted_ca]
+    station_trust = [Path(p) for p in ocpp_settings.station.security.trusted_ca]
+    if ocpp_settings.pki_dir is None:
+        with private_pki(host=host, csms_trust=csms_trust, station_trust=station_trust) as pki:
+            yield pki
+        return
+    yield persistent_pki(Path(ocpp_settings.pki_dir), host=host, csms_trust=csms_trust, station_trust=station_trust)
 
 
 @pytest_asyncio.fixture(scope="session", loop_scope="session")

@@ -73,13 +73,13 @@ def _certificate_note(pem: str) -> str:
 
 
 def _download_context(station: StationRole, location: str) -> ssl.SSLContext | None:
-    """For an https:// location: the system's trust store plus the run's CSMS root (the built-in CSMS serves its
-    firmware with the run's server certificate)."""
+    """For an https:// location: the system's trust store plus the run's CSMS root and the CSMS profile's own CAs
+    (the built-in CSMS serves its firmware with the run's server certificate)."""
     if urlsplit(location).scheme != "https":
         return None
     context = ssl.create_default_context()
     if station.pki is not None:
-        context.load_verify_locations(cafile=station.pki.csms_root_path)
+        context.load_verify_locations(cafile=station.pki.csms_trust_path)
     return context
 
 

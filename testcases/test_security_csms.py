@@ -28,10 +28,10 @@ PASSWORD = {"component": {"name": "SecurityCtrlr"}, "variable": {"name": "BasicA
 
 
 def _installed(station: StationRole) -> list[dict[str, Any]]:
-    """The harness station's certificate store: the CSMS root of the run's PKI."""
+    """The harness station's certificate store: the CSMS roots it trusts (the run's, and the CSMS profile's own CAs)."""
     assert station.pki is not None
-    info = certificate_info(station.pki.csms_root_path.read_text())
-    return [{"certificateType": "CSMSRootCertificate", "certificateHashData": info.hash_data}]
+    return [{"certificateType": "CSMSRootCertificate", "certificateHashData": certificate_info(pem).hash_data}
+            for pem in station.pki.csms_roots()]
 
 
 def _hash_problems(hash_data: dict[str, Any]) -> list[str]:

@@ -80,10 +80,10 @@ def test_help_names_every_command_with_examples(capsys: pytest.CaptureFixture[st
         main(["--help"])
     assert exit_.value.code == 0
     text = capsys.readouterr().out
-    for command in ("run", "list", "validate", "simulate"):
+    for command in ("run", "list", "validate", "simulate", "pki"):
         assert re.search(rf"^    {command} ", text, re.MULTILINE), f"{command} missing from --help"
         assert f"ocpp-harness {command} " in text.split("examples:", 1)[1], f"no example of {command}"
-    for command in ("run", "list", "validate", "simulate"):
+    for command in ("run", "list", "validate", "simulate", "pki"):
         with pytest.raises(SystemExit):
             main([command, "--help"])
         assert "examples:" in capsys.readouterr().out, command

@@ -99,3 +99,63 @@ control: {{adapter: http, url: "{control}", timeout: 20}}
     result = await asyncio.to_thread(run_suite, tmp_path, *cases,
                                      extra=(f"--ocpp-sut={profile}",), env={"LAB_CSMS_PASSWORD": PASSWORD})
     assert result.verdicts == dict.fromkeys(cases, "passed"), result.output[-3000:]
+
+
+# ---- security profile 3 with a lab's own CA ----------------------------------------------------------------------
+# The lab SUT runs with a PKI of its own (`simulate --pki-dir LAB`) and trusts the harness's kept roots
+# (`--trusted-ca HARNESS/...`, made by `ocpp-harness pki`); the harness trusts the lab's CA through the SUT profile's
+# `security.trusted_ca` and reuses its kept PKI (`--ocpp-pki-dir`). Nothing is shared but public CA files.
+
+def _lab_pkis(tmp_path: Path) -> tuple[Path, Path]:
+    harness, lab = tmp_path / "harness-pki", tmp_path / "lab-pki"
+    from harness.cli import main
+    assert main(["pki", str(harness)]) == 0
+    assert main(["pki", str(lab)]) == 0
+    return harness, lab
+
+
+async def test_a_csms_with_its_own_ca_at_security_profile_3(tmp_path: Path, simulate: object) -> None:
+    harness, lab = _lab_pkis(tmp_path)
+    csms = await simulate("csms", "--port", "0", "--identity", "LAB-HARNESS-1",  # type: ignore[operator]
+                          "--serial-number", "LAB-HARNESS-SN", "--security-profile", "3", "--pki-dir", str(lab),
+                          "--trusted-ca", str(harness / "station-ca.cert.pem"))
+    url = (await csms.line(r"(wss://127\.0\.0\.1:\d+/ocpp)")).group(1)
+    control = (await csms.line(r"control API on (http://\S+)")).group(1)
+    cases = ("TC_B_01_CSMS", "TC_A_07_CSMS", "TC_A_08_CSMS", "TC_M_20_CSMS")
+    for trusted, expected in (([str(lab / "csms-root.cert.pem")], "passed"), ([], "failed")):
+        profile = tmp_path / "lab-csms.yaml"
+        profile.write_text(f"""kind: csms
+identity: LAB-HARNESS-1
+serial_number: LAB-HARNESS-SN
+endpoint: {{url: "{url}"}}
+security: {{profile: 3, trusted_ca: {trusted}}}
+control: {{adapter: http, url: "{control}", timeout: 20}}
+""")
+        result = await asyncio.to_thread(run_suite, tmp_path / expected, *cases,
+                                         extra=(f"--ocpp-sut={profile}", f"--ocpp-pki-dir={harness}"))
+        if expected == "passed":
+            assert result.verdicts == dict.fromkeys(cases, "passed"), result.output[-3000:]
+        else:  # without the lab's CA the harness station must not accept the CSMS's certificate
+            assert result.verdicts["TC_B_01_CSMS"] == "failed", result.output[-3000:]
+            assert "CSMS certificate refused" in result.messages["TC_B_01_CSMS"], result.messages["TC_B_01_CSMS"]
+
+
+async def test_a_station_with_its_own_ca_at_security_profile_3(tmp_path: Path, simulate: object) -> None:
+    harness, lab = _lab_pkis(tmp_path)
+    port = _free_port()
+    station = await simulate("station", "--csms-url", f"wss://127.0.0.1:{port}/ocpp",  # type: ignore[operator]
+                             "--identity", "LAB-CS-7", "--serial-number", "LAB-SN-7", "--security-profile", "3",
+                             "--pki-dir", str(lab), "--trusted-ca", str(harness / "csms-root.cert.pem"))
+    control = (await station.line(r"control API on (http://\S+)")).group(1)
+    profile = tmp_path / "lab-station.yaml"
+    profile.write_text(f"""kind: station
+identity: LAB-CS-7
+serial_number: LAB-SN-7
+endpoint: {{host: 127.0.0.1, port: {port}}}
+security: {{profile: 3, trusted_ca: ["{lab / 'station-ca.cert.pem'}"]}}
+control: {{adapter: http, url: "{control}", timeout: 20}}
+""")
+    cases = ("TC_B_01_CS", "TC_A_07_CS", "TC_A_05_CS", "TC_M_18_CS")
+    result = await asyncio.to_thread(run_suite, tmp_path, *cases,
+                                     extra=(f"--ocpp-sut={profile}", f"--ocpp-pki-dir={harness}"))
+    assert result.verdicts == dict.fromkeys(cases, "passed"), result.output[-3000:]

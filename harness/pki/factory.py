@@ -8,6 +8,11 @@ all station certificates of one key kind share a key), so a whole set costs a fe
 Trust layout: two separate roots. The *CSMS root* issues the CSMS server certificate (what a station installs as
 CSMSRootCertificate); the *station CA* issues station certificates and signs CSRs (what the CSMS trusts for client
 certificates under security profile 3). A third, *foreign* root issues the unknown-CA variants; nobody trusts it.
+
+A lab SUT has to trust these roots before a run, so `persistent_pki(dir)` keeps the authorities (certificate and
+key) in a directory the lab chooses and later runs reuse them; leaves are made anew per run either way. A SUT that
+brings its own CA (a CSMS's server certificate, a station's client certificate) is trusted through `csms_trust` /
+`station_trust`: CA files accepted beside the run's own root on that side.
 """
 
 from __future__ import annotations
@@ -20,7 +25,7 @@ import re
 import shutil
 import ssl
 import tempfile
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from enum import Enum
 from pathlib import Path
@@ -33,6 +38,7 @@ from cryptography.x509.oid import ExtendedKeyUsageOID, NameOID
 
 from harness.errors import ConfigError
 from harness.pki import csr, firmware
+from harness.pki.certinfo import BadCertificate, certificate_info, split_pem
 from harness.transport import tls
 
 KeyKind = Literal["rsa", "ec"]
@@ -93,22 +99,36 @@ class PkiFactory:
 
     `host` is the CSMS endpoint host: the server certificate's CN, and a SAN next to 127.0.0.1 and localhost.
     `key_kind` is the default for leaves and CAs: RSA 2048 or EC P-256.
+
+    `persistent`: authorities are read from `run_dir` when there (else made and kept there, key 0600, valid
+    `AUTHORITY_DAYS`), so the roots a lab installed once stay valid across runs. `csms_trust` / `station_trust`:
+    further CA certificate files the station side accepts for a CSMS server certificate / the CSMS side accepts
+    for a station client certificate (a SUT with its own CA).
     """
 
+    AUTHORITY_DAYS = 3650  # a kept root: a lab installs it once
+
     def __init__(self, run_dir: Path, *, host: str = "127.0.0.1", organisation: str = "Harness Test CSO",
-                 key_kind: KeyKind = "rsa", valid_days: int = 30) -> None:
+                 key_kind: KeyKind = "rsa", valid_days: int = 30, persistent: bool = False,
+                 csms_trust: Sequence[Path] = (), station_trust: Sequence[Path] = ()) -> None:
         self.run_dir = Path(run_dir)
         self.run_dir.mkdir(mode=0o700, parents=True, exist_ok=True)
         self.host = host
         self.organisation = organisation
         self.key_kind: KeyKind = key_kind
         self.valid_days = valid_days
+        self.persistent = persistent
+        self._extra_trust = {"csms": [Path(p) for p in csms_trust], "station": [Path(p) for p in station_trust]}
+        for path in (*self._extra_trust["csms"], *self._extra_trust["station"]):
+            _read_ca_file(path)  # a wrong path or a file of no certificate stops the run here, naming the file
+        self._bundles: set[str] = set()
         self._keys: dict[str, PrivateKey] = {}
         self._authorities: dict[str, _Authority] = {}
         self._credentials: dict[tuple[str, ...], Credential] = {}
 
     def __repr__(self) -> str:
-        return f"PkiFactory(run_dir={str(self.run_dir)!r}, host={self.host!r}, key_kind={self.key_kind!r})"
+        return (f"PkiFactory(run_dir={str(self.run_dir)!r}, host={self.host!r}, key_kind={self.key_kind!r}, "
+                f"persistent={self.persistent!r})")
 
     # ---- authorities -----------------------------------------------------------------------------------------
     @property
@@ -120,6 +140,31 @@ class PkiFactory:
     def station_ca_path(self) -> Path:
         """PEM of the station CA: what the CSMS side trusts for client certificates, and the CSR signer."""
         return self._authority("station-ca", "Harness Station CA").path
+
+    @property
+    def csms_trust_path(self) -> Path:
+        """PEM bundle the station side trusts for a CSMS certificate: the CSMS root and any `csms_trust` CA."""
+        return self._bundle("csms", self.csms_root_path)
+
+    @property
+    def station_trust_path(self) -> Path:
+        """PEM bundle the CSMS side trusts for a station certificate: the station CA and any `station_trust` CA."""
+        return self._bundle("station", self.station_ca_path)
+
+    def csms_roots(self) -> list[str]:
+        """Each CA certificate (PEM) the station side trusts for a CSMS, one per item: the CSMS root first."""
+        return [self.csms_root_path.read_text(), *(pem for p in self._extra_trust["csms"]
+                                                   for pem in split_pem(_read_ca_file(p)))]
+
+    def _bundle(self, side: str, own: Path) -> Path:
+        extra = self._extra_trust[side]
+        if not extra:
+            return own
+        path = self.run_dir / f"{side}-trust.pem"
+        if side not in self._bundles:  # written once per run: the CA files are read when the factory is made
+            path.write_text("".join([own.read_text(), *(_read_ca_file(p) for p in extra)]))
+            self._bundles.add(side)
+        return path
 
     def ca_certificate(self, name: str) -> str:
         """PEM of a further self-signed CA called `name` (made once per run): a certificate to install and
@@ -133,14 +178,19 @@ class PkiFactory:
         return authority.cert, authority.key
 
     def _authority(self, name: str, title: str) -> _Authority:
+        if name not in self._authorities and self.persistent:
+            kept = self._kept_authority(name)
+            if kept is not None:
+                self._authorities[name] = kept
         if name not in self._authorities:
             key = self._key(name, self.key_kind)
+            days = self.AUTHORITY_DAYS if self.persistent else self.valid_days
             subject = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, title),
                                  x509.NameAttribute(NameOID.ORGANIZATION_NAME, self.organisation)])
             now = dt.datetime.now(dt.UTC)
             cert = (x509.CertificateBuilder().subject_name(subject).issuer_name(subject)
                     .public_key(key.public_key()).serial_number(x509.random_serial_number())
-                    .not_valid_before(now - _DAY).not_valid_after(now + self.valid_days * _DAY)
+                    .not_valid_before(now - _DAY).not_valid_after(now + days * _DAY)
                     .add_extension(x509.BasicConstraints(ca=True, path_length=None), critical=True)
                     .add_extension(x509.KeyUsage(digital_signature=True, key_cert_sign=True, crl_sign=True,
                                                  content_commitment=False, key_encipherment=False,
@@ -148,10 +198,36 @@ class PkiFactory:
                                                  decipher_only=False), critical=True)
                     .add_extension(x509.SubjectKeyIdentifier.from_public_key(key.public_key()), critical=False)
                     .sign(key, hashes.SHA256()))
+            if self.persistent:
+                self._write_key(key, name)  # before the certificate: a certificate on disk always has its key
             path = self.run_dir / f"{name}.cert.pem"
             path.write_bytes(cert.public_bytes(serialization.Encoding.PEM))
             self._authorities[name] = _Authority(name, cert, key, path)
         return self._authorities[name]
+
+    def _kept_authority(self, name: str) -> _Authority | None:
+        """The authority `name` as an earlier run kept it in `run_dir`, or None when there is none; a kept one that
+        cannot serve (expired, not yet valid, its key missing or not its own) is a ConfigError naming the files."""
+        cert_path, key_path = self.run_dir / f"{name}.cert.pem", self.run_dir / f"{name}.key.pem"
+        if not cert_path.exists():
+            return None
+        remedy = f"remove {cert_path} and {key_path} to make a new one (and install that on the SUT again)"
+        try:
+            cert = x509.load_pem_x509_certificate(cert_path.read_bytes())
+            key = serialization.load_pem_private_key(key_path.read_bytes(), password=None)
+        except (OSError, ValueError) as exc:
+            raise ConfigError(f"the kept CA {cert_path} or its key cannot be read ({type(exc).__name__}); {remedy}") \
+                from None  # the message never carries the key's bytes
+        if not isinstance(key, rsa.RSAPrivateKey | ec.EllipticCurvePrivateKey):
+            raise ConfigError(f"the kept CA key {key_path} is neither RSA nor EC; {remedy}")
+        spki = (serialization.Encoding.DER, serialization.PublicFormat.SubjectPublicKeyInfo)
+        if key.public_key().public_bytes(*spki) != cert.public_key().public_bytes(*spki):
+            raise ConfigError(f"the kept CA key {key_path} is not the key of {cert_path}; {remedy}")
+        now = dt.datetime.now(dt.UTC)
+        if not cert.not_valid_before_utc <= now <= cert.not_valid_after_utc:
+            raise ConfigError(f"the kept CA {cert_path} is valid from {cert.not_valid_before_utc:%Y-%m-%d} to "
+                              f"{cert.not_valid_after_utc:%Y-%m-%d}, not now; {remedy}")
+        return _Authority(name, cert, key, cert_path)
 
     # ---- keys ------------------------------------------------------------------------------------------------
     def _key(self, slot: str, kind: KeyKind, bits: int = 2048) -> PrivateKey:
@@ -272,34 +348,63 @@ class PkiFactory:
         else:
             chains = [self.server(variant)]
         context = tls.server_context([(c.cert_path, c.key_path) for c in chains],
-                                     client_ca=self.station_ca_path if profile == 3 else None,
+                                     client_ca=self.station_trust_path if profile == 3 else None,
                                      security_level=_presentable_at(variant))
         return _with_old_tls(context, old_tls)
 
     def client_context(self, profile: int, serial: str | None = None,
                        variant: Variant = Variant.GOOD, *, old_tls: OldTls = "refuse") -> ssl.SSLContext:
-        """The station side: trust the CSMS root; under profile 3 present the certificate of `serial`.
-        `old_tls` as for server_context."""
+        """The station side: trust the CSMS root (and any `csms_trust` CA); under profile 3 present the certificate
+        of `serial`. `old_tls` as for server_context."""
         _check_profile(profile)
         if profile == 2:
-            return _with_old_tls(tls.client_context(self.csms_root_path), old_tls)
+            return _with_old_tls(tls.client_context(self.csms_trust_path), old_tls)
         if serial is None:
             raise ConfigError("security profile 3 needs the station serial number for its client certificate")
         station = self.station(serial, variant)
-        return _with_old_tls(tls.client_context(self.csms_root_path, certificate=(station.cert_path, station.key_path),
+        return _with_old_tls(tls.client_context(self.csms_trust_path, certificate=(station.cert_path, station.key_path),
                                                 security_level=_presentable_at(variant)), old_tls)
 
 
 @contextlib.contextmanager
-def private_pki(*, host: str = "127.0.0.1", key_kind: KeyKind = "rsa") -> Iterator[PkiFactory]:
+def private_pki(*, host: str = "127.0.0.1", key_kind: KeyKind = "rsa", csms_trust: Sequence[Path] = (),
+                station_trust: Sequence[Path] = ()) -> Iterator[PkiFactory]:
     """A PkiFactory for one run in a fresh private directory (mode 0700, in the system's temp directory, never
     under the reports directory), removed with every key in it when the block ends."""
     run_dir = Path(tempfile.mkdtemp(prefix="ocpp-pki-"))  # mkdtemp: 0700, a name nobody else can take
     try:
         os.chmod(run_dir, 0o700)
-        yield PkiFactory(run_dir, host=host, key_kind=key_kind)
+        yield PkiFactory(run_dir, host=host, key_kind=key_kind, csms_trust=csms_trust, station_trust=station_trust)
     finally:
         shutil.rmtree(run_dir, ignore_errors=True)
+
+
+def persistent_pki(directory: Path, *, host: str = "127.0.0.1", key_kind: KeyKind = "rsa",
+                   csms_trust: Sequence[Path] = (), station_trust: Sequence[Path] = ()) -> PkiFactory:
+    """A PkiFactory whose authorities live on in `directory` (created 0700), for SUTs that must trust the harness's
+    roots before a run. A directory others can read is refused: it holds the CA keys."""
+    directory = Path(directory)
+    directory.mkdir(mode=0o700, parents=True, exist_ok=True)
+    mode = directory.stat().st_mode & 0o777
+    if mode & 0o077:
+        raise ConfigError(f"the PKI directory {directory} is open to others (mode {mode:o}) and holds CA keys: "
+                          f"chmod 700 {directory}, or name a new directory")
+    return PkiFactory(directory, host=host, key_kind=key_kind, persistent=True, csms_trust=csms_trust,
+                      station_trust=station_trust)
+
+
+def _read_ca_file(path: Path) -> str:
+    """The PEM text of a CA file a profile names; ConfigError when it is missing or holds no CA certificate."""
+    try:
+        text = Path(path).read_text()
+        infos = [certificate_info(pem) for pem in split_pem(text)]
+    except (OSError, UnicodeDecodeError, BadCertificate) as exc:
+        raise ConfigError(f"trusted CA file {path}: {exc}") from None
+    if not infos:
+        raise ConfigError(f"trusted CA file {path} holds no PEM certificate")
+    if not all(info.is_ca for info in infos):
+        raise ConfigError(f"trusted CA file {path} holds a certificate that is not a CA (basicConstraints CA:TRUE)")
+    return text if text.endswith("\n") else text + "\n"
 
 
 def _check_file_name(name: str, what: str) -> None:

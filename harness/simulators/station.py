@@ -213,14 +213,15 @@ class StationSimulator:
         self._outbox_wake = asyncio.Event()  # an event was queued, or the station came online
         self.certificates = CertificateStore(self.config.serial_number, self.config.pki)
         if self.config.pki is not None:  # installed at manufacturing: the CSMS root it connects with, and its CSO CA
-            self.certificates.install(self.config.pki.csms_root_path.read_text(), "CSMSRootCertificate")
+            for root in self.config.pki.csms_roots():
+                self.certificates.install(root, "CSMSRootCertificate")
             self.certificates.issuers.append(self.config.pki.station_ca_path.read_text())
         self._renewal: asyncio.Task[None] | None = None  # SignCertificate until CertificateSigned comes (A02)
         self.network = NetworkProfiles(NetworkProfile(self.config.csms_url, security),
                                        keep_active=self.faults.ignore_network_priority)
         self.logs = StationLogs(self.config.identity, self.faults, tls=self._upload_tls)  # GetLog (N01)
         self.firmware = FirmwareUpdater(self, self.faults, trusted=self._firmware_roots,
-                                        tls=client_context(self.config.pki.csms_root_path) if self.config.pki else None,
+                                        tls=client_context(self.config.pki.csms_trust_path) if self.config.pki else None,
                                         download_timeout=self.config.call_timeout)
 
     # ---- life cycle --------------------------------------------------------------------------------------------
@@ -294,7 +295,7 @@ class StationSimulator:
             return None
         if security == self.config.security_profile or self.config.pki is None:
             return self.config.tls
-        return client_context(self.config.pki.csms_root_path,
+        return client_context(self.config.pki.csms_trust_path,
                               certificate=self._station_certificate_files() if security == 3 else None)
 
     def _station_certificate_files(self) -> tuple[Path, Path] | None:
@@ -607,7 +608,7 @@ class StationSimulator:
     def _firmware_roots(self) -> list[str]:
         """Who may sign firmware: the root installed at manufacturing (the run's PKI issues the firmware signing
         certificate under its CSMS root) and any ManufacturerRootCertificate installed since."""
-        factory = [self.config.pki.csms_root_path.read_text()] if self.config.pki is not None else []
+        factory = self.config.pki.csms_roots() if self.config.pki is not None else []
         return factory + self.certificates.trusted("ManufacturerRootCertificate")
 
     def _use_station_certificate(self) -> None:
@@ -616,7 +617,7 @@ class StationSimulator:
             return
         files = self._station_certificate_files()
         if files is not None:
-            self.config.tls = client_context(self.config.pki.csms_root_path, certificate=files)
+            self.config.tls = client_context(self.config.pki.csms_trust_path, certificate=files)
 
     # ---- network connection profiles (A05, B09, B10) -----------------------------------------------------------
     def _checks(self) -> Checks:
@@ -841,7 +842,7 @@ class StationSimulator:
         certificate); under security profile 3 also present the station certificate, like the OCPP connection."""
         if self.config.tls is not None:
             return self.config.tls
-        return client_context(self.config.pki.csms_root_path) if self.config.pki is not None else None
+        return client_context(self.config.pki.csms_trust_path) if self.config.pki is not None else None
 
     async def _meter_values(self, conn: OcppConnection, evse_ids: list[int]) -> None:
         for evse_id in evse_ids:

@@ -108,5 +108,8 @@ def load_scenario(path: str | Path) -> Scenario:
 
 
 def load_profile(path: str | Path) -> SutProfile:
-    """Read and validate a SUT profile file."""
-    return validate(read_yaml(path), SutProfile, what="SUT profile")
+    """Read and validate a SUT profile file; the CA files it names are taken relative to its folder."""
+    profile = validate(read_yaml(path), SutProfile, what="SUT profile")
+    folder = Path(path).resolve().parent
+    profile.security.trusted_ca = [str(folder / ca) for ca in profile.security.trusted_ca]  # an absolute one stays
+    return profile
