@@ -65,6 +65,15 @@ async def test_basic_auth_rules(server: Server, options: ClientOptions, text: st
     assert any(text in f.text and f.rule == "SEC-5" for f in server.handshakes[-1].findings)
 
 
+async def test_a_refused_attempt_is_reported_once_and_not_kept(server: Server) -> None:
+    """A station refused all day (404, 401) must not make the server grow: each refusal is reported, then gone."""
+    for identity, password in (("NOT-KNOWN", PASSWORD), ("CS1", "WrongWrongWrong12345")) * 3:
+        with pytest.raises(HandshakeRefused):
+            await connect(server.server.url, identity, ClientOptions(password=password))
+    assert [h.status for h in server.handshakes] == [404, 401] * 3
+    assert server.server._handshakes == {}
+
+
 async def test_no_common_subprotocol_is_closed_without_the_header(server: Server) -> None:
     ws = await connect(server.server.url, "CS1", ClientOptions(password=PASSWORD, subprotocols=["ocpp0.1"]))
     assert ws.subprotocol is None

@@ -208,28 +208,31 @@ class OcppServer:
                                        f"station identity {identity[:60]!r} is not an identifierString of at most 48 "
                                        "characters without ':'"))
         if not self.known(identity):
-            hs.status = HTTPStatus.NOT_FOUND
-            self.on_handshake(hs)
-            return connection.respond(HTTPStatus.NOT_FOUND, "Unknown charging station\n")
+            return self._refuse(connection, hs, HTTPStatus.NOT_FOUND, "Unknown charging station\n")
         ssl_object = connection.transport.get_extra_info("ssl_object")
         if isinstance(ssl_object, SSLObject):
             hs.tls = read_session(ssl_object, peer="station", expected_cn=self.serial_number(identity))
             hs.findings.extend(hs.tls.findings)
             if refuses_the_station(hs.tls):
-                hs.status = HTTPStatus.FORBIDDEN
-                self.on_handshake(hs)
-                return connection.respond(HTTPStatus.FORBIDDEN, "Certificate CN is not the station serial number\n")
+                return self._refuse(connection, hs, HTTPStatus.FORBIDDEN,
+                                    "Certificate CN is not the station serial number\n")
         verdict, user, findings = check_basic_auth(request.headers.get("Authorization"), identity, self.authenticate)
         hs.auth_user, hs.auth_verdict = user, verdict
         hs.findings.extend(findings)
         refused = verdict != "ok" and not (verdict == "bad-user" and not self.require_user_match)
         if self.authenticate is not None and refused:
-            hs.status = HTTPStatus.UNAUTHORIZED
-            self.on_handshake(hs)
-            response = connection.respond(HTTPStatus.UNAUTHORIZED, "Unauthorized\n")
+            response = self._refuse(connection, hs, HTTPStatus.UNAUTHORIZED, "Unauthorized\n")
             response.headers["WWW-Authenticate"] = 'Basic realm="OCPP"'
             return response
         return None
+
+    def _refuse(self, connection: ServerConnection, hs: Handshake, status: HTTPStatus, body: str) -> Response:
+        """Answer the upgrade request with `status`, reported now; its record is dropped here, as no handler will
+        take it (else every refused attempt of a long run would stay in memory)."""
+        self._handshakes.pop(id(connection), None)
+        hs.status = status
+        self.on_handshake(hs)
+        return connection.respond(status, body)
 
     def _handshake_failed(self, connection: ServerConnection, why: str) -> None:
         """A station that opened TCP but never completed the opening handshake: reported like a refusal."""
