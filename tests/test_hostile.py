@@ -98,7 +98,7 @@ def _accept_key(request: bytes) -> str:
 
 
 async def hostile_csms_handshake(how: str, reader: asyncio.StreamReader, writer: asyncio.StreamWriter,
-                                 done: asyncio.Event) -> None:
+                                 done: asyncio.Event, wrote: bytearray) -> None:
     """A CSMS that accepts TCP but never completes the WebSocket opening handshake."""
     request = await reader.readuntil(b"\r\n\r\n")
     upgrade = b"HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n"
@@ -113,13 +113,14 @@ async def hostile_csms_handshake(how: str, reader: asyncio.StreamReader, writer:
     }
     if how in answers:
         writer.write(answers[how])
+        wrote += answers[how]
         await writer.drain()
     if how in ("silent", "slow-headers"):
         await done.wait()
     writer.close()
 
 
-async def hostile_station_handshake(how: str, port: int, done: asyncio.Event) -> None:
+async def hostile_station_handshake(how: str, port: int, done: asyncio.Event, wrote: bytearray) -> None:
     """A station that opens TCP to the harness CSMS but never completes the opening handshake."""
     _reader, writer = await asyncio.open_connection("127.0.0.1", port)
     requests = {
@@ -131,6 +132,7 @@ async def hostile_station_handshake(how: str, port: int, done: asyncio.Event) ->
     }
     if how in requests:
         writer.write(requests[how])
+        wrote += requests[how]
         await writer.drain()
     if how != "close-at-once":
         await done.wait()
@@ -161,7 +163,7 @@ async def harness_call(conn: OcppConnection, role: str) -> Record | Exception:
         return exc
 
 
-async def run_as_csms(case: Case, transcript: Transcript) -> list[Message]:
+async def run_as_csms(case: Case, transcript: Transcript, wrote: bytearray) -> list[Message]:
     """The harness plays CSMS (its real endpoint); the hostile peer is a station."""
     settings = Settings()
     settings.timing.default_timeout = CALL_TIMEOUT
@@ -174,7 +176,7 @@ async def run_as_csms(case: Case, transcript: Transcript) -> list[Message]:
     sent: list[Message] = []
     try:
         if case.script.startswith("hs:"):
-            peer = asyncio.create_task(hostile_station_handshake(case.script[3:], endpoint.server.port, done))
+            peer = asyncio.create_task(hostile_station_handshake(case.script[3:], endpoint.server.port, done, wrote))
             await until(transcript, lambda r: r.event == "handshake")
             done.set()
             await peer
@@ -194,14 +196,14 @@ async def run_as_csms(case: Case, transcript: Transcript) -> list[Message]:
     return sent
 
 
-async def run_as_station(case: Case, transcript: Transcript) -> list[Message]:
+async def run_as_station(case: Case, transcript: Transcript, wrote: bytearray) -> list[Message]:
     """The harness plays a station (its real role); the hostile peer is a CSMS."""
     settings = Settings()
     settings.timing.default_timeout = CALL_TIMEOUT
     done = asyncio.Event()
     sent: list[Message] = []
     if case.script.startswith("hs:"):
-        server = await asyncio.start_server(lambda r, w: hostile_csms_handshake(case.script[3:], r, w, done),
+        server = await asyncio.start_server(lambda r, w: hostile_csms_handshake(case.script[3:], r, w, done, wrote),
                                             "127.0.0.1", 0)
     else:
         server = await serve(lambda ws: play(ws, case, done, sent), "127.0.0.1", 0,  # type: ignore[arg-type]
@@ -252,7 +254,8 @@ async def test_hostile_input(case: Case, role: str, tmp_path: Path, caplog: pyte
     caplog.set_level(logging.ERROR)
     transcript = Transcript(tmp_path / "transcript.jsonl")
     async with asyncio.timeout(DEADLINE):  # no hang
-        sent = await (run_as_csms if role == "csms" else run_as_station)(case, transcript)
+        wrote = bytearray()  # what a peer that breaks the opening handshake sent
+        sent = await (run_as_csms if role == "csms" else run_as_station)(case, transcript, wrote)
     transcript.close()
 
     # no crash: nothing logged as a failed handler, nothing left to the loop's exception handler
@@ -272,6 +275,11 @@ async def test_hostile_input(case: Case, role: str, tmp_path: Path, caplog: pyte
     on_disk = [base64.b64decode(line["data_b64"]) if "data_b64" in line else line["raw"].encode()
                for line in lines if line["direction"] == "rx"]
     assert on_disk == Case.kept(sent)
+    # ...and so is every byte of an opening handshake that broke, in the record of that handshake
+    if case.script.startswith("hs:"):
+        kept = [base64.b64decode(line["detail"]["received_b64"]) for line in lines
+                if line.get("kind") in ("handshake", "refused") and "received_b64" in line.get("detail", {})]
+        assert kept == ([bytes(wrote)] if wrote else []), json.dumps(lines)
 
 
 # ---- properties of the sans-I/O core ------------------------------------------------------------------------------

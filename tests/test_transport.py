@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import base64
 import json
 from collections.abc import AsyncIterator
 from pathlib import Path
@@ -21,8 +22,13 @@ class Server:
     def __init__(self, transcript: Transcript) -> None:
         self.transcript = transcript
         self.handshakes: list[Handshake] = []
+        self.reported = asyncio.Event()  # set by each handshake report
         self.server = OcppServer(self.on_connect, known=lambda i: i.startswith("CS"),
-                                 authenticate=lambda i, p: p == PASSWORD, on_handshake=self.handshakes.append)
+                                 authenticate=lambda i, p: p == PASSWORD, on_handshake=self.record)
+
+    def record(self, hs: Handshake) -> None:
+        self.handshakes.append(hs)
+        self.reported.set()
 
     async def on_connect(self, ws: Any, hs: Handshake) -> None:
         async def answer(call: Any, record: Any) -> dict[str, Any]:
@@ -72,6 +78,26 @@ async def test_a_refused_attempt_is_reported_once_and_not_kept(server: Server) -
             await connect(server.server.url, identity, ClientOptions(password=password))
     assert [h.status for h in server.handshakes] == [404, 401] * 3
     assert server.server._handshakes == {}
+
+
+async def test_a_broken_upgrade_request_is_kept_with_its_password_masked(server: Server) -> None:
+    token = base64.b64encode(f"CS1:{PASSWORD}".encode()).decode()
+    request = (f"GET /ocpp/CS1 HTTP/1.1\r\nHost: 127.0.0.1\r\nauthorization:  Basic {token}\r\n"
+               "Sec-WebSocket-Protocol: ocpp2.0.1\r\n\r\n").encode()  # no Upgrade header: not a WebSocket request
+    reader, writer = await asyncio.open_connection("127.0.0.1", server.server.port)
+    writer.write(request)
+    await writer.drain()
+    answer = await asyncio.wait_for(reader.read(), 10)  # the server answers and closes
+    writer.close()
+    assert answer.startswith(b"HTTP/1.1 426")
+    await asyncio.wait_for(server.reported.wait(), 10)
+    failed = [h for h in server.handshakes if h.status == 0]
+    assert len(failed) == 1 and any(f.rule == "RPC-01" and "missing Connection header" in f.text
+                                    for f in failed[0].findings), failed
+    shown = json.dumps(failed[0].to_json())
+    assert token not in shown and PASSWORD not in shown
+    assert base64.b64decode(failed[0].to_json()["received_b64"]) == request.replace(
+        f"authorization:  Basic {token}".encode(), b"authorization: ********")
 
 
 async def test_no_common_subprotocol_is_closed_without_the_header(server: Server) -> None:

@@ -23,7 +23,7 @@ from harness.pki import PkiFactory
 from harness.profile import IdToken
 from harness.roles.conversation import Conversation, StepReporter
 from harness.transcript import Record, Transcript
-from harness.transport import ClientOptions, HandshakeRefused, OcppConnection, TlsRefused, connect
+from harness.transport import ClientOptions, HandshakeRefused, OcppConnection, TlsRefused, connect, opening_json
 from harness.transport.tls import TlsSession
 
 STATION_INFO = {"model": "OCPP-Harness", "vendorName": "OpenOCPPHarness", "serialNumber": "HARNESS-SN-0001",
@@ -119,7 +119,9 @@ class StationRole(Conversation):
             broken = [] if refused.status is not None and refused.status >= 400 else [
                 finding("RPC-01", Severity.FAIL, f"the CSMS's opening handshake is invalid: {refused.reason[:200]}")]
             self.transcript.add(0, "event", event="refused", detail={**detail, "status": refused.status,
-                                                                     "reason": refused.reason}, findings=broken)
+                                                                     "reason": refused.reason,
+                                                                     **opening_json(refused.received)},
+                                findings=broken)
             return refused
         except TransportSetupError as exc:  # nothing listening, or no handshake answer before open_timeout
             self.transcript.add(0, "event", event="unreachable", detail={**detail, "reason": str(exc)}, findings=[

@@ -17,6 +17,7 @@ from websockets.asyncio.client import connect as ws_connect
 from websockets.exceptions import InvalidHandshake, InvalidStatus
 
 from harness.errors import TransportSetupError
+from harness.transport.opening import keep_opening
 from harness.transport.tls import TlsFailure, TlsSession, classify_failure, read_session
 
 SUBPROTOCOL = "ocpp2.0.1"
@@ -25,9 +26,10 @@ SUBPROTOCOL = "ocpp2.0.1"
 class HandshakeRefused(Exception):
     """The CSMS refused the opening handshake (HTTP status other than 101, or a failed negotiation)."""
 
-    def __init__(self, status: int | None, reason: str) -> None:
+    def __init__(self, status: int | None, reason: str, *, received: bytes = b"") -> None:
         self.status = status
         self.reason = reason
+        self.received = received  # what the CSMS sent in its opening handshake, when it had sent anything
         super().__init__(f"handshake refused: HTTP {status}: {reason}" if status else f"handshake refused: {reason}")
 
 
@@ -72,24 +74,37 @@ async def connect(base_url: str, identity: str, options: ClientOptions | None = 
         user = identity if opts.username is None else opts.username
         token = base64.b64encode(f"{user}:{opts.password}".encode()).decode("ascii")
         headers["Authorization"] = f"Basic {token}"
+    opening = bytearray()  # the CSMS's answer until its upgrade response was read: evidence of a refusal
+
+    class KeepingOpening(ClientConnection):
+        def data_received(self, data: bytes) -> None:
+            if self.response is None:
+                keep_opening(opening, data)
+            super().data_received(data)
+
     try:
         ws = await ws_connect(station_url(base_url, identity), subprotocols=list(opts.subprotocols) or None,  # type: ignore[arg-type]
                               additional_headers=headers, open_timeout=opts.open_timeout, max_size=opts.max_size,
-                              ssl=opts.ssl, ping_interval=None, proxy=None)
+                              ssl=opts.ssl, ping_interval=None, proxy=None, create_connection=KeepingOpening)
     except InvalidStatus as exc:
-        raise HandshakeRefused(exc.response.status_code, exc.response.reason_phrase) from exc
+        raise HandshakeRefused(exc.response.status_code, exc.response.reason_phrase, received=bytes(opening)) from exc
     except InvalidHandshake as exc:
         tls_error = _tls_cause(exc)
         if tls_error is not None:  # TLS 1.3: the CSMS refuses the client certificate after the client finished
             raise TlsRefused(classify_failure(tls_error, peer="csms")) from exc
-        raise HandshakeRefused(None, str(exc)) from exc
+        raise HandshakeRefused(None, str(exc), received=bytes(opening)) from exc
     except SSLError as exc:  # before OSError, its base: a TLS refusal is a result, not a set-up fault
         raise TlsRefused(classify_failure(exc, peer="csms")) from exc
     except ConnectionResetError as exc:
         if opts.ssl is None:
             raise TransportSetupError(f"cannot connect to {base_url} as {identity!r}: {exc!r}") from exc
         raise TlsRefused(classify_failure(exc, peer="csms")) from exc  # hung up in the TLS handshake, no alert
-    except (OSError, TimeoutError) as exc:
+    except TimeoutError as exc:
+        if opening:  # the CSMS took the connection and began to answer, but never finished: a broken handshake
+            raise HandshakeRefused(None, f"no complete opening handshake answer within {opts.open_timeout} s",
+                                   received=bytes(opening)) from exc
+        raise TransportSetupError(f"cannot connect to {base_url} as {identity!r}: {exc}") from exc
+    except OSError as exc:
         raise TransportSetupError(f"cannot connect to {base_url} as {identity!r}: {exc}") from exc
     ssl_object = ws.transport.get_extra_info("ssl_object")
     if opts.on_tls is not None and isinstance(ssl_object, SSLObject):

@@ -36,6 +36,7 @@ from websockets.typing import Subprotocol
 
 from harness.errors import TransportSetupError
 from harness.ocppj.findings import Finding, Severity, finding
+from harness.transport.opening import keep_opening, opening_json
 from harness.transport.tls import TlsFailure, TlsSession, classify_failure, read_session, refuses_the_station
 from harness.transport.tls_probe import ProbeResult, probe_handshake
 
@@ -62,6 +63,7 @@ class Handshake:
     tls: TlsSession | None = None  # the judged TLS session, under security profile 2 or 3
     tls_failure: TlsFailure | None = None  # why the TLS handshake failed (then identity and path are unknown)
     probe: bool = False  # a TLS probe (OcppServer.tls_probe): the handshake alone, closed after it either way
+    received: bytes = field(default=b"", repr=False)  # a failed handshake: what the station sent (opening.py)
 
     @property
     def client_cn(self) -> str | None:
@@ -78,6 +80,7 @@ class Handshake:
             data.update(tls_failure=self.tls_failure.to_json())
         if self.probe:
             data.update(probe=True)
+        data.update(opening_json(self.received))
         return data
 
 
@@ -239,6 +242,7 @@ class OcppServer:
         remote = ":".join(str(p) for p in connection.remote_address[:2]) if connection.remote_address else "?"
         hs = self._handshakes.pop(id(connection), None) or Handshake(identity="", path="", offered=[], remote=remote)
         hs.status = 0
+        hs.received = bytes(getattr(connection, "opening", b""))
         hs.findings.append(finding("RPC-01", Severity.FAIL, f"opening handshake not completed: {why}"))
         self.on_handshake(hs)
 
@@ -277,11 +281,23 @@ def _judged_connection(report: Callable[[ServerConnection, str], None]) -> type[
     (websockets drops those silently)."""
 
     class JudgedConnection(ServerConnection):
+        def __init__(self, *args: Any, **kwargs: Any) -> None:
+            super().__init__(*args, **kwargs)
+            self.opening = bytearray()  # what the station sent until its upgrade request was read
+
+        def data_received(self, data: bytes) -> None:
+            if self.request is None:
+                keep_opening(self.opening, data)
+            super().data_received(data)
+
         async def handshake(self, *args: Any, **kwargs: Any) -> None:
             try:
                 await super().handshake(*args, **kwargs)
             except asyncio.CancelledError:  # open_timeout ran out (or the server is stopping)
-                report(self, "no complete HTTP upgrade request before the open timeout")
+                # A refused request (e.g. 426, no Upgrade header) waits here too while the station holds on.
+                report(self, f"no valid HTTP upgrade request ({self.protocol.handshake_exc})"
+                       if self.protocol.handshake_exc is not None else
+                       "no complete HTTP upgrade request before the open timeout")
                 raise
             if self.request is None or self.protocol.handshake_exc is not None:
                 report(self, f"no valid HTTP upgrade request ({self.protocol.handshake_exc or 'connection closed'})")
