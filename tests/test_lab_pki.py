@@ -170,39 +170,3 @@ def test_ocpp_harness_pki_makes_the_directory_once_and_shows_what_to_install(
     os.chmod(folder, 0o750)
     assert main(["pki", str(folder)]) == 2
     assert "open to others" in capsys.readouterr().err
-
-
-INI = """
-[pytest]
-asyncio_mode = auto
-asyncio_default_fixture_loop_scope = session
-asyncio_default_test_loop_scope = session
-"""
-CASE = '''
-from harness import testcase
-
-@testcase("TC_B_01_CS", "any")
-async def test_TC_B_01_CS(ocpp_case):
-    pass
-'''
-
-
-def test_a_pki_dir_inside_the_reports_is_a_usage_error(pytester: pytest.Pytester) -> None:
-    pytester.makeini(INI)
-    pytester.makepyfile(test_case=CASE)
-    result = pytester.runpytest_subprocess("-p", "no:cacheprovider", "--ocpp-reports-dir=out",
-                                           "--ocpp-pki-dir=out/pki")
-    assert result.ret == pytest.ExitCode.USAGE_ERROR
-    result.stderr.fnmatch_lines(["*--ocpp-pki-dir out/pki lies inside the reports directory out*"])
-
-
-def test_a_trusted_ca_the_profile_names_must_exist(pytester: pytest.Pytester) -> None:
-    pytester.makeini(INI)
-    pytester.makepyfile(test_case=CASE)
-    (pytester.path / "lab").mkdir()
-    (pytester.path / "lab" / "station.yaml").write_text(
-        "kind: station\nidentity: LAB-1\nsecurity: {profile: 3, trusted_ca: [ca/lab-ca.pem]}\n"
-        "control: {adapter: prompt}\n")
-    result = pytester.runpytest_subprocess("-p", "no:cacheprovider", "--ocpp-sut=lab/station.yaml")
-    assert result.ret == pytest.ExitCode.USAGE_ERROR
-    result.stderr.fnmatch_lines([f"*security.trusted_ca: no such file {pytester.path}/lab/ca/lab-ca.pem*"])

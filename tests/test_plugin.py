@@ -87,6 +87,27 @@ def test_bad_timeout_names_where_it_came_from(pytester: pytest.Pytester) -> None
     result.stderr.fnmatch_lines(["*--ocpp-timeout*'soon' is not a number*"])
 
 
+def test_a_pki_dir_inside_the_reports_is_a_usage_error(pytester: pytest.Pytester) -> None:
+    pytester.makeini(INI)
+    pytester.makepyfile(test_case=CASE)
+    result = pytester.runpytest_subprocess("-p", "no:cacheprovider", "--ocpp-reports-dir=out",
+                                           "--ocpp-pki-dir=out/pki")
+    assert result.ret == pytest.ExitCode.USAGE_ERROR
+    result.stderr.fnmatch_lines(["*--ocpp-pki-dir out/pki lies inside the reports directory out*"])
+
+
+def test_a_trusted_ca_the_profile_names_must_exist(pytester: pytest.Pytester) -> None:
+    pytester.makeini(INI)
+    pytester.makepyfile(test_case=CASE)
+    (pytester.path / "lab").mkdir()
+    (pytester.path / "lab" / "station.yaml").write_text(
+        "kind: station\nidentity: LAB-1\nsecurity: {profile: 3, trusted_ca: [ca/lab-ca.pem]}\n"
+        "control: {adapter: prompt}\n")
+    result = pytester.runpytest_subprocess("-p", "no:cacheprovider", "--ocpp-sut=lab/station.yaml")
+    assert result.ret == pytest.ExitCode.USAGE_ERROR
+    result.stderr.fnmatch_lines([f"*security.trusted_ca: no such file {pytester.path}/lab/ca/lab-ca.pem*"])
+
+
 SECURITY_CASES = '''
 from harness import testcase
 
