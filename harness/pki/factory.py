@@ -118,9 +118,9 @@ class PkiFactory:
         self.key_kind: KeyKind = key_kind
         self.valid_days = valid_days
         self.persistent = persistent
-        self._extra_trust = {"csms": [Path(p) for p in csms_trust], "station": [Path(p) for p in station_trust]}
-        for path in (*self._extra_trust["csms"], *self._extra_trust["station"]):
-            _read_ca_file(path)  # a wrong path or a file of no certificate stops the run here, naming the file
+        # Read once, here: a wrong path or a file of no CA certificate stops the run at once, naming the file.
+        self._extra_trust = {"csms": [_read_ca_file(Path(p)) for p in csms_trust],
+                             "station": [_read_ca_file(Path(p)) for p in station_trust]}
         self._bundles: set[str] = set()
         self._keys: dict[str, PrivateKey] = {}
         self._authorities: dict[str, _Authority] = {}
@@ -153,16 +153,15 @@ class PkiFactory:
 
     def csms_roots(self) -> list[str]:
         """Each CA certificate (PEM) the station side trusts for a CSMS, one per item: the CSMS root first."""
-        return [self.csms_root_path.read_text(), *(pem for p in self._extra_trust["csms"]
-                                                   for pem in split_pem(_read_ca_file(p)))]
+        return [self.csms_root_path.read_text(), *(pem for text in self._extra_trust["csms"] for pem in split_pem(text))]
 
     def _bundle(self, side: str, own: Path) -> Path:
         extra = self._extra_trust[side]
         if not extra:
             return own
         path = self.run_dir / f"{side}-trust.pem"
-        if side not in self._bundles:  # written once per run: the CA files are read when the factory is made
-            path.write_text("".join([own.read_text(), *(_read_ca_file(p) for p in extra)]))
+        if side not in self._bundles:  # written once per run
+            path.write_text("".join([own.read_text(), *extra]))
             self._bundles.add(side)
         return path
 
