@@ -27,7 +27,7 @@ from typing import Any
 
 from harness.errors import ConfigError
 from harness.ocppj import Finding, SchemaStore
-from harness.pki import PkiFactory, certificate_info, persistent_pki
+from harness.pki import PkiFactory, certificate_info, private_pki
 from harness.reporting import findings_table
 from harness.reporting.html_report import ALLURE_VERSION, ReportError, generate
 from harness.reporting.rejudge import rejudge
@@ -201,23 +201,27 @@ def _run_suite(args: argparse.Namespace) -> int:
     return subprocess.call(argv, cwd=root)
 
 
-def _simulator_pki(args: argparse.Namespace) -> PkiFactory | None:
+def _simulator_pki(args: argparse.Namespace) -> contextlib.AbstractContextManager[PkiFactory | None]:
     """The simulator's own PKI at security profile 2 or 3 (a lab's CA, kept in --pki-dir), trusting --trusted-ca."""
     if args.security_profile < 2:
-        return None
+        return contextlib.nullcontext()
     if not args.pki_dir:
         raise ConfigError(f"security profile {args.security_profile} needs --pki-dir: where this simulator keeps its "
                           "certificates")
     trust = [Path(p) for p in args.trusted_ca]
-    return persistent_pki(Path(args.pki_dir), csms_trust=trust if args.kind == "station" else (),
-                          station_trust=trust if args.kind == "csms" else ())
+    return private_pki(kept=Path(args.pki_dir), csms_trust=trust if args.kind == "station" else (),
+                       station_trust=trust if args.kind == "csms" else ())
 
 
 async def _simulate(args: argparse.Namespace) -> None:
+    with _simulator_pki(args) as pki:
+        await _simulator(args, pki)
+
+
+async def _simulator(args: argparse.Namespace, pki: PkiFactory | None) -> None:
     password = os.environ.get(args.password_env)
     security = args.security_profile
     serial = args.serial_number or args.identity
-    pki = _simulator_pki(args)
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()
     for sig in (signal.SIGINT, signal.SIGTERM):
@@ -264,16 +268,17 @@ def _add_pki(sub: Any) -> None:
 
 
 def _pki(args: argparse.Namespace) -> int:
-    factory = persistent_pki(Path(args.dir))
-    print(f"PKI directory {factory.run_dir} (the CA keys are here, mode 0600: keep it private)")
-    for title, path, use in (
-            ("CSMS root", factory.csms_root_path, "install on a station under test as CSMSRootCertificate (and "
-                                                  "ManufacturerRootCertificate: firmware is signed under it)"),
-            ("station CA", factory.station_ca_path, "a CSMS under test accepts station certificates it issued "
-                                                    "(security profile 3); it also signs the stations' CSRs")):
+    folder = Path(args.dir)
+    with private_pki(kept=folder) as factory:  # the roots are made on first use, read ever after
+        roots = {"CSMS root": (factory.csms_root_path, "install on a station under test as CSMSRootCertificate (and "
+                                                       "ManufacturerRootCertificate: firmware is signed under it)"),
+                 "station CA": (factory.station_ca_path, "a CSMS under test accepts station certificates it issued "
+                                                         "(security profile 3); it also signs the stations' CSRs")}
+    print(f"PKI directory {folder} (the CA keys are here, mode 0600: keep it private)")
+    for title, (path, use) in roots.items():
         info = certificate_info(path.read_text())
         print(f"\n{title}: {path}\n  SHA-256 {info.fingerprint}\n  valid until {info.not_after:%Y-%m-%d}\n  {use}")
-    print(f"\nuse it: ocpp-harness run --pki-dir {factory.run_dir} ...   (pytest: --ocpp-pki-dir {factory.run_dir})")
+    print(f"\nuse it: ocpp-harness run --pki-dir {folder} ...   (pytest: --ocpp-pki-dir {folder})")
     return 0
 
 

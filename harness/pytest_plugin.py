@@ -33,7 +33,7 @@ from harness.errors import ConfigError
 from harness.failures import NeedsDecision
 from harness.fileserver import FirmwareServer, LogReceiver
 from harness.ocppj import SchemaStore
-from harness.pki import PkiFactory, persistent_pki, private_pki
+from harness.pki import PkiFactory, private_pki
 from harness.reporting import REQUIREMENT_URL, AllureReporter
 from harness.reporting.allure_files import write_allure_files
 from harness.reporting.verdicts import CaseResult, GatingPolicy, Outcome, gate, summarize, to_json, to_markdown
@@ -353,17 +353,14 @@ def harness_station_password(ocpp_settings: Settings) -> str:
 @pytest.fixture(scope="session")
 def ocpp_pki(ocpp_settings: Settings) -> Iterator[PkiFactory]:
     """The run's PKI: CA, server and station certificates for security profiles 2 and 3, the signer of CSRs and
-    firmware. It lives in a private temporary directory (0700, never under the reports), removed at session end,
-    or with --ocpp-pki-dir in that directory, whose authorities later runs reuse; nothing is generated until a case
-    asks for it. The CA files the SUT profiles name are trusted beside its roots."""
-    host = ocpp_settings.station.endpoint.host
-    csms_trust = [Path(p) for p in ocpp_settings.csms.security.trusted_ca]
-    station_trust = [Path(p) for p in ocpp_settings.station.security.trusted_ca]
-    if ocpp_settings.pki_dir is None:
-        with private_pki(host=host, csms_trust=csms_trust, station_trust=station_trust) as pki:
-            yield pki
-        return
-    yield persistent_pki(Path(ocpp_settings.pki_dir), host=host, csms_trust=csms_trust, station_trust=station_trust)
+    firmware. It lives in a private temporary directory (0700, never under the reports), removed at session end;
+    with --ocpp-pki-dir its authorities are kept in that directory for later runs. Nothing is generated until a
+    case asks for it. The CA files the SUT profiles name are trusted beside its roots."""
+    with private_pki(host=ocpp_settings.station.endpoint.host,
+                     csms_trust=[Path(p) for p in ocpp_settings.csms.security.trusted_ca],
+                     station_trust=[Path(p) for p in ocpp_settings.station.security.trusted_ca],
+                     kept=Path(ocpp_settings.pki_dir) if ocpp_settings.pki_dir else None) as pki:
+        yield pki
 
 
 @pytest_asyncio.fixture(scope="session", loop_scope="session")

@@ -1,4 +1,4 @@
-"""A PKI a lab SUT can trust: kept authorities (`persistent_pki`, `--ocpp-pki-dir`, `ocpp-harness pki`) and the
+"""A PKI a lab SUT can trust: kept authorities (`private_pki(kept=)`, `--ocpp-pki-dir`, `ocpp-harness pki`) and the
 CAs of a SUT's own certificates (`security.trusted_ca`). Every TLS check here is a real handshake on 127.0.0.1."""
 
 from __future__ import annotations
@@ -7,7 +7,7 @@ import asyncio
 import datetime as dt
 import os
 import ssl
-from collections.abc import AsyncIterator, Awaitable, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
 from pathlib import Path
 
 import pytest
@@ -18,7 +18,7 @@ from cryptography.x509.oid import NameOID
 
 from harness.cli import main
 from harness.errors import ConfigError
-from harness.pki import PkiFactory, certificate_info, persistent_pki
+from harness.pki import PkiFactory, certificate_info, private_pki
 from harness.transport import tls
 
 SERIAL = "LAB-SN-1"
@@ -65,22 +65,29 @@ def _fingerprint(path: Path) -> str:
 async def test_kept_authorities_are_reused_by_the_next_run_and_stay_private(tmp_path: Path,
                                                                             handshake: Handshake) -> None:
     folder = tmp_path / "pki"
-    first = persistent_pki(folder)
-    roots = (_fingerprint(first.csms_root_path), _fingerprint(first.station_ca_path))
-    trusted_by_lab = tls.client_context(first.csms_root_path)  # what a station installed after the first run
-    second = persistent_pki(folder)
-    assert (_fingerprint(second.csms_root_path), _fingerprint(second.station_ca_path)) == roots
-    assert await handshake(second.server_context(2), trusted_by_lab) is None  # a new leaf under the kept root
-    # ...while a PKI made per run (not kept) has roots nobody installed.
-    assert "certificate verify failed" in str(await handshake(PkiFactory(tmp_path / "once").server_context(2),
-                                                               trusted_by_lab))
+    with private_pki(kept=folder) as first:
+        roots = (_fingerprint(first.csms_root_path), _fingerprint(first.station_ca_path))
+        trusted_by_lab = tls.client_context(first.csms_root_path)  # what a station installed after the first run
+        first.server()  # leaves of the first run
+    with private_pki(kept=folder) as second:
+        assert (_fingerprint(second.csms_root_path), _fingerprint(second.station_ca_path)) == roots
+        assert await handshake(second.server_context(2), trusted_by_lab) is None  # a new leaf under the kept root
+        # ...while a PKI made per run (not kept) has roots nobody installed.
+        with private_pki() as once:
+            assert "certificate verify failed" in str(await handshake(once.server_context(2), trusted_by_lab))
+    assert not first.run_dir.exists() and not second.run_dir.exists()  # leaves and their keys went with the run
     assert folder.stat().st_mode & 0o777 == 0o700
-    keys = sorted(folder.glob("*.key.pem"))
-    assert {"csms-root.key.pem", "station-ca.key.pem"} <= {k.name for k in keys}
-    assert all(k.stat().st_mode & 0o777 == 0o600 for k in keys)
+    assert sorted(f.name for f in folder.iterdir()) == ["csms-root.cert.pem", "csms-root.key.pem",
+                                                        "station-ca.cert.pem", "station-ca.key.pem"]
+    assert all(k.stat().st_mode & 0o777 == 0o600 for k in folder.glob("*.key.pem"))
     assert not [c for c in folder.glob("*.cert.pem") if "PRIVATE KEY" in c.read_text()]
-    assert certificate_info(first.csms_root_path.read_text()).not_after > dt.datetime.now(dt.UTC) + dt.timedelta(
-        days=3000)  # a kept root outlives many runs; a per-run one lasts 30 days
+    assert certificate_info((folder / "csms-root.cert.pem").read_text()).not_after > dt.datetime.now(
+        dt.UTC) + dt.timedelta(days=3000)  # a kept root outlives many runs; a per-run one lasts 30 days
+
+
+def _kept(folder: Path, run: Path, *, csms_trust: Sequence[Path] = (), station_trust: Sequence[Path] = ()) -> PkiFactory:
+    """A run's PKI (leaves in `run`) with its authorities kept in `folder`."""
+    return PkiFactory(run, authority_dir=folder, csms_trust=csms_trust, station_trust=station_trust)
 
 
 def _expired_root(folder: Path) -> None:
@@ -101,33 +108,34 @@ def _expired_root(folder: Path) -> None:
 def test_a_kept_root_that_cannot_serve_is_a_set_up_error_naming_its_files(tmp_path: Path) -> None:
     _expired_root(tmp_path / "expired")
     with pytest.raises(ConfigError, match=r"csms-root.cert.pem is valid from .* not now; remove .*csms-root"):
-        _ = persistent_pki(tmp_path / "expired").csms_root_path
+        _ = _kept(tmp_path / "expired", tmp_path / "run1").csms_root_path
 
     mixed = tmp_path / "mixed"
-    _ = persistent_pki(mixed).csms_root_path
-    another_key = persistent_pki(tmp_path / "other").station_ca_path.with_name("station-ca.key.pem")
-    (mixed / "csms-root.key.pem").write_bytes(another_key.read_bytes())
+    _ = _kept(mixed, tmp_path / "run2").csms_root_path
+    _ = _kept(tmp_path / "other", tmp_path / "run3").station_ca_path
+    (mixed / "csms-root.key.pem").write_bytes((tmp_path / "other" / "station-ca.key.pem").read_bytes())
     with pytest.raises(ConfigError, match=r"csms-root.key.pem is not the key of") as caught:
-        _ = persistent_pki(mixed).csms_root_path
+        _ = _kept(mixed, tmp_path / "run4").csms_root_path
     assert "PRIVATE" not in str(caught.value)
 
     (mixed / "csms-root.key.pem").unlink()
     with pytest.raises(ConfigError, match=r"cannot be read \(FileNotFoundError\)"):
-        _ = persistent_pki(mixed).csms_root_path
+        _ = _kept(mixed, tmp_path / "run5").csms_root_path
 
 
 def test_a_pki_directory_others_can_read_is_refused(tmp_path: Path) -> None:
     folder = tmp_path / "open"
     folder.mkdir()
     os.chmod(folder, 0o755)
-    with pytest.raises(ConfigError, match=r"open to others \(mode 755\).*chmod 700"):
-        persistent_pki(folder)
+    with pytest.raises(ConfigError, match=r"open to others \(mode 755\).*chmod 700"), private_pki(kept=folder):
+        pass
 
 
 async def test_a_sut_with_its_own_ca_is_trusted_only_through_trusted_ca(tmp_path: Path, handshake: Handshake) -> None:
-    lab_station_ca = persistent_pki(tmp_path / "lab").station_ca_path
-    harness = persistent_pki(tmp_path / "harness", station_trust=[lab_station_ca])
-    lab = persistent_pki(tmp_path / "lab", csms_trust=[harness.csms_root_path])  # the lab installed our root
+    lab_dir = tmp_path / "lab"
+    lab_station_ca = _kept(lab_dir, tmp_path / "run1").station_ca_path
+    harness = _kept(tmp_path / "harness", tmp_path / "run2", station_trust=[lab_station_ca])
+    lab = _kept(lab_dir, tmp_path / "run3", csms_trust=[harness.csms_root_path])  # the lab installed our root
     harness_trusting_lab_csms = PkiFactory(tmp_path / "h2", csms_trust=[lab.csms_root_path])
     untrusting = PkiFactory(tmp_path / "plain")
 

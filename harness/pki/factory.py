@@ -9,8 +9,9 @@ Trust layout: two separate roots. The *CSMS root* issues the CSMS server certifi
 CSMSRootCertificate); the *station CA* issues station certificates and signs CSRs (what the CSMS trusts for client
 certificates under security profile 3). A third, *foreign* root issues the unknown-CA variants; nobody trusts it.
 
-A lab SUT has to trust these roots before a run, so `persistent_pki(dir)` keeps the authorities (certificate and
-key) in a directory the lab chooses and later runs reuse them; leaves are made anew per run either way. A SUT that
+A lab SUT has to trust these roots before a run, so `private_pki(kept=dir)` keeps the authorities (certificate and
+key) in a directory the lab chooses and later runs reuse them; leaves are made anew in the run directory either
+way, and go with it. A SUT that
 brings its own CA (a CSMS's server certificate, a station's client certificate) is trusted through `csms_trust` /
 `station_trust`: CA files accepted beside the run's own root on that side.
 """
@@ -100,8 +101,9 @@ class PkiFactory:
     `host` is the CSMS endpoint host: the server certificate's CN, and a SAN next to 127.0.0.1 and localhost.
     `key_kind` is the default for leaves and CAs: RSA 2048 or EC P-256.
 
-    `persistent`: authorities are read from `run_dir` when there (else made and kept there, key 0600, valid
-    `AUTHORITY_DAYS`), so the roots a lab installed once stay valid across runs. `csms_trust` / `station_trust`:
+    `authority_dir`: authorities are read from there when there (else made and kept there, key 0600, valid
+    `AUTHORITY_DAYS`), so the roots a lab installed once stay valid across runs; None: in `run_dir`, for this
+    run only. `csms_trust` / `station_trust`:
     further CA certificate files the station side accepts for a CSMS server certificate / the CSMS side accepts
     for a station client certificate (a SUT with its own CA).
     """
@@ -109,7 +111,7 @@ class PkiFactory:
     AUTHORITY_DAYS = 3650  # a kept root: a lab installs it once
 
     def __init__(self, run_dir: Path, *, host: str = "127.0.0.1", organisation: str = "Harness Test CSO",
-                 key_kind: KeyKind = "rsa", valid_days: int = 30, persistent: bool = False,
+                 key_kind: KeyKind = "rsa", valid_days: int = 30, authority_dir: Path | None = None,
                  csms_trust: Sequence[Path] = (), station_trust: Sequence[Path] = ()) -> None:
         self.run_dir = Path(run_dir)
         self.run_dir.mkdir(mode=0o700, parents=True, exist_ok=True)
@@ -117,7 +119,9 @@ class PkiFactory:
         self.organisation = organisation
         self.key_kind: KeyKind = key_kind
         self.valid_days = valid_days
-        self.persistent = persistent
+        self.authority_dir = authority_dir
+        if authority_dir is not None:
+            authority_dir.mkdir(mode=0o700, parents=True, exist_ok=True)
         # Read once, here: a wrong path or a file of no CA certificate stops the run at once, naming the file.
         self._extra_trust = {"csms": [_read_ca_file(Path(p)) for p in csms_trust],
                              "station": [_read_ca_file(Path(p)) for p in station_trust]}
@@ -128,7 +132,7 @@ class PkiFactory:
 
     def __repr__(self) -> str:
         return (f"PkiFactory(run_dir={str(self.run_dir)!r}, host={self.host!r}, key_kind={self.key_kind!r}, "
-                f"persistent={self.persistent!r})")
+                f"authority_dir={str(self.authority_dir) if self.authority_dir else None!r})")
 
     # ---- authorities -----------------------------------------------------------------------------------------
     @property
@@ -177,13 +181,13 @@ class PkiFactory:
         return authority.cert, authority.key
 
     def _authority(self, name: str, title: str) -> _Authority:
-        if name not in self._authorities and self.persistent:
-            kept = self._kept_authority(name)
+        if name not in self._authorities and self.authority_dir is not None:
+            kept = self._kept_authority(name, self.authority_dir)
             if kept is not None:
                 self._authorities[name] = kept
         if name not in self._authorities:
             key = self._key(name, self.key_kind)
-            days = self.AUTHORITY_DAYS if self.persistent else self.valid_days
+            days = self.valid_days if self.authority_dir is None else self.AUTHORITY_DAYS
             subject = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, title),
                                  x509.NameAttribute(NameOID.ORGANIZATION_NAME, self.organisation)])
             now = dt.datetime.now(dt.UTC)
@@ -197,17 +201,19 @@ class PkiFactory:
                                                  decipher_only=False), critical=True)
                     .add_extension(x509.SubjectKeyIdentifier.from_public_key(key.public_key()), critical=False)
                     .sign(key, hashes.SHA256()))
-            if self.persistent:
-                self._write_key(key, name)  # before the certificate: a certificate on disk always has its key
-            path = self.run_dir / f"{name}.cert.pem"
+            folder = self.run_dir if self.authority_dir is None else self.authority_dir
+            if self.authority_dir is not None:
+                self._write_key(key, name, folder)  # before the certificate: a kept certificate always has its key
+            path = folder / f"{name}.cert.pem"
             path.write_bytes(cert.public_bytes(serialization.Encoding.PEM))
             self._authorities[name] = _Authority(name, cert, key, path)
         return self._authorities[name]
 
-    def _kept_authority(self, name: str) -> _Authority | None:
-        """The authority `name` as an earlier run kept it in `run_dir`, or None when there is none; a kept one that
+    @staticmethod
+    def _kept_authority(name: str, folder: Path) -> _Authority | None:
+        """The authority `name` as an earlier run kept it in `folder`, or None when there is none; a kept one that
         cannot serve (expired, not yet valid, its key missing or not its own) is a ConfigError naming the files."""
-        cert_path, key_path = self.run_dir / f"{name}.cert.pem", self.run_dir / f"{name}.key.pem"
+        cert_path, key_path = folder / f"{name}.cert.pem", folder / f"{name}.key.pem"
         if not cert_path.exists():
             return None
         remedy = f"remove {cert_path} and {key_path} to make a new one (and install that on the SUT again)"
@@ -240,9 +246,9 @@ class PkiFactory:
             self._keys[cache] = key
         return self._keys[cache]
 
-    def _write_key(self, key: PrivateKey, name: str) -> Path:
+    def _write_key(self, key: PrivateKey, name: str, folder: Path | None = None) -> Path:
         """Write `key` as unencrypted PKCS#8 PEM to `<run_dir>/<name>.key.pem`, mode 0600 from the first byte."""
-        path = self.run_dir / f"{name}.key.pem"
+        path = (folder or self.run_dir) / f"{name}.key.pem"
         fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
         with os.fdopen(fd, "wb") as out:
             os.fchmod(out.fileno(), 0o600)  # also when the file existed with wider rights
@@ -367,29 +373,29 @@ class PkiFactory:
 
 @contextlib.contextmanager
 def private_pki(*, host: str = "127.0.0.1", key_kind: KeyKind = "rsa", csms_trust: Sequence[Path] = (),
-                station_trust: Sequence[Path] = ()) -> Iterator[PkiFactory]:
+                station_trust: Sequence[Path] = (), kept: Path | None = None) -> Iterator[PkiFactory]:
     """A PkiFactory for one run in a fresh private directory (mode 0700, in the system's temp directory, never
-    under the reports directory), removed with every key in it when the block ends."""
+    under the reports directory), removed with every key in it when the block ends.
+
+    `kept`: a directory (created 0700) whose authorities live on for later runs, so a SUT can trust the harness's
+    roots once; only they are kept there. A directory others can read is refused: it holds the CA keys."""
+    authority_dir = _kept_folder(Path(kept)) if kept is not None else None
     run_dir = Path(tempfile.mkdtemp(prefix="ocpp-pki-"))  # mkdtemp: 0700, a name nobody else can take
     try:
         os.chmod(run_dir, 0o700)
-        yield PkiFactory(run_dir, host=host, key_kind=key_kind, csms_trust=csms_trust, station_trust=station_trust)
+        yield PkiFactory(run_dir, host=host, key_kind=key_kind, authority_dir=authority_dir, csms_trust=csms_trust,
+                         station_trust=station_trust)
     finally:
         shutil.rmtree(run_dir, ignore_errors=True)
 
 
-def persistent_pki(directory: Path, *, host: str = "127.0.0.1", key_kind: KeyKind = "rsa",
-                   csms_trust: Sequence[Path] = (), station_trust: Sequence[Path] = ()) -> PkiFactory:
-    """A PkiFactory whose authorities live on in `directory` (created 0700), for SUTs that must trust the harness's
-    roots before a run. A directory others can read is refused: it holds the CA keys."""
-    directory = Path(directory)
+def _kept_folder(directory: Path) -> Path:
     directory.mkdir(mode=0o700, parents=True, exist_ok=True)
     mode = directory.stat().st_mode & 0o777
     if mode & 0o077:
         raise ConfigError(f"the PKI directory {directory} is open to others (mode {mode:o}) and holds CA keys: "
                           f"chmod 700 {directory}, or name a new directory")
-    return PkiFactory(directory, host=host, key_kind=key_kind, persistent=True, csms_trust=csms_trust,
-                      station_trust=station_trust)
+    return directory
 
 
 def _read_ca_file(path: Path) -> str:
