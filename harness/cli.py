@@ -68,6 +68,7 @@ examples:
   ocpp-harness run --role cs --sut my-station.yaml     test a real Charging Station
   ocpp-harness run --sut my-csms.yaml --gate profiles/gate.yaml
   ocpp-harness run --role csms -- -k "TC_B_01 or TC_E" -x
+  ocpp-harness run --sut my-csms.yaml --strictness compat     a 1.6 error-code spelling only warns
   ocpp-harness run --sut my-station.yaml --security-profile 2 --pki-dir ~/ocpp-pki
 
 reports: REPORTS/junit.xml, REPORTS/allure-results/, REPORTS/summary.md and .json (verdict per certification
@@ -114,6 +115,12 @@ def _parser() -> argparse.ArgumentParser:
     run.add_argument("--cert-profile", help="only the test cases of this certification profile, e.g. Core")
     run.add_argument("--security-profile", choices=("1", "2", "3"),
                      help="run the SUT(s) at this OCPP security profile (default: the profiles' own)")
+    run.add_argument("--strictness", choices=("strict", "compat"),
+                     help="strict (default): OCPP 1.6 error-code spellings and other version quirks fail; compat: they "
+                          "only warn")
+    run.add_argument("--decision-mode", choices=("strict", "pragmatic"),
+                     help="where the spec is silent and the SUT profile gives no answer: pragmatic (default) uses the "
+                          "documented default and says so; strict makes the check 'needs decision'")
     run.add_argument("--gate", metavar="POLICY",
                      help="gating policy YAML (e.g. profiles/gate.yaml): exit 1 only for results it says fail the "
                           "build; without one, pytest's exit code (1 when any case failed)")
@@ -194,6 +201,8 @@ def _run_suite(args: argparse.Namespace) -> int:
             *[f"--ocpp-sut={Path(p).resolve()}" for p in args.sut],
             *([f"--ocpp-cert-profile={args.cert_profile}"] if args.cert_profile else []),
             *([f"--ocpp-security-profile={args.security_profile}"] if args.security_profile else []),
+            *([f"--ocpp-strictness={args.strictness}"] if args.strictness else []),
+            *([f"--ocpp-decision-mode={args.decision_mode}"] if args.decision_mode else []),
             *([f"--ocpp-gate={Path(args.gate).resolve()}"] if args.gate else []),
             *([f"--ocpp-pki-dir={Path(args.pki_dir).resolve()}"] if args.pki_dir else []),
             *([] if args.no_progress else ["--ocpp-progress"]),

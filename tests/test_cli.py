@@ -75,6 +75,22 @@ async def test_run_prints_a_line_per_case_and_its_transcript_validates_clean(tmp
     assert "no difference" in report.decode()
 
 
+async def test_run_strictness_decides_whether_a_1_6_error_code_fails(tmp_path: Path) -> None:
+    """The station simulator answers a missing field with OCPP 1.6's OccurenceConstraintViolation: a failure in
+    strict mode (the default), a warning with --strictness compat."""
+    codes = {}
+    for strictness in ("strict", "compat"):
+        proc = await asyncio.create_subprocess_exec(
+            sys.executable, "-m", "harness.cli", "run", "--role", "cs", "--strictness", strictness, "--reports",
+            str(tmp_path / strictness), "--no-progress", "--", "-k", "RPC_05_CS", "-p", "no:cacheprovider",
+            "--ocpp-sim-fault=error_code_1_6_spelling",
+            stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.STDOUT, cwd=ROOT)
+        output, _ = await asyncio.wait_for(proc.communicate(), 120)
+        codes[strictness] = (proc.returncode, output.decode())
+    assert codes["strict"][0] == 1 and "is the OCPP 1.6 spelling" in codes["strict"][1], codes["strict"][1][-2000:]
+    assert codes["compat"][0] == 0 and "1 passed" in codes["compat"][1], codes["compat"][1][-2000:]
+
+
 def test_help_names_every_command_with_examples(capsys: pytest.CaptureFixture[str]) -> None:
     with pytest.raises(SystemExit) as exit_:
         main(["--help"])
