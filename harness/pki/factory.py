@@ -11,9 +11,8 @@ certificates under security profile 3). A third, *foreign* root issues the unkno
 
 A lab SUT has to trust these roots before a run, so `private_pki(kept=dir)` keeps the authorities (certificate and
 key) in a directory the lab chooses and later runs reuse them; leaves are made anew in the run directory either
-way, and go with it. A SUT that
-brings its own CA (a CSMS's server certificate, a station's client certificate) is trusted through `csms_trust` /
-`station_trust`: CA files accepted beside the run's own root on that side.
+way, and go with it. A SUT that brings its own CA (a CSMS's server certificate, a station's client certificate) is
+trusted through `csms_trust` / `station_trust`: CA files accepted beside the run's own root on that side.
 """
 
 from __future__ import annotations
@@ -103,9 +102,8 @@ class PkiFactory:
 
     `authority_dir`: authorities are read from there when there (else made and kept there, key 0600, valid
     `AUTHORITY_DAYS`), so the roots a lab installed once stay valid across runs; None: in `run_dir`, for this
-    run only. `csms_trust` / `station_trust`:
-    further CA certificate files the station side accepts for a CSMS server certificate / the CSMS side accepts
-    for a station client certificate (a SUT with its own CA).
+    run only. `csms_trust` / `station_trust`: further CA certificate files the station side accepts for a CSMS
+    server certificate / the CSMS side accepts for a station client certificate (a SUT with its own CA).
     """
 
     AUTHORITY_DAYS = 3650  # a kept root: a lab installs it once
@@ -247,7 +245,8 @@ class PkiFactory:
         return self._keys[cache]
 
     def _write_key(self, key: PrivateKey, name: str, folder: Path | None = None) -> Path:
-        """Write `key` as unencrypted PKCS#8 PEM to `<run_dir>/<name>.key.pem`, mode 0600 from the first byte."""
+        """Write `key` as unencrypted PKCS#8 PEM to `<folder or run_dir>/<name>.key.pem`, mode 0600 from the first
+        byte."""
         path = (folder or self.run_dir) / f"{name}.key.pem"
         fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
         with os.fdopen(fd, "wb") as out:
