@@ -15,6 +15,7 @@ from pathlib import Path
 
 import pytest
 
+from harness.cli import main
 from tests.suite_runner import run_suite
 
 PASSWORD = "LabStationSecret01234"
@@ -108,7 +109,6 @@ control: {{adapter: http, url: "{control}", timeout: 20}}
 
 def _lab_pkis(tmp_path: Path) -> tuple[Path, Path]:
     harness, lab = tmp_path / "harness-pki", tmp_path / "lab-pki"
-    from harness.cli import main
     assert main(["pki", str(harness)]) == 0
     assert main(["pki", str(lab)]) == 0
     return harness, lab
