@@ -1,16 +1,19 @@
 """Expectations over a transcript: the CALLs a test case waits for, forbids, or lets pass.
 
 Register an expectation *before* the action that causes the message (`expect()` is synchronous), then `await`
-it with a deadline. A CALL that no expectation claims is answered by the role's default responder and kept in the
-backlog, so an expectation registered a little late still finds it. A schema-invalid frame never satisfies an
-expectation silently: the wait fails and names the finding.
+it with a deadline that runs from the moment the case starts waiting. A CALL that no expectation claims is answered
+by the role's default responder and kept in the backlog, so an expectation registered a little late still finds
+it, unless the expectation says how to answer (`respond=`): a CALL already answered otherwise never satisfies it.
+A *shared* expectation observes instead of claiming (several may match one CALL, e.g. a NotifyEvent reporting
+several connectors), and an expectation may name alternatives (StatusNotification or NotifyEvent). A
+schema-invalid frame never satisfies an expectation silently: the wait fails and names the finding.
 """
 
 from __future__ import annotations
 
 import asyncio
 import time
-from collections.abc import Callable, Mapping
+from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -29,8 +32,14 @@ class _Silence:
 
 SILENCE = _Silence()
 
-# How the harness answers a claimed CALL: a payload, a function of the request payload, a CALLERROR, or SILENCE.
-Response = Mapping[str, Any] | Callable[[dict[str, Any]], Mapping[str, Any] | CallError] | CallError | _Silence | None
+# How the harness answers a claimed CALL: a payload, a function of the request payload (sync, or async to answer
+# once something else happened, within the SUT's message timeout), a CALLERROR, or SILENCE.
+Answer = Mapping[str, Any] | CallError
+Response = (Mapping[str, Any] | Callable[[dict[str, Any]], Answer | Awaitable[Answer]] | CallError | _Silence
+            | None)
+
+
+Alternative = tuple[str, Mapping[str, Any] | None]  # another (action, partial payload) that satisfies an expectation
 
 
 @dataclass
@@ -42,20 +51,37 @@ class CallExpectation:
     respond: Response = None
     description: str = ""
     after: int = 0  # only records with a higher seq count
+    alternatives: tuple[Alternative, ...] = ()  # e.g. NotifyEvent AvailabilityState beside StatusNotification
+    shared: bool = False  # observes without claiming: the CALL is answered by default and may satisfy others too
+    answer_near_miss: bool = False  # a near miss gets `respond` too (a BootNotification answered as the step intends)
     future: asyncio.Future[Record] = field(default_factory=lambda: asyncio.get_running_loop().create_future())
     registered: float = field(default_factory=time.monotonic)
     near_misses: list[tuple[Record, list[str]]] = field(default_factory=list)
+    answered_before: list[Record] = field(default_factory=list)  # matching CALLs already answered otherwise
+
+    @property
+    def actions(self) -> tuple[str, ...]:
+        return (self.action, *(a for a, _ in self.alternatives))
 
     def test(self, record: Record) -> list[str] | None:
-        """None when the record is not this action; [] when it matches; else the differences."""
-        if record.direction != "rx" or record.seq <= self.after or record.action != self.action:
+        """None when the record is none of the actions; [] when it matches one; else the differences."""
+        if record.direction != "rx" or record.seq <= self.after or not isinstance(record.frame, Call):
             return None
-        if not isinstance(record.frame, Call):
-            return None
-        return difference(self.payload, record.frame.payload) if self.payload is not None else []
+        misses: list[str] | None = None
+        for action, payload in ((self.action, self.payload), *self.alternatives):
+            if record.action != action:
+                continue
+            diffs = difference(payload, record.frame.payload) if payload is not None else []
+            if not diffs:
+                return []
+            misses = diffs if misses is None else misses
+        return misses
 
     def label(self) -> str:
-        return self.description or (f"{self.action} {dict(self.payload)!r}" if self.payload else self.action)
+        if self.description:
+            return self.description
+        return " or ".join(f"{a} {dict(p)!r}" if p else a for a, p in ((self.action, self.payload),
+                                                                       *self.alternatives))
 
 
 @dataclass
@@ -93,15 +119,25 @@ class Expectations:
 
     # ---- registering -----------------------------------------------------------------------------------------
     def expect(self, action: str, payload: Mapping[str, Any] | None = None, *, respond: Response = None,
-               description: str = "", after: Record | None = None) -> CallExpectation:
-        exp = CallExpectation(action, payload, respond, description, after.seq if after else 0)
-        for record in self.backlog:
+               description: str = "", after: Record | None = None, alternatives: tuple[Alternative, ...] = (),
+               shared: bool = False, answer_near_miss: bool = False) -> CallExpectation:
+        """Register an expected CALL. Without `respond` an unclaimed CALL that already came (the backlog) satisfies
+        it; with `respond` only a CALL still to come does, as the harness must answer it (an earlier matching CALL
+        answered by default is named if the wait fails). A `shared` expectation looks at every CALL of the test."""
+        exp = CallExpectation(action, payload, respond, description, after.seq if after else 0, alternatives, shared,
+                              answer_near_miss)
+        earlier = ([r for r in self.transcript.records if r.direction == "rx" and r.message_type == 2] if shared
+                   else list(self.backlog))
+        for record in earlier:
             diffs = exp.test(record)
-            if diffs == []:
-                self.backlog.remove(record)
+            if diffs == [] and respond is not None and not shared:
+                exp.answered_before.append(record)
+            elif diffs == []:
+                if not shared:
+                    self.backlog.remove(record)
                 exp.future.set_result(record)
                 return exp
-            if diffs:
+            elif diffs:
                 exp.near_misses.append((record, diffs))
         self.pending.append(exp)
         return exp
@@ -134,27 +170,42 @@ class Expectations:
                     answered = CallExpectation(rule.action, respond=rule.respond, description=rule.reason)
                     answered.future.set_result(record)
                     return answered
-        for exp in self.pending:
+        for exp in [e for e in self.pending if e.shared]:
+            diffs = exp.test(record)
+            if diffs == [] and not exp.future.done():
+                self.pending.remove(exp)
+                exp.future.set_result(record)
+            elif diffs:
+                exp.near_misses.append((record, diffs))
+        near: CallExpectation | None = None
+        for exp in [e for e in self.pending if not e.shared]:
             diffs = exp.test(record)
             if diffs is None or exp.future.done():
                 continue
             if diffs:
                 exp.near_misses.append((record, diffs))
+                near = near or (exp if exp.respond is not None and exp.answer_near_miss else None)
                 continue
             self.pending.remove(exp)
             exp.future.set_result(record)
             return exp
         self.backlog.append(record)
+        if near is not None:
+            # A near miss of a CALL the step answers itself (opted in: a BootNotification with another reason) is
+            # answered as the step intends, not by default, which could send the case down another path and
+            # headline the wrong fault; the wait then reports the near miss as what it is.
+            return CallExpectation(near.action, respond=near.respond, description=f"near miss of {near.label()}")
         return None
 
     # ---- waiting ---------------------------------------------------------------------------------------------
     async def wait(self, exp: CallExpectation, timeout: float, *, requirements: tuple[str, ...] = ()) -> Record:
         """The record that satisfied `exp`, or an OcppFailure naming what came instead, by the deadline."""
         self.raise_violations()
-        remaining = max(0.0, exp.registered + timeout - time.monotonic())
+        # The deadline runs from now: the case waits from the step that caused the message (an expectation is
+        # registered earlier, before that step's action, and may have sat through other steps meanwhile).
         violated: asyncio.Future[Any] = asyncio.ensure_future(self._violated.wait())
         try:
-            await asyncio.wait([exp.future, violated], timeout=remaining, return_when=asyncio.FIRST_COMPLETED)
+            await asyncio.wait([exp.future, violated], timeout=timeout, return_when=asyncio.FIRST_COMPLETED)
         finally:
             violated.cancel()
         self.raise_violations()
@@ -196,11 +247,14 @@ class Expectations:
         # What went wrong meanwhile (a refused handshake, a broken frame) usually explains the silence.
         problems = [(r, f) for r in since if r.direction != "tx" for f in r.findings if f.severity is Severity.FAIL]
         lines = [f"#{r.seq} {r.action or r.kind}: {f.one_line()}" for r, f in problems[:10]]
+        lines += [f"#{r.seq} {r.action} matched, but came before this step and was answered by default"
+                  for r in exp.answered_before[:3]]
         return OcppFailure(
-            f"no {exp.action} from the SUT within {timeout:g} s", requirements=requirements,
+            f"no {' or '.join(dict.fromkeys(exp.actions))} from the SUT within {timeout:g} s",
+            requirements=requirements,
             step=self.current_step(), expected=exp.label(),
             actual=f"received instead: {', '.join(seen) if seen else 'nothing'}",
-            message="findings meanwhile:\n" + "\n".join(lines) if lines else "",
+            message="meanwhile:\n" + "\n".join(lines) if lines else "",
             rules=tuple(sorted({"SEQ", *(f.rule for _, f in problems)})),
             last_frames=self.transcript.tail())
 

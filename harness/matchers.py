@@ -95,6 +95,19 @@ class AbsentOr(Matcher):
         return f"<absent or {self.expected!r}>"
 
 
+class AnyItem(Matcher):
+    """A list with at least one element matching `expected` partially (e.g. one eventData entry of many)."""
+
+    def __init__(self, expected: Any) -> None:
+        self.expected = expected
+
+    def matches(self, value: Any) -> bool:
+        return isinstance(value, list) and any(not difference(self.expected, v) for v in value)
+
+    def describe(self) -> str:
+        return f"<a list containing {self.expected!r}>"
+
+
 class Where(Matcher):
     """Any predicate, with a description."""
 

@@ -7,9 +7,9 @@ import json
 
 import pytest
 
-from harness.expect import Expectations, check_interval
+from harness.expect import CallExpectation, Expectations, check_interval
 from harness.failures import OcppFailure
-from harness.matchers import ABSENT, ANY, IsType, OneOf, Regex, TimeWithin, difference
+from harness.matchers import ABSENT, ANY, AnyItem, IsType, OneOf, Regex, TimeWithin, difference
 from harness.ocppj import RpcSession, default_store
 from harness.ocppj.defaults import now_iso
 from harness.transcript import Transcript
@@ -82,3 +82,88 @@ def test_check_interval() -> None:
     with pytest.raises(OcppFailure, match="TIMING"):
         check_interval(2, expected=10, tolerance=1, what="heartbeat")
     assert check_interval(30, expected=10, tolerance=1, what="retry", minimum_only=True)
+
+
+# ---- issue 11 / 12: alternatives, shared observations, answered backlog, deadlines ---------------------------------
+def _status(message_id: str, evse: int, status: str) -> str:
+    return json.dumps([2, message_id, "StatusNotification", {"timestamp": now_iso(), "connectorStatus": status,
+                                                             "evseId": evse, "connectorId": 1}])
+
+
+def _availability(message_id: str, *connectors: tuple[int, str]) -> str:
+    data = [{"eventId": n, "timestamp": now_iso(), "trigger": "Delta", "actualValue": status,
+             "eventNotificationType": "HardWiredNotification", "variable": {"name": "AvailabilityState"},
+             "component": {"name": "Connector", "evse": {"id": evse, "connectorId": 1}}}
+            for n, (evse, status) in enumerate(connectors, 1)]
+    return json.dumps([2, message_id, "NotifyEvent", {"generatedAt": now_iso(), "seqNo": 0, "eventData": data}])
+
+
+def _connector(e: Expectations, evse: int, status: str = "Available") -> CallExpectation:
+    alternatives = (("NotifyEvent", {"eventData": AnyItem({"actualValue": status, "component": {
+        "name": "Connector", "evse": {"id": evse, "connectorId": 1}}})}),)
+    return e.expect("StatusNotification", {"evseId": evse, "connectorStatus": status}, alternatives=alternatives,
+                    shared=True)
+
+
+async def test_one_notify_event_satisfies_every_connector_it_reports() -> None:
+    t, s = Transcript(), RpcSession(default_store())
+    e = Expectations(t)
+    first, second = _connector(e, 1), _connector(e, 2)
+    feed(t, e, s, _availability("1", (1, "Available"), (2, "Available")))
+    assert (await e.wait(first, 0.01)).seq == (await e.wait(second, 0.01)).seq == 1
+    assert [r.action for r in e.backlog] == ["NotifyEvent"]  # observed, not claimed: still the default's
+
+
+async def test_a_status_notification_is_the_other_alternative_and_misses_are_named() -> None:
+    t, s = Transcript(), RpcSession(default_store())
+    e = Expectations(t)
+    feed(t, e, s, _status("1", 1, "Occupied"))
+    exp = _connector(e, 1)  # registered after the frames: a shared expectation looks at the whole test
+    feed(t, e, s, _availability("2", (1, "Faulted")))
+    with pytest.raises(OcppFailure, match="not as expected") as failure:
+        await e.wait(exp, 0.05)
+    assert "Faulted" in str(failure.value)
+    feed(t, e, s, _status("3", 1, "Available"))
+    assert (await e.wait(_connector(e, 1), 0.01)).message_id == "3"
+
+
+async def test_an_answering_expectation_is_never_met_by_a_call_answered_before() -> None:
+    """Issue 12: a late BootNotification answered Accepted by default must not pass for the one the case answers
+    Rejected; the failure names the early one."""
+    t, s = Transcript(), RpcSession(default_store())
+    e = Expectations(t)
+    boot = json.dumps([2, "1", "BootNotification", {"reason": "PowerUp",
+                                                    "chargingStation": {"model": "m", "vendorName": "v"}}])
+    feed(t, e, s, boot)
+    rejected = e.expect("BootNotification", respond={"status": "Rejected"})
+    with pytest.raises(OcppFailure, match="no BootNotification") as failure:
+        await e.wait(rejected, 0.05)
+    assert "came before this step and was answered by default" in str(failure.value)
+    assert e.expect("BootNotification").future.done()  # an observing expectation may still take it
+
+
+async def test_a_near_miss_gets_the_answer_the_step_intends_when_asked() -> None:
+    t, s = Transcript(), RpcSession(default_store())
+    e = Expectations(t)
+    e.expect("BootNotification", {"reason": "Triggered"}, respond={"status": "Accepted"}, answer_near_miss=True)
+    plain = Expectations(Transcript())
+    plain.expect("BootNotification", {"reason": "Triggered"}, respond={"status": "Accepted"})
+    boot = json.dumps([2, "1", "BootNotification", {"reason": "PowerUp",
+                                                    "chargingStation": {"model": "m", "vendorName": "v"}}])
+    inbound = s.receive(boot)
+    answered = e.offer(t.add(1, "rx", boot, frame=inbound.frame, findings=inbound.findings))
+    assert answered is not None and answered.respond == {"status": "Accepted"}
+    assert plain.offer(t.add(1, "rx", boot, frame=inbound.frame, findings=inbound.findings)) is None
+
+
+async def test_a_deadline_runs_from_the_wait_not_from_the_registration() -> None:
+    """Issue 12: TC_B_03_CS registered the connector expectations before the Rejected interval; a station that
+    reported 33 ms after its retry failed "within 10 s"."""
+    t, s = Transcript(), RpcSession(default_store())
+    e = Expectations(t)
+    exp = e.expect("Heartbeat")
+    exp.registered -= 60  # as if registered a minute ago
+    waiting = asyncio.ensure_future(e.wait(exp, 0.5))
+    await asyncio.sleep(0)
+    feed(t, e, s, '[2,"1","Heartbeat",{}]')
+    assert (await waiting).action == "Heartbeat"
