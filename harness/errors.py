@@ -32,3 +32,14 @@ class TestCaseError(HarnessError):
 class ControlError(HarnessError):
     """A manual action could not be performed: the lab's control API, command or operator said no or timed out.
     The SUT is not judged on it; the test ends as *error* with what the adapter reported."""
+
+
+class PreconditionNotMet(HarnessError):
+    """The SUT is not in the state a test case starts from and the harness cannot put it there (a variable the
+    table configures is refused, a root certificate the lab must install is missing). Not the SUT's failure on
+    the case: it ends as *error* with what to do about it."""
+
+    def __init__(self, what: str, *, fix: str = "") -> None:
+        self.what = what
+        self.fix = fix
+        super().__init__(f"precondition not met: {what}" + (f"\nfix: {fix}" if fix else ""))

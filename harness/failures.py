@@ -64,3 +64,12 @@ class NeedsDecision(Exception):
         self.policy_key = policy_key
         self.question = question
         super().__init__(f"needs decision: policy '{policy_key}' is not set in the SUT profile: {question}")
+
+
+class NotApplicable(Exception):
+    """What the station reports about itself makes the case not applicable (a table's prerequisite, e.g. a
+    read-only TxStartPoint without EVConnected). Reported like a PICS-based *not applicable*, with the reason."""
+
+    def __init__(self, reason: str) -> None:
+        self.reason = reason
+        super().__init__(f"not applicable: {reason}")
