@@ -6,8 +6,9 @@ The fixtures `csms` (harness acts as CSMS; SUT = station), `station` (harness ac
 """
 
 from harness.control import CsmsControl, StationControl
+from harness.errors import PreconditionNotMet
 from harness.expect import SILENCE, check_interval
-from harness.failures import NeedsDecision, OcppFailure
+from harness.failures import NeedsDecision, NotApplicable, OcppFailure
 from harness.fileserver import (
     FirmwareImage,
     FirmwareServer,
@@ -18,7 +19,19 @@ from harness.fileserver import (
     download,
     upload,
 )
-from harness.matchers import ABSENT, ANY, AbsentOr, IsType, OneOf, Regex, TimeWithin, Where, difference, parse_datetime
+from harness.matchers import (
+    ABSENT,
+    ANY,
+    AbsentOr,
+    AnyItem,
+    IsType,
+    OneOf,
+    Regex,
+    TimeWithin,
+    Where,
+    difference,
+    parse_datetime,
+)
 from harness.ocppj import Call, CallError, CallResult, ErrorCode, Finding, Severity
 from harness.ocppj.defaults import now_iso
 from harness.ocppj.errorcodes import normalise as normalise_error_code
@@ -36,6 +49,7 @@ from harness.pki import (
 )
 from harness.profile import IdToken
 from harness.roles import CsmsRole, StationRole
+from harness.roles.configuration import Contains, IfImplemented, IfWritable
 from harness.roles.station import StationTransaction
 from harness.transcript import Record
 from harness.transport import ClientOptions, HandshakeRefused
@@ -51,11 +65,13 @@ __all__ = [
     "ANY",
     "SILENCE",
     "AbsentOr",
+    "AnyItem",
     "BadCertificate",
     "Call",
     "CallError",
     "CallResult",
     "ClientOptions",
+    "Contains",
     "CsmsControl",
     "CsmsRole",
     "CsrRejected",
@@ -65,12 +81,16 @@ __all__ = [
     "FirmwareServer",
     "HandshakeRefused",
     "IdToken",
+    "IfImplemented",
+    "IfWritable",
     "IsType",
     "LogReceiver",
     "NeedsDecision",
+    "NotApplicable",
     "OcppFailure",
     "OneOf",
     "PkiFactory",
+    "PreconditionNotMet",
     "Record",
     "Regex",
     "Scenario",

@@ -33,6 +33,14 @@ POLICY_DEFAULTS: dict[str, tuple[Any, str]] = {
     "tx.ev_connect_timeout.stopped_reason": (["Timeout"],
                                              "stoppedReason(s) accepted when EVConnectionTimeOut ends an authorized "
                                              "transaction with no EV (the spec leaves how it ends to policy)"),
+    "beyond_part6": ("warn",
+                     "what a check beyond a case's Part 6 table does when the SUT does not pass it: 'warn' (a "
+                     "finding of its own class; the official Test System would pass the case) or 'fail'; a mapping "
+                     "{default: warn, <check>: fail} sets it per check"),
+    "tx.stop_authorized.one_event": (True,
+                                     "reusable state StopAuthorized (errata 2025-04) lists an optional stop event "
+                                     "and then ChargingStateChanged/EVConnected: whether one stop event that "
+                                     "already reports chargingState EVConnected stands for both"),
     "tls.invalid_server_certificates": ("all", "which invalid CSMS certificates TC_A_05_CS presents, one probe each: "
                                                "'all' or a list of expired, not-yet-valid, unknown-ca, rsa-1024, "
                                                "wrong-cn, sha1-signature"),
@@ -75,6 +83,8 @@ class Settings(BaseModel):
     policies: dict[str, Any] = Field(default_factory=dict, description="policy answers for both SUTs (a profile's own "
                                                                        "answers win)")
     sim_faults: list[str] = Field(default_factory=list, description="fault switches of the built-in simulators")
+    sim_variants: list[str] = Field(default_factory=list, description="legal behaviour variants of the built-in "
+                                                                      "station simulator (StationVariants)")
     _defaults_used: set[str] = PrivateAttr(default_factory=set)
 
     @property

@@ -95,6 +95,8 @@ class IdTokens(_Model):
 class Configured(_Model):
     """Part 6 <Configured …> values the test cases use. Seconds unless named otherwise. `other` takes the rest."""
 
+    evse_id: int = Field(1, ge=1, description="<Configured evseId>: the EVSE the transaction cases use")
+    connector_id: int = Field(1, ge=1, description="<Configured connectorId>: its connector")
     heartbeat_interval: int = Field(10, gt=0)
     boot_retry_interval: int = Field(2, gt=0, description="interval the harness CSMS gives with Pending/Rejected")
     retry_back_off_wait_minimum: int = Field(1, ge=0)
@@ -107,9 +109,13 @@ class Configured(_Model):
     message_timeout: int = Field(3, gt=0, description="OCPPCommCtrlr.MessageTimeout the timeout tests set")
     ev_connection_timeout: int = Field(5, gt=0)
     tx_updated_interval: int = Field(2, ge=0, description="SampledDataCtrlr.TxUpdatedInterval the tests set")
+    tx_updated_measurands: str = Field("Energy.Active.Import.Register",
+                                       description="<Configured transaction_updated_metervalues_measurands>")
     aligned_data_interval: int = Field(2, ge=0, description="AlignedDataCtrlr.Interval the tests set")
     transaction_duration: float = Field(1.0, ge=0, description="how long a test lets energy flow before stopping")
     max_time_deviation: float = Field(4.0, ge=0, description="allowed clock deviation of timestamps (s)")
+    reboot_time: float = Field(60.0, gt=0, description="how long the station may take from a Reset or power cycle "
+                                                       "to its BootNotification")
     firmware_update_time: float = Field(60.0, gt=0, description="how long the station may take from UpdateFirmware "
                                                                "to its last FirmwareStatusNotification (L01)")
     other: dict[str, str | int | float | bool] = Field(default_factory=dict)
@@ -304,6 +310,7 @@ def builtin_station_profile() -> SutProfile:
     return SutProfile(kind="station", name="Built-in station simulator", builtin=True, identity="SIM-CS-001",
                       serial_number="SIM-SN-0001", vendor="OpenOCPPHarness", model="HarnessSim",
                       firmware_version="1.0.0", security=Security(password_env="OCPP_STATION_PASSWORD"),
+                      configured=Configured(retry_back_off_wait_minimum=2, tx_updated_interval=1),
                       pics=dict(BUILTIN_STATION_PICS), control=Control(adapter="http", timeout=15.0))
 
 

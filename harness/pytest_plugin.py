@@ -27,10 +27,10 @@ import pytest
 import pytest_asyncio
 from pydantic import ValidationError
 
-from harness.config import Settings, secret
+from harness.config import POLICY_DEFAULTS, Settings, secret
 from harness.control import Ask, CsmsControl, StationControl, adapter_for
 from harness.errors import ConfigError
-from harness.failures import NeedsDecision
+from harness.failures import NeedsDecision, NotApplicable
 from harness.fileserver import FirmwareServer, LogReceiver
 from harness.ocppj import SchemaStore
 from harness.pki import PkiFactory, private_pki
@@ -38,7 +38,7 @@ from harness.reporting import REQUIREMENT_URL, AllureReporter
 from harness.reporting.allure_files import write_allure_files
 from harness.reporting.verdicts import CaseResult, GatingPolicy, Outcome, gate, summarize, to_json, to_markdown
 from harness.roles import CsmsEndpoint, CsmsRole, StationRole
-from harness.simulators import CsmsFaults, StationFaults, builtin
+from harness.simulators import CsmsFaults, StationFaults, StationVariants, builtin
 from harness.simulators.builtin import BuiltinSut
 from harness.usecase.loader import SourceError, load_profile, load_scenario, read_yaml, validate
 from harness.usecase.runner import CaseRun
@@ -96,6 +96,12 @@ def pytest_addoption(parser: pytest.Parser) -> None:
                          "whose lowest security profile is this run's, so each case runs once, at that profile")
     group.addoption("--ocpp-sim-fault", dest="ocpp_sim_fault", action="append", default=[],
                     help="turn on a fault switch of the built-in simulators (repeatable); see README")
+    group.addoption("--ocpp-policy", dest="ocpp_policy", action="append", default=[], metavar="KEY=VALUE",
+                    help="answer a policy key for this run (repeatable; VALUE is JSON, else a string), e.g. "
+                         "beyond_part6=fail; a SUT profile's own answer wins")
+    group.addoption("--ocpp-sim-variant", dest="ocpp_sim_variant", action="append", default=[],
+                    help="make the built-in station simulator take a legal alternative behaviour, e.g. "
+                         "availability_by_notify_event (repeatable); every case must still pass")
     _addoption_cli(group)
 
 
@@ -181,7 +187,20 @@ def _build_settings(config: pytest.Config) -> Settings:
         if security not in levels:
             raise pytest.UsageError(f"--ocpp-security-profile / ocpp_security_profile: {security!r} is not 1, 2 or 3")
         settings.station.security.profile = settings.csms.security.profile = levels[security]
+    for given in config.getoption("ocpp_policy"):
+        key, sep, value = given.partition("=")
+        if not sep or key not in POLICY_DEFAULTS:
+            raise pytest.UsageError(f"--ocpp-policy {given!r}: give KEY=VALUE with KEY one of {sorted(POLICY_DEFAULTS)}")
+        try:
+            settings.policies[key] = json.loads(value)
+        except json.JSONDecodeError:
+            settings.policies[key] = value
     settings.sim_faults = list(config.getoption("ocpp_sim_fault"))
+    settings.sim_variants = list(config.getoption("ocpp_sim_variant"))
+    variants = {f.name for f in dataclasses.fields(StationVariants)}
+    if set(settings.sim_variants) - variants:
+        raise pytest.UsageError(f"--ocpp-sim-variant: unknown variant(s) {sorted(set(settings.sim_variants) - variants)}; "
+                                f"known: {sorted(variants)}")
     known = {f.name for f in dataclasses.fields(StationFaults)} | {f.name for f in dataclasses.fields(CsmsFaults)}
     unknown = sorted(set(settings.sim_faults) - known)
     if unknown:
@@ -312,7 +331,7 @@ def pytest_runtest_call(item: pytest.Item) -> Generator[None, None, None]:
         result = yield
         passed = True
         return result
-    except NeedsDecision as exc:
+    except (NeedsDecision, NotApplicable) as exc:
         pytest.skip(str(exc))
     except Exception:
         run.failed_midway = True
@@ -382,6 +401,7 @@ async def builtin_station(ocpp_settings: Settings, csms_endpoint: CsmsEndpoint, 
         return
     sut = await builtin.start_station(ocpp_settings.station, csms_url=csms_endpoint.server.url,
                                       password=station_password, faults=ocpp_settings.sim_faults,
+                                      variants=ocpp_settings.sim_variants,
                                       boot_timeout=ocpp_settings.timing.default_timeout, pki=ocpp_pki)
     yield sut
     await sut.stop()
@@ -466,6 +486,9 @@ async def csms(request: pytest.FixtureRequest, ocpp_settings: Settings, csms_end
     try:
         yield role
     finally:
+        restored = await role.restore_configuration()  # what the case configured goes back, also after a failure
+        if restored:
+            run.note_cleanup("Cleanup: restore the station's configuration", restored)
         csms_endpoint.end(role)
 
 
@@ -539,11 +562,17 @@ async def sut(request: pytest.FixtureRequest, ocpp_settings: Settings) -> AsyncI
         yield control
     finally:
         conv = run.conversations[0] if run.conversations else None
-        if (run.failed_midway and isinstance(conv, CsmsRole) and meta.sut == "CS"
-                and ocpp_settings.after_failure == "idle"):
-            # a failure half-way leaves transactions, cables, faults: undo them, or every later case fails too
-            notes = await return_to_idle(conv, cast(StationControl, control), within=3 * ocpp_settings.timing.default_timeout)
-            run.note_cleanup("After the failure: return the station to idle", notes)
+        if isinstance(conv, CsmsRole) and meta.sut == "CS" and (not run.failed_midway
+                                                                or ocpp_settings.after_failure == "idle"):
+            # Part 6 §2.1: every case starts from an idle station. A case ends where its table ends (often
+            # charging), a failure half-way anywhere: stop transactions, unplug, clear faults, as the OCTT does
+            # between cases, or every later case fails too.
+            notes = await return_to_idle(conv, cast(StationControl, control),
+                                         within=3 * ocpp_settings.timing.default_timeout)
+            if notes:
+                title = "After the failure: return the station to idle" if run.failed_midway else \
+                    "Cleanup: return the station to idle"
+                run.note_cleanup(title, notes)
         await control.aclose()
 
 
@@ -580,8 +609,10 @@ def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[None]) ->
     earlier = results.get(item.nodeid)
     # setup decides skips and errors, call (run only after a good setup) the verdict; a teardown error spoils a pass
     if report.when in ("setup", "call") or (earlier is not None and earlier.outcome == "passed" and outcome == "error"):
+        run = item.stash.get(CASE_RUN, None)
         results[item.nodeid] = CaseResult(meta.id, meta.title, meta.sut, meta.severity, meta.profiles,
-                                          meta.requirements, outcome, reason)
+                                          meta.requirements, outcome, reason,
+                                          tuple(run.beyond_part6()) if run is not None else ())
     return report
 
 

@@ -26,7 +26,8 @@ from test_security_profiles import TLS_FAULTS  # noqa: E402  (the profile each T
 from harness.simulators.csms import CsmsFaults  # noqa: E402
 from harness.simulators.station import StationFaults  # noqa: E402
 
-FAST = ("-o", "ocpp_heartbeat_interval=3", "-o", "ocpp_tolerance=1", "-o", "ocpp_timeout=5")
+FAST = ("-o", "ocpp_heartbeat_interval=3", "-o", "ocpp_tolerance=1", "-o", "ocpp_timeout=5",
+        "--ocpp-policy=beyond_part6=fail")  # checks beyond Part 6 warn by default: here each must show it catches
 # --ocpp-role names the kind of SUT: a faulty station simulator is tested by the *_CS cases, a CSMS by *_CSMS.
 ROLE = {"station": "cs", "csms": "csms"}
 # TLS fault switches only show under a security profile with TLS: their runs use profile copies at that level

@@ -112,11 +112,11 @@ async def test_TC_G_11_CS(csms: CsmsRole, sut: StationControl) -> None:
         await csms.expect_none("StatusNotification", {"evseId": 1, "connectorStatus": "Unavailable"},
                                within=csms.settings.timing.tolerance, reason="the change waits for the transaction "
                                                                              "to end (Scheduled)", requirements=("G03",))
-    unavailable = csms.expect("StatusNotification", {"evseId": 1, "connectorStatus": "Unavailable"})
+    unavailable = csms.expect_status(1, 1, "Unavailable", wide=True)
     with csms.step("4-6. The EV leaves; the transaction ends; then StatusNotification Unavailable"):
         await sut.unplug(1, 1)
         await csms.received(unavailable)
-    available = csms.expect("StatusNotification", {"evseId": 1, "connectorStatus": "Available"})
+    available = csms.expect_status(1, 1, "Available", wide=True)
     with csms.step("Cleanup: Operative again"):
         await csms.call_ok("ChangeAvailability", _change("Operative"), {"status": "Accepted"})
         await csms.received(available)

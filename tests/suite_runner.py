@@ -24,12 +24,14 @@ class SuiteResult:
 
 
 def run_suite(tmp: Path, *selectors: str, faults: tuple[str, ...] = (), extra: tuple[str, ...] = (),
-              timeout: float = 600, env: dict[str, str] | None = None) -> SuiteResult:
-    """Run `testcases/` filtered by `-k` selectors with the given simulator fault switches."""
+              timeout: float = 600, env: dict[str, str] | None = None,
+              variants: tuple[str, ...] = ()) -> SuiteResult:
+    """Run `testcases/` filtered by `-k` selectors with the given simulator fault switches and variants."""
     junit = tmp / "junit.xml"
     args = [sys.executable, "-m", "pytest", str(ROOT / "testcases"), "-p", "no:cacheprovider", "-q",
             f"--junitxml={junit}", f"--ocpp-reports-dir={tmp / 'reports'}", "--rootdir", str(ROOT),
-            "-c", str(ROOT / "pyproject.toml"), *[f"--ocpp-sim-fault={f}" for f in faults], *extra]
+            "-c", str(ROOT / "pyproject.toml"), *[f"--ocpp-sim-fault={f}" for f in faults],
+            *[f"--ocpp-sim-variant={v}" for v in variants], *extra]
     if selectors:
         # -k matches substrings: TC_B_01_CS would also select TC_B_01_CSMS.
         args += ["-k", " or ".join(f"({s} and not {s}MS)" if s.endswith("_CS") else s for s in selectors)]

@@ -88,6 +88,9 @@ RULES: dict[str, Rule] = {
         Rule("ST-1", "Every connector's status is reported after a (re)boot", "Part 2 B01.FR.05; Part 6 §2.1"),
         Rule("TIMING", "Message arrives within the required time", "Part 6 §2 (tolerance)"),
         Rule("SEQ", "Message expected by the test case", "Part 6 test case"),
+        Rule("BEYOND-P6", "A check beyond the case's Part 6 table (defensible from Part 2, not certification): a "
+                          "warning unless the profile's policy beyond_part6 makes it fail",
+             "Part 2 requirement named in the finding; not in the Part 6 table"),
     )
 }
 

@@ -29,6 +29,7 @@ class CaseResult:
     requirements: tuple[str, ...]
     outcome: Outcome
     reason: str = ""  # why not applicable / which decision is missing / the failure's first line
+    beyond_part6: tuple[str, ...] = ()  # findings of checks beyond the case's Part 6 table (warnings by default)
 
     @property
     def result_class(self) -> str:
@@ -94,6 +95,7 @@ def summarize(results: Iterable[CaseResult], *, sut: dict[str, str], gate_result
         "needs_decision": [{"id": r.id, "reason": r.reason} for r in cases if r.outcome == "needs_decision"],
         "failed": [{"id": r.id, "severity": r.severity, "reason": r.reason} for r in cases
                    if r.outcome in ("failed", "error")],
+        "beyond_part6": [{"id": r.id, "reason": text} for r in cases for text in r.beyond_part6],
         "gate": {"exit_code": gate_result.exit_code, "failures": gate_result.failures,
                  "warnings": gate_result.warnings},
         "cases": [asdict(r) for r in cases],
@@ -121,7 +123,9 @@ def to_markdown(summary: dict[str, object]) -> str:
         for severity, c in sorted(by_severity.items()):
             out.append(f"| {profile} | {severity} | {c['passed']} | {c['failed']} | {c['error']} | "
                        f"{c['not_applicable']} | {c['needs_decision']} |")
-    for title, key in (("Failed", "failed"), ("Needs decision", "needs_decision"), ("Not applicable", "not_applicable")):
+    for title, key in (("Failed", "failed"), ("Needs decision", "needs_decision"),
+                       ("Beyond Part 6 (checks the official tables do not make; warnings unless the profile's policy "
+                        "beyond_part6 says fail)", "beyond_part6"), ("Not applicable", "not_applicable")):
         rows = summary[key]
         assert isinstance(rows, list)
         if rows:

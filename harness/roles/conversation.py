@@ -9,14 +9,16 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import inspect
 from collections.abc import Callable, Iterator, Mapping
 from typing import Any, Protocol
 
 from harness.config import Settings
-from harness.expect import SILENCE, CallExpectation, Expectations, Forbidden, Response
+from harness.expect import SILENCE, Alternative, CallExpectation, Expectations, Forbidden, Response
 from harness.failures import OcppFailure
 from harness.matchers import difference
 from harness.ocppj import Call, CallError, CallResult, Severity
+from harness.ocppj.findings import finding
 from harness.profile import Configured, IdTokens, SutProfile
 from harness.transcript import Record, Transcript
 from harness.transport import CallTimeout, ConnectionLost, OcppConnection
@@ -83,6 +85,24 @@ class Conversation:
         strict decision mode."""
         return self.settings.policy(key, self.profile)
 
+    @contextlib.contextmanager
+    def beyond_part6(self, check: str, what: str) -> Iterator[None]:
+        """A check the case's Part 6 table does not make (DESIGN.md §5): an OcppFailure inside becomes a finding
+        of class BEYOND-P6, a warning by default, so a SUT the official Test System passes passes here too; the
+        policy `beyond_part6` ("fail", or {default:, <check>:}) makes it fail the case instead."""
+        setting = self.policy("beyond_part6")
+        mode = setting.get(check, setting.get("default", "warn")) if isinstance(setting, Mapping) else setting
+        with self.step(f"Beyond Part 6 ({check}): {what}"):
+            try:
+                yield
+            except OcppFailure as failure:
+                if mode == "fail":
+                    raise
+                detail = failure.title + (f": {failure.message}" if failure.message else "")
+                self.transcript.add(0, "event", event="beyond_part6", detail={"check": check, "what": what},
+                                    findings=[finding("BEYOND-P6", Severity.WARN, f"{check}: {detail}"[:600],
+                                                      check=check, requirements=list(failure.requirements))])
+
     def timeout(self, within: float | None) -> float:
         return self.settings.timing.default_timeout if within is None else within
 
@@ -130,11 +150,14 @@ class Conversation:
     # ---- the SUT's CALLs -------------------------------------------------------------------------------------
     async def on_call(self, call: Call, record: Record) -> Mapping[str, Any] | CallError | None:
         exp = self.expectations.offer(record)
-        respond: Response = exp.respond if exp is not None else None
-        if respond is SILENCE:
+        given: Response = exp.respond if exp is not None else None
+        if given is SILENCE:
             return None
-        if callable(respond):
-            respond = respond(call.payload)
+        respond: object = given
+        if callable(given):
+            respond = given(call.payload)
+            if inspect.isawaitable(respond):  # an answer that waits for something first (within the SUT's timeout)
+                respond = await respond
         if isinstance(respond, CallError):
             return CallError(call.message_id, respond.error_code, respond.error_description, respond.error_details)
         if isinstance(respond, Mapping):
@@ -145,19 +168,23 @@ class Conversation:
         return answer
 
     def expect(self, action: str, payload: Mapping[str, Any] | None = None, *, respond: Response = None,
-               description: str = "", after: Record | None = None) -> CallExpectation:
-        """Register, now, that the SUT will send `action` (matching `payload` partially); await with `received`."""
-        return self.expectations.expect(action, payload, respond=respond, description=description, after=after)
+               description: str = "", after: Record | None = None, alternatives: tuple[Alternative, ...] = (),
+               shared: bool = False, answer_near_miss: bool = False) -> CallExpectation:
+        """Register, now, that the SUT will send `action` (matching `payload` partially) or one of the
+        `alternatives`; await with `received`. See `Expectations.expect` for `shared` and `answer_near_miss`."""
+        return self.expectations.expect(action, payload, respond=respond, description=description, after=after,
+                                        alternatives=alternatives, shared=shared, answer_near_miss=answer_near_miss)
 
     async def received(self, exp: CallExpectation, within: float | None = None) -> Record:
         return await self.expectations.wait(exp, self.timeout(within), requirements=self.requirements)
 
     async def receive(self, action: str, payload: Mapping[str, Any] | None = None, *, respond: Response = None,
-                      within: float | None = None, description: str = "", after: Record | None = None) -> Record:
+                      within: float | None = None, description: str = "", after: Record | None = None,
+                      alternatives: tuple[Alternative, ...] = (), shared: bool = False) -> Record:
         """Expect and wait in one go: for a message no action of the test triggers, or one an action already
         triggered (an unclaimed CALL waits in the backlog, answered by default, so a late `receive` finds it)."""
         return await self.received(self.expect(action, payload, respond=respond, description=description,
-                                               after=after), within)
+                                               after=after, alternatives=alternatives, shared=shared), within)
 
     def mark(self) -> Record | None:
         """The newest record: pass it as `after=` so only what comes next counts."""
@@ -185,6 +212,17 @@ class Conversation:
                     await self.expectations.violated()
         finally:
             self.allow(rule)
+        self.expectations.raise_violations()
+
+    async def hold(self, seconds: float, why: str) -> None:
+        """Let `seconds` pass because the table says so (e.g. the configured Transaction Duration before a stop):
+        a deadline, not a pause: a forbidden message meanwhile ends it at once."""
+        if seconds <= 0:
+            return
+        self.transcript.note(f"waiting {seconds:g} s: {why}")
+        with contextlib.suppress(TimeoutError):
+            async with asyncio.timeout(seconds):
+                await self.expectations.violated()
         self.expectations.raise_violations()
 
     # ---- the harness's CALLs ---------------------------------------------------------------------------------

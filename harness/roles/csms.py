@@ -8,6 +8,7 @@ which takes over the live connection and every new one while the test runs.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 from collections.abc import Callable, Mapping
 from datetime import UTC, datetime
 from pathlib import Path
@@ -16,13 +17,15 @@ from typing import Any
 
 from harness.config import Settings
 from harness.errors import ConfigError
-from harness.expect import CallExpectation
+from harness.expect import Alternative, CallExpectation
+from harness.matchers import AnyItem
 from harness.ocppj import Call, CallError, RpcSession, SchemaStore, Severity
 from harness.ocppj.defaults import csms_default, now_iso
 from harness.ocppj.findings import finding
 from harness.ocppj.invariants import TransactionInvariants
 from harness.pki import PkiFactory
-from harness.profile import SutProfile
+from harness.profile import IdToken, SutProfile
+from harness.roles.configuration import Contains, IfImplemented, IfWritable, StationConfiguration, Wanted
 from harness.roles.conversation import Conversation, StepReporter
 from harness.transcript import Record, Transcript
 from harness.transport import Handshake, OcppConnection, OcppServer, ServerSocket
@@ -37,11 +40,14 @@ class CsmsRole(Conversation):
                          reporter=reporter, requirements=requirements)
         self.endpoint = endpoint
         self.identity = endpoint.identity
-        # TxCtrlr start/stop points as this test configured them (the reusable states follow them).
-        self.tx_start_points: tuple[str, ...] = ()
-        self.tx_stop_points: tuple[str, ...] = ()
+        # What this case read and wrote of the station's device model (restored when the case ends).
+        self.configuration = StationConfiguration(self.call_ok, self.transcript.note)
+        # TxCtrlr start/stop points as the station has them (None: not read yet; see `tx_points`)
+        self.tx_start_points: tuple[str, ...] | None = None
+        self.tx_stop_points: tuple[str, ...] | None = None
         self.transactions: dict[str, list[Record]] = {}  # transactionId -> its TransactionEvents in this test
         self.evse_transaction: dict[int, str] = {}  # EVSE id -> the transaction running on it
+        self.authorized: dict[int, IdToken] = {}  # EVSE id -> the token the reusable state Authorized presented
         transcript.subscribe(self._track)
 
     @property
@@ -100,6 +106,47 @@ class CsmsRole(Conversation):
         finally:
             self.endpoint.server.tls_probe = None
 
+    def reboot_wait(self) -> float:
+        """How long a reboot may take, from the Reset or power cycle to the BootNotification: the profile's
+        configured reboot time, plus the tolerance."""
+        return self.configured.reboot_time + self.settings.timing.tolerance
+
+    async def await_reconnect(self) -> None:
+        """A station that is not connected (in back-off after an earlier case took it offline) is waited for, up
+        to its configured back-off, so the case does not fail for what the one before did. Says what it waits
+        for; returns either way (the caller decides what a still-missing station means)."""
+        if self.connection is not None:
+            return
+        limit = self.reconnect_wait(self.configured.retry_back_off_repeat_times)
+        self.transcript.note(f"waiting for {self.identity} to connect on {self.url} (its back-off allows up to "
+                             f"{limit:g} s)")
+        with contextlib.suppress(TimeoutError):
+            async with asyncio.timeout(limit):
+                conn = await self.wait_connected(limit)
+                while not self.is_booted() and not conn.closed.is_set():
+                    await self.wait_record(lambda r: r.direction == "tx" and r.action == "BootNotification",
+                                           what="its BootNotification to be answered", within=limit)
+
+    async def transaction_events(self, transaction: str, *, after: Record | None, until: Callable[[Record], bool],
+                                 what: str, within: float | None = None) -> list[Record]:
+        """The TransactionEvents of `transaction` after `after`, up to and including the first for which `until`
+        holds (a reusable state's optional and required events, judged together afterwards)."""
+        seen: list[Record] = []
+        start = after.seq if after is not None else 0
+
+        def wanted(record: Record) -> bool:
+            if (record.direction != "rx" or record.action != "TransactionEvent" or record.seq <= start
+                    or not isinstance(record.frame, Call)):
+                return False
+            if record.frame.payload.get("transactionInfo", {}).get("transactionId") != transaction:
+                return False
+            if record not in seen:
+                seen.append(record)
+            return until(record)
+
+        await self.wait_record(wanted, what=what, after=start, within=within)
+        return seen
+
     def reconnect_wait(self, attempts: int = 1) -> float:
         """How long the station may take to reconnect after `attempts` failed attempts in a row: its configured
         RetryBackOff wait, doubled per attempt (Part 4 §5.3), plus the random range and the timeout."""
@@ -117,31 +164,52 @@ class CsmsRole(Conversation):
         """How the harness CSMS judges a token: by the station profile's token list (unknown: status Unknown)."""
         return self.tokens.info(id_token)
 
-    async def configure(self, values: Mapping[str, str | int | bool]) -> None:
-        """Part 6 "Configuration State": SetVariables for `Component.Variable` (or `Component.Variable[instance]`)
-        keys; every one must be Accepted. TxCtrlr start/stop points are remembered for the reusable states."""
-        data = [{**_variable_ref(key), "attributeValue": str(value).lower() if isinstance(value, bool) else str(value)}
-                for key, value in values.items()]
-        with self.step("Configuration state: " + ", ".join(f"{k} = {v}" for k, v in values.items())):
-            answer = await self.call_ok("SetVariables", {"setVariableData": data})
-            refused = [r for r in answer.get("setVariableResult", []) if r.get("attributeStatus") != "Accepted"]
-            if refused:
-                raise self.failure("the station did not accept the configuration the test case needs",
-                                   message="\n".join(f"{r['component']['name']}.{r['variable']['name']}: "
-                                                     f"{r.get('attributeStatus')}" for r in refused),
-                                   rules=("SEQ",))
-        for key, value in values.items():
-            if key == "TxCtrlr.TxStartPoint":
-                self.tx_start_points = tuple(str(value).split(","))
-            elif key == "TxCtrlr.TxStopPoint":
-                self.tx_stop_points = tuple(str(value).split(","))
+    async def configure(self, values: Mapping[str, Wanted]) -> dict[str, str | None]:
+        """Part 6 "Configuration State" (see `harness.roles.configuration`): read, write what differs, restore at
+        the end of the case; the values in force afterwards. TxCtrlr start/stop points are remembered for the
+        reusable states, whether the case wrote them or the station kept its own."""
+        shown = ", ".join(f"{k} = {_shown(v)}" for k, v in values.items())
+        with self.step(f"Configuration state: {shown}"):
+            result = await self.configuration.apply(values)
+        self._points_from(result)
+        return result
 
     async def read_variable(self, key: str) -> str | None:
-        """GetVariables for one `Component.Variable[instance]`: its Actual value, None when not Accepted."""
-        answer = await self.call_ok("GetVariables", {"getVariableData": [_variable_ref(key)]})
-        results = answer.get("getVariableResult") or [{}]
-        value = results[0].get("attributeValue")
-        return str(value) if results[0].get("attributeStatus") == "Accepted" and value is not None else None
+        """The station's Actual value of one `Component.Variable[instance]` (None when not Accepted); read once per
+        case, or known from what the case configured."""
+        return (await self.configuration.read(key))[key]
+
+    async def tx_points(self) -> tuple[tuple[str, ...], tuple[str, ...]]:
+        """TxCtrlr.TxStartPoint and TxStopPoint as the station has them (read at the first need in a case)."""
+        if self.tx_start_points is None or self.tx_stop_points is None:
+            self._points_from(await self.configuration.read("TxCtrlr.TxStartPoint", "TxCtrlr.TxStopPoint"))
+        return self.tx_start_points or (), self.tx_stop_points or ()
+
+    def _points_from(self, values: Mapping[str, str | None]) -> None:
+        for key, value in values.items():
+            if key == "TxCtrlr.TxStartPoint":
+                self.tx_start_points = tuple(m for m in (value or "").split(",") if m)
+            elif key == "TxCtrlr.TxStopPoint":
+                self.tx_stop_points = tuple(m for m in (value or "").split(",") if m)
+
+    async def restore_configuration(self) -> list[str]:
+        """End of the case: put back every variable it changed (never raises: cleanup reports, it does not judge)."""
+        if not self.configuration.originals:
+            return []
+        try:
+            async with asyncio.timeout(self.settings.timing.default_timeout):
+                await self.wait_booted_again()
+                return await self.configuration.restore()
+        except Exception as exc:  # reported in the case's transcript and report, never raised
+            kept = ", ".join(f"{k} (was {v!r})" for k, v in self.configuration.originals.items())
+            return [f"could not restore {kept}: {type(exc).__name__}: {str(exc).splitlines()[0] if str(exc) else ''}"]
+
+    async def wait_booted_again(self) -> None:
+        """Until the station is connected and accepted (after a reboot the case caused), or the caller's deadline."""
+        while not self.is_booted():
+            await self.wait_record(lambda r: r.direction == "tx" and r.action == "BootNotification"
+                                   and r.message_type == 3, what="the station to boot again",
+                                   after=self.transcript.records[-1].seq if self.transcript.records else 0)
 
     def _track(self, record: Record) -> None:
         if record.direction != "rx" or record.action != "TransactionEvent" or not isinstance(record.frame, Call):
@@ -152,9 +220,18 @@ class CsmsRole(Conversation):
         evse = payload.get("evse", {}).get("id")
         if isinstance(evse, int) and payload.get("eventType") != "Ended":
             self.evse_transaction[evse] = tx_id
+        on = evse if isinstance(evse, int) else next((k for k, v in self.evse_transaction.items() if v == tx_id), None)
+        token = payload.get("idToken")
+        if on is not None and payload.get("triggerReason") in ("Authorized", "RemoteStart") and isinstance(token, dict):
+            # the driver is authorized, however the case got there (a reusable state, or the case's own steps);
+            # a token that is not one (a schema-invalid frame) is the monitor's finding, not a crash here
+            with contextlib.suppress(ValueError):
+                self.authorized.setdefault(on, IdToken.model_validate({"idToken": token.get("idToken", ""),
+                                                                       "type": token.get("type", "ISO14443")}))
         if payload.get("eventType") == "Ended":
             for key in [k for k, v in self.evse_transaction.items() if v == tx_id]:
                 del self.evse_transaction[key]
+                self.authorized.pop(key, None)
 
     async def go_offline(self, *, refuse: int | None = None) -> None:
         """Take the station offline the way Part 6 does (see CsmsEndpoint.go_offline)."""
@@ -175,20 +252,48 @@ class CsmsRole(Conversation):
         return {"currentTime": now_iso(), "interval": interval, "status": status}
 
     def is_booted(self) -> bool:
-        """Connected, and the last BootNotification on this connection was answered Accepted."""
+        """Connected, and the station's last BootNotification was answered Accepted (on this connection or an
+        earlier one: a station reconnecting after a connection loss stays accepted without booting again)."""
         conn = self.connection
-        return conn is not None and not conn.closed.is_set() and self.endpoint.boot_status.get(conn.conn) == "Accepted"
+        return conn is not None and not conn.closed.is_set() and self.endpoint.accepted
 
     def connectors(self) -> list[tuple[int, int]]:
         """(evseId, connectorId) of every connector of the station, from the SUT settings."""
         return [(evse, c) for evse, count in enumerate(self.settings.station.connectors, start=1)
                 for c in range(1, count + 1)]
 
-    def expect_connector_status(self, status: str = "Available") -> list[CallExpectation]:
-        """One StatusNotification expectation per connector (the station reports all after (re)connecting)."""
-        return [self.expect("StatusNotification", {"evseId": e, "connectorId": c, "connectorStatus": status},
-                            description=f"StatusNotification {status} for EVSE {e} connector {c}")
-                for e, c in self.connectors()]
+    def expect_connector_status(self, status: str = "Available", *, after: Record | None = None,
+                                evse: int | None = None, wide: bool = False) -> list[CallExpectation]:
+        """One connector-state expectation per connector (of `evse`, or of the station): Part 6's "the Charging
+        Station notifies the CSMS about the state of its connectors" (after a boot, every connector)."""
+        return [self.expect_status(e, c, status, after=after, wide=wide) for e, c in self.connectors()
+                if evse is None or e == evse]
+
+    def expect_status(self, evse: int, connector: int, status: str, *, after: Record | None = None,
+                      wide: bool = False) -> CallExpectation:
+        """The station reports `status` for one connector, as Part 6's tool validations accept it:
+        StatusNotificationRequest, or NotifyEventRequest with an AvailabilityState Delta event of that Connector
+        (`wide`: also of its EVSE or of the whole ChargingStation, as reusable state Unavailable allows). Shared:
+        one NotifyEvent may report several connectors, and the CALL stays the default responder's."""
+        return self.expect("StatusNotification", {"evseId": evse, "connectorId": connector, "connectorStatus": status},
+                           alternatives=availability_events(evse, connector, status, wide=wide), shared=True,
+                           after=after, description=f"connector {status} for EVSE {evse} connector {connector} "
+                                                    "(StatusNotification or NotifyEvent AvailabilityState)")
+
+    async def receive_status(self, evse: int, connector: int, status: str, *, after: Record | None = None,
+                             within: float | None = None, wide: bool = False) -> Record:
+        """Wait for the station to report `status` for one connector (see `expect_status`)."""
+        return await self.received(self.expect_status(evse, connector, status, after=after, wide=wide), within)
+
+    def connector_state(self, evse: int, connector: int) -> str | None:
+        """The last state this test saw reported for one connector (StatusNotification or NotifyEvent)."""
+        state = None
+        for record in self.transcript.records:
+            if record.direction == "rx" and isinstance(record.frame, Call):
+                for e, c, status in connector_reports(record.frame.action, record.frame.payload):
+                    if (e, c) == (evse, connector):
+                        state = status
+        return state
 
     def handshakes(self) -> list[Record]:
         return [r for r in self.transcript.records if r.event == "handshake"]
@@ -218,6 +323,7 @@ class CsmsEndpoint:
         self.connection_count = 0
         self._tasks: set[asyncio.Task[None]] = set()
         self.boot_status: dict[int, str] = {}  # connection number -> status of the last BootNotification answer
+        self.accepted = False  # the station's last BootNotification, on any connection, was answered Accepted
         self._offline = False  # refusing reconnects until go_online()
         self._refuse_left: int | None = None  # refusing this many more reconnects
         # Invariants over the station's whole session (a transaction outlives its connections).
@@ -338,12 +444,13 @@ class CsmsEndpoint:
         if conn is not None and conn.conn == record.conn:
             if call.action == "BootNotification" and isinstance(answer, Mapping):
                 self.boot_status[conn.conn] = str(answer.get("status"))
+                self.accepted = answer.get("status") == "Accepted"
                 if answer.get("status") == "Accepted":
                     self._expect_connector_reports(conn)
             elif call.action == "SecurityEventNotification":
                 self.security_events.append(dict(call.payload))
-            elif call.action == "StatusNotification" and conn.conn in self._reported:
-                self._reported[conn.conn].add((int(call.payload["evseId"]), int(call.payload["connectorId"])))
+            elif conn.conn in self._reported:
+                self._reported[conn.conn].update((e, c) for e, c, _ in connector_reports(call.action, call.payload))
         return answer
 
     def _expect_connector_reports(self, conn: OcppConnection) -> None:
@@ -363,7 +470,7 @@ class CsmsEndpoint:
             text = ", ".join(f"EVSE {e} connector {c}" for e, c in missing)
             target = conv if not conv.transcript.closed else self.lobby
             target.transcript.add(conn.conn, "event", event="monitor", detail={"rule": "ST-1"}, findings=[
-                finding("ST-1", Severity.FAIL, f"no StatusNotification for {text} within "
+                finding("ST-1", Severity.FAIL, f"no connector state (StatusNotification or NotifyEvent) for {text} within "
                                                f"{timing.default_timeout:g} s of the accepted boot")])
 
         asyncio.get_running_loop().call_later(timing.default_timeout + timing.tolerance, judge)
@@ -409,14 +516,48 @@ def _server_tls(settings: Settings, pki: PkiFactory | None) -> SSLContext | None
     return pki.server_context(profile)
 
 
-def _variable_ref(key: str) -> dict[str, Any]:
-    """`Component.Variable` or `Component.Variable[instance]` as the component / variable of a request."""
-    component, _, variable = key.partition(".")
-    name, _, instance = variable.partition("[")
-    ref: dict[str, Any] = {"component": {"name": component}, "variable": {"name": name}}
-    if instance:
-        ref["variable"]["instance"] = instance.rstrip("]")
-    return ref
+def availability_events(evse: int, connector: int, status: str, *, wide: bool = False) -> tuple[Alternative, ...]:
+    """NotifyEvent alternatives to a StatusNotification: an AvailabilityState Delta event with `status` for the
+    Connector (and, `wide`, for its EVSE or the ChargingStation), in any entry of eventData."""
+    components: list[dict[str, Any]] = [{"name": "Connector", "evse": {"id": evse, "connectorId": connector}}]
+    if wide:
+        components += [{"name": "EVSE", "evse": {"id": evse}}, {"name": "ChargingStation"}]
+    return tuple(("NotifyEvent", {"eventData": AnyItem({"trigger": "Delta", "actualValue": status, "component": c,
+                                                          "variable": {"name": "AvailabilityState"}})})
+                 for c in components)
+
+
+def connector_reports(action: str, payload: Mapping[str, Any]) -> list[tuple[int, int, str]]:
+    """(evseId, connectorId, state) of every connector state a CALL reports: a StatusNotification, or the
+    Connector AvailabilityState entries of a NotifyEvent (Part 6 accepts either)."""
+    if action == "StatusNotification":
+        evse, connector = payload.get("evseId"), payload.get("connectorId")
+        if isinstance(evse, int) and isinstance(connector, int):
+            return [(evse, connector, str(payload.get("connectorStatus")))]
+        return []
+    if action != "NotifyEvent":
+        return []
+    found = []
+    for entry in payload.get("eventData") or []:
+        component = entry.get("component") if isinstance(entry, Mapping) else None
+        if not isinstance(component, Mapping) or component.get("name") != "Connector":
+            continue
+        where = component.get("evse") or {}
+        if (entry.get("variable") or {}).get("name") == "AvailabilityState" and isinstance(where.get("id"), int) \
+                and isinstance(where.get("connectorId"), int):
+            found.append((where["id"], where["connectorId"], str(entry.get("actualValue"))))
+    return found
+
+
+def _shown(value: Wanted) -> str:
+    """A configuration value as a step title shows it."""
+    if isinstance(value, IfImplemented):
+        return f"{_shown(value.value)} (if implemented)"
+    if isinstance(value, IfWritable):
+        return f"{_shown(value.value)} (if ReadWrite)"
+    if isinstance(value, Contains):
+        return f"contains {value.member}"
+    return str(value).lower() if isinstance(value, bool) else str(value)
 
 
 def _peer_timeout(profile: SutProfile, settings: Settings) -> float:

@@ -17,7 +17,7 @@ from harness.pki import PkiFactory, Variant
 from harness.profile import SutProfile
 from harness.simulators.control_server import ControlServer, csms_actions, station_actions
 from harness.simulators.csms import CsmsConfig, CsmsFaults, CsmsSimulator
-from harness.simulators.station import StationConfig, StationFaults, StationSimulator
+from harness.simulators.station import StationConfig, StationFaults, StationSimulator, StationVariants
 
 
 def faults_of(cls: Any, names: list[str]) -> Any:
@@ -71,7 +71,8 @@ def _trust_anything(context: ssl.SSLContext) -> None:
 
 
 async def start_station(profile: SutProfile, *, csms_url: str, password: str, faults: list[str],
-                        boot_timeout: float, pki: PkiFactory | None = None) -> BuiltinSut:
+                        boot_timeout: float, pki: PkiFactory | None = None,
+                        variants: list[str] | None = None) -> BuiltinSut:
     """The station simulator of `profile`, connected to `csms_url` and (unless a fault prevents it) booted.
 
     Under security profile 2 or 3 it connects with TLS, trusting `pki`'s CSMS root; under 3 it presents its own
@@ -90,7 +91,8 @@ async def start_station(profile: SutProfile, *, csms_url: str, password: str, fa
         identity=profile.identity, csms_url=csms_url, password=password if security < 3 else None,
         evses=profile.connectors, serial_number=serial, vendor=profile.vendor or StationConfig.vendor,
         model=profile.model or StationConfig.model, firmware=profile.firmware_version or StationConfig.firmware,
-        faults=station_faults, security_profile=security, tls=tls, pki=pki))
+        faults=station_faults, variants=faults_of(StationVariants, variants or []), security_profile=security,
+        tls=tls, pki=pki))
     control = ControlServer("station", profile.identity, station_actions(sim), action_timeout=profile.control.timeout)
     await control.start()
     await sim.start()

@@ -113,6 +113,25 @@ class ChargingFaults:
     first_event_updated: bool = False
 
 
+_event_ids = iter(range(1, 2**31))  # NotifyEvent eventId: unique per station run
+
+
+def connector_reports(states: Mapping[tuple[int, int], str], *, by_event: bool) -> list[tuple[str, dict[str, Any]]]:
+    """The CALLs that report these connector states: a StatusNotification each, or (a station that uses the
+    device model for it, as Part 6 allows) one NotifyEvent with an AvailabilityState Delta entry per connector."""
+    if not by_event:
+        return [("StatusNotification", {"timestamp": now_iso(), "connectorStatus": status, "evseId": evse,
+                                        "connectorId": connector}) for (evse, connector), status in states.items()]
+    if not states:
+        return []
+    now = now_iso()
+    data = [{"eventId": next(_event_ids), "timestamp": now, "trigger": "Delta", "actualValue": status,
+             "eventNotificationType": "HardWiredNotification",
+             "component": {"name": "Connector", "evse": {"id": evse, "connectorId": connector}},
+             "variable": {"name": "AvailabilityState"}} for (evse, connector), status in states.items()]
+    return [("NotifyEvent", {"generatedAt": now, "seqNo": 0, "tbc": False, "eventData": data})]
+
+
 def iso(epoch: float) -> str:
     return datetime.fromtimestamp(epoch, UTC).isoformat(timespec="milliseconds").replace("+00:00", "Z")
 
@@ -123,6 +142,7 @@ class Charging:
     model: DeviceModel
     link: Link
     faults: Any = field(default_factory=ChargingFaults)  # anything with ChargingFaults' attributes
+    by_event: bool = False  # connector states go out as NotifyEvent AvailabilityState (StationVariants)
     auth: LocalAuthorization = field(default_factory=LocalAuthorization)
     _aligned_changed: asyncio.Event = field(default_factory=asyncio.Event)
     _sampled_changed: asyncio.Event = field(default_factory=asyncio.Event)
@@ -179,13 +199,12 @@ class Charging:
         self._reported.update(statuses)
 
     async def _report_changes(self) -> None:
-        for (evse, connector), status in self.statuses().items():
-            if self._reported.get((evse, connector)) == status:
-                continue
-            sent = await self.link.notify("StatusNotification", {
-                "timestamp": now_iso(), "connectorStatus": status, "evseId": evse, "connectorId": connector})
-            if sent:
-                self._reported[(evse, connector)] = status
+        changed = {key: status for key, status in self.statuses().items() if self._reported.get(key) != status}
+        for (evse, connector), status in changed.items():
+            for action, payload in connector_reports({(evse, connector): status},
+                                                     by_event=self.by_event):
+                if await self.link.notify(action, payload):
+                    self._reported[(evse, connector)] = status
 
     # ---- physical actions --------------------------------------------------------------------------------------
     async def plug_in(self, evse_id: int, connector_id: int) -> None:
@@ -195,6 +214,7 @@ class Charging:
         await self._report_changes()  # Occupied first, then what the transaction makes of it
         starts = self._points("TxStartPoint")
         if evse.tx is not None:
+            evse.tx.connector = connector_id
             evse.tx.set_state("EVConnected")
             self._event(evse.tx, "Updated", "CablePluggedIn")
         elif "EVConnected" in starts or "ParkingBayOccupancy" in starts or (
@@ -396,7 +416,8 @@ class Charging:
         payload: dict[str, Any] = {"eventType": event_type, "timestamp": now_iso(), "triggerReason": trigger,
                                    "seqNo": tx.seq, "transactionInfo": info}
         tx.seq += 2 if self.faults.seqno_gap and tx.seq == 1 else 1
-        if event_type == "Started" or tx.seq == 1:
+        if event_type == "Started" or tx.seq == 1 or trigger == "CablePluggedIn":
+            # Part 6 §2.1: the first event after the EV connects names the EVSE and its connector
             payload["evse"] = {"id": tx.evse, "connectorId": tx.connector}
         if id_token is not None:
             payload["idToken"] = id_token

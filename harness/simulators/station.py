@@ -31,7 +31,7 @@ from harness.ocppj import Call, CallError, CallResult, RpcSession, default_store
 from harness.ocppj.defaults import now_iso, station_default
 from harness.pki import PkiFactory
 from harness.simulators.certificates import CertificateStore
-from harness.simulators.charging import Charging
+from harness.simulators.charging import Charging, connector_reports
 from harness.simulators.device_model import (
     BASIC_AUTH_PASSWORD,
     CERTIFICATE_ENTRIES,
@@ -128,6 +128,15 @@ class StationFaults:
 
 
 @dataclass
+class StationVariants:
+    """Legal choices a real station makes differently (Part 6 passes each): the simulator can make them, so the
+    self-tests prove the harness does not fail a conformant station that chose otherwise. Not faults."""
+
+    availability_by_notify_event: bool = False  # connector states by NotifyEvent AvailabilityState, never StatusNotification
+    read_only_tx_points: bool = False  # TxCtrlr.TxStartPoint / TxStopPoint are ReadOnly (SetVariables: Rejected)
+
+
+@dataclass
 class StationConfig:
     identity: str = "SIM-CS-001"
     csms_url: str = "ws://127.0.0.1:9000/ocpp"  # base URL; the identity is appended (RPC-02)
@@ -141,6 +150,7 @@ class StationConfig:
     call_timeout: float = 10.0  # how long a CALL of the station waits for its answer
     reconnect_delay: float = 0.2  # pause before reconnecting, and before retrying a failed BootNotification
     faults: StationFaults = field(default_factory=StationFaults)
+    variants: StationVariants = field(default_factory=StationVariants)
     security_profile: int = 1  # 2: TLS + Basic Auth, 3: mutual TLS (then `password` is None)
     tls: SSLContext | None = field(default=None, repr=False)  # wss://: trusts the CSMS root; SP3: its certificate
     pki: PkiFactory | None = field(default=None, repr=False)  # where its keys and CSRs live; its CSO issuer
@@ -191,6 +201,9 @@ class StationSimulator:
                     else 0)
         self.model = DeviceModel(self.config.evses, heartbeat_interval=self.config.heartbeat_interval,
                                  security_profile=security, password=self.config.password)
+        if self.config.variants.read_only_tx_points:
+            for name in ("TxStartPoint", "TxStopPoint"):
+                self.model.variables[VarKey("TxCtrlr", name)].attributes["Actual"].mutability = "ReadOnly"
         self.transcript = Transcript(name=f"station simulator {self.config.identity}")
         self.state = StationState()
         self.conn: OcppConnection | None = None  # the live connection, if any
@@ -207,7 +220,8 @@ class StationSimulator:
         self._runner: asyncio.Task[None] | None = None
         self._stopping = False
         self._tasks: set[asyncio.Task[None]] = set()
-        self.charging = Charging(self.config.evses, self.model, link=self, faults=self.faults)
+        self.charging = Charging(self.config.evses, self.model, link=self, faults=self.faults,
+                                 by_event=self.config.variants.availability_by_notify_event)
         self.outbox: deque[PendingEvent] = deque()  # TransactionEvents not yet delivered, oldest first
         self._online = asyncio.Event()  # set while booted and announced: messages may go out
         self._outbox_wake = asyncio.Event()  # an event was queued, or the station came online
@@ -529,11 +543,10 @@ class StationSimulator:
         if self.faults.skip_status_notification:
             return
         statuses = self.charging.statuses()
-        for evse_id, connector_id in self._connectors(evse):
-            status = statuses[(evse_id, connector_id)]
-            await self._call(conn, "StatusNotification", {"timestamp": now_iso(), "connectorStatus": status,
-                                                          "evseId": evse_id, "connectorId": connector_id})
-            self.charging.reported({(evse_id, connector_id): status})
+        wanted = {key: statuses[key] for key in self._connectors(evse)}
+        for action, payload in connector_reports(wanted, by_event=self.config.variants.availability_by_notify_event):
+            await self._call(conn, action, payload)
+        self.charging.reported(wanted)
 
     # ---- what the CSMS asks ------------------------------------------------------------------------------------
     async def _on_call(self, call: Call, record: Record) -> Answer:

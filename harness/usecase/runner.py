@@ -58,6 +58,9 @@ class CaseRun:
         defaults = self.used_policy_defaults()
         if defaults:
             self.reporter.attach_text("policy defaults used", "\n".join(defaults))
+        beyond = self.beyond_part6()
+        if beyond:
+            self.reporter.attach_text("beyond Part 6", "\n".join(beyond))
         if passed:
             for conv in self.conversations:
                 conv.check_findings()
@@ -70,6 +73,10 @@ class CaseRun:
             for note in notes:
                 with self.reporter.step(note):
                     pass
+
+    def beyond_part6(self) -> list[str]:
+        """The findings of checks beyond the case's Part 6 table, one line each."""
+        return [f.text for conv in self.conversations for _, f in conv.transcript.findings() if f.rule == "BEYOND-P6"]
 
     def used_policy_defaults(self) -> list[str]:
         return [f"{key}: documented default (pragmatic mode)" for key in sorted(self.settings.defaults_used)]

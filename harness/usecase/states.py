@@ -1,42 +1,66 @@
 """Part 6 reusable states, written once and used by Python and YAML test cases alike.
 
 Each state takes the conversation of the test and the SUT's control adapter, and works in both roles:
-- SUT = station (`CsmsRole`): the harness performs the manual action through the adapter and waits for what the
-  station must send; the harness CSMS answers by the profile's token list. Which TransactionEvent comes follows the
-  TxCtrlr start/stop points the test configured (`csms.configure`), as Part 6's tool validations do.
-- SUT = CSMS (`StationRole`): the harness's station sends what a station in that state sends, with Part 6 §3.1's
-  configuration (TxStartPoint EVConnected,Authorized; TxStopPoint EVConnected; AuthorizeRemoteStart false), and
-  checks the CSMS's answers.
+- SUT = station (`CsmsRole`, Part 6 §2.18): the harness performs the manual action through the adapter and waits
+  for what the station must send, as the state's tool validations accept it. The states adapt to the station:
+  its own TxCtrlr start and stop points decide which TransactionEvents come (read from the station, or as the case
+  configured them), connector states may come as StatusNotification or NotifyEvent, and optional steps are
+  optional. The harness CSMS answers by the profile's token list.
+- SUT = CSMS (`StationRole`, Part 6 §3.18): the harness's station sends what a station in that state sends, with
+  Part 6 §3.1's configuration (TxStartPoint EVConnected,Authorized; TxStopPoint EVConnected; AuthorizeRemoteStart
+  false), and checks the CSMS's answers.
 """
 
 from __future__ import annotations
 
 import asyncio
 from collections.abc import Awaitable, Callable
-from typing import Any
+from typing import Any, Literal
 
 from harness.control import CsmsControl, StationControl
-from harness.matchers import ANY, AbsentOr, OneOf
+from harness.matchers import ANY, AbsentOr, OneOf, difference
 from harness.ocppj import Call
 from harness.profile import IdToken
-from harness.roles.csms import CsmsRole
+from harness.roles.configuration import IfImplemented
+from harness.roles.csms import CsmsRole, connector_reports
 from harness.roles.station import StationRole, StationTransaction
 from harness.transcript import Record
 
 Conversation = CsmsRole | StationRole
 Control = StationControl | CsmsControl
-
+How = Literal["default", "local", "remote"]  # Authorized / StopAuthorized: Main A (local), Main B (remote)
 
 # ---- Booted ---------------------------------------------------------------------------------------------------------
-async def booted(csms: CsmsRole, sut: StationControl) -> None:
-    """Reusable State *Booted* (SUT = station): connected and accepted; else power cycle and accept the boot."""
-    if csms.is_booted():
+async def booted(csms: CsmsRole, sut: StationControl, *, reset: str | None = None,
+                 power_cycle: bool = False) -> None:
+    """Reusable State *Booted* (SUT = station, Table 423). Part 6 §2.1 already asks for an accepted station with a
+    stable connection, so a station in that state stays as it is (unless the case resets it: `reset` = the
+    ResetRequest type of steps 1-2; `power_cycle`: the case's manual action). A station that is reconnecting is
+    waited for (its back-off), then one that is still not accepted is power cycled. Steps 3-8: BootNotification
+    (Accepted), the state of every connector (Available; StatusNotification or NotifyEvent),
+    SecurityEventNotification StartupOfTheDevice or ResetOrReboot."""
+    fresh = reset is not None or power_cycle
+    if not fresh and not csms.is_booted() and csms.connection is None:
+        await csms.await_reconnect()
+    if not fresh and csms.is_booted():
         return
-    with csms.step("Reusable state Booted: power cycle, accept BootNotification"):
-        boot = csms.expect("BootNotification", respond=lambda _: csms.boot_response("Accepted"))
-        await sut.power_cycle()
-        await csms.received(boot)
-        await csms.receive("StatusNotification", {"connectorStatus": ANY})
+    how = f"ResetRequest {reset}" if reset else "power cycle"
+    with csms.step(f"Reusable state Booted: {how}, BootNotification Accepted, connectors, security event"):
+        mark = csms.mark()
+        boot = csms.expect("BootNotification", respond=lambda _: csms.boot_response("Accepted"), after=mark,
+                           answer_near_miss=True)
+        statuses = csms.expect_connector_status("Available", after=mark)
+        event = csms.expect("SecurityEventNotification", {"type": OneOf("StartupOfTheDevice", "ResetOrReboot")},
+                            after=mark, shared=True,
+                            description="SecurityEventNotification StartupOfTheDevice or ResetOrReboot")
+        if reset:
+            await csms.call_ok("Reset", {"type": reset}, {"status": "Accepted"})
+        else:
+            await sut.power_cycle()
+        await csms.received(boot, within=csms.reboot_wait())
+        for exp in statuses:
+            await csms.received(exp)
+        await csms.received(event)
 
 
 async def station_booted(station: StationRole) -> None:
@@ -54,170 +78,376 @@ async def any_booted(conv: Conversation, sut: Control) -> None:
         await station_booted(conv)
 
 
-# ---- SUT = station ----------------------------------------------------------------------------------------------
-def _tx_event(csms: CsmsRole, fields: dict[str, Any], what: str, after: Record | None) -> Awaitable[Record]:
-    return csms.receive("TransactionEvent", fields, description=f"TransactionEvent {what}", after=after)
+# ---- SUT = station: the transaction states -------------------------------------------------------------------------
+def _where(csms: CsmsRole, evse: int | None, connector: int | None) -> tuple[int, int]:
+    """The EVSE and connector a state acts on: the case's, else the profile's <Configured evseId/connectorId>."""
+    return (evse if evse is not None else csms.configured.evse_id,
+            connector if connector is not None else csms.configured.connector_id)
 
 
-async def ev_connected_pre_session(csms: CsmsRole, sut: StationControl, evse: int = 1, connector: int = 1) -> Record:
-    """*EVConnectedPreSession*: the EV is plugged in; connector Occupied; a transaction starts here when
-    TxStartPoint has EVConnected, one already running (authorized first) reports CablePluggedIn. Returns the
-    StatusNotification."""
-    with csms.step(f"Reusable state EVConnectedPreSession: connect the EV at EVSE {evse}"):
+def _tx_event(csms: CsmsRole, fields: dict[str, Any], what: str, after: Record | None,
+              within: float | None = None) -> Awaitable[Record]:
+    return csms.receive("TransactionEvent", fields, description=f"TransactionEvent {what}", after=after,
+                        within=within)
+
+
+def _remote(csms: CsmsRole, how: How) -> bool:
+    """Main B (remote) or Main A (local) of Authorized / StopAuthorized: the case's choice, else the profile's
+    default (`control.remote_start`, for a station whose reader the lab cannot reach)."""
+    return how == "remote" or (how == "default" and csms.profile.control.remote_start)
+
+
+async def ev_connected_pre_session(csms: CsmsRole, sut: StationControl, evse: int | None = None,
+                                   connector: int | None = None) -> Record:
+    """*EVConnectedPreSession* (Table 427): the EV is plugged in; the connector is reported Occupied; a
+    TransactionEvent follows when TxStartPoint has EVConnected (Started), when a transaction already runs
+    (Updated), or when the driver is already authorized and TxStartPoint has PowerPathClosed (Started):
+    triggerReason CablePluggedIn, ChargingStateChanged or RemoteStart, chargingState EVConnected (SuspendedEVSE
+    or Charging too when authorized), with the EVSE and connector. Returns the connector-state record."""
+    evse, connector = _where(csms, evse, connector)
+    start, _ = await csms.tx_points()
+    with csms.step(f"Reusable state EVConnectedPreSession: connect the EV at EVSE {evse} connector {connector}"):
+        if "ParkingBayOccupancy" in start:
+            csms.transcript.note("ParkingBayOccupied is optional in Part 6 (no bay sensor is driven): skipped")
         mark = csms.mark()
         running = csms.transaction_on(evse)
+        authorized = evse in csms.authorized
+        occupied = csms.expect_status(evse, connector, "Occupied", after=mark)
         await sut.plug_in(evse, connector)
-        status = await csms.receive("StatusNotification", {"evseId": evse, "connectorId": connector,
-                                                           "connectorStatus": "Occupied"}, after=mark)
+        status = await csms.received(occupied)
+        fields: dict[str, Any] = {
+            "triggerReason": OneOf("CablePluggedIn", "ChargingStateChanged", "RemoteStart"),
+            "evse": {"id": evse, "connectorId": connector},
+            "transactionInfo": {"chargingState": OneOf("EVConnected", "SuspendedEVSE", "Charging") if authorized
+                                else "EVConnected"}}
         if running is not None:
-            await _tx_event(csms, {"eventType": "Updated", "triggerReason": "CablePluggedIn",
-                                   "transactionInfo": {"transactionId": running}}, "Updated CablePluggedIn", mark)
-        elif "EVConnected" in csms.tx_start_points:
-            await _tx_event(csms, {"eventType": "Started", "triggerReason": "CablePluggedIn",
-                                   "evse": {"id": evse, "connectorId": connector}}, "Started CablePluggedIn", mark)
+            fields["transactionInfo"]["transactionId"] = running
+            await _tx_event(csms, {**fields, "eventType": "Updated"}, "Updated, the EV connected", mark)
+        elif "EVConnected" in start or (authorized and "PowerPathClosed" in start):
+            await _tx_event(csms, {**fields, "eventType": "Started"}, "Started, the EV connected", mark)
         return status
 
 
-REMOTE_START_ID = 4242  # remoteStartId of the RequestStartTransaction a `remote_start` profile gets
+REMOTE_START_ID = 4242  # remoteStartId of the RequestStartTransaction of Authorized Main B
 
 
-def _remote(csms: CsmsRole, local: bool) -> bool:
-    """Whether the driver's part is played remotely: the profile says so (`control.remote_start`, for a station
-    without a reader the lab can reach) and the case does not test the token reader itself (`local`)."""
-    return csms.profile.control.remote_start and not local
-
-
-async def authorized(csms: CsmsRole, sut: StationControl, token: IdToken | None = None, evse: int = 1, *,
-                     authorize: bool = True, local: bool = False) -> Record | None:
-    """*Authorized*: a valid token is presented; AuthorizeRequest (unless `authorize=False`: cached / local list
-    with LocalPreAuthorize), then the TransactionEvent carrying the idToken: Updated Authorized on a running
-    transaction, Started Authorized when TxStartPoint has Authorized (or PowerPathClosed with the EV plugged in).
-    With a `remote_start` profile (and not `local`), Part 6's alternative: RequestStartTransaction instead, and
-    the event's triggerReason is RemoteStart (AuthorizeRequest only if the station's AuthorizeRemoteStart asks).
-    Returns that TransactionEvent, if one is due."""
+async def authorized(csms: CsmsRole, sut: StationControl, token: IdToken | None = None, evse: int | None = None,
+                     *, authorize: bool = True, local: bool = False, how: How = "default") -> Record | None:
+    """*Authorized* (Table 428; errata 2024-11 for Main B). Main A (local): the token is presented; an
+    AuthorizeRequest follows unless the token needs none (`authorize=False`: cached, local list; also optional
+    when the station's LocalPreAuthorize is true or AuthCtrlr.Enabled false); then the TransactionEvent with
+    triggerReason Authorized and the idToken. Main B (remote, `how="remote"` or the profile's default unless
+    `local`): RequestStartTransaction Accepted (with the running transaction's id when one runs), an
+    AuthorizeRequest when AuthorizeRemoteStart is true, then the TransactionEvent with triggerReason RemoteStart,
+    remoteStartId and the idToken. The event comes when TxStartPoint has Authorized, when a transaction runs
+    (Updated), or when the EV is plugged in and TxStartPoint has PowerPathClosed (Started). Returns that event."""
     token = token or csms.tokens.valid
-    remote = _remote(csms, local)
+    evse, connector = _where(csms, evse, None)
+    remote = _remote(csms, "local" if local else how)
+    start, _ = await csms.tx_points()
     action = "RequestStartTransaction" if remote else f"present idToken {token.id_token}"
     with csms.step(f"Reusable state Authorized: {action}"):
         mark = csms.mark()
         running = csms.transaction_on(evse)
+        plugged = csms.connector_state(evse, connector) == "Occupied"
+        flags = await csms.configuration.read("AuthCtrlr.LocalPreAuthorize", "AuthCtrlr.Enabled",
+                                              "AuthCtrlr.AuthorizeRemoteStart")
+        auth = csms.expect("Authorize", {"idToken": {"idToken": token.id_token, "type": token.type}}, after=mark)
         if remote:
-            await csms.call_ok("RequestStartTransaction", {"idToken": token.wire(), "evseId": evse,
-                                                           "remoteStartId": REMOTE_START_ID}, {"status": "Accepted"})
+            answer = await csms.call_ok("RequestStartTransaction", {"idToken": token.wire(), "evseId": evse,
+                                                                    "remoteStartId": REMOTE_START_ID},
+                                        {"status": "Accepted"})
+            if running is not None and answer.get("transactionId") != running:
+                raise csms.failure("RequestStartTransactionResponse does not name the running transaction",
+                                   expected=f"transactionId {running!r}", actual=repr(answer.get("transactionId")),
+                                   rules=("SEQ",))
+            needs_authorize = flags["AuthCtrlr.AuthorizeRemoteStart"] == "true"
         else:
             await sut.present_token(token)
-            if authorize:
-                await csms.receive("Authorize", {"idToken": {"idToken": token.id_token}}, after=mark)
+            needs_authorize = authorize
+        if needs_authorize and flags["AuthCtrlr.LocalPreAuthorize"] != "true" and flags["AuthCtrlr.Enabled"] != "false":
+            await csms.received(auth)
+        csms.authorized[evse] = token
         fields: dict[str, Any] = {"triggerReason": "RemoteStart" if remote else "Authorized",
-                                  "idToken": {"idToken": token.id_token}}
+                                  "idToken": {"idToken": token.id_token, "type": token.type}}
+        if remote:
+            fields["transactionInfo"] = {"remoteStartId": ANY}
+        what = fields["triggerReason"]
         if running is not None:
-            return await _tx_event(csms, {**fields, "eventType": "Updated",
-                                          "transactionInfo": {"transactionId": running}},
-                                   f"Updated {fields['triggerReason']}", mark)
-        plugged = _plugged(csms, evse)
-        if "Authorized" in csms.tx_start_points or ("PowerPathClosed" in csms.tx_start_points and plugged):
-            return await _tx_event(csms, {**fields, "eventType": "Started"}, f"Started {fields['triggerReason']}",
-                                   mark)
+            fields.setdefault("transactionInfo", {})["transactionId"] = running
+            return await _tx_event(csms, {**fields, "eventType": "Updated"}, f"Updated {what}", mark)
+        if "Authorized" in start or (plugged and "PowerPathClosed" in start):
+            return await _tx_event(csms, {**fields, "eventType": "Started"}, f"Started {what}", mark)
         return None
 
 
-def _plugged(csms: CsmsRole, evse: int) -> bool:
-    """Whether the last StatusNotification of `evse` in this test says Occupied."""
-    for record in reversed(csms.transcript.records):
-        if record.action == "StatusNotification" and record.direction == "rx" and record.frame is not None:
-            payload = getattr(record.frame, "payload", {})
-            if payload.get("evseId") == evse:
-                return bool(payload.get("connectorStatus") == "Occupied")
-    return False
-
-
-async def energy_transfer_started(csms: CsmsRole, sut: StationControl, evse: int = 1,
-                                  after: Record | None = None) -> Record:
-    """*EnergyTransferStarted*: a TransactionEvent of the EVSE's transaction with chargingState Charging (the EV
-    and the authorization are there; the station closes the power path on its own)."""
+async def energy_transfer_started(csms: CsmsRole, sut: StationControl, evse: int | None = None,
+                                  after: Record | None = None, *, connector: int | None = None) -> Record:
+    """*EnergyTransferStarted* (Table 430): authorized first (the Authorized state, when the case has not), the
+    EV connected (part 1: EVConnectedPreSession, when it is not), then (part 2) a SignedDataReceived event when
+    TxStartPoint has DataSigned and no transaction runs yet, and the TransactionEvent with triggerReason
+    ChargingStateChanged and chargingState Charging (Started when no transaction runs yet). `after` is kept for
+    older callers; the charging event is matched on the EVSE's transaction instead. Returns the charging event."""
+    evse, connector = _where(csms, evse, connector)
+    if evse not in csms.authorized:
+        await authorized(csms, sut, evse=evse)
+    if csms.connector_state(evse, connector) != "Occupied":
+        await ev_connected_pre_session(csms, sut, evse, connector)
+    start, _ = await csms.tx_points()
     with csms.step(f"Reusable state EnergyTransferStarted: EVSE {evse} charging"):
-        return await _tx_event(csms, {"eventType": OneOf("Started", "Updated"),
-                                      "transactionInfo": {"chargingState": "Charging"}}, "chargingState Charging",
-                               after)
+        running = csms.transaction_on(evse)
+        fields: dict[str, Any] = {"triggerReason": "ChargingStateChanged",
+                                  "transactionInfo": {"chargingState": "Charging"}}
+        if running is None:
+            if "DataSigned" in start:
+                await _tx_event(csms, {"triggerReason": "SignedDataReceived"}, "SignedDataReceived", after)
+                running = csms.transaction_on(evse)
+        if running is not None:
+            fields["transactionInfo"]["transactionId"] = running
+            return await _tx_event(csms, {**fields, "eventType": OneOf("Started", "Updated")},
+                                   "ChargingStateChanged, Charging", None)
+        return await _tx_event(csms, {**fields, "eventType": "Started", "evse": {"id": evse}},
+                               "Started ChargingStateChanged, Charging", after)
 
 
-async def energy_transfer_suspended(csms: CsmsRole, sut: StationControl, evse: int = 1) -> Record:
-    """*EnergyTransferSuspended*: the EV stops drawing energy: Updated ChargingStateChanged SuspendedEV."""
+async def energy_transfer_suspended(csms: CsmsRole, sut: StationControl, evse: int | None = None) -> Record:
+    """*EnergyTransferSuspended* (Table 431): after the configured Transaction Duration the EV suspends; the
+    TransactionEvent has chargingState SuspendedEV or EVConnected (triggerReason ChargingStateChanged for
+    SuspendedEV; Ended only with stoppedReason StoppedByEV)."""
+    evse, _ = _where(csms, evse, None)
+    running = csms.transaction_on(evse)
     with csms.step(f"Reusable state EnergyTransferSuspended: the EV at EVSE {evse} pauses"):
+        await csms.hold(csms.configured.transaction_duration, "the configured Transaction Duration")
         mark = csms.mark()
         await sut.suspend_ev(evse)
-        return await _tx_event(csms, {"eventType": "Updated", "triggerReason": "ChargingStateChanged",
-                                      "transactionInfo": {"chargingState": "SuspendedEV"}}, "SuspendedEV", mark)
+        event = await _tx_event(csms, {"eventType": OneOf("Updated", "Ended"),
+                                       "transactionInfo": {"transactionId": running,
+                                                           "chargingState": OneOf("SuspendedEV", "EVConnected")}},
+                                "SuspendedEV or EVConnected", mark)
+        payload = event.frame.payload  # type: ignore[union-attr]
+        info = payload.get("transactionInfo", {})
+        if info.get("chargingState") == "SuspendedEV" and payload.get("triggerReason") != "ChargingStateChanged":
+            raise csms.failure("the EV suspended, but the event does not say ChargingStateChanged",
+                               actual=event.raw[:400], rules=("SEQ",))
+        if payload.get("eventType") == "Ended" and info.get("stoppedReason") != "StoppedByEV":
+            raise csms.failure("the transaction ended when the EV suspended, without stoppedReason StoppedByEV",
+                               actual=event.raw[:400], rules=("SEQ",))
+        return event
 
 
-async def stop_authorized(csms: CsmsRole, sut: StationControl, token: IdToken | None = None, evse: int = 1, *,
-                          authorize: bool = False, local: bool = False) -> Record:
-    """*StopAuthorized*: the token is presented again to stop (the starting token needs no AuthorizeRequest;
-    another one of its group does, `authorize=True`). Ended StopAuthorized (stoppedReason Local or absent) when
-    TxStopPoint has Authorized, else Updated StopAuthorized with the energy transfer stopped. With a
-    `remote_start` profile (and not `local`): RequestStopTransaction, triggerReason RemoteStop, stoppedReason
-    Remote."""
+_ENDS_AT_STOP = ("Authorized", "PowerPathClosed", "EnergyTransfer")  # TxStopPoints that end it at StopAuthorized
+
+
+async def stop_authorized(csms: CsmsRole, sut: StationControl, token: IdToken | None = None, evse: int | None = None,
+                          *, authorize: bool = False, local: bool = False, how: How = "default") -> Record:
+    """*StopAuthorized* (Table 432 as errata 2025-04 rewrote it), after the configured Transaction Duration.
+    Main A (local): the token that started the transaction is presented again (another one of its group needs an
+    AuthorizeRequest, `authorize=True`); an optional event with triggerReason StopAuthorized (idToken omitted or
+    the token), then one with triggerReason ChargingStateChanged and chargingState EVConnected. Main B (remote):
+    RequestStopTransaction Accepted; an optional RemoteStop event, then ChargingStateChanged / EVConnected. When
+    TxStopPoint has Authorized, PowerPathClosed or EnergyTransfer the last of them is Ended with stoppedReason
+    Local or omitted (remote: Remote), else both are Updated. A single stop event that already reports
+    chargingState EVConnected stands for both (policy tx.stop_authorized.one_event). Returns the last event."""
     token = token or csms.tokens.valid
-    remote = _remote(csms, local)
+    evse, _ = _where(csms, evse, None)
+    remote = _remote(csms, "local" if local else how)
     running = csms.transaction_on(evse)
+    _, stop = await csms.tx_points()
     action = "RequestStopTransaction" if remote else f"present idToken {token.id_token} again"
+    if running is None:
+        raise csms.failure(f"no transaction runs on EVSE {evse} to stop", rules=("SEQ",))
     with csms.step(f"Reusable state StopAuthorized: {action}"):
+        await csms.hold(csms.configured.transaction_duration, "the configured Transaction Duration")
         mark = csms.mark()
         if remote:
-            if running is None:
-                raise csms.failure(f"no transaction on EVSE {evse} to stop remotely", rules=("SEQ",))
             await csms.call_ok("RequestStopTransaction", {"transactionId": running}, {"status": "Accepted"})
         else:
+            auth = csms.expect("Authorize", {"idToken": {"idToken": token.id_token}}, after=mark)
             await sut.present_token(token)
             if authorize:
-                await csms.receive("Authorize", {"idToken": {"idToken": token.id_token}}, after=mark)
+                await csms.received(auth)
+        csms.authorized.pop(evse, None)
         trigger = "RemoteStop" if remote else "StopAuthorized"
-        fields: dict[str, Any] = {"triggerReason": trigger}
-        if running is not None:
-            fields["transactionInfo"] = {"transactionId": running}
-        if "Authorized" in csms.tx_stop_points:
-            fields["eventType"] = "Ended"
-            fields.setdefault("transactionInfo", {})["stoppedReason"] = "Remote" if remote else AbsentOr("Local")
-            return await _tx_event(csms, fields, f"Ended {trigger}", mark)
-        fields["eventType"] = "Updated"
-        return await _tx_event(csms, fields, f"Updated {trigger}", mark)
+        ends = any(p in stop for p in _ENDS_AT_STOP)
+        one_event = bool(csms.policy("tx.stop_authorized.one_event"))
+
+        # Part 6 stops from EnergyTransferStarted; a case that stops before the EV drew energy (no EV yet) has
+        # no state change to EVConnected to report
+        energy = _charging_state(csms, running) in ("Charging", "SuspendedEV", "SuspendedEVSE")
+
+        def done(record: Record) -> bool:
+            payload = record.frame.payload  # type: ignore[union-attr]
+            info = payload.get("transactionInfo", {})
+            return payload.get("eventType") == "Ended" or not energy or (
+                info.get("chargingState") == "EVConnected"
+                and (payload.get("triggerReason") == "ChargingStateChanged" or one_event))
+
+        events = await csms.transaction_events(running, after=mark, until=done,
+                                               what=f"the TransactionEvents of {action.split(' again')[0]}")
+        _judge_stop(csms, events, trigger=trigger, token=token, ends=ends, one_event=one_event, energy=energy)
+        return events[-1]
 
 
-async def ev_connected_post_session(csms: CsmsRole, sut: StationControl, evse: int = 1) -> None:
-    """*EVConnectedPostSession*: authorization ended, the EV still plugged in (StopAuthorized already did it; a
-    state of its own because Part 6 names it)."""
-    if csms.transaction_on(evse) is not None and "Authorized" not in csms.tx_stop_points:
-        return
-    with csms.step(f"Reusable state EVConnectedPostSession: EVSE {evse} idle with the EV plugged in"):
-        csms.transcript.note("EVConnectedPostSession: no transaction running on the EVSE; the EV stays plugged in")
+def _charging_state(csms: CsmsRole, transaction: str) -> str | None:
+    """The last chargingState the transaction's events reported in this case."""
+    for record in reversed(csms.transactions.get(transaction, [])):
+        state = record.frame.payload.get("transactionInfo", {}).get("chargingState")  # type: ignore[union-attr]
+        if state is not None:
+            return str(state)
+    return None
 
 
-async def ev_disconnected(csms: CsmsRole, sut: StationControl, evse: int = 1, connector: int = 1) -> Record:
-    """*EVDisconnected*: the cable is unplugged; connector Available; a running transaction ends (EVDisconnected,
-    when TxStopPoint has EVConnected) or reports EVCommunicationLost. Returns the StatusNotification."""
+def _judge_stop(csms: CsmsRole, events: list[Record], *, trigger: str, token: IdToken, ends: bool,
+                one_event: bool, energy: bool) -> None:
+    """StopAuthorized's tool validations over the events it collected (optional stop event, then the state
+    change to EVConnected when energy was flowing; the last one Ended or all Updated, by TxStopPoint)."""
+    payloads = [e.frame.payload for e in events]  # type: ignore[union-attr]
+    first, last = payloads[0], payloads[-1]
+    if first.get("triggerReason") == trigger and trigger == "StopAuthorized":
+        given = first.get("idToken")
+        if given is not None and given.get("idToken") != token.id_token:
+            raise csms.failure("the StopAuthorized event names another idToken than the one presented",
+                               expected=f"idToken omitted or {token.id_token!r}", actual=events[0].raw[:400],
+                               rules=("SEQ",))
+    state_change = [p for p in payloads if p.get("transactionInfo", {}).get("chargingState") == "EVConnected"
+                    and (p.get("triggerReason") == "ChargingStateChanged"
+                         or (one_event and p.get("triggerReason") == trigger))]
+    if not state_change and energy:
+        raise csms.failure("the energy transfer stop was not reported: no TransactionEvent with triggerReason "
+                           "ChargingStateChanged and chargingState EVConnected", actual=events[-1].raw[:400],
+                           rules=("SEQ",))
+    if ends:
+        reason = "Remote" if trigger == "RemoteStop" else AbsentOr("Local")
+        problems = [*(["the last event is not Ended"] if last.get("eventType") != "Ended" else []),
+                    *(f"stoppedReason: {d}" for d in difference({"stoppedReason": reason},
+                                                                  last.get("transactionInfo", {})))]
+        if problems:
+            raise csms.failure("TxStopPoint ends the transaction at StopAuthorized, but the events do not",
+                               message="\n".join(problems), actual=events[-1].raw[:400], rules=("SEQ",))
+    elif any(p.get("eventType") != "Updated" for p in payloads):
+        raise csms.failure("TxStopPoint does not end the transaction at StopAuthorized, yet an event is not "
+                           "Updated", actual=events[-1].raw[:400], rules=("SEQ",))
+
+
+async def ev_connected_post_session(csms: CsmsRole, sut: StationControl, evse: int | None = None) -> None:
+    """*EVConnectedPostSession* (Table 433): authorization ended, the EV still plugged in. A transaction still
+    running reports ChargingStateChanged / EVConnected, unless StopAuthorized already saw it; with TxStopPoint
+    DataSigned a SignedDataReceived event follows."""
+    evse, _ = _where(csms, evse, None)
+    running = csms.transaction_on(evse)
+    with csms.step(f"Reusable state EVConnectedPostSession: EVSE {evse}, the EV still plugged in"):
+        if running is None:
+            csms.transcript.note("EVConnectedPostSession: the transaction has ended; nothing to wait for")
+            return
+        last = csms.transactions[running][-1].frame.payload  # type: ignore[union-attr]
+        if last.get("transactionInfo", {}).get("chargingState") != "EVConnected":
+            await _tx_event(csms, {"transactionInfo": {"transactionId": running, "chargingState": "EVConnected"},
+                                   "triggerReason": "ChargingStateChanged"}, "ChargingStateChanged, EVConnected",
+                            None)
+        _, stop = await csms.tx_points()
+        if "DataSigned" in stop:
+            await _tx_event(csms, {"transactionInfo": {"transactionId": running},
+                                   "triggerReason": "SignedDataReceived"}, "SignedDataReceived", None)
+
+
+async def ev_disconnected(csms: CsmsRole, sut: StationControl, evse: int | None = None,
+                          connector: int | None = None) -> Record:
+    """*EVDisconnected* (Table 434): the cable is unplugged; the connector is reported Available; a transaction
+    that has not ended reports triggerReason EVCommunicationLost with chargingState Idle (Ended, stoppedReason
+    EVDisconnected, when TxStopPoint has EVConnected). Returns the connector-state record."""
+    evse, connector = _where(csms, evse, connector)
+    _, stop = await csms.tx_points()
     with csms.step(f"Reusable state EVDisconnected: unplug the EV at EVSE {evse}"):
         mark = csms.mark()
         running = csms.transaction_on(evse)
+        available = csms.expect_status(evse, connector, "Available", after=mark)
         await sut.unplug(evse, connector)
         if running is not None:
-            ends = "EVConnected" in csms.tx_stop_points or "PowerPathClosed" in csms.tx_stop_points
-            fields: dict[str, Any] = {"triggerReason": "EVCommunicationLost", "eventType": "Ended" if ends else "Updated",
-                                      "transactionInfo": {"transactionId": running}}
-            if ends:
+            fields: dict[str, Any] = {"triggerReason": "EVCommunicationLost",
+                                      "transactionInfo": {"transactionId": running, "chargingState": "Idle"}}
+            if "EVConnected" in stop:
+                fields["eventType"] = "Ended"
                 fields["transactionInfo"]["stoppedReason"] = "EVDisconnected"
-            await _tx_event(csms, fields, f"{fields['eventType']} EVCommunicationLost", mark)
-        return await csms.receive("StatusNotification", {"evseId": evse, "connectorId": connector,
-                                                         "connectorStatus": "Available"}, after=mark)
+            await _tx_event(csms, fields, f"{fields.get('eventType', '')} EVCommunicationLost".strip(), mark)
+        csms.authorized.pop(evse, None)
+        return await csms.received(available)
 
 
-async def parking_bay_unoccupied(csms: CsmsRole, sut: StationControl, evse: int = 1) -> None:
-    """*ParkingBayUnoccupied*: only observable with a parking-bay detector (TxStopPoint ParkingBayOccupancy);
-    without one, Part 6 has nothing to check."""
+async def parking_bay_unoccupied(csms: CsmsRole, sut: StationControl, evse: int | None = None) -> None:
+    """*ParkingBayUnoccupied* (Table 435): optional in Part 6 without a bay sensor; the control adapters drive
+    none, so there is nothing to observe (noted)."""
     with csms.step("Reusable state ParkingBayUnoccupied"):
-        if "ParkingBayOccupancy" in csms.tx_stop_points:
-            raise csms.failure("ParkingBayOccupancy stop points need a bay detector the control adapters do not "
-                               "drive yet", rules=("SEQ",))
-        csms.transcript.note("ParkingBayUnoccupied: no parking bay detector configured; nothing to observe")
+        csms.transcript.note("ParkingBayUnoccupied: no parking bay sensor is driven; nothing to observe")
+
+
+async def unavailable(csms: CsmsRole, sut: StationControl, evse: int | None = None,
+                      connector: int | None = None) -> None:
+    """*Unavailable* (Table 425): ChangeAvailability Inoperative for the EVSE (and connector, when given)
+    Accepted; every connector concerned is reported Unavailable (StatusNotification, or NotifyEvent for the
+    Connector, its EVSE or the ChargingStation)."""
+    evse, _ = _where(csms, evse, None)
+    target: dict[str, Any] = {"id": evse} if connector is None else {"id": evse, "connectorId": connector}
+    with csms.step(f"Reusable state Unavailable: ChangeAvailability Inoperative for EVSE {evse}"
+                   + (f" connector {connector}" if connector is not None else "")):
+        mark = csms.mark()
+        wanted = [csms.expect_status(e, c, "Unavailable", after=mark, wide=True) for e, c in csms.connectors()
+                  if e == evse and (connector is None or c == connector)]
+        await csms.call_ok("ChangeAvailability", {"operationalStatus": "Inoperative", "evse": target},
+                           {"status": "Accepted"})
+        for exp in wanted:
+            await csms.received(exp)
+
+
+# ---- SUT = station: memory states (Part 6 §2.19) ------------------------------------------------------------------
+async def id_token_cached(csms: CsmsRole, sut: StationControl, token: IdToken | None = None) -> None:
+    """Memory state *IdTokenCached* (Table 443 as errata 2025-04 rewrote it): a whole session with the token
+    (Authorized; then, when it was accepted, EVConnectedPreSession, EnergyTransferStarted, StopAuthorized,
+    EVDisconnected), which leaves it in the station's authorization cache."""
+    token = token or csms.tokens.valid
+    with csms.step(f"Memory state IdTokenCached: a session with idToken {token.id_token}"):
+        await authorized(csms, sut, token, local=True)
+        if csms.tokens.info(token.wire()).get("status") != "Accepted":
+            return
+        await energy_transfer_started(csms, sut)
+        await stop_authorized(csms, sut, token, local=True)
+        await ev_disconnected(csms, sut)
+
+
+async def id_token_local_auth_list(csms: CsmsRole, sut: StationControl, token: IdToken | None = None) -> None:
+    """Memory state *IdTokenLocalAuthList* (Table 444; errata 2025-04: enable the list where implemented):
+    SendLocalList Full with the token, Accepted."""
+    token = token or csms.tokens.valid
+    with csms.step(f"Memory state IdTokenLocalAuthList: idToken {token.id_token} in the local list"):
+        await csms.configure({"LocalAuthListCtrlr.Enabled": IfImplemented(True)})
+        version = (await csms.call_ok("GetLocalListVersion", {})).get("versionNumber", 0)
+        await csms.call_ok("SendLocalList", {
+            "versionNumber": int(version) + 1, "updateType": "Full",
+            "localAuthorizationList": [{"idToken": token.wire(), "idTokenInfo": {"status": "Accepted"}}]},
+            {"status": "Accepted"})
+
+
+async def transaction_events_in_queue_ended(csms: CsmsRole, sut: StationControl) -> Record | None:
+    """Memory state *TransactionEventsInQueueEnded* (Table 441): with OfflineTxForUnknownIdEnabled true and the
+    token cached and in the local list (each where implemented), a whole transaction happens while the harness
+    refuses the station's reconnects; then it accepts them. Returns the mark from before going offline, so the
+    case can collect the queued events."""
+    token = csms.tokens.valid
+    evse, connector = _where(csms, None, None)
+    await csms.configure({"AuthCtrlr.OfflineTxForUnknownIdEnabled": IfImplemented(True)})
+    flags = await csms.configuration.read("AuthCacheCtrlr.Enabled", "LocalAuthListCtrlr.Enabled")
+    if flags["AuthCacheCtrlr.Enabled"] is not None:
+        await id_token_cached(csms, sut, token)
+    if flags["LocalAuthListCtrlr.Enabled"] is not None:
+        await id_token_local_auth_list(csms, sut, token)
+    with csms.step("Memory state TransactionEventsInQueueEnded: a transaction while offline"):
+        await csms.go_offline()
+        mark = csms.mark()
+        await sut.plug_in(evse, connector)
+        await sut.present_token(token)
+        await sut.present_token(token)
+        await sut.unplug(evse, connector)
+        csms.go_online()
+        return mark
 
 
 async def return_to_idle(csms: CsmsRole, sut: StationControl, within: float) -> list[str]:
@@ -229,10 +459,9 @@ async def return_to_idle(csms: CsmsRole, sut: StationControl, within: float) -> 
         return ["the station is not connected and booted: the next case's Booted state power-cycles it"]
     last: dict[tuple[int, int], str] = {}
     for record in csms.transcript.records:
-        if record.direction == "rx" and record.action == "StatusNotification" and isinstance(record.frame, Call):
-            payload = record.frame.payload
-            if isinstance(payload.get("evseId"), int) and isinstance(payload.get("connectorId"), int):
-                last[(payload["evseId"], payload["connectorId"])] = str(payload.get("connectorStatus"))
+        if record.direction == "rx" and isinstance(record.frame, Call):
+            for e, c, status in connector_reports(record.frame.action, record.frame.payload):
+                last[(e, c)] = status
     mark = csms.mark()
     try:
         async with asyncio.timeout(within):
@@ -252,8 +481,7 @@ async def return_to_idle(csms: CsmsRole, sut: StationControl, within: float) -> 
                 done.append(f"EVSE {evse} connector {connector} was {status}")
                 waiting.add((evse, connector))
             for evse, connector in sorted(waiting):
-                await csms.receive("StatusNotification", {"evseId": evse, "connectorId": connector,
-                                                          "connectorStatus": "Available"}, after=mark)
+                await csms.receive_status(evse, connector, "Available", after=mark)
     except Exception as exc:  # cleanup after a failure reports; it never replaces the verdict
         done.append(f"could not finish ({type(exc).__name__}: {str(exc).splitlines()[0] if str(exc) else ''}); "
                     "the next case may find the station busy")
@@ -314,4 +542,5 @@ STATES: dict[str, StateFn] = {
     "EVConnectedPostSession": ev_connected_post_session,
     "EVDisconnected": ev_disconnected,
     "ParkingBayUnoccupied": parking_bay_unoccupied,
+    "Unavailable": unavailable,
 }
