@@ -28,6 +28,7 @@ from typing import Any
 from harness.errors import ConfigError
 from harness.ocppj import Finding, SchemaStore
 from harness.pki import PkiFactory, certificate_info, private_pki
+from harness.profile import PicsCondition
 from harness.reporting import findings_table
 from harness.reporting.html_report import ALLURE_VERSION, ReportError, generate
 from harness.reporting.rejudge import rejudge
@@ -35,6 +36,7 @@ from harness.simulators import CsmsConfig, CsmsSimulator, StationConfig, Station
 from harness.simulators.builtin import BuiltinSut
 from harness.simulators.control_server import ControlServer, csms_actions, station_actions
 from harness.transcript import Record, read_transcript
+from harness.usecase import catalogue as oca
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -302,7 +304,9 @@ def _add_list(sub: Any) -> None:
                                  "  ocpp-harness list                           every case, against the built-in "
                                  "simulators\n"
                                  "  ocpp-harness list --sut profiles/station-template.yaml --role cs\n"
-                                 "  ocpp-harness list --cert-profile Core --format json"))
+                                 "  ocpp-harness list --cert-profile Core --format json\n"
+                                 "  ocpp-harness list --all                     every Part 6 id: implemented or not, "
+                                 "and coverage per certification profile"))
     ls.add_argument("--sut", action="append", default=[], metavar="PROFILE",
                     help="SUT profile YAML (repeatable: a station and/or a CSMS); default: the built-in simulators")
     ls.add_argument("--role", choices=("cs", "csms", "both"),
@@ -312,6 +316,10 @@ def _add_list(sub: Any) -> None:
     ls.add_argument("--security-profile", choices=("1", "2", "3"),
                     help="applicability at this OCPP security profile (default: the profiles' own)")
     ls.add_argument("--format", choices=("table", "json"), default="table", help="output format (default: table)")
+    ls.add_argument("--all", action="store_true",
+                    help="every OCPP 2.0.1 Part 6 test case of the catalogue, not only the implemented ones: "
+                         "implemented / not implemented / not applicable (with the reason) for the SUT profile(s), "
+                         "and the coverage per certification profile and role")
 
 
 def _collect_catalogue(args: argparse.Namespace) -> dict[str, Any] | str:
@@ -333,11 +341,65 @@ def _collect_catalogue(args: argparse.Namespace) -> dict[str, Any] | str:
         return catalogue
 
 
+def _every_case(collected: dict[str, Any]) -> dict[str, Any]:
+    """Every catalogue id of the listed roles (and certification profile): implemented (collected from testcases/),
+    not implemented, or not applicable with the reason, as the run would decide for the SUT profiles; and per
+    certification profile and role, how many of its cases are implemented."""
+    roles = {"cs": ("CS",), "csms": ("CSMS",)}.get(collected["role"], ("CS", "CSMS"))
+    suts = {"CS": collected["suts"].get("station", {}), "CSMS": collected["suts"].get("csms", {})}
+    cases = {c["id"]: c for c in collected["cases"] if "sut" in c}
+    entries: list[dict[str, Any]] = []
+    for e in sorted(oca.entries(), key=lambda e: e.id):
+        if e.sut not in roles or (collected["cert_profile"] and collected["cert_profile"] not in e.profiles):
+            continue
+        case = cases.get(e.id)
+        if case is not None:  # the plugin's own decision (PICS and security profile)
+            reason = case["applicability"].removeprefix("not applicable: ") if case["applicability"].startswith(
+                "not applicable") else None
+        else:
+            claimed = dict.fromkeys(suts[e.sut].get("pics", []), True)
+            condition = PicsCondition(e.condition) if e.condition else None
+            reason = None if condition is None or condition.holds(claimed) else condition.explain(claimed)
+        entries.append({"id": e.id, "sut": e.sut, "title": e.title, "implemented": case is not None,
+                        "status": "not applicable" if reason else "implemented" if case else "not implemented",
+                        "reason": reason, "profiles": list(e.profiles), "mandatory_in": list(e.mandatory_in),
+                        "conditional_in": list(e.conditional_in), "condition": e.condition,
+                        "condition_note": e.condition_note, "usecases": list(e.usecases),
+                        "requirements": list(e.requirements), "removed_by": e.removed_by})
+    coverage = []
+    for profile in oca.certification_profiles():
+        for role in roles:
+            mine = [x for x in entries if x["sut"] == role and profile in x["profiles"]]
+            if mine:
+                coverage.append({"profile": profile, "sut": role, "total": len(mine),
+                                 "implemented": sum(x["implemented"] for x in mine)})
+    return {**collected, "entries": entries, "coverage": coverage}
+
+
 def _list(args: argparse.Namespace) -> int:
     catalogue = _collect_catalogue(args)
     if isinstance(catalogue, str):
         print(f"ocpp-harness list: the test cases could not be collected:\n{catalogue}", file=sys.stderr)
         return 2
+    if args.all:
+        every = _every_case(catalogue)
+        if args.format == "json":
+            print(json.dumps(every, indent=2, ensure_ascii=False))
+            return 0
+        table = [("ID", "SUT", "PROFILES", "TITLE", "STATUS")]
+        for x in every["entries"]:
+            title = x["title"] if len(x["title"]) <= 48 else x["title"][:47] + "…"
+            status = f"{x['status']}: {x['reason']}" if x["reason"] else x["status"]
+            table.append((x["id"], x["sut"], ",".join(x["profiles"]) or "-", title, status))
+        widths = [max(len(r[i]) for r in table) for i in range(4)]
+        for line in table:
+            print("  ".join(col.ljust(w) for col, w in zip(line[:4], widths, strict=True)) + "  " + line[4])
+        print(f"\n{len(every['entries'])} test cases of the catalogue, "
+              f"{sum(x['implemented'] for x in every['entries'])} implemented; implemented / total per "
+              "certification profile and role:")
+        for c in every["coverage"]:
+            print(f"  {c['profile']} {c['sut']} {c['implemented']}/{c['total']}")
+        return 0
     if args.format == "json":
         print(json.dumps(catalogue, indent=2, ensure_ascii=False))
         return 0

@@ -17,7 +17,7 @@ from harness.profile import (
     profile_json_schema,
 )
 from harness.usecase.loader import SourceError, load_profile
-from harness.usecase.testcase import testcase
+from harness.usecase.testcase import meta_of, testcase
 
 ROOT = Path(__file__).resolve().parent.parent
 PROFILES = ROOT / "profiles"
@@ -74,7 +74,11 @@ def test_shipped_json_schema_is_current() -> None:
     ("kind: station\nidentity: [unclosed\n", ": not valid YAML"),
     ("kind: robot\nidentity: X\n", ":1: kind: Input should be 'station' or 'csms'"),
     ("kind: csms\nidentity: X\n", ":1: (top level): Value error, a CSMS profile needs endpoint.url"),
-    ("kind: station\nidentity: X\npics:\n  C01: true\n", "is not a Part 5 feature id"),
+    ("kind: station\nidentity: X\npics:\n  C-01: true\n  C01: true\n", ":5: pics.C01: 'C01' is not a Part 5 feature"),
+    ("kind: station\nidentity: X\npics:\n  C-99: true\n", ":4: pics.C-99: 'C-99' is not a Part 5 feature"),
+    ("kind: station\nidentity: X\npics:\n  C-44: true\n", ":4: pics.C-44: C-44 is a Part 5 item of a CSMS, not of"),
+    ("kind: csms\nidentity: X\nendpoint: {url: 'ws://h/o'}\npics:\n  AQ-2: true\n",
+     ":5: pics.AQ-2: AQ-2 is a Part 5 item of a Charging Station, not of a CSMS"),
     ("kind: station\nidentity: X\ncontrol:\n  adapter: shell\n", ":3: control: Value error, adapter 'shell' needs"),
     ("- just\n- a list\n", ":1: a SUT profile is a mapping"),
 ])
@@ -84,6 +88,7 @@ def test_profile_errors_name_file_and_line(tmp_path: Path, text: str, expected: 
     with pytest.raises(SourceError) as info:
         load_profile(path)
     assert any(p.startswith(str(path)) and expected in p for p in info.value.problems), info.value.problems
+    assert not any("pics" in p and "Value error" in p for p in info.value.problems)
 
 
 @pytest.mark.parametrize(("condition", "claimed", "holds"), [
@@ -104,8 +109,25 @@ def test_pics_explains_what_the_profile_said() -> None:
 
 @pytest.mark.parametrize("bad", ["C-01 AND", "C-01 C-02", "(C-01", "C-01 XOR C-02", "offline"])
 def test_a_bad_pics_condition_is_refused_when_the_case_is_defined(bad: str) -> None:
-    with pytest.raises(ConfigError, match="TC_C_08_CS: PICS condition"):
-        testcase("TC_C_08_CS", "x", pics=bad)
+    with pytest.raises(ConfigError, match="RPC_01_CS: PICS condition"):
+        testcase("RPC_01_CS", "x", profiles=("Framework",), pics=bad)
+
+
+def test_an_oca_case_takes_its_metadata_from_the_catalogue_whatever_the_decorator_says() -> None:
+    fn = testcase("TC_C_08_CS", "my own title", usecases=("Z99",), requirements=("Z99.FR.01",),
+                  profiles=("AUI",), pics="C-01 AND", notes="why")(lambda: None)
+    meta = meta_of(fn)
+    assert meta is not None
+    assert (meta.title, meta.usecases, meta.profiles, meta.pics) == (
+        "Authorization through authorization cache - Accepted", ("C12",), ("Core",), "C-49")
+    assert meta.requirements == ("C12.FR.02", "C12.FR.04") and meta.notes == "why"
+    assert meta.severity == "conditional"
+    assert meta_of(testcase("TC_B_01_CS")(lambda: None)).severity == "mandatory"  # type: ignore[union-attr]
+
+
+def test_an_oca_looking_id_the_catalogue_lacks_is_refused() -> None:
+    with pytest.raises(ConfigError, match=r"TC_B_99_CS is not an OCPP 2\.0\.1 Part 6 test case"):
+        testcase("TC_B_99_CS", "x")
 
 
 CASES = '''
@@ -136,7 +158,7 @@ def _station_profile(pytester: pytest.Pytester, pics: str) -> Path:
 def test_a_case_whose_pics_condition_is_false_is_not_applicable_with_the_reason(pytester: pytest.Pytester) -> None:
     pytester.makeini(INI)
     pytester.makepyfile(test_cases=CASES)
-    sut = _station_profile(pytester, "pics:\n  C-01: true\n")
+    sut = _station_profile(pytester, "pics:\n  C-30: true\n")  # TC_C_21_CS: C-30 OR … (catalogue); TC_C_08_CS: C-49
     result = pytester.runpytest_subprocess(f"--ocpp-sut={sut}", "-rs", "-p", "no:cacheprovider")
     # A station profile alone selects role cs: the CSMS case is deselected.
     result.assert_outcomes(passed=2, skipped=1, deselected=1)

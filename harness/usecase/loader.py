@@ -12,6 +12,7 @@ from pydantic import BaseModel, ValidationError
 
 from harness.errors import ConfigError
 from harness.profile import SutProfile
+from harness.usecase import catalogue
 from harness.usecase.scenario import Scenario
 
 M = TypeVar("M", bound=BaseModel)
@@ -109,7 +110,11 @@ def load_scenario(path: str | Path) -> Scenario:
 
 def load_profile(path: str | Path) -> SutProfile:
     """Read and validate a SUT profile file; the CA files it names are taken relative to its folder."""
-    profile = validate(read_yaml(path), SutProfile, what="SUT profile")
+    located = read_yaml(path)
+    profile = validate(located, SutProfile, what="SUT profile")
+    wrong = catalogue.pics_problems("CS" if profile.kind == "station" else "CSMS", profile.pics)
+    if wrong:  # the line of the key itself, like any other profile error
+        raise SourceError([located.at(("pics", key), f"pics.{key}: {why}") for key, why in wrong.items()])
     folder = Path(path).resolve().parent
     profile.security.trusted_ca = [str(folder / ca) for ca in profile.security.trusted_ca]  # an absolute one stays
     return profile
