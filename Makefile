@@ -5,7 +5,7 @@ VENV := .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
 
-.PHONY: venv demo test report lint bench clean
+.PHONY: venv demo test report docs lint bench clean
 
 venv: $(STAMP)
 
@@ -32,6 +32,11 @@ test: venv
 report: venv
 	$(PY) -m harness.cli report --results reports/allure-results --out reports/html
 
+# The manual (MkDocs, Material theme) into site/; the reference pages are generated from the code first.
+docs: venv
+	$(PY) scripts/gen_docs.py
+	$(PY) -m mkdocs build --strict --quiet
+
 lint: venv
 	$(PY) -m ruff check harness tests testcases scripts
 	$(PY) -m mypy
@@ -40,4 +45,4 @@ bench: venv
 	$(PY) scripts/bench_monitor.py
 
 clean:
-	rm -rf $(VENV) reports .mypy_cache .ruff_cache .allure-cli
+	rm -rf $(VENV) reports site .mypy_cache .ruff_cache .allure-cli

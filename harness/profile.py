@@ -42,12 +42,12 @@ class Security(_Model):
 
 
 class Evse(_Model):
-    id: int = Field(ge=1)
-    connectors: int = Field(1, ge=1)
+    id: int = Field(ge=1, description="EVSE id")
+    connectors: int = Field(1, ge=1, description="how many connectors it has")
 
 
 class IdToken(_Model):
-    id_token: str = Field(alias="idToken", max_length=36)
+    id_token: str = Field(alias="idToken", max_length=36, description="the token's value")
     type: str = Field("ISO14443", description="IdTokenEnumType: Central, eMAID, ISO14443, ISO15693, KeyCode, "
                                               "Local, MacAddress, NoAuthorization")
     group_id_token: str | None = Field(None, alias="groupIdToken", description="the group it belongs to, if any")
@@ -145,18 +145,21 @@ class Control(_Model):
 class SutProfile(_Model):
     """One system under test: a Charging Station (the harness plays the CSMS) or a CSMS (it plays a station)."""
 
-    kind: SutKind
-    name: str = ""
+    kind: SutKind = Field(description="station: a Charging Station under test (the harness plays the CSMS); csms: "
+                                      "a CSMS under test (the harness plays a station)")
+    name: str = Field("", description="a name for the reports")
     builtin: bool = Field(False, description="the harness's built-in simulator plays this SUT")
     identity: str = Field(description="the Charging Station identity (station SUT: the SUT's; CSMS SUT: the one the "
                                       "harness's station uses)")
-    serial_number: str = ""
-    vendor: str = ""
-    model: str = ""
-    firmware_version: str = ""
+    serial_number: str = Field("", description="the station's serial number: the CN of its certificate at security "
+                                                "profile 3")
+    vendor: str = Field("", description="<Configured vendorName> (reports; BootNotification of the harness's station)")
+    model: str = Field("", description="<Configured model>")
+    firmware_version: str = Field("", description="for the reports")
     endpoint: Endpoint = Field(default_factory=lambda: Endpoint())
     security: Security = Field(default_factory=lambda: Security())
-    evses: list[Evse] = Field(default_factory=lambda: [Evse(id=1), Evse(id=2)])
+    evses: list[Evse] = Field(default_factory=lambda: [Evse(id=1), Evse(id=2)],
+                              description="the EVSEs, ids 1, 2, … in order, with their number of connectors")
     id_tokens: IdTokens = Field(default_factory=lambda: IdTokens())
     configured: Configured = Field(default_factory=lambda: Configured())
     pics: dict[str, bool] = Field(default_factory=dict, description="Part 5 features claimed: C-xx, AQ-x, HFS-x, "

@@ -33,6 +33,7 @@ from harness.errors import ConfigError
 from harness.failures import NeedsDecision, NotApplicable
 from harness.fileserver import FirmwareServer, LogReceiver
 from harness.ocppj import SchemaStore
+from harness.options import OPTIONS
 from harness.pki import PkiFactory, private_pki
 from harness.reporting import REQUIREMENT_URL, AllureReporter
 from harness.reporting.allure_files import write_allure_files
@@ -59,59 +60,19 @@ _LOOP_INI = ("asyncio_default_fixture_loop_scope", "asyncio_default_test_loop_sc
 
 # ---- options ---------------------------------------------------------------------------------------------------
 def pytest_addoption(parser: pytest.Parser) -> None:
+    """The options of harness.options.OPTIONS (one table for the plugin, `ocpp-harness run` and the docs)."""
     group = parser.getgroup("ocpp", "OCPP 2.0.1 conformance harness")
-
-    def both(name: str, help: str, **kwargs: Any) -> None:
-        group.addoption(f"--ocpp-{name}", dest=f"ocpp_{name.replace('-', '_')}", help=help, **kwargs)
-        parser.addini(f"ocpp_{name.replace('-', '_')}", help, default=None)
-
-    both("role", "which SUT kind to test: cs (harness plays CSMS), csms (harness plays station), both",
-         choices=("cs", "csms", "both"))
-    both("strictness", "strict: 1.6 error-code spellings fail; compat: they only warn", choices=("strict", "compat"))
-    both("decision-mode", "strict: unset policy keys end checks as 'needs decision'; pragmatic: documented defaults",
-         choices=("strict", "pragmatic"))
-    both("reports-dir", "where transcripts go (default: reports)")
-    both("pki-dir", "keep the run's CSMS root and station CA (with their keys) in this directory and reuse them on "
-                    "later runs, so a lab's station or CSMS can trust them once (default: a private directory per run, "
-                    "removed after it)")
-    both("security-profile", "run with both SUT profiles set to this security profile (1: ws + Basic Auth, 2: TLS + "
-                             "Basic Auth, 3: mutual TLS), overriding their `security.profile`", choices=("1", "2", "3"))
-    both("after-failure", "a station SUT after a case failed half-way: idle (default: stop transactions, unplug, "
-                          "clear faults, so later cases fail only for their own reasons) or leave (as it is, to "
-                          "debug)", choices=("idle", "leave"))
-    both("timeout", "seconds to wait for an expected message (default 10)")
-    both("heartbeat-interval", "heartbeat interval (s) the harness CSMS gives in BootNotificationResponse (default 10)")
-    both("tolerance", "allowed deviation (s) of measured timings (default 4, as the test labs use)")
-    group.addoption("--ocpp-sut", dest="ocpp_sut", action="append", default=[], metavar="PATH",
-                    help="SUT profile YAML (repeatable: one station, one CSMS); without one, the built-in simulators")
+    for opt in OPTIONS:
+        choices = {"choices": opt.choices} if opt.choices else {}
+        if opt.kind == "flag":
+            group.addoption(opt.flag, dest=opt.dest, action="store_true", default=False, help=opt.help)
+        elif opt.kind == "append":
+            group.addoption(opt.flag, dest=opt.dest, action="append", default=[], metavar=opt.metavar, help=opt.help)
+        else:
+            group.addoption(opt.flag, dest=opt.dest, metavar=opt.metavar, help=opt.help, **choices)
+        if opt.kind == "value":
+            parser.addini(opt.dest, opt.help, default=None)
     parser.addini("ocpp_sut", "SUT profile file(s)", type="paths", default=[])
-    both("cert-profile", "run only the test cases of this certification profile (Core, AdvSec, LocalAuth, …); "
-                         "the project's Framework checks always run")
-    both("gate", "gating policy YAML: which results fail the build (exit 1) and which only warn; without one "
-                 "pytest's own exit code stands (the summary is written either way)")
-    both("requirement-url", "link of a requirement id in the report, {id} replaced by the id (default: the OCA site's "
-                            f"search, {REQUIREMENT_URL})")
-    group.addoption("--ocpp-profile-pass", dest="ocpp_profile_pass", action="store_true", default=False,
-                    help="this run is one pass of a run per security profile (`make demo`): select only the cases "
-                         "whose lowest security profile is this run's, so each case runs once, at that profile")
-    group.addoption("--ocpp-sim-fault", dest="ocpp_sim_fault", action="append", default=[],
-                    help="turn on a fault switch of the built-in simulators (repeatable); see README")
-    group.addoption("--ocpp-policy", dest="ocpp_policy", action="append", default=[], metavar="KEY=VALUE",
-                    help="answer a policy key for this run (repeatable; VALUE is JSON, else a string), e.g. "
-                         "beyond_part6=fail; a SUT profile's own answer wins")
-    group.addoption("--ocpp-sim-variant", dest="ocpp_sim_variant", action="append", default=[],
-                    help="make the built-in station simulator take a legal alternative behaviour, e.g. "
-                         "availability_by_notify_event (repeatable); every case must still pass")
-    _addoption_cli(group)
-
-
-def _addoption_cli(group: pytest.OptionGroup) -> None:
-    """Options the `ocpp-harness` command sets for its child pytest (`list`, `run`)."""
-    group.addoption("--ocpp-catalogue", dest="ocpp_catalogue", metavar="PATH",
-                    help="write the collected test cases (metadata and applicability for the SUT profiles) to PATH "
-                         "as JSON; with --collect-only this is `ocpp-harness list`")
-    group.addoption("--ocpp-progress", dest="ocpp_progress", action="store_true", default=False,
-                    help="one line per finished test case: [n/total] id verdict duration (elapsed)")
 
 
 def _setting(config: pytest.Config, name: str) -> Any:
