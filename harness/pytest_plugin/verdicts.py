@@ -1,0 +1,137 @@
+"""The verdict of each case for CI: its outcome, the summary per certification profile, the gating policy, the
+Allure environment."""
+
+from __future__ import annotations
+
+import importlib.metadata
+from collections.abc import Generator
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from harness.config import Settings
+from harness.failures import NeedsDecision, NotApplicable
+from harness.pytest_plugin.keys import (
+    CASE_RUN,
+    GATE,
+    META,
+    RESULTS,
+    SETTINGS,
+)
+from harness.reporting.allure_files import write_allure_files
+from harness.reporting.verdicts import CaseResult, GatingPolicy, Outcome, gate, summarize, to_json, to_markdown
+
+
+# ---- verdict ---------------------------------------------------------------------------------------------------
+@pytest.hookimpl(wrapper=True)
+def pytest_runtest_call(item: pytest.Item) -> Generator[None, None, None]:
+    run = item.stash.get(CASE_RUN, None)
+    if run is None:
+        return (yield)
+    run.start()
+    passed = False
+    try:
+        result = yield
+        passed = True
+        return result
+    except (NeedsDecision, NotApplicable) as exc:
+        pytest.skip(str(exc))
+    except Exception:
+        run.failed_midway = True
+        raise
+    finally:
+        run.finish(passed=passed)
+
+
+# ---- verdicts for CI: summary per certification profile, gating policy --------------------------------------------
+def _outcome(report: pytest.TestReport, call: pytest.CallInfo[None]) -> tuple[Outcome, str]:
+    """The verdict class of one phase's report, and its reason."""
+    if report.skipped:
+        reason = str(report.longrepr[2]) if isinstance(report.longrepr, tuple) else str(report.longrepr)
+        reason = reason.removeprefix("Skipped: ")
+        if reason.startswith("not applicable"):
+            return "not_applicable", reason
+        return ("needs_decision" if reason.startswith("needs decision") else "skipped"), reason
+    if report.failed:
+        first = str(call.excinfo.value).splitlines()[0] if call.excinfo is not None else ""
+        conformance = call.excinfo is not None and isinstance(call.excinfo.value, AssertionError)
+        return ("failed" if report.when == "call" and conformance else "error"), first[:300]
+    return "passed", ""
+
+
+@pytest.hookimpl(wrapper=True)
+def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[None]) -> Generator[None, Any, Any]:
+    report: pytest.TestReport = yield
+    meta = item.stash.get(META, None)
+    if meta is None:
+        return report
+    results = item.config.stash[RESULTS]
+    outcome, reason = _outcome(report, call)
+    earlier = results.get(item.nodeid)
+    # setup decides skips and errors, call (run only after a good setup) the verdict; a teardown error spoils a pass
+    if report.when in ("setup", "call") or (earlier is not None and earlier.outcome == "passed" and outcome == "error"):
+        run = item.stash.get(CASE_RUN, None)
+        results[item.nodeid] = CaseResult(meta.id, meta.title, meta.sut, meta.severity, meta.profiles,
+                                          meta.requirements, outcome, reason,
+                                          tuple(run.beyond_part6()) if run is not None else ())
+    return report
+
+
+def _sut_line(settings: Settings) -> dict[str, str]:
+    line = {f"{p.kind}": f"{p.name or p.identity} ({p.vendor or '?'} {p.model or '?'}, firmware "
+                         f"{p.firmware_version or '?'})" + (" built-in" if p.builtin else "")
+            for p in (settings.station, settings.csms)}
+    line["certification profile"] = settings.cert_profile or "all"
+    return line
+
+
+def _environment(settings: Settings) -> dict[str, str]:
+    """What Allure's environment panel shows: the SUTs (no secrets: a profile holds none), the harness, the run."""
+    try:
+        harness_version = importlib.metadata.version("ocpp-harness")
+    except importlib.metadata.PackageNotFoundError:
+        harness_version = "unknown (not installed)"
+    env = {"Harness": f"ocpp-harness {harness_version}", "Certification profile": settings.cert_profile or "all",
+           "Strictness": settings.strictness, "Decision mode": settings.decision_mode}
+    for label, p in (("Station under test", settings.station), ("CSMS under test", settings.csms)):
+        env[label] = (f"{p.name or p.identity} | identity {p.identity} | {p.vendor or '?'} {p.model or '?'} | "
+                      f"firmware {p.firmware_version or '?'} | security profile {p.security.profile}")
+    return env
+
+
+def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
+    """Write reports/summary.json and summary.md, and Allure's categories and environment; with a gating
+    policy, its verdict is the exit code."""
+    config = session.config
+    allure_dir = getattr(config.option, "allure_report_dir", None)
+    if allure_dir and RESULTS in config.stash:
+        write_allure_files(Path(allure_dir), _environment(config.stash[SETTINGS]))
+    results = list(config.stash.get(RESULTS, {}).values())
+    if not results:
+        return
+    settings = config.stash[SETTINGS]
+    policy = config.stash.get(GATE, None)
+    verdict = gate(results, policy or GatingPolicy())
+    summary = summarize(results, sut=_sut_line(settings), gate_result=verdict)
+    out = Path(settings.reports_dir)
+    out.mkdir(parents=True, exist_ok=True)
+    (out / "summary.json").write_text(to_json(summary), encoding="utf-8")
+    (out / "summary.md").write_text(to_markdown(summary), encoding="utf-8")
+    if policy is not None and exitstatus in (pytest.ExitCode.OK, pytest.ExitCode.TESTS_FAILED):
+        session.exitstatus = verdict.exit_code
+
+
+def pytest_terminal_summary(terminalreporter: Any, exitstatus: int, config: pytest.Config) -> None:
+    results = list(config.stash.get(RESULTS, {}).values())
+    policy = config.stash.get(GATE, None)
+    if not results or policy is None:
+        return
+    verdict = gate(results, policy)
+    terminalreporter.section("ocpp-harness gate")
+    for line in verdict.failures:
+        terminalreporter.write_line(f"FAILS THE BUILD  {line}")
+    for line in verdict.warnings:
+        terminalreporter.write_line(f"warning          {line}")
+    terminalreporter.write_line(f"gate {'passed' if verdict.exit_code == 0 else 'failed'}: exit code "
+                                f"{verdict.exit_code}; summary in {config.stash[SETTINGS].reports_dir}/summary.md")
