@@ -17,6 +17,7 @@ from harness.expect import SILENCE, CallExpectation, Expectations, Forbidden, Re
 from harness.failures import OcppFailure
 from harness.matchers import difference
 from harness.ocppj import Call, CallError, CallResult, Severity
+from harness.ocppj.findings import finding
 from harness.profile import Configured, IdTokens, SutProfile
 from harness.transcript import Record, Transcript
 from harness.transport import CallTimeout, ConnectionLost, OcppConnection
@@ -67,6 +68,12 @@ class Conversation:
         kwargs.setdefault("step", self.current_step)
         kwargs.setdefault("last_frames", self.transcript.tail())
         return OcppFailure(title, **kwargs)
+
+    def note_finding(self, rule: str, severity: Severity, text: str) -> Record:
+        """A finding the test case makes itself, beyond one frame (e.g. a tolerated reading of Part 4): kept in the
+        transcript, so the report lists it; a FAIL one fails the case at its end (`check_findings`)."""
+        return self.transcript.add(0, "event", event="note", detail={"text": text},
+                                   findings=[finding(rule, severity, text)])
 
     @property
     def configured(self) -> Configured:

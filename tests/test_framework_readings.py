@@ -1,0 +1,54 @@
+"""Readings of Part 4 a SUT may take, proven end to end: the framework cases against a scripted CSMS that takes them
+(child pytest runs), passing by default with the finding that shows it, and failing where a profile's policy or the
+strictness says so. The built-in simulators take the prescribed reading; their clean runs pass the same cases."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from scripted_csms import findings, run_cases, scripted_csms
+
+
+def _long_id_answered(frame: Any) -> str | None:
+    """A CSMS that answers a CALL whatever the length of its message id (Part 4 only limits the sender)."""
+    if isinstance(frame, list) and len(frame) == 4 and frame[0] == 2 and len(str(frame[1])) > 36:
+        return f'[3,"{frame[1]}",{{}}]'
+    return None
+
+
+async def test_a_long_message_id_answered_passes_with_an_info_finding(tmp_path: Path) -> None:
+    async with scripted_csms(_long_id_answered) as url:
+        lenient = await run_cases(tmp_path / "default", url, "RPC_04_CSMS")
+        strict = await run_cases(tmp_path / "refusal", url, "RPC_04_CSMS",
+                                 policies={"rpc.reply.long_message_id": ["RpcFrameworkError", "FormatViolation"]})
+    assert lenient.verdicts == {"RPC_04_CSMS": "passed"}, lenient.output[-3000:]
+    info = [f for f in findings(tmp_path / "default", "RPC_04_CSMS") if f["severity"] == "info"]
+    assert [f["rule"] for f in info] == ["RPC-13"] and "CALLRESULT" in info[0]["text"], info
+    # a profile that lists only codes still requires a refusal
+    assert strict.verdicts == {"RPC_04_CSMS": "failed"}, strict.output[-3000:]
+    assert "answered with a CALLRESULT" in strict.messages["RPC_04_CSMS"], strict.messages["RPC_04_CSMS"]
+
+
+def _extra_property_as(code: str) -> Any:
+    def script(frame: Any) -> str | None:
+        if isinstance(frame, list) and len(frame) == 4 and "harnessBogusField" in frame[3]:
+            return f'[4,"{frame[1]}","{code}","unexpected property",{{}}]'
+        return None
+    return script
+
+
+async def test_occurrence_constraint_violation_for_a_forbidden_property_passes(tmp_path: Path) -> None:
+    async with scripted_csms(_extra_property_as("OccurrenceConstraintViolation")) as url:
+        result = await run_cases(tmp_path, url, "RPC_07_CSMS")
+    assert result.verdicts == {"RPC_07_CSMS": "passed"}, result.output[-3000:]
+
+
+async def test_the_1_6_spelling_for_a_forbidden_property_stays_a_strictness_matter(tmp_path: Path) -> None:
+    async with scripted_csms(_extra_property_as("OccurenceConstraintViolation")) as url:
+        strict = await run_cases(tmp_path / "strict", url, "RPC_07_CSMS")
+        compat = await run_cases(tmp_path / "compat", url, "RPC_07_CSMS", extra=("--ocpp-strictness=compat",))
+    assert strict.verdicts == {"RPC_07_CSMS": "failed"}, strict.output[-3000:]
+    assert "RPC-16" in strict.messages["RPC_07_CSMS"] and "1.6" in strict.messages["RPC_07_CSMS"]
+    assert compat.verdicts == {"RPC_07_CSMS": "passed"}, compat.output[-3000:]
+    assert any(f["rule"] == "RPC-16" and f["severity"] == "warn" for f in findings(tmp_path / "compat", "RPC_07_CSMS"))
