@@ -215,3 +215,26 @@ async def test_RPC_09_CSMS(station: StationRole, sut: CsmsControl) -> None:
         if result.status not in (404, 401, 403):
             raise station.failure("the CSMS refused an unknown identity with an unexpected status",
                                   expected="HTTP 404 Not Found", actual=str(result), rules=("RPC-03",))
+
+
+@testcase("RPC_10_CSMS", "A station identity that is empty or holds ':' is refused at the handshake",
+          usecases=("Part 4",), requirements=("RPC-02",), profiles=("Framework",), severity="framework",
+          notes="Part 4 §3.1.1: the identity ends the connection URL and is an identifierString of at most 48 "
+                "characters without ':' (it doubles as the Basic Auth user name). The harness sends the valid "
+                "password with the profile's identity as Basic Auth user, so only the URL is wrong; any refusal of "
+                "the upgrade passes.")
+async def test_RPC_10_CSMS(station: StationRole, sut: CsmsControl) -> None:
+    accepted: list[str] = []
+    for what, identity in (("an empty station identity", ""), ("a station identity holding ':'",
+                                                                f"{station.identity}:1")):
+        with station.step(f"Connect to {station.csms_url}/{identity} ({what}) with a valid password"):
+            result = await station.try_connect(station.options(username=station.identity), identity=identity)
+            if not isinstance(result, HandshakeRefused):
+                accepted.append(f"{what} ({station.csms_url}/{identity})")
+                await result.close(1000, "malformed identity test")
+    with station.step("The CSMS refused both upgrades"):
+        if accepted:
+            raise station.failure(f"the CSMS accepted a connection with {' and with '.join(accepted)}",
+                                  expected="the WebSocket upgrade refused (HTTP 404 for an identity it does not "
+                                           "recognise)", actual=f"{len(accepted)} connection(s) opened",
+                                  rules=("RPC-02",))

@@ -38,6 +38,7 @@ FAULTS: dict[str, tuple[tuple[str, ...], tuple[str, ...]]] = {
     "bad_boot_time": (("TC_B_01_CSMS",), ("RPC-12", "$.currentTime")),
     "accept_bad_password": (("TC_A_03_CSMS",), ("refuse",)),
     "accept_unknown_station": (("RPC_09_CSMS",), ("unknown station identity", "RPC-03")),
+    "accept_malformed_identity": (("RPC_10_CSMS",), ("RPC-02", "empty station identity", "holding ':'")),
     "accept_wrong_user": (("TC_A_02_CSMS",), ("refuse",)),
     "keep_without_subprotocol": (("TC_B_58_CSMS",), ("close",)),
     "no_security_error": (("TC_B_30_CSMS",), ("SecurityError",)),

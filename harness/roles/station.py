@@ -102,7 +102,7 @@ class StationRole(Conversation):
                           url: str | None = None) -> OcppConnection | HandshakeRefused:
         """Open a connection, or return how the CSMS refused it (the refusal is recorded too)."""
         opts = options or self.options()
-        ident = identity or self.identity
+        ident = self.identity if identity is None else identity  # "" on purpose: a URL with no identity (RPC-02)
         detail = {"identity": ident, "offered": list(opts.subprotocols),
                   "auth_user": (ident if opts.username is None else opts.username) if opts.password else None,
                   **({"url": url} if url else {})}

@@ -48,6 +48,7 @@ class CsmsFaults:
     bad_boot_enum: bool = False  # BootNotificationResponse status "Maybe"
     bad_boot_time: bool = False  # BootNotificationResponse currentTime without a time zone
     accept_unknown_station: bool = False  # no HTTP 404 for an unknown identity (any password then passes)
+    accept_malformed_identity: bool = False  # an empty identity, or one holding ':', taken as its Basic Auth user
     accept_bad_password: bool = False  # no HTTP 401 for a wrong password
     accept_wrong_user: bool = False  # no HTTP 401 when the Basic Auth user name is not the identity
     keep_without_subprotocol: bool = False  # keeps a connection with no agreed subprotocol open
@@ -186,6 +187,7 @@ class CsmsSimulator:
             authenticate=self._authenticate if basic_auth else None, on_handshake=self._on_handshake,
             close_without_subprotocol=not self.faults.keep_without_subprotocol,
             require_user_match=not self.faults.accept_wrong_user, ssl=ssl,
+            lax_identity=self.faults.accept_malformed_identity,
             serial_number=lambda identity: self.config.serial_numbers.get(identity, identity))
 
     def _known_at(self, security_profile: int, identity: str) -> bool:
