@@ -25,6 +25,11 @@ POLICY_DEFAULTS: dict[str, tuple[Any, str]] = {
     "rpc.reply.unknown_message_type": (["MessageTypeNotSupported"],
                                        "answer to an unknown MessageTypeId: §4.1.3 says ignore, §4.4 says CALLERROR "
                                        "MessageTypeNotSupported; list 'silence' to accept no answer"),
+    "rpc.reply.not_an_array": (["RpcFrameworkError"],
+                               "answer to a frame that is JSON but not an OCPP-J array ({}, \"x\", [2]): Table 8 names "
+                               "RpcFrameworkError for a message that is no valid RPC request, with id \"-1\" as its id "
+                               "cannot be read; list 'silence' to accept no answer (§4.2.3 allows dropping invalid "
+                               "messages, §4.1.7 asks for a CALLERROR)"),
     "rpc.reply.long_message_id": (["answer", "RpcFrameworkError", "ProtocolError", "FormatViolation"],
                                   "what a CALL whose message id is longer than 36 characters may get: 'answer' (an "
                                   "ordinary answer: Part 4 limits the sender, it obliges no receiver to refuse) or "

@@ -80,6 +80,15 @@ def _extra_property(mid: str, sut: str) -> str:
     return _json([2, mid, action, {**payload, "harnessBogusField": 1}])
 
 
+def _bad_enum(mid: str, sut: str) -> str:
+    if sut == "CS":
+        action, payload = _SAFE_CS
+        item = {**payload["getVariableData"][0], "attributeType": "HarnessBogus"}
+        return _json([2, mid, action, {"getVariableData": [item]}])
+    action, payload = _safe_csms()
+    return _json([2, mid, action, {**payload, "connectorStatus": "HarnessBogus"}])
+
+
 # Policy values that are not error codes: an ordinary answer, or none.
 _NOT_CODES = ("answer", "silence")
 
@@ -106,6 +115,10 @@ CASES = [
              _wrong_type, None, ("TypeConstraintViolation",), requirement="RPC-12"),
     BadInput("07", "Property the schema does not allow is refused",
              _extra_property, "rpc.reply.extra_property", requirement="RPC-12"),
+    # Table 8: PropertyConstraintViolation is "an invalid value" in a syntactically correct payload; FormatViolation
+    # is for syntax. A value outside the enumeration is a value: no policy key.
+    BadInput("12", "Field value outside its enumeration is answered with PropertyConstraintViolation",
+             _bad_enum, None, ("PropertyConstraintViolation",), requirement="RPC-12"),
 ]
 
 
@@ -113,38 +126,53 @@ async def _judge(conv: CsmsRole | StationRole, case: BadInput, sut: str) -> None
     mid = f"rpc{case.nn}-{uuid.uuid4().hex[:12]}"
     text = case.build(mid, sut)
     accepted = list(conv.policy(case.policy) if case.policy else case.codes)
+    expected_id = "-1" if case.unreadable_id else text.split('"')[1]
+    await _expect_refusal(conv, text, case.title.lower(), accepted, expected_id, rules=(case.requirement,))
+
+
+async def _expect_refusal(conv: CsmsRole | StationRole, text: str, what: str, accepted: list[str], expected_id: str,
+                          *, rules: tuple[str, ...]) -> None:
+    """Send one bad frame and judge the answer: one of the `accepted` CALLERROR codes (or what the policy values
+    'answer' / 'silence' allow) with `expected_id`. A failure names `what` was sent."""
     codes = [c for c in accepted if c not in _NOT_CODES]
     with conv.step(f"The harness sends: {text[:120]}"):
-        answer = await conv.send_raw(text)
+        answer = await conv.send_raw(text, silence_allowed="silence" in accepted)
     with conv.step(f"The SUT answers {' or '.join(_shown(c) for c in accepted)}"):
         if answer is None:
             if "silence" in accepted:
                 return
-            raise conv.failure(f"the SUT did not answer bad input ({case.title.lower()})",
-                               expected=f"CALLERROR {' or '.join(codes)}", actual="no answer",
-                               rules=(case.requirement,))
+            raise conv.failure(f"the SUT did not answer bad input ({what})",
+                               expected=f"CALLERROR {' or '.join(codes)}", actual="no answer", rules=rules)
         frame = answer.frame
         if isinstance(frame, CallResult) and "answer" in accepted:
             # a tolerated reading (policy): passes, and the report shows the SUT took the input as it came
-            conv.note_finding(case.requirement, Severity.INFO,
-                              f"the SUT answered it with a CALLRESULT, as the policy allows: {case.title.lower()}")
+            conv.note_finding(rules[0], Severity.INFO, f"the SUT answered it with a CALLRESULT, as the policy allows: "
+                                                       f"{what}")
             return
         if isinstance(frame, CallResult):
-            raise conv.failure(f"the SUT took bad input as valid and answered with a CALLRESULT ({case.title.lower()})",
-                               expected=f"CALLERROR {' or '.join(codes)}", actual=answer.raw[:400],
-                               rules=(case.requirement,))
+            raise conv.failure(f"the SUT took bad input as valid and answered with a CALLRESULT ({what})",
+                               expected=f"CALLERROR {' or '.join(codes)}", actual=answer.raw[:400], rules=rules)
         if not isinstance(frame, CallError):
             raise conv.failure("the SUT did not answer bad input with a CALLERROR",
-                               expected=f"CALLERROR {' or '.join(codes)}", actual=answer.raw[:400],
-                               rules=(case.requirement,))
+                               expected=f"CALLERROR {' or '.join(codes)}", actual=answer.raw[:400], rules=rules)
         if normalise_error_code(frame.error_code) not in codes:
-            raise conv.failure(f"wrong CALLERROR code {frame.error_code!r} for: {case.title.lower()}",
-                               expected=" or ".join(codes), actual=answer.raw[:400],
-                               rules=(case.requirement, "RPC-16"))
-        expected_id = "-1" if case.unreadable_id else text.split('"')[1]
+            raise conv.failure(f"wrong CALLERROR code {frame.error_code!r} for: {what}",
+                               expected=" or ".join(codes), actual=answer.raw[:400], rules=(*rules, "RPC-16"))
         if frame.message_id != expected_id:
             raise conv.failure("the CALLERROR carries the wrong message id", expected=repr(expected_id),
-                               actual=repr(frame.message_id), rules=("RPC-09" if case.unreadable_id else "RPC-14",))
+                               actual=repr(frame.message_id), rules=("RPC-09" if expected_id == "-1" else "RPC-14",))
+
+
+# JSON that is no OCPP-J array: no message id to read, so the CALLERROR carries "-1" (Part 4 §4.2.3).
+_NOT_ARRAYS = (("{}", "a JSON object"), ('"x"', "a JSON string"), ("[2]", "an array with no message id"))
+
+
+async def _not_an_array(conv: CsmsRole | StationRole) -> None:
+    """RPC_11: valid JSON, but not the array of an OCPP-J message. Each frame is judged on its own."""
+    accepted = list(conv.policy("rpc.reply.not_an_array"))
+    for text, what in _NOT_ARRAYS:
+        await _expect_refusal(conv, text, f"{what}, not an OCPP-J array: {text}", accepted, "-1",
+                              rules=("RPC-07", "RPC-09"))
 
 
 async def _concurrent(conv: CsmsRole | StationRole, sut: str) -> None:
@@ -197,6 +225,9 @@ for _case in CASES:
 _TITLE_08 = "A CALL sent while another is outstanding does not break the SUT"
 test_RPC_08_CS = _cs_case("08", _TITLE_08, lambda conv: _concurrent(conv, "CS"))
 test_RPC_08_CSMS = _csms_case("08", _TITLE_08, lambda conv: _concurrent(conv, "CSMS"))
+_TITLE_11 = "A frame that is JSON but not an OCPP-J array is answered with CALLERROR and message id \"-1\""
+test_RPC_11_CS = _cs_case("11", _TITLE_11, _not_an_array)
+test_RPC_11_CSMS = _csms_case("11", _TITLE_11, _not_an_array)
 
 
 @testcase("RPC_09_CSMS", "A station identity the CSMS does not know is refused at the handshake",

@@ -30,8 +30,9 @@ FAULTS: dict[str, tuple[tuple[str, ...], tuple[str, ...]]] = {
     "bad_get_variables_enum": (("TC_B_06_CS",), ("RPC-12", "attributeStatus")),
     "no_reboot_on_reset": (("TC_B_20_CS",), ("RemoteReset",)),
     "ignore_trigger": (("TC_B_02_CS",), ("BootNotification",)),
-    "silent_on_bad_input": (("RPC_01_CS", "RPC_01_CSMS"), ("did not answer",)),
-    "wrong_error_code": (("RPC_02_CS", "RPC_05_CS", "RPC_02_CSMS", "RPC_05_CSMS"), ("GenericError",)),
+    "silent_on_bad_input": (("RPC_01_CS", "RPC_01_CSMS", "RPC_11_CS", "RPC_11_CSMS"), ("did not answer",)),
+    "wrong_error_code": (("RPC_02_CS", "RPC_05_CS", "RPC_12_CS", "RPC_02_CSMS", "RPC_05_CSMS", "RPC_12_CSMS"),
+                         ("GenericError",)),
     "error_code_1_6_spelling": (("RPC_05_CS", "RPC_05_CSMS"), ("RPC-16", "1.6")),
     # the CSMS simulator misbehaves (the harness plays a Charging Station)
     "bad_boot_enum": (("TC_B_01_CSMS",), ("RPC-12", "$.status")),

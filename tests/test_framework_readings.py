@@ -4,10 +4,11 @@ strictness says so. The built-in simulators take the prescribed reading; their c
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 from typing import Any
 
-from scripted_csms import findings, run_cases, scripted_csms
+from scripted_csms import SILENT, findings, run_cases, scripted_csms
 
 
 def _long_id_answered(frame: Any) -> str | None:
@@ -52,3 +53,29 @@ async def test_the_1_6_spelling_for_a_forbidden_property_stays_a_strictness_matt
     assert "RPC-16" in strict.messages["RPC_07_CSMS"] and "1.6" in strict.messages["RPC_07_CSMS"]
     assert compat.verdicts == {"RPC_07_CSMS": "passed"}, compat.output[-3000:]
     assert any(f["rule"] == "RPC-16" and f["severity"] == "warn" for f in findings(tmp_path / "compat", "RPC_07_CSMS"))
+
+
+def _not_an_array_answered(silent_on: str, code: str = "RpcFrameworkError") -> Any:
+    """A CSMS that answers JSON which is no OCPP-J array with `code` and id "-1", except `silent_on`."""
+    def script(frame: Any) -> str | object | None:
+        if isinstance(frame, dict | str) or frame == [2]:
+            return SILENT if json.dumps(frame, separators=(",", ":")) == silent_on else f'[4,"-1","{code}","",{{}}]'
+        return None
+    return script
+
+
+async def test_silence_to_a_frame_that_is_not_an_array_is_reported_by_name(tmp_path: Path) -> None:
+    async with scripted_csms(_not_an_array_answered(silent_on='"x"')) as url:
+        silent = await run_cases(tmp_path / "silent", url, "RPC_11_CSMS")
+        allowed = await run_cases(tmp_path / "allowed", url, "RPC_11_CSMS",
+                                  policies={"rpc.reply.not_an_array": ["RpcFrameworkError", "silence"]})
+    assert silent.verdicts == {"RPC_11_CSMS": "failed"}, silent.output[-3000:]
+    assert 'did not answer bad input (a JSON string, not an OCPP-J array: "x")' in silent.messages["RPC_11_CSMS"]
+    assert allowed.verdicts == {"RPC_11_CSMS": "passed"}, allowed.output[-3000:]
+
+
+async def test_format_violation_to_a_frame_that_is_not_an_array_is_not_the_table_8_code(tmp_path: Path) -> None:
+    async with scripted_csms(_not_an_array_answered(silent_on="", code="FormatViolation")) as url:
+        result = await run_cases(tmp_path, url, "RPC_11_CSMS")
+    assert result.verdicts == {"RPC_11_CSMS": "failed"}, result.output[-3000:]
+    assert "wrong CALLERROR code 'FormatViolation' for: a JSON object" in result.messages["RPC_11_CSMS"]

@@ -228,12 +228,14 @@ class Conversation:
                                    expected=repr(dict(expect)), actual=record.raw[:800], rules=("SEQ",))
         return record.frame.payload
 
-    async def send_raw(self, data: str | bytes, *, within: float | None = None,
-                       expect_answer: bool = True) -> Record | None:
-        """Send bytes as they are (deliberately bad input); the answer record, or None when the SUT stays silent."""
+    async def send_raw(self, data: str | bytes, *, within: float | None = None, expect_answer: bool = True,
+                       silence_allowed: bool = False) -> Record | None:
+        """Send bytes as they are (deliberately bad input); the answer record, or None when the SUT stays silent
+        (a failure at the end of the test unless `silence_allowed`)."""
         conn = self.live()
         try:
-            return await conn.send_raw(data, expect_answer=expect_answer, timeout=self.timeout(within))
+            return await conn.send_raw(data, expect_answer=expect_answer, timeout=self.timeout(within),
+                                       silence_allowed=silence_allowed)
         except CallTimeout:
             return None
         except ConnectionLost as exc:

@@ -175,9 +175,10 @@ class OcppConnection:
             await self._send(out.text, out.frame, out.findings)
             return await self._await_answer(call, waiter, timeout)
 
-    async def send_raw(self, data: str | bytes, *, expect_answer: bool = True,
-                       timeout: float | None = None) -> Record | None:
-        """Send a message as-is (deliberately bad input); returns the answer record when one is awaited."""
+    async def send_raw(self, data: str | bytes, *, expect_answer: bool = True, timeout: float | None = None,
+                       silence_allowed: bool = False) -> Record | None:
+        """Send a message as-is (deliberately bad input); returns the answer record when one is awaited.
+        `silence_allowed`: no answer is what the test accepts (a policy), so the timeout is no failure."""
         async with self._call_lock:
             text = data if isinstance(data, str) else data.decode("utf-8", errors="replace")
             out = self.session.raw(text)
@@ -188,9 +189,10 @@ class OcppConnection:
             if not expect_answer or out.awaits is None:
                 return None
             call = self.session.outstanding.get(out.awaits) or Call(out.awaits, "?", {})
-            return await self._await_answer(call, waiter, timeout)
+            return await self._await_answer(call, waiter, timeout, silence_allowed=silence_allowed)
 
-    async def _await_answer(self, call: Call, waiter: asyncio.Future[Record], timeout: float | None) -> Record:
+    async def _await_answer(self, call: Call, waiter: asyncio.Future[Record], timeout: float | None, *,
+                            silence_allowed: bool = False) -> Record:
         limit = self.call_timeout if timeout is None else timeout
         closed: asyncio.Future[Any] = asyncio.ensure_future(self.closed.wait())
         try:
@@ -204,10 +206,11 @@ class OcppConnection:
         if self.closed.is_set():
             raise ConnectionLost(f"connection {self.conn} closed (code {self.close_code}) before the answer to "
                                  f"{call.action}")
+        severity, allowed = (Severity.INFO, " (no answer allowed)") if silence_allowed else (Severity.FAIL, "")
         self.transcript.add(self.conn, "event", event="timeout", detail={"message_id": call.message_id,
                                                                          "action": call.action, "after": limit},
-                            findings=[finding("TIMING", Severity.FAIL, f"no answer to {call.action} (id "
-                                                                       f"{call.message_id!r}) within {limit:g} s")])
+                            findings=[finding("TIMING", severity, f"no answer to {call.action} (id "
+                                                                  f"{call.message_id!r}) within {limit:g} s{allowed}")])
         raise CallTimeout(call, limit)
 
     def _close_findings(self, cause: BaseException | None) -> list[Finding]:
