@@ -259,7 +259,8 @@ async def test_RPC_10_CSMS(station: StationRole, sut: CsmsControl) -> None:
     for what, identity in (("an empty station identity", ""), ("a station identity holding ':'",
                                                                 f"{station.identity}:1")):
         with station.step(f"Connect to {station.csms_url}/{identity} ({what}) with a valid password"):
-            result = await station.try_connect(station.options(username=station.identity), identity=identity)
+            result = await station.try_connect(station.options(username=station.identity), identity=identity,
+                                               refusal_expected=True)
             if not isinstance(result, HandshakeRefused):
                 accepted.append(f"{what} ({station.csms_url}/{identity})")
                 await result.close(1000, "malformed identity test")

@@ -10,15 +10,18 @@ that names its URL, as a lab's CSMS would be.
 from __future__ import annotations
 
 import asyncio
+import base64
 import json
 from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
+from http import HTTPStatus
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 
 from suite_runner import SuiteResult, run_suite
 from websockets.asyncio.server import ServerConnection, serve
 from websockets.exceptions import ConnectionClosed
+from websockets.http11 import Request, Response
 from websockets.typing import Subprotocol
 
 from harness.ocppj import Call, RpcSession, default_store, serialize
@@ -43,9 +46,26 @@ def _prescribed(session: RpcSession, text: str) -> str | None:
     return None
 
 
+def _credentials_ok(request: Request) -> bool:
+    expected = base64.b64encode(f"{IDENTITY}:{PASSWORD}".encode()).decode()
+    return request.headers.get("Authorization") == f"Basic {expected}" and request.path.endswith(f"/{IDENTITY}")
+
+
 @asynccontextmanager
-async def scripted_csms(script: Script) -> AsyncIterator[str]:
-    """Serve a scripted CSMS until the block ends; yields its endpoint URL (without the identity)."""
+async def scripted_csms(script: Script = lambda frame: None, *,
+                        bad_auth: int | Literal["close"] | None = None) -> AsyncIterator[str]:
+    """Serve a scripted CSMS until the block ends; yields its endpoint URL (without the identity).
+
+    `bad_auth`: how it refuses an upgrade request without the profile's identity and password: an HTTP status, or
+    "close" (the TCP connection, no HTTP answer at all); None lets everyone in."""
+
+    def process_request(connection: ServerConnection, request: Request) -> Response | None:
+        if bad_auth is None or _credentials_ok(request):
+            return None
+        if bad_auth == "close":
+            connection.transport.abort()
+            return connection.respond(HTTPStatus.BAD_REQUEST, "")  # never reaches the aborted socket
+        return connection.respond(HTTPStatus(bad_auth), "refused\n")
 
     async def handler(ws: ServerConnection) -> None:
         session = RpcSession(default_store())
@@ -66,7 +86,8 @@ async def scripted_csms(script: Script) -> AsyncIterator[str]:
         except ConnectionClosed:
             pass
 
-    async with serve(handler, "127.0.0.1", 0, subprotocols=[Subprotocol("ocpp2.0.1")], ping_interval=None) as server:
+    async with serve(handler, "127.0.0.1", 0, subprotocols=[Subprotocol("ocpp2.0.1")], ping_interval=None,
+                     process_request=process_request) as server:
         port = next(iter(server.sockets)).getsockname()[1]
         yield f"ws://127.0.0.1:{port}/ocpp"
 

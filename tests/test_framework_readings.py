@@ -79,3 +79,15 @@ async def test_format_violation_to_a_frame_that_is_not_an_array_is_not_the_table
         result = await run_cases(tmp_path, url, "RPC_11_CSMS")
     assert result.verdicts == {"RPC_11_CSMS": "failed"}, result.output[-3000:]
     assert "wrong CALLERROR code 'FormatViolation' for: a JSON object" in result.messages["RPC_11_CSMS"]
+
+
+async def test_a_basic_auth_refusal_without_http_status_passes_with_a_warning_naming_401(tmp_path: Path) -> None:
+    """Part 6 TC_A_02/03_CSMS ask only that the upgrade is rejected: a CSMS that closes the TCP connection does;
+    the report still says that HTTP 401 is the expected answer (the 403 answer: the CSMS simulator's fault
+    refuse_auth_with_403, tests/test_fault_detection.py)."""
+    async with scripted_csms(bad_auth="close") as url:
+        result = await run_cases(tmp_path, url, "TC_A_02_CSMS", "TC_A_03_CSMS")
+    assert result.verdicts == {"TC_A_02_CSMS": "passed", "TC_A_03_CSMS": "passed"}, result.output[-3000:]
+    for case in result.verdicts:
+        warned = [f["text"] for f in findings(tmp_path, case) if f["severity"] == "warn" and f["rule"] == "SEC-5"]
+        assert len(warned) == 1 and "no HTTP status" in warned[0] and "expected HTTP 401" in warned[0], warned

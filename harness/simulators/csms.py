@@ -18,6 +18,7 @@ import uuid
 from collections.abc import Coroutine, Mapping
 from dataclasses import dataclass, field
 from functools import partial
+from http import HTTPStatus
 from pathlib import Path
 from ssl import SSLContext
 from typing import Any, Literal, cast, get_args
@@ -51,6 +52,7 @@ class CsmsFaults:
     accept_malformed_identity: bool = False  # an empty identity, or one holding ':', taken as its Basic Auth user
     accept_bad_password: bool = False  # no HTTP 401 for a wrong password
     accept_wrong_user: bool = False  # no HTTP 401 when the Basic Auth user name is not the identity
+    refuse_auth_with_403: bool = False  # refuses bad Basic Auth with HTTP 403, not 401
     keep_without_subprotocol: bool = False  # keeps a connection with no agreed subprotocol open
     no_security_error: bool = False  # answers a Rejected / Pending station's requests normally
     wrong_error_code: bool = False  # answers bad input with GenericError
@@ -188,6 +190,7 @@ class CsmsSimulator:
             close_without_subprotocol=not self.faults.keep_without_subprotocol,
             require_user_match=not self.faults.accept_wrong_user, ssl=ssl,
             lax_identity=self.faults.accept_malformed_identity,
+            auth_refusal=HTTPStatus.FORBIDDEN if self.faults.refuse_auth_with_403 else HTTPStatus.UNAUTHORIZED,
             serial_number=lambda identity: self.config.serial_numbers.get(identity, identity))
 
     def _known_at(self, security_profile: int, identity: str) -> bool:

@@ -150,6 +150,7 @@ class OcppServer:
         serial_number: Callable[[str], str | None] | None = None,
         tls_handshake_timeout: float = 10.0,
         lax_identity: bool = False,
+        auth_refusal: HTTPStatus = HTTPStatus.UNAUTHORIZED,
     ) -> None:
         self.on_connect = on_connect
         self.host = host
@@ -165,6 +166,7 @@ class OcppServer:
         # A lax CSMS (the CSMS simulator's fault `accept_malformed_identity`): a URL identity that breaks RPC-02 is
         # replaced by the Basic Auth user name, so such a station gets in under that name.
         self.lax_identity = lax_identity
+        self.auth_refusal = auth_refusal  # the status for refused Basic Auth: 401 (the simulator's fault: 403)
         self.open_timeout = open_timeout  # seconds a station may take to complete its opening handshake
         # Profile 3: the serial number the station certificate's CN must equal (A00.FR.405); the identity when
         # not given; None from the callable leaves the check to the role (e.g. against BootNotification).
@@ -231,8 +233,9 @@ class OcppServer:
         hs.findings.extend(findings)
         refused = verdict != "ok" and not (verdict == "bad-user" and not self.require_user_match)
         if self.authenticate is not None and refused:
-            response = self._refuse(connection, hs, HTTPStatus.UNAUTHORIZED, "Unauthorized\n")
-            response.headers["WWW-Authenticate"] = 'Basic realm="OCPP"'
+            response = self._refuse(connection, hs, self.auth_refusal, f"{self.auth_refusal.phrase}\n")
+            if self.auth_refusal is HTTPStatus.UNAUTHORIZED:
+                response.headers["WWW-Authenticate"] = 'Basic realm="OCPP"'
             return response
         return None
 
