@@ -7,6 +7,7 @@ harness plays the CSMS and the station answers; for RPC_nn_CSMS the harness play
 
 from __future__ import annotations
 
+import json
 import uuid
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
@@ -43,9 +44,16 @@ def _safe(sut: str) -> tuple[str, dict[str, Any]]:
 
 
 def _json(value: Any) -> str:
-    import json
-
     return json.dumps(value, separators=(",", ":"))
+
+
+def _error_code(raw: str) -> str | None:
+    """The errorCode of a CALLERROR the parser could not make a frame of, when it can be read."""
+    try:
+        code = json.loads(raw)[2]
+    except (ValueError, IndexError, KeyError, TypeError, RecursionError):
+        return None
+    return code if isinstance(code, str) else None
 
 
 @dataclass(frozen=True)
@@ -152,6 +160,15 @@ async def _expect_refusal(conv: CsmsRole | StationRole, text: str, what: str, ac
         if isinstance(frame, CallResult):
             raise conv.failure(f"the SUT took bad input as valid and answered with a CALLRESULT ({what})",
                                expected=f"CALLERROR {' or '.join(codes)}", actual=answer.raw[:400], rules=rules)
+        broken = [f for f in answer.findings if f.severity is Severity.FAIL and f.rule in ("RPC-07", "RPC-16")]
+        if answer.message_type == 4 and frame is None and broken:
+            # a CALLERROR, but not a well-formed one: the headline is the rule it breaks, not "no CALLERROR"
+            code = _error_code(answer.raw)
+            right = f"its code {code} is one the case accepts; " if code and normalise_error_code(code) in codes else ""
+            raise conv.failure(f"the SUT answered bad input with a CALLERROR that breaks {broken[0].rule}: "
+                               f"{broken[0].text}", message=f"{right}sent: {what}",
+                               expected=f"CALLERROR {' or '.join(codes)}", actual=answer.raw[:400],
+                               rules=tuple(dict.fromkeys(f.rule for f in broken)))
         if not isinstance(frame, CallError):
             raise conv.failure("the SUT did not answer bad input with a CALLERROR",
                                expected=f"CALLERROR {' or '.join(codes)}", actual=answer.raw[:400], rules=rules)
@@ -159,8 +176,10 @@ async def _expect_refusal(conv: CsmsRole | StationRole, text: str, what: str, ac
             raise conv.failure(f"wrong CALLERROR code {frame.error_code!r} for: {what}",
                                expected=" or ".join(codes), actual=answer.raw[:400], rules=(*rules, "RPC-16"))
         if frame.message_id != expected_id:
-            raise conv.failure("the CALLERROR carries the wrong message id", expected=repr(expected_id),
-                               actual=repr(frame.message_id), rules=("RPC-09" if expected_id == "-1" else "RPC-14",))
+            raise conv.failure(f"the SUT answered bad input with CALLERROR {frame.error_code} with message id "
+                               f"{frame.message_id!r} instead of {expected_id!r}", message=f"sent: {what}",
+                               expected=repr(expected_id), actual=answer.raw[:400],
+                               rules=("RPC-09" if expected_id == "-1" else "RPC-14",))
 
 
 # JSON that is no OCPP-J array: no message id to read, so the CALLERROR carries "-1" (Part 4 §4.2.3).

@@ -34,6 +34,8 @@ FAULTS: dict[str, tuple[tuple[str, ...], tuple[str, ...]]] = {
     "wrong_error_code": (("RPC_02_CS", "RPC_05_CS", "RPC_12_CS", "RPC_02_CSMS", "RPC_05_CSMS", "RPC_12_CSMS"),
                          ("GenericError",)),
     "error_code_1_6_spelling": (("RPC_05_CS", "RPC_05_CSMS"), ("RPC-16", "1.6")),
+    "error_details_as_string": (("RPC_02_CS", "RPC_02_CSMS"), ("CALLERROR that breaks RPC-07", "errorDetails is str")),
+    "minus_one_for_readable_id": (("RPC_05_CS", "RPC_05_CSMS"), ("with message id '-1' instead of 'rpc05-", "RPC-14")),
     # the CSMS simulator misbehaves (the harness plays a Charging Station)
     "bad_boot_enum": (("TC_B_01_CSMS",), ("RPC-12", "$.status")),
     "bad_boot_time": (("TC_B_01_CSMS",), ("RPC-12", "$.currentTime")),

@@ -1,6 +1,7 @@
 """Readings of Part 4 a SUT may take, proven end to end: the framework cases against a scripted CSMS that takes them
 (child pytest runs), passing by default with the finding that shows it, and failing where a profile's policy or the
-strictness says so. The built-in simulators take the prescribed reading; their clean runs pass the same cases."""
+strictness says so; and the headline a vendor reads first when a CSMS answers a valid request oddly. The built-in
+simulators take the prescribed reading; their clean runs pass the same cases."""
 
 from __future__ import annotations
 
@@ -91,3 +92,31 @@ async def test_a_basic_auth_refusal_without_http_status_passes_with_a_warning_na
     for case in result.verdicts:
         warned = [f["text"] for f in findings(tmp_path, case) if f["severity"] == "warn" and f["rule"] == "SEC-5"]
         assert len(warned) == 1 and "no HTTP status" in warned[0] and "expected HTTP 401" in warned[0], warned
+
+
+def _answer(action: str, answer: str) -> Any:
+    """A CSMS that answers every `action` CALL with `answer` ({id}: the CALL's message id)."""
+    def script(frame: Any) -> str | None:
+        if isinstance(frame, list) and len(frame) == 4 and frame[0] == 2 and frame[2] == action:
+            return answer.replace("{id}", str(frame[1]))
+        return None
+    return script
+
+
+async def test_an_answer_with_an_unreadable_id_is_named_not_called_silence(tmp_path: Path) -> None:
+    async with scripted_csms(_answer("BootNotification", '[4,"-1","FormatViolation","",{}]')) as url:
+        result = await run_cases(tmp_path, url, "RPC_02_CSMS")
+    assert result.verdicts == {"RPC_02_CSMS": "failed"}, result.output[-3000:]
+    headline = result.messages["RPC_02_CSMS"].split("\n")[0]
+    assert "the CSMS answered BootNotification with CALLERROR FormatViolation with message id '-1' instead of '" \
+        in headline and "did not answer" not in headline, headline
+    assert "rule: RPC-14" in result.messages["RPC_02_CSMS"]
+
+
+async def test_a_valid_request_refused_is_the_headline_before_the_code_spelling(tmp_path: Path) -> None:
+    async with scripted_csms(_answer("StatusNotification", '[4,"{id}","FormationViolation","no",{}]')) as url:
+        result = await run_cases(tmp_path, url, "RPC_02_CSMS")
+    assert result.verdicts == {"RPC_02_CSMS": "failed"}, result.output[-3000:]
+    message = result.messages["RPC_02_CSMS"]
+    assert "the CSMS refused a valid StatusNotification with CALLERROR FormationViolation" in message.split("\n")[0]
+    assert "valid against the OCPP 2.0.1 schema" in message and "RPC-16" in message, message

@@ -12,8 +12,11 @@ from typing import Any
 
 import pytest
 
+from harness.config import Settings
+from harness.failures import OcppFailure
 from harness.ocppj import RpcSession, default_store
 from harness.pki import KeyKind, PkiFactory, Variant
+from harness.roles.station import StationRole
 from harness.transcript import Transcript
 from harness.transport import ClientOptions, Handshake, HandshakeRefused, OcppConnection, OcppServer, TlsRefused, connect, tls
 
@@ -216,6 +219,27 @@ async def test_a_csms_certificate_that_does_not_name_the_expected_host_is_sec4(p
     [found] = sessions[0].findings
     assert found.rule == "SEC-4" and "A00.FR.510" in found.ref and "'csms.example'" in found.text
     assert "IP:127.0.0.1" in found.text
+
+
+@pytest.mark.parametrize("expected", [None, "csms.example"])
+async def test_tls_findings_at_the_end_of_a_case_are_headlined_as_tls(pki: PkiFactory, start_csms: Start,
+                                                                      expected: str | None) -> None:
+    """The monitor's end-of-case failure names a certificate finding as one (it read "frames that break OCPP-J
+    rules"); a certificate that names the host leaves nothing to report."""
+    csms = await start_csms(pki.server_context(2), profile=2)
+    role = StationRole(Settings(), default_store(), Transcript(), csms_url=csms.server.url, password=PASSWORD)
+    try:
+        await role.connect(role.options(ssl=pki.client_context(2), on_tls=role._record_tls, expected_cn=expected))
+        if expected is None:
+            role.check_findings()
+            return
+        with pytest.raises(OcppFailure) as failed:
+            role.check_findings()
+        assert failed.value.title.startswith("the CSMS has TLS / certificate findings (SEC-4): CSMS certificate "
+                                             "does not name the host 'csms.example'"), failed.value.title
+        assert "frame" not in failed.value.title and failed.value.rules == ("SEC-4",)
+    finally:
+        await role.close()
 
 
 @pytest.mark.parametrize(("host", "cn", "sans", "named"), [

@@ -58,6 +58,8 @@ class CsmsFaults:
     wrong_error_code: bool = False  # answers bad input with GenericError
     silent_on_bad_input: bool = False  # does not answer bad input at all
     error_code_1_6_spelling: bool = False  # FormationViolation / OccurenceConstraintViolation
+    error_details_as_string: bool = False  # bad input answered with the right code, errorDetails a string
+    minus_one_for_readable_id: bool = False  # bad input answered with message id "-1" although the id was readable
     reuse_message_id: bool = False  # all its CALLs carry one message id
     no_response: bool = False  # never answers Heartbeat
     slow_response: bool = False  # answers every request only after call_timeout + 1 s
