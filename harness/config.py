@@ -25,11 +25,18 @@ POLICY_DEFAULTS: dict[str, tuple[Any, str]] = {
     "rpc.reply.unknown_message_type": (["MessageTypeNotSupported"],
                                        "answer to an unknown MessageTypeId: §4.1.3 says ignore, §4.4 says CALLERROR "
                                        "MessageTypeNotSupported; list 'silence' to accept no answer"),
-    "rpc.reply.long_message_id": (["RpcFrameworkError", "ProtocolError", "FormatViolation"],
-                                  "CALLERROR code(s) accepted for a message id longer than 36 characters"),
-    "rpc.reply.extra_property": (["FormatViolation", "PropertyConstraintViolation"],
+    "rpc.reply.not_an_array": (["RpcFrameworkError"],
+                               "answer to a frame that is JSON but not an OCPP-J array ({}, \"x\", [2]): Table 8 names "
+                               "RpcFrameworkError for a message that is no valid RPC request, with id \"-1\" as its id "
+                               "cannot be read; list 'silence' to accept no answer (§4.2.3 allows dropping invalid "
+                               "messages, §4.1.7 asks for a CALLERROR)"),
+    "rpc.reply.long_message_id": (["answer", "RpcFrameworkError", "ProtocolError", "FormatViolation"],
+                                  "what a CALL whose message id is longer than 36 characters may get: 'answer' (an "
+                                  "ordinary answer: Part 4 limits the sender, it obliges no receiver to refuse) or "
+                                  "these CALLERROR codes; list only codes to require a refusal"),
+    "rpc.reply.extra_property": (["FormatViolation", "PropertyConstraintViolation", "OccurrenceConstraintViolation"],
                                  "CALLERROR code(s) accepted for a property the schema does not allow (Part 4 is "
-                                 "ambiguous)"),
+                                 "ambiguous: Table 8 reads on syntax, value and occurrence alike)"),
     "tx.ev_connect_timeout.stopped_reason": (["Timeout"],
                                              "stoppedReason(s) accepted when EVConnectionTimeOut ends an authorized "
                                              "transaction with no EV (the spec leaves how it ends to policy)"),

@@ -18,6 +18,7 @@ import uuid
 from collections.abc import Coroutine, Mapping
 from dataclasses import dataclass, field
 from functools import partial
+from http import HTTPStatus
 from pathlib import Path
 from ssl import SSLContext
 from typing import Any, Literal, cast, get_args
@@ -48,13 +49,17 @@ class CsmsFaults:
     bad_boot_enum: bool = False  # BootNotificationResponse status "Maybe"
     bad_boot_time: bool = False  # BootNotificationResponse currentTime without a time zone
     accept_unknown_station: bool = False  # no HTTP 404 for an unknown identity (any password then passes)
+    accept_malformed_identity: bool = False  # an empty identity, or one holding ':', taken as its Basic Auth user
     accept_bad_password: bool = False  # no HTTP 401 for a wrong password
     accept_wrong_user: bool = False  # no HTTP 401 when the Basic Auth user name is not the identity
+    refuse_auth_with_403: bool = False  # refuses bad Basic Auth with HTTP 403, not 401
     keep_without_subprotocol: bool = False  # keeps a connection with no agreed subprotocol open
     no_security_error: bool = False  # answers a Rejected / Pending station's requests normally
     wrong_error_code: bool = False  # answers bad input with GenericError
     silent_on_bad_input: bool = False  # does not answer bad input at all
     error_code_1_6_spelling: bool = False  # FormationViolation / OccurenceConstraintViolation
+    error_details_as_string: bool = False  # bad input answered with the right code, errorDetails a string
+    minus_one_for_readable_id: bool = False  # bad input answered with message id "-1" although the id was readable
     reuse_message_id: bool = False  # all its CALLs carry one message id
     no_response: bool = False  # never answers Heartbeat
     slow_response: bool = False  # answers every request only after call_timeout + 1 s
@@ -186,6 +191,8 @@ class CsmsSimulator:
             authenticate=self._authenticate if basic_auth else None, on_handshake=self._on_handshake,
             close_without_subprotocol=not self.faults.keep_without_subprotocol,
             require_user_match=not self.faults.accept_wrong_user, ssl=ssl,
+            lax_identity=self.faults.accept_malformed_identity,
+            auth_refusal=HTTPStatus.FORBIDDEN if self.faults.refuse_auth_with_403 else HTTPStatus.UNAUTHORIZED,
             serial_number=lambda identity: self.config.serial_numbers.get(identity, identity))
 
     def _known_at(self, security_profile: int, identity: str) -> bool:

@@ -84,6 +84,8 @@ class StationFaults:
     wrong_error_code: bool = False  # answers bad input with GenericError instead of the prescribed code
     silent_on_bad_input: bool = False  # does not answer bad input at all
     error_code_1_6_spelling: bool = False  # FormationViolation / OccurenceConstraintViolation (OCPP 1.6 spelling)
+    error_details_as_string: bool = False  # bad input answered with the right code, errorDetails a string
+    minus_one_for_readable_id: bool = False  # bad input answered with message id "-1" although the id was readable
     bad_get_variables_enum: bool = False  # GetVariables attributeStatus "Fine"
     no_reboot_on_reset: bool = False  # accepts Reset, never reboots
     ignore_trigger: bool = False  # accepts TriggerMessage, never sends the message
