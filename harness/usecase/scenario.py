@@ -168,6 +168,8 @@ async def run_scenario(scenario: Scenario, conv: Role, sut: Any) -> None:
     for index, step in enumerate(scenario.steps):
         for later in range(index, len(scenario.steps)):  # register what the SUT will send before causing it
             if scenario.steps[later].receive is None:
+                if later == index:  # this step causes what the next ones receive
+                    continue
                 break
             if later not in pending:
                 pending[later] = _expect(scenario.steps[later], conv)
