@@ -57,7 +57,7 @@ class ProgressLines:
         outcome, reason = self.outcome.pop(nodeid, ("passed", ""))
         result = self.config.stash.get(RESULTS, {}).get(nodeid)
         if result is not None:  # an OCPP case: its verdict class (not_applicable, needs_decision …)
-            outcome, reason = result.outcome, result.reason
+            outcome, reason = result.outcome, result.headline
         name = result.id if result is not None else nodeid
         elapsed = int(time.monotonic() - self.started)
         line = (f"[{self.done}/{self.total}] {name} {outcome} {self.seconds.pop(nodeid, 0.0):.1f}s "

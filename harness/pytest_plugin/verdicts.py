@@ -5,6 +5,8 @@ from __future__ import annotations
 
 import importlib.metadata
 from collections.abc import Generator
+from dataclasses import asdict
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -20,7 +22,7 @@ from harness.pytest_plugin.keys import (
     SETTINGS,
 )
 from harness.reporting.allure_files import write_allure_files
-from harness.reporting.verdicts import CaseResult, GatingPolicy, Outcome, gate, summarize, to_json, to_markdown
+from harness.reporting.verdicts import GatingPolicy, Outcome, Verdict, gate, summarize, to_json, to_markdown
 
 
 # ---- verdict ---------------------------------------------------------------------------------------------------
@@ -72,27 +74,52 @@ def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[None]) ->
     # setup decides skips and errors, call (run only after a good setup) the verdict; a teardown error spoils a pass
     if report.when in ("setup", "call") or (earlier is not None and earlier.outcome == "passed" and outcome == "error"):
         run = item.stash.get(CASE_RUN, None)
-        results[item.nodeid] = CaseResult(meta.id, meta.title, meta.sut, meta.severity, meta.profiles,
-                                          meta.requirements, outcome, reason,
-                                          tuple(run.beyond_part6()) if run is not None else ())
+        error = call.excinfo.value if call.excinfo is not None and report.failed else None
+        if run is not None:
+            verdict = run.verdict(outcome, reason, error)
+        else:  # ended before the case ran (not applicable, a broken fixture)
+            settings = item.config.stash[SETTINGS]
+            verdict = Verdict(meta.id, meta.title, meta.sut, meta.severity, meta.profiles, meta.requirements,
+                              outcome, reason, security_profile=settings.profile_of(meta.sut).security.profile)
+        results[item.nodeid] = verdict
+        for key, value in (("ocpp_outcome", verdict.outcome), ("ocpp_headline", verdict.headline),
+                           ("ocpp_rules", ",".join(verdict.rules)), ("ocpp_reproduce", verdict.reproduce)):
+            if value:
+                item.user_properties = [p for p in item.user_properties if p[0] != key] + [(key, value)]
+        if run is not None and report.when == "call":
+            run.reporter.attach_json("verdict", asdict(verdict))
     return report
 
 
-def _sut_line(settings: Settings) -> dict[str, str]:
-    line = {f"{p.kind}": f"{p.name or p.identity} ({p.vendor or '?'} {p.model or '?'}, firmware "
-                         f"{p.firmware_version or '?'})" + (" built-in" if p.builtin else "")
-            for p in (settings.station, settings.csms)}
-    line["certification profile"] = settings.cert_profile or "all"
-    return line
+def _about(settings: Settings, results: list[Verdict]) -> dict[str, str]:
+    """What the summary says the run was: when, which harness, edition and errata, the SUTs actually tested, at
+    which security profiles, which certification profile."""
+    about = {"date": datetime.now(UTC).isoformat(timespec="seconds").replace("+00:00", "Z"),
+             "harness": f"ocpp-harness {_version()}",
+             "specification": "OCPP 2.0.1 Edition 3, Part 6 test cases with errata up to 2025-09"}
+    for kind, profile in (("CS", settings.station), ("CSMS", settings.csms)):
+        mine = [r for r in results if r.sut == kind]
+        if not mine:
+            continue  # only the SUTs this run tested
+        p = profile
+        levels = sorted({r.security_profile for r in mine if r.security_profile is not None})
+        about["station" if kind == "CS" else "CSMS"] = (
+            f"{p.name or p.identity} ({p.vendor or '?'} {p.model or '?'}, firmware {p.firmware_version or '?'})"
+            + (" built-in" if p.builtin else "") + f", security profile {', '.join(map(str, levels)) or '?'}")
+    about["certification profile"] = settings.cert_profile or "all"
+    return about
+
+
+def _version() -> str:
+    try:
+        return importlib.metadata.version("ocpp-harness")
+    except importlib.metadata.PackageNotFoundError:
+        return "unknown (not installed)"
 
 
 def _environment(settings: Settings) -> dict[str, str]:
     """What Allure's environment panel shows: the SUTs (no secrets: a profile holds none), the harness, the run."""
-    try:
-        harness_version = importlib.metadata.version("ocpp-harness")
-    except importlib.metadata.PackageNotFoundError:
-        harness_version = "unknown (not installed)"
-    env = {"Harness": f"ocpp-harness {harness_version}", "Certification profile": settings.cert_profile or "all",
+    env = {"Harness": f"ocpp-harness {_version()}", "Certification profile": settings.cert_profile or "all",
            "Strictness": settings.strictness, "Decision mode": settings.decision_mode}
     for label, p in (("Station under test", settings.station), ("CSMS under test", settings.csms)):
         env[label] = (f"{p.name or p.identity} | identity {p.identity} | {p.vendor or '?'} {p.model or '?'} | "
@@ -113,7 +140,7 @@ def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
     settings = config.stash[SETTINGS]
     policy = config.stash.get(GATE, None)
     verdict = gate(results, policy or GatingPolicy())
-    summary = summarize(results, sut=_sut_line(settings), gate_result=verdict)
+    summary = summarize(results, about=_about(settings, results), gate_result=verdict)
     out = Path(settings.reports_dir)
     out.mkdir(parents=True, exist_ok=True)
     (out / "summary.json").write_text(to_json(summary), encoding="utf-8")
