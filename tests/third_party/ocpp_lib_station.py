@@ -225,6 +225,7 @@ class Station:
     async def run(self) -> None:
         self.closed.set()
         while True:
+            self.device.reboot.clear()  # a power cycle while not connected: the next connection boots anyway
             try:
                 async with websockets.connect(self.url, subprotocols=[websockets.Subprotocol("ocpp2.0.1")],
                                               additional_headers={"Authorization": self.auth}, open_timeout=5,
@@ -242,10 +243,8 @@ class Station:
                 LOG.info("connection to %s: %s", self.url, exc)
             self.cp = None
             self.closed.set()
-            if self.device.reboot.is_set():
-                self.device.reboot.clear()
-                continue
-            await asyncio.sleep(1)  # reconnect back-off
+            if not self.device.reboot.is_set():
+                await asyncio.sleep(1)  # reconnect back-off; a reboot connects at once
 
     # ---- the control API's actions ---------------------------------------------------------------------------
     async def power_cycle(self, _: dict[str, Any]) -> None:
