@@ -7,6 +7,7 @@ are never stored here in clear: a password field names the environment variable 
 from __future__ import annotations
 
 import os
+from pathlib import Path
 from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, PrivateAttr
@@ -89,10 +90,17 @@ class Settings(BaseModel):
     csms: SutProfile = Field(default_factory=builtin_csms_profile, description="the CSMS under test")
     policies: dict[str, Any] = Field(default_factory=dict, description="policy answers for both SUTs (a profile's own "
                                                                        "answers win)")
+    worker: str = Field("", description="the pytest-xdist worker this process is (gw0, gw1 …; empty: not "
+                                        "distributed): files of its own and, with a pool, the SUT it owns")
     sim_faults: list[str] = Field(default_factory=list, description="fault switches of the built-in simulators")
     sim_variants: list[str] = Field(default_factory=list, description="legal behaviour variants of the built-in "
                                                                       "station simulator (StationVariants)")
     _defaults_used: set[str] = PrivateAttr(default_factory=set)
+
+    def own(self, path: Path) -> Path:
+        """`path` for this process: as it is, or with the worker id in its name under pytest-xdist, so two
+        workers never write one file."""
+        return path if not self.worker else path.with_name(f"{path.stem}-{self.worker}{path.suffix}")
 
     @property
     def defaults_used(self) -> set[str]:

@@ -142,6 +142,15 @@ class Control(_Model):
         return self
 
 
+class PoolMember(_Model):
+    """One SUT of a pool of the same model: what differs from the profile's own identity, endpoint and control."""
+
+    identity: str = Field(description="its Charging Station identity")
+    serial_number: str = Field("", description="its serial number (security profile 3 certificate CN)")
+    endpoint: Endpoint | None = Field(None, description="station: where its harness CSMS listens; CSMS: its URL")
+    control_url: str = Field("", description="its control API (http adapter)")
+
+
 class SutProfile(_Model):
     """One system under test: a Charging Station (the harness plays the CSMS) or a CSMS (it plays a station)."""
 
@@ -167,6 +176,18 @@ class SutProfile(_Model):
                                                                     "features); absent means not claimed")
     policies: dict[str, Any] = Field(default_factory=dict, description="answers for spec-silent points (README)")
     control: Control = Field(default_factory=lambda: Control())
+    pool: list[PoolMember] = Field(default_factory=list,
+                                   description="several SUTs of this model for a parallel run (pytest -n N, "
+                                               "pytest-xdist): worker gwK tests entry K, so N entries serve N workers")
+
+    def member(self, index: int) -> SutProfile:
+        """This profile for pool entry `index` (identity, serial number, endpoint and control URL replaced)."""
+        entry = self.pool[index]
+        control = self.control.model_copy(update={"url": entry.control_url or self.control.url})
+        return self.model_copy(update={
+            "identity": entry.identity, "serial_number": entry.serial_number or self.serial_number,
+            "endpoint": entry.endpoint or self.endpoint, "control": control,
+            "name": f"{self.name or self.identity} [{entry.identity}]", "pool": []})
 
     @model_validator(mode="after")
     def _consistent(self) -> SutProfile:

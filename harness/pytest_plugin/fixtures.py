@@ -80,7 +80,7 @@ def ocpp_pki(ocpp_settings: Settings) -> Iterator[PkiFactory]:
 @pytest_asyncio.fixture(scope="session", loop_scope="session")
 async def csms_endpoint(ocpp_settings: Settings, ocpp_schemas: SchemaStore, station_password: str,
                         ocpp_pki: PkiFactory | None) -> AsyncIterator[CsmsEndpoint]:
-    lobby = Path(ocpp_settings.reports_dir) / "transcripts" / "_between-tests.jsonl"
+    lobby = ocpp_settings.own(Path(ocpp_settings.reports_dir) / "transcripts" / "_between-tests.jsonl")
     endpoint = CsmsEndpoint(ocpp_settings, ocpp_schemas, station_password, lobby_transcript=lobby, pki=ocpp_pki)
     await endpoint.start()
     yield endpoint
@@ -113,7 +113,7 @@ async def builtin_csms(ocpp_settings: Settings, harness_station_password: str,
     sut = await builtin.start_csms(ocpp_settings.csms, password=harness_station_password,
                                    faults=ocpp_settings.sim_faults, heartbeat_interval=configured.heartbeat_interval,
                                    boot_retry_interval=configured.boot_retry_interval, pki=ocpp_pki,
-                                   log_dir=Path(ocpp_settings.reports_dir) / "csms-simulator")
+                                   log_dir=ocpp_settings.own(Path(ocpp_settings.reports_dir) / "csms-simulator"))
     yield sut
     await sut.stop()
 
@@ -123,7 +123,9 @@ async def ocpp_log_receiver(ocpp_settings: Settings, ocpp_pki: PkiFactory) -> As
     """The run's log receiver (GetLog log.remoteLocation) on 127.0.0.1: HTTPS with the run's PKI server certificate
     when the station under test uses security profile 2 or 3, HTTP at 1; uploads kept under the reports dir."""
     tls = ocpp_pki.server_context(2) if ocpp_settings.station.security.profile >= 2 else None
-    receiver = LogReceiver(Path(ocpp_settings.reports_dir), ssl=tls, host=ocpp_settings.station.endpoint.host)
+    folder = Path(ocpp_settings.reports_dir)
+    receiver = LogReceiver(folder / f"worker-{ocpp_settings.worker}" if ocpp_settings.worker else folder, ssl=tls,
+                           host=ocpp_settings.station.endpoint.host)
     await receiver.start()
     yield receiver
     await receiver.stop()

@@ -21,6 +21,7 @@ from harness.pytest_plugin.keys import (
     SETTINGS,
 )
 from harness.pytest_plugin.progress import ProgressLines
+from harness.pytest_plugin.verdicts import VerdictCollector
 from harness.reporting import REQUIREMENT_URL
 from harness.reporting.verdicts import GatingPolicy
 from harness.simulators import CsmsFaults, StationFaults, StationVariants
@@ -79,6 +80,13 @@ def _load_profiles(config: pytest.Config, settings: Settings) -> None:
         missing = [ca for ca in profile.security.trusted_ca if not Path(ca).is_file()]
         if missing:
             raise pytest.UsageError(f"SUT profile {path}: security.trusted_ca: no such file {', '.join(missing)}")
+        if profile.pool and settings.worker:  # a parallel run: this worker tests its own SUT of the pool
+            index = int(settings.worker.removeprefix("gw") or 0)
+            if index >= len(profile.pool):
+                raise pytest.UsageError(f"SUT profile {path}: pool has {len(profile.pool)} entries; worker "
+                                        f"{settings.worker} needs entry {index}: run with -n {len(profile.pool)} or "
+                                        "fewer")
+            profile = profile.member(index)
         if profile.kind == "station":
             settings.station = profile
         else:
@@ -89,6 +97,8 @@ def _load_profiles(config: pytest.Config, settings: Settings) -> None:
 
 def _build_settings(config: pytest.Config) -> Settings:
     settings = Settings()
+    worker = getattr(config, "workerinput", {}).get("workerid", "")  # pytest-xdist: gw0, gw1, …
+    settings.worker = worker
     _load_profiles(config, settings)
     settings.cert_profile = _setting(config, "cert_profile") or None
     if settings.cert_profile is not None and settings.cert_profile not in PROFILES:
@@ -148,6 +158,7 @@ def pytest_configure(config: pytest.Config) -> None:
     if config.getoption("ocpp_progress"):
         config.pluginmanager.register(ProgressLines(config), "ocpp-progress")
     config.stash[RESULTS] = {}
+    config.pluginmanager.register(VerdictCollector(config), "ocpp-verdicts")
     config.stash[GATE] = None
     config.stash[REQUIREMENT_URL_KEY] = _setting(config, "requirement_url") or REQUIREMENT_URL
     if "{id}" not in config.stash[REQUIREMENT_URL_KEY]:

@@ -22,7 +22,16 @@ from harness.pytest_plugin.keys import (
     SETTINGS,
 )
 from harness.reporting.allure_files import write_allure_files
-from harness.reporting.verdicts import GatingPolicy, Outcome, Verdict, gate, summarize, to_json, to_markdown
+from harness.reporting.verdicts import (
+    GatingPolicy,
+    Outcome,
+    Verdict,
+    gate,
+    summarize,
+    to_json,
+    to_markdown,
+    verdict_from_json,
+)
 
 
 # ---- verdict ---------------------------------------------------------------------------------------------------
@@ -64,31 +73,48 @@ def _outcome(report: pytest.TestReport, call: pytest.CallInfo[None]) -> tuple[Ou
 
 @pytest.hookimpl(wrapper=True)
 def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[None]) -> Generator[None, Any, Any]:
+    """Make the case's verdict where the case ran (a pytest-xdist worker, or this process) and carry it on the
+    report, so the process that writes the summary gets it with the report (pytest_runtest_logreport)."""
     report: pytest.TestReport = yield
     meta = item.stash.get(META, None)
     if meta is None:
         return report
-    results = item.config.stash[RESULTS]
     outcome, reason = _outcome(report, call)
-    earlier = results.get(item.nodeid)
-    # setup decides skips and errors, call (run only after a good setup) the verdict; a teardown error spoils a pass
-    if report.when in ("setup", "call") or (earlier is not None and earlier.outcome == "passed" and outcome == "error"):
-        run = item.stash.get(CASE_RUN, None)
-        error = call.excinfo.value if call.excinfo is not None and report.failed else None
-        if run is not None:
-            verdict = run.verdict(outcome, reason, error)
-        else:  # ended before the case ran (not applicable, a broken fixture)
-            settings = item.config.stash[SETTINGS]
-            verdict = Verdict(meta.id, meta.title, meta.sut, meta.severity, meta.profiles, meta.requirements,
-                              outcome, reason, security_profile=settings.profile_of(meta.sut).security.profile)
-        results[item.nodeid] = verdict
-        for key, value in (("ocpp_outcome", verdict.outcome), ("ocpp_headline", verdict.headline),
-                           ("ocpp_rules", ",".join(verdict.rules)), ("ocpp_reproduce", verdict.reproduce)):
-            if value:
-                item.user_properties = [p for p in item.user_properties if p[0] != key] + [(key, value)]
-        if run is not None and report.when == "call":
-            run.reporter.attach_json("verdict", asdict(verdict))
+    if report.when == "teardown" and outcome != "error":
+        return report
+    run = item.stash.get(CASE_RUN, None)
+    error = call.excinfo.value if call.excinfo is not None and report.failed else None
+    if run is not None:
+        verdict = run.verdict(outcome, reason, error)
+    else:  # ended before the case ran (not applicable, a broken fixture)
+        settings = item.config.stash[SETTINGS]
+        verdict = Verdict(meta.id, meta.title, meta.sut, meta.severity, meta.profiles, meta.requirements,
+                          outcome, reason, security_profile=settings.profile_of(meta.sut).security.profile)
+    report.ocpp_verdict = asdict(verdict)  # type: ignore[attr-defined]  # travels with the report (xdist)
+    for key, value in (("ocpp_outcome", verdict.outcome), ("ocpp_headline", verdict.headline),
+                       ("ocpp_rules", ",".join(verdict.rules)), ("ocpp_reproduce", verdict.reproduce)):
+        if value:  # JUnit takes the properties from the teardown report, made after this one
+            item.user_properties = [p for p in item.user_properties if p[0] != key] + [(key, value)]
+    if run is not None and report.when == "call":
+        run.reporter.attach_json("verdict", asdict(verdict))
     return report
+
+
+class VerdictCollector:
+    """Collects each case's verdict from its reports, here or from pytest-xdist workers (registered by
+    pytest_configure): setup decides skips and errors, call (run only after a good setup) the verdict; a teardown
+    error spoils a pass."""
+
+    def __init__(self, config: pytest.Config) -> None:
+        self.results = config.stash[RESULTS]
+
+    def pytest_runtest_logreport(self, report: pytest.TestReport) -> None:
+        data = getattr(report, "ocpp_verdict", None)
+        if not isinstance(data, dict):
+            return
+        earlier = self.results.get(report.nodeid)
+        if report.when in ("setup", "call") or (earlier is not None and earlier.outcome == "passed"):
+            self.results[report.nodeid] = verdict_from_json(data)
 
 
 def _about(settings: Settings, results: list[Verdict]) -> dict[str, str]:
@@ -131,6 +157,8 @@ def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
     """Write reports/summary.json and summary.md, and Allure's categories and environment; with a gating
     policy, its verdict is the exit code."""
     config = session.config
+    if hasattr(config, "workerinput"):
+        return  # a pytest-xdist worker: the controller, which gets every verdict, writes the summary
     allure_dir = getattr(config.option, "allure_report_dir", None)
     if allure_dir and RESULTS in config.stash:
         write_allure_files(Path(allure_dir), _environment(config.stash[SETTINGS]))

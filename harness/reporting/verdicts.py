@@ -6,8 +6,8 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterable
-from dataclasses import asdict, dataclass, field
-from typing import Literal
+from dataclasses import asdict, dataclass, field, fields
+from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
@@ -56,6 +56,14 @@ class Verdict:
     @property
     def result_class(self) -> str:
         return f"{self.severity}.{self.outcome}"
+
+
+def verdict_from_json(data: dict[str, Any]) -> Verdict:
+    """A verdict back from `dataclasses.asdict` (carried on a pytest report, e.g. from a pytest-xdist worker)."""
+    names = {f.name for f in fields(Verdict)}
+    values: dict[str, Any] = {k: tuple(v) if isinstance(v, list) else v for k, v in data.items() if k in names}
+    values["findings"] = {k: list(v) for k, v in dict(data.get("findings") or {}).items()}
+    return Verdict(**values)
 
 
 class GatingPolicy(BaseModel):
