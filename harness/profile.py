@@ -118,6 +118,8 @@ class Configured(_Model):
                                                        "to its BootNotification")
     firmware_update_time: float = Field(60.0, gt=0, description="how long the station may take from UpdateFirmware "
                                                                "to its last FirmwareStatusNotification (L01)")
+    local_list_version: int = Field(1, gt=0, description="<Configured versionNumber>: the version of the full Local "
+                                                        "Authorization List TC_D_01_CS sends (> 0)")
     other: dict[str, str | int | float | bool] = Field(default_factory=dict)
 
 

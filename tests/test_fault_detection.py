@@ -57,8 +57,6 @@ FAULTS: dict[str, tuple[tuple[str, ...], tuple[str, ...]]] = {
     "start_for_blocked_token": (("TC_C_06_CS",), ("forbidden message", "C01", "Blocked")),
     "no_stopped_reason": (("TC_F_08_CS",), ("stoppedReason",)),
     "first_event_updated": (("TC_E_09_CS",), ("TX-2",)),
-    "accept_unknown_token": (("TC_C_02_CSMS",), ("$.idTokenInfo.status", "Accepted")),
-    "accept_blocked_token": (("TC_C_06_CSMS",), ("$.idTokenInfo.status", "Blocked")),
     "no_id_token_info": (("TC_E_04_CSMS",), ("$.idTokenInfo", "missing")),
     "reject_seqno_zero": (("TC_E_53_CSMS",), ("CALLERROR",)),
     # certificate management (issue 4)
@@ -135,3 +133,44 @@ def test_a_check_beyond_part6_only_warns_by_default(tmp_path: Path) -> None:
     assert [b["id"] for b in summary["beyond_part6"]] == ["TC_B_01_CS"], summary["beyond_part6"]
     assert "B01.FR.04" in summary["beyond_part6"][0]["reason"]
     assert "Beyond Part 6" in (tmp_path / "reports" / "summary.md").read_text()
+
+
+# Blocks C and D (authorization, the local authorization list): switch -> (cases that must fail, texts). Apart from
+# FAULTS so that a switch FAULTS proves on one case is proven here on the authorization cases that check it too.
+AUTHORIZATION_FAULTS: dict[str, tuple[tuple[str, ...], tuple[str, ...]]] = {
+    # the Charging Station simulator misbehaves
+    "start_for_invalid_token": (("TC_C_02_CS",), ("forbidden message", "C01.FR.02", "Invalid")),
+    "authorize_wrong_token_type": (("TC_C_02_CS", "TC_C_06_CS", "TC_C_39_CS"),
+                                   ("Authorize", "$.idToken.type")),
+    "skip_authorize": (("TC_C_02_CS", "TC_C_37_CS"), ("no Authorize",)),
+    "authorize_cached_token": (("TC_C_08_CS",), ("C12.FR.02", "LocalPreAuthorize")),
+    "no_offline_authorization": (("TC_C_21_CS", "TC_C_26_CS"), ("TransactionEvent",)),
+    "charge_on_after_invalid_id": (("TC_C_26_CS",), ("SuspendedEVSE",)),
+    "ignore_group_id": (("TC_C_39_CS",), ("StopAuthorized",)),
+    "stop_event_without_id_token": (("TC_C_39_CS",), ("does not name the idToken",)),
+    "reject_clear_cache": (("TC_C_37_CS",), ("ClearCache", "$.status")),
+    "fail_local_list": (("TC_D_01_CS",), ("SendLocalList", "$.status")),
+    "wrong_local_list_version": (("TC_D_01_CS",), ("GetLocalListVersion", "$.versionNumber")),
+    "no_offline_flag": (("TC_C_21_CS", "TC_C_26_CS"), ("offline true", "$.offline")),
+    "no_status_after_reconnect": (("TC_C_26_CS",), ("Occupied",)),
+    # the CSMS simulator misbehaves
+    "no_id_token_info": (("TC_C_08_CSMS", "TC_C_39_CSMS"), ("$.idTokenInfo",)),
+    "group_id_in_authorize_only": (("TC_C_39_CSMS",), ("TransactionEvent", "$.idTokenInfo.groupIdToken")),
+    "no_clear_cache": (("TC_C_37_CSMS",), ("ClearCache",)),
+    "empty_local_list": (("TC_D_01_CSMS",), ("$.localAuthorizationList",)),
+    "local_list_without_info": (("TC_D_01_CSMS",), ("idTokenInfo: missing",)),
+    "local_list_version_zero": (("TC_D_01_CSMS",), ("$.versionNumber",)),
+    "differential_local_list": (("TC_D_01_CSMS",), ("$.updateType",)),
+}
+
+
+@pytest.mark.parametrize("fault", sorted(AUTHORIZATION_FAULTS))
+def test_authorization_fault_is_caught(fault: str, tmp_path: Path) -> None:
+    must_fail, texts = AUTHORIZATION_FAULTS[fault]
+    result = run_suite(tmp_path, *must_fail, faults=(fault,), extra=(*FAST, *STRICT))
+    for case_id in must_fail:
+        assert result.verdicts.get(case_id) == "failed", (
+            f"{fault}: {case_id} should fail but was {result.verdicts.get(case_id)}\n{result.output[-3000:]}")
+        message = result.messages[case_id]
+        for text in texts:
+            assert text in message, f"{fault}: the failure of {case_id} does not name {text!r}:\n{message[:3000]}"

@@ -63,8 +63,15 @@ class CsmsFaults:
     reuse_message_id: bool = False  # all its CALLs carry one message id
     no_response: bool = False  # never answers Heartbeat
     slow_response: bool = False  # answers every request only after call_timeout + 1 s
-    accept_unknown_token: bool = False  # Authorize / TransactionEvent: an unknown idToken is Accepted
+    accept_unknown_token: bool = False  # Authorize / TransactionEvent: an unknown (or invalid) idToken is Accepted
     accept_blocked_token: bool = False  # Authorize / TransactionEvent: a blocked idToken is Accepted
+    # authorization (C09, C11) and the local authorization list (D01)
+    group_id_in_authorize_only: bool = False  # TransactionEventResponse idTokenInfo without the groupIdToken
+    no_clear_cache: bool = False  # an operator's "send ClearCache" sends nothing
+    empty_local_list: bool = False  # the full local list it sends has no entries
+    local_list_without_info: bool = False  # its local list entries carry no idTokenInfo
+    local_list_version_zero: bool = False  # its full local list has versionNumber 0
+    differential_local_list: bool = False  # sends its local list as updateType Differential
     no_id_token_info: bool = False  # TransactionEventResponse without idTokenInfo though the request had an idToken
     reject_seqno_zero: bool = False  # CALLERROR for a transaction starting at seqNo 0 after the station's first one
     # security profiles 2 and 3
@@ -272,9 +279,11 @@ class CsmsSimulator:
             if "idToken" not in payload or self.faults.no_id_token_info:
                 return {}
         info = self.config.tokens.info(payload["idToken"])
-        if (info["status"] == "Unknown" and self.faults.accept_unknown_token) or (
+        if (info["status"] in ("Unknown", "Invalid") and self.faults.accept_unknown_token) or (
                 info["status"] == "Blocked" and self.faults.accept_blocked_token):
             info = {"status": "Accepted"}
+        if call.action == "TransactionEvent" and self.faults.group_id_in_authorize_only:
+            info.pop("groupIdToken", None)
         return {"idTokenInfo": info}
 
     async def _boot(self, identity: str, state: CsmsStationState, payload: dict[str, Any]) -> dict[str, Any]:
@@ -324,6 +333,26 @@ class CsmsSimulator:
             out["setVariableData"] = [{"component": {"name": "SecurityCtrlr"}, "variable": {"name": "BasicAuthPassword"},
                                        "attributeValue": _password()}]
         return out
+
+    async def _local_list(self, conn: OcppConnection, payload: Mapping[str, Any]) -> dict[str, Any]:
+        """D01: what an operator's "send a full local list" leaves to the CSMS: it asks the station's version first
+        (GetLocalListVersion), then sends its whole token table, each token with its IdTokenInfo, one version up."""
+        if "localAuthorizationList" in payload and "versionNumber" in payload:
+            return dict(payload)
+        version = 0
+        with contextlib.suppress(CallTimeout):
+            record = await conn.call("GetLocalListVersion", {}, message_id=self._message_id())
+            if isinstance(record.frame, CallResult) and isinstance(record.frame.payload.get("versionNumber"), int):
+                version = record.frame.payload["versionNumber"]
+        tokens = self.config.tokens
+        entries = [{"idToken": token.wire(), "idTokenInfo": tokens.info(token.wire())}
+                   for token in (tokens.valid, tokens.valid2, tokens.group, tokens.master_pass, tokens.invalid,
+                                 tokens.blocked, tokens.expired) if token is not None]
+        if self.faults.local_list_without_info:
+            entries = [{"idToken": e["idToken"]} for e in entries]
+        return {"versionNumber": 0 if self.faults.local_list_version_zero else version + 1,
+                "updateType": "Differential" if self.faults.differential_local_list else "Full",
+                **({} if self.faults.empty_local_list else {"localAuthorizationList": entries}), **payload}
 
     async def _network_profile(self, payload: Mapping[str, Any]) -> dict[str, Any]:
         """A05/B09: what an operator's "set a network profile of security profile N" leaves to the CSMS: the slot,
@@ -421,7 +450,11 @@ class CsmsSimulator:
         conn = self.station(identity).conn
         if conn is None or conn.closed.is_set():
             raise ConnectionLost(f"station {identity!r} is not connected to the CSMS simulator; cannot send {action}")
-        message_id = self._fixed_id if self.faults.reuse_message_id else None
+        if action == "ClearCache" and self.faults.no_clear_cache:
+            return self.transcript.note("CSMS simulator: the operator's ClearCache is not sent (fault no_clear_cache)")
+        message_id = self._message_id()
+        if action == "SendLocalList":
+            payload = await self._local_list(conn, payload)
         if action == "SetNetworkProfile":
             payload = await self._network_profile(payload)
         if action == "UpdateFirmware":
@@ -432,6 +465,10 @@ class CsmsSimulator:
         record = await conn.call(action, payload, timeout=timeout, message_id=message_id)
         self._learn(identity, action, payload, record)
         return record
+
+    def _message_id(self) -> str | None:
+        """The id of its next CALL: the one fixed id under `reuse_message_id`, else a fresh one (None)."""
+        return self._fixed_id if self.faults.reuse_message_id else None
 
     async def get_variables(self, identity: str, items: list[tuple[str, str]], timeout: float | None = None) -> Record:
         """GetVariables for (component, variable) pairs."""

@@ -98,6 +98,19 @@ class StationFaults:
     no_tx_retry: bool = False  # a TransactionEvent answered with CALLERROR is dropped, never retried
     ignore_backoff: bool = False  # reconnects at once after a connection loss (no RetryBackOff wait)
     start_for_blocked_token: bool = False  # a token the CSMS calls Blocked starts charging anyway
+    # authorization (C01-C15) and the local authorization list (D01)
+    start_for_invalid_token: bool = False  # a token the CSMS calls Invalid starts charging anyway
+    authorize_wrong_token_type: bool = False  # AuthorizeRequest names the presented idToken with type KeyCode
+    skip_authorize: bool = False  # never sends AuthorizeRequest: every presented token is taken as Accepted
+    authorize_cached_token: bool = False  # asks the CSMS about a cached Accepted token despite LocalPreAuthorize
+    no_offline_authorization: bool = False  # offline, authorizes no token at all (LocalAuthorizeOffline ignored)
+    charge_on_after_invalid_id: bool = False  # StopTxOnInvalidId false: keeps charging past MaxEnergyOnInvalidId
+    ignore_group_id: bool = False  # another token of the starting token's group may not stop the transaction
+    stop_event_without_id_token: bool = False  # the StopAuthorized event does not name the token presented
+    reject_clear_cache: bool = False  # answers ClearCache with Rejected
+    fail_local_list: bool = False  # answers SendLocalList with Failed
+    wrong_local_list_version: bool = False  # GetLocalListVersion answers one below the version it holds
+    no_status_after_reconnect: bool = False  # a connector change while offline is not reported once back online
     no_stopped_reason: bool = False  # TransactionEvent Ended without stoppedReason
     first_event_updated: bool = False  # a transaction's first TransactionEvent is Updated, not Started
     # security profile 3
@@ -136,6 +149,7 @@ class StationVariants:
 
     availability_by_notify_event: bool = False  # connector states by NotifyEvent AvailabilityState, never StatusNotification
     read_only_tx_points: bool = False  # TxCtrlr.TxStartPoint / TxStopPoint are ReadOnly (SetVariables: Rejected)
+    no_local_pre_authorize: bool = False  # AuthCtrlr.LocalPreAuthorize not implemented (GetVariables: UnknownVariable)
 
 
 @dataclass
@@ -206,6 +220,8 @@ class StationSimulator:
         if self.config.variants.read_only_tx_points:
             for name in ("TxStartPoint", "TxStopPoint"):
                 self.model.variables[VarKey("TxCtrlr", name)].attributes["Actual"].mutability = "ReadOnly"
+        if self.config.variants.no_local_pre_authorize:
+            del self.model.variables[VarKey("AuthCtrlr", "LocalPreAuthorize")]  # never pre-authorizes locally
         self.transcript = Transcript(name=f"station simulator {self.config.identity}")
         self.state = StationState()
         self.conn: OcppConnection | None = None  # the live connection, if any
@@ -440,12 +456,13 @@ class StationSimulator:
         """Boot when needed, announce, keep the heartbeat; after a SecurityError wait the interval and boot again."""
         try:
             while True:
-                if self.state.needs_boot:
+                booting = self.state.needs_boot
+                if booting:
                     await self._boot(conn)  # returns once Accepted
                 with contextlib.suppress(NotAccepted):
                     self._online.set()  # accepted: from now on the station talks (its queue too)
                     self._outbox_wake.set()
-                    await self._announce(conn)
+                    await self._announce(conn, booted=booting)
                     await self._heartbeats(conn)  # returns when the acceptance is lost
                 self._online.clear()
                 await asyncio.sleep(self._retry_interval())  # allow-sleep: wait out `interval` before a new boot
@@ -495,10 +512,11 @@ class StationSimulator:
             if await _wait(self._triggered, self._retry_interval()):  # a timer: the interval is the rule
                 self.state.boot_reason = "Triggered"
 
-    async def _announce(self, conn: OcppConnection) -> None:
-        """After an Accepted boot: every connector's status, then the startup security event (Part 6 Booted), then
-        the events of TLS handshakes it refused meanwhile."""
-        await self._report_connectors(conn)
+    async def _announce(self, conn: OcppConnection, *, booted: bool = True) -> None:
+        """After an Accepted boot (or a reconnect): every connector's status, then the startup security event (Part
+        6 Booted), then the events of TLS handshakes it refused meanwhile."""
+        if booted or not self.faults.no_status_after_reconnect:
+            await self._report_connectors(conn)
         event, self.state.startup_event = self.state.startup_event, None
         if event is not None:
             await self._call(conn, "SecurityEventNotification", {"type": event, "timestamp": now_iso()})
@@ -716,13 +734,16 @@ class StationSimulator:
                     answer["ongoingIndicator"] = charging.ongoing(tx_id)
                 return answer
             case "SendLocalList":
+                if self.faults.fail_local_list:
+                    return {"status": "Failed"}
                 status = charging.auth.send_local_list(p)
                 self.model.put(VarKey("LocalAuthListCtrlr", "Entries"), str(len(charging.auth.local_list)))
                 return {"status": status}
             case "GetLocalListVersion":
-                return {"versionNumber": charging.auth.list_version}
+                version = charging.auth.list_version
+                return {"versionNumber": max(version - 1, 0) if self.faults.wrong_local_list_version else version}
             case "ClearCache":
-                if not self.model.flag("AuthCacheCtrlr", "Enabled"):
+                if not self.model.flag("AuthCacheCtrlr", "Enabled") or self.faults.reject_clear_cache:
                     return {"status": "Rejected"}
                 charging.auth.clear_cache()
                 return {"status": "Accepted"}
