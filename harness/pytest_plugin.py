@@ -38,7 +38,7 @@ from harness.reporting import REQUIREMENT_URL, AllureReporter
 from harness.reporting.allure_files import write_allure_files
 from harness.reporting.verdicts import CaseResult, GatingPolicy, Outcome, gate, summarize, to_json, to_markdown
 from harness.roles import CsmsEndpoint, CsmsRole, StationRole
-from harness.simulators import CsmsFaults, StationFaults, StationVariants, builtin
+from harness.simulators import CsmsFaults, CsmsVariants, StationFaults, StationVariants, builtin
 from harness.simulators.builtin import BuiltinSut
 from harness.usecase.loader import SourceError, load_profile, load_scenario, read_yaml, validate
 from harness.usecase.runner import CaseRun
@@ -100,8 +100,9 @@ def pytest_addoption(parser: pytest.Parser) -> None:
                     help="answer a policy key for this run (repeatable; VALUE is JSON, else a string), e.g. "
                          "beyond_part6=fail; a SUT profile's own answer wins")
     group.addoption("--ocpp-sim-variant", dest="ocpp_sim_variant", action="append", default=[],
-                    help="make the built-in station simulator take a legal alternative behaviour, e.g. "
-                         "availability_by_notify_event (repeatable); every case must still pass")
+                    help="make a built-in simulator take a legal alternative behaviour, e.g. "
+                         "availability_by_notify_event (station) or pending_interval_zero (CSMS) (repeatable); "
+                         "every case must still pass")
     _addoption_cli(group)
 
 
@@ -197,7 +198,7 @@ def _build_settings(config: pytest.Config) -> Settings:
             settings.policies[key] = value
     settings.sim_faults = list(config.getoption("ocpp_sim_fault"))
     settings.sim_variants = list(config.getoption("ocpp_sim_variant"))
-    variants = {f.name for f in dataclasses.fields(StationVariants)}
+    variants = {f.name for f in dataclasses.fields(StationVariants)} | {f.name for f in dataclasses.fields(CsmsVariants)}
     if set(settings.sim_variants) - variants:
         raise pytest.UsageError(f"--ocpp-sim-variant: unknown variant(s) {sorted(set(settings.sim_variants) - variants)}; "
                                 f"known: {sorted(variants)}")
@@ -416,7 +417,8 @@ async def builtin_csms(ocpp_settings: Settings, harness_station_password: str,
         return
     configured = ocpp_settings.csms.configured
     sut = await builtin.start_csms(ocpp_settings.csms, password=harness_station_password,
-                                   faults=ocpp_settings.sim_faults, heartbeat_interval=configured.heartbeat_interval,
+                                   faults=ocpp_settings.sim_faults, variants=ocpp_settings.sim_variants,
+                                   heartbeat_interval=configured.heartbeat_interval,
                                    boot_retry_interval=configured.boot_retry_interval, pki=ocpp_pki,
                                    log_dir=Path(ocpp_settings.reports_dir) / "csms-simulator")
     yield sut
