@@ -316,12 +316,7 @@ class CsmsSimulator:
     async def _provision(self, identity: str, conn: OcppConnection, boot_id: str) -> None:
         """B02: what a CSMS does with a station it holds Pending: read its configuration, once the
         BootNotificationResponse is out (the station answers, or it is gone)."""
-        sent = asyncio.ensure_future(conn.wait_sent(boot_id))
-        closed = asyncio.ensure_future(conn.closed.wait())
-        await asyncio.wait([sent, closed], return_when=asyncio.FIRST_COMPLETED)
-        for waiter in (sent, closed):
-            waiter.cancel()
-        if conn.closed.is_set():
+        if not await conn.sent_before_close(boot_id):
             return
         with contextlib.suppress(ConnectionLost, CallTimeout):
             await self.get_variables(identity, [("OCPPCommCtrlr", "OfflineThreshold")])

@@ -1052,15 +1052,7 @@ class StationSimulator:
         triggered message must follow the TriggerMessageResponse); not at all if the connection closes first."""
 
         async def later() -> None:
-            sent = asyncio.ensure_future(conn.wait_sent(call.message_id))
-            closed = asyncio.ensure_future(conn.closed.wait())
-            try:
-                await asyncio.wait([sent, closed], return_when=asyncio.FIRST_COMPLETED)
-            finally:
-                for waiter in (sent, closed):
-                    waiter.cancel()
-                await asyncio.gather(sent, closed, return_exceptions=True)
-            if sent.cancelled() or sent.exception() is not None:
+            if not await conn.sent_before_close(call.message_id):
                 return
             try:
                 await work()
