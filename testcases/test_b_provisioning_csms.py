@@ -24,7 +24,6 @@ from harness import (
 )
 
 OFFLINE_THRESHOLD = {"component": {"name": "OCPPCommCtrlr"}, "variable": {"name": "OfflineThreshold"}}
-NOT_ACCEPTED = OneOf("Pending", "Rejected")
 
 
 def _is_offline_threshold(item: Mapping[str, Any]) -> bool:
@@ -57,14 +56,20 @@ def _set_answer(payload: dict[str, Any]) -> dict[str, Any]:
         for item in payload.get("setVariableData") or []]}
 
 
-def _not_accepted_status(station: StationRole, prefer: str) -> str:
-    """How the CSMS is to answer the first BootNotification where a table allows Pending or Rejected: `prefer`,
-    unless the CSMS profile's Part 5 answers rule it out (C-44: it can answer Pending; AQ-16: it refuses unknown
-    stations at the WebSocket set-up, so it does not answer Rejected)."""
+async def _boot_not_accepted(station: StationRole, sut: CsmsControl, prefer: str) -> None:
+    """Prerequisite and steps 1-2 of TC_B_30/31_CSMS: the CSMS, configured to answer the first BootNotification
+    Pending or Rejected, answers a PowerUp boot with either. It is configured `prefer`, unless the CSMS profile's
+    Part 5 answers rule that out (C-44: it can answer Pending; AQ-16: it refuses unknown stations at the WebSocket
+    set-up, so it does not answer Rejected)."""
     pics = station.profile.pics
     can = {"Pending": bool(pics.get("C-44")), "Rejected": not pics.get("AQ-16")}
     other = "Rejected" if prefer == "Pending" else "Pending"
-    return prefer if can[prefer] or not can[other] else other
+    status = prefer if can[prefer] or not can[other] else other
+    with station.step(f"Prerequisite: the CSMS answers this station's first BootNotification {status}"):
+        await sut.configure_boot(station.identity, status)
+    with station.step("1-2. BootNotificationRequest reason PowerUp; the CSMS answers Pending or Rejected"):
+        await station.connect()
+        await station.boot("PowerUp", {"status": OneOf("Pending", "Rejected")})
 
 
 @testcase("TC_B_01_CSMS")
@@ -98,12 +103,7 @@ async def test_TC_B_02_CSMS(station: StationRole, sut: CsmsControl) -> None:
 
 @testcase("TC_B_31_CSMS", notes="The CSMS is told through the control adapter to send the TriggerMessage.")
 async def test_TC_B_31_CSMS(station: StationRole, sut: CsmsControl) -> None:
-    status = _not_accepted_status(station, "Pending")
-    with station.step(f"Prerequisite: the CSMS answers this station's first BootNotification {status}"):
-        await sut.configure_boot(station.identity, status)
-    with station.step("1-2. BootNotificationRequest reason PowerUp; the CSMS answers Pending or Rejected"):
-        await station.connect()
-        await station.boot("PowerUp", {"status": NOT_ACCEPTED})
+    await _boot_not_accepted(station, sut, "Pending")
     trigger = station.expect("TriggerMessage", {"requestedMessage": "BootNotification"}, respond={"status": "Accepted"})
     with station.step("Manual Action: the CSMS is to accept this station and to trigger its BootNotification"):
         await sut.configure_boot(station.identity, "Accepted")
@@ -162,12 +162,7 @@ async def test_TC_B_20_CSMS(station: StationRole, sut: CsmsControl) -> None:
 
 @testcase("TC_B_30_CSMS")
 async def test_TC_B_30_CSMS(station: StationRole, sut: CsmsControl) -> None:
-    status = _not_accepted_status(station, "Rejected")
-    with station.step(f"Prerequisite: the CSMS answers this station's first BootNotification {status}"):
-        await sut.configure_boot(station.identity, status)
-    with station.step("1-2. BootNotificationRequest reason PowerUp; the CSMS answers Pending or Rejected"):
-        await station.connect()
-        await station.boot("PowerUp", {"status": NOT_ACCEPTED})
+    await _boot_not_accepted(station, sut, "Rejected")
     with station.step("3-4. StatusNotificationRequest for every connector; the CSMS answers CALLERROR SecurityError"):
         for evse, count in enumerate(station.evses, start=1):
             for connector in range(1, count + 1):
