@@ -94,7 +94,7 @@ class Settings(BaseModel):
                                         "distributed): files of its own and, with a pool, the SUT it owns")
     sim_faults: list[str] = Field(default_factory=list, description="fault switches of the built-in simulators")
     sim_variants: list[str] = Field(default_factory=list, description="legal behaviour variants of the built-in "
-                                                                      "station simulator (StationVariants)")
+                                                                      "simulators (StationVariants, CsmsVariants)")
     _defaults_used: set[str] = PrivateAttr(default_factory=set)
 
     def own(self, path: Path) -> Path:

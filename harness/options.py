@@ -73,8 +73,9 @@ OPTIONS: tuple[Option, ...] = (
            kind="flag"),
     Option("sim-fault", "turn on a fault switch of the built-in simulators (repeatable; docs: fault switches)", "",
            kind="append", metavar="NAME"),
-    Option("sim-variant", "make the built-in station simulator take a legal alternative behaviour (repeatable; every "
-                          "case must still pass), e.g. availability_by_notify_event", "", kind="append",
+    Option("sim-variant", "make a built-in simulator take a legal alternative behaviour (repeatable; every case must "
+                          "still pass), e.g. availability_by_notify_event (station) or pending_interval_zero (CSMS)",
+           "", kind="append",
            metavar="NAME"),
     Option("catalogue", "write the collected cases (metadata, applicability) to PATH as JSON; with --collect-only "
                         "this is ocpp-harness list", "", kind="cli", metavar="PATH"),

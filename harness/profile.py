@@ -340,7 +340,7 @@ def builtin_station_profile() -> SutProfile:
     return SutProfile(kind="station", name="Built-in station simulator", builtin=True, identity="SIM-CS-001",
                       serial_number="SIM-SN-0001", vendor="OpenOCPPHarness", model="HarnessSim",
                       firmware_version="1.0.0", security=Security(password_env="OCPP_STATION_PASSWORD"),
-                      configured=Configured(retry_back_off_wait_minimum=2, tx_updated_interval=1),
+                      configured=Configured(retry_back_off_wait_minimum=2, tx_updated_interval=1, reboot_time=10),
                       pics=dict(BUILTIN_STATION_PICS), control=Control(adapter="http", timeout=15.0))
 
 

@@ -11,7 +11,8 @@ from suite_runner import run_suite
 
 EXPECTED_IDS = {
     "TC_B_01_CS", "TC_B_02_CS", "TC_B_03_CS", "TC_B_06_CS", "TC_B_09_CS", "TC_B_20_CS", "TC_B_30_CS", "TC_A_01_CS",
-    "TC_B_01_CSMS", "TC_B_02_CSMS", "TC_B_06_CSMS", "TC_B_09_CSMS", "TC_B_20_CSMS", "TC_B_30_CSMS", "TC_B_58_CSMS",
+    "TC_B_01_CSMS", "TC_B_02_CSMS", "TC_B_06_CSMS", "TC_B_09_CSMS", "TC_B_20_CSMS", "TC_B_30_CSMS", "TC_B_31_CSMS",
+    "TC_B_58_CSMS",
     "TC_A_01_CSMS", "TC_A_02_CSMS", "TC_A_03_CSMS",
     *(f"RPC_{nn:02d}_{sut}" for nn in range(1, 9) for sut in ("CS", "CSMS")), "RPC_09_CSMS", "RPC_10_CSMS",
     *(f"RPC_{nn}_{sut}" for nn in (11, 12) for sut in ("CS", "CSMS")),

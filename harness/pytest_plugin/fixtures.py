@@ -111,7 +111,8 @@ async def builtin_csms(ocpp_settings: Settings, harness_station_password: str,
         return
     configured = ocpp_settings.csms.configured
     sut = await builtin.start_csms(ocpp_settings.csms, password=harness_station_password,
-                                   faults=ocpp_settings.sim_faults, heartbeat_interval=configured.heartbeat_interval,
+                                   faults=ocpp_settings.sim_faults, variants=ocpp_settings.sim_variants,
+                                   heartbeat_interval=configured.heartbeat_interval,
                                    boot_retry_interval=configured.boot_retry_interval, pki=ocpp_pki,
                                    log_dir=ocpp_settings.own(Path(ocpp_settings.reports_dir) / "csms-simulator"))
     yield sut

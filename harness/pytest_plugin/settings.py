@@ -24,7 +24,7 @@ from harness.pytest_plugin.progress import ProgressLines
 from harness.pytest_plugin.verdicts import VerdictCollector
 from harness.reporting import REQUIREMENT_URL
 from harness.reporting.verdicts import GatingPolicy
-from harness.simulators import CsmsFaults, StationFaults, StationVariants
+from harness.simulators import CsmsFaults, CsmsVariants, StationFaults, StationVariants
 from harness.usecase.loader import SourceError, load_profile, read_yaml, validate
 from harness.usecase.testcase import PROFILES
 
@@ -138,7 +138,7 @@ def _build_settings(config: pytest.Config) -> Settings:
             settings.policies[key] = value
     settings.sim_faults = list(config.getoption("ocpp_sim_fault"))
     settings.sim_variants = list(config.getoption("ocpp_sim_variant"))
-    variants = {f.name for f in dataclasses.fields(StationVariants)}
+    variants = {f.name for f in dataclasses.fields(StationVariants)} | {f.name for f in dataclasses.fields(CsmsVariants)}
     if set(settings.sim_variants) - variants:
         raise pytest.UsageError(f"--ocpp-sim-variant: unknown variant(s) {sorted(set(settings.sim_variants) - variants)}; "
                                 f"known: {sorted(variants)}")

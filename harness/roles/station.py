@@ -191,8 +191,12 @@ class StationRole(Conversation):
     async def boot(self, reason: str = "PowerUp", expect: Mapping[str, Any] | None = None, *,
                    within: float | None = None) -> dict[str, Any]:
         """Send BootNotification; the CSMS's answer (checked against `expect`, partially)."""
-        # the serial number of the CSMS profile: under security profile 3 it is the CN of the station certificate
-        station = {**STATION_INFO, "serialNumber": self.serial_number}
+        # Part 6: <Configured model> and <Configured vendorName> (the CSMS profile's, where it names them); the serial
+        # number of the CSMS profile: under security profile 3 it is the CN of the station certificate
+        station = {**STATION_INFO, "serialNumber": self.serial_number,
+                   **({"model": self.profile.model} if self.profile.model else {}),
+                   **({"vendorName": self.profile.vendor} if self.profile.vendor else {}),
+                   **({"firmwareVersion": self.profile.firmware_version} if self.profile.firmware_version else {})}
         return await self.call_ok("BootNotification", {"reason": reason, "chargingStation": station},
                                   expect, within=within)
 

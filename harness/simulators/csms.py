@@ -93,6 +93,25 @@ class CsmsFaults:
     bad_log_location: bool = False  # GetLog log.remoteLocation is a bare path, not a URL
     wrong_log_type: bool = False  # GetLog asks for the DiagnosticsLog whatever the operator chose
     refuse_log_upload: bool = False  # its log receiver answers every upload with HTTP 500
+    # boot states and operator requests (B02, B03, B05, B06, B11)
+    upgrade_without_subprotocol: bool = False  # upgrades a connection with no agreed subprotocol (then closes it)
+    always_accept_boot: bool = False  # answers every BootNotification Accepted, whatever it was configured to answer
+    stay_not_accepted: bool = False  # once it answered Pending / Rejected, keeps doing so though told to accept
+    request_other_variable: bool = False  # Get/SetVariables an operator asks for name HeartbeatInterval instead
+    set_target_attribute: bool = False  # SetVariables an operator asks for carry attributeType Target
+    set_wrong_value: bool = False  # SetVariables an operator asks for carry another attributeValue
+    reset_with_evse: bool = False  # a Reset an operator asks for carries evseId 1
+    reset_immediate: bool = False  # a Reset an operator asks for is of type Immediate
+    wrong_trigger_message: bool = False  # a TriggerMessage an operator asks for requests a Heartbeat
+
+
+@dataclass
+class CsmsVariants:
+    """Legal choices a real CSMS makes differently (Part 6 passes each), so the self-tests prove the harness does
+    not fail a conformant CSMS that chose otherwise. Not faults."""
+
+    pending_interval_zero: bool = False  # Pending / Rejected with interval 0 (the station picks its own wait)
+    provision_while_pending: bool = False  # while a station is Pending, reads its OfflineThreshold (GetVariables)
 
 
 @dataclass
@@ -108,6 +127,7 @@ class CsmsConfig:
     call_timeout: float = 10.0  # how long its own CALLs wait for the station's answer
     tokens: IdTokens = field(default_factory=IdTokens)  # the CSMS's token table (C01): unknown ones are Unknown
     faults: CsmsFaults = field(default_factory=CsmsFaults)
+    variants: CsmsVariants = field(default_factory=CsmsVariants)
     tls: SSLContext | None = field(default=None, repr=False)  # wss:// (security profiles 2 and 3)
     serial_numbers: dict[str, str] = field(default_factory=dict)  # identity -> the CN its SP3 certificate must have
     pki: PkiFactory | None = field(default=None, repr=False)  # signs CSRs (A02), gives the root it installs (M05)
@@ -197,6 +217,8 @@ class CsmsSimulator:
             self._on_connect, host=self.config.host, port=port, known=partial(self._known_at, security_profile),
             authenticate=self._authenticate if basic_auth else None, on_handshake=self._on_handshake,
             close_without_subprotocol=not self.faults.keep_without_subprotocol,
+            refuse_without_subprotocol=not (self.faults.keep_without_subprotocol
+                                            or self.faults.upgrade_without_subprotocol),
             require_user_match=not self.faults.accept_wrong_user, ssl=ssl,
             lax_identity=self.faults.accept_malformed_identity,
             auth_refusal=HTTPStatus.FORBIDDEN if self.faults.refuse_auth_with_403 else HTTPStatus.UNAUTHORIZED,
@@ -252,9 +274,12 @@ class CsmsSimulator:
         if self.faults.slow_response:
             await asyncio.sleep(self.config.call_timeout + 1)  # allow-sleep: fault switch delays the answer on purpose
         if call.action == "BootNotification":
-            return await self._boot(identity, state, call.payload)
+            boot = await self._boot(identity, state, call.payload)
+            if boot["status"] == "Pending" and self.config.variants.provision_while_pending and state.conn:
+                self._spawn(self._provision(identity, state.conn, call.message_id))
+            return boot
         if state.boot_status in ("Rejected", "Pending") and not self.faults.no_security_error:
-            # B03.FR.06 (Rejected) and B02 (Pending): nothing but BootNotification until the boot is accepted.
+            # B03.FR.07 (Rejected) and B02.FR.09 (Pending): nothing but BootNotification until the boot is accepted.
             return CallError(call.message_id, "SecurityError", "Boot not accepted", {})
         if call.action == "Heartbeat" and self.faults.no_response:
             return None
@@ -288,15 +313,29 @@ class CsmsSimulator:
 
     async def _boot(self, identity: str, state: CsmsStationState, payload: dict[str, Any]) -> dict[str, Any]:
         status = self.config.boot_status.get(identity, "Accepted")
+        if self.faults.always_accept_boot:
+            status = "Accepted"
+        elif self.faults.stay_not_accepted and state.boot_status in ("Pending", "Rejected"):
+            status = state.boot_status
         state.boot_status, state.boot = status, payload
         state.boots += 1
         if status == "Accepted" and state.connection_security > state.security_profile:
             state.security_profile = state.connection_security  # first boot, or after an upgrade: no way back
         await self._notify(state)
         interval = self.config.heartbeat_interval if status == "Accepted" else self.config.boot_retry_interval
+        if status != "Accepted" and self.config.variants.pending_interval_zero:
+            interval = 0
         current = now_iso().removesuffix("Z") if self.faults.bad_boot_time else now_iso()
         answered = "Maybe" if self.faults.bad_boot_enum else status
         return {"currentTime": current, "interval": interval, "status": answered}
+
+    async def _provision(self, identity: str, conn: OcppConnection, boot_id: str) -> None:
+        """B02: what a CSMS does with a station it holds Pending: read its configuration, once the
+        BootNotificationResponse is out (the station answers, or it is gone)."""
+        if not await conn.sent_before_close(boot_id):
+            return
+        with contextlib.suppress(ConnectionLost, CallTimeout):
+            await self.get_variables(identity, [("OCPPCommCtrlr", "OfflineThreshold")])
 
     def _sign(self, identity: str, payload: dict[str, Any]) -> dict[str, Any]:
         """A02: check and sign the CSR with the station CA, then send CertificateSigned (after this answer)."""
@@ -332,7 +371,28 @@ class CsmsSimulator:
         elif action == "SetVariables" and out.get("setVariableData") == "BasicAuthPassword":
             out["setVariableData"] = [{"component": {"name": "SecurityCtrlr"}, "variable": {"name": "BasicAuthPassword"},
                                        "attributeValue": _password()}]
-        return out
+        return self._misrequested(action, out)
+
+    def _misrequested(self, action: str, payload: dict[str, Any]) -> dict[str, Any]:
+        """An operator's request as the fault switches spoil it (B05, B06, B11, F06)."""
+        f = self.faults
+        key = {"GetVariables": "getVariableData", "SetVariables": "setVariableData"}.get(action)
+        if key is not None and isinstance(payload.get(key), list):
+            items = [dict(item) for item in payload[key]]
+            for item in items:
+                if f.request_other_variable:
+                    item["variable"] = {"name": "HeartbeatInterval"}
+                if action == "SetVariables" and f.set_target_attribute:
+                    item["attributeType"] = "Target"
+                if action == "SetVariables" and f.set_wrong_value:
+                    item["attributeValue"] = f"{item.get('attributeValue', '')}0"
+            payload = {**payload, key: items}
+        if action == "Reset":
+            payload = {**payload, **({"evseId": 1} if f.reset_with_evse else {}),
+                       **({"type": "Immediate"} if f.reset_immediate else {})}
+        if action == "TriggerMessage" and f.wrong_trigger_message:
+            payload = {**payload, "requestedMessage": "Heartbeat"}
+        return payload
 
     async def _local_list(self, conn: OcppConnection, payload: Mapping[str, Any]) -> dict[str, Any]:
         """D01: what an operator's "send a full local list" leaves to the CSMS: it asks the station's version first

@@ -202,6 +202,7 @@ BASIC_AUTH_PASSWORD = VarKey("SecurityCtrlr", "BasicAuthPassword")
 CERTIFICATE_ENTRIES = VarKey("SecurityCtrlr", "CertificateEntries")
 SECURITY_PROFILE = VarKey("SecurityCtrlr", "SecurityProfile")
 NETWORK_PRIORITY = VarKey("OCPPCommCtrlr", "NetworkConfigurationPriority")
+OFFLINE_THRESHOLD = VarKey("OCPPCommCtrlr", "OfflineThreshold")
 
 
 class DeviceModel:

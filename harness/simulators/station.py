@@ -37,6 +37,7 @@ from harness.simulators.device_model import (
     CERTIFICATE_ENTRIES,
     HEARTBEAT_INTERVAL,
     NETWORK_PRIORITY,
+    OFFLINE_THRESHOLD,
     SECURITY_PROFILE,
     DeviceModel,
     VarKey,
@@ -140,6 +141,20 @@ class StationFaults:
     log_wrong_request_id: bool = False  # LogStatusNotification carries another requestId than the GetLog's
     uploaded_without_upload: bool = False  # reports Uploading, Uploaded and uploads nothing
     security_log_as_diagnostics: bool = False  # asked for the SecurityLog, uploads the diagnostics log
+    # boot states (B02, B03) and the device model (B05, B06, B07)
+    send_while_pending: bool = False  # sends a Heartbeat while Pending
+    start_while_pending: bool = False  # RequestStartTransaction while Pending is Accepted (a transaction starts)
+    reject_boot_trigger: bool = False  # TriggerMessage(BootNotification) while Pending is Rejected
+    no_security_error_while_rejected: bool = False  # answers the CSMS's requests normally while Rejected
+    refuse_base_report: bool = False  # GetBaseReport is Rejected
+    truncated_report: bool = False  # a base report stops after its first NotifyReport, which says more follows
+    reset_boot_reason_power_up: bool = False  # after a Reset, boots with reason PowerUp instead of RemoteReset
+    get_variables_rejected: bool = False  # every getVariableResult is Rejected
+    reject_offline_threshold: bool = False  # Get/SetVariables of OCPPCommCtrlr.OfflineThreshold are Rejected
+    set_variables_not_stored: bool = False  # SetVariables is Accepted and changes nothing
+    variables_wrong_type: bool = False  # get/setVariableResult carry attributeType Target
+    variables_wrong_names: bool = False  # get/setVariableResult name the variable in lower case
+    variables_status_info_error: bool = False  # get/setVariableResult carry attributeStatusInfo InternalError
 
 
 @dataclass
@@ -150,6 +165,7 @@ class StationVariants:
     availability_by_notify_event: bool = False  # connector states by NotifyEvent AvailabilityState, never StatusNotification
     read_only_tx_points: bool = False  # TxCtrlr.TxStartPoint / TxStopPoint are ReadOnly (SetVariables: Rejected)
     no_local_pre_authorize: bool = False  # AuthCtrlr.LocalPreAuthorize not implemented (GetVariables: UnknownVariable)
+    boot_trigger_not_implemented: bool = False  # TriggerMessage(BootNotification) is NotImplemented (F06 allows it)
 
 
 @dataclass
@@ -224,6 +240,7 @@ class StationSimulator:
             del self.model.variables[VarKey("AuthCtrlr", "LocalPreAuthorize")]  # never pre-authorizes locally
         self.transcript = Transcript(name=f"station simulator {self.config.identity}")
         self.state = StationState()
+        self.transcript.subscribe(self._boot_answered)
         self.conn: OcppConnection | None = None  # the live connection, if any
         self.connected = asyncio.Event()  # set while an OCPP 2.0.1 connection is open
         self.booted = asyncio.Event()  # set while the last BootNotification was Accepted
@@ -506,7 +523,8 @@ class StationSimulator:
                 self._accepted_at = asyncio.get_running_loop().time()
                 self.booted.set()
                 return
-            if status == "Rejected" and self.faults.send_while_rejected:
+            if (status == "Rejected" and self.faults.send_while_rejected) or (
+                    status == "Pending" and self.faults.send_while_pending):
                 with contextlib.suppress(NotAccepted):
                     await self._call(conn, "Heartbeat", {})
             if await _wait(self._triggered, self._retry_interval()):  # a timer: the interval is the rule
@@ -575,6 +593,9 @@ class StationSimulator:
         conn = self.conn
         if conn is None or conn.conn != record.conn:
             return self._default(call)
+        refused = self._while_not_accepted(call)
+        if refused is not None:
+            return refused
         match call.action:
             case "GetVariables" | "SetVariables":
                 return self._variables(call, record)
@@ -597,6 +618,25 @@ class StationSimulator:
                     self._after_answer(conn, call, work)
                 return answer
         return self._charging_call(call)
+
+    def _boot_answered(self, record: Record) -> None:
+        """The boot status as soon as the CSMS's answer arrives, before `_boot` resumes: a request right behind
+        that answer (TC_B_30_CS sends one at once after Rejected) is judged by it."""
+        if (record.direction == "rx" and isinstance(record.frame, CallResult) and record.request is not None
+                and record.request.action == "BootNotification"):
+            self.state.boot_status = str(record.frame.payload.get("status"))
+
+    def _while_not_accepted(self, call: Call) -> Answer | None:
+        """The answer a station that is not accepted gives instead of its usual one, or None: while Rejected every
+        request is refused with CALLERROR SecurityError (B03.FR.08); while Pending no transaction starts."""
+        if not self.state.needs_boot:
+            return None
+        if self.state.boot_status == "Rejected" and not self.faults.no_security_error_while_rejected:
+            return CallError(call.message_id, "SecurityError", "the CSMS rejected this station's BootNotification", {})
+        if (self.state.boot_status == "Pending" and call.action == "RequestStartTransaction"
+                and not self.faults.start_while_pending):
+            return {"status": "Rejected"}
+        return None
 
     def _certificate_call(self, conn: OcppConnection, call: Call) -> Answer:
         """M03-M05 and the end of A02: the certificate store."""
@@ -769,24 +809,59 @@ class StationSimulator:
             return CallError(call.message_id, "FormatViolation",
                              f"message exceeds DeviceDataCtrlr.BytesPerMessage[{call.action}] = {size}", {})
         if get:
-            results = [self.model.get(d) for d in items]
+            results = [self._refused_item(d) or self.model.get(d) for d in items]
             if self.faults.bad_get_variables_enum:
                 for result in results:
                     result["attributeStatus"] = "Fine"
-            return {"getVariableResult": results}
-        answered = [self._set_priority(d) if VarKey.of(d["component"], d["variable"]) == NETWORK_PRIORITY else self.model.set(d)
-                    for d in items]
+            if self.faults.get_variables_rejected:
+                for result in results:
+                    result["attributeStatus"] = "Rejected"
+                    result.pop("attributeValue", None)
+            return {"getVariableResult": self._garbled(results)}
+        answered = [self._set_item(d) for d in items]
         self.charging.variables_changed()
         for _, changed in answered:
             if changed == HEARTBEAT_INTERVAL:
                 self._nudge.set()  # the heartbeat timer follows the new interval at once
             elif changed == BASIC_AUTH_PASSWORD:
                 self.config.password = self.model.actual(BASIC_AUTH_PASSWORD)  # used from the next connection on
-        return {"setVariableResult": [result for result, _ in answered]}
+        return {"setVariableResult": self._garbled([result for result, _ in answered])}
+
+    def _set_item(self, item: dict[str, Any]) -> tuple[dict[str, Any], VarKey | None]:
+        """One setVariableResult and the key of the value it changed (None if none)."""
+        refused = self._refused_item(item)
+        if refused is not None:
+            return refused, None
+        if VarKey.of(item["component"], item["variable"]) == NETWORK_PRIORITY:
+            return self._set_priority(item)
+        if self.faults.set_variables_not_stored:
+            kind = item.get("attributeType")
+            return {"component": item["component"], "variable": item["variable"], "attributeStatus": "Accepted",
+                    **({"attributeType": kind} if kind else {})}, None
+        return self.model.set(item)
+
+    def _refused_item(self, item: dict[str, Any]) -> dict[str, Any] | None:
+        """Fault `reject_offline_threshold`: the result refusing OCPPCommCtrlr.OfflineThreshold; None otherwise."""
+        if not self.faults.reject_offline_threshold or VarKey.of(item["component"], item["variable"]) != OFFLINE_THRESHOLD:
+            return None
+        return {"component": item["component"], "variable": item["variable"], "attributeStatus": "Rejected"}
+
+    def _garbled(self, results: list[dict[str, Any]]) -> list[dict[str, Any]]:
+        """Get/SetVariables results as the fault switches break them (the same list, changed in place)."""
+        for result in results:
+            if self.faults.variables_wrong_type:
+                result["attributeType"] = "Target"
+            if self.faults.variables_wrong_names:
+                result["variable"] = {**result["variable"], "name": str(result["variable"].get("name", "")).lower()}
+            if self.faults.variables_status_info_error:
+                result["attributeStatusInfo"] = {"reasonCode": "InternalError"}
+        return results
 
     def _base_report(self, conn: OcppConnection, call: Call) -> Answer:
         """GetBaseReport (B07): Accepted, then NotifyReport in chunks of ItemsPerMessage[GetReport]."""
         base = call.payload["reportBase"]
+        if self.faults.refuse_base_report:
+            return {"status": "Rejected"}
         data = self.model.report(base)
         if base == "SummaryInventory":
             data = [d for d in data if d["variable"]["name"] == "AvailabilityState"]
@@ -797,7 +872,8 @@ class StationSimulator:
         async def send() -> None:
             generated = now_iso()
             parts = [data[i:i + chunk] for i in range(0, len(data), chunk)]
-            for seq, part in enumerate(parts):
+            last = 0 if self.faults.truncated_report else len(parts) - 1  # the fault stops after the first part
+            for seq, part in enumerate(parts[:last + 1]):
                 await self._call(conn, "NotifyReport", {"requestId": request_id, "generatedAt": generated,
                                                         "seqNo": seq, "tbc": seq < len(parts) - 1,
                                                         "reportData": part})
@@ -811,7 +887,8 @@ class StationSimulator:
             return {"status": "Rejected", "statusInfo": {"reasonCode": "UnsupportedRequest",
                                                          "additionalInfo": "no reset per EVSE"}}
         if not self.faults.no_reboot_on_reset:
-            self._after_answer(conn, call, partial(self._reboot, "RemoteReset"))
+            reason = "PowerUp" if self.faults.reset_boot_reason_power_up else "RemoteReset"
+            self._after_answer(conn, call, partial(self._reboot, reason))
         return {"status": "Accepted"}
 
     def _trigger(self, conn: OcppConnection, call: Call) -> Answer:
@@ -824,7 +901,9 @@ class StationSimulator:
         send: Callable[[], Awaitable[None]]
         match requested:
             case "BootNotification":
-                if not pending:
+                if self.config.variants.boot_trigger_not_implemented:
+                    return {"status": "NotImplemented"}
+                if not pending or self.faults.reject_boot_trigger:
                     return {"status": "Rejected"}
                 send = self._wake_boot
             case "Heartbeat":
@@ -996,15 +1075,7 @@ class StationSimulator:
         triggered message must follow the TriggerMessageResponse); not at all if the connection closes first."""
 
         async def later() -> None:
-            sent = asyncio.ensure_future(conn.wait_sent(call.message_id))
-            closed = asyncio.ensure_future(conn.closed.wait())
-            try:
-                await asyncio.wait([sent, closed], return_when=asyncio.FIRST_COMPLETED)
-            finally:
-                for waiter in (sent, closed):
-                    waiter.cancel()
-                await asyncio.gather(sent, closed, return_exceptions=True)
-            if sent.cancelled() or sent.exception() is not None:
+            if not await conn.sent_before_close(call.message_id):
                 return
             try:
                 await work()

@@ -184,6 +184,19 @@ class OcppConnection:
         await self._sent.setdefault(message_id, asyncio.Event()).wait()
         del self._sent[message_id]
 
+    async def sent_before_close(self, message_id: str) -> bool:
+        """Until the harness's frame with `message_id` is written out (True) or the connection closes first (False):
+        what a peer does after answering a CALL (reboot, triggered message) starts only once the answer is out."""
+        sent = asyncio.ensure_future(self.wait_sent(message_id))
+        closed = asyncio.ensure_future(self.closed.wait())
+        try:
+            await asyncio.wait([sent, closed], return_when=asyncio.FIRST_COMPLETED)
+        finally:
+            for waiter in (sent, closed):
+                waiter.cancel()
+            await asyncio.gather(sent, closed, return_exceptions=True)
+        return not sent.cancelled() and sent.exception() is None
+
     async def call(self, action: str, payload: Mapping[str, Any], *, timeout: float | None = None,
                    message_id: str | None = None) -> Record:
         """Send a CALL and return the record of its answer (CALLRESULT, CALLERROR or a broken response)."""

@@ -145,6 +145,7 @@ class OcppServer:
         max_size: int = 1 << 20,
         ssl: SSLContext | None = None,
         close_without_subprotocol: bool = True,
+        refuse_without_subprotocol: bool = False,
         require_user_match: bool = True,
         open_timeout: float = 10.0,
         serial_number: Callable[[str], str | None] | None = None,
@@ -162,6 +163,8 @@ class OcppServer:
         self.ssl = ssl
         # Both True for a conforming CSMS; the CSMS simulator's fault switches turn them off.
         self.close_without_subprotocol = close_without_subprotocol
+        # TC_B_58_CSMS (errata 2025-04): refuse the upgrade itself (HTTP 400) when no offered subprotocol is ocpp2.0.1
+        self.refuse_without_subprotocol = refuse_without_subprotocol
         self.require_user_match = require_user_match
         # A lax CSMS (the CSMS simulator's fault `accept_malformed_identity`): a URL identity that breaks RPC-02 is
         # replaced by the Basic Auth user name, so such a station gets in under that name.
@@ -221,6 +224,10 @@ class OcppServer:
                 identity = hs.identity = user
         if not self.known(identity):
             return self._refuse(connection, hs, HTTPStatus.NOT_FOUND, "Unknown charging station\n")
+        if self.refuse_without_subprotocol and SUBPROTOCOL not in offered:
+            hs.findings.append(finding("RPC-03", Severity.FAIL,
+                                       f"station offered subprotocols {offered or 'none'}; 'ocpp2.0.1' required"))
+            return self._refuse(connection, hs, HTTPStatus.BAD_REQUEST, "ocpp2.0.1 subprotocol required\n")
         ssl_object = connection.transport.get_extra_info("ssl_object")
         if isinstance(ssl_object, SSLObject):
             hs.tls = read_session(ssl_object, peer="station", expected_cn=self.serial_number(identity))

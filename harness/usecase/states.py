@@ -63,12 +63,14 @@ async def booted(csms: CsmsRole, sut: StationControl, *, reset: str | None = Non
         await csms.received(event)
 
 
-async def station_booted(station: StationRole) -> None:
-    """Reusable State *Booted* (SUT = CSMS): the harness's station connects, boots Accepted, reports connectors."""
+async def station_booted(station: StationRole) -> dict[str, Any]:
+    """Reusable State *Booted* (SUT = CSMS, Table 698): the harness's station connects, boots (reason PowerUp,
+    the configured model and vendor) Accepted, reports connectors. Returns the BootNotificationResponse."""
     with station.step("Reusable state Booted: connect, BootNotification Accepted, StatusNotification"):
         await station.connect()
-        await station.boot("PowerUp", {"status": "Accepted"})
+        answer = await station.boot("PowerUp", {"status": "Accepted"})
         await station.report_connectors()
+        return answer
 
 
 async def any_booted(conv: Conversation, sut: Control) -> None:
