@@ -116,6 +116,8 @@ class SchemaStore:
         if validator is None:
             return []
         try:
+            if validator.is_valid(payload):  # the common case, without building error objects
+                return []
             return [SchemaViolation(_json_path(e.instance_path), e.message, type(e.kind).__name__.removeprefix(
                 "ValidationErrorKind_")) for e in validator.iter_errors(payload)]
         except (ValueError, RecursionError) as exc:  # jsonschema-rs: "Recursion limit reached" on deep nesting
