@@ -18,8 +18,8 @@ CASES = '''
 from harness import CsmsRole, StationControl, states, testcase
 
 
-@testcase("TC_E_01_CS", "fails half-way through a transaction")
-async def test_TC_E_01_CS(csms: CsmsRole, sut: StationControl) -> None:
+@testcase("TC_E_03_CS", "fails half-way through a transaction")
+async def test_TC_E_03_CS(csms: CsmsRole, sut: StationControl) -> None:
     await states.booted(csms, sut)
     await csms.configure({"TxCtrlr.TxStartPoint": "EVConnected"})
     await states.ev_connected_pre_session(csms, sut)
@@ -27,8 +27,8 @@ async def test_TC_E_01_CS(csms: CsmsRole, sut: StationControl) -> None:
     raise csms.failure("deliberate failure with the EV plugged in and a transaction running")
 
 
-@testcase("TC_E_02_CS", "needs an idle EVSE 1")
-async def test_TC_E_02_CS(csms: CsmsRole, sut: StationControl) -> None:
+@testcase("TC_E_04_CS", "needs an idle EVSE 1")
+async def test_TC_E_04_CS(csms: CsmsRole, sut: StationControl) -> None:
     await states.booted(csms, sut)
     await csms.configure({"TxCtrlr.TxStartPoint": "EVConnected", "TxCtrlr.TxStopPoint": "EVConnected"})
     await states.ev_connected_pre_session(csms, sut)
@@ -44,13 +44,41 @@ def test_a_failed_case_does_not_fail_the_next_one(pytester: pytest.Pytester, mod
                                            f"--ocpp-after-failure={mode}", "--junitxml=junit.xml")
     text = result.stdout.str()
     outcomes = {name: ("failed" if f"FAILED test_cases.py::{name}" in text else "passed")
-                for name in ("test_TC_E_01_CS", "test_TC_E_02_CS")}
-    assert outcomes == {"test_TC_E_01_CS": "failed", "test_TC_E_02_CS": second}, text[-3000:]
+                for name in ("test_TC_E_03_CS", "test_TC_E_04_CS")}
+    assert outcomes == {"test_TC_E_03_CS": "failed", "test_TC_E_04_CS": second}, text[-3000:]
     assert "deliberate failure" in text
-    transcript = (pytester.path / "reports" / "transcripts" / "TC_E_01_CS.jsonl").read_text()
+    transcript = (pytester.path / "reports" / "transcripts" / "TC_E_03_CS.jsonl").read_text()
     if mode == "idle":
         assert "After the failure: return the station to idle" in transcript
         assert "RequestStopTransaction" in transcript and "was Occupied" in transcript
     else:
         assert "return the station to idle" not in transcript
         assert "Occupied" in text  # the second case failed because EVSE 1 was still busy
+
+
+# The first case leaves the station in back-off (it refused two reconnects); the second sends at once, with no
+# Booted state: it must wait for the station's reconnect, not fail in 0.0 s with "the SUT is not connected".
+BACKOFF_CASES = '''
+from harness import CsmsRole, StationControl, states, testcase
+
+
+@testcase("TC_B_06_CS")
+async def test_TC_B_06_CS(csms: CsmsRole, sut: StationControl) -> None:
+    await states.booted(csms, sut)
+    await csms.go_offline(refuse=2)
+
+
+@testcase("TC_B_09_CS")
+async def test_TC_B_09_CS(csms: CsmsRole, sut: StationControl) -> None:
+    await csms.call_ok("GetVariables", {"getVariableData": [
+        {"component": {"name": "OCPPCommCtrlr"}, "variable": {"name": "HeartbeatInterval"}}]})
+'''
+
+
+def test_a_case_waits_for_a_station_still_in_back_off(pytester: pytest.Pytester) -> None:
+    pytester.makeini(INI)
+    pytester.makepyfile(test_cases=BACKOFF_CASES)
+    result = pytester.runpytest_subprocess("-p", "no:cacheprovider", "--ocpp-role=cs", "--ocpp-timeout=3", "-rf")
+    result.assert_outcomes(passed=2)
+    transcript = (pytester.path / "reports" / "transcripts" / "TC_B_09_CS.jsonl").read_text()
+    assert "waiting for SIM-CS-001 to connect" in transcript

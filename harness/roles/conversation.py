@@ -140,6 +140,10 @@ class Conversation:
             raise self.failure("the SUT is not connected", message="no open WebSocket connection to talk over")
         return self.connection
 
+    async def ready(self) -> OcppConnection:
+        """The live connection to send on (a role whose SUT reconnects by itself waits for it first)."""
+        return self.live()
+
     async def wait_connected(self, within: float | None = None) -> OcppConnection:
         limit = self.timeout(within)
         try:
@@ -241,7 +245,7 @@ class Conversation:
     async def call(self, action: str, payload: Mapping[str, Any], *, within: float | None = None,
                    message_id: str | None = None) -> Record:
         """Send a CALL; the record of the SUT's answer (CALLRESULT or CALLERROR). Fails on silence or a drop."""
-        conn = self.live()
+        conn = await self.ready()
         limit = self.timeout(within)
         try:
             return await conn.call(action, payload, timeout=limit, message_id=message_id)
@@ -288,7 +292,7 @@ class Conversation:
                        silence_allowed: bool = False) -> Record | None:
         """Send bytes as they are (deliberately bad input); the answer record, or None when the SUT stays silent
         (a failure at the end of the test unless `silence_allowed`)."""
-        conn = self.live()
+        conn = await self.ready()
         try:
             return await conn.send_raw(data, expect_answer=expect_answer, timeout=self.timeout(within),
                                        silence_allowed=silence_allowed)

@@ -144,6 +144,13 @@ class CsmsRole(Conversation):
                     await self.wait_record(lambda r: r.direction == "tx" and r.action == "BootNotification",
                                            what="its BootNotification to be answered", within=limit)
 
+    async def ready(self) -> OcppConnection:
+        """A station in back-off after an earlier case is waited for (up to its configured back-off), so a case
+        that sends first does not fail for what the one before did (issue: one case's trouble stays inside it)."""
+        if self.connection is None or self.connection.closed.is_set():
+            await self.await_reconnect()
+        return self.live()
+
     async def transaction_events(self, transaction: str, *, after: Record | None, until: Callable[[Record], bool],
                                  what: str, within: float | None = None) -> list[Record]:
         """The TransactionEvents of `transaction` after `after`, up to and including the first for which `until`
