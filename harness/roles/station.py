@@ -235,8 +235,10 @@ class StationTransaction:
 
     def payload(self, event_type: str, trigger: str, *, charging_state: str | None = None,
                 id_token: IdToken | None = None, stopped_reason: str | None = None, offline: bool = False,
-                remote_start_id: int | None = None, timestamp: str | None = None) -> dict[str, Any]:
-        """The next TransactionEventRequest (seqNo taken); `evse` on the first event, meter values on each."""
+                remote_start_id: int | None = None, timestamp: str | None = None,
+                with_evse: bool = False) -> dict[str, Any]:
+        """The next TransactionEventRequest (seqNo taken); `evse` on the first event (`with_evse`: on this one
+        too), meter values on each."""
         self.energy += 0.0 if event_type == "Started" else 150.0
         context = {"Started": "Transaction.Begin", "Ended": "Transaction.End"}.get(event_type, "Sample.Periodic")
         info: dict[str, Any] = {"transactionId": self.id}
@@ -251,7 +253,7 @@ class StationTransaction:
             "seqNo": self.seq_no, "transactionInfo": info,
             "meterValue": [{"timestamp": timestamp or now_iso(), "sampledValue": [
                 {"value": self.energy, "context": context, "measurand": "Energy.Active.Import.Register"}]}]}
-        if not self.events:
+        if not self.events or with_evse:
             payload["evse"] = {"id": self.evse, "connectorId": self.connector}
         if id_token is not None:
             payload["idToken"] = id_token.wire()

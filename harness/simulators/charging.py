@@ -121,6 +121,20 @@ class ChargingFaults:
     no_status_after_reconnect: bool = False
     no_stopped_reason: bool = False
     first_event_updated: bool = False
+    # remote control, availability and clock-aligned meter values (F01-F03, F05, G03, J01)
+    reject_remote_start: bool = False
+    no_remote_start_id: bool = False
+    skip_remote_authorize: bool = False
+    reject_remote_stop: bool = False
+    remote_stop_as_local: bool = False
+    no_charging_state_event: bool = False
+    unlock_fails: bool = False
+    availability_ignores_transaction: bool = False
+    unavailable_while_scheduled: bool = False
+    forget_scheduled_availability: bool = False
+    aligned_wrong_context: bool = False
+    aligned_missing_measurand: bool = False
+    aligned_skip_interval: bool = False
 
 
 _event_ids = iter(range(1, 2**31))  # NotifyEvent eventId: unique per station run
@@ -421,7 +435,8 @@ class Charging:
                 self._event(tx, "Updated", "ChargingStateChanged")
             return
         tx.set_state("Charging")
-        self._event(tx, "Updated", "ChargingStateChanged")
+        if not self.faults.no_charging_state_event:
+            self._event(tx, "Updated", "ChargingStateChanged")
 
     def _event(self, tx: Transaction, event_type: str, trigger: str, *, id_token: dict[str, Any] | None = None,
                stopped_reason: str | None = None, context: str | None = None) -> None:
@@ -429,7 +444,7 @@ class Charging:
         if event_type == "Started" and self.faults.first_event_updated:
             event_type = "Updated"
         info: dict[str, Any] = {"transactionId": tx.id, "chargingState": tx.charging_state}
-        if trigger == "RemoteStart" and tx.remote_start_id is not None:
+        if trigger == "RemoteStart" and tx.remote_start_id is not None and not self.faults.no_remote_start_id:
             info["remoteStartId"] = tx.remote_start_id
         if stopped_reason is not None and not self.faults.no_stopped_reason:
             info["stoppedReason"] = stopped_reason
@@ -503,6 +518,8 @@ class Charging:
     # ---- what the CSMS asks (answers now; the work runs after the answer, in order) -------------------------
     def remote_start(self, payload: Mapping[str, Any]) -> dict[str, Any]:
         """RequestStartTransaction (F01, F02)."""
+        if self.faults.reject_remote_start:
+            return {"status": "Rejected"}
         evse_id = payload.get("evseId", min(self.evses))
         if evse_id not in self.evses or not self.evses[evse_id].operative:
             return {"status": "Rejected"}
@@ -515,7 +532,7 @@ class Charging:
 
         async def start() -> None:
             info: dict[str, Any] | None = {"status": "Accepted"}
-            if self.model.flag("AuthCtrlr", "AuthorizeRemoteStart"):
+            if self.model.flag("AuthCtrlr", "AuthorizeRemoteStart") and not self.faults.skip_remote_authorize:
                 info = await self._authorize_remotely(id_token)
             if info is None or info.get("status") != "Accepted":
                 self.link.note(f"remote start refused: idToken {id_token.get('idToken')} not accepted")
@@ -536,12 +553,13 @@ class Charging:
     def remote_stop(self, transaction_id: str) -> dict[str, Any]:
         """RequestStopTransaction (F03)."""
         evse = next((e for e in self.evses.values() if e.tx is not None and e.tx.id == transaction_id), None)
-        if evse is None:
+        if evse is None or self.faults.reject_remote_stop:
             return {"status": "Rejected"}
+        trigger, reason = ("StopAuthorized", "Local") if self.faults.remote_stop_as_local else ("RemoteStop", "Remote")
 
         async def stop() -> None:
             if evse.tx is not None and evse.tx.id == transaction_id:
-                self._stop_authorized(evse, "RemoteStop", "Remote")
+                self._stop_authorized(evse, trigger, reason)
 
         self.later(stop)
         return {"status": "Accepted"}
@@ -560,10 +578,14 @@ class Charging:
         for evse in evses:
             if operative:
                 evse.operative, evse.inoperative_scheduled = True, False
-            elif evse.tx is not None:
-                evse.inoperative_scheduled, scheduled = True, True
+            elif evse.tx is None or self.faults.availability_ignores_transaction:
+                evse.operative = False  # (the fault: at once, answered Accepted, while the transaction goes on)
             else:
-                evse.operative = False
+                scheduled = True
+                if self.faults.unavailable_while_scheduled:
+                    evse.operative = False
+                elif not self.faults.forget_scheduled_availability:
+                    evse.inoperative_scheduled = True
 
         self.later(self._nothing)  # `act` reports the connectors whose status changed
         return {"status": "Scheduled" if scheduled else "Accepted"}
@@ -575,7 +597,7 @@ class Charging:
             return {"status": "UnknownConnector"}
         if evse.tx is not None and evse.tx.id_token is not None:
             return {"status": "OngoingAuthorizedTransaction"}
-        return {"status": "Unlocked"}
+        return {"status": "UnlockFailed" if self.faults.unlock_fails else "Unlocked"}
 
     def ongoing(self, transaction_id: str) -> bool:
         return any(e.tx is not None and e.tx.id == transaction_id for e in self.evses.values())
@@ -596,8 +618,10 @@ class Charging:
         return changed.is_set()
 
     async def clock_aligned(self) -> None:
-        """J01: MeterValues of the main meter (EVSE 0), context Sample.Clock, on every AlignedDataCtrlr.Interval
-        boundary of the clock; Interval 0 sends nothing."""
+        """J01: on every AlignedDataCtrlr.Interval boundary of the clock, MeterValues with context Sample.Clock for
+        the main meter (evseId 0) and one per EVSE, all stamped with that boundary, a sampledValue per measurand of
+        AlignedDataCtrlr.Measurands; Interval 0 sends nothing."""
+        skip = False
         while True:
             interval = self.model.number("AlignedDataCtrlr", "Interval")
             if interval <= 0:
@@ -609,9 +633,29 @@ class Charging:
             busy = any(e.tx is not None for e in self.evses.values())
             if busy and self.model.flag("AlignedDataCtrlr", "SendDuringIdle"):
                 continue
-            total = 1000.0 + sum(e.tx.meter() for e in self.evses.values() if e.tx is not None)
-            await self.link.notify("MeterValues", {"evseId": 0,
-                                                   "meterValue": [self._sample(total, "Sample.Clock", iso(boundary))]})
+            if self.faults.aligned_skip_interval:
+                skip = not skip
+                if skip:
+                    continue  # the fault: every other boundary
+            for evse_id in (0, *self.evses):
+                await self.link.notify("MeterValues", {"evseId": evse_id,
+                                                       "meterValue": [self._aligned_value(evse_id, boundary)]})
+
+    def _aligned_value(self, evse_id: int, boundary: float) -> dict[str, Any]:
+        """One clock-aligned MeterValue of an EVSE (0: the main meter): a sampledValue per configured measurand."""
+        txs = [e.tx for e in self.evses.values() if e.tx is not None and evse_id in (0, e.id)]
+        charging = sum(1 for tx in txs if tx.charging_state == "Charging")
+        energy = sum(tx.meter() for tx in txs) + (1000.0 if evse_id == 0 else 0.0)
+        readings = {"Energy.Active.Import.Register": (energy, "Wh"), "Power.Active.Import": (POWER_W * charging, "W"),
+                    "Current.Import": (round(POWER_W * charging / 230, 1), "A"), "Voltage": (230.0, "V"),
+                    "SoC": (50.0, "Percent")}
+        measurands = sorted(self.model.members("AlignedDataCtrlr", "Measurands") & set(readings))
+        if self.faults.aligned_missing_measurand:
+            measurands = measurands[1:] or ["Voltage"]  # the fault: the first configured measurand is left out
+        context = "Sample.Periodic" if self.faults.aligned_wrong_context else "Sample.Clock"
+        return {"timestamp": iso(boundary), "sampledValue": [
+            {"value": readings[m][0], "context": context, "measurand": m, "unitOfMeasure": {"unit": readings[m][1]}}
+            for m in measurands or ["Energy.Active.Import.Register"]]}
 
     async def sampled(self) -> None:
         """E02 / J02: TransactionEvent Updated MeterValuePeriodic every SampledDataCtrlr.TxUpdatedInterval while

@@ -114,6 +114,22 @@ class StationFaults:
     no_status_after_reconnect: bool = False  # a connector change while offline is not reported once back online
     no_stopped_reason: bool = False  # TransactionEvent Ended without stoppedReason
     first_event_updated: bool = False  # a transaction's first TransactionEvent is Updated, not Started
+    no_backoff_doubling: bool = False  # reconnects after RetryBackOffWaitMinimum every time, never doubling it
+    # remote control, availability and clock-aligned meter values (F01-F06, G03, J01)
+    reject_remote_start: bool = False  # RequestStartTransaction answered Rejected
+    no_remote_start_id: bool = False  # the TransactionEvent with triggerReason RemoteStart lacks remoteStartId
+    skip_remote_authorize: bool = False  # remote start without AuthorizeRequest though AuthorizeRemoteStart is true
+    reject_remote_stop: bool = False  # RequestStopTransaction answered Rejected
+    remote_stop_as_local: bool = False  # a remote stop is reported as triggerReason StopAuthorized, stoppedReason Local
+    no_charging_state_event: bool = False  # energy flows without a TransactionEvent ChargingStateChanged / Charging
+    reject_unknown_trigger: bool = False  # TriggerMessage for a message it does not implement: Rejected
+    unlock_fails: bool = False  # UnlockConnector answered UnlockFailed
+    availability_ignores_transaction: bool = False  # ChangeAvailability Inoperative during a transaction: Accepted, at once
+    unavailable_while_scheduled: bool = False  # answers Scheduled, yet reports Unavailable while the transaction runs
+    forget_scheduled_availability: bool = False  # answers Scheduled and never makes the EVSE Unavailable
+    aligned_wrong_context: bool = False  # clock-aligned MeterValues with context Sample.Periodic
+    aligned_missing_measurand: bool = False  # clock-aligned MeterValues leave out the first configured measurand
+    aligned_skip_interval: bool = False  # clock-aligned MeterValues on every second interval boundary only
     # security profile 3
     station_wrong_cn_cert: bool = False  # presents a station certificate whose CN is not its serial number
     # security profiles 2 and 3: what the station must refuse (A00.FR.308-311, A00.FR.313-316)
@@ -397,6 +413,8 @@ class StationSimulator:
         wait = self.model.number("OCPPCommCtrlr", "RetryBackOffWaitMinimum")
         repeat = self.model.number("OCPPCommCtrlr", "RetryBackOffRepeatTimes")
         spread = self.model.number("OCPPCommCtrlr", "RetryBackOffRandomRange")
+        if self.faults.no_backoff_doubling:
+            failures = 0
         return max(float(wait * 2 ** min(failures, repeat)) + random.uniform(0, spread), self.config.reconnect_delay)
 
     async def _serve(self, conn: OcppConnection) -> None:
@@ -926,7 +944,7 @@ class StationSimulator:
                     return {"status": "Rejected"}  # no key store: cannot make a CSR
                 send = partial(self._start_renewal, conn)
             case _:
-                return {"status": "NotImplemented"}
+                return {"status": "Rejected" if self.faults.reject_unknown_trigger else "NotImplemented"}
         if requested != "BootNotification" and not accepted:
             return {"status": "Rejected"}
         if not self.faults.ignore_trigger:

@@ -18,7 +18,7 @@ from collections.abc import Awaitable, Callable
 from typing import Any, Literal
 
 from harness.control import CsmsControl, StationControl
-from harness.matchers import ANY, AbsentOr, OneOf, difference
+from harness.matchers import ABSENT, ANY, AbsentOr, OneOf, difference
 from harness.ocppj import Call
 from harness.profile import IdToken
 from harness.roles.configuration import IfImplemented
@@ -308,6 +308,12 @@ def _judge_stop(csms: CsmsRole, events: list[Record], *, trigger: str, token: Id
     change to EVConnected when energy was flowing; the last one Ended or all Updated, by TxStopPoint)."""
     payloads = [e.frame.payload for e in events]  # type: ignore[union-attr]
     first, last = payloads[0], payloads[-1]
+    # errata 2025-04: the optional stop event names how the stop came: StopAuthorized (Main A), RemoteStop (Main B)
+    wrong = [e for e, p in zip(events, payloads, strict=True)
+             if p.get("triggerReason") in ({"StopAuthorized", "RemoteStop"} - {trigger})]
+    if wrong:
+        raise csms.failure(f"the stop is not reported with triggerReason {trigger}", expected=f"triggerReason {trigger}",
+                           actual=wrong[0].raw[:400], rules=("SEQ",))
     if first.get("triggerReason") == trigger and trigger == "StopAuthorized":
         given = first.get("idToken")
         if given is not None and given.get("idToken") != token.id_token:
@@ -356,16 +362,19 @@ async def ev_connected_post_session(csms: CsmsRole, sut: StationControl, evse: i
 
 
 async def ev_disconnected(csms: CsmsRole, sut: StationControl, evse: int | None = None,
-                          connector: int | None = None) -> Record:
+                          connector: int | None = None, *, connector_status: str | None = "Available") -> Record | None:
     """*EVDisconnected* (Table 434): the cable is unplugged; the connector is reported Available; a transaction
     that has not ended reports triggerReason EVCommunicationLost with chargingState Idle (Ended, stoppedReason
-    EVDisconnected, when TxStopPoint has EVConnected). Returns the connector-state record."""
+    EVDisconnected, when TxStopPoint has EVConnected). Returns the connector-state record. `connector_status`:
+    the state the case expects the connector in afterwards (an EVSE made inoperative meanwhile reports
+    Unavailable; None when its state does not change, so nothing is reported)."""
     evse, connector = _where(csms, evse, connector)
     _, stop = await csms.tx_points()
     with csms.step(f"Reusable state EVDisconnected: unplug the EV at EVSE {evse}"):
         mark = csms.mark()
         running = csms.transaction_on(evse)
-        available = csms.expect_status(evse, connector, "Available", after=mark)
+        available = (csms.expect_status(evse, connector, connector_status, after=mark)
+                     if connector_status is not None else None)
         await sut.unplug(evse, connector)
         if running is not None:
             fields: dict[str, Any] = {"triggerReason": "EVCommunicationLost",
@@ -375,7 +384,7 @@ async def ev_disconnected(csms: CsmsRole, sut: StationControl, evse: int | None 
                 fields["transactionInfo"]["stoppedReason"] = "EVDisconnected"
             await _tx_event(csms, fields, f"{fields.get('eventType', '')} EVCommunicationLost".strip(), mark)
         csms.authorized.pop(evse, None)
-        return await csms.received(available)
+        return await csms.received(available) if available is not None else None
 
 
 async def parking_bay_unoccupied(csms: CsmsRole, sut: StationControl, evse: int | None = None) -> None:
@@ -520,38 +529,69 @@ async def return_to_idle(csms: CsmsRole, sut: StationControl, within: float) -> 
 
 
 # ---- SUT = CSMS ---------------------------------------------------------------------------------------------------
-async def station_ev_connected(station: StationRole, evse: int = 1, connector: int = 1) -> StationTransaction:
-    """*EVConnectedPreSession* as the harness's station: Occupied, then TransactionEvent Started CablePluggedIn
-    (TxStartPoint EVConnected). Returns the transaction."""
+_ACCEPTED = {"idTokenInfo": {"status": "Accepted"}}
+
+
+def _station_where(station: StationRole, evse: int | None, connector: int | None) -> tuple[int, int]:
+    """The EVSE and connector of the harness's station a state acts on: the case's, else <Configured …>."""
+    return (evse if evse is not None else station.configured.evse_id,
+            connector if connector is not None else station.configured.connector_id)
+
+
+def _plugged(tx: StationTransaction) -> bool:
+    """Whether the transaction's events already reported the EV plugged in (EVConnected is true)."""
+    return any(e.get("triggerReason") == "CablePluggedIn" for e in tx.events)
+
+
+async def station_ev_connected(station: StationRole, evse: int | None = None, connector: int | None = None, *,
+                               tx: StationTransaction | None = None) -> StationTransaction:
+    """*EVConnectedPreSession* as the harness's station (Table 701): Occupied, then TransactionEvent
+    CablePluggedIn, chargingState EVConnected, with the EVSE and connector: Started, or Updated in the transaction
+    `tx` the driver already started (state Authorized). Returns the transaction."""
+    evse, connector = _station_where(station, evse, connector)
     with station.step(f"Reusable state EVConnectedPreSession: the station's EV plugs in at EVSE {evse}"):
         await station.status(evse, connector, "Occupied")
-        tx = station.transaction(evse, connector)
-        await tx.event("Started", "CablePluggedIn", {}, charging_state="EVConnected")
+        if tx is None:
+            tx = station.transaction(evse, connector)
+            await tx.event("Started", "CablePluggedIn", {}, charging_state="EVConnected")
+        else:
+            await tx.event("Updated", "CablePluggedIn", {}, charging_state="EVConnected", with_evse=True)
         return tx
 
 
 async def station_authorized(station: StationRole, tx: StationTransaction | None = None,
                              token: IdToken | None = None) -> None:
-    """*Authorized* as the harness's station: AuthorizeRequest Accepted, then (in a transaction) Updated
-    Authorized with the idToken, whose idTokenInfo must be Accepted too."""
+    """*Authorized* as the harness's station (Table 702): AuthorizeRequest with the token, answered Accepted; then
+    (with a transaction) TransactionEvent Authorized with the idToken, Updated when the EV is already plugged in,
+    else Started, whose idTokenInfo must be Accepted too."""
     token = token or station.tokens.valid
     with station.step(f"Reusable state Authorized: idToken {token.id_token}"):
-        await station.authorize(token, {"idTokenInfo": {"status": "Accepted"}})
-        if tx is not None:
-            await tx.event("Updated", "Authorized", {"idTokenInfo": {"status": "Accepted"}}, id_token=token,
-                           charging_state="EVConnected")
+        await station.authorize(token, _ACCEPTED)
+        if tx is None:
+            return
+        if tx.events:
+            await tx.event("Updated", "Authorized", _ACCEPTED, id_token=token, charging_state="EVConnected")
+        else:
+            await tx.event("Started", "Authorized", _ACCEPTED, id_token=token, charging_state="Idle")
 
 
 async def station_energy_transfer(station: StationRole, tx: StationTransaction) -> None:
-    """*EnergyTransferStarted* as the harness's station: Updated ChargingStateChanged, Charging."""
+    """*EnergyTransferStarted* as the harness's station (Table 703): part 1 when the EV is not plugged in yet
+    (Occupied, Updated CablePluggedIn), then part 2: Updated ChargingStateChanged, Charging."""
+    if not _plugged(tx):
+        await station_ev_connected(station, tx.evse, tx.connector, tx=tx)
     with station.step("Reusable state EnergyTransferStarted"):
         await tx.event("Updated", "ChargingStateChanged", {}, charging_state="Charging")
 
 
-async def station_stop_authorized(station: StationRole, tx: StationTransaction) -> None:
-    """*StopAuthorized* as the harness's station (TxStopPoint EVConnected: the transaction goes on until unplug)."""
+async def station_stop_authorized(station: StationRole, tx: StationTransaction, token: IdToken | None = None) -> None:
+    """*StopAuthorized* as the harness's station (Table 705): after the configured Transaction Duration, Updated
+    StopAuthorized with the idToken; the idTokenInfo of the answer must be Accepted (TxStopPoint EVConnected: the
+    transaction goes on until the EV leaves)."""
+    token = token or station.tokens.valid
     with station.step("Reusable state StopAuthorized"):
-        await tx.event("Updated", "StopAuthorized", {}, charging_state="EVConnected")
+        await station.hold(station.configured.transaction_duration, "the configured Transaction Duration")
+        await tx.event("Updated", "StopAuthorized", _ACCEPTED, id_token=token)
 
 
 async def station_ev_connected_post_session(station: StationRole, tx: StationTransaction) -> None:
@@ -561,10 +601,43 @@ async def station_ev_connected_post_session(station: StationRole, tx: StationTra
 
 
 async def station_ev_disconnected(station: StationRole, tx: StationTransaction) -> None:
-    """*EVDisconnected* as the harness's station: Ended EVCommunicationLost / EVDisconnected, then Available."""
+    """*EVDisconnected* as the harness's station (Table 707): Available, then Ended EVCommunicationLost, Idle,
+    stoppedReason EVDisconnected."""
     with station.step("Reusable state EVDisconnected"):
-        await tx.event("Ended", "EVCommunicationLost", {}, charging_state="Idle", stopped_reason="EVDisconnected")
         await station.status(tx.evse, tx.connector, "Available")
+        await tx.event("Ended", "EVCommunicationLost", {}, charging_state="Idle", stopped_reason="EVDisconnected")
+
+
+async def station_unavailable(station: StationRole, sut: CsmsControl, evse: int | None = None, *,
+                              status: str = "Accepted") -> None:
+    """*Unavailable* as the harness's station (Table 700): the operator asks the CSMS to make the EVSE inoperative;
+    its ChangeAvailabilityRequest must say Inoperative for that EVSE with no connectorId; the station answers
+    `status` (Accepted; Scheduled during a transaction, then the case reports the connectors itself) and, when
+    Accepted, reports every connector of the EVSE Unavailable."""
+    evse, _ = _station_where(station, evse, None)
+    with station.step(f"Reusable state Unavailable: the CSMS makes EVSE {evse} inoperative"):
+        change = station.expect("ChangeAvailability", respond={"status": status})
+        await sut.trigger(station.identity, "ChangeAvailability", {"operationalStatus": "Inoperative",
+                                                                   "evse": {"id": evse}})
+        request = (await station.received(change)).frame.payload  # type: ignore[union-attr]
+        problems = difference({"operationalStatus": "Inoperative", "evse": {"id": evse, "connectorId": ABSENT}},
+                              request)
+        if problems:
+            raise station.failure("ChangeAvailabilityRequest is not Inoperative for the whole EVSE",
+                                  message="\n".join(problems), expected=f"operationalStatus Inoperative, evse.id {evse},"
+                                  " connectorId omitted", actual=repr(request)[:400], rules=("SEQ",))
+        if status == "Accepted":
+            await station_report_unavailable(station, evse)
+
+
+async def station_report_unavailable(station: StationRole, evse: int) -> None:
+    """StatusNotification Unavailable for every connector of the EVSE, each answered."""
+    for connector in range(1, _connector_count(station, evse) + 1):
+        await station.status(evse, connector, "Unavailable")
+
+
+def _connector_count(station: StationRole, evse: int) -> int:
+    return station.evses[evse - 1] if 0 < evse <= len(station.evses) else 1
 
 
 # The states by their Part 6 names, for YAML scenarios: (SUT = station, SUT = CSMS) implementations.
