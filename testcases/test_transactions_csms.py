@@ -1,19 +1,20 @@
-"""Blocks E Transactions, F Remote control, G Availability and J Meter values, SUT = CSMS (the harness plays a
-Charging Station configured as Part 6 §3.1 says: TxStartPoint EVConnected,Authorized, TxStopPoint EVConnected,
-AuthorizeRemoteStart false).
-
-The Part 6 step tables and the Part 2 FR tables are not in the project's reference: the steps follow the use
-cases, and requirements are named at use-case level.
+"""Blocks E Transactions, F Remote control, G Availability and J Meter values, SUT = CSMS, as their Part 6 tables
+run them. The harness plays a Charging Station configured as Part 6 §3.1 says (TxStartPoint EVConnected,Authorized;
+TxStopPoint EVConnected; AuthorizeRemoteStart false) at the profile's <Configured evseId / connectorId>.
 """
 
 from __future__ import annotations
 
+import math
+import time
+from datetime import UTC, datetime
+from typing import Any
+
 from harness import (
-    ANY,
-    AbsentOr,
     CsmsControl,
     StationRole,
     StationTransaction,
+    difference,
     now_iso,
     states,
     station_booted,
@@ -21,229 +22,207 @@ from harness import (
 )
 
 ACCEPTED = {"idTokenInfo": {"status": "Accepted"}}
-NO_TOKEN_INFO = {"idTokenInfo": AbsentOr(ANY)}  # no idToken in the request: idTokenInfo is optional
 
 
-async def _end(station: StationRole, tx: StationTransaction) -> None:
-    with station.step("Cleanup: the EV leaves; Ended EVDisconnected"):
-        await states.station_ev_disconnected(station, tx)
+def _transaction(station: StationRole) -> StationTransaction:
+    return station.transaction(station.configured.evse_id, station.configured.connector_id)
 
 
-@testcase("TC_E_03_CSMS", "Local start transaction - Cable plugin first - Success", usecases=("E02",),
-          requirements=("E02", "C01"))
+async def _energy_transfer_started(station: StationRole) -> StationTransaction:
+    """Reusable state EnergyTransferStarted from Booted: Authorized (Started), then parts 1 and 2."""
+    tx = _transaction(station)
+    await states.station_authorized(station, tx)
+    await states.station_energy_transfer(station, tx)
+    return tx
+
+
+# ---- E Transactions ---------------------------------------------------------------------------------------------
+@testcase("TC_E_03_CSMS")
 async def test_TC_E_03_CSMS(station: StationRole, sut: CsmsControl) -> None:
     await station_booted(station)
     tx = await states.station_ev_connected(station)
-    await states.station_authorized(station, tx)
-    await states.station_energy_transfer(station, tx)
-    await _end(station, tx)
+    await states.station_authorized(station, tx)  # 1
+    await states.station_energy_transfer(station, tx)  # 2
 
 
-@testcase("TC_E_04_CSMS", "Local start transaction - Authorization first - Success", usecases=("E03",),
-          requirements=("E03", "C01"))
+@testcase("TC_E_04_CSMS")
 async def test_TC_E_04_CSMS(station: StationRole, sut: CsmsControl) -> None:
     await station_booted(station)
-    token = station.tokens.valid
-    tx = station.transaction()
-    with station.step("1-4. AuthorizeRequest Accepted; TransactionEventRequest Started Authorized with the idToken"):
-        await station.authorize(token, ACCEPTED)
-        await tx.event("Started", "Authorized", ACCEPTED, id_token=token, charging_state="Idle")
-    with station.step("5-8. The EV plugs in: StatusNotification Occupied; TransactionEvent Updated CablePluggedIn"):
-        await station.status(1, 1, "Occupied")
-        await tx.event("Updated", "CablePluggedIn", NO_TOKEN_INFO, charging_state="EVConnected")
-    await states.station_energy_transfer(station, tx)
-    await _end(station, tx)
+    tx = _transaction(station)
+    await states.station_authorized(station, tx)  # 1
+    await states.station_energy_transfer(station, tx)  # 2
 
 
-@testcase("TC_E_09_CSMS", "Start transaction options - EVConnected", usecases=("E01",), requirements=("E01",))
+@testcase("TC_E_09_CSMS")
 async def test_TC_E_09_CSMS(station: StationRole, sut: CsmsControl) -> None:
     await station_booted(station)
-    tx = await states.station_ev_connected(station)
-    with station.step("Cleanup: the EV leaves before any authorization"):
-        await tx.event("Ended", "EVCommunicationLost", {}, charging_state="Idle", stopped_reason="EVDisconnected")
-        await station.status(1, 1, "Available")
+    evse, connector = station.configured.evse_id, station.configured.connector_id
+    with station.step("1-2. StatusNotification Occupied; the CSMS responds"):
+        await station.status(evse, connector, "Occupied")
+    with station.step("3-4. TransactionEvent Started, CablePluggedIn, EVConnected, with the EVSE and connector; "
+                      "the CSMS responds"):
+        await _transaction(station).event("Started", "CablePluggedIn", {}, charging_state="EVConnected")
 
 
-@testcase("TC_E_15_CSMS", "Stop transaction options - StopAuthorized - Local", usecases=("E06",),
-          requirements=("E06",))
+@testcase("TC_E_15_CSMS")
 async def test_TC_E_15_CSMS(station: StationRole, sut: CsmsControl) -> None:
     await station_booted(station)
-    tx = await states.station_ev_connected(station)
-    await states.station_authorized(station, tx)
-    await states.station_energy_transfer(station, tx)
-    with station.step("1-2. The driver stops with the same token: TransactionEvent Ended StopAuthorized, Local"):
-        await tx.event("Ended", "StopAuthorized", ACCEPTED, id_token=station.tokens.valid, charging_state="EVConnected",
+    tx = await _energy_transfer_started(station)
+    with station.step("1-2. TransactionEvent Ended, StopAuthorized, stoppedReason Local; the CSMS responds"):
+        await tx.event("Ended", "StopAuthorized", {}, id_token=station.tokens.valid, charging_state="EVConnected",
                        stopped_reason="Local")
-    with station.step("3-4. The EV leaves: StatusNotification Available"):
-        await station.status(1, 1, "Available")
 
 
-@testcase("TC_E_31_CSMS", "Check Transaction status - Transaction with id ended - with message in queue",
-          usecases=("E14",), requirements=("E14",), pics="C-16",
-          notes="The operator makes the CSMS ask for the status of a transaction whose Ended event the station "
-                "still holds; the CSMS must ask with the transactionId and take the answer.")
+@testcase("TC_E_31_CSMS")
 async def test_TC_E_31_CSMS(station: StationRole, sut: CsmsControl) -> None:
     await station_booted(station)
-    tx = await states.station_ev_connected(station)
-    ended = tx.payload("Ended", "EVCommunicationLost", charging_state="Idle", stopped_reason="EVDisconnected")
-    asked = station.expect("GetTransactionStatus", {"transactionId": tx.id},
-                           respond={"messagesInQueue": True, "ongoingIndicator": False})
-    with station.step("Manual Action: trigger the CSMS to request the status of the transaction"):
-        await sut.trigger(station.identity, "GetTransactionStatus", {"transactionId": tx.id})
-    with station.step("1-2. GetTransactionStatusRequest with the transactionId; messagesInQueue true"):
-        await station.received(asked)
-    with station.step("3-4. The queued TransactionEvent Ended is delivered; the CSMS accepts it"):
-        await station.call_ok("TransactionEvent", ended, {})
-        await station.status(1, 1, "Available")
+    tx = await _energy_transfer_started(station)
+    with station.step("1-2. The station loses its connection; after the Transaction Duration it reconnects"):
+        await station.disconnect()
+        # what happened meanwhile, in seqNo order: the driver stopped, energy stopped, the EV left (sent last)
+        stop = tx.payload("Updated", "StopAuthorized", offline=True)
+        stopped = tx.payload("Updated", "ChargingStateChanged", charging_state="EVConnected", offline=True)
+        await station.hold(station.configured.transaction_duration, "the configured Transaction Duration")
+        await station.connect()
+    with station.step("3-4. StatusNotification Available; the CSMS responds"):
+        await station.status(tx.evse, tx.connector, "Available")
+    asked = station.expect("GetTransactionStatus", respond={"ongoingIndicator": False, "messagesInQueue": True})
+    with station.step(f"5-6. TransactionEvent Ended, offline, EVCommunicationLost, Idle, seqNo {tx.seq_no} (skips "
+                      f"{stop['seqNo']} and {stopped['seqNo']})"):
+        await station.call_ok("TransactionEvent", tx.payload("Ended", "EVCommunicationLost", charging_state="Idle",
+                                                             stopped_reason="EVDisconnected", offline=True), {})
+    with station.step("7-8. The CSMS notices the gap and asks GetTransactionStatus for the transaction; "
+                      "ongoingIndicator false, messagesInQueue true"):
+        request = (await station.received(asked)).frame.payload  # type: ignore[union-attr]
+        if request.get("transactionId") != tx.id:
+            raise station.failure("GetTransactionStatusRequest does not name the transaction with the gap",
+                                  expected=f"transactionId {tx.id}", actual=repr(request)[:400],
+                                  requirements=("E14.FR.03",), rules=("SEQ",))
+    with station.step(f"9-10. The queued TransactionEvent Updated StopAuthorized, offline, seqNo {stop['seqNo']}"):
+        await station.call_ok("TransactionEvent", stop, {})
+    with station.step(f"11-12. The queued TransactionEvent Updated ChargingStateChanged, EVConnected, offline, seqNo "
+                      f"{stopped['seqNo']}"):
+        await station.call_ok("TransactionEvent", stopped, {})
 
 
-@testcase("TC_E_39_CSMS", "Stop transaction options - Deauthorized - timeout", usecases=("E06", "E03"),
-          requirements=("E03", "E06"))
+@testcase("TC_E_39_CSMS")
 async def test_TC_E_39_CSMS(station: StationRole, sut: CsmsControl) -> None:
     await station_booted(station)
-    token = station.tokens.valid
-    tx = station.transaction()
-    with station.step("1-4. Authorized first: AuthorizeRequest, TransactionEvent Started Authorized"):
-        await station.authorize(token, ACCEPTED)
-        await tx.event("Started", "Authorized", ACCEPTED, id_token=token, charging_state="Idle")
-    with station.step("5-6. No EV within EVConnectionTimeOut: Ended EVConnectTimeout, stoppedReason Timeout"):
+    tx = _transaction(station)
+    await states.station_authorized(station, tx)
+    with station.step("1-2. After the EV connection timeout: TransactionEvent Ended, EVConnectTimeout, stoppedReason "
+                      "Timeout; the CSMS responds"):
+        await station.hold(station.configured.ev_connection_timeout, "the configured EV connection timeout")
         await tx.event("Ended", "EVConnectTimeout", {}, charging_state="Idle", stopped_reason="Timeout")
 
 
-@testcase("TC_E_53_CSMS", "Reset Sequence Number - CSMS accepting seqNo = 0 at start of transaction",
-          usecases=("E01",), requirements=("E01",),
-          notes="Two transactions in a row, each starting at seqNo 0: the CSMS must accept both.")
+@testcase("TC_E_53_CSMS")
 async def test_TC_E_53_CSMS(station: StationRole, sut: CsmsControl) -> None:
     await station_booted(station)
-    for n in (1, 2):
-        tx = await states.station_ev_connected(station)
-        with station.step(f"Transaction {n} started with seqNo 0 was accepted; end it"):
-            if tx.events[0]["seqNo"] != 0:
-                raise station.failure("the harness station did not start at seqNo 0")
-            await tx.event("Ended", "EVCommunicationLost", {}, charging_state="Idle", stopped_reason="EVDisconnected")
-            await station.status(1, 1, "Available")
+    for steps in ("1-2", "3-4"):
+        with station.step(f"{steps}. A new transaction from seqNo 0 (EnergyTransferStarted, then EVDisconnected)"):
+            tx = await _energy_transfer_started(station)
+            await states.station_ev_disconnected(station, tx)
 
 
 # ---- F Remote control -------------------------------------------------------------------------------------------
-REMOTE_START_ID = 4711
+REMOTE_START_ID = 4711  # what the harness asks the operator to use; the CSMS's own value is the one that counts
 
 
-def _remote_start(station: StationRole, evse: int | None = 1) -> dict[str, object]:
-    request: dict[str, object] = {"idToken": station.tokens.valid.wire(), "remoteStartId": REMOTE_START_ID}
-    if evse is not None:
-        request["evseId"] = evse
+async def _remote_start(station: StationRole, sut: CsmsControl, answer: dict[str, Any]) -> dict[str, Any]:
+    """Manual Action and steps 1-2: the operator asks the CSMS to start a transaction with the configured valid
+    idToken; its RequestStartTransactionRequest must carry that idToken. The request payload."""
+    token = station.tokens.valid
+    start = station.expect("RequestStartTransaction", respond=answer)
+    with station.step("Manual Action: the operator asks the CSMS to start a transaction"):
+        await sut.trigger(station.identity, "RequestStartTransaction", {
+            "idToken": token.wire(), "remoteStartId": REMOTE_START_ID, "evseId": station.configured.evse_id})
+    with station.step(f"1-2. RequestStartTransactionRequest with the configured valid idToken; {answer['status']}"):
+        request: dict[str, Any] = (await station.received(start)).frame.payload  # type: ignore[union-attr]
+        problems = difference({"idToken": {"idToken": token.id_token, "type": token.type}}, request)
+        if problems:
+            raise station.failure("RequestStartTransactionRequest does not carry the configured valid idToken",
+                                  message="\n".join(problems), expected=repr(token.wire()),
+                                  actual=repr(request)[:400], rules=("SEQ",))
     return request
 
 
-@testcase("TC_F_01_CSMS", "Remote start transaction - Cable plugin first", usecases=("F01",), requirements=("F01",))
+@testcase("TC_F_01_CSMS")
 async def test_TC_F_01_CSMS(station: StationRole, sut: CsmsControl) -> None:
     await station_booted(station)
     tx = await states.station_ev_connected(station)
-    start = station.expect("RequestStartTransaction", {"idToken": {"idToken": ANY}, "remoteStartId": ANY},
-                           respond={"status": "Accepted", "transactionId": tx.id})
-    with station.step("Manual Action: trigger the CSMS to start a transaction on EVSE 1"):
-        await sut.trigger(station.identity, "RequestStartTransaction", _remote_start(station))
-    with station.step("1-2. RequestStartTransactionRequest with idToken and remoteStartId; Accepted"):
-        request = (await station.received(start)).frame.payload  # type: ignore[union-attr]
-    with station.step("3-4. TransactionEvent Updated RemoteStart with the idToken and remoteStartId"):
-        token = station.tokens.valid.model_copy(update={"id_token": request["idToken"]["idToken"],
-                                                        "type": request["idToken"]["type"]})
-        await tx.event("Updated", "RemoteStart", ACCEPTED, id_token=token, charging_state="EVConnected",
-                       remote_start_id=request["remoteStartId"])
-    await states.station_energy_transfer(station, tx)
-    await _end(station, tx)
+    request = await _remote_start(station, sut, {"status": "Accepted", "transactionId": tx.id})
+    with station.step("3-4. TransactionEvent Updated, RemoteStart, with the CSMS's remoteStartId; the CSMS responds"):
+        await tx.event("Updated", "RemoteStart", {}, id_token=station.tokens.valid, charging_state="EVConnected",
+                       remote_start_id=request.get("remoteStartId"))
+    await states.station_energy_transfer(station, tx)  # 5 (authorized, EV connected: part 2)
 
 
-@testcase("TC_F_02_CSMS", "Remote start transaction - Remote start first - AuthorizeRemoteStart is true",
-          usecases=("F02",), requirements=("F02",))
+@testcase("TC_F_02_CSMS")
 async def test_TC_F_02_CSMS(station: StationRole, sut: CsmsControl) -> None:
     await station_booted(station)
-    start = station.expect("RequestStartTransaction", {"idToken": {"idToken": ANY}, "remoteStartId": ANY},
-                           respond={"status": "Accepted"})
-    with station.step("Manual Action: trigger the CSMS to start a transaction"):
-        await sut.trigger(station.identity, "RequestStartTransaction", _remote_start(station))
-    with station.step("1-2. RequestStartTransactionRequest; Accepted"):
-        request = (await station.received(start)).frame.payload  # type: ignore[union-attr]
-    token = station.tokens.valid.model_copy(update={"id_token": request["idToken"]["idToken"],
-                                                    "type": request["idToken"]["type"]})
-    tx = station.transaction()
-    with station.step("3-6. AuthorizeRequest (AuthorizeRemoteStart true) Accepted; Started RemoteStart"):
+    request = await _remote_start(station, sut, {"status": "Accepted"})
+    token = station.tokens.valid
+    with station.step("3-4. AuthorizeRequest with the configured valid idToken; the CSMS responds Accepted"):
         await station.authorize(token, ACCEPTED)
-        await tx.event("Started", "RemoteStart", ACCEPTED, id_token=token, charging_state="Idle",
-                       remote_start_id=request["remoteStartId"])
-    with station.step("7-10. The EV plugs in: Occupied; Updated CablePluggedIn"):
-        await station.status(1, 1, "Occupied")
-        await tx.event("Updated", "CablePluggedIn", NO_TOKEN_INFO, charging_state="EVConnected")
-    await states.station_energy_transfer(station, tx)
-    await _end(station, tx)
+    tx = _transaction(station)
+    # Part 6 calls this remoteStartId the OCTT's; the station reports the one the CSMS's request carried (F01)
+    with station.step("5-6. TransactionEvent Started, RemoteStart, with the remoteStartId; the CSMS responds"):
+        await tx.event("Started", "RemoteStart", {}, id_token=token, charging_state="Idle",
+                       remote_start_id=request.get("remoteStartId"))
+    await states.station_energy_transfer(station, tx)  # 7 (authorized, EV not connected: parts 1 and 2)
 
 
-@testcase("TC_F_27_CSMS", "Trigger message - NotImplemented", usecases=("F06",), requirements=("F06",),
-          notes="The station answers NotImplemented; the CSMS must take that answer (no CALLERROR, no retry storm).")
+@testcase("TC_F_27_CSMS")
 async def test_TC_F_27_CSMS(station: StationRole, sut: CsmsControl) -> None:
     await station_booted(station)
-    trigger = station.expect("TriggerMessage", {"requestedMessage": ANY}, respond={"status": "NotImplemented"})
-    with station.step("Manual Action: trigger the CSMS to send a TriggerMessageRequest"):
+    trigger = station.expect("TriggerMessage", respond={"status": "NotImplemented"})
+    with station.step("Manual Action: the operator asks the CSMS to trigger a message"):
         await sut.trigger(station.identity, "TriggerMessage", {"requestedMessage": "LogStatusNotification"})
     with station.step("1-2. TriggerMessageRequest; the station responds NotImplemented"):
         await station.received(trigger)
-    with station.step("3. The CSMS still answers the station normally"):
-        await station.call_ok("Heartbeat", {}, {"currentTime": ANY})
 
 
 # ---- G Availability ----------------------------------------------------------------------------------------------
-def _change(evse: int, status: str) -> dict[str, object]:
-    return {"operationalStatus": status, "evse": {"id": evse}}
-
-
-async def _operative_again(station: StationRole, sut: CsmsControl) -> None:
-    back = station.expect("ChangeAvailability", {"operationalStatus": "Operative"}, respond={"status": "Accepted"})
-    with station.step("Cleanup: trigger the CSMS to make EVSE 1 operative again"):
-        await sut.trigger(station.identity, "ChangeAvailability", _change(1, "Operative"))
-        await station.received(back)
-        await station.status(1, 1, "Available")
-
-
-@testcase("TC_G_03_CSMS", "Change Availability EVSE - Operative to inoperative", usecases=("G03",),
-          requirements=("G03",))
+@testcase("TC_G_03_CSMS")
 async def test_TC_G_03_CSMS(station: StationRole, sut: CsmsControl) -> None:
     await station_booted(station)
-    change = station.expect("ChangeAvailability", {"operationalStatus": "Inoperative", "evse": {"id": 1}},
-                            respond={"status": "Accepted"})
-    with station.step("Manual Action: trigger the CSMS to make EVSE 1 inoperative"):
-        await sut.trigger(station.identity, "ChangeAvailability", _change(1, "Inoperative"))
-    with station.step("1-2. ChangeAvailabilityRequest Inoperative for EVSE 1; Accepted"):
-        await station.received(change)
-    with station.step("3-4. StatusNotification Unavailable; the CSMS confirms"):
-        await station.status(1, 1, "Unavailable")
-    await _operative_again(station, sut)
+    await states.station_unavailable(station, sut)  # 1
 
 
-@testcase("TC_G_11_CSMS", "Change Availability EVSE - With ongoing transaction", usecases=("G03",),
-          requirements=("G03",))
+@testcase("TC_G_11_CSMS")
 async def test_TC_G_11_CSMS(station: StationRole, sut: CsmsControl) -> None:
     await station_booted(station)
-    tx = await states.station_ev_connected(station)
-    await states.station_authorized(station, tx)
-    change = station.expect("ChangeAvailability", {"operationalStatus": "Inoperative", "evse": {"id": 1}},
-                            respond={"status": "Scheduled"})
-    with station.step("Manual Action: trigger the CSMS to make EVSE 1 inoperative during the transaction"):
-        await sut.trigger(station.identity, "ChangeAvailability", _change(1, "Inoperative"))
-    with station.step("1-2. ChangeAvailabilityRequest Inoperative; the station responds Scheduled"):
-        await station.received(change)
-    with station.step("3-6. The transaction ends; StatusNotification Unavailable"):
-        await tx.event("Ended", "EVCommunicationLost", {}, charging_state="Idle", stopped_reason="EVDisconnected")
-        await station.status(1, 1, "Unavailable")
-    await _operative_again(station, sut)
+    tx = await _energy_transfer_started(station)
+    await states.station_unavailable(station, sut, tx.evse, status="Scheduled")  # 1-2
+    await states.station_stop_authorized(station, tx)  # 3 (its wait is the table's Transaction Duration)
+    await states.station_ev_connected_post_session(station, tx)  # 4
+    await states.station_ev_disconnected(station, tx)  # 5
+    with station.step(f"6-7. The transaction has ended: every connector of EVSE {tx.evse} Unavailable; the CSMS "
+                      "responds to each"):
+        await states.station_report_unavailable(station, tx.evse)
 
 
 # ---- J Meter values -------------------------------------------------------------------------------------------------
-@testcase("TC_J_01_CSMS", "Clock-aligned Meter Values - No transaction ongoing", usecases=("J01",),
-          requirements=("J01",))
+ROUNDS = 3
+
+
+@testcase("TC_J_01_CSMS")
 async def test_TC_J_01_CSMS(station: StationRole, sut: CsmsControl) -> None:
     await station_booted(station)
-    for evse in (0, 1):
-        with station.step(f"MeterValuesRequest for EVSE {evse}, context Sample.Clock; the CSMS confirms"):
-            await station.call_ok("MeterValues", {"evseId": evse, "meterValue": [{"timestamp": now_iso(), "sampledValue": [
-                {"value": 1234.5, "context": "Sample.Clock", "measurand": "Energy.Active.Import.Register"}]}]}, {})
-
+    interval = max(station.configured.aligned_data_interval, 1)
+    evses = [0, *range(1, len(station.evses) + 1)]
+    for round_no in range(1, ROUNDS + 1):
+        boundary = math.floor(time.time() / interval + 1) * interval
+        await station.hold(boundary - time.time(), f"the next clock-aligned boundary ({interval} s interval)")
+        stamp = datetime.fromtimestamp(boundary, UTC).isoformat(timespec="milliseconds").replace("+00:00", "Z")
+        with station.step(f"1-2. ({round_no}/{ROUNDS}) clock-aligned MeterValuesRequest for evseId "
+                          f"{', '.join(map(str, evses))} at {stamp}, and NotifyEvent FiscalMetering; the CSMS responds"):
+            for evse in evses:
+                await station.call_ok("MeterValues", {"evseId": evse, "meterValue": [{"timestamp": stamp, "sampledValue": [
+                    {"value": 1000.0 * round_no, "context": "Sample.Clock",
+                     "measurand": "Energy.Active.Import.Register", "unitOfMeasure": {"unit": "Wh"}}]}]}, {})
+            await station.call_ok("NotifyEvent", {"generatedAt": now_iso(), "seqNo": 0, "tbc": False, "eventData": [{
+                "eventId": round_no, "timestamp": stamp, "trigger": "Periodic", "actualValue": str(1000.0 * round_no),
+                "eventNotificationType": "PreconfiguredMonitor", "component": {"name": "FiscalMetering"},
+                "variable": {"name": "EnergyImportRegister"}}]}, {})

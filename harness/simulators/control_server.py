@@ -69,7 +69,7 @@ def csms_actions(sim: Any, spawn: Callable[[Awaitable[Any]], None]) -> dict[str,
             raise BadRequest("parameters 'stationId' (string), 'action' (string), 'payload' (object) are required")
         if not sim.connected(identity):
             raise BadRequest(f"station {identity!r} is not connected to the CSMS")
-        spawn(sim.send(identity, action, payload))
+        spawn(sim.operator_request(identity, action, payload))
 
     async def boot_status(p: dict[str, Any]) -> None:
         identity, status = p.get("stationId"), p.get("status")

@@ -74,6 +74,15 @@ class CsmsFaults:
     differential_local_list: bool = False  # sends its local list as updateType Differential
     no_id_token_info: bool = False  # TransactionEventResponse without idTokenInfo though the request had an idToken
     reject_seqno_zero: bool = False  # CALLERROR for a transaction starting at seqNo 0 after the station's first one
+    reject_transaction_events: bool = False  # CALLERROR InternalError for every TransactionEvent
+    refuse_valid_token: bool = False  # Authorize / TransactionEvent: a token its table accepts is Invalid
+    ignore_seqno_gap: bool = False  # a seqNo gap in a transaction's events: no GetTransactionStatus (E14)
+    meter_values_error: bool = False  # CALLERROR InternalError for every MeterValues
+    # what it sends for an operator (remote start, unlock, availability, trigger: F01-F06, G03)
+    ignore_operator_requests: bool = False  # takes an operator's request and never sends it
+    remote_start_wrong_token: bool = False  # RequestStartTransaction with another idToken than the operator's
+    request_wrong_evse: bool = False  # UnlockConnector / ChangeAvailability name the EVSE after the operator's
+    availability_with_connector: bool = False  # ChangeAvailability for an EVSE also names connectorId 1
     # security profiles 2 and 3
     csms_expired_cert: bool = False  # serves an expired server certificate
     accept_invalid_client_cert: bool = False  # SP3: takes any client certificate (asks for none, checks none)
@@ -150,6 +159,7 @@ class CsmsStationState:
     security_profile: int = 0  # the lowest security profile it is accepted at: raised by an upgrade (A05)
     connection_security: int = 0  # security profile of the live connection
     log_statuses: list[dict[str, Any]] = field(default_factory=list)  # LogStatusNotification payloads, in order
+    seq_nos: dict[str, int] = field(default_factory=dict)  # transactionId -> highest seqNo received
 
 
 class CsmsSimulator:
@@ -283,6 +293,11 @@ class CsmsSimulator:
             return CallError(call.message_id, "SecurityError", "Boot not accepted", {})
         if call.action == "Heartbeat" and self.faults.no_response:
             return None
+        if (call.action == "TransactionEvent" and self.faults.reject_transaction_events) or (
+                call.action == "MeterValues" and self.faults.meter_values_error):
+            return CallError(call.message_id, "InternalError", f"{call.action} could not be processed", {})
+        if call.action == "TransactionEvent":
+            self._watch_sequence(identity, state, call.payload)
         if call.action in ("Authorize", "TransactionEvent"):
             return self._authorization(state, call)
         if call.action == "SignCertificate":
@@ -309,7 +324,25 @@ class CsmsSimulator:
             info = {"status": "Accepted"}
         if call.action == "TransactionEvent" and self.faults.group_id_in_authorize_only:
             info.pop("groupIdToken", None)
+        if info["status"] == "Accepted" and self.faults.refuse_valid_token:
+            info = {"status": "Invalid"}
         return {"idTokenInfo": info}
+
+    def _watch_sequence(self, identity: str, state: CsmsStationState, payload: Mapping[str, Any]) -> None:
+        """E14: a seqNo skipped in a transaction's events means the station still holds some; ask it about that
+        transaction (GetTransactionStatus, once this event is answered)."""
+        info, seq = payload.get("transactionInfo"), payload.get("seqNo")
+        if not isinstance(info, Mapping) or not isinstance(seq, int):
+            return
+        tx_id = str(info.get("transactionId"))
+        last = state.seq_nos.get(tx_id)
+        state.seq_nos[tx_id] = seq if last is None else max(last, seq)
+        if last is not None and seq > last + 1 and not self.faults.ignore_seqno_gap:
+            self._spawn(self._transaction_status(identity, tx_id))
+
+    async def _transaction_status(self, identity: str, transaction_id: str) -> None:
+        with contextlib.suppress(ConnectionLost, CallTimeout):
+            await self.send(identity, "GetTransactionStatus", {"transactionId": transaction_id})
 
     async def _boot(self, identity: str, state: CsmsStationState, payload: dict[str, Any]) -> dict[str, Any]:
         status = self.config.boot_status.get(identity, "Accepted")
@@ -530,6 +563,13 @@ class CsmsSimulator:
         """The id of its next CALL: the one fixed id under `reuse_message_id`, else a fresh one (None)."""
         return self._fixed_id if self.faults.reuse_message_id else None
 
+    async def operator_request(self, identity: str, action: str, payload: Mapping[str, Any]) -> Record | None:
+        """What an operator asks the CSMS to send (the control API's `send`); the station's answer, if sent."""
+        if self.faults.ignore_operator_requests:
+            self.transcript.note(f"CSMS simulator: the operator's {action} is taken and never sent (fault)")
+            return None
+        return await self.send(identity, action, _operator_payload(self.faults, action, payload))
+
     async def get_variables(self, identity: str, items: list[tuple[str, str]], timeout: float | None = None) -> Record:
         """GetVariables for (component, variable) pairs."""
         return await self.send(identity, "GetVariables", {"getVariableData": [
@@ -555,3 +595,20 @@ class CsmsSimulator:
         if evse is not None:
             payload["evse"] = dict(evse)
         return await self.send(identity, "TriggerMessage", payload, timeout)
+
+
+def _operator_payload(faults: CsmsFaults, action: str, payload: Mapping[str, Any]) -> dict[str, Any]:
+    """An operator's request as a faulty CSMS sends it (unchanged when no switch applies)."""
+    out = dict(payload)
+    if action == "RequestStartTransaction" and faults.remote_start_wrong_token and isinstance(out.get("idToken"), dict):
+        out["idToken"] = {**out["idToken"], "idToken": "NOT-" + str(out["idToken"].get("idToken", ""))}
+    if action == "UnlockConnector" and faults.request_wrong_evse:
+        out["evseId"] = int(out.get("evseId", 0)) + 1
+    if action == "ChangeAvailability" and isinstance(out.get("evse"), dict):
+        evse = dict(out["evse"])
+        if faults.request_wrong_evse:
+            evse["id"] = int(evse.get("id", 0)) + 1
+        if faults.availability_with_connector:
+            evse.setdefault("connectorId", 1)
+        out["evse"] = evse
+    return out
