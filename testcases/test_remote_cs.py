@@ -59,7 +59,7 @@ async def test_TC_F_08_CS(csms: CsmsRole, sut: StationControl) -> None:
     await states.stop_authorized(csms, sut, how="remote")  # 1
 
 
-@testcase("TC_F_27_CS", notes="Needs a station that does not trigger SignCombinedCertificate (Part 5: NOT AQ-11).")
+@testcase("TC_F_27_CS")
 async def test_TC_F_27_CS(csms: CsmsRole, sut: StationControl) -> None:
     await booted(csms, sut)
     with csms.step("1-2. TriggerMessageRequest SignCombinedCertificate; the station responds NotImplemented"):
