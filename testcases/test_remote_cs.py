@@ -219,7 +219,7 @@ def _judge_intervals(csms: CsmsRole, records: list[Record], interval: int) -> li
 
 
 def _judge_boundaries(csms: CsmsRole, stamps: list[datetime], interval: int) -> None:
-    deviation = csms.configured.max_time_deviation
+    deviation = min(csms.configured.max_time_deviation, interval / 4)  # stamped on its own clock's boundary
     for stamp in stamps:
         midnight = stamp.replace(hour=0, minute=0, second=0, microsecond=0)
         offset = (stamp - midnight).total_seconds() % interval

@@ -98,6 +98,7 @@ FAULTS: dict[str, tuple[tuple[str, ...], tuple[str, ...]]] = {
     "aligned_wrong_context": (("TC_J_01_CS",), ("Sample.Clock", "Sample.Periodic")),
     "aligned_missing_measurand": (("TC_J_01_CS",), ("lack a configured measurand", "Energy.Active.Import.Register")),
     "aligned_skip_interval": (("TC_J_01_CS",), ("TIMING", "interval between clock-aligned timestamps")),
+    "aligned_off_boundary": (("TC_J_01_CS",), ("J01", "not on an interval boundary")),
     "no_backoff_doubling": (("TC_B_57_CS",), ("TIMING", "step 7")),
     "ignore_seqno_gap": (("TC_E_31_CSMS",), ("no GetTransactionStatus",)),
     "reject_transaction_events": (("TC_E_03_CSMS", "TC_E_04_CSMS", "TC_E_09_CSMS", "TC_E_15_CSMS", "TC_E_31_CSMS",

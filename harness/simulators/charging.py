@@ -135,6 +135,7 @@ class ChargingFaults:
     aligned_wrong_context: bool = False
     aligned_missing_measurand: bool = False
     aligned_skip_interval: bool = False
+    aligned_off_boundary: bool = False
 
 
 _event_ids = iter(range(1, 2**31))  # NotifyEvent eventId: unique per station run
@@ -637,11 +638,12 @@ class Charging:
                 skip = not skip
                 if skip:
                     continue  # the fault: every other boundary
+            stamp = boundary + interval / 2 if self.faults.aligned_off_boundary else boundary
             for evse_id in (0, *self.evses):
                 await self.link.notify("MeterValues", {"evseId": evse_id,
-                                                       "meterValue": [self._aligned_value(evse_id, boundary)]})
+                                                       "meterValue": [self._aligned_value(evse_id, stamp)]})
 
-    def _aligned_value(self, evse_id: int, boundary: float) -> dict[str, Any]:
+    def _aligned_value(self, evse_id: int, stamp: float) -> dict[str, Any]:
         """One clock-aligned MeterValue of an EVSE (0: the main meter): a sampledValue per configured measurand."""
         txs = [e.tx for e in self.evses.values() if e.tx is not None and evse_id in (0, e.id)]
         charging = sum(1 for tx in txs if tx.charging_state == "Charging")
@@ -653,7 +655,7 @@ class Charging:
         if self.faults.aligned_missing_measurand:
             measurands = measurands[1:] or ["Voltage"]  # the fault: the first configured measurand is left out
         context = "Sample.Periodic" if self.faults.aligned_wrong_context else "Sample.Clock"
-        return {"timestamp": iso(boundary), "sampledValue": [
+        return {"timestamp": iso(stamp), "sampledValue": [
             {"value": readings[m][0], "context": context, "measurand": m, "unitOfMeasure": {"unit": readings[m][1]}}
             for m in measurands or ["Energy.Active.Import.Register"]]}
 

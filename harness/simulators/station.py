@@ -130,6 +130,7 @@ class StationFaults:
     aligned_wrong_context: bool = False  # clock-aligned MeterValues with context Sample.Periodic
     aligned_missing_measurand: bool = False  # clock-aligned MeterValues leave out the first configured measurand
     aligned_skip_interval: bool = False  # clock-aligned MeterValues on every second interval boundary only
+    aligned_off_boundary: bool = False  # clock-aligned MeterValues stamped half an interval after the boundary
     # security profile 3
     station_wrong_cn_cert: bool = False  # presents a station certificate whose CN is not its serial number
     # security profiles 2 and 3: what the station must refuse (A00.FR.308-311, A00.FR.313-316)
