@@ -118,6 +118,9 @@ ROUNDS = 3  # Part 6 ends after three clock-aligned MeterValues; here three inte
 async def test_TC_J_01_CS(csms: CsmsRole, sut: StationControl) -> None:
     await booted(csms, sut)
     interval = csms.configured.aligned_data_interval
+    if interval <= 0:
+        raise PreconditionNotMet("<Configured clock-aligned Meter Values interval> is 0, which switches them off",
+                                 fix="set configured.aligned_data_interval in the station's SUT profile")
     await csms.configure({"AlignedDataCtrlr.Interval": interval})
     measurands = await csms.configuration.members("AlignedDataCtrlr.Measurands")
     records = await _clock_aligned(csms, interval)
@@ -135,7 +138,7 @@ async def _clock_aligned(csms: CsmsRole, interval: int) -> list[Record]:
     for evseId 0, all with that interval's timestamp); counting messages as the table does would then end within
     one interval and leave the interval unchecked."""
     received: list[Record] = []
-    stamps: set[str] = set()
+    stamps: set[object] = set()  # the instants seen (a timestamp that is no date-time counts as its text)
     after = csms.mark()
     with csms.step(f"1-2. MeterValuesRequest, clock-aligned every {interval} s, for {ROUNDS} intervals"):
         while len(stamps) < ROUNDS:
@@ -143,7 +146,8 @@ async def _clock_aligned(csms: CsmsRole, interval: int) -> list[Record]:
             record = await csms.receive("MeterValues", after=after,
                                         within=2 * interval + csms.settings.timing.tolerance)
             received.append(record)
-            stamps.update(str(mv.get("timestamp")) for mv in _meter_values(record))
+            stamps.update(parse_datetime(str(mv.get("timestamp"))) or str(mv.get("timestamp"))
+                          for mv in _meter_values(record))
             after = record
     return received
 
