@@ -101,6 +101,7 @@ FAULTS: dict[str, tuple[tuple[str, ...], tuple[str, ...]]] = {
     "aligned_off_boundary": (("TC_J_01_CS",), ("J01", "not on an interval boundary")),
     "no_backoff_doubling": (("TC_B_57_CS",), ("TIMING", "step 7")),
     "ignore_seqno_gap": (("TC_E_31_CSMS",), ("no GetTransactionStatus",)),
+    "transaction_status_without_id": (("TC_E_31_CSMS",), ("does not name the transaction", "E14.FR.03")),
     "reject_transaction_events": (("TC_E_03_CSMS", "TC_E_04_CSMS", "TC_E_09_CSMS", "TC_E_15_CSMS", "TC_E_31_CSMS",
                                    "TC_E_39_CSMS", "TC_E_53_CSMS", "TC_F_01_CSMS", "TC_F_02_CSMS", "TC_G_11_CSMS"),
                                   ("TransactionEvent with CALLERROR InternalError",)),

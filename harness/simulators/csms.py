@@ -77,6 +77,7 @@ class CsmsFaults:
     reject_transaction_events: bool = False  # CALLERROR InternalError for every TransactionEvent
     refuse_valid_token: bool = False  # Authorize / TransactionEvent: a token its table accepts is Invalid
     ignore_seqno_gap: bool = False  # a seqNo gap in a transaction's events: no GetTransactionStatus (E14)
+    transaction_status_without_id: bool = False  # that GetTransactionStatus names no transactionId
     meter_values_error: bool = False  # CALLERROR InternalError for every MeterValues
     # what it sends for an operator (remote start, unlock, availability, trigger: F01-F06, G03)
     ignore_operator_requests: bool = False  # takes an operator's request and never sends it
@@ -342,7 +343,8 @@ class CsmsSimulator:
 
     async def _transaction_status(self, identity: str, transaction_id: str) -> None:
         with contextlib.suppress(ConnectionLost, CallTimeout):
-            await self.send(identity, "GetTransactionStatus", {"transactionId": transaction_id})
+            payload = {} if self.faults.transaction_status_without_id else {"transactionId": transaction_id}
+            await self.send(identity, "GetTransactionStatus", payload)
 
     async def _boot(self, identity: str, state: CsmsStationState, payload: dict[str, Any]) -> dict[str, Any]:
         status = self.config.boot_status.get(identity, "Accepted")
