@@ -73,8 +73,8 @@ FAULTS: dict[str, tuple[tuple[str, ...], tuple[str, ...]]] = {
     "wrong_trigger_message": (("TC_B_31_CSMS",), ("requestedMessage", "Heartbeat")),
     "no_response": (("TC_B_01_CSMS",), ("did not answer Heartbeat",)),
     # transactions, authorization and offline behaviour (issue 3)
-    "seqno_gap": (("TC_E_03_CS",), ("TX-1", "never arrived")),
-    "no_offline_flag": (("TC_E_40_CS",), ("E11", "$.offline")),
+    "seqno_gap": (("TC_E_15_CS",), ("TX-1", "never arrived")),  # a case that sees the transaction end
+    "no_offline_flag": (("TC_E_40_CS",), ("E11", "offline true")),
     "no_tx_retry": (("TC_E_50_CS",), ("E13", "TransactionEvent")),
     "ignore_backoff": (("TC_B_57_CS",), ("TIMING", "RPC-17")),
     "start_for_blocked_token": (("TC_C_06_CS",), ("forbidden message", "C01", "Blocked")),
