@@ -5,7 +5,7 @@ VENV := .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
 
-.PHONY: venv demo test report lint bench clean
+.PHONY: venv demo test report docs lint bench clean
 
 venv: $(STAMP)
 
@@ -16,12 +16,13 @@ $(STAMP): pyproject.toml
 	touch $(STAMP)
 
 # One pass per security profile; each case runs once, at the lowest profile it applies to (TLS cases at 2 or 3),
-# so the Allure results hold every case once and no case is skipped for its security profile.
+# so the Allure results hold every case once and no case is skipped for its security profile. The big first pass
+# runs on 2 pytest-xdist workers, each with its own pair of simulators (the machines have 2 cores).
 DEMO := $(PY) -m pytest testcases -p no:cacheprovider --ocpp-sut profiles/builtin-station.yaml \
 	--ocpp-sut profiles/builtin-csms.yaml --alluredir=reports/allure-results --ocpp-profile-pass
 demo: venv
 	rm -rf reports/allure-results reports/sp2 reports/sp3
-	$(DEMO) --junitxml=reports/junit.xml --ocpp-security-profile=1
+	$(DEMO) --junitxml=reports/junit.xml --ocpp-security-profile=1 -n 2
 	$(DEMO) --junitxml=reports/junit-sp2.xml --ocpp-reports-dir=reports/sp2 --ocpp-security-profile=2
 	$(DEMO) --junitxml=reports/junit-sp3.xml --ocpp-reports-dir=reports/sp3 --ocpp-security-profile=3
 
@@ -32,6 +33,11 @@ test: venv
 report: venv
 	$(PY) -m harness.cli report --results reports/allure-results --out reports/html
 
+# The manual (MkDocs, Material theme) into site/; the reference pages are generated from the code first.
+docs: venv
+	$(PY) scripts/gen_docs.py
+	$(PY) -m mkdocs build --strict --quiet
+
 lint: venv
 	$(PY) -m ruff check harness tests testcases scripts
 	$(PY) -m mypy
@@ -40,4 +46,4 @@ bench: venv
 	$(PY) scripts/bench_monitor.py
 
 clean:
-	rm -rf $(VENV) reports .mypy_cache .ruff_cache .allure-cli
+	rm -rf $(VENV) reports site .mypy_cache .ruff_cache .allure-cli

@@ -27,6 +27,7 @@ from typing import Any
 
 from harness.errors import ConfigError
 from harness.ocppj import Finding, SchemaStore
+from harness.options import OPTIONS
 from harness.pki import PkiFactory, certificate_info, private_pki
 from harness.profile import PicsCondition
 from harness.reporting import findings_table
@@ -109,27 +110,15 @@ def _parser() -> argparse.ArgumentParser:
         "Run the test cases in pytest (a child process) and write the reports. Exit code: pytest's (0 all "
                "passed or not applicable, 1 a case failed), or the gating policy's verdict with --gate.",
         _EXAMPLES["run"]))
-    run.add_argument("--role", choices=("cs", "csms", "both"),
-                     help="cs: SUT is a Charging Station; csms: SUT is a CSMS; both (default, or the kind of the one "
-                          "--sut profile given)")
-    run.add_argument("--sut", action="append", default=[], metavar="PROFILE",
-                     help="SUT profile YAML (repeatable: a station and/or a CSMS); default: the built-in simulators")
-    run.add_argument("--cert-profile", help="only the test cases of this certification profile, e.g. Core")
-    run.add_argument("--security-profile", choices=("1", "2", "3"),
-                     help="run the SUT(s) at this OCPP security profile (default: the profiles' own)")
-    run.add_argument("--strictness", choices=("strict", "compat"),
-                     help="strict (default): OCPP 1.6 error-code spellings and other version quirks fail; compat: they "
-                          "only warn")
-    run.add_argument("--decision-mode", choices=("strict", "pragmatic"),
-                     help="where the spec is silent and the SUT profile gives no answer: pragmatic (default) uses the "
-                          "documented default and says so; strict makes the check 'needs decision'")
-    run.add_argument("--gate", metavar="POLICY",
-                     help="gating policy YAML (e.g. profiles/gate.yaml): exit 1 only for results it says fail the "
-                          "build; without one, pytest's exit code (1 when any case failed)")
-    run.add_argument("--reports", default="reports", help="output directory (default: reports)")
-    run.add_argument("--pki-dir", metavar="DIR",
-                     help="keep the CSMS root and station CA in DIR across runs (see `ocpp-harness pki`); default: a "
-                          "private PKI per run")
+    for opt in OPTIONS:  # the plugin's options that `run` passes on (harness.options: one table)
+        if opt.run is None:
+            continue
+        default = {"default": "reports"} if opt.name == "reports-dir" else {}
+        kwargs: dict[str, Any] = {"action": "append", "default": []} if opt.kind == "append" else default
+        if opt.choices:
+            kwargs["choices"] = opt.choices
+        run.add_argument(opt.run, dest=opt.dest, metavar=opt.metavar, help=f"{opt.help} (default: {opt.default})",
+                         **kwargs)
     run.add_argument("--no-progress", action="store_true",
                      help="pytest's own progress dots instead of one line per finished case")
     run.add_argument("pytest_args", nargs=argparse.REMAINDER, help="further pytest arguments, e.g. -k TC_B_01")
@@ -197,17 +186,16 @@ def _run_suite(args: argparse.Namespace) -> int:
     """pytest in a child process, as `make demo` runs it (only the plugin imports pytest, DESIGN.md §3)."""
     root = Path(__file__).resolve().parent.parent
     testcases = root / "testcases"
-    role = [] if args.role is None else [f"--ocpp-role={args.role}"]
-    argv = [sys.executable, "-m", "pytest", str(testcases), *role, f"--ocpp-reports-dir={args.reports}",
-            f"--alluredir={args.reports}/allure-results", f"--junitxml={args.reports}/junit.xml",
-            *[f"--ocpp-sut={Path(p).resolve()}" for p in args.sut],
-            *([f"--ocpp-cert-profile={args.cert_profile}"] if args.cert_profile else []),
-            *([f"--ocpp-security-profile={args.security_profile}"] if args.security_profile else []),
-            *([f"--ocpp-strictness={args.strictness}"] if args.strictness else []),
-            *([f"--ocpp-decision-mode={args.decision_mode}"] if args.decision_mode else []),
-            *([f"--ocpp-gate={Path(args.gate).resolve()}"] if args.gate else []),
-            *([f"--ocpp-pki-dir={Path(args.pki_dir).resolve()}"] if args.pki_dir else []),
-            *([] if args.no_progress else ["--ocpp-progress"]),
+    reports = args.ocpp_reports_dir
+    passed: list[str] = []
+    for opt in OPTIONS:
+        value = getattr(args, opt.dest, None) if opt.run else None
+        for given in (value if isinstance(value, list) else [value] if value else []):
+            if opt.name in ("sut", "gate", "pki-dir"):  # files: the child runs in the checkout
+                given = str(Path(given).resolve())
+            passed.append(f"{opt.flag}={given}")
+    argv = [sys.executable, "-m", "pytest", str(testcases), *passed, f"--alluredir={reports}/allure-results",
+            f"--junitxml={reports}/junit.xml", *([] if args.no_progress else ["--ocpp-progress"]),
             *[a for a in args.pytest_args if a != "--"]]
     return subprocess.call(argv, cwd=root)
 

@@ -7,6 +7,7 @@ are never stored here in clear: a password field names the environment variable 
 from __future__ import annotations
 
 import os
+from pathlib import Path
 from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, PrivateAttr
@@ -25,11 +26,18 @@ POLICY_DEFAULTS: dict[str, tuple[Any, str]] = {
     "rpc.reply.unknown_message_type": (["MessageTypeNotSupported"],
                                        "answer to an unknown MessageTypeId: §4.1.3 says ignore, §4.4 says CALLERROR "
                                        "MessageTypeNotSupported; list 'silence' to accept no answer"),
-    "rpc.reply.long_message_id": (["RpcFrameworkError", "ProtocolError", "FormatViolation"],
-                                  "CALLERROR code(s) accepted for a message id longer than 36 characters"),
-    "rpc.reply.extra_property": (["FormatViolation", "PropertyConstraintViolation"],
+    "rpc.reply.not_an_array": (["RpcFrameworkError"],
+                               "answer to a frame that is JSON but not an OCPP-J array ({}, \"x\", [2]): Table 8 names "
+                               "RpcFrameworkError for a message that is no valid RPC request, with id \"-1\" as its id "
+                               "cannot be read; list 'silence' to accept no answer (§4.2.3 allows dropping invalid "
+                               "messages, §4.1.7 asks for a CALLERROR)"),
+    "rpc.reply.long_message_id": (["answer", "RpcFrameworkError", "ProtocolError", "FormatViolation"],
+                                  "what a CALL whose message id is longer than 36 characters may get: 'answer' (an "
+                                  "ordinary answer: Part 4 limits the sender, it obliges no receiver to refuse) or "
+                                  "these CALLERROR codes; list only codes to require a refusal"),
+    "rpc.reply.extra_property": (["FormatViolation", "PropertyConstraintViolation", "OccurrenceConstraintViolation"],
                                  "CALLERROR code(s) accepted for a property the schema does not allow (Part 4 is "
-                                 "ambiguous)"),
+                                 "ambiguous: Table 8 reads on syntax, value and occurrence alike)"),
     "tx.ev_connect_timeout.stopped_reason": (["Timeout"],
                                              "stoppedReason(s) accepted when EVConnectionTimeOut ends an authorized "
                                              "transaction with no EV (the spec leaves how it ends to policy)"),
@@ -76,10 +84,17 @@ class Settings(BaseModel):
     csms: SutProfile = Field(default_factory=builtin_csms_profile, description="the CSMS under test")
     policies: dict[str, Any] = Field(default_factory=dict, description="policy answers for both SUTs (a profile's own "
                                                                        "answers win)")
+    worker: str = Field("", description="the pytest-xdist worker this process is (gw0, gw1 …; empty: not "
+                                        "distributed): files of its own and, with a pool, the SUT it owns")
     sim_faults: list[str] = Field(default_factory=list, description="fault switches of the built-in simulators")
     sim_variants: list[str] = Field(default_factory=list, description="legal behaviour variants of the built-in "
-                                                                      "station simulator (StationVariants)")
+                                                                      "simulators (StationVariants, CsmsVariants)")
     _defaults_used: set[str] = PrivateAttr(default_factory=set)
+
+    def own(self, path: Path) -> Path:
+        """`path` for this process: as it is, or with the worker id in its name under pytest-xdist, so two
+        workers never write one file."""
+        return path if not self.worker else path.with_name(f"{path.stem}-{self.worker}{path.suffix}")
 
     @property
     def defaults_used(self) -> set[str]:

@@ -243,6 +243,17 @@ class Expectations:
                 message="\n".join([*diffs, *(f.one_line() for f in broken)]),
                 rules=tuple(sorted({"SEQ", *(f.rule for f in broken)})), last_frames=self.transcript.tail())
         since = [r for r in self.transcript.records if r.seq > exp.after and r.mono >= exp.registered]
+        invalid = [(r, [f for f in r.findings if f.severity is Severity.FAIL]) for r in since
+                   if r.direction == "rx" and r.message_type == 2 and r.action in exp.actions]
+        invalid = [(r, broken) for r, broken in invalid if broken]
+        if invalid:  # it came, but so broken that the harness refused it: say that, not "no message"
+            record, broken = invalid[-1]
+            return OcppFailure(
+                f"{record.action} arrived but is not valid OCPP 2.0.1 ({len(invalid)} time(s) within {timeout:g} s)",
+                requirements=requirements, step=self.current_step(), expected=exp.label(), actual=record.raw[:800],
+                message="\n".join(f"{f.path}: {f.text}" if f.path not in ("", "$") else f.one_line()
+                                  for f in broken),
+                rules=tuple(sorted({"SEQ", *(f.rule for f in broken)})), last_frames=self.transcript.tail())
         seen = [r.action or r.kind for r in since if r.direction == "rx"]
         # What went wrong meanwhile (a refused handshake, a broken frame) usually explains the silence.
         problems = [(r, f) for r in since if r.direction != "tx" for f in r.findings if f.severity is Severity.FAIL]

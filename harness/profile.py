@@ -50,12 +50,12 @@ class Security(_Model):
 
 
 class Evse(_Model):
-    id: int = Field(ge=1)
-    connectors: int = Field(1, ge=1)
+    id: int = Field(ge=1, description="EVSE id")
+    connectors: int = Field(1, ge=1, description="how many connectors it has")
 
 
 class IdToken(_Model):
-    id_token: str = Field(alias="idToken", max_length=36)
+    id_token: str = Field(alias="idToken", max_length=36, description="the token's value")
     type: str = Field("ISO14443", description="IdTokenEnumType: Central, eMAID, ISO14443, ISO15693, KeyCode, "
                                               "Local, MacAddress, NoAuthorization")
     group_id_token: str | None = Field(None, alias="groupIdToken", description="the group it belongs to, if any")
@@ -144,6 +144,8 @@ class Configured(_Model):
     firmware_signing_certificate: str | None = Field(None, description="<Configured signingCertificate>: the PEM the "
                                                                        "CSMS sends in TC_L_01_CSMS; unset: only its "
                                                                        "presence is checked")
+    local_list_version: int = Field(1, gt=0, description="<Configured versionNumber>: the version of the full Local "
+                                                        "Authorization List TC_D_01_CS sends (> 0)")
     other: dict[str, str | int | float | bool] = Field(default_factory=dict)
 
 
@@ -168,21 +170,33 @@ class Control(_Model):
         return self
 
 
+class PoolMember(_Model):
+    """One SUT of a pool of the same model: what differs from the profile's own identity, endpoint and control."""
+
+    identity: str = Field(description="its Charging Station identity")
+    serial_number: str = Field("", description="its serial number (security profile 3 certificate CN)")
+    endpoint: Endpoint | None = Field(None, description="station: where its harness CSMS listens; CSMS: its URL")
+    control_url: str = Field("", description="its control API (http adapter)")
+
+
 class SutProfile(_Model):
     """One system under test: a Charging Station (the harness plays the CSMS) or a CSMS (it plays a station)."""
 
-    kind: SutKind
-    name: str = ""
+    kind: SutKind = Field(description="station: a Charging Station under test (the harness plays the CSMS); csms: "
+                                      "a CSMS under test (the harness plays a station)")
+    name: str = Field("", description="a name for the reports")
     builtin: bool = Field(False, description="the harness's built-in simulator plays this SUT")
     identity: str = Field(description="the Charging Station identity (station SUT: the SUT's; CSMS SUT: the one the "
                                       "harness's station uses)")
-    serial_number: str = ""
-    vendor: str = ""
-    model: str = ""
-    firmware_version: str = ""
+    serial_number: str = Field("", description="the station's serial number: the CN of its certificate at security "
+                                                "profile 3")
+    vendor: str = Field("", description="<Configured vendorName> (reports; BootNotification of the harness's station)")
+    model: str = Field("", description="<Configured model>")
+    firmware_version: str = Field("", description="for the reports")
     endpoint: Endpoint = Field(default_factory=lambda: Endpoint())
     security: Security = Field(default_factory=lambda: Security())
-    evses: list[Evse] = Field(default_factory=lambda: [Evse(id=1), Evse(id=2)])
+    evses: list[Evse] = Field(default_factory=lambda: [Evse(id=1), Evse(id=2)],
+                              description="the EVSEs, ids 1, 2, … in order, with their number of connectors")
     id_tokens: IdTokens = Field(default_factory=lambda: IdTokens())
     configured: Configured = Field(default_factory=lambda: Configured())
     pics: dict[str, bool] = Field(default_factory=dict, description="Part 5 features claimed: C-xx, AQ-x, HFS-x, "
@@ -190,6 +204,18 @@ class SutProfile(_Model):
                                                                     "features); absent means not claimed")
     policies: dict[str, Any] = Field(default_factory=dict, description="answers for spec-silent points (README)")
     control: Control = Field(default_factory=lambda: Control())
+    pool: list[PoolMember] = Field(default_factory=list,
+                                   description="several SUTs of this model for a parallel run (pytest -n N, "
+                                               "pytest-xdist): worker gwK tests entry K, so N entries serve N workers")
+
+    def member(self, index: int) -> SutProfile:
+        """This profile for pool entry `index` (identity, serial number, endpoint and control URL replaced)."""
+        entry = self.pool[index]
+        control = self.control.model_copy(update={"url": entry.control_url or self.control.url})
+        return self.model_copy(update={
+            "identity": entry.identity, "serial_number": entry.serial_number or self.serial_number,
+            "endpoint": entry.endpoint or self.endpoint, "control": control,
+            "name": f"{self.name or self.identity} [{entry.identity}]", "pool": []})
 
     @model_validator(mode="after")
     def _consistent(self) -> SutProfile:
@@ -341,7 +367,7 @@ def builtin_station_profile() -> SutProfile:
                       serial_number="SIM-SN-0001", vendor="OpenOCPPHarness", model="HarnessSim",
                       firmware_version="1.0.0",
                       security=Security(password_env="OCPP_STATION_PASSWORD", supported=[1, 2, 3]),
-                      configured=Configured(retry_back_off_wait_minimum=2, tx_updated_interval=1,
+                      configured=Configured(retry_back_off_wait_minimum=2, tx_updated_interval=1, reboot_time=10,
                                             long_operation_timeout=10.0),
                       pics=dict(BUILTIN_STATION_PICS), control=Control(adapter="http", timeout=15.0))
 

@@ -23,6 +23,8 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import IO, Any, Literal
 
+import orjson
+
 from harness.ocppj import Call, CallError, CallResult, Finding, Frame, Severity
 
 Direction = Literal["rx", "tx", "event"]  # rx: from the SUT; tx: from the harness; event: connection life cycle
@@ -127,6 +129,15 @@ def _iso(t: float) -> str:
     return f"{_second[1]}.{int((t - whole) * 1000):03d}Z"
 
 
+def _line(data: dict[str, Any]) -> bytes:
+    """One JSON line of the transcript file (orjson: the record of a large frame is most of the monitor's cost;
+    the stdlib for what it refuses, e.g. text holding lone surrogates)."""
+    try:
+        return orjson.dumps(data, option=orjson.OPT_APPEND_NEWLINE)
+    except (TypeError, orjson.JSONEncodeError):
+        return (json.dumps(data, ensure_ascii=False) + "\n").encode("utf-8", errors="surrogatepass")
+
+
 Listener = Callable[[Record], None]
 
 
@@ -138,11 +149,11 @@ class Transcript:
         self.path = path
         self.records: list[Record] = []
         self._listeners: list[Listener] = []
-        self._file: IO[str] | None = None
+        self._file: IO[bytes] | None = None
         self._secrets: set[str] = set()
         if path is not None:
             path.parent.mkdir(parents=True, exist_ok=True)
-            self._file = path.open("w", encoding="utf-8")
+            self._file = path.open("wb")
 
     def subscribe(self, listener: Listener) -> Callable[[], None]:
         self._listeners.append(listener)
@@ -168,8 +179,8 @@ class Transcript:
                         message_type=message_type)
         self.records.append(record)
         if self._file is not None:
-            self._file.write(json.dumps(record.to_json(), ensure_ascii=False) + "\n")
-            self._file.flush()
+            self._file.write(_line(record.to_json()))
+            self._file.flush()  # every frame on disk at once: a crash loses nothing
         for listener in list(self._listeners):
             listener(record)
         return record

@@ -1,175 +1,349 @@
 """Blocks C Authorization and D Local Authorization List, SUT = Charging Station (the harness plays the CSMS).
 
-The Part 6 step tables and the Part 2 FR tables are not in the project's reference: the steps follow the use
-cases and Part 6 §2's general rules, and requirements are named at use-case level. Each case sets the
-configuration it needs first and restores what Part 6 §2.1 assumes (LocalPreAuthorize false) at the end.
+Each case follows its Part 6 table (errata applied). The Configuration State is applied as the table words it
+("if implemented", "if ReadWrite") and nothing else is written: LocalPreAuthorize false is Part 6 §2.1's general
+precondition, not something a case sets. The reusable states follow the station's own TxCtrlr start and stop
+points; a Prerequisite(s) row the station's own values rule out ends the case as not applicable. After the case
+the harness returns the station to idle and restores what it wrote.
 """
 
 from __future__ import annotations
 
-from harness import AbsentOr, CsmsRole, IdToken, StationControl, booted, states, testcase
+from collections.abc import Callable
+from datetime import datetime
+from typing import Any
 
-# Transactions start when the driver is authorized and end when authorization ends: the simplest points to
-# observe authorization by (Part 6 sets them per case in its configuration state).
-AUTH_POINTS = {"TxCtrlr.TxStartPoint": "Authorized", "TxCtrlr.TxStopPoint": "Authorized"}
+from harness import (
+    Call,
+    CsmsRole,
+    IdToken,
+    IfImplemented,
+    IfWritable,
+    NotApplicable,
+    PreconditionNotMet,
+    Record,
+    StationControl,
+    booted,
+    states,
+    testcase,
+)
 
-
-async def _refused(csms: CsmsRole, sut: StationControl, token: IdToken, status: str, use_case: str) -> None:
-    """Present `token`, answer its AuthorizeRequest with `status`; from the presentation until a while after the
-    answer, no TransactionEvent may carry the token (a station may send one before or after the Authorize)."""
-    auth = csms.expect("Authorize", {"idToken": {"idToken": token.id_token}},
-                       respond={"idTokenInfo": {"status": status}})
-    pattern = {"idToken": {"idToken": token.id_token}}
-    reason = f"a token the CSMS called {status} must not start charging"
-    rule = csms.forbid("TransactionEvent", pattern, reason=reason, requirements=(use_case,))
-    try:
-        with csms.step(f"Manual Action: present the {status.lower()} idToken {token.id_token}"):
-            await sut.present_token(token)
-        with csms.step(f"1-2. AuthorizeRequest; the harness responds {status}"):
-            await csms.received(auth)
-        with csms.step(f"3. The station does not start a transaction for the {status.lower()} token"):
-            await csms.expect_none("TransactionEvent", pattern, reason=reason, requirements=(use_case,),
-                                   within=csms.configured.message_attempt_interval_transaction_event
-                                   + csms.settings.timing.tolerance)
-    finally:
-        csms.allow(rule)
+# Before of C_02 / C_06: authorization on where it can be switched, remote authorization not disabled.
+AUTH_ENABLED = {"AuthCtrlr.Enabled": IfWritable(True), "AuthCtrlr.DisableRemoteAuthorization": IfImplemented(False)}
 
 
-@testcase("TC_C_02_CS", "Local start transaction - Authorization Invalid/Unknown", usecases=("C01", "C04", "C06"),
-          requirements=("C01",))
+# ---- Prerequisite(s) rows ------------------------------------------------------------------------------------------
+async def _implemented_true(csms: CsmsRole, key: str) -> None:
+    """"X is implemented with value true": otherwise the case does not apply to this station."""
+    if await csms.read_variable(key) != "true":
+        raise NotApplicable(f"{key} is not implemented with value true (prerequisite)")
+
+
+async def _authorizes(csms: CsmsRole) -> None:
+    """"The Charging Station supports authorization methods other than NoAuthorization": not so for a station
+    whose AuthCtrlr.Enabled is false (and stays so, being read-only)."""
+    if await csms.read_variable("AuthCtrlr.Enabled") == "false":
+        raise NotApplicable("AuthCtrlr.Enabled is false: the station authorizes nothing (prerequisite: an "
+                            "authorization method other than NoAuthorization)")
+
+
+# ---- TC_C_02_CS, TC_C_06_CS -----------------------------------------------------------------------------------------
+async def _refused(csms: CsmsRole, sut: StationControl, token: IdToken, status: str) -> None:
+    """Main of C_02 / C_06 (the EV already connected): the token is presented, its AuthorizeRequest is answered
+    `status`, and no TransactionEventRequest may follow it for <Configured message timeout> seconds."""
+    auth = csms.expect("Authorize", {"idToken": token.wire()}, respond={"idTokenInfo": {"status": status}},
+                       description=f"AuthorizeRequest for idToken {token.id_token} type {token.type}")
+    with csms.step(f"Manual Action: present idToken {token.id_token}. 1-2. AuthorizeRequest with that idToken "
+                   f"and type; the harness responds {status}"):
+        await sut.present_token(token)
+        asked = await csms.received(auth)
+    wait = float(csms.configured.message_timeout)
+    with csms.step(f"Note: no TransactionEventRequest after the AuthorizeRequest; the harness waits the message "
+                   f"timeout ({wait:g} s)"):
+        reason = f"the CSMS answered the AuthorizeRequest {status}: no TransactionEventRequest may follow it"
+        early = _transaction_events(csms, after=asked)
+        if early:  # sent before the watch below began
+            raise csms.failure(f"forbidden message: TransactionEvent: {reason}", actual=early[0].raw[:400],
+                               rules=("SEQ",))
+        await csms.expect_none("TransactionEvent", within=wait, reason=reason)
+
+
+@testcase("TC_C_02_CS")
 async def test_TC_C_02_CS(csms: CsmsRole, sut: StationControl) -> None:
     await booted(csms, sut)
-    await csms.configure({**AUTH_POINTS, "AuthCtrlr.LocalPreAuthorize": False})
-    await _refused(csms, sut, csms.tokens.invalid, "Invalid", "C01")
+    await csms.configure(AUTH_ENABLED)
+    await _authorizes(csms)
+    await states.ev_connected_pre_session(csms, sut)
+    await _refused(csms, sut, csms.tokens.invalid, "Invalid")
 
 
-@testcase("TC_C_06_CS", "Local start transaction - Authorization Blocked", usecases=("C01",), requirements=("C01",))
+@testcase("TC_C_06_CS")
 async def test_TC_C_06_CS(csms: CsmsRole, sut: StationControl) -> None:
     await booted(csms, sut)
-    await csms.configure({**AUTH_POINTS, "AuthCtrlr.LocalPreAuthorize": False})
-    await _refused(csms, sut, csms.tokens.blocked, "Blocked", "C01")
+    await csms.configure(AUTH_ENABLED)
+    await _authorizes(csms)
+    await states.ev_connected_pre_session(csms, sut)
+    await _refused(csms, sut, csms.tokens.blocked, "Blocked")
 
 
-async def _start_and_stop(csms: CsmsRole, sut: StationControl, *, authorize: bool) -> None:
-    await states.authorized(csms, sut, authorize=authorize, local=True)
-    await states.stop_authorized(csms, sut, local=True)
-
-
-@testcase("TC_C_08_CS", "Authorization through authorization cache - Accepted", usecases=("C12",),
-          requirements=("C12",), pics="C-49",
-          notes="Memory state IdTokenCached: an accepted Authorize fills the cache; with LocalPreAuthorize the "
-                "station then starts on the cached token without asking the CSMS.")
+# ---- TC_C_08_CS, TC_C_37_CS: the authorization cache ------------------------------------------------------------
+@testcase("TC_C_08_CS")
 async def test_TC_C_08_CS(csms: CsmsRole, sut: StationControl) -> None:
     await booted(csms, sut)
-    await csms.configure({**AUTH_POINTS, "AuthCacheCtrlr.Enabled": True, "AuthCtrlr.LocalPreAuthorize": False})
-    try:
-        with csms.step("Memory state IdTokenCached: the token is authorized once online"):
-            await _start_and_stop(csms, sut, authorize=True)
-        await csms.configure({"AuthCtrlr.LocalPreAuthorize": True})
-        token = csms.tokens.valid
-        started = csms.expect("TransactionEvent", {"eventType": "Started", "idToken": {"idToken": token.id_token}})
-        csms.forbid("Authorize", reason="a cached Accepted token is authorized locally (LocalPreAuthorize)",
-                    requirements=("C12",), until=started)
-        with csms.step("1-2. Present the cached token: TransactionEvent Started with it, no AuthorizeRequest"):
-            await sut.present_token(token)
-            await csms.received(started)
-        await states.stop_authorized(csms, sut, local=True)
-    finally:
-        await csms.configure({"AuthCtrlr.LocalPreAuthorize": False})
+    await _implemented_true(csms, "AuthCacheCtrlr.Available")
+    await _authorizes(csms)
+    values = await csms.configure({"AuthCacheCtrlr.Enabled": IfImplemented(True),
+                                   "AuthCtrlr.LocalPreAuthorize": IfImplemented(True)})
+    token = csms.tokens.valid
+    await states.id_token_cached(csms, sut, token)
+    await states.ev_connected_pre_session(csms, sut)
+    mark = csms.mark()
+    with csms.step(f"1. Reusable state Authorized: present the cached idToken {token.id_token} (an "
+                   "AuthorizeRequest is not needed for a cached token)"):
+        await states.authorized(csms, sut, token, authorize=False, local=True)
+    with csms.step("2. Reusable state EnergyTransferStarted (post scenario: energy transfer is started)"):
+        await states.energy_transfer_started(csms, sut)
+    if values["AuthCtrlr.LocalPreAuthorize"] == "true":
+        with csms.beyond_part6("C12.FR.02", "with LocalPreAuthorize true, a token cached as Accepted starts "
+                                            "without an AuthorizeRequest"):
+            asked = [r for r in _calls(csms, "Authorize", after=mark) if _names(r, token)]
+            if asked:
+                raise csms.failure("the station asked the CSMS about a token cached as Accepted although "
+                                   "LocalPreAuthorize is true", actual=asked[0].raw[:400],
+                                   requirements=("C12.FR.02",), rules=("SEQ",))
 
 
-@testcase("TC_C_21_CS", "Offline authorization through local authorization list - Accepted", usecases=("C13",),
-          requirements=("C13", "D01"), profiles=("LocalAuth",), pics="C-01")
-async def test_TC_C_21_CS(csms: CsmsRole, sut: StationControl) -> None:
-    await booted(csms, sut)
-    token = csms.tokens.valid2
-    await csms.configure({**AUTH_POINTS, "LocalAuthListCtrlr.Enabled": True, "AuthCtrlr.LocalAuthorizeOffline": True,
-                          "AuthCacheCtrlr.Enabled": False})
-    try:
-        with csms.step("Memory state IdTokenLocalAuthList: a full list holding the token"):
-            version = (await csms.call_ok("GetLocalListVersion", {}))["versionNumber"]
-            await csms.call_ok("SendLocalList", {"versionNumber": version + 1, "updateType": "Full",
-                                                 "localAuthorizationList": [{"idToken": token.wire(),
-                                                                             "idTokenInfo": {"status": "Accepted"}}]},
-                               {"status": "Accepted"})
-        with csms.step("1. The harness closes the connection and refuses reconnects (offline)"):
-            await csms.go_offline()
-        with csms.step(f"2. Manual Action: present {token.id_token} while offline"):
-            await sut.present_token(token)
-        started = csms.expect("TransactionEvent", {"eventType": "Started", "offline": True,
-                                                   "idToken": {"idToken": token.id_token}})
-        with csms.step("3-4. Back online: the queued TransactionEvent Started, offline true, with the token"):
-            csms.go_online()
-            await csms.wait_connected(within=_reconnect_window(csms))
-            await csms.received(started, within=_reconnect_window(csms))
-        await states.stop_authorized(csms, sut, token=token, local=True)
-    finally:
-        csms.go_online()
-        await csms.configure({"AuthCacheCtrlr.Enabled": True})
-
-
-def _reconnect_window(csms: CsmsRole) -> float:
-    """How long a station may take to come back: its back-off (doubling) plus the usual timeout."""
-    c = csms.configured
-    backoff = (c.retry_back_off_wait_minimum + c.retry_back_off_random_range) * 2 ** c.retry_back_off_repeat_times
-    return backoff + csms.settings.timing.default_timeout
-
-
-@testcase("TC_C_26_CS", "Offline Authorization - Unknown Id", usecases=("C15", "C13"), requirements=("C15",),
-          pics="C-02",
-          notes="OfflineTxForUnknownIdEnabled: offline, an unknown token starts a transaction; once online the "
-                "CSMS answers its TransactionEvent with Unknown and the station (StopTxOnInvalidId) ends it.")
-async def test_TC_C_26_CS(csms: CsmsRole, sut: StationControl) -> None:
-    await booted(csms, sut)
-    token = csms.tokens.unknown
-    await csms.configure({**AUTH_POINTS, "AuthCtrlr.OfflineTxForUnknownIdEnabled": True,
-                          "AuthCtrlr.LocalAuthorizeOffline": True, "TxCtrlr.StopTxOnInvalidId": True})
-    try:
-        with csms.step("1. The harness closes the connection and refuses reconnects (offline)"):
-            await csms.go_offline()
-        with csms.step(f"2. Manual Action: present the unknown token {token.id_token} while offline"):
-            await sut.present_token(token)
-        started = csms.expect("TransactionEvent", {"eventType": "Started", "offline": True,
-                                                   "idToken": {"idToken": token.id_token}},
-                              respond={"idTokenInfo": {"status": "Unknown"}})
-        ended = csms.expect("TransactionEvent", {"eventType": "Ended", "triggerReason": "Deauthorized",
-                                                 "transactionInfo": {"stoppedReason": AbsentOr("DeAuthorized")}})
-        with csms.step("3-4. Back online: Started offline true with the unknown token; the harness says Unknown"):
-            csms.go_online()
-            await csms.received(started, within=_reconnect_window(csms))
-        with csms.step("5. The station ends the transaction: Ended Deauthorized"):
-            await csms.received(ended)
-    finally:
-        csms.go_online()
-        await csms.configure({"AuthCtrlr.OfflineTxForUnknownIdEnabled": False})
-
-
-@testcase("TC_C_37_CS", "Clear Authorization Data in Authorization Cache - Accepted", usecases=("C11",),
-          requirements=("C11",), pics="C-49",
-          notes="After ClearCache the formerly cached token is no longer authorized locally: with "
-                "LocalPreAuthorize the station asks the CSMS again.")
+@testcase("TC_C_37_CS")
 async def test_TC_C_37_CS(csms: CsmsRole, sut: StationControl) -> None:
     await booted(csms, sut)
-    await csms.configure({**AUTH_POINTS, "AuthCacheCtrlr.Enabled": True, "AuthCtrlr.LocalPreAuthorize": False})
-    try:
-        with csms.step("Memory state IdTokenCached"):
-            await _start_and_stop(csms, sut, authorize=True)
-        with csms.step("1-2. ClearCacheRequest; the station responds Accepted"):
-            await csms.call_ok("ClearCache", {}, {"status": "Accepted"})
-        await csms.configure({"AuthCtrlr.LocalPreAuthorize": True})
-        with csms.step("3-4. Present the token again: the cache is empty, so AuthorizeRequest comes"):
-            await _start_and_stop(csms, sut, authorize=True)
-    finally:
-        await csms.configure({"AuthCtrlr.LocalPreAuthorize": False})
+    await _implemented_true(csms, "AuthCacheCtrlr.Available")
+    await _authorizes(csms)
+    await csms.configure({"AuthCacheCtrlr.Enabled": IfImplemented(True)})
+    token = csms.tokens.valid
+    await states.id_token_cached(csms, sut, token)
+    with csms.step("1-2. ClearCacheRequest; the station responds Accepted"):
+        await csms.call_ok("ClearCache", {}, {"status": "Accepted"})
+    with csms.step("3. Reusable state ParkingBayOccupied"):
+        await states.parking_bay_occupied(csms, sut)
+    with csms.step("4. Reusable state EVConnectedPreSession"):
+        await states.ev_connected_pre_session(csms, sut)
+    with csms.step(f"Manual Action: present the formerly cached idToken {token.id_token}. 5-6. AuthorizeRequest "
+                   "with its idToken and type, Accepted; 7-8. TransactionEvent triggerReason Authorized"):
+        asked = csms.expect("Authorize", {"idToken": token.wire()}, after=csms.mark(), shared=True,
+                            description=f"AuthorizeRequest for idToken {token.id_token} type {token.type}")
+        await states.authorized(csms, sut, token, local=True)
+        await csms.received(asked)
+    with csms.step("9. Reusable state EnergyTransferStarted"):
+        await states.energy_transfer_started(csms, sut)
 
 
-@testcase("TC_C_39_CS", "Authorization by GroupId - Success", usecases=("C09",), requirements=("C09",))
+# ---- TC_C_39_CS: group id ------------------------------------------------------------------------------------------
+def _group_of(csms: CsmsRole) -> tuple[IdToken, IdToken, str]:
+    """<Configured valid idToken>, the other valid token of its group and <Configured groupIdToken>, from the
+    profile's token list (what the harness CSMS answers)."""
+    first, other = csms.tokens.valid, csms.tokens.group
+    group = first.group_id_token
+    if not group or other.group_id_token != group or other.id_token == first.id_token:
+        raise PreconditionNotMet("TC_C_39_CS needs two valid idTokens with one <Configured groupIdToken>",
+                                 fix="in the station profile give id_tokens.valid and id_tokens.group (another "
+                                     "token) the same groupIdToken")
+    return first, other, group
+
+
+@testcase("TC_C_39_CS")
 async def test_TC_C_39_CS(csms: CsmsRole, sut: StationControl) -> None:
     await booted(csms, sut)
-    await csms.configure({**AUTH_POINTS, "AuthCtrlr.LocalPreAuthorize": False})
-    await states.authorized(csms, sut, local=True)
-    group = csms.tokens.group
-    with csms.step(f"1-4. Another token of the same group ({group.id_token}) stops the transaction"):
-        await states.stop_authorized(csms, sut, token=group, authorize=True, local=True)
+    await _authorizes(csms)
+    first, other, group = _group_of(csms)
+    accepted = {"idTokenInfo": {"status": "Accepted", "groupIdToken": {"idToken": group, "type": "Central"}}}
+    evse, connector = csms.configured.evse_id, csms.configured.connector_id
+    await states.ev_connected_pre_session(csms, sut)
+    start, _ = await csms.tx_points()
+    with csms.step(f"Manual Action: present idToken {first.id_token} (group {group}). 1-2. AuthorizeRequest with "
+                   "it; Accepted with the groupIdToken. 3-4. TransactionEvent Authorized with it (when TxStartPoint "
+                   "has Authorized or the transaction runs); Accepted with the groupIdToken"):
+        mark, running = csms.mark(), csms.transaction_on(evse)
+        auth = csms.expect("Authorize", {"idToken": first.wire()}, respond=accepted)
+        event = None
+        if (running is not None or "Authorized" in start
+                or (csms.connector_state(evse, connector) == "Occupied" and "PowerPathClosed" in start)):
+            event = csms.expect("TransactionEvent", {"eventType": "Updated" if running else "Started",
+                                                     "triggerReason": "Authorized", "idToken": first.wire()},
+                                respond=accepted, after=mark)
+        await sut.present_token(first)
+        await csms.received(auth)
+        if event is not None:
+            await csms.received(event)
+        csms.authorized[evse] = first
+    with csms.step("5. Reusable state EnergyTransferStarted"):
+        await states.energy_transfer_started(csms, sut)
+    running = csms.transaction_on(evse)
+    with csms.step(f"Manual Action: present the other idToken of the group, {other.id_token}. 6-7. AuthorizeRequest "
+                   "with it; Accepted with the groupIdToken. 8-9. TransactionEvent StopAuthorized naming the "
+                   "idToken; Accepted with the groupIdToken"):
+        auth = csms.expect("Authorize", {"idToken": other.wire()}, respond=accepted)
+        stop = csms.expect("TransactionEvent", {"triggerReason": "StopAuthorized",
+                                                "transactionInfo": {"transactionId": running}},
+                           respond=lambda p: accepted if "idToken" in p else {}, after=csms.mark())
+        await sut.present_token(other)
+        await csms.received(auth)
+        stopped = await csms.received(stop)
+        named = stopped.frame.payload.get("idToken")  # type: ignore[union-attr]
+        # the table's validation names <Configured valid_idtoken> here, where the other token was presented
+        if not isinstance(named, dict) or (named.get("idToken"), named.get("type")) not in (
+                (first.id_token, first.type), (other.id_token, other.type)):
+            raise csms.failure("the StopAuthorized TransactionEvent does not name the idToken of the group",
+                               expected=f"idToken {other.id_token} (or {first.id_token}), type {other.type}",
+                               actual=stopped.raw[:400], rules=("SEQ",))
+        csms.authorized.pop(evse, None)
+    with csms.step("10. Reusable state EVConnectedPostSession"):
+        await states.ev_connected_post_session(csms, sut)
+    with csms.step("11. Reusable state EVDisconnected"):
+        await states.ev_disconnected(csms, sut)
+    with csms.step("12. Reusable state ParkingBayUnoccupied"):
+        await states.parking_bay_unoccupied(csms, sut)
 
 
+# ---- TC_C_21_CS, TC_C_26_CS: offline -------------------------------------------------------------------------------
+@testcase("TC_C_21_CS")
+async def test_TC_C_21_CS(csms: CsmsRole, sut: StationControl) -> None:
+    await booted(csms, sut)
+    await _implemented_true(csms, "LocalAuthListCtrlr.Available")
+    await _authorizes(csms)
+    await csms.configure({"LocalAuthListCtrlr.Enabled": IfImplemented(True),
+                          "AuthCtrlr.LocalPreAuthorize": IfImplemented(True),
+                          "AuthCtrlr.OfflineTxForUnknownIdEnabled": IfImplemented(False),
+                          "AuthCtrlr.LocalAuthorizeOffline": True})
+    token = csms.tokens.valid
+    evse, connector = csms.configured.evse_id, csms.configured.connector_id
+    await states.id_token_local_auth_list(csms, sut, token)
+    mark = csms.mark()
+    await states.start_offline_transaction(csms, sut, token, evse)
+    with csms.step(f"Manual Actions: present idToken {token.id_token} again, unplug the cable, drive out of the "
+                   "parking bay (no bay sensor is driven)"):
+        await sut.present_token(token)
+        await sut.unplug(evse, connector)
+    with csms.step("1-2. The station empties its queue (the harness answers the event with the idToken "
+                   "Accepted): every TransactionEvent before the StopAuthorized one offline true"):
+        events = await _events_until(csms, mark, lambda p: p.get("triggerReason") == "StopAuthorized",
+                                     "the queued TransactionEvents up to one with triggerReason StopAuthorized")
+        for record in events[:-1]:
+            if record.frame.payload.get("offline") is not True:  # type: ignore[union-attr]
+                raise csms.failure("a TransactionEvent before the StopAuthorized one lacks offline true ($.offline)",
+                                   actual=record.raw[:400], rules=("SEQ",))
+    with csms.step("3. Reusable state ParkingBayUnoccupied"):
+        await states.parking_bay_unoccupied(csms, sut)
+
+
+@testcase("TC_C_26_CS")
+async def test_TC_C_26_CS(csms: CsmsRole, sut: StationControl) -> None:
+    await booted(csms, sut)
+    if await csms.read_variable("AuthCtrlr.OfflineTxForUnknownIdEnabled") is None:
+        raise NotApplicable("AuthCtrlr.OfflineTxForUnknownIdEnabled is not implemented (prerequisite)")
+    await _authorizes(csms)
+    await csms.configure({"LocalAuthListCtrlr.Enabled": IfImplemented(True),
+                          "AuthCtrlr.LocalPreAuthorize": IfImplemented(True),
+                          "AuthCtrlr.OfflineTxForUnknownIdEnabled": True, "AuthCtrlr.LocalAuthorizeOffline": True,
+                          "TxCtrlr.MaxEnergyOnInvalidId": IfImplemented(0), "TxCtrlr.StopTxOnInvalidId": False})
+    # the table presents the configured valid idToken: a token the station may not know, whose transaction the
+    # harness then calls Invalid (a made-up token would stay Invalid in the station's cache for the next run)
+    token = csms.tokens.valid
+    evse, connector = csms.configured.evse_id, csms.configured.connector_id
+    mark = csms.mark()  # what the station sends once back, registered before it can come
+    occupied = csms.expect_status(evse, connector, "Occupied", after=mark)
+    invalid = csms.expect("TransactionEvent", {"idToken": {"idToken": token.id_token}},
+                          respond={"idTokenInfo": {"status": "Invalid"}}, after=mark,
+                          description=f"TransactionEvent with idToken {token.id_token}")
+    back = await states.start_offline_transaction(csms, sut, token, evse)
+    with csms.step("1-2 (errata 2024-11). Back online, the station reports its connector Occupied"):
+        await csms.received(occupied, within=csms.reconnect_wait(2))
+    with csms.step("The station empties its queue; the harness answers the TransactionEvent with the idToken "
+                   "Invalid; one event reports chargingState SuspendedEVSE"):
+        answered = await csms.received(invalid)
+        transaction = answered.frame.payload.get("transactionInfo", {}).get("transactionId")  # type: ignore[union-attr]
+        await csms.receive("TransactionEvent", {"transactionInfo": {"transactionId": transaction,
+                                                                    "chargingState": "SuspendedEVSE"}},
+                           after=mark, shared=True, description="a TransactionEvent with chargingState SuspendedEVSE")
+    with csms.step("3. Reusable state StopAuthorized (the same idToken)"):
+        await states.stop_authorized(csms, sut, token, local=True)
+    with csms.step("Tool validation of step 1: every TransactionEvent the station queued while offline has "
+                   "offline true"):
+        _queued_offline(csms, mark, back)
+    with csms.step("4. Reusable state EVConnectedPostSession"):
+        await states.ev_connected_post_session(csms, sut)
+    with csms.step("5. Reusable state EVDisconnected"):
+        await states.ev_disconnected(csms, sut)
+
+
+def _queued_offline(csms: CsmsRole, mark: Record | None, back: Record | None) -> None:
+    """Every TransactionEvent stamped before the harness accepted the reconnection was queued while the station
+    was offline: it must carry offline true."""
+    if back is None:
+        return
+    for record in _calls(csms, "TransactionEvent", after=mark):
+        payload = record.frame.payload  # type: ignore[union-attr]
+        stamp = _timestamp(payload.get("timestamp"))
+        if stamp is not None and stamp < back.time and payload.get("offline") is not True:
+            raise csms.failure("a TransactionEvent queued while offline lacks offline true ($.offline)",
+                               actual=record.raw[:400], rules=("SEQ",))
+
+
+def _timestamp(value: Any) -> float | None:
+    """An OCPP dateTime as seconds since the epoch (None when it is not one: the schema check says so)."""
+    if not isinstance(value, str):
+        return None
+    try:
+        return datetime.fromisoformat(value.replace("Z", "+00:00")).timestamp()
+    except ValueError:
+        return None
+
+
+# ---- TC_D_01_CS ----------------------------------------------------------------------------------------------------
+@testcase("TC_D_01_CS")
+async def test_TC_D_01_CS(csms: CsmsRole, sut: StationControl) -> None:
+    await booted(csms, sut)
+    await csms.configure({"LocalAuthListCtrlr.Enabled": IfImplemented(True)})
+    version, token = csms.configured.local_list_version, csms.tokens.valid
+    with csms.step(f"1-2. SendLocalListRequest Full, version {version} (<Configured versionNumber>), the valid "
+                   f"idToken {token.id_token}; the station responds Accepted"):
+        await csms.call_ok("SendLocalList", {"versionNumber": version, "updateType": "Full",
+                                             "localAuthorizationList": [{"idToken": token.wire(),
+                                                                         "idTokenInfo": {"status": "Accepted"}}]},
+                           {"status": "Accepted"})
+    with csms.step(f"3-4. GetLocalListVersionRequest; the station responds version {version}"):
+        await csms.call_ok("GetLocalListVersion", {}, {"versionNumber": version})
+
+
+# ---- transcript helpers --------------------------------------------------------------------------------------------
+def _calls(csms: CsmsRole, action: str, *, after: Record | None) -> list[Record]:
+    """The station's CALLs of `action` after `after`, in order."""
+    start = after.seq if after is not None else 0
+    return [r for r in csms.transcript.records
+            if r.seq > start and r.direction == "rx" and r.message_type == 2 and r.action == action]
+
+
+def _names(record: Record, token: IdToken) -> bool:
+    """Whether the CALL names `token` in its idToken field."""
+    given = record.frame.payload.get("idToken") if isinstance(record.frame, Call) else None
+    return isinstance(given, dict) and given.get("idToken") == token.id_token
+
+
+def _transaction_events(csms: CsmsRole, *, after: Record) -> list[Record]:
+    return _calls(csms, "TransactionEvent", after=after)
+
+
+async def _events_until(csms: CsmsRole, mark: Record | None, until: Callable[[dict[str, Any]], bool],
+                        what: str) -> list[Record]:
+    """The station's TransactionEvents after `mark`, up to and including the first for which `until` holds
+    (waiting for the station to reconnect and empty its queue)."""
+    seen: dict[int, Record] = {}
+
+    def wanted(record: Record) -> bool:
+        if record.direction != "rx" or record.message_type != 2 or record.action != "TransactionEvent":
+            return False
+        seen[record.seq] = record
+        return until(record.frame.payload)  # type: ignore[union-attr]
+
+    last = await csms.wait_record(wanted, what=what, after=mark.seq if mark is not None else 0,
+                                  within=csms.reconnect_wait(2))
+    return [r for seq, r in sorted(seen.items()) if seq <= last.seq]

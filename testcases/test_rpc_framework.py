@@ -7,6 +7,7 @@ harness plays the CSMS and the station answers; for RPC_nn_CSMS the harness play
 
 from __future__ import annotations
 
+import json
 import uuid
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
@@ -14,9 +15,11 @@ from typing import Any
 
 from harness import (
     CallError,
+    CallResult,
     CsmsControl,
     CsmsRole,
     HandshakeRefused,
+    Severity,
     StationControl,
     StationRole,
     booted,
@@ -41,9 +44,16 @@ def _safe(sut: str) -> tuple[str, dict[str, Any]]:
 
 
 def _json(value: Any) -> str:
-    import json
-
     return json.dumps(value, separators=(",", ":"))
+
+
+def _error_code(raw: str) -> str | None:
+    """The errorCode of a CALLERROR the parser could not make a frame of, when it can be read."""
+    try:
+        code = json.loads(raw)[2]
+    except (ValueError, IndexError, KeyError, TypeError, RecursionError):
+        return None
+    return code if isinstance(code, str) else None
 
 
 @dataclass(frozen=True)
@@ -78,6 +88,23 @@ def _extra_property(mid: str, sut: str) -> str:
     return _json([2, mid, action, {**payload, "harnessBogusField": 1}])
 
 
+def _bad_enum(mid: str, sut: str) -> str:
+    if sut == "CS":
+        action, payload = _SAFE_CS
+        item = {**payload["getVariableData"][0], "attributeType": "HarnessBogus"}
+        return _json([2, mid, action, {"getVariableData": [item]}])
+    action, payload = _safe_csms()
+    return _json([2, mid, action, {**payload, "connectorStatus": "HarnessBogus"}])
+
+
+# Policy values that are not error codes: an ordinary answer, or none.
+_NOT_CODES = ("answer", "silence")
+
+
+def _shown(accepted: str) -> str:
+    return {"answer": "a CALLRESULT", "silence": "nothing"}.get(accepted, f"CALLERROR {accepted}")
+
+
 CASES = [
     BadInput("01", "Malformed JSON is answered with CALLERROR and message id \"-1\"",
              lambda mid, sut: _json([2, mid, *_safe(sut)])[:-3], "rpc.reply.malformed_json", unreadable_id=True,
@@ -87,7 +114,7 @@ CASES = [
              requirement="RPC-08"),
     BadInput("03", "Unknown message type id is answered with CALLERROR MessageTypeNotSupported",
              lambda mid, sut: _json([7, mid, {}]), "rpc.reply.unknown_message_type", requirement="RPC-06"),
-    BadInput("04", "Message id longer than 36 characters is refused",
+    BadInput("04", "Message id longer than 36 characters is refused or answered as the policy allows",
              lambda mid, sut: _json([2, (mid + "-" * 40)[:41], *_safe(sut)]), "rpc.reply.long_message_id",
              requirement="RPC-13"),
     BadInput("05", "Payload missing a required field is answered with OccurrenceConstraintViolation",
@@ -96,6 +123,10 @@ CASES = [
              _wrong_type, None, ("TypeConstraintViolation",), requirement="RPC-12"),
     BadInput("07", "Property the schema does not allow is refused",
              _extra_property, "rpc.reply.extra_property", requirement="RPC-12"),
+    # Table 8: PropertyConstraintViolation is "an invalid value" in a syntactically correct payload; FormatViolation
+    # is for syntax. A value outside the enumeration is a value: no policy key.
+    BadInput("12", "Field value outside its enumeration is answered with PropertyConstraintViolation",
+             _bad_enum, None, ("PropertyConstraintViolation",), requirement="RPC-12"),
 ]
 
 
@@ -103,28 +134,64 @@ async def _judge(conv: CsmsRole | StationRole, case: BadInput, sut: str) -> None
     mid = f"rpc{case.nn}-{uuid.uuid4().hex[:12]}"
     text = case.build(mid, sut)
     accepted = list(conv.policy(case.policy) if case.policy else case.codes)
+    expected_id = "-1" if case.unreadable_id else text.split('"')[1]
+    await _expect_refusal(conv, text, case.title.lower(), accepted, expected_id, rules=(case.requirement,))
+
+
+async def _expect_refusal(conv: CsmsRole | StationRole, text: str, what: str, accepted: list[str], expected_id: str,
+                          *, rules: tuple[str, ...]) -> None:
+    """Send one bad frame and judge the answer: one of the `accepted` CALLERROR codes (or what the policy values
+    'answer' / 'silence' allow) with `expected_id`. A failure names `what` was sent."""
+    codes = [c for c in accepted if c not in _NOT_CODES]
     with conv.step(f"The harness sends: {text[:120]}"):
-        answer = await conv.send_raw(text)
-    with conv.step(f"The SUT answers CALLERROR {' or '.join(accepted)}"):
+        answer = await conv.send_raw(text, silence_allowed="silence" in accepted)
+    with conv.step(f"The SUT answers {' or '.join(_shown(c) for c in accepted)}"):
         if answer is None:
             if "silence" in accepted:
                 return
-            raise conv.failure(f"the SUT did not answer bad input ({case.title.lower()})",
-                               expected=f"CALLERROR {' or '.join(accepted)}", actual="no answer",
-                               rules=(case.requirement,))
+            raise conv.failure(f"the SUT did not answer bad input ({what})",
+                               expected=f"CALLERROR {' or '.join(codes)}", actual="no answer", rules=rules)
         frame = answer.frame
+        if isinstance(frame, CallResult) and "answer" in accepted:
+            # a tolerated reading (policy): passes, and the report shows the SUT took the input as it came
+            conv.note_finding(rules[0], Severity.INFO, f"the SUT answered it with a CALLRESULT, as the policy allows: "
+                                                       f"{what}")
+            return
+        if isinstance(frame, CallResult):
+            raise conv.failure(f"the SUT took bad input as valid and answered with a CALLRESULT ({what})",
+                               expected=f"CALLERROR {' or '.join(codes)}", actual=answer.raw[:400], rules=rules)
+        broken = [f for f in answer.findings if f.severity is Severity.FAIL and f.rule in ("RPC-07", "RPC-16")]
+        if answer.message_type == 4 and frame is None and broken:
+            # a CALLERROR, but not a well-formed one: the headline is the rule it breaks, not "no CALLERROR"
+            code = _error_code(answer.raw)
+            right = f"its code {code} is one the case accepts; " if code and normalise_error_code(code) in codes else ""
+            raise conv.failure(f"the SUT answered bad input with a CALLERROR that breaks {broken[0].rule}: "
+                               f"{broken[0].text}", message=f"{right}sent: {what}",
+                               expected=f"CALLERROR {' or '.join(codes)}", actual=answer.raw[:400],
+                               rules=tuple(dict.fromkeys(f.rule for f in broken)))
         if not isinstance(frame, CallError):
             raise conv.failure("the SUT did not answer bad input with a CALLERROR",
-                               expected=f"CALLERROR {' or '.join(accepted)}", actual=answer.raw[:400],
-                               rules=(case.requirement,))
-        if normalise_error_code(frame.error_code) not in accepted:
-            raise conv.failure(f"wrong CALLERROR code {frame.error_code!r} for: {case.title.lower()}",
-                               expected=" or ".join(accepted), actual=answer.raw[:400],
-                               rules=(case.requirement, "RPC-16"))
-        expected_id = "-1" if case.unreadable_id else text.split('"')[1]
+                               expected=f"CALLERROR {' or '.join(codes)}", actual=answer.raw[:400], rules=rules)
+        if normalise_error_code(frame.error_code) not in codes:
+            raise conv.failure(f"wrong CALLERROR code {frame.error_code!r} for: {what}",
+                               expected=" or ".join(codes), actual=answer.raw[:400], rules=(*rules, "RPC-16"))
         if frame.message_id != expected_id:
-            raise conv.failure("the CALLERROR carries the wrong message id", expected=repr(expected_id),
-                               actual=repr(frame.message_id), rules=("RPC-09" if case.unreadable_id else "RPC-14",))
+            raise conv.failure(f"the SUT answered bad input with CALLERROR {frame.error_code} with message id "
+                               f"{frame.message_id!r} instead of {expected_id!r}", message=f"sent: {what}",
+                               expected=repr(expected_id), actual=answer.raw[:400],
+                               rules=("RPC-09" if expected_id == "-1" else "RPC-14",))
+
+
+# JSON that is no OCPP-J array: no message id to read, so the CALLERROR carries "-1" (Part 4 §4.2.3).
+_NOT_ARRAYS = (("{}", "a JSON object"), ('"x"', "a JSON string"), ("[2]", "an array with no message id"))
+
+
+async def _not_an_array(conv: CsmsRole | StationRole) -> None:
+    """RPC_11: valid JSON, but not the array of an OCPP-J message. Each frame is judged on its own."""
+    accepted = list(conv.policy("rpc.reply.not_an_array"))
+    for text, what in _NOT_ARRAYS:
+        await _expect_refusal(conv, text, f"{what}, not an OCPP-J array: {text}", accepted, "-1",
+                              rules=("RPC-07", "RPC-09"))
 
 
 async def _concurrent(conv: CsmsRole | StationRole, sut: str) -> None:
@@ -177,6 +244,9 @@ for _case in CASES:
 _TITLE_08 = "A CALL sent while another is outstanding does not break the SUT"
 test_RPC_08_CS = _cs_case("08", _TITLE_08, lambda conv: _concurrent(conv, "CS"))
 test_RPC_08_CSMS = _csms_case("08", _TITLE_08, lambda conv: _concurrent(conv, "CSMS"))
+_TITLE_11 = "A frame that is JSON but not an OCPP-J array is answered with CALLERROR and message id \"-1\""
+test_RPC_11_CS = _cs_case("11", _TITLE_11, _not_an_array)
+test_RPC_11_CSMS = _csms_case("11", _TITLE_11, _not_an_array)
 
 
 @testcase("RPC_09_CSMS", "A station identity the CSMS does not know is refused at the handshake",
@@ -195,3 +265,27 @@ async def test_RPC_09_CSMS(station: StationRole, sut: CsmsControl) -> None:
         if result.status not in (404, 401, 403):
             raise station.failure("the CSMS refused an unknown identity with an unexpected status",
                                   expected="HTTP 404 Not Found", actual=str(result), rules=("RPC-03",))
+
+
+@testcase("RPC_10_CSMS", "A station identity that is empty or holds ':' is refused at the handshake",
+          usecases=("Part 4",), requirements=("RPC-02",), profiles=("Framework",), severity="framework",
+          notes="Part 4 §3.1.1: the identity ends the connection URL and is an identifierString of at most 48 "
+                "characters without ':' (it doubles as the Basic Auth user name). The harness sends the valid "
+                "password with the profile's identity as Basic Auth user, so only the URL is wrong; any refusal of "
+                "the upgrade passes.")
+async def test_RPC_10_CSMS(station: StationRole, sut: CsmsControl) -> None:
+    accepted: list[str] = []
+    for what, identity in (("an empty station identity", ""), ("a station identity holding ':'",
+                                                                f"{station.identity}:1")):
+        with station.step(f"Connect to {station.csms_url}/{identity} ({what}) with a valid password"):
+            result = await station.try_connect(station.options(username=station.identity), identity=identity,
+                                               refusal_expected=True)
+            if not isinstance(result, HandshakeRefused):
+                accepted.append(f"{what} ({station.csms_url}/{identity})")
+                await result.close(1000, "malformed identity test")
+    with station.step("The CSMS refused both upgrades"):
+        if accepted:
+            raise station.failure(f"the CSMS accepted a connection with {' and with '.join(accepted)}",
+                                  expected="the WebSocket upgrade refused (HTTP 404 for an identity it does not "
+                                           "recognise)", actual=f"{len(accepted)} connection(s) opened",
+                                  rules=("RPC-02",))

@@ -143,6 +143,9 @@ def _types() -> list[Case]:
         cases.append(Case(f"type-error-details-{name}", "wrong-type", "RPC-07",
                           (f'[4,"{ID}","GenericError","",{v if v != "[]" else "[1]"}]',), script="answer"))
     cases.append(Case("type-error-code-unknown", "wrong-type", "RPC-16", (f'[4,"{ID}","Oops","",{{}}]',), script="answer"))
+    # the harness's CALL (ClearCache, Heartbeat) is a known action: NotImplemented says it is not (Table 8)
+    cases.append(Case("type-error-not-implemented-known-action", "wrong-type", "RPC-16",
+                      (f'[4,"{ID}","NotImplemented","",{{}}]',), script="answer"))
     cases.append(Case("type-field-wrong-type", "wrong-type", "RPC-12",
                       (_call({"reason": 5, "chargingStation": {"model": "m", "vendorName": "v"}}, "BootNotification"),)))
     cases.append(Case("type-answer-field-wrong-type", "wrong-type", "RPC-12", (f'[3,"{ID}",{{"currentTime":5}}]',),

@@ -5,6 +5,7 @@ Used by the fault and loopback self-tests: one child run per fault switch, so ea
 
 from __future__ import annotations
 
+import json
 import os
 import subprocess
 import sys
@@ -21,6 +22,7 @@ class SuiteResult:
     output: str
     verdicts: dict[str, str] = field(default_factory=dict)  # test case id -> passed/failed/skipped/error
     messages: dict[str, str] = field(default_factory=dict)  # test case id -> failure text
+    warnings: dict[str, list[str]] = field(default_factory=dict)  # test case id -> "RULE: text" of its warnings
 
 
 def run_suite(tmp: Path, *selectors: str, faults: tuple[str, ...] = (), extra: tuple[str, ...] = (),
@@ -49,7 +51,16 @@ def run_suite(tmp: Path, *selectors: str, faults: tuple[str, ...] = (), extra: t
                     verdict = {"failure": "failed", "error": "error", "skipped": "skipped"}[child.tag]
                     result.messages[name] = (child.get("message") or "") + "\n" + (child.text or "")
             result.verdicts[name] = verdict
+            result.warnings[name] = _warnings(tmp / "reports" / "transcripts" / f"{name}.jsonl")
     return result
+
+
+def _warnings(transcript: Path) -> list[str]:
+    """The warn findings a case's transcript holds (a fault may be one Part 6 tolerates: warned, not failed)."""
+    if not transcript.exists():
+        return []
+    return [f"{f['rule']}: {f['text']}" for line in transcript.read_text(encoding="utf-8").splitlines()
+            for f in json.loads(line).get("findings", []) if f.get("severity") == "warn"]
 
 
 def security_profiles(folder: Path, security: int) -> tuple[Path, Path]:

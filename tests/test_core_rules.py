@@ -118,6 +118,21 @@ def test_1_6_spellings_fail_in_strict_and_warn_in_compat(code: str) -> None:
     assert rules(text, compat)["RPC-16"] is Severity.WARN
 
 
+def test_not_implemented_for_a_known_action_warns() -> None:
+    """Table 8: NotImplemented = the action is unknown; a known action not supported is NotSupported (a warning:
+    no SHALL binds the choice)."""
+    found = session_with_call("Heartbeat").receive('[4,"42","NotImplemented","",{}]').findings
+    assert [(f.rule, f.severity, f.path) for f in found] == [("RPC-16", Severity.WARN, "$[2]")]
+    assert "Heartbeat" in found[0].text and "NotSupported" in found[0].text
+    assert rules('[4,"42","NotSupported","",{}]', session_with_call("Heartbeat")) == {}
+    unknown = RpcSession(default_store())
+    unknown.raw('[2,"42","HarnessNoSuchAction",{}]')  # what RPC_02 sends: NotImplemented is the right answer
+    assert rules('[4,"42","NotImplemented","",{}]', unknown) == {}
+    late = session_with_call("Heartbeat", "7")
+    late.expire("7")
+    assert rules('[4,"7","NotImplemented","",{}]', late)["RPC-16"] is Severity.WARN
+
+
 def test_rpc14_ids() -> None:
     s = RpcSession(default_store())
     s.receive('[2,"a","Heartbeat",{}]')

@@ -17,7 +17,7 @@ import pytest
 
 from harness.ocppj import Call, CallError, CallResult, RpcSession, default_store
 from harness.ocppj.defaults import now_iso, station_default
-from harness.simulators.csms import CsmsConfig, CsmsFaults, CsmsSimulator
+from harness.simulators.csms import CsmsConfig, CsmsFaults, CsmsSimulator, CsmsVariants
 from harness.transcript import Record, Transcript
 from harness.transport import (
     CallTimeout,
@@ -163,6 +163,67 @@ async def test_security_error_until_boot_accepted(lab: Lab, status: str) -> None
     assert station.rx_failures() == []
 
 
+async def test_variant_pending_interval_zero_and_provisioning_while_pending(lab: Lab) -> None:
+    """B02: interval 0 with Pending (and Rejected); while a station is Pending the CSMS reads its OfflineThreshold,
+    after the BootNotificationResponse is out."""
+    sim = await lab.csms(boot_status={IDENTITY: "Pending"},
+                         variants=CsmsVariants(pending_interval_zero=True, provision_while_pending=True))
+    station = await lab.station(sim)
+    asked = asyncio.Event()
+    station.transcript.subscribe(lambda r: asked.set() if r.direction == "rx" and r.action == "GetVariables" else None)
+    answer = await station.boot()
+    assert (answer["status"], answer["interval"]) == ("Pending", 0)
+    await asyncio.wait_for(asked.wait(), 5)
+    assert station.received[0].action == "GetVariables"
+    assert station.received[0].payload["getVariableData"] == [
+        {"component": {"name": "OCPPCommCtrlr"}, "variable": {"name": "OfflineThreshold"}}]
+    sim.set_boot_status(IDENTITY, "Rejected")
+    assert (await station.boot())["interval"] == 0
+    assert len(station.received) == 1  # nothing read from a Rejected station
+    assert station.rx_failures() == []
+
+
+@pytest.mark.parametrize(("fault", "configured", "answered"), [
+    ("always_accept_boot", ("Pending",), ("Accepted",)),
+    ("stay_not_accepted", ("Pending", "Accepted"), ("Pending", "Pending")),
+])
+async def test_fault_boot_status_not_as_configured(lab: Lab, fault: str, configured: tuple[str, ...],
+                                                    answered: tuple[str, ...]) -> None:
+    sim = await lab.csms(faults=_faults(**{fault: True}))
+    station = await lab.station(sim)
+    for status, expected in zip(configured, answered, strict=True):
+        sim.set_boot_status(IDENTITY, status)
+        assert (await station.boot())["status"] == expected
+
+
+@pytest.mark.parametrize(("fault", "action", "payload", "sent"), [
+    ("request_other_variable", "GetVariables", {"getVariableData": [{"component": {"name": "OCPPCommCtrlr"},
+                                                                    "variable": {"name": "OfflineThreshold"}}]},
+     {"getVariableData": [{"component": {"name": "OCPPCommCtrlr"}, "variable": {"name": "HeartbeatInterval"}}]}),
+    ("set_target_attribute", "SetVariables", {"setVariableData": [{"component": {"name": "OCPPCommCtrlr"},
+                                                                   "variable": {"name": "OfflineThreshold"},
+                                                                   "attributeValue": "123"}]},
+     {"setVariableData": [{"component": {"name": "OCPPCommCtrlr"}, "variable": {"name": "OfflineThreshold"},
+                           "attributeValue": "123", "attributeType": "Target"}]}),
+    ("set_wrong_value", "SetVariables", {"setVariableData": [{"component": {"name": "OCPPCommCtrlr"},
+                                                              "variable": {"name": "OfflineThreshold"},
+                                                              "attributeValue": "123"}]},
+     {"setVariableData": [{"component": {"name": "OCPPCommCtrlr"}, "variable": {"name": "OfflineThreshold"},
+                           "attributeValue": "1230"}]}),
+    ("reset_with_evse", "Reset", {"type": "OnIdle"}, {"type": "OnIdle", "evseId": 1}),
+    ("reset_immediate", "Reset", {"type": "OnIdle"}, {"type": "Immediate"}),
+    ("wrong_trigger_message", "TriggerMessage", {"requestedMessage": "BootNotification"},
+     {"requestedMessage": "Heartbeat"}),
+])
+async def test_fault_operator_request_spoiled(lab: Lab, fault: str, action: str, payload: dict[str, Any],
+                                              sent: dict[str, Any]) -> None:
+    sim = await lab.csms(faults=_faults(**{fault: True}))
+    station = await lab.station(sim)
+    await station.boot()
+    await sim.send(IDENTITY, action, payload)
+    assert station.received[-1].action == action and station.received[-1].payload == sent
+
+
 async def test_rejected_state_survives_a_reconnect(lab: Lab) -> None:
     sim = await lab.csms(boot_status={IDENTITY: "Rejected"})
     first = await lab.station(sim)
@@ -207,8 +268,19 @@ async def test_no_auth_required_when_switched_off(lab: Lab) -> None:
     assert (await station.boot())["status"] == "Accepted"
 
 
-async def test_subprotocol_not_offered_closes_with_1002(lab: Lab) -> None:
+async def test_subprotocol_not_offered_is_refused_without_an_upgrade(lab: Lab) -> None:
+    """TC_B_58_CSMS (errata 2025-04): no supported subprotocol offered, no WebSocket: HTTP 400."""
     sim = await lab.csms()
+    with pytest.raises(HandshakeRefused) as refused:
+        await lab.station(sim, subprotocols=["ocpp0.1"])
+    assert refused.value.status == 400
+    handshake = [r for r in sim.transcript.records if r.event == "handshake"][-1]
+    assert handshake.detail["status"] == 400 and [f.rule for f in handshake.findings] == ["RPC-03"]
+    assert not sim.connected(IDENTITY)
+
+
+async def test_fault_upgrade_without_subprotocol_closes_with_1002(lab: Lab) -> None:
+    sim = await lab.csms(faults=_faults(upgrade_without_subprotocol=True))
     station = await lab.station(sim, subprotocols=["ocpp0.1"])
     assert station.conn.subprotocol is None
     await asyncio.wait_for(station.conn.closed.wait(), 5)

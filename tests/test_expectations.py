@@ -167,3 +167,17 @@ async def test_a_deadline_runs_from_the_wait_not_from_the_registration() -> None
     await asyncio.sleep(0)
     feed(t, e, s, '[2,"1","Heartbeat",{}]')
     assert (await waiting).action == "Heartbeat"
+
+
+async def test_a_schema_invalid_call_is_named_instead_of_silence() -> None:
+    """Issue 12: an expected CALL that arrives schema-invalid read 'no RequestStartTransaction within 10 s'."""
+    t, s = Transcript(), RpcSession(default_store())
+    e = Expectations(t)
+    exp = e.expect("BootNotification")
+    text = json.dumps([2, "1", "BootNotification", {"reason": "Foo", "chargingStation": {"model": "m",
+                                                                                        "vendorName": "v"}}])
+    inbound = s.receive(text)
+    t.add(1, "rx", text, frame=inbound.frame, findings=inbound.findings)  # refused by the session: never offered
+    with pytest.raises(OcppFailure, match="BootNotification arrived but is not valid") as failure:
+        await e.wait(exp, 0.05)
+    assert "$.reason:" in str(failure.value) and "RPC-12" in failure.value.rules

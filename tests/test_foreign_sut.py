@@ -76,6 +76,8 @@ identity: LAB-CS-7
 endpoint: {{host: 127.0.0.1, port: {port}}}
 security: {{profile: 1, password_env: LAB_STATION_PASSWORD}}
 evses: [{{id: 1}}, {{id: 2}}]
+configured: {{retry_back_off_wait_minimum: 2, tx_updated_interval: 1}}
+pics: {{C-30: true}}
 control: {{adapter: http, url: "{control}", timeout: 20}}
 """)
     cases = ("TC_B_01_CS", "TC_B_06_CS", "TC_B_09_CS", "TC_C_06_CS", "TC_E_03_CS", "TC_E_40_CS", "TC_F_08_CS")

@@ -15,7 +15,7 @@ import pytest
 
 from harness.ocppj import Call, CallError, CallResult, RpcSession, Severity, default_store
 from harness.ocppj.defaults import csms_default, now_iso
-from harness.simulators import StationConfig, StationFaults, StationSimulator
+from harness.simulators import StationConfig, StationFaults, StationSimulator, StationVariants
 from harness.transcript import Record, Transcript
 from harness.transport import CallTimeout, Handshake, OcppConnection, OcppServer, ServerSocket
 
@@ -124,12 +124,13 @@ class Lab:
         self.station: StationSimulator | None = None
 
     async def start(self, faults: StationFaults | None = None, *, evses: list[int] | None = None,
-                    **csms: Any) -> tuple[TinyCsms, StationSimulator]:
+                    variants: StationVariants | None = None, **csms: Any) -> tuple[TinyCsms, StationSimulator]:
         self.csms = TinyCsms(**csms)
         await self.csms.server.start()
         self.station = StationSimulator(StationConfig(
             identity=IDENTITY, csms_url=self.csms.url, password=PASSWORD, faults=faults or StationFaults(),
-            evses=evses or [1, 1], call_timeout=DEADLINE, reconnect_delay=0.05))
+            evses=evses or [1, 1], call_timeout=DEADLINE, reconnect_delay=0.05,
+            variants=variants or StationVariants()))
         await self.station.start()
         return self.csms, self.station
 
@@ -231,6 +232,51 @@ async def test_security_error_means_boot_again_after_the_interval(lab: Lab) -> N
     assert csms.failures() == []
 
 
+async def test_rejected_station_answers_every_request_with_security_error(lab: Lab) -> None:
+    """B03.FR.08 (TC_B_30_CS): a request right behind the Rejected answer is refused already."""
+    csms, station = await lab.start(boots=("Rejected",), retry=30)
+    await csms.next(rx_call("BootNotification"))
+    assert csms.conn is not None
+    record = await csms.conn.call("GetBaseReport", {"requestId": 1, "reportBase": "FullInventory"}, timeout=DEADLINE)
+    assert isinstance(record.frame, CallError) and record.frame.error_code == "SecurityError"
+    assert not station.booted.is_set() and csms.failures() == []
+
+
+async def test_fault_no_security_error_while_rejected(lab: Lab) -> None:
+    csms, _ = await lab.start(StationFaults(no_security_error_while_rejected=True), boots=("Rejected",), retry=30)
+    await csms.next(rx_call("BootNotification"))
+    assert await csms.call("GetBaseReport", {"requestId": 1, "reportBase": "FullInventory"}) == {"status": "Accepted"}
+
+
+@pytest.mark.parametrize(("fault", "status"), [(None, "Rejected"), ("start_while_pending", "Accepted")])
+async def test_remote_start_while_pending(lab: Lab, fault: str | None, status: str) -> None:
+    """B02 (TC_B_02_CS step 12): no transaction starts while Pending."""
+    csms, _ = await lab.start(StationFaults(**({fault: True} if fault else {})), boots=("Pending",), retry=60)
+    await csms.next(rx_call("BootNotification"))
+    answer = await csms.call("RequestStartTransaction", {"idToken": {"idToken": "T1", "type": "ISO14443"},
+                                                         "remoteStartId": 1})
+    assert answer["status"] == status
+
+
+@pytest.mark.parametrize(("fault", "variant", "status"), [("reject_boot_trigger", None, "Rejected"),
+                                                          (None, "boot_trigger_not_implemented", "NotImplemented")])
+async def test_boot_trigger_refused_while_pending(lab: Lab, fault: str | None, variant: str | None,
+                                                  status: str) -> None:
+    csms, _ = await lab.start(StationFaults(**({fault: True} if fault else {})), boots=("Pending", "Accepted"),
+                                    retry=1, variants=StationVariants(**({variant: True} if variant else {})))
+    pending = await csms.next(rx_call("BootNotification"))
+    assert await csms.call("TriggerMessage", {"requestedMessage": "BootNotification"}) == {"status": status}
+    again = await csms.next(rx_call("BootNotification"), timeout=3)
+    assert isinstance(again.frame, Call) and again.frame.payload["reason"] == "PowerUp"
+    assert again.mono - pending.mono >= 1.0, "the retry waits out the Pending interval"
+
+
+async def test_fault_send_while_pending(lab: Lab) -> None:
+    csms, _ = await lab.start(StationFaults(send_while_pending=True), boots=("Pending",), retry=30)
+    await csms.next(rx_call("BootNotification"))
+    assert (await csms.next(rx_call())).action == "Heartbeat"
+
+
 # ---- device model --------------------------------------------------------------------------------------------------
 async def test_get_variables_statuses(lab: Lab) -> None:
     csms, _ = await lab.start()
@@ -303,6 +349,49 @@ async def test_base_report_is_sent_after_the_answer(lab: Lab) -> None:
     assert all("value" not in a for p in payloads for d in p["reportData"] for a in d["variableAttribute"]
                if a["mutability"] == "WriteOnly")
     assert csms.failures() == []
+
+
+OT = {"component": {"name": "OCPPCommCtrlr"}, "variable": {"name": "OfflineThreshold"}}
+
+
+@pytest.mark.parametrize(("fault", "get", "set_"), [
+    ("get_variables_rejected", {**OT, "attributeStatus": "Rejected"}, {**OT, "attributeStatus": "Accepted"}),
+    ("reject_offline_threshold", {**OT, "attributeStatus": "Rejected"}, {**OT, "attributeStatus": "Rejected"}),
+    ("set_variables_not_stored", {**OT, "attributeStatus": "Accepted", "attributeValue": "60"},
+     {**OT, "attributeStatus": "Accepted"}),
+    ("variables_wrong_type", {**OT, "attributeStatus": "Accepted", "attributeValue": "300", "attributeType": "Target"},
+     {**OT, "attributeStatus": "Accepted", "attributeType": "Target"}),
+    ("variables_wrong_names", {**OT, "variable": {"name": "offlinethreshold"}, "attributeStatus": "Accepted",
+                               "attributeValue": "300"},
+     {**OT, "variable": {"name": "offlinethreshold"}, "attributeStatus": "Accepted"}),
+    ("variables_status_info_error", {**OT, "attributeStatus": "Accepted", "attributeValue": "300",
+                                     "attributeStatusInfo": {"reasonCode": "InternalError"}},
+     {**OT, "attributeStatus": "Accepted", "attributeStatusInfo": {"reasonCode": "InternalError"}}),
+])
+async def test_fault_variables_results(lab: Lab, fault: str, get: dict[str, Any], set_: dict[str, Any]) -> None:
+    """Each switch breaks one check of TC_B_06_CS / TC_B_09_CS: SetVariables 300, then GetVariables."""
+    csms, _ = await lab.start(StationFaults(**{fault: True}))
+    await booted(csms)
+    assert await csms.call("SetVariables", {"setVariableData": [{**OT, "attributeValue": "300"}]}) == {
+        "setVariableResult": [set_]}
+    assert await csms.call("GetVariables", {"getVariableData": [OT]}) == {"getVariableResult": [get]}
+    assert csms.failures() == []
+
+
+async def test_fault_base_report(lab: Lab) -> None:
+    csms, _ = await lab.start(StationFaults(refuse_base_report=True))
+    await booted(csms)
+    assert await csms.call("GetBaseReport", {"requestId": 7, "reportBase": "FullInventory"}) == {"status": "Rejected"}
+
+
+async def test_fault_truncated_report(lab: Lab) -> None:
+    csms, _ = await lab.start(StationFaults(truncated_report=True))
+    await booted(csms)
+    assert await csms.call("GetBaseReport", {"requestId": 7, "reportBase": "FullInventory"}) == {"status": "Accepted"}
+    first = await csms.next(rx_call("NotifyReport"))
+    assert isinstance(first.frame, Call) and first.frame.payload["tbc"] is True
+    with pytest.raises(TimeoutError):
+        await csms.next(rx_call("NotifyReport"), timeout=1.0)  # a deadline: the rest never comes
 
 
 # ---- reset, power cycle, trigger -------------------------------------------------------------------------------------
@@ -466,6 +555,14 @@ async def test_fault_no_reboot_on_reset(lab: Lab) -> None:
     assert await csms.call("Reset", {"type": "Immediate"}) == {"status": "Accepted"}
     after = await csms.next(lambda r: rx_call("Heartbeat")(r) or event("close")(r), timeout=3)
     assert after.action == "Heartbeat" and after.conn == boot.conn and station.boot_count == 1
+
+
+async def test_fault_reset_boot_reason_power_up(lab: Lab) -> None:
+    csms, _ = await lab.start(StationFaults(reset_boot_reason_power_up=True))
+    await booted(csms)
+    assert await csms.call("Reset", {"type": "OnIdle"}) == {"status": "Accepted"}
+    boot = await csms.next(rx_call("BootNotification"))
+    assert isinstance(boot.frame, Call) and boot.frame.payload["reason"] == "PowerUp"
 
 
 async def test_fault_ignore_trigger(lab: Lab) -> None:

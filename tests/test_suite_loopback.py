@@ -11,9 +11,11 @@ from suite_runner import run_suite
 
 EXPECTED_IDS = {
     "TC_B_01_CS", "TC_B_02_CS", "TC_B_03_CS", "TC_B_06_CS", "TC_B_09_CS", "TC_B_20_CS", "TC_B_30_CS", "TC_A_01_CS",
-    "TC_B_01_CSMS", "TC_B_02_CSMS", "TC_B_06_CSMS", "TC_B_09_CSMS", "TC_B_20_CSMS", "TC_B_30_CSMS", "TC_B_58_CSMS",
+    "TC_B_01_CSMS", "TC_B_02_CSMS", "TC_B_06_CSMS", "TC_B_09_CSMS", "TC_B_20_CSMS", "TC_B_30_CSMS", "TC_B_31_CSMS",
+    "TC_B_58_CSMS",
     "TC_A_01_CSMS", "TC_A_02_CSMS", "TC_A_03_CSMS",
-    *(f"RPC_{nn:02d}_{sut}" for nn in range(1, 9) for sut in ("CS", "CSMS")), "RPC_09_CSMS",
+    *(f"RPC_{nn:02d}_{sut}" for nn in range(1, 9) for sut in ("CS", "CSMS")), "RPC_09_CSMS", "RPC_10_CSMS",
+    *(f"RPC_{nn}_{sut}" for nn in (11, 12) for sut in ("CS", "CSMS")),
     # issue 3: authorization, transactions, offline behaviour (both roles where Part 6 has them)
     *(f"TC_{case}_{sut}" for case in ("C_02", "C_06", "C_08", "C_37", "C_39", "D_01", "E_03", "E_04", "E_09", "E_15",
                                       "E_31", "E_39", "F_01", "F_02", "F_06", "F_27", "G_03", "G_11", "J_01")

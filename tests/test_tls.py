@@ -7,12 +7,16 @@ from __future__ import annotations
 import asyncio
 import ssl
 from collections.abc import AsyncIterator, Awaitable, Callable
+from pathlib import Path
 from typing import Any
 
 import pytest
 
+from harness.config import Settings
+from harness.failures import OcppFailure
 from harness.ocppj import RpcSession, default_store
 from harness.pki import KeyKind, PkiFactory, Variant
+from harness.roles.station import StationRole
 from harness.transcript import Transcript
 from harness.transport import ClientOptions, Handshake, HandshakeRefused, OcppConnection, OcppServer, TlsRefused, connect, tls
 
@@ -182,16 +186,76 @@ async def test_the_station_side_refuses_each_bad_csms_certificate(pki: PkiFactor
     assert "closed the connection during the TLS handshake" in hs.tls_failure.reason
 
 
-async def test_a_csms_cn_other_than_the_host_is_sec4_even_when_the_san_matches(pki: PkiFactory,
-                                                                              start_csms: Start) -> None:
+async def test_a_csms_named_by_its_san_dns_name_passes_whatever_its_cn(pki: PkiFactory, start_csms: Start) -> None:
     csms = await start_csms(pki.server_context(2), profile=2)
     sessions: list[tls.TlsSession] = []
     by_name = csms.server.url.replace("127.0.0.1", "localhost")  # SAN localhost matches; the CN is 127.0.0.1
     ws = await connect(by_name, "CS1", ClientOptions(ssl=pki.client_context(2), password=PASSWORD,
                                                      on_tls=sessions.append))
     await ws.close()
+    assert sessions[0].findings == () and "DNS:localhost" in sessions[0].peer_san
+
+
+async def test_an_ip_literal_endpoint_is_judged_by_the_san_ip_not_the_cn(tmp_path: Path, start_csms: Start) -> None:
+    """A CSMS certificate for a DNS name (CN csms.example) that also lists 127.0.0.1 as a SAN IP: TLS verifies the
+    IP literal by the SAN, and so does the judgement (the CN used to be compared with '127.0.0.1': SEC-4)."""
+    named = PkiFactory(tmp_path / "pki", host="csms.example")
+    csms = await start_csms(named.server_context(2), profile=2)
+    sessions: list[tls.TlsSession] = []
+    ws = await connect(csms.server.url, "CS1", ClientOptions(ssl=named.client_context(2), password=PASSWORD,
+                                                             on_tls=sessions.append))
+    await ws.close()
+    assert sessions[0].peer_cn == "csms.example" and "IP:127.0.0.1" in sessions[0].peer_san
+    assert sessions[0].findings == ()
+
+
+async def test_a_csms_certificate_that_does_not_name_the_expected_host_is_sec4(pki: PkiFactory,
+                                                                               start_csms: Start) -> None:
+    csms = await start_csms(pki.server_context(2), profile=2)
+    sessions: list[tls.TlsSession] = []
+    ws = await connect(csms.server.url, "CS1", ClientOptions(ssl=pki.client_context(2), password=PASSWORD,
+                                                             on_tls=sessions.append, expected_cn="csms.example"))
+    await ws.close()
     [found] = sessions[0].findings
-    assert found.rule == "SEC-4" and "A00.FR.510" in found.ref and "'localhost'" in found.text
+    assert found.rule == "SEC-4" and "A00.FR.510" in found.ref and "'csms.example'" in found.text
+    assert "IP:127.0.0.1" in found.text
+
+
+@pytest.mark.parametrize("expected", [None, "csms.example"])
+async def test_tls_findings_at_the_end_of_a_case_are_headlined_as_tls(pki: PkiFactory, start_csms: Start,
+                                                                      expected: str | None) -> None:
+    """The monitor's end-of-case failure names a certificate finding as one (it read "frames that break OCPP-J
+    rules"); a certificate that names the host leaves nothing to report."""
+    csms = await start_csms(pki.server_context(2), profile=2)
+    role = StationRole(Settings(), default_store(), Transcript(), csms_url=csms.server.url, password=PASSWORD)
+    try:
+        await role.connect(role.options(ssl=pki.client_context(2), on_tls=role._record_tls, expected_cn=expected))
+        if expected is None:
+            role.check_findings()
+            return
+        with pytest.raises(OcppFailure) as failed:
+            role.check_findings()
+        assert failed.value.title.startswith("the CSMS has TLS / certificate findings (SEC-4): CSMS certificate "
+                                             "does not name the host 'csms.example'"), failed.value.title
+        assert "frame" not in failed.value.title and failed.value.rules == ("SEC-4",)
+    finally:
+        await role.close()
+
+
+@pytest.mark.parametrize(("host", "cn", "sans", "named"), [
+    ("127.0.0.1", "csms.example", [("IP Address", "127.0.0.1")], True),
+    ("127.0.0.1", "127.0.0.1", [("DNS", "csms.example")], False),  # an IP literal: never by the CN
+    ("127.0.0.1", "127.0.0.1", [], False),
+    ("::1", None, [("IP Address", "0:0:0:0:0:0:0:1")], True),
+    ("csms.example", "other.example", [("DNS", "CSMS.example")], True),
+    ("csms.example", "csms.example", [("DNS", "other.example")], False),  # a SAN DNS name: the CN is not looked at
+    ("csms.example", "csms.example", [("IP Address", "127.0.0.1")], True),  # no SAN DNS name: the CN counts
+    ("a.csms.example", None, [("DNS", "*.csms.example")], True),
+    ("a.b.csms.example", None, [("DNS", "*.csms.example")], False),  # '*' is one label
+    ("csms.example", None, [("DNS", "*.csms.example")], False),
+])
+def test_names_host_judges_as_tls_does(host: str, cn: str | None, sans: list[tuple[str, str]], named: bool) -> None:
+    assert tls.names_host(host, cn, sans) is named
 
 
 # ---- the harness as a CSMS: every bad station certificate refused (the good one passes, above) ------------------

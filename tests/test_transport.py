@@ -51,6 +51,31 @@ async def test_unknown_identity_gets_404(server: Server) -> None:
     assert refused.value.status == 404
 
 
+@pytest.mark.parametrize(("identity", "seen"), [("", ""), ("NOT:1", "NOT:1")])
+async def test_an_identity_that_breaks_rpc02_is_judged_as_sent(server: Server, identity: str, seen: str) -> None:
+    """`<endpoint>/` carries no identity (not the endpoint's last path segment); ':' is the Basic Auth separator."""
+    with pytest.raises(HandshakeRefused) as refused:
+        await connect(server.server.url, identity, ClientOptions(password=PASSWORD, username="CS1"))
+    assert refused.value.status == 404
+    hs = server.handshakes[-1]
+    assert hs.identity == seen and [f.rule for f in hs.findings] == ["RPC-02"]
+
+
+async def test_a_lax_server_names_such_a_station_by_its_basic_auth_user(tmp_path: Path) -> None:
+    """The CSMS simulator's fault `accept_malformed_identity`: what a lax CSMS does, still judged RPC-02."""
+    lax = Server(Transcript(tmp_path / "lax.jsonl"))
+    lax.server.lax_identity = True
+    await lax.server.start()
+    try:
+        for identity in ("", "CS1:1"):
+            ws = await connect(lax.server.url, identity, ClientOptions(password=PASSWORD, username="CS1"))
+            await ws.close()
+            assert lax.handshakes[-1].identity == "CS1" and lax.handshakes[-1].status == 101
+            assert [f.rule for f in lax.handshakes[-1].findings] == ["RPC-02"]
+    finally:
+        await lax.server.stop()
+
+
 async def test_wrong_password_gets_401_and_a_sec5_finding_without_the_password(server: Server) -> None:
     with pytest.raises(HandshakeRefused) as refused:
         await connect(server.server.url, "CS1", ClientOptions(password="WrongWrongWrong12345"))

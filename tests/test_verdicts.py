@@ -8,14 +8,14 @@ from pathlib import Path
 
 from suite_runner import ROOT, run_suite
 
-from harness.reporting.verdicts import CaseResult, GatingPolicy, gate, summarize, to_markdown
+from harness.reporting.verdicts import GatingPolicy, Verdict, gate, summarize, to_markdown
 
 FAST = ("-o", "ocpp_heartbeat_interval=3", "-o", "ocpp_tolerance=1")
 GATE = ROOT / "profiles" / "gate.yaml"
 
 
-def _case(case_id: str, severity: str, outcome: str, profiles: tuple[str, ...] = ("Core",)) -> CaseResult:
-    return CaseResult(case_id, "title", "CS", severity, profiles, (), outcome, "why")  # type: ignore[arg-type]
+def _case(case_id: str, severity: str, outcome: str, profiles: tuple[str, ...] = ("Core",)) -> Verdict:
+    return Verdict(case_id, "title", "CS", severity, profiles, (), outcome, "why")  # type: ignore[arg-type]
 
 
 def test_gate_classes_and_profile_filter() -> None:
@@ -34,7 +34,7 @@ def test_gate_classes_and_profile_filter() -> None:
 def test_summary_counts_per_profile_and_severity() -> None:
     results = [_case("TC_X_01_CS", "mandatory", "passed"), _case("TC_X_02_CS", "mandatory", "not_applicable"),
                _case("TC_X_03_CS", "conditional", "failed", ("Core", "LocalAuth"))]
-    summary = summarize(results, sut={"station": "S"}, gate_result=gate(results, GatingPolicy()))
+    summary = summarize(results, about={"station": "S"}, gate_result=gate(results, GatingPolicy()))
     profiles = summary["profiles"]
     assert profiles["Core"]["mandatory"]["passed"] == 1  # type: ignore[index]
     assert profiles["Core"]["mandatory"]["not_applicable"] == 1  # type: ignore[index]
@@ -89,3 +89,33 @@ def test_a_bad_policy_file_is_a_usage_error(tmp_path: Path) -> None:
     result = run_suite(tmp_path, "TC_B_06_CS", extra=(*FAST, f"--ocpp-gate={bad}"))
     assert result.returncode == 4, result.output[-2000:]
     assert "gating policy is not valid" in result.output and "bad.yaml:2" in result.output
+
+
+def test_the_summary_says_what_was_run_and_keeps_failures_and_errors_apart(tmp_path: Path) -> None:
+    """Issue 12: summary.md lists failures and errors apart, each failure with its headline and key difference;
+    names only the SUTs tested; carries the date, harness version, edition/errata and security profile; JUnit
+    carries the headline too."""
+    profile = tmp_path / "station.yaml"  # a lab profile that breaks TC_E_40_CS's precondition: an error, not a failure
+    profile.write_text((ROOT / "profiles" / "builtin-station.yaml").read_text().replace(
+        "retry_back_off_wait_minimum: 2", "retry_back_off_wait_minimum: 1"))
+    result = run_suite(tmp_path, "TC_C_02_CS", "TC_E_40_CS", faults=("bad_boot_reason",),
+                       extra=(*FAST, f"--ocpp-sut={profile}", "--ocpp-role=cs"))
+    assert set(result.verdicts) == {"TC_C_02_CS", "TC_E_40_CS"}, result.output[-3000:]
+    summary = _summary(tmp_path)
+    # pytest's JUnit calls any exception of the case's body a <failure>; the verdict (and its JUnit property) knows
+    # a precondition the lab has not met is an error, not the SUT's failure
+    assert {c["id"]: c["outcome"] for c in summary["cases"]} == {"TC_C_02_CS": "failed", "TC_E_40_CS": "error"}  # type: ignore[union-attr, index]
+    about = summary["about"]
+    assert set(about) >= {"date", "harness", "specification", "station"} and "CSMS" not in about  # type: ignore[operator]
+    assert "errata up to 2025-09" in about["specification"] and "security profile 1" in about["station"]  # type: ignore[index]
+    failed, errors = summary["failed"], summary["errors"]
+    assert [f["id"] for f in failed] == ["TC_C_02_CS"] and [e["id"] for e in errors] == ["TC_E_40_CS"]  # type: ignore[union-attr]
+    assert failed[0]["difference"].startswith("$.reason") and "RPC-12" in failed[0]["rules"]  # type: ignore[index]
+    assert "retry_back_off_wait_minimum" in errors[0]["precondition"]  # type: ignore[index]
+    assert failed[0]["reproduce"].startswith("ocpp-harness validate ")  # type: ignore[index]
+    text = (tmp_path / "reports" / "summary.md").read_text()
+    assert text.index("## Failed") < text.index("## Errors")
+    assert "**TC_C_02_CS**" in text and "`$.reason" in text
+    junit = (tmp_path / "junit.xml").read_text()
+    assert 'name="ocpp_headline"' in junit and 'name="ocpp_outcome" value="failed"' in junit
+    assert 'name="ocpp_outcome" value="error"' in junit

@@ -134,6 +134,7 @@ class RpcSession:
                 inbound.request = late
                 inbound.findings.append(finding("TIMING", Severity.FAIL,
                                                 f"answer to {late.action} arrived after the harness gave up on it"))
+                self._check_error_code(inbound, late)
             else:
                 inbound.findings.append(finding(
                     "RPC-14", Severity.FAIL, f"response id {message_id!r} matches no outstanding CALL", path="$[1]"))
@@ -141,6 +142,19 @@ class RpcSession:
         inbound.request = request
         if isinstance(parsed.frame, CallResult):
             self._check_payload(inbound, request.action, "Response", parsed.frame.payload)
+        self._check_error_code(inbound, request)
+
+    def _check_error_code(self, inbound: Inbound, request: Call) -> None:
+        """Table 8: NotImplemented says the action is unknown, NotSupported that it is known but not supported.
+        No SHALL binds the choice (Table 7's own example answers an unimplemented action NotSupported), so a
+        known action answered NotImplemented is a warning."""
+        frame = inbound.frame
+        if (isinstance(frame, CallError) and frame.error_code == ErrorCode.NOT_IMPLEMENTED.value
+                and self.schemas.knows(request.action)):
+            inbound.findings.append(finding(
+                "RPC-16", Severity.WARN, f"CALLERROR NotImplemented answers {request.action}, an OCPP 2.0.1 action: "
+                "NotImplemented means the action is unknown; a known action that is not supported is NotSupported "
+                "(Part 4 Table 8)", path="$[2]"))
 
     def _check_payload(self, inbound: Inbound, action: str, kind: Kind, payload: dict[str, Any]) -> None:
         violations = self.schemas.validate(action, kind, payload)

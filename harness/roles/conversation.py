@@ -10,6 +10,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import inspect
+import json
 import os
 from collections.abc import Callable, Iterator, Mapping
 from pathlib import Path
@@ -19,11 +20,11 @@ from harness.config import Settings
 from harness.expect import SILENCE, Alternative, CallExpectation, Expectations, Forbidden, Response
 from harness.failures import NotApplicable, OcppFailure
 from harness.matchers import difference
-from harness.ocppj import Call, CallError, CallResult, Severity
+from harness.ocppj import Call, CallError, CallResult, Finding, Severity
 from harness.ocppj.findings import finding
 from harness.profile import Configured, IdTokens, SutProfile
 from harness.transcript import Record, Transcript
-from harness.transport import CallTimeout, ConnectionLost, OcppConnection
+from harness.transport import CallTimeout, ConnectionLost, MismatchedAnswer, OcppConnection
 
 Defaults = Callable[[str, dict[str, Any]], Mapping[str, Any] | None]
 
@@ -71,6 +72,17 @@ class Conversation:
         kwargs.setdefault("step", self.current_step)
         kwargs.setdefault("last_frames", self.transcript.tail())
         return OcppFailure(title, **kwargs)
+
+    @property
+    def sut_name(self) -> str:
+        """How a failure names the SUT: "the CSMS" or "the station"."""
+        return "the CSMS" if self.profile.kind == "csms" else "the station"
+
+    def note_finding(self, rule: str, severity: Severity, text: str) -> Record:
+        """A finding the test case makes itself, beyond one frame (e.g. a tolerated reading of Part 4): kept in the
+        transcript, so the report lists it; a FAIL one fails the case at its end (`check_findings`)."""
+        return self.transcript.add(0, "event", event="note", detail={"text": text},
+                                   findings=[finding(rule, severity, text)])
 
     @property
     def configured(self) -> Configured:
@@ -258,6 +270,13 @@ class Conversation:
         limit = self.timeout(within)
         try:
             return await conn.call(action, payload, timeout=limit, message_id=message_id)
+        except MismatchedAnswer as exc:
+            got = "an unreadable message id" if exc.record.message_id is None else \
+                f"message id {exc.record.message_id!r}"
+            raise self.failure(f"{self.sut_name} answered {action} with {_answer_kind(exc.record)} with {got} "
+                               f"instead of {exc.call.message_id!r}", actual=exc.record.raw[:800],
+                               message="\n".join(f.one_line() for f in exc.record.findings),
+                               rules=("RPC-14",)) from None
         except CallTimeout:
             raise self.failure(f"the SUT did not answer {action} within {limit:g} s", rules=("SEQ",)) from None
         except ConnectionLost as exc:
@@ -269,13 +288,19 @@ class Conversation:
         """Send a CALL and require a valid CALLRESULT matching `expect` (partially); returns its payload."""
         record = await self.call(action, payload, within=within)
         failing = [f for f in record.findings if f.severity is Severity.FAIL]
+        if record.message_type == 4:  # a refusal is what went wrong first, before how the CALLERROR is spelled
+            sent = next((r for r in reversed(self.transcript.records)
+                         if r.direction == "tx" and r.message_type == 2 and r.message_id == record.message_id), None)
+            valid = sent is not None and not any(f.severity is Severity.FAIL for f in sent.findings)
+            why = [f"the {action} request is well-formed and valid against the OCPP 2.0.1 schema"] if valid else []
+            raise self.failure(f"{self.sut_name} refused {'a valid ' if valid else ''}{action} with "
+                               f"{_answer_kind(record)}", message="\n".join(why + [f.one_line() for f in failing]),
+                               expected=f"CALLRESULT {dict(expect) if expect else ''}", actual=record.raw[:800],
+                               rules=("SEQ", *sorted({f.rule for f in failing})))
         if failing:
             raise self.failure(f"the answer to {action} is not valid OCPP 2.0.1",
                                message="\n".join(f.one_line() for f in failing), actual=record.raw[:800],
                                rules=tuple(sorted({f.rule for f in failing})))
-        if isinstance(record.frame, CallError):
-            raise self.failure(f"the SUT answered {action} with CALLERROR {record.frame.error_code}",
-                               expected=f"CALLRESULT {dict(expect) if expect else ''}", actual=record.raw[:800])
         assert isinstance(record.frame, CallResult)
         if expect is not None:
             diffs = difference(expect, record.frame.payload)
@@ -284,12 +309,14 @@ class Conversation:
                                    expected=repr(dict(expect)), actual=record.raw[:800], rules=("SEQ",))
         return record.frame.payload
 
-    async def send_raw(self, data: str | bytes, *, within: float | None = None,
-                       expect_answer: bool = True) -> Record | None:
-        """Send bytes as they are (deliberately bad input); the answer record, or None when the SUT stays silent."""
+    async def send_raw(self, data: str | bytes, *, within: float | None = None, expect_answer: bool = True,
+                       silence_allowed: bool = False) -> Record | None:
+        """Send bytes as they are (deliberately bad input); the answer record, or None when the SUT stays silent
+        (a failure at the end of the test unless `silence_allowed`)."""
         conn = self.live()
         try:
-            return await conn.send_raw(data, expect_answer=expect_answer, timeout=self.timeout(within))
+            return await conn.send_raw(data, expect_answer=expect_answer, timeout=self.timeout(within),
+                                       silence_allowed=silence_allowed)
         except CallTimeout:
             return None
         except ConnectionLost as exc:
@@ -340,7 +367,40 @@ class Conversation:
         failures = self.transcript.failures()
         if failures:
             lines = [f"#{r.seq} {r.action or r.kind}: {f.one_line()}" for r, f in failures[:20]]
-            raise self.failure(f"the SUT sent {len(failures)} frame(s) that break OCPP-J rules",
+            raise self.failure(_findings_headline(self.sut_name, failures),
                                message="\n".join(lines), step="monitor (every frame of the test)",
                                rules=tuple(sorted({f.rule for _, f in failures})))
 
+
+def _answer_kind(record: Record) -> str:
+    """What a response is, for a headline: "CALLERROR FormatViolation", "a CALLRESULT", "a malformed CALLERROR"."""
+    if isinstance(record.frame, CallError):
+        return f"CALLERROR {record.frame.error_code}"
+    if isinstance(record.frame, CallResult):
+        return "a CALLRESULT"
+    if record.message_type == 4:
+        try:
+            code = json.loads(record.raw)[2]
+        except (ValueError, IndexError, KeyError, TypeError, RecursionError):
+            code = None
+        return f"a malformed CALLERROR {code}" if isinstance(code, str) else "a malformed CALLERROR"
+    return "a malformed CALLRESULT" if record.message_type == 3 else "a broken frame"
+
+
+_TLS_RULES = frozenset({"SEC-2", "SEC-3", "SEC-4"})  # the TLS session and the certificates (tls.py)
+
+
+def _findings_headline(sut: str, failures: list[tuple[Record, Finding]]) -> str:
+    """Name the monitor's failures as what they are: frames that break OCPP-J rules, TLS / certificate findings,
+    and what else a connection showed (handshake, close, timeouts)."""
+    tls = [f for _, f in failures if f.rule in _TLS_RULES]
+    frames = {r.seq for r, f in failures if r.direction == "rx" and f.rule not in _TLS_RULES}
+    other = sorted({f.rule for r, f in failures if r.direction != "rx" and f.rule not in _TLS_RULES})
+    parts = []
+    if frames:
+        parts.append(f"sent {len(frames)} frame(s) that break OCPP-J rules")
+    if tls:
+        parts.append(f"has TLS / certificate findings ({', '.join(sorted({f.rule for f in tls}))}): {tls[0].text}")
+    if other:
+        parts.append(f"broke connection or timing rules ({', '.join(other)})")
+    return f"{sut} " + "; and ".join(parts)

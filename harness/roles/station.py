@@ -126,10 +126,14 @@ class StationRole(Conversation):
         return result
 
     async def try_connect(self, options: ClientOptions | None = None, *, identity: str | None = None,
-                          url: str | None = None) -> OcppConnection | HandshakeRefused:
-        """Open a connection, or return how the CSMS refused it (the refusal is recorded too)."""
+                          url: str | None = None, refusal_expected: bool = False) -> OcppConnection | HandshakeRefused:
+        """Open a connection, or return how the CSMS refused it (the refusal is recorded too).
+
+        `refusal_expected`: the test wants this attempt refused, so a CSMS that closes the connection without any
+        HTTP answer has refused it (a warning: RFC 6455 §4.2.2 asks for an HTTP error status), not broken the
+        handshake."""
         opts = options or self.options()
-        ident = identity or self.identity
+        ident = self.identity if identity is None else identity  # "" on purpose: a URL with no identity (RPC-02)
         detail = {"identity": ident, "offered": list(opts.subprotocols),
                   "auth_user": (ident if opts.username is None else opts.username) if opts.password else None,
                   **({"url": url} if url else {})}
@@ -143,8 +147,14 @@ class StationRole(Conversation):
             return refused
         except HandshakeRefused as refused:
             # A 4xx/5xx status is the CSMS's answer (a test may want it); anything else is a broken handshake.
-            broken = [] if refused.status is not None and refused.status >= 400 else [
-                finding("RPC-01", Severity.FAIL, f"the CSMS's opening handshake is invalid: {refused.reason[:200]}")]
+            if refused.status is not None and refused.status >= 400:
+                broken = []
+            elif refusal_expected and not refused.received:
+                broken = [finding("RPC-01", Severity.WARN, "the CSMS closed the connection without an HTTP answer to "
+                                                           "the upgrade request (RFC 6455 §4.2.2: an HTTP error status)")]
+            else:
+                broken = [finding("RPC-01", Severity.FAIL,
+                                  f"the CSMS's opening handshake is invalid: {refused.reason[:200]}")]
             self.transcript.add(0, "event", event="refused", detail={**detail, "status": refused.status,
                                                                      "reason": refused.reason,
                                                                      **opening_json(refused.received)},
@@ -208,8 +218,12 @@ class StationRole(Conversation):
     async def boot(self, reason: str = "PowerUp", expect: Mapping[str, Any] | None = None, *,
                    within: float | None = None) -> dict[str, Any]:
         """Send BootNotification; the CSMS's answer (checked against `expect`, partially)."""
-        # the serial number of the CSMS profile: under security profile 3 it is the CN of the station certificate
-        station = {**STATION_INFO, "serialNumber": self.serial_number}
+        # Part 6: <Configured model> and <Configured vendorName> (the CSMS profile's, where it names them); the serial
+        # number of the CSMS profile: under security profile 3 it is the CN of the station certificate
+        station = {**STATION_INFO, "serialNumber": self.serial_number,
+                   **({"model": self.profile.model} if self.profile.model else {}),
+                   **({"vendorName": self.profile.vendor} if self.profile.vendor else {}),
+                   **({"firmwareVersion": self.profile.firmware_version} if self.profile.firmware_version else {})}
         return await self.call_ok("BootNotification", {"reason": reason, "chargingStation": station},
                                   expect, within=within)
 

@@ -16,7 +16,7 @@ from harness.errors import ConfigError
 from harness.pki import PkiFactory, Variant
 from harness.profile import SutProfile
 from harness.simulators.control_server import ControlServer, csms_actions, station_actions
-from harness.simulators.csms import CsmsConfig, CsmsFaults, CsmsSimulator
+from harness.simulators.csms import CsmsConfig, CsmsFaults, CsmsSimulator, CsmsVariants
 from harness.simulators.station import StationConfig, StationFaults, StationSimulator, StationVariants
 from harness.transport.tls import server_context
 
@@ -104,7 +104,8 @@ async def start_station(profile: SutProfile, *, csms_url: str, password: str, fa
 
 
 async def start_csms(profile: SutProfile, *, password: str, faults: list[str], heartbeat_interval: int,
-                     boot_retry_interval: int, pki: PkiFactory | None = None, log_dir: Path | None = None) -> BuiltinSut:
+                     boot_retry_interval: int, pki: PkiFactory | None = None, log_dir: Path | None = None,
+                     variants: list[str] | None = None) -> BuiltinSut:
     """The CSMS simulator of `profile`, knowing the harness's station identity and password.
 
     Under security profile 2 or 3 it serves wss:// with `pki`'s server certificate (`csms_expired_cert`: an
@@ -126,7 +127,8 @@ async def start_csms(profile: SutProfile, *, password: str, faults: list[str], h
     sim = CsmsSimulator(CsmsConfig(stations={profile.identity: password}, heartbeat_interval=heartbeat_interval,
                                    boot_retry_interval=boot_retry_interval, tokens=profile.id_tokens,
                                    faults=csms_faults, require_auth=security < 3, tls=tls, serial_numbers=serials, pki=pki,
-                                   log_dir=log_dir, network_message_timeout=profile.configured.message_timeout,
+                                   log_dir=log_dir, variants=faults_of(CsmsVariants, variants or []),
+                                   network_message_timeout=profile.configured.message_timeout,
                                    ocpp_interface=profile.configured.ocpp_interface))
     await sim.start()
     sut = BuiltinSut(sim, ControlServer("csms", profile.identity, {}, action_timeout=profile.control.timeout))

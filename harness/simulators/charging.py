@@ -88,6 +88,7 @@ class Evse:
     driver: dict[str, Any] | None = None  # the authorized idToken, while authorized
     driver_group: str | None = None
     suspended: bool = False  # the EV paused charging
+    deauthorized: bool = False  # the CSMS refused the token of the running transaction: no more energy (C15, E05)
     ev_timeout: asyncio.Task[None] | None = None  # EVConnectionTimeOut running for an authorization without EV
 
     @property
@@ -109,6 +110,15 @@ class ChargingFaults:
 
     seqno_gap: bool = False
     start_for_blocked_token: bool = False
+    start_for_invalid_token: bool = False
+    authorize_wrong_token_type: bool = False
+    skip_authorize: bool = False
+    authorize_cached_token: bool = False
+    no_offline_authorization: bool = False
+    charge_on_after_invalid_id: bool = False
+    ignore_group_id: bool = False
+    stop_event_without_id_token: bool = False
+    no_status_after_reconnect: bool = False
     no_stopped_reason: bool = False
     first_event_updated: bool = False
 
@@ -203,8 +213,8 @@ class Charging:
         for (evse, connector), status in changed.items():
             for action, payload in connector_reports({(evse, connector): status},
                                                      by_event=self.by_event):
-                if await self.link.notify(action, payload):
-                    self._reported[(evse, connector)] = status
+                if await self.link.notify(action, payload) or self.faults.no_status_after_reconnect:
+                    self._reported[(evse, connector)] = status  # the fault: a change it could not send is dropped
 
     # ---- physical actions --------------------------------------------------------------------------------------
     async def plug_in(self, evse_id: int, connector_id: int) -> None:
@@ -238,20 +248,24 @@ class Charging:
         """A driver presents a token: it stops the transaction it (or its group) started, else it authorizes."""
         evse = self._evse_for(id_token, evse_id)
         tx = evse.tx
+        stopper = None if self.faults.stop_event_without_id_token else id_token  # named in the StopAuthorized event
         if tx is not None and tx.id_token is not None:
             if key_of(tx.id_token) == key_of(id_token):
-                self._stop_authorized(evse)  # the same token stops without asking anyone (C01)
+                self._stop_authorized(evse, id_token=stopper)  # the same token stops without asking anyone (C01)
                 return
             info = await self._authorize(id_token)
             group = (info or {}).get("groupIdToken", {}).get("idToken")
-            if info and info.get("status") == "Accepted" and group is not None and group == tx.group:
-                self._stop_authorized(evse)  # C09: another token of the group
+            if (info and info.get("status") == "Accepted" and group is not None and group == tx.group
+                    and not self.faults.ignore_group_id):
+                self._stop_authorized(evse, id_token=stopper)  # C09: another token of the group
             else:
                 self.link.note(f"idToken {id_token['idToken']} may not stop transaction {tx.id}")
             return
         info = await self._authorize(id_token)
         status = (info or {}).get("status")
-        if status != "Accepted" and not (status == "Blocked" and self.faults.start_for_blocked_token):
+        starts_anyway = ((status == "Blocked" and self.faults.start_for_blocked_token)
+                         or (status == "Invalid" and self.faults.start_for_invalid_token))
+        if status != "Accepted" and not starts_anyway:
             self.link.note(f"idToken {id_token['idToken']} not authorized ({status or 'no answer'})")
             return
         self._authorized(evse, id_token, info or {}, "Authorized")
@@ -277,16 +291,19 @@ class Charging:
         offline by the local data (LocalAuthorizeOffline), or Accepted when OfflineTxForUnknownIdEnabled."""
         use = {"use_list": self.model.flag("LocalAuthListCtrlr", "Enabled"),
                "use_cache": self.model.flag("AuthCacheCtrlr", "Enabled")}
+        if self.faults.skip_authorize:
+            return {"status": "Accepted"}
         if self.link.online():
-            if self.model.flag("AuthCtrlr", "LocalPreAuthorize"):
+            if self.model.flag("AuthCtrlr", "LocalPreAuthorize") and not self.faults.authorize_cached_token:
                 local = self.auth.lookup(id_token, **use)
                 if local is not None and local.get("status") == "Accepted":
                     return local
-            answer = await self.link.request("Authorize", {"idToken": id_token})
+            asked = {**id_token, "type": "KeyCode"} if self.faults.authorize_wrong_token_type else id_token
+            answer = await self.link.request("Authorize", {"idToken": asked})
             if answer is not None and isinstance(answer.get("idTokenInfo"), dict):
                 self._learn(id_token, answer["idTokenInfo"])
                 return dict(answer["idTokenInfo"])
-        if not self.model.flag("AuthCtrlr", "LocalAuthorizeOffline"):
+        if not self.model.flag("AuthCtrlr", "LocalAuthorizeOffline") or self.faults.no_offline_authorization:
             return None
         local = self.auth.lookup(id_token, **use)
         if local is not None:
@@ -313,9 +330,10 @@ class Charging:
             self._start_ev_timeout(evse)
         self._energy(evse)
 
-    def _stop_authorized(self, evse: Evse, trigger: str = "StopAuthorized", reason: str = "Local") -> None:
+    def _stop_authorized(self, evse: Evse, trigger: str = "StopAuthorized", reason: str = "Local", *,
+                         id_token: dict[str, Any] | None = None) -> None:
         """Authorization ends (the driver, or the CSMS): the transaction ends when TxStopPoint has Authorized,
-        else energy stops and it goes on until the EV leaves."""
+        else energy stops and it goes on until the EV leaves. `id_token`: the token presented to stop."""
         tx = evse.tx
         evse.driver = evse.driver_group = None
         self._cancel_ev_timeout(evse)
@@ -323,9 +341,9 @@ class Charging:
             return
         tx.set_state("EVConnected" if evse.plugged else "Idle")
         if "Authorized" in self._points("TxStopPoint"):
-            self._end(evse, trigger, reason)
+            self._end(evse, trigger, reason, id_token=id_token)
         else:
-            self._event(tx, "Updated", trigger)
+            self._event(tx, "Updated", trigger, id_token=id_token)
 
     def _start_ev_timeout(self, evse: Evse) -> None:
         self._cancel_ev_timeout(evse)
@@ -380,12 +398,13 @@ class Charging:
         self._event(tx, "Started", trigger, id_token=tx.id_token, context="Transaction.Begin")
         return tx
 
-    def _end(self, evse: Evse, trigger: str, reason: str) -> None:
+    def _end(self, evse: Evse, trigger: str, reason: str, *, id_token: dict[str, Any] | None = None) -> None:
         tx = evse.tx
         assert tx is not None
         tx.set_state("EVConnected" if evse.plugged else "Idle")
-        self._event(tx, "Ended", trigger, stopped_reason=reason, context="Transaction.End")
+        self._event(tx, "Ended", trigger, id_token=id_token, stopped_reason=reason, context="Transaction.End")
         evse.tx, evse.driver, evse.driver_group, evse.suspended = None, None, None, False
+        evse.deauthorized = False
         self._cancel_ev_timeout(evse)
         if evse.inoperative_scheduled:  # G03: the scheduled change applies once the transaction is over
             evse.operative, evse.inoperative_scheduled = False, False
@@ -393,7 +412,8 @@ class Charging:
     def _energy(self, evse: Evse) -> None:
         """The power path closes when EV and driver are both there (and the EV wants energy)."""
         tx = evse.tx
-        if tx is None or evse.driver is None or not evse.plugged or tx.charging_state == "Charging":
+        if (tx is None or evse.driver is None or not evse.plugged or tx.charging_state == "Charging"
+                or evse.deauthorized):
             return
         if evse.suspended:
             if tx.charging_state != "SuspendedEV":
@@ -438,9 +458,13 @@ class Charging:
         if not isinstance(info, dict) or not isinstance(id_token, dict):
             return
         self._learn(id_token, info)
-        if info.get("status") == "Accepted" or not self.model.flag("TxCtrlr", "StopTxOnInvalidId"):
+        if info.get("status") == "Accepted":
             return
         tx_id = payload["transactionInfo"]["transactionId"]
+        if not self.model.flag("TxCtrlr", "StopTxOnInvalidId"):
+            if not self.faults.charge_on_after_invalid_id:
+                self._limit_energy(tx_id)
+            return
 
         async def deauthorize() -> None:
             for evse in self.evses.values():
@@ -449,6 +473,32 @@ class Charging:
                     self._end(evse, "Deauthorized", "DeAuthorized")
 
         self.later(deauthorize)
+
+    def _limit_energy(self, tx_id: str) -> None:
+        """StopTxOnInvalidId false (C15, E05): the transaction goes on, but once TxCtrlr.MaxEnergyOnInvalidId more
+        Wh have flowed (at once when 0) the EVSE stops offering energy: chargingState SuspendedEVSE."""
+        evse = next((e for e in self.evses.values() if e.tx is not None and e.tx.id == tx_id), None)
+        if evse is None or evse.tx is None:
+            return
+        tx = evse.tx
+        allowance = max(self.model.number("TxCtrlr", "MaxEnergyOnInvalidId"), 0)
+
+        async def suspend() -> None:
+            if evse.tx is not tx:
+                return
+            evse.deauthorized = True
+            if evse.plugged and tx.charging_state != "SuspendedEVSE":
+                tx.set_state("SuspendedEVSE")
+                self._event(tx, "Updated", "ChargingStateChanged")
+
+        async def after_allowance() -> None:
+            await asyncio.sleep(allowance * 3600 / POWER_W)  # allow-sleep: the energy still allowed at full power
+            await self.act(suspend)
+
+        if allowance == 0:
+            self.later(suspend)
+        else:
+            self._spawn(after_allowance())
 
     # ---- what the CSMS asks (answers now; the work runs after the answer, in order) -------------------------
     def remote_start(self, payload: Mapping[str, Any]) -> dict[str, Any]:

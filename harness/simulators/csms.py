@@ -18,6 +18,7 @@ import uuid
 from collections.abc import Coroutine, Mapping
 from dataclasses import dataclass, field
 from functools import partial
+from http import HTTPStatus
 from pathlib import Path
 from ssl import SSLContext
 from typing import Any, Literal, cast, get_args
@@ -49,18 +50,29 @@ class CsmsFaults:
     bad_boot_enum: bool = False  # BootNotificationResponse status "Maybe"
     bad_boot_time: bool = False  # BootNotificationResponse currentTime without a time zone
     accept_unknown_station: bool = False  # no HTTP 404 for an unknown identity (any password then passes)
+    accept_malformed_identity: bool = False  # an empty identity, or one holding ':', taken as its Basic Auth user
     accept_bad_password: bool = False  # no HTTP 401 for a wrong password
     accept_wrong_user: bool = False  # no HTTP 401 when the Basic Auth user name is not the identity
+    refuse_auth_with_403: bool = False  # refuses bad Basic Auth with HTTP 403, not 401
     keep_without_subprotocol: bool = False  # keeps a connection with no agreed subprotocol open
     no_security_error: bool = False  # answers a Rejected / Pending station's requests normally
     wrong_error_code: bool = False  # answers bad input with GenericError
     silent_on_bad_input: bool = False  # does not answer bad input at all
     error_code_1_6_spelling: bool = False  # FormationViolation / OccurenceConstraintViolation
+    error_details_as_string: bool = False  # bad input answered with the right code, errorDetails a string
+    minus_one_for_readable_id: bool = False  # bad input answered with message id "-1" although the id was readable
     reuse_message_id: bool = False  # all its CALLs carry one message id
     no_response: bool = False  # never answers Heartbeat
     slow_response: bool = False  # answers every request only after call_timeout + 1 s
-    accept_unknown_token: bool = False  # Authorize / TransactionEvent: an unknown idToken is Accepted
+    accept_unknown_token: bool = False  # Authorize / TransactionEvent: an unknown (or invalid) idToken is Accepted
     accept_blocked_token: bool = False  # Authorize / TransactionEvent: a blocked idToken is Accepted
+    # authorization (C09, C11) and the local authorization list (D01)
+    group_id_in_authorize_only: bool = False  # TransactionEventResponse idTokenInfo without the groupIdToken
+    no_clear_cache: bool = False  # an operator's "send ClearCache" sends nothing
+    empty_local_list: bool = False  # the full local list it sends has no entries
+    local_list_without_info: bool = False  # its local list entries carry no idTokenInfo
+    local_list_version_zero: bool = False  # its full local list has versionNumber 0
+    differential_local_list: bool = False  # sends its local list as updateType Differential
     no_id_token_info: bool = False  # TransactionEventResponse without idTokenInfo though the request had an idToken
     reject_seqno_zero: bool = False  # CALLERROR for a transaction starting at seqNo 0 after the station's first one
     # security profiles 2 and 3
@@ -92,6 +104,25 @@ class CsmsFaults:
     bad_log_location: bool = False  # GetLog log.remoteLocation is a bare path, not a URL
     wrong_log_type: bool = False  # GetLog asks for the DiagnosticsLog whatever the operator chose
     refuse_log_upload: bool = False  # its log receiver answers every upload with HTTP 500
+    # boot states and operator requests (B02, B03, B05, B06, B11)
+    upgrade_without_subprotocol: bool = False  # upgrades a connection with no agreed subprotocol (then closes it)
+    always_accept_boot: bool = False  # answers every BootNotification Accepted, whatever it was configured to answer
+    stay_not_accepted: bool = False  # once it answered Pending / Rejected, keeps doing so though told to accept
+    request_other_variable: bool = False  # Get/SetVariables an operator asks for name HeartbeatInterval instead
+    set_target_attribute: bool = False  # SetVariables an operator asks for carry attributeType Target
+    set_wrong_value: bool = False  # SetVariables an operator asks for carry another attributeValue
+    reset_with_evse: bool = False  # a Reset an operator asks for carries evseId 1
+    reset_immediate: bool = False  # a Reset an operator asks for is of type Immediate
+    wrong_trigger_message: bool = False  # a TriggerMessage an operator asks for requests a Heartbeat
+
+
+@dataclass
+class CsmsVariants:
+    """Legal choices a real CSMS makes differently (Part 6 passes each), so the self-tests prove the harness does
+    not fail a conformant CSMS that chose otherwise. Not faults."""
+
+    pending_interval_zero: bool = False  # Pending / Rejected with interval 0 (the station picks its own wait)
+    provision_while_pending: bool = False  # while a station is Pending, reads its OfflineThreshold (GetVariables)
 
 
 @dataclass
@@ -107,6 +138,7 @@ class CsmsConfig:
     call_timeout: float = 10.0  # how long its own CALLs wait for the station's answer
     tokens: IdTokens = field(default_factory=IdTokens)  # the CSMS's token table (C01): unknown ones are Unknown
     faults: CsmsFaults = field(default_factory=CsmsFaults)
+    variants: CsmsVariants = field(default_factory=CsmsVariants)
     tls: SSLContext | None = field(default=None, repr=False)  # wss:// (security profiles 2 and 3)
     serial_numbers: dict[str, str] = field(default_factory=dict)  # identity -> the CN its SP3 certificate must have
     pki: PkiFactory | None = field(default=None, repr=False)  # signs CSRs (A02), gives the root it installs (M05)
@@ -198,7 +230,11 @@ class CsmsSimulator:
             self._on_connect, host=self.config.host, port=port, known=partial(self._known_at, security_profile),
             authenticate=self._authenticate if basic_auth else None, on_handshake=self._on_handshake,
             close_without_subprotocol=not self.faults.keep_without_subprotocol,
+            refuse_without_subprotocol=not (self.faults.keep_without_subprotocol
+                                            or self.faults.upgrade_without_subprotocol),
             require_user_match=not self.faults.accept_wrong_user, ssl=ssl,
+            lax_identity=self.faults.accept_malformed_identity,
+            auth_refusal=HTTPStatus.FORBIDDEN if self.faults.refuse_auth_with_403 else HTTPStatus.UNAUTHORIZED,
             serial_number=lambda identity: self.config.serial_numbers.get(identity, identity))
 
     def _known_at(self, security_profile: int, identity: str) -> bool:
@@ -251,9 +287,12 @@ class CsmsSimulator:
         if self.faults.slow_response:
             await asyncio.sleep(self.config.call_timeout + 1)  # allow-sleep: fault switch delays the answer on purpose
         if call.action == "BootNotification":
-            return await self._boot(identity, state, call.payload)
+            boot = await self._boot(identity, state, call.payload)
+            if boot["status"] == "Pending" and self.config.variants.provision_while_pending and state.conn:
+                self._spawn(self._provision(identity, state.conn, call.message_id))
+            return boot
         if state.boot_status in ("Rejected", "Pending") and not self.faults.no_security_error:
-            # B03.FR.06 (Rejected) and B02 (Pending): nothing but BootNotification until the boot is accepted.
+            # B03.FR.07 (Rejected) and B02.FR.09 (Pending): nothing but BootNotification until the boot is accepted.
             return CallError(call.message_id, "SecurityError", "Boot not accepted", {})
         if call.action == "Heartbeat" and self.faults.no_response:
             return None
@@ -278,13 +317,19 @@ class CsmsSimulator:
             if "idToken" not in payload or self.faults.no_id_token_info:
                 return {}
         info = self.config.tokens.info(payload["idToken"])
-        if (info["status"] == "Unknown" and self.faults.accept_unknown_token) or (
+        if (info["status"] in ("Unknown", "Invalid") and self.faults.accept_unknown_token) or (
                 info["status"] == "Blocked" and self.faults.accept_blocked_token):
             info = {"status": "Accepted"}
+        if call.action == "TransactionEvent" and self.faults.group_id_in_authorize_only:
+            info.pop("groupIdToken", None)
         return {"idTokenInfo": info}
 
     async def _boot(self, identity: str, state: CsmsStationState, payload: dict[str, Any]) -> dict[str, Any]:
         status = self.config.boot_status.get(identity, "Accepted")
+        if self.faults.always_accept_boot:
+            status = "Accepted"
+        elif self.faults.stay_not_accepted and state.boot_status in ("Pending", "Rejected"):
+            status = state.boot_status
         if self.faults.pending_after_firmware_boot and payload.get("reason") == "FirmwareUpdate":
             status = "Pending"
         state.boot_status, state.boot = status, payload
@@ -293,9 +338,19 @@ class CsmsSimulator:
             state.security_profile = state.connection_security  # first boot, or after an upgrade: no way back
         await self._notify(state)
         interval = self.config.heartbeat_interval if status == "Accepted" else self.config.boot_retry_interval
+        if status != "Accepted" and self.config.variants.pending_interval_zero:
+            interval = 0
         current = now_iso().removesuffix("Z") if self.faults.bad_boot_time else now_iso()
         answered = "Maybe" if self.faults.bad_boot_enum else status
         return {"currentTime": current, "interval": interval, "status": answered}
+
+    async def _provision(self, identity: str, conn: OcppConnection, boot_id: str) -> None:
+        """B02: what a CSMS does with a station it holds Pending: read its configuration, once the
+        BootNotificationResponse is out (the station answers, or it is gone)."""
+        if not await conn.sent_before_close(boot_id):
+            return
+        with contextlib.suppress(ConnectionLost, CallTimeout):
+            await self.get_variables(identity, [("OCPPCommCtrlr", "OfflineThreshold")])
 
     def _sign(self, identity: str, payload: dict[str, Any]) -> dict[str, Any]:
         """A02: check and sign the CSR with the station CA, then send CertificateSigned (after this answer)."""
@@ -342,7 +397,48 @@ class CsmsSimulator:
             length = 12 if self.faults.set_short_password else 50 if self.faults.set_long_password else 20
             out["setVariableData"] = [{"component": {"name": "SecurityCtrlr"}, "variable": {"name": "BasicAuthPassword"},
                                        "attributeValue": _password(length)}]
-        return out
+        return self._misrequested(action, out)
+
+    def _misrequested(self, action: str, payload: dict[str, Any]) -> dict[str, Any]:
+        """An operator's request as the fault switches spoil it (B05, B06, B11, F06)."""
+        f = self.faults
+        key = {"GetVariables": "getVariableData", "SetVariables": "setVariableData"}.get(action)
+        if key is not None and isinstance(payload.get(key), list):
+            items = [dict(item) for item in payload[key]]
+            for item in items:
+                if f.request_other_variable:
+                    item["variable"] = {"name": "HeartbeatInterval"}
+                if action == "SetVariables" and f.set_target_attribute:
+                    item["attributeType"] = "Target"
+                if action == "SetVariables" and f.set_wrong_value:
+                    item["attributeValue"] = f"{item.get('attributeValue', '')}0"
+            payload = {**payload, key: items}
+        if action == "Reset":
+            payload = {**payload, **({"evseId": 1} if f.reset_with_evse else {}),
+                       **({"type": "Immediate"} if f.reset_immediate else {})}
+        if action == "TriggerMessage" and f.wrong_trigger_message:
+            payload = {**payload, "requestedMessage": "Heartbeat"}
+        return payload
+
+    async def _local_list(self, conn: OcppConnection, payload: Mapping[str, Any]) -> dict[str, Any]:
+        """D01: what an operator's "send a full local list" leaves to the CSMS: it asks the station's version first
+        (GetLocalListVersion), then sends its whole token table, each token with its IdTokenInfo, one version up."""
+        if "localAuthorizationList" in payload and "versionNumber" in payload:
+            return dict(payload)
+        version = 0
+        with contextlib.suppress(CallTimeout):
+            record = await conn.call("GetLocalListVersion", {}, message_id=self._message_id())
+            if isinstance(record.frame, CallResult) and isinstance(record.frame.payload.get("versionNumber"), int):
+                version = record.frame.payload["versionNumber"]
+        tokens = self.config.tokens
+        entries = [{"idToken": token.wire(), "idTokenInfo": tokens.info(token.wire())}
+                   for token in (tokens.valid, tokens.valid2, tokens.group, tokens.master_pass, tokens.invalid,
+                                 tokens.blocked, tokens.expired) if token is not None]
+        if self.faults.local_list_without_info:
+            entries = [{"idToken": e["idToken"]} for e in entries]
+        return {"versionNumber": 0 if self.faults.local_list_version_zero else version + 1,
+                "updateType": "Differential" if self.faults.differential_local_list else "Full",
+                **({} if self.faults.empty_local_list else {"localAuthorizationList": entries}), **payload}
 
     async def _delete_installed(self, identity: str, payload: Mapping[str, Any],
                                 timeout: float | None) -> dict[str, Any]:
@@ -458,7 +554,11 @@ class CsmsSimulator:
         conn = self.station(identity).conn
         if conn is None or conn.closed.is_set():
             raise ConnectionLost(f"station {identity!r} is not connected to the CSMS simulator; cannot send {action}")
-        message_id = self._fixed_id if self.faults.reuse_message_id else None
+        if action == "ClearCache" and self.faults.no_clear_cache:
+            return self.transcript.note("CSMS simulator: the operator's ClearCache is not sent (fault no_clear_cache)")
+        message_id = self._message_id()
+        if action == "SendLocalList":
+            payload = await self._local_list(conn, payload)
         if action == "SetNetworkProfile":
             payload = await self._network_profile(payload)
         if action == "UpdateFirmware":
@@ -471,6 +571,10 @@ class CsmsSimulator:
         record = await conn.call(action, payload, timeout=timeout, message_id=message_id)
         self._learn(identity, action, payload, record)
         return record
+
+    def _message_id(self) -> str | None:
+        """The id of its next CALL: the one fixed id under `reuse_message_id`, else a fresh one (None)."""
+        return self._fixed_id if self.faults.reuse_message_id else None
 
     async def get_variables(self, identity: str, items: list[tuple[str, str]], timeout: float | None = None) -> Record:
         """GetVariables for (component, variable) pairs."""

@@ -154,13 +154,16 @@ def core_variables(evses: list[int], *, heartbeat_interval: int, security_profil
         k("TxCtrlr", "EVConnectionTimeOut"): _int(60),
         k("TxCtrlr", "StopTxOnEVSideDisconnect"): _bool(True),
         k("TxCtrlr", "StopTxOnInvalidId"): _bool(True),
+        k("TxCtrlr", "MaxEnergyOnInvalidId"): _int(0),
         k("AuthCtrlr", "Enabled"): _bool(True),
         k("AuthCtrlr", "AuthorizeRemoteStart"): _bool(False),
         k("AuthCtrlr", "LocalAuthorizeOffline"): _bool(True),
         k("AuthCtrlr", "LocalPreAuthorize"): _bool(False),
         k("AuthCtrlr", "OfflineTxForUnknownIdEnabled"): _bool(False),
+        k("AuthCacheCtrlr", "Available"): _bool(True, "ReadOnly"),
         k("AuthCacheCtrlr", "Enabled"): _bool(True),
         k("AuthCacheCtrlr", "LifeTime"): _int(86400),
+        k("LocalAuthListCtrlr", "Available"): _bool(True, "ReadOnly"),
         k("LocalAuthListCtrlr", "Enabled"): _bool(False),
         k("LocalAuthListCtrlr", "Entries"): _int(0, "ReadOnly"),
         k("LocalAuthListCtrlr", "ItemsPerMessage"): _int(100, "ReadOnly"),
@@ -200,6 +203,7 @@ BASIC_AUTH_PASSWORD = VarKey("SecurityCtrlr", "BasicAuthPassword")
 CERTIFICATE_ENTRIES = VarKey("SecurityCtrlr", "CertificateEntries")
 SECURITY_PROFILE = VarKey("SecurityCtrlr", "SecurityProfile")
 NETWORK_PRIORITY = VarKey("OCPPCommCtrlr", "NetworkConfigurationPriority")
+OFFLINE_THRESHOLD = VarKey("OCPPCommCtrlr", "OfflineThreshold")
 ACTIVE_NETWORK_PROFILE = VarKey("OCPPCommCtrlr", "ActiveNetworkProfile")
 
 
@@ -228,8 +232,10 @@ class DeviceModel:
         return int(self.actual(VarKey(component, variable, variable_instance=instance)))
 
     def flag(self, component: str, variable: str) -> bool:
-        """A boolean variable's Actual value, e.g. flag("AuthCtrlr", "LocalPreAuthorize")."""
-        return self.actual(VarKey(component, variable)) == "true"
+        """A boolean variable's Actual value, e.g. flag("AuthCtrlr", "LocalPreAuthorize"); false when the station
+        does not have it (a variant may leave an optional one out)."""
+        key = VarKey(component, variable)
+        return key in self.variables and self.actual(key) == "true"
 
     def members(self, component: str, variable: str) -> set[str]:
         """A MemberList variable's members, e.g. members("TxCtrlr", "TxStartPoint")."""

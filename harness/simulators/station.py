@@ -38,6 +38,7 @@ from harness.simulators.device_model import (
     CERTIFICATE_ENTRIES,
     HEARTBEAT_INTERVAL,
     NETWORK_PRIORITY,
+    OFFLINE_THRESHOLD,
     SECURITY_PROFILE,
     DeviceModel,
     VarKey,
@@ -85,6 +86,8 @@ class StationFaults:
     wrong_error_code: bool = False  # answers bad input with GenericError instead of the prescribed code
     silent_on_bad_input: bool = False  # does not answer bad input at all
     error_code_1_6_spelling: bool = False  # FormationViolation / OccurenceConstraintViolation (OCPP 1.6 spelling)
+    error_details_as_string: bool = False  # bad input answered with the right code, errorDetails a string
+    minus_one_for_readable_id: bool = False  # bad input answered with message id "-1" although the id was readable
     bad_get_variables_enum: bool = False  # GetVariables attributeStatus "Fine"
     no_reboot_on_reset: bool = False  # accepts Reset, never reboots
     ignore_trigger: bool = False  # accepts TriggerMessage, never sends the message
@@ -97,6 +100,19 @@ class StationFaults:
     no_tx_retry: bool = False  # a TransactionEvent answered with CALLERROR is dropped, never retried
     ignore_backoff: bool = False  # reconnects at once after a connection loss (no RetryBackOff wait)
     start_for_blocked_token: bool = False  # a token the CSMS calls Blocked starts charging anyway
+    # authorization (C01-C15) and the local authorization list (D01)
+    start_for_invalid_token: bool = False  # a token the CSMS calls Invalid starts charging anyway
+    authorize_wrong_token_type: bool = False  # AuthorizeRequest names the presented idToken with type KeyCode
+    skip_authorize: bool = False  # never sends AuthorizeRequest: every presented token is taken as Accepted
+    authorize_cached_token: bool = False  # asks the CSMS about a cached Accepted token despite LocalPreAuthorize
+    no_offline_authorization: bool = False  # offline, authorizes no token at all (LocalAuthorizeOffline ignored)
+    charge_on_after_invalid_id: bool = False  # StopTxOnInvalidId false: keeps charging past MaxEnergyOnInvalidId
+    ignore_group_id: bool = False  # another token of the starting token's group may not stop the transaction
+    stop_event_without_id_token: bool = False  # the StopAuthorized event does not name the token presented
+    reject_clear_cache: bool = False  # answers ClearCache with Rejected
+    fail_local_list: bool = False  # answers SendLocalList with Failed
+    wrong_local_list_version: bool = False  # GetLocalListVersion answers one below the version it holds
+    no_status_after_reconnect: bool = False  # a connector change while offline is not reported once back online
     no_stopped_reason: bool = False  # TransactionEvent Ended without stoppedReason
     first_event_updated: bool = False  # a transaction's first TransactionEvent is Updated, not Started
     # security profile 3
@@ -140,6 +156,20 @@ class StationFaults:
     uploaded_without_upload: bool = False  # reports Uploading, Uploaded and uploads nothing
     security_log_as_diagnostics: bool = False  # asked for the SecurityLog, uploads the diagnostics log
     log_without_filename: bool = False  # GetLogResponse Accepted without a filename
+    # boot states (B02, B03) and the device model (B05, B06, B07)
+    send_while_pending: bool = False  # sends a Heartbeat while Pending
+    start_while_pending: bool = False  # RequestStartTransaction while Pending is Accepted (a transaction starts)
+    reject_boot_trigger: bool = False  # TriggerMessage(BootNotification) while Pending is Rejected
+    no_security_error_while_rejected: bool = False  # answers the CSMS's requests normally while Rejected
+    refuse_base_report: bool = False  # GetBaseReport is Rejected
+    truncated_report: bool = False  # a base report stops after its first NotifyReport, which says more follows
+    reset_boot_reason_power_up: bool = False  # after a Reset, boots with reason PowerUp instead of RemoteReset
+    get_variables_rejected: bool = False  # every getVariableResult is Rejected
+    reject_offline_threshold: bool = False  # Get/SetVariables of OCPPCommCtrlr.OfflineThreshold are Rejected
+    set_variables_not_stored: bool = False  # SetVariables is Accepted and changes nothing
+    variables_wrong_type: bool = False  # get/setVariableResult carry attributeType Target
+    variables_wrong_names: bool = False  # get/setVariableResult name the variable in lower case
+    variables_status_info_error: bool = False  # get/setVariableResult carry attributeStatusInfo InternalError
 
 
 @dataclass
@@ -149,6 +179,8 @@ class StationVariants:
 
     availability_by_notify_event: bool = False  # connector states by NotifyEvent AvailabilityState, never StatusNotification
     read_only_tx_points: bool = False  # TxCtrlr.TxStartPoint / TxStopPoint are ReadOnly (SetVariables: Rejected)
+    no_local_pre_authorize: bool = False  # AuthCtrlr.LocalPreAuthorize not implemented (GetVariables: UnknownVariable)
+    boot_trigger_not_implemented: bool = False  # TriggerMessage(BootNotification) is NotImplemented (F06 allows it)
 
 
 @dataclass
@@ -219,8 +251,11 @@ class StationSimulator:
         if self.config.variants.read_only_tx_points:
             for name in ("TxStartPoint", "TxStopPoint"):
                 self.model.variables[VarKey("TxCtrlr", name)].attributes["Actual"].mutability = "ReadOnly"
+        if self.config.variants.no_local_pre_authorize:
+            del self.model.variables[VarKey("AuthCtrlr", "LocalPreAuthorize")]  # never pre-authorizes locally
         self.transcript = Transcript(name=f"station simulator {self.config.identity}")
         self.state = StationState()
+        self.transcript.subscribe(self._boot_answered)
         self.conn: OcppConnection | None = None  # the live connection, if any
         self.connected = asyncio.Event()  # set while an OCPP 2.0.1 connection is open
         self.booted = asyncio.Event()  # set while the last BootNotification was Accepted
@@ -458,12 +493,13 @@ class StationSimulator:
         """Boot when needed, announce, keep the heartbeat; after a SecurityError wait the interval and boot again."""
         try:
             while True:
-                if self.state.needs_boot:
+                booting = self.state.needs_boot
+                if booting:
                     await self._boot(conn)  # returns once Accepted
                 with contextlib.suppress(NotAccepted):
                     self._online.set()  # accepted: from now on the station talks (its queue too)
                     self._outbox_wake.set()
-                    await self._announce(conn)
+                    await self._announce(conn, booted=booting)
                     await self._heartbeats(conn)  # returns when the acceptance is lost
                 self._online.clear()
                 await asyncio.sleep(self._retry_interval())  # allow-sleep: wait out `interval` before a new boot
@@ -507,16 +543,18 @@ class StationSimulator:
                 self._accepted_at = asyncio.get_running_loop().time()
                 self.booted.set()
                 return
-            if status == "Rejected" and self.faults.send_while_rejected:
+            if (status == "Rejected" and self.faults.send_while_rejected) or (
+                    status == "Pending" and self.faults.send_while_pending):
                 with contextlib.suppress(NotAccepted):
                     await self._call(conn, "Heartbeat", {})
             if await _wait(self._triggered, self._retry_interval()):  # a timer: the interval is the rule
                 self.state.boot_reason = "Triggered"
 
-    async def _announce(self, conn: OcppConnection) -> None:
-        """After an Accepted boot: every connector's status, then the startup security event (Part 6 Booted), then
-        the events of TLS handshakes it refused meanwhile."""
-        await self._report_connectors(conn)
+    async def _announce(self, conn: OcppConnection, *, booted: bool = True) -> None:
+        """After an Accepted boot (or a reconnect): every connector's status, then the startup security event (Part
+        6 Booted), then the events of TLS handshakes it refused meanwhile."""
+        if booted or not self.faults.no_status_after_reconnect:
+            await self._report_connectors(conn)
         event, self.state.startup_event = self.state.startup_event, None
         if event is not None:
             await self._call(conn, "SecurityEventNotification", {"type": event, "timestamp": now_iso()})
@@ -575,6 +613,9 @@ class StationSimulator:
         conn = self.conn
         if conn is None or conn.conn != record.conn:
             return self._default(call)
+        refused = self._while_not_accepted(call)
+        if refused is not None:
+            return refused
         match call.action:
             case "GetVariables" | "SetVariables":
                 answer = self._variables(call, record)
@@ -601,6 +642,25 @@ class StationSimulator:
                     self._after_answer(conn, call, work)
                 return answer
         return self._charging_call(call)
+
+    def _boot_answered(self, record: Record) -> None:
+        """The boot status as soon as the CSMS's answer arrives, before `_boot` resumes: a request right behind
+        that answer (TC_B_30_CS sends one at once after Rejected) is judged by it."""
+        if (record.direction == "rx" and isinstance(record.frame, CallResult) and record.request is not None
+                and record.request.action == "BootNotification"):
+            self.state.boot_status = str(record.frame.payload.get("status"))
+
+    def _while_not_accepted(self, call: Call) -> Answer | None:
+        """The answer a station that is not accepted gives instead of its usual one, or None: while Rejected every
+        request is refused with CALLERROR SecurityError (B03.FR.08); while Pending no transaction starts."""
+        if not self.state.needs_boot:
+            return None
+        if self.state.boot_status == "Rejected" and not self.faults.no_security_error_while_rejected:
+            return CallError(call.message_id, "SecurityError", "the CSMS rejected this station's BootNotification", {})
+        if (self.state.boot_status == "Pending" and call.action == "RequestStartTransaction"
+                and not self.faults.start_while_pending):
+            return {"status": "Rejected"}
+        return None
 
     def _certificate_call(self, conn: OcppConnection, call: Call) -> Answer:
         """M03-M05 and the end of A02: the certificate store."""
@@ -753,13 +813,16 @@ class StationSimulator:
                     answer["ongoingIndicator"] = charging.ongoing(tx_id)
                 return answer
             case "SendLocalList":
+                if self.faults.fail_local_list:
+                    return {"status": "Failed"}
                 status = charging.auth.send_local_list(p)
                 self.model.put(VarKey("LocalAuthListCtrlr", "Entries"), str(len(charging.auth.local_list)))
                 return {"status": status}
             case "GetLocalListVersion":
-                return {"versionNumber": charging.auth.list_version}
+                version = charging.auth.list_version
+                return {"versionNumber": max(version - 1, 0) if self.faults.wrong_local_list_version else version}
             case "ClearCache":
-                if not self.model.flag("AuthCacheCtrlr", "Enabled"):
+                if not self.model.flag("AuthCacheCtrlr", "Enabled") or self.faults.reject_clear_cache:
                     return {"status": "Rejected"}
                 charging.auth.clear_cache()
                 return {"status": "Accepted"}
@@ -785,12 +848,16 @@ class StationSimulator:
             return CallError(call.message_id, "FormatViolation",
                              f"message exceeds DeviceDataCtrlr.BytesPerMessage[{call.action}] = {size}", {})
         if get:
-            results = [self.model.get(d) for d in items]
+            results = [self._refused_item(d) or self.model.get(d) for d in items]
             if self.faults.bad_get_variables_enum:
                 for result in results:
                     result["attributeStatus"] = "Fine"
-            return {"getVariableResult": results}
-        answered = [self._set_variable(d) for d in items]
+            if self.faults.get_variables_rejected:
+                for result in results:
+                    result["attributeStatus"] = "Rejected"
+                    result.pop("attributeValue", None)
+            return {"getVariableResult": self._garbled(results)}
+        answered = [self._set_item(d) for d in items]
         self.charging.variables_changed()
         for _, changed in answered:
             if changed == HEARTBEAT_INTERVAL:
@@ -800,16 +867,41 @@ class StationSimulator:
                 self._password_changed = True
             elif changed == BASIC_AUTH_PASSWORD:
                 self._password_changed = True  # reconnects, with the old password (fault keep_old_password)
-        return {"setVariableResult": [result for result, _ in answered]}
+        return {"setVariableResult": self._garbled([result for result, _ in answered])}
 
-    def _set_variable(self, item: dict[str, Any]) -> tuple[dict[str, Any], VarKey | None]:
+    def _set_item(self, item: dict[str, Any]) -> tuple[dict[str, Any], VarKey | None]:
+        """One setVariableResult and the key of the value it changed (None if none)."""
+        refused = self._refused_item(item)
+        if refused is not None:
+            return refused, None
         key = VarKey.of(item["component"], item["variable"])
         if key == NETWORK_PRIORITY:
             return self._set_priority(item)
         if key == BASIC_AUTH_PASSWORD and self.faults.accept_short_password:
             self.model.put(key, str(item.get("attributeValue", "")))
             return {"component": item["component"], "variable": item["variable"], "attributeStatus": "Accepted"}, key
+        if self.faults.set_variables_not_stored:
+            kind = item.get("attributeType")
+            return {"component": item["component"], "variable": item["variable"], "attributeStatus": "Accepted",
+                    **({"attributeType": kind} if kind else {})}, None
         return self.model.set(item)
+
+    def _refused_item(self, item: dict[str, Any]) -> dict[str, Any] | None:
+        """Fault `reject_offline_threshold`: the result refusing OCPPCommCtrlr.OfflineThreshold; None otherwise."""
+        if not self.faults.reject_offline_threshold or VarKey.of(item["component"], item["variable"]) != OFFLINE_THRESHOLD:
+            return None
+        return {"component": item["component"], "variable": item["variable"], "attributeStatus": "Rejected"}
+
+    def _garbled(self, results: list[dict[str, Any]]) -> list[dict[str, Any]]:
+        """Get/SetVariables results as the fault switches break them (the same list, changed in place)."""
+        for result in results:
+            if self.faults.variables_wrong_type:
+                result["attributeType"] = "Target"
+            if self.faults.variables_wrong_names:
+                result["variable"] = {**result["variable"], "name": str(result["variable"].get("name", "")).lower()}
+            if self.faults.variables_status_info_error:
+                result["attributeStatusInfo"] = {"reasonCode": "InternalError"}
+        return results
 
     async def _reconnect(self, conn: OcppConnection, why: str) -> None:
         """Close the connection (1000) so the next one uses `why`; `_main` reconnects after its back-off."""
@@ -820,6 +912,8 @@ class StationSimulator:
     def _base_report(self, conn: OcppConnection, call: Call) -> Answer:
         """GetBaseReport (B07): Accepted, then NotifyReport in chunks of ItemsPerMessage[GetReport]."""
         base = call.payload["reportBase"]
+        if self.faults.refuse_base_report:
+            return {"status": "Rejected"}
         data = self.model.report(base)
         if base == "SummaryInventory":
             data = [d for d in data if d["variable"]["name"] == "AvailabilityState"]
@@ -830,7 +924,8 @@ class StationSimulator:
         async def send() -> None:
             generated = now_iso()
             parts = [data[i:i + chunk] for i in range(0, len(data), chunk)]
-            for seq, part in enumerate(parts):
+            last = 0 if self.faults.truncated_report else len(parts) - 1  # the fault stops after the first part
+            for seq, part in enumerate(parts[:last + 1]):
                 await self._call(conn, "NotifyReport", {"requestId": request_id, "generatedAt": generated,
                                                         "seqNo": seq, "tbc": seq < len(parts) - 1,
                                                         "reportData": part})
@@ -844,7 +939,8 @@ class StationSimulator:
             return {"status": "Rejected", "statusInfo": {"reasonCode": "UnsupportedRequest",
                                                          "additionalInfo": "no reset per EVSE"}}
         if not self.faults.no_reboot_on_reset:
-            self._after_answer(conn, call, partial(self._reboot, "RemoteReset"))
+            reason = "PowerUp" if self.faults.reset_boot_reason_power_up else "RemoteReset"
+            self._after_answer(conn, call, partial(self._reboot, reason))
         return {"status": "Accepted"}
 
     def _trigger(self, conn: OcppConnection, call: Call) -> Answer:
@@ -857,7 +953,9 @@ class StationSimulator:
         send: Callable[[], Awaitable[None]]
         match requested:
             case "BootNotification":
-                if not pending:
+                if self.config.variants.boot_trigger_not_implemented:
+                    return {"status": "NotImplemented"}
+                if not pending or self.faults.reject_boot_trigger:
                     return {"status": "Rejected"}
                 send = self._wake_boot
             case "Heartbeat":
@@ -1045,15 +1143,7 @@ class StationSimulator:
         triggered message must follow the TriggerMessageResponse); not at all if the connection closes first."""
 
         async def later() -> None:
-            sent = asyncio.ensure_future(conn.wait_sent(call.message_id))
-            closed = asyncio.ensure_future(conn.closed.wait())
-            try:
-                await asyncio.wait([sent, closed], return_when=asyncio.FIRST_COMPLETED)
-            finally:
-                for waiter in (sent, closed):
-                    waiter.cancel()
-                await asyncio.gather(sent, closed, return_exceptions=True)
-            if sent.cancelled() or sent.exception() is not None:
+            if not await conn.sent_before_close(call.message_id):
                 return
             try:
                 await work()

@@ -20,6 +20,7 @@ from websockets.protocol import State
 
 from harness.ocppj import Call, CallError, Finding, RpcSession, Severity
 from harness.ocppj.findings import finding
+from harness.ocppj.session import Inbound
 from harness.transcript import Record, Transcript
 
 CallHandler = Callable[[Call, Record], Awaitable[Mapping[str, Any] | CallError | None]]
@@ -38,6 +39,16 @@ class CallTimeout(Exception):
         self.call = call
         self.timeout = timeout
         super().__init__(f"no answer to {call.action} (id {call.message_id}) within {timeout:g} s")
+
+
+class MismatchedAnswer(CallTimeout):
+    """The peer answered the CALL the harness waits for with a response whose id is unreadable or another one: no
+    answer by Part 4 (a response carries its CALL's id), but what came is `record`."""
+
+    def __init__(self, call: Call, record: Record) -> None:
+        super().__init__(call, 0.0)
+        self.record = record
+        self.args = (f"{call.action} (id {call.message_id!r}) answered with message id {record.message_id!r}",)
 
 
 _conn_numbers = itertools.count(1)
@@ -70,6 +81,7 @@ class OcppConnection:
         self._call_lock = asyncio.Lock()
         self._tasks: set[asyncio.Task[None]] = set()
         self._sent: dict[str, asyncio.Event] = {}  # message id -> set once that frame is on the wire
+        self._awaited: asyncio.Future[Record] | None = None  # the waiter of the harness's CALL being awaited now
 
     @property
     def subprotocol(self) -> str | None:
@@ -99,6 +111,10 @@ class OcppConnection:
                                      binary=isinstance(message, bytes), message_id=inbound.parsed.message_id,
                                      data=message if isinstance(message, bytes) else None,
                                      message_type=inbound.parsed.message_type)
+        if self._stray(inbound) and self._awaited is not None and not self._awaited.done():
+            # a response to no CALL of the harness while it awaits one: the peer's answer, with a wrong or an
+            # unreadable id; the harness says what came instead of waiting out its deadline
+            self._awaited.set_result(record)
         if inbound.reply is not None:
             reply = inbound.reply if self.bad_input_reply is None else self.bad_input_reply(record, inbound.reply)
             if reply is not None:
@@ -118,6 +134,12 @@ class OcppConnection:
             waiter = self._waiters.pop(message_id)
             if not waiter.done():
                 waiter.set_result(record)
+
+    def _stray(self, inbound: Inbound) -> bool:
+        """A response (well-formed or not) that matches no CALL of the harness, outstanding or given up on."""
+        parsed = inbound.parsed
+        return (parsed.message_type in (3, 4) and inbound.request is None
+                and (parsed.message_id is None or parsed.message_id not in self._waiters))
 
     async def _answer(self, call: Call, record: Record) -> None:
         try:
@@ -162,6 +184,19 @@ class OcppConnection:
         await self._sent.setdefault(message_id, asyncio.Event()).wait()
         del self._sent[message_id]
 
+    async def sent_before_close(self, message_id: str) -> bool:
+        """Until the harness's frame with `message_id` is written out (True) or the connection closes first (False):
+        what a peer does after answering a CALL (reboot, triggered message) starts only once the answer is out."""
+        sent = asyncio.ensure_future(self.wait_sent(message_id))
+        closed = asyncio.ensure_future(self.closed.wait())
+        try:
+            await asyncio.wait([sent, closed], return_when=asyncio.FIRST_COMPLETED)
+        finally:
+            for waiter in (sent, closed):
+                waiter.cancel()
+            await asyncio.gather(sent, closed, return_exceptions=True)
+        return not sent.cancelled() and sent.exception() is None
+
     async def call(self, action: str, payload: Mapping[str, Any], *, timeout: float | None = None,
                    message_id: str | None = None) -> Record:
         """Send a CALL and return the record of its answer (CALLRESULT, CALLERROR or a broken response)."""
@@ -173,11 +208,16 @@ class OcppConnection:
             if self.closed.is_set():
                 raise ConnectionLost(f"connection {self.conn} is closed; cannot send {action}")
             await self._send(out.text, out.frame, out.findings)
-            return await self._await_answer(call, waiter, timeout)
+            record = await self._await_answer(call, waiter, timeout)
+            if record.message_id != call.message_id:
+                raise MismatchedAnswer(call, record)
+            return record
 
-    async def send_raw(self, data: str | bytes, *, expect_answer: bool = True,
-                       timeout: float | None = None) -> Record | None:
-        """Send a message as-is (deliberately bad input); returns the answer record when one is awaited."""
+    async def send_raw(self, data: str | bytes, *, expect_answer: bool = True, timeout: float | None = None,
+                       silence_allowed: bool = False) -> Record | None:
+        """Send a message as-is (deliberately bad input); returns the answer record when one is awaited (a
+        response with another id counts: bad input may well get one). `silence_allowed`: no answer is what the
+        test accepts (a policy), so the timeout is no failure."""
         async with self._call_lock:
             text = data if isinstance(data, str) else data.decode("utf-8", errors="replace")
             out = self.session.raw(text)
@@ -188,26 +228,34 @@ class OcppConnection:
             if not expect_answer or out.awaits is None:
                 return None
             call = self.session.outstanding.get(out.awaits) or Call(out.awaits, "?", {})
-            return await self._await_answer(call, waiter, timeout)
+            return await self._await_answer(call, waiter, timeout, silence_allowed=silence_allowed)
 
-    async def _await_answer(self, call: Call, waiter: asyncio.Future[Record], timeout: float | None) -> Record:
+    async def _await_answer(self, call: Call, waiter: asyncio.Future[Record], timeout: float | None, *,
+                            silence_allowed: bool = False) -> Record:
         limit = self.call_timeout if timeout is None else timeout
         closed: asyncio.Future[Any] = asyncio.ensure_future(self.closed.wait())
+        self._awaited = waiter
         try:
             await asyncio.wait([waiter, closed], timeout=limit, return_when=asyncio.FIRST_COMPLETED)
         finally:
             closed.cancel()
+            self._awaited = None
         if waiter.done():
-            return waiter.result()
+            record = waiter.result()
+            if record.message_id != call.message_id:  # a stray response: a right one later is a late answer
+                self._waiters.pop(call.message_id, None)
+                self.session.expire(call.message_id)
+            return record
         self._waiters.pop(call.message_id, None)
         self.session.expire(call.message_id)
         if self.closed.is_set():
             raise ConnectionLost(f"connection {self.conn} closed (code {self.close_code}) before the answer to "
                                  f"{call.action}")
+        severity, allowed = (Severity.INFO, " (no answer allowed)") if silence_allowed else (Severity.FAIL, "")
         self.transcript.add(self.conn, "event", event="timeout", detail={"message_id": call.message_id,
                                                                          "action": call.action, "after": limit},
-                            findings=[finding("TIMING", Severity.FAIL, f"no answer to {call.action} (id "
-                                                                       f"{call.message_id!r}) within {limit:g} s")])
+                            findings=[finding("TIMING", severity, f"no answer to {call.action} (id "
+                                                                  f"{call.message_id!r}) within {limit:g} s{allowed}")])
         raise CallTimeout(call, limit)
 
     def _close_findings(self, cause: BaseException | None) -> list[Finding]:

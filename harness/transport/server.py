@@ -145,10 +145,13 @@ class OcppServer:
         max_size: int = 1 << 20,
         ssl: SSLContext | None = None,
         close_without_subprotocol: bool = True,
+        refuse_without_subprotocol: bool = False,
         require_user_match: bool = True,
         open_timeout: float = 10.0,
         serial_number: Callable[[str], str | None] | None = None,
         tls_handshake_timeout: float = 10.0,
+        lax_identity: bool = False,
+        auth_refusal: HTTPStatus = HTTPStatus.UNAUTHORIZED,
     ) -> None:
         self.on_connect = on_connect
         self.host = host
@@ -160,7 +163,13 @@ class OcppServer:
         self.ssl = ssl
         # Both True for a conforming CSMS; the CSMS simulator's fault switches turn them off.
         self.close_without_subprotocol = close_without_subprotocol
+        # TC_B_58_CSMS (errata 2025-04): refuse the upgrade itself (HTTP 400) when no offered subprotocol is ocpp2.0.1
+        self.refuse_without_subprotocol = refuse_without_subprotocol
         self.require_user_match = require_user_match
+        # A lax CSMS (the CSMS simulator's fault `accept_malformed_identity`): a URL identity that breaks RPC-02 is
+        # replaced by the Basic Auth user name, so such a station gets in under that name.
+        self.lax_identity = lax_identity
+        self.auth_refusal = auth_refusal  # the status for refused Basic Auth: 401 (the simulator's fault: 403)
         self.open_timeout = open_timeout  # seconds a station may take to complete its opening handshake
         # Profile 3: the serial number the station certificate's CN must equal (A00.FR.405); the identity when
         # not given; None from the callable leaves the check to the role (e.g. against BootNotification).
@@ -200,7 +209,7 @@ class OcppServer:
 
     def _process_request(self, connection: ServerConnection, request: Request) -> Response | None:
         path = request.path.split("?", 1)[0]
-        raw_identity = path.rstrip("/").rsplit("/", 1)[-1]
+        raw_identity = path.rsplit("/", 1)[-1]  # after the last '/': empty for "<endpoint>/" (no identity)
         identity = unquote(raw_identity)
         offered = _offered(request.headers)
         remote = ":".join(str(p) for p in connection.remote_address[:2]) if connection.remote_address else "?"
@@ -210,8 +219,15 @@ class OcppServer:
             hs.findings.append(finding("RPC-02", Severity.FAIL,
                                        f"station identity {identity[:60]!r} is not an identifierString of at most 48 "
                                        "characters without ':'"))
+            user = _basic_auth_user(request.headers.get("Authorization")) if self.lax_identity else None
+            if user:
+                identity = hs.identity = user
         if not self.known(identity):
             return self._refuse(connection, hs, HTTPStatus.NOT_FOUND, "Unknown charging station\n")
+        if self.refuse_without_subprotocol and SUBPROTOCOL not in offered:
+            hs.findings.append(finding("RPC-03", Severity.FAIL,
+                                       f"station offered subprotocols {offered or 'none'}; 'ocpp2.0.1' required"))
+            return self._refuse(connection, hs, HTTPStatus.BAD_REQUEST, "ocpp2.0.1 subprotocol required\n")
         ssl_object = connection.transport.get_extra_info("ssl_object")
         if isinstance(ssl_object, SSLObject):
             hs.tls = read_session(ssl_object, peer="station", expected_cn=self.serial_number(identity))
@@ -224,8 +240,9 @@ class OcppServer:
         hs.findings.extend(findings)
         refused = verdict != "ok" and not (verdict == "bad-user" and not self.require_user_match)
         if self.authenticate is not None and refused:
-            response = self._refuse(connection, hs, HTTPStatus.UNAUTHORIZED, "Unauthorized\n")
-            response.headers["WWW-Authenticate"] = 'Basic realm="OCPP"'
+            response = self._refuse(connection, hs, self.auth_refusal, f"{self.auth_refusal.phrase}\n")
+            if self.auth_refusal is HTTPStatus.UNAUTHORIZED:
+                response.headers["WWW-Authenticate"] = 'Basic realm="OCPP"'
             return response
         return None
 
@@ -303,6 +320,17 @@ def _judged_connection(report: Callable[[ServerConnection, str], None]) -> type[
                 report(self, f"no valid HTTP upgrade request ({self.protocol.handshake_exc or 'connection closed'})")
 
     return JudgedConnection
+
+
+def _basic_auth_user(header: str | None) -> str | None:
+    """The user name of a Basic Authorization header, None when there is none to read."""
+    scheme, _, token = (header or "").partition(" ")
+    if scheme.lower() != "basic":
+        return None
+    try:
+        return base64.b64decode(token.strip(), validate=True).decode("utf-8").partition(":")[0] or None
+    except (binascii.Error, UnicodeDecodeError):
+        return None
 
 
 def _offered(headers: Headers) -> list[str]:

@@ -7,7 +7,9 @@ of A00.FR.318 for TLS 1.2 (TLS 1.3 keeps OpenSSL's defaults, all AEAD), no compr
 OpenSSL verifies what it can, so a bad certificate is refused *during* the handshake, before a Basic Auth password
 is sent: chain, validity period, host name and, through security level 2, the key sizes and digests of
 A00.FR.502/503/506 (RSA/DSA >= 2048 bits, EC >= 224 bits, no SHA-1). What OpenSSL does not check (a station CN
-that is not its serial number, a CSMS CN that is not the host, a missing O) is judged here after the handshake.
+that is not its serial number, a missing O) is judged here after the handshake, and so is the CSMS certificate's
+name against the host the test expects (by default the endpoint's), the way TLS judges a name: a SAN IP address
+for an IP literal, a SAN DNS name otherwise (the CN only when there is none).
 
 This layer takes file paths and returns `ssl.SSLContext`s; `harness.pki` makes the files (and owns `cryptography`).
 
@@ -18,6 +20,7 @@ This layer takes file paths and returns `ssl.SSLContext`s; `harness.pki` makes t
 
 from __future__ import annotations
 
+import ipaddress
 import ssl
 import warnings
 from collections.abc import Sequence
@@ -142,32 +145,38 @@ class TlsSession:
     peer_organization: str | None = None
     peer_serial: str | None = None  # certificate serial number, hex
     findings: tuple[Finding, ...] = ()
+    peer_san: tuple[str, ...] = ()  # subjectAltName entries as "DNS:name" / "IP:address"
 
     def to_json(self) -> dict[str, Any]:
         return {"version": self.version, "cipher": self.cipher, "peer_cn": self.peer_cn,
-                "peer_organization": self.peer_organization, "peer_serial": self.peer_serial}
+                "peer_organization": self.peer_organization, "peer_serial": self.peer_serial,
+                "peer_san": list(self.peer_san)}
 
 
 def read_session(ssl_object: ssl.SSLObject | ssl.SSLSocket, *, peer: Peer, expected_cn: str | None) -> TlsSession:
     """Judge a completed handshake: the session (SEC-2) and the peer's verified certificate, when it sent one.
 
-    `expected_cn` is what the peer's CN must be: the station serial number (A00.FR.405, SEC-3) or the CSMS host
-    (A00.FR.510, SEC-4); None skips that check.
+    `expected_cn` is what the peer's certificate must name: the station serial number as its CN (A00.FR.405,
+    SEC-3), or the CSMS host of the endpoint (A00.FR.510, SEC-4), judged as TLS judges a host name; None skips
+    that check.
     """
     version, cipher = ssl_object.version(), ssl_object.cipher()
     findings = _judge_session(version, cipher[0] if cipher else None, ssl_object.compression())
     subject: dict[str, str] = {}
     serial: str | None = None
+    sans: list[tuple[str, str]] = []
     cert = ssl_object.getpeercert()  # verified by OpenSSL; {} or None when the peer sent no certificate
     if cert:
         for rdn in cast(_Rdns, cert.get("subject", ())):
             for name, value in rdn:
                 subject.setdefault(name, value)
         serial = str(cert.get("serialNumber") or "") or None
-        findings += _judge_certificate(subject, serial, peer=peer, expected_cn=expected_cn)
+        sans = [(kind, str(value).strip()) for kind, value in cast(tuple[tuple[str, str], ...],
+                                                                   cert.get("subjectAltName", ()))]
+        findings += _judge_certificate(subject, serial, sans, peer=peer, expected_cn=expected_cn)
     return TlsSession(version=version, cipher=cipher[0] if cipher else None, peer_cn=subject.get("commonName"),
                       peer_organization=subject.get("organizationName"), peer_serial=serial,
-                      findings=tuple(findings))
+                      findings=tuple(findings), peer_san=tuple(f"{_SAN_PREFIX.get(k, k)}:{v}" for k, v in sans))
 
 
 def _judge_session(version: str | None, cipher: str | None, compression: str | None) -> list[Finding]:
@@ -182,7 +191,39 @@ def _judge_session(version: str | None, cipher: str | None, compression: str | N
     return out
 
 
-def _judge_certificate(subject: dict[str, str], serial: str | None, *, peer: Peer,
+_SAN_PREFIX = {"DNS": "DNS", "IP Address": "IP"}  # getpeercert()'s names -> the usual short ones
+
+
+def names_host(host: str, cn: str | None, sans: Sequence[tuple[str, str]]) -> bool:
+    """Whether a server certificate names `host` the way TLS checks it (RFC 6125, what OpenSSL's host check does
+    for Python): an IP literal only by a SAN iPAddress; a DNS name by a SAN dNSName (a '*' only as the whole
+    leftmost label), by the CN only when there is no SAN dNSName."""
+    try:
+        address = ipaddress.ip_address(host.strip("[]"))
+    except ValueError:
+        address = None
+    if address is not None:
+        return any(kind == "IP Address" and _same_address(value, address) for kind, value in sans)
+    dns = [value for kind, value in sans if kind == "DNS"]
+    return any(_dns_match(pattern, host) for pattern in dns) if dns else cn is not None and _dns_match(cn, host)
+
+
+def _same_address(value: str, address: ipaddress.IPv4Address | ipaddress.IPv6Address) -> bool:
+    try:
+        return ipaddress.ip_address(value) == address
+    except ValueError:
+        return False
+
+
+def _dns_match(pattern: str, host: str) -> bool:
+    pattern, host = pattern.lower().rstrip("."), host.lower().rstrip(".")
+    if pattern.startswith("*."):
+        head, _, rest = host.partition(".")
+        return bool(head) and rest == pattern[2:]
+    return pattern == host
+
+
+def _judge_certificate(subject: dict[str, str], serial: str | None, sans: Sequence[tuple[str, str]], *, peer: Peer,
                        expected_cn: str | None) -> list[Finding]:
     whose = "station" if peer == "station" else "CSMS"
     cn = subject.get("commonName")
@@ -192,15 +233,16 @@ def _judge_certificate(subject: dict[str, str], serial: str | None, *, peer: Pee
     if not subject.get("organizationName"):
         out.append(_finding("SEC-4", Severity.FAIL, f"{whose} certificate subject has no O (organizationName)",
                             "A00.FR.509"))
-    if expected_cn is not None and cn != expected_cn:
-        if peer == "station":
-            out.append(_finding("SEC-3", Severity.FAIL, f"station certificate CN {cn!r} is not the station serial "
-                                                        f"number {expected_cn!r}", "A00.FR.405, B01.FR.12",
-                                common_name=cn))
-        else:
-            out.append(_finding("SEC-4", Severity.FAIL, f"CSMS certificate CN {cn!r} is not the host "
-                                                        f"{expected_cn!r} of the endpoint", "A00.FR.510",
-                                common_name=cn))
+    if expected_cn is None:
+        return out
+    if peer == "station" and cn != expected_cn:
+        out.append(_finding("SEC-3", Severity.FAIL, f"station certificate CN {cn!r} is not the station serial "
+                                                    f"number {expected_cn!r}", "A00.FR.405, B01.FR.12", common_name=cn))
+    elif peer == "csms" and not names_host(expected_cn, cn, sans):
+        named = ", ".join(f"{_SAN_PREFIX.get(k, k)}:{v}" for k, v in sans) or "none"
+        out.append(_finding("SEC-4", Severity.FAIL, f"CSMS certificate does not name the host {expected_cn!r} of "
+                                                    f"the endpoint (subjectAltName {named}; CN {cn!r})", "A00.FR.510",
+                            common_name=cn))
     return out
 
 

@@ -8,10 +8,16 @@ from typing import Any
 
 from harness.config import Settings
 from harness.control import describe
+from harness.errors import PreconditionNotMet
+from harness.failures import OcppFailure
+from harness.ocppj import Severity
 from harness.reporting import AllureReporter, findings_table
+from harness.reporting.verdicts import Outcome, Verdict
 from harness.roles.conversation import Conversation
 from harness.transcript import Transcript
 from harness.usecase.testcase import TestCaseMeta
+
+FINDINGS_LISTED = 20  # per class in a verdict; the transcript keeps them all
 
 
 class CaseRun:
@@ -78,5 +84,42 @@ class CaseRun:
         """The findings of checks beyond the case's Part 6 table, one line each."""
         return [f.text for conv in self.conversations for _, f in conv.transcript.findings() if f.rule == "BEYOND-P6"]
 
+    def findings_by_class(self) -> dict[str, list[str]]:
+        """The case's findings as a verdict lists them: SUT defects (FAIL findings on what the SUT did), checks
+        beyond Part 6, other warnings."""
+        classes: dict[str, list[str]] = {"sut_defect": [], "beyond_part6": [], "warning": []}
+        for conv in self.conversations:
+            for record, f in conv.transcript.findings():
+                kind = ("beyond_part6" if f.rule == "BEYOND-P6" else "sut_defect" if f.severity is Severity.FAIL
+                        else "warning" if f.severity is Severity.WARN else None)
+                if kind is not None and len(classes[kind]) < FINDINGS_LISTED and record.direction != "tx":
+                    classes[kind].append(f"#{record.seq} {record.action or record.event or record.kind}: {f.one_line()}")
+        return {k: v for k, v in classes.items() if v}
+
+    def verdict(self, outcome: Outcome, headline: str, error: BaseException | None = None) -> Verdict:
+        """The case's one verdict, from how it ended and what its transcripts hold."""
+        m = self.meta
+        rules: tuple[str, ...] = ()
+        difference = step = precondition = ""
+        if isinstance(error, OcppFailure):
+            headline, rules, step, difference = error.title, error.rules, error.step or "", key_difference(error)
+        elif isinstance(error, PreconditionNotMet):
+            precondition = error.what + (f" (fix: {error.fix})" if error.fix else "")
+        transcripts = tuple(str(c.transcript.path) for c in self.conversations if c.transcript.path is not None)
+        return Verdict(m.id, m.title, m.sut, m.severity, m.profiles, m.requirements, outcome, headline, rules,
+                       difference, step, self.findings_by_class(), tuple(self.used_policy_defaults()), precondition,
+                       transcripts, " ; ".join(f"ocpp-harness validate {t}" for t in transcripts),
+                       self.settings.profile_of(m.sut).security.profile)
+
     def used_policy_defaults(self) -> list[str]:
         return [f"{key}: documented default (pragmatic mode)" for key in sorted(self.settings.defaults_used)]
+
+
+def key_difference(failure: OcppFailure) -> str:
+    """The one line a reader needs from a failure: its first JSON-path difference, else expected against actual."""
+    for line in failure.message.splitlines():
+        if line.lstrip().startswith("$"):
+            return line.strip()[:200]
+    if failure.expected is not None and failure.actual is not None:
+        return f"expected {failure.expected[:90]}; got {failure.actual[:90]}"
+    return ""

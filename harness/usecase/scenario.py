@@ -166,8 +166,11 @@ async def run_scenario(scenario: Scenario, conv: Role, sut: Any) -> None:
         await STATES[name](conv, sut)
     pending: dict[int, Any] = {}
     for index, step in enumerate(scenario.steps):
-        for later in range(index, len(scenario.steps)):  # register what the SUT will send before causing it
+        # register what the SUT will send (this step and the receive steps right after it) before causing it
+        for later in range(index, len(scenario.steps)):
             if scenario.steps[later].receive is None:
+                if later == index:  # this step causes what the next ones receive
+                    continue
                 break
             if later not in pending:
                 pending[later] = _expect(scenario.steps[later], conv)

@@ -67,12 +67,14 @@ async def booted(csms: CsmsRole, sut: StationControl, *, reset: str | None = Non
         await csms.received(event)
 
 
-async def station_booted(station: StationRole) -> None:
-    """Reusable State *Booted* (SUT = CSMS): the harness's station connects, boots Accepted, reports connectors."""
+async def station_booted(station: StationRole) -> dict[str, Any]:
+    """Reusable State *Booted* (SUT = CSMS, Table 698): the harness's station connects, boots (reason PowerUp,
+    the configured model and vendor) Accepted, reports connectors. Returns the BootNotificationResponse."""
     with station.step("Reusable state Booted: connect, BootNotification Accepted, StatusNotification"):
         await station.connect()
-        await station.boot("PowerUp", {"status": "Accepted"})
+        answer = await station.boot("PowerUp", {"status": "Accepted"})
         await station.report_connectors()
+        return answer
 
 
 async def any_booted(conv: Conversation, sut: Control) -> None:
@@ -156,7 +158,9 @@ async def authorized(csms: CsmsRole, sut: StationControl, token: IdToken | None 
         plugged = csms.connector_state(evse, connector) == "Occupied"
         flags = await csms.configuration.read("AuthCtrlr.LocalPreAuthorize", "AuthCtrlr.Enabled",
                                               "AuthCtrlr.AuthorizeRemoteStart")
-        auth = csms.expect("Authorize", {"idToken": {"idToken": token.id_token, "type": token.type}}, after=mark)
+        # shared: observed, never claimed, so that when it is not awaited it cannot take a later case's Authorize
+        auth = csms.expect("Authorize", {"idToken": {"idToken": token.id_token, "type": token.type}}, after=mark,
+                           shared=True)
         if remote:
             answer = await csms.call_ok("RequestStartTransaction", {"idToken": token.wire(), "evseId": evse,
                                                                     "remoteStartId": REMOTE_START_ID},
@@ -266,7 +270,8 @@ async def stop_authorized(csms: CsmsRole, sut: StationControl, token: IdToken | 
         if remote:
             await csms.call_ok("RequestStopTransaction", {"transactionId": running}, {"status": "Accepted"})
         else:
-            auth = csms.expect("Authorize", {"idToken": {"idToken": token.id_token}}, after=mark)
+            auth = csms.expect("Authorize", {"idToken": {"idToken": token.id_token}}, after=mark,
+                               shared=True)  # observed only: not awaited unless `authorize`
             await sut.present_token(token)
             if authorize:
                 await csms.received(auth)
@@ -382,6 +387,32 @@ async def parking_bay_unoccupied(csms: CsmsRole, sut: StationControl, evse: int 
     none, so there is nothing to observe (noted)."""
     with csms.step("Reusable state ParkingBayUnoccupied"):
         csms.transcript.note("ParkingBayUnoccupied: no parking bay sensor is driven; nothing to observe")
+
+
+async def parking_bay_occupied(csms: CsmsRole, sut: StationControl, evse: int | None = None) -> None:
+    """*ParkingBayOccupied* (Table 426): optional in Part 6 (even with TxStartPoint ParkingBayOccupancy); the
+    control adapters drive no bay sensor, so there is nothing to observe (noted)."""
+    with csms.step("Reusable state ParkingBayOccupied"):
+        csms.transcript.note("ParkingBayOccupied: no parking bay sensor is driven; the state is optional")
+
+
+async def start_offline_transaction(csms: CsmsRole, sut: StationControl, token: IdToken | None = None,
+                                    evse: int | None = None) -> Record | None:
+    """*StartOfflineTransaction* (Table 436): the harness closes the connection and refuses reconnects; the EV
+    enters the bay (optional: no sensor is driven), the token is presented, the EV is connected; then the harness
+    accepts reconnects again. Returns the record of that moment (events the station stamped before it were queued
+    while it was offline)."""
+    token = token or csms.tokens.valid
+    evse, connector = _where(csms, evse, None)
+    with csms.step(f"Reusable state StartOfflineTransaction: offline, present idToken {token.id_token}, connect "
+                   f"the EV at EVSE {evse} connector {connector}"):
+        await csms.go_offline()
+        csms.transcript.note("ParkingBayOccupied: no parking bay sensor is driven; the action is optional")
+        await sut.present_token(token, evse)
+        await sut.plug_in(evse, connector)
+        csms.authorized[evse] = token
+        csms.go_online()
+        return csms.mark()
 
 
 async def unavailable(csms: CsmsRole, sut: StationControl, evse: int | None = None,
@@ -651,6 +682,12 @@ async def station_stop_authorized(station: StationRole, tx: StationTransaction) 
     """*StopAuthorized* as the harness's station (TxStopPoint EVConnected: the transaction goes on until unplug)."""
     with station.step("Reusable state StopAuthorized"):
         await tx.event("Updated", "StopAuthorized", {}, charging_state="EVConnected")
+
+
+async def station_ev_connected_post_session(station: StationRole, tx: StationTransaction) -> None:
+    """*EVConnectedPostSession* as the harness's station (Table 706): Updated ChargingStateChanged, EVConnected."""
+    with station.step("Reusable state EVConnectedPostSession"):
+        await tx.event("Updated", "ChargingStateChanged", {}, charging_state="EVConnected")
 
 
 async def station_ev_disconnected(station: StationRole, tx: StationTransaction) -> None:
