@@ -51,19 +51,13 @@ POLICY_DEFAULTS: dict[str, tuple[Any, str]] = {
                                      "already reports chargingState EVConnected stands for both"),
     "tls.invalid_server_certificates": ("all", "which invalid CSMS certificates TC_A_05_CS presents, one probe each: "
                                                "'all' or a list of expired, not-yet-valid, unknown-ca, rsa-1024, "
-                                               "wrong-cn, sha1-signature"),
+                                               "wrong-cn, sha1-signature (the last two beyond Part 6)"),
     "tls.invalid_client_certificates": ("all", "which invalid station certificates TC_A_08_CSMS presents, one "
-                                               "connection each: 'all' or a list of the names above"),
-    "tls.invalid_tls_version_event": ("required", "whether TC_A_06_CS requires SecurityEventNotification "
-                                                  "InvalidTLSVersion after the station refused TLS 1.1 (A00.FR.316), "
-                                                  "or takes it as 'optional' (the station may only see an alert)"),
+                                               "connection each: 'all' or a list of the names above (Part 6 has "
+                                               "unknown-ca, expired and wrong-cn; the others are beyond it)"),
     "rpc.reply.concurrent_call": (["answer", "CALLERROR"],
                                   "what a peer does with a second CALL sent while the first is unanswered: 'answer' "
                                   "it, 'CALLERROR' it, or 'ignore' it (Part 4 only binds the sender)"),
-    "log.security_log.names_events": (True,
-                                      "whether a station's SecurityLog (GetLog, N01) must name at least one type of "
-                                      "the security events it reported by SecurityEventNotification (the log "
-                                      "format is the vendor's)"),
 }
 
 

@@ -39,6 +39,14 @@ class Security(_Model):
                                   description="PEM files of the CAs of the SUT's own certificate, trusted beside the "
                                               "harness's roots: a CSMS's server certificate (profiles 2, 3), a "
                                               "station's client certificate (3); relative to the profile file")
+    supported: list[Literal[1, 2, 3]] = Field(
+        default_factory=list, description="every security profile the SUT supports, for the Part 6 prerequisites "
+                                          "'supports security profile N' (e.g. TC_M_01_CS: 2 or 3); empty: only "
+                                          "`profile`, the one in use, is known")
+
+    def supports(self, *levels: int) -> bool:
+        """Whether the SUT supports one of `levels`: the profile in use, or one the profile lists as supported."""
+        return any(level == self.profile or level in self.supported for level in levels)
 
 
 class Evse(_Model):
@@ -118,6 +126,24 @@ class Configured(_Model):
                                                        "to its BootNotification")
     firmware_update_time: float = Field(60.0, gt=0, description="how long the station may take from UpdateFirmware "
                                                                "to its last FirmwareStatusNotification (L01)")
+    cert_signing_wait_minimum: int = Field(3, gt=0, description="<Configured CertSigningWaitMinimum>: "
+                                                                "SecurityCtrlr.CertSigningWaitMinimum in TC_A_23_CS")
+    configuration_slot: int = Field(1, ge=0, description="<Configured configurationSlot>: a NetworkConnectionProfile "
+                                                         "slot of the station (A05, B09)")
+    configuration_slot2: int = Field(2, ge=0, description="<Configured configurationSlot2>: a second slot; the A05 "
+                                                          "cases use whichever of the two the active profile is not in")
+    ocpp_interface: str = Field("Wired0", description="<Configured ocppInterface>: connectionData.ocppInterface of a "
+                                                      "SetNetworkProfile (station SUT: what the harness sends; CSMS "
+                                                      "SUT: what the CSMS must send, TC_A_19_CSMS)")
+    long_operation_timeout: float = Field(20.0, gt=0, description="<Configured long operation timeout>: how long "
+                                                                  "TC_A_19_CS watches that an upgraded station does "
+                                                                  "not come back at security profile 1")
+    firmware_signature: str | None = Field(None, description="<Configured signature>: the firmware.signature the CSMS "
+                                                             "sends in TC_L_01_CSMS; unset: only its presence is "
+                                                             "checked")
+    firmware_signing_certificate: str | None = Field(None, description="<Configured signingCertificate>: the PEM the "
+                                                                       "CSMS sends in TC_L_01_CSMS; unset: only its "
+                                                                       "presence is checked")
     local_list_version: int = Field(1, gt=0, description="<Configured versionNumber>: the version of the full Local "
                                                         "Authorization List TC_D_01_CS sends (> 0)")
     other: dict[str, str | int | float | bool] = Field(default_factory=dict)
@@ -339,13 +365,16 @@ BUILTIN_CSMS_PICS = {"C-11": True, "C-16": True, "C-44": True}
 def builtin_station_profile() -> SutProfile:
     return SutProfile(kind="station", name="Built-in station simulator", builtin=True, identity="SIM-CS-001",
                       serial_number="SIM-SN-0001", vendor="OpenOCPPHarness", model="HarnessSim",
-                      firmware_version="1.0.0", security=Security(password_env="OCPP_STATION_PASSWORD"),
-                      configured=Configured(retry_back_off_wait_minimum=2, tx_updated_interval=1, reboot_time=10),
+                      firmware_version="1.0.0",
+                      security=Security(password_env="OCPP_STATION_PASSWORD", supported=[1, 2, 3]),
+                      configured=Configured(retry_back_off_wait_minimum=2, tx_updated_interval=1, reboot_time=10,
+                                            long_operation_timeout=10.0),
                       pics=dict(BUILTIN_STATION_PICS), control=Control(adapter="http", timeout=15.0))
 
 
 def builtin_csms_profile() -> SutProfile:
     return SutProfile(kind="csms", name="Built-in CSMS simulator", builtin=True, identity="HARNESS-CS-001",
                       serial_number="HARNESS-SN-0001", vendor="OpenOCPPHarness", model="OCPP-Harness",
-                      firmware_version="0.1.0", security=Security(password_env="OCPP_HARNESS_STATION_PASSWORD"),
+                      firmware_version="0.1.0",
+                      security=Security(password_env="OCPP_HARNESS_STATION_PASSWORD", supported=[1, 2, 3]),
                       evses=[Evse(id=1)], pics=dict(BUILTIN_CSMS_PICS), control=Control(adapter="http", timeout=15.0))

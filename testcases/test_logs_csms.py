@@ -1,10 +1,9 @@
 """Block N, use case N01 (Retrieve Log Information) with the CSMS under test: the harness plays the Charging Station.
 
-Part 6 step tables and the Part 2 FR table of N01 are not in the project's reference: the steps follow the N01
-use case and name the requirements at use-case level. The CSMS is made to send GetLog through the control adapter
-("Manual Action: trigger the CSMS to request the log"); it names its own upload location (log.remoteLocation),
-the harness uploads a log file there and reports Uploading / Uploaded with the GetLog's requestId. A 2xx answer to
-the upload is what a station can tell of its arrival.
+The CSMS is made to send GetLog through the control adapter ("Manual Action: trigger the CSMS to request the
+log"). The table checks only the GetLogRequest's logType; the harness answers Accepted and reports Uploading and
+Uploaded with the GetLog's requestId. That log.remoteLocation is a usable URL and takes an upload (a 2xx answer)
+is the harness's own check, beyond Part 6.
 """
 
 from __future__ import annotations
@@ -44,6 +43,28 @@ def _tls(station: StationRole, location: str) -> ssl.SSLContext | None:
     return station.pki.client_context(2)
 
 
+async def _upload(station: StationRole, location: Any, filename: str, content: str) -> None:
+    """Beyond Part 6: log.remoteLocation is a URL a station can upload to, and takes the file."""
+    with station.beyond_part6("N01 upload location", "log.remoteLocation is a usable URL and takes the log file"):
+        problems = _location_problems(location)
+        if problems:
+            raise station.failure("the CSMS's GetLogRequest names no usable upload location",
+                                  message="\n".join(problems), actual=repr(location)[:300], rules=("SEQ",))
+        assert isinstance(location, str)
+        scheme = urlsplit(location).scheme
+        if scheme not in UPLOAD_SCHEMES:
+            station.transcript.note(f"the harness's station uploads over http(s) only; the CSMS asked for "
+                                    f"{scheme}://: no upload")
+            return
+        try:
+            await upload(location, filename, content.encode(), ssl=_tls(station, location),
+                         timeout=station.settings.timing.default_timeout)
+        except TransferError as exc:
+            raise station.failure("the CSMS's log.remoteLocation did not take the log upload", message=str(exc),
+                                  expected="a 2xx answer to the upload", actual=str(exc)[:300],
+                                  rules=("SEQ",)) from None
+
+
 async def _upload_log(station: StationRole, sut: CsmsControl, log_type: str, content: str) -> None:
     await station_booted(station)
     kind = "security" if log_type == "SecurityLog" else "diagnostics"
@@ -51,36 +72,19 @@ async def _upload_log(station: StationRole, sut: CsmsControl, log_type: str, con
     get_log = station.expect("GetLog", respond={"status": "Accepted", "filename": filename})
     with station.step(f"Manual Action: trigger the CSMS to request the {log_type}"):
         await sut.trigger(station.identity, "GetLog", {"logType": log_type})
-    with station.step(f"1-2. GetLogRequest logType {log_type} with a requestId and a log.remoteLocation URL; the "
-                      "harness responds Accepted"):
+    with station.step(f"1-2. GetLogRequest logType {log_type}; the harness responds Accepted"):
         record = await station.received(get_log)
         payload: dict[str, Any] = dict(record.frame.payload)  # type: ignore[union-attr]
+        if payload.get("logType") != log_type:
+            raise station.failure(f"the CSMS's GetLogRequest does not ask for the {log_type}",
+                                  message=f"logType {payload.get('logType')!r}, the operator asked for {log_type!r}",
+                                  actual=record.raw[:800], rules=("SEQ",))
+        request_id = payload.get("requestId")
         log = payload.get("log")
         location = log.get("remoteLocation") if isinstance(log, dict) else None
-        problems = _location_problems(location)
-        if payload.get("logType") != log_type:
-            problems.insert(0, f"logType {payload.get('logType')!r}, the operator asked for {log_type!r}")
-        request_id = payload.get("requestId")
-        if not isinstance(request_id, int) or isinstance(request_id, bool):
-            problems.append(f"requestId {request_id!r} is not an integer")
-        if problems:
-            raise station.failure(f"the CSMS's GetLogRequest does not ask for the {log_type} at a usable location",
-                                  message="\n".join(problems), actual=record.raw[:800], rules=("SEQ",))
-    assert isinstance(location, str)  # _location_problems found none
-    scheme = urlsplit(location).scheme
-    if scheme not in UPLOAD_SCHEMES:
-        raise RuntimeError(f"the harness's station uploads over http(s) only; the CSMS asked for {scheme}://")
     with station.step(f"3-4. LogStatusNotificationRequest Uploading, requestId {request_id}; the CSMS responds"):
         await station.call_ok("LogStatusNotification", {"status": "Uploading", "requestId": request_id})
-    with station.step(f"The harness uploads {filename} to log.remoteLocation; the CSMS's server takes it"):
-        try:
-            await upload(location, filename, content.encode(), ssl=_tls(station, location),
-                         timeout=station.settings.timing.default_timeout)
-        except TransferError as exc:
-            await station.call_ok("LogStatusNotification", {"status": "UploadFailure", "requestId": request_id})
-            raise station.failure("the CSMS's log.remoteLocation did not take the log upload", message=str(exc),
-                                  expected="a 2xx answer to the upload", actual=str(exc)[:300],
-                                  rules=("SEQ",)) from None
+    await _upload(station, location, filename, content)
     with station.step(f"5-6. LogStatusNotificationRequest Uploaded, requestId {request_id}; the CSMS responds"):
         await station.call_ok("LogStatusNotification", {"status": "Uploaded", "requestId": request_id})
 

@@ -112,21 +112,30 @@ FAULTS: dict[str, tuple[tuple[str, ...], tuple[str, ...]]] = {
     "remote_start_wrong_token": (("TC_F_01_CSMS", "TC_F_02_CSMS"), ("configured valid idToken", "$.idToken.idToken")),
     "request_wrong_evse": (("TC_F_06_CSMS", "TC_G_03_CSMS", "TC_G_11_CSMS"), ("$.evse",)),
     "availability_with_connector": (("TC_G_03_CSMS", "TC_G_11_CSMS"), ("connectorId",)),
-    # certificate management (issue 4)
-    "accept_any_certificate": (("TC_A_14_CS",), ("CertificateSigned", "$.status")),
-    "no_csr_retry": (("TC_A_23_CS",), ("SignCertificate",)),
+    # certificate management (issue 4; the A02 cases need security profile 3: tests/test_security_profiles.py)
     "wrong_certificate_hash": (("TC_M_18_CS",), ("GetInstalledCertificateIds", "certificateHashData")),
+    "forget_manufacturer_root": (("TC_M_18_CS",), ("no entry ManufacturerRootCertificate",)),
     "keep_deleted_certificate": (("TC_M_20_CS",), ("still reports",)),
-    "no_certificate_signed": (("TC_A_11_CSMS",), ("no CertificateSigned",)),
-    "sign_for_other_key": (("TC_A_11_CSMS",), ("not the key of the CSR",)),
+    "list_certificate_types": (("TC_M_18_CSMS",), ("GetInstalledCertificateIds", "certificateType")),
+    "delete_certificate_sha256_only": (("TC_M_20_CSMS",), ("SHA384", "M04.FR.07")),
+    # the Basic Auth password (A01)
+    "accept_short_password": (("TC_A_10_CS",), ("did not reject a BasicAuthPassword of 8 characters", "SEC-5")),
+    "keep_old_password": (("TC_A_09_CS",), ("did not authenticate with the new password", "SEC-5")),
     "password_before_accept": (("TC_A_10_CSMS",), ("refused the connection", "401")),
+    "set_short_password": (("TC_A_09_CSMS",), ("breaks the password rules", "12 characters")),
+    "set_long_password": (("TC_A_09_CSMS",), ("longer than the edition's 40 characters",)),
     # security profile upgrade (A05; accept_downgrade needs profile 2: tests/test_security_profiles.py)
     "ignore_network_priority": (("TC_A_19_CS",), ("SEC-6", "came back with its old network profile")),
+    "keep_lower_profile_slot": (("TC_A_19_CS",), ("still holds the slot of the lower security profile", "A05.FR.06")),
+    "fallback_to_lower_profile": (("TC_A_19_CS",), ("tried to connect at security profile 1 again", "A05.FR.06")),
     "upgrade_without_root": (("TC_A_20_CS",), ("SEC-6", "no CSMSRootCertificate", "A05.FR.02")),
+    "refuse_network_slot": (("TC_A_20_CS",), ("another reason than the missing CSMSRootCertificate", "InvalidConfSlot")),
     "set_network_profile_lower": (("TC_A_19_CSMS",), ("SEC-6", "securityProfile 0 is not higher than the current 1")),
     "accept_old_profile": (("TC_A_19_CSMS",), ("SEC-6", "accepted a connection at the old security profile 1")),
+    "network_profile_other_interface": (("TC_A_19_CSMS",), ("ocppInterface 'Wireless0'", "messageTimeout")),
     # log retrieval (N01 GetLog)
     "log_wrong_request_id": (("TC_N_25_CS",), ("wrong requestId", "N01")),
+    "log_without_filename": (("TC_N_25_CS",), ("GetLogResponse names no file", "filename")),
     "uploaded_without_upload": (("TC_N_25_CS",), ("reported Uploaded but no log file arrived", "N01")),
     "security_log_as_diagnostics": (("TC_N_35_CS",), ("SecurityLog names none of the security events",
                                                      "StartupOfTheDevice")),
@@ -141,6 +150,9 @@ FAULTS: dict[str, tuple[tuple[str, ...], tuple[str, ...]]] = {
     "skip_downloaded_status": (("TC_L_01_CS", "TC_L_06_CS"), ("missing (or out of order): Downloaded", "L01.FR.01")),
     # a station that fakes the whole success sequence also fails TC_L_06_CS and TC_L_07_CS (they report it installed)
     "fake_firmware_download": (("TC_L_01_CS",), ("without downloading it", "L01.FR.01")),
+    "no_reconnect_after_firmware": (("TC_L_01_CS",), ("reconnect after the update",)),
+    "firmware_leaves_unavailable": (("TC_L_01_CS",), ("connector Available",)),
+    "pending_after_firmware_boot": (("TC_L_01_CSMS",), ("BootNotification", "$.status")),
     "unsigned_firmware_update": (("TC_L_01_CSMS",), ("not a secure firmware update", "signature", "L01.FR.11")),
     "badly_signed_firmware_update": (("TC_L_01_CSMS",), ("does not verify", "L01.FR.12")),
     "missing_firmware_image": (("TC_L_01_CSMS",), ("could not be downloaded", "404")),
@@ -227,3 +239,12 @@ def test_authorization_fault_is_caught(fault: str, tmp_path: Path) -> None:
         message = result.messages[case_id]
         for text in texts:
             assert text in message, f"{fault}: the failure of {case_id} does not name {text!r}:\n{message[:3000]}"
+
+
+@pytest.mark.parametrize(("fault", "case"), [("keep_old_password", "TC_A_09_CS"), ("accept_short_password", "TC_A_10_CS")])
+def test_a_failed_password_case_gives_the_station_its_password_back(fault: str, case: str, tmp_path: Path) -> None:
+    """A password case that fails leaves the station with the run's password: the cases after it still connect
+    (a failed TC_A_09_CS once left the station holding a password the harness had invented)."""
+    result = run_suite(tmp_path, case, "TC_A_01_CS", "TC_B_01_CS", faults=(fault,), extra=FAST)
+    assert result.verdicts == {case: "failed", "TC_A_01_CS": "passed", "TC_B_01_CS": "passed"}, result.output[-3000:]
+    assert not list((tmp_path / "reports").glob("LEFTOVER-*")), "the cleanup left a password file behind"

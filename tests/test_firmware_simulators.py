@@ -24,6 +24,8 @@ class Faults:
     no_firmware_security_event: bool = False
     fake_firmware_download: bool = False
     skip_downloaded_status: bool = False
+    no_reconnect_after_firmware: bool = False
+    firmware_leaves_unavailable: bool = False
     unsigned_firmware_update: bool = False
     badly_signed_firmware_update: bool = False
     missing_firmware_image: bool = False
@@ -44,6 +46,12 @@ class Link:
 
     def note(self, text: str) -> None:
         self.notes.append(text)
+
+    async def reboot_to_activate(self) -> None:
+        self.sent.append(("reboot", {}))
+
+    async def report_connectors_as(self, status: str) -> None:
+        self.sent.append(("StatusNotification", {"connectorStatus": status}))
 
     def statuses(self) -> list[str]:
         return [p["status"] for a, p in self.sent if a == "FirmwareStatusNotification"]
@@ -71,7 +79,9 @@ async def test_a_signed_image_is_downloaded_verified_and_installed(pki: PkiFacto
         answer = await run(updater(pki, link), {"requestId": 7, "firmware": image.firmware()})
         assert len(server.downloads("ok.bin")) == 1
     assert answer == {"status": "Accepted"}
-    assert link.statuses() == ["Downloading", "Downloaded", "SignatureVerified", "Installing", "Installed"]
+    assert link.statuses() == ["Downloading", "Downloaded", "SignatureVerified", "Installing", "InstallRebooting",
+                               "Installed"]
+    assert ("reboot", {}) in link.sent  # Part 6 RebootBeforeFirmwareActivation: a new connection before Installed
     assert all(p["requestId"] == 7 for a, p in link.sent if a == "FirmwareStatusNotification")
     assert link.events() == ["FirmwareUpdated"]
 
@@ -135,6 +145,7 @@ async def test_a_new_request_cancels_a_scheduled_one(pki: PkiFactory) -> None:
         await asyncio.gather(first, return_exceptions=True)
         assert first.cancelled()
     assert link.statuses()[-1] == "Installed" and link.sent[-2][1]["requestId"] == 5
+    assert link.sent[-2][0] == "FirmwareStatusNotification"
 
 
 async def test_the_csms_host_serves_a_signed_image_and_breaks_it_on_request(pki: PkiFactory) -> None:
@@ -167,4 +178,4 @@ async def test_half_a_signature_is_invalid_and_none_is_an_unsigned_update(pki: P
         del firmware["signature"]
         await run(updater(pki, unsigned), {"requestId": 2, "firmware": firmware})
     assert half.statuses() == ["Downloading", "Downloaded", "InvalidSignature"]
-    assert unsigned.statuses() == ["Downloading", "Downloaded", "Installing", "Installed"]
+    assert unsigned.statuses() == ["Downloading", "Downloaded", "Installing", "InstallRebooting", "Installed"]

@@ -11,6 +11,7 @@ from harness.errors import ConfigError
 from harness.profile import (
     MASK,
     PicsCondition,
+    Security,
     SutProfile,
     builtin_csms_profile,
     builtin_station_profile,
@@ -194,3 +195,10 @@ def test_two_station_profiles_are_refused(pytester: pytest.Pytester) -> None:
     result = pytester.runpytest_subprocess(f"--ocpp-sut={one}", f"--ocpp-sut={two}", "-p", "no:cacheprovider")
     assert result.ret == pytest.ExitCode.USAGE_ERROR
     result.stderr.fnmatch_lines(["*both describe a station*"])
+
+
+def test_supported_security_profiles_are_the_one_in_use_unless_listed() -> None:
+    """Part 6 prerequisites "supports security profile N" (e.g. TC_M_01_CS: 2 or 3) read `security.supported`."""
+    assert not Security(profile=1).supports(2, 3) and Security(profile=1).supports(1)
+    assert Security(profile=1, supported=[1, 2]).supports(2, 3)
+    assert Security(profile=3).supports(2, 3)

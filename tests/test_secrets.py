@@ -6,6 +6,12 @@ from pathlib import Path
 
 from suite_runner import run_suite
 
+from harness.config import Settings
+from harness.ocppj.defaults import csms_default
+from harness.profile import builtin_station_profile
+from harness.roles.conversation import Conversation
+from harness.transcript import Transcript
+
 STATION_PASSWORD = "StationSecret0123456789"
 HARNESS_PASSWORD = "HarnessSecret9876543210"
 
@@ -23,3 +29,13 @@ def test_no_password_in_any_report_file(tmp_path: Path) -> None:
         for secret in (STATION_PASSWORD, HARNESS_PASSWORD):
             assert secret.encode() not in data, f"{secret[:7]}… found in {path}"
     assert STATION_PASSWORD not in result.output and HARNESS_PASSWORD not in result.output
+
+
+def test_a_secret_a_cleanup_could_not_undo_goes_to_a_private_file(tmp_path: Path) -> None:
+    """A password the SUT was left holding is written where the lab finds it, readable by the owner only."""
+    settings = Settings(reports_dir=str(tmp_path / "reports"))
+    conversation = Conversation(Transcript(), settings, lambda a, p: csms_default(a, p, heartbeat_interval=10),
+                                profile=builtin_station_profile())
+    path = conversation.leave_secret("BasicAuthPassword", "LeftBehind0123456789")
+    assert path.parent == tmp_path / "reports" and path.stat().st_mode & 0o777 == 0o600
+    assert "LeftBehind0123456789" in path.read_text() and "SIM-CS-001" in path.name

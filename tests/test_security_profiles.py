@@ -21,10 +21,20 @@ FAST = ("-o", "ocpp_heartbeat_interval=3", "-o", "ocpp_tolerance=1", "-o", "ocpp
 STATION_PASSWORD = "StationTlsSecret012345"
 HARNESS_PASSWORD = "HarnessTlsSecret543210"
 # TC_B_01_CS/CSMS, TC_A_01_CS/CSMS, RPC_01..09 in both roles; a password set over OCPP (TC_A_09_CS) and a
-# certificate signed for the station (TC_A_11_CS), a root installed (TC_M_01_CS) and a firmware update with its
-# image over HTTPS at 2 and 3 (TC_L_01), and log uploads kept under reports/ (TC_N_35) under every profile
-CASES = ("TC_B_01", "TC_A_01", "RPC_0", "TC_A_09", "TC_A_11", "TC_M_01", "TC_L_01", "TC_N_35")
+# certificate signed for the station (TC_A_11/14/15/23, at profile 3), a root installed (TC_M_01_CS) and a
+# firmware update with its image over HTTPS at 2 and 3 (TC_L_01), and log uploads kept under reports/ (TC_N_35)
+# under every profile
+CASES = ("TC_B_01", "TC_A_01", "RPC_0", "TC_A_09", "TC_A_11", "TC_A_14", "TC_A_15", "TC_A_23", "TC_M_01", "TC_L_01",
+         "TC_N_35")
 BASIC_AUTH_CASES = {"TC_A_01_CS", "TC_A_01_CSMS", "TC_A_09_CS", "TC_A_09_CSMS"}
+# the A02 certificate cases: Part 6 runs them with the active network profile at security profile 3 only
+PROFILE_3_CASES = {"TC_A_11_CS", "TC_A_11_CSMS", "TC_A_14_CS", "TC_A_14_CSMS", "TC_A_15_CS", "TC_A_23_CS"}
+
+
+def _expected(case: str, security: int) -> str:
+    if (security == 3 and case in BASIC_AUTH_CASES) or (security < 3 and case in PROFILE_3_CASES):
+        return "skipped"
+    return "passed"
 
 
 def run_with(tmp: Path, security: int, *selectors: str, faults: tuple[str, ...] = (),
@@ -68,8 +78,7 @@ def test_cases_pass_over_tls(security: int, clean_runs: dict[int, tuple[Path, Su
     tmp, result = clean_runs[security]
     assert {"TC_B_01_CS", "TC_B_01_CSMS", "RPC_09_CSMS"} <= set(result.verdicts), result.output[-3000:]
     assert {f"RPC_0{n}_{sut}" for n in range(1, 9) for sut in ("CS", "CSMS")} <= set(result.verdicts)
-    wrong = {case: verdict for case, verdict in result.verdicts.items()
-             if verdict != ("skipped" if security == 3 and case in BASIC_AUTH_CASES else "passed")}
+    wrong = {case: verdict for case, verdict in result.verdicts.items() if verdict != _expected(case, security)}
     assert not wrong, "\n\n".join(f"{k} {v}: {result.messages.get(k, '')[:1500]}" for k, v in wrong.items())
     if security == 3:  # Basic Auth cases: not applicable, and the report says why
         for case in BASIC_AUTH_CASES:
@@ -90,7 +99,7 @@ def test_cases_pass_over_tls(security: int, clean_runs: dict[int, tuple[Path, Su
 
 def test_profile_1_stays_plain_websocket(clean_runs: dict[int, tuple[Path, SuiteResult]]) -> None:
     tmp, result = clean_runs[1]
-    assert result.verdicts and set(result.verdicts.values()) == {"passed"}, result.output[-3000:]
+    assert result.verdicts and all(v == _expected(k, 1) for k, v in result.verdicts.items()), result.output[-3000:]
     assert not records(tmp, "tls")
     assert all("tls" not in r["detail"] for r in records(tmp, "handshake"))
 
@@ -137,17 +146,31 @@ TLS_FAULTS = {
                                                                  "certificate", "A00.FR.311")),
     "station_accept_old_tls": (2, ("TC_A_06_CS",), ("SEC-2", "completed the TLS handshake with TLS 1.1", "TLSv1.1")),
     "no_invalid_csms_cert_event": (2, ("TC_A_05_CS",), ("InvalidCsmsCertificate", "A00.FR.310")),
-    "no_invalid_tls_version_event": (2, ("TC_A_06_CS",), ("InvalidTLSVersion", "A00.FR.316")),
+    "no_invalid_tls_version_event": (2, ("TC_A_06_CS",), ("InvalidTLSVersion", "A00.FR.316")),  # beyond Part 6
     "accept_invalid_client_cert": (3, ("TC_A_08_CSMS",), ("SEC-3", "accepted a connection with an invalid station "
                                                                    "certificate", "A00.FR.407")),
     "csms_accept_old_tls": (2, ("TC_A_06_CSMS",), ("SEC-2", "accepted a connection with TLS 1.1", "TLSv1.1")),
+    "csms_rsa_only": (2, ("TC_A_04_CSMS",), ("every cipher suite of A00.FR.318", "ECDHE-ECDSA-AES128-GCM-SHA256")),
+    # A02 certificate renewal (security profile 3 only, Part 6 prerequisites)
+    "accept_any_certificate": (3, ("TC_A_14_CS",), ("CertificateSigned", "$.status")),
+    "no_csr_retry": (3, ("TC_A_23_CS",), ("SignCertificate",)),
+    "early_csr_retry": (3, ("TC_A_23_CS",), ("TIMING", "A02.FR.17")),
+    "csr_retry_no_doubling": (3, ("TC_A_23_CS",), ("TIMING", "A02.FR.18")),
+    "repeat_rejected_csr": (3, ("TC_A_15_CS",), ("forbidden message", "SignCertificate")),  # beyond Part 6
+    "keep_old_station_certificate": (3, ("TC_A_11_CS",), ("did not reconnect with its new certificate", "SEC-3")),
+    "no_certificate_signed": (3, ("TC_A_11_CSMS",), ("CertificateSigned",)),
+    "sign_for_other_key": (3, ("TC_A_11_CSMS",), ("not the key of the CSR",)),
+    "certificate_signed_without_type": (3, ("TC_A_11_CSMS",), ("certificateType '(omitted)'",)),
+    "trigger_v2g_certificate": (3, ("TC_A_11_CSMS",), ("SignChargingStationCertificate", "SignV2GCertificate")),
+    "sign_with_untrusted_ca": (3, ("TC_A_11_CSMS",), ("refused",)),
 }
 
 
 @pytest.mark.parametrize("fault", sorted(TLS_FAULTS))
 def test_tls_fault_is_caught(fault: str, tmp_path: Path) -> None:
     security, cases, texts = TLS_FAULTS[fault]
-    result = run_with(tmp_path, security, *cases, faults=(fault,))
+    # checks beyond a case's Part 6 table only warn by default; here they fail, so each is proven
+    result = run_with(tmp_path, security, *cases, faults=(fault,), policies={"beyond_part6": "fail"})
     for case in cases:
         assert result.verdicts.get(case) == "failed", f"{fault}: {case} was {result.verdicts.get(case)}\n" \
                                                       f"{result.output[-3000:]}"
@@ -180,7 +203,7 @@ REFUSAL_CASES = {"TC_A_05_CS", "TC_A_06_CS", "TC_A_06_CSMS"}
 def test_tls_cases_pass_at_their_profile(security: int, tmp_path: Path) -> None:
     result = run_with(tmp_path, security, "TC_A_04", "TC_A_05", "TC_A_06", "TC_A_07", "TC_A_08")
     expected = {2: {"TC_A_04_CS", "TC_A_04_CSMS", *REFUSAL_CASES},
-                3: {"TC_A_07_CS", "TC_A_07_CSMS", "TC_A_08_CSMS", *REFUSAL_CASES}}[security]
+                3: {"TC_A_04_CS", "TC_A_04_CSMS", "TC_A_07_CS", "TC_A_07_CSMS", "TC_A_08_CSMS", *REFUSAL_CASES}}[security]
     assert {k for k, v in result.verdicts.items() if v == "passed"} == expected, result.output[-3000:]
     skipped = {k: result.messages[k] for k, v in result.verdicts.items() if v == "skipped"}
     assert all(f"security profile {security}" in m for m in skipped.values()), skipped
@@ -200,3 +223,14 @@ def test_each_invalid_certificate_is_refused(variant: str, tmp_path: Path) -> No
     assert len(extra) == 1 and not extra[0]["accepted"] and variant in extra[0]["what"], extra
     events = [json.loads(r["raw"])[3] for r in records(tmp_path, "CALL") if r.get("action") == "SecurityEventNotification"]
     assert any(e["type"] == "InvalidCsmsCertificate" for e in events), events
+
+
+def test_a_station_not_said_to_support_tls_skips_the_certificate_cases(tmp_path: Path) -> None:
+    """TC_M_01/18/20_CS need a station that supports security profile 2 or 3 (Part 6 prerequisite): a profile at 1
+    that does not list them in security.supported makes them not applicable, naming the prerequisite."""
+    station, csms = security_profiles(tmp_path / "profiles", 1)
+    station.write_text(station.read_text().replace("  supported: [1, 2, 3]\n", ""))
+    result = run_suite(tmp_path, "TC_M_01_CS", "TC_M_18_CS", "TC_M_20_CS",
+                       extra=(*FAST, f"--ocpp-sut={station}", f"--ocpp-sut={csms}"))
+    assert result.verdicts == dict.fromkeys(("TC_M_01_CS", "TC_M_18_CS", "TC_M_20_CS"), "skipped"), result.output[-2000:]
+    assert all("supports security profile 2 or 3" in m for m in result.messages.values()), result.messages

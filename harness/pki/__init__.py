@@ -5,11 +5,19 @@
 built by `harness.transport.tls`.
 """
 
-from harness.pki.certinfo import BadCertificate, CertificateInfo, certificate_info, chain_problems, same_hash, split_pem
+from harness.pki.certinfo import (
+    BadCertificate,
+    CertificateInfo,
+    certificate_hash,
+    certificate_info,
+    chain_problems,
+    same_hash,
+    split_pem,
+)
 from harness.pki.csr import CsrRejected, CsrRequest
 from harness.pki.factory import Credential, KeyKind, PkiFactory, Variant, bad_variants, private_pki
 from harness.pki.firmware import verify_firmware
 
 __all__ = ["BadCertificate", "CertificateInfo", "Credential", "CsrRejected", "CsrRequest", "KeyKind", "PkiFactory",
-           "Variant", "bad_variants", "certificate_info", "chain_problems", "private_pki", "same_hash",
-           "split_pem", "verify_firmware"]
+           "Variant", "bad_variants", "certificate_hash", "certificate_info", "chain_problems", "private_pki",
+           "same_hash", "split_pem", "verify_firmware"]

@@ -104,6 +104,22 @@ def certificate_info(pem: str, issuer_pem: str | None = None) -> CertificateInfo
                            fingerprint=cert.fingerprint(hashes.SHA256()).hex(":").upper())
 
 
+HASH_ALGORITHMS = {"SHA256": hashlib.sha256, "SHA384": hashlib.sha384, "SHA512": hashlib.sha512}
+
+
+def certificate_hash(pem: str, algorithm: str = "SHA256", issuer_pem: str | None = None) -> dict[str, str]:
+    """CertificateHashDataType of `pem` with `algorithm` (HashAlgorithmEnumType: SHA256, SHA384 or SHA512; M04
+    lets a CSMS delete by any of them). The issuer as for `certificate_info`."""
+    digest = HASH_ALGORITHMS.get(algorithm)
+    if digest is None:
+        raise ValueError(f"hashAlgorithm {algorithm!r} is not one of {', '.join(HASH_ALGORITHMS)}")
+    cert = _load(pem)
+    issuer = _load(issuer_pem) if issuer_pem is not None else cert
+    return {"hashAlgorithm": algorithm, "issuerNameHash": digest(cert.issuer.public_bytes()).hexdigest(),
+            "issuerKeyHash": digest(_public_key_bits(issuer)).hexdigest(),
+            "serialNumber": format(cert.serial_number, "x")}
+
+
 def same_hash(a: dict[str, Any], b: dict[str, Any]) -> bool:
     """CertificateHashDataType equality: hashes case-insensitive, serial numbers without leading zeros."""
     def norm(h: dict[str, Any]) -> tuple[str, str, str, str]:

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Awaitable, Callable, Iterator, Mapping
 from datetime import UTC, datetime
 from pathlib import Path
 from ssl import SSLContext
@@ -106,16 +106,20 @@ class CsmsRole(Conversation):
                 return None
             raise
 
-    async def probe_tls(self, context: SSLContext, what: str, within: float | None = None) -> Record:
+    async def probe_tls(self, context: SSLContext, what: str, within: float | None = None, *,
+                        reconnect: Callable[[], Awaitable[None]] | None = None) -> Record:
         """Make the station's next TLS handshake a probe with `context` (a bad server certificate, TLS 1.1 only):
-        close the live connection, wait for the station to try again, serve normally after. The probe is the TLS
-        handshake alone, closed either way; its handshake record has `tls_failure` (with who refused and why)
-        when it failed and `tls` when the station completed it."""
+        close the live connection (or let `reconnect` make the station connect anew, e.g. a power cycle), wait for
+        the station to try again, serve normally after. The probe is the TLS handshake alone, closed either way;
+        its handshake record has `tls_failure` (with who refused and why) when it failed and `tls` when the
+        station completed it."""
         mark = len(self.transcript.records)
         self.endpoint.server.tls_probe = context
         try:
             conn = self.endpoint.connection
-            if conn is not None and not conn.closed.is_set():
+            if reconnect is not None:
+                await reconnect()
+            elif conn is not None and not conn.closed.is_set():
                 await conn.close(1000, f"harness CSMS: the next handshake is a TLS probe ({what})")
             return await self.wait_record(lambda r: r.event == "handshake" and bool(r.detail.get("probe")),
                                           after=mark, within=within or self.reconnect_wait(),
@@ -348,6 +352,7 @@ class CsmsEndpoint:
         self.security_profile = settings.station.security.profile
         self._password = password if self.security_profile < 3 else None
         self._station_password = password  # for a listener below profile 3 when the main one is at 3
+        self._tolerated: frozenset[str] = frozenset()  # further passwords a cleanup accepts (tolerate_passwords)
         interval = settings.station.configured.heartbeat_interval
         self.lobby = Conversation(Transcript(lobby_transcript, name="between tests"), settings,
                                   lambda a, p: csms_default(a, p, heartbeat_interval=interval), profile=settings.station)
@@ -398,11 +403,17 @@ class CsmsEndpoint:
         self.active.transcript.note("harness CSMS accepts reconnects again")
 
     def _authenticate(self, identity: str, password: str) -> bool:
-        return password == self._password
+        return password == self._password or password in self._tolerated
+
+    def tolerate_passwords(self, *passwords: str) -> None:
+        """Also accept these passwords until called again (empty: none): a cleanup that does not know which
+        password the station holds after a failed BasicAuthPassword change lets it back in with either."""
+        self._tolerated = frozenset(passwords)
 
     def _authenticate_any(self, identity: str, password: str) -> bool:
         """Basic Auth on a further listener: the current password, also when the main listener needs none (3)."""
-        return password == (self._password if self._password is not None else self._station_password)
+        return password == (self._password if self._password is not None else self._station_password) \
+            or password in self._tolerated
 
     def use_password(self, password: str) -> None:
         """From now on the station authenticates with `password` (A01: the CSMS set a new BasicAuthPassword)."""

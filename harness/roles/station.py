@@ -11,7 +11,8 @@ import dataclasses
 import uuid
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from ssl import SSLContext
+from pathlib import Path
+from ssl import SSLContext, TLSVersion
 from typing import Any
 
 from harness.config import Settings
@@ -24,7 +25,7 @@ from harness.profile import IdToken
 from harness.roles.conversation import Conversation, StepReporter
 from harness.transcript import Record, Transcript
 from harness.transport import ClientOptions, HandshakeRefused, OcppConnection, TlsRefused, connect, opening_json
-from harness.transport.tls import TlsSession
+from harness.transport.tls import TlsSession, client_context
 
 STATION_INFO = {"model": "OCPP-Harness", "vendorName": "OpenOCPPHarness", "serialNumber": "HARNESS-SN-0001",
                 "firmwareVersion": "0.1.0"}
@@ -77,6 +78,32 @@ class StationRole(Conversation):
             values.update(ssl=self.pki.client_context(security_profile, self.serial_number), on_tls=self._record_tls)
         values.update(overrides)
         return ClientOptions(**values)
+
+    def options_with_certificate(self, chain_pem: str, key_path: Path, **overrides: Any) -> ClientOptions:
+        """Client options at security profile 3 presenting another station certificate than the run's own: the
+        one a CSMS signed for the key of `key_path` (A02, RenewChargingStationCertificate), CN = serial number."""
+        if self.pki is None:
+            raise ConfigError("a station certificate needs the run's PKI (PkiFactory)")
+        chain_path = key_path.with_name(key_path.name.replace(".key.pem", "") + ".signed-chain.pem")
+        chain_path.write_text(chain_pem)
+        context = client_context(self.pki.csms_trust_path, certificate=(chain_path, key_path))
+        values: dict[str, Any] = {"password": None, "open_timeout": self.settings.timing.default_timeout,
+                                  "ssl": context, "on_tls": self._record_tls}
+        values.update(overrides)
+        return ClientOptions(**values)
+
+    def options_with_suite(self, suite: str) -> ClientOptions:
+        """Client options offering one TLS 1.2 cipher suite alone (OpenSSL name): whether the CSMS agrees it
+        (A00.FR.318: a CSMS supports all four suites it names)."""
+        if self.pki is None or self.security_profile < 2:
+            raise ConfigError("a cipher suite probe needs TLS (security profile 2 or 3) and the run's PKI")
+        certificate = None
+        if self.security_profile == 3:
+            own = self.pki.station(self.serial_number)
+            certificate = (own.cert_path, own.key_path)
+        context = client_context(self.pki.csms_trust_path, certificate=certificate, suites=(suite,),
+                                 maximum=TLSVersion.TLSv1_2)
+        return ClientOptions(password=self.password, open_timeout=self.settings.timing.default_timeout, ssl=context)
 
     def _record_tls(self, session: TlsSession) -> None:
         """The judged TLS session of a connection just opened (security profiles 2 and 3), with its findings."""

@@ -18,6 +18,7 @@ from harness.profile import SutProfile
 from harness.simulators.control_server import ControlServer, csms_actions, station_actions
 from harness.simulators.csms import CsmsConfig, CsmsFaults, CsmsSimulator, CsmsVariants
 from harness.simulators.station import StationConfig, StationFaults, StationSimulator, StationVariants
+from harness.transport.tls import server_context
 
 
 def faults_of(cls: Any, names: list[str]) -> Any:
@@ -116,13 +117,19 @@ async def start_csms(profile: SutProfile, *, password: str, faults: list[str], h
         variant = Variant.EXPIRED if csms_faults.csms_expired_cert else Variant.GOOD
         tls = _need(pki, security, "CSMS").server_context(
             security, variant, old_tls="accept" if csms_faults.csms_accept_old_tls else "refuse")
+        if csms_faults.csms_rsa_only and pki is not None:
+            rsa = pki.server(kind="rsa")
+            tls = server_context([(rsa.cert_path, rsa.key_path)],
+                                 client_ca=pki.station_trust_path if security == 3 else None)
         if csms_faults.accept_invalid_client_cert:
             tls.verify_mode = ssl.CERT_NONE  # asks for no client certificate, so none is ever refused
     serials = {profile.identity: profile.serial_number} if profile.serial_number else {}
     sim = CsmsSimulator(CsmsConfig(stations={profile.identity: password}, heartbeat_interval=heartbeat_interval,
                                    boot_retry_interval=boot_retry_interval, tokens=profile.id_tokens,
                                    faults=csms_faults, require_auth=security < 3, tls=tls, serial_numbers=serials, pki=pki,
-                                   log_dir=log_dir, variants=faults_of(CsmsVariants, variants or [])))
+                                   log_dir=log_dir, variants=faults_of(CsmsVariants, variants or []),
+                                   network_message_timeout=profile.configured.message_timeout,
+                                   ocpp_interface=profile.configured.ocpp_interface))
     await sim.start()
     sut = BuiltinSut(sim, ControlServer("csms", profile.identity, {}, action_timeout=profile.control.timeout))
     sut.control.actions.update(csms_actions(sim, sut.spawn))

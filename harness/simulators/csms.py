@@ -37,9 +37,10 @@ BootStatus = Literal["Accepted", "Pending", "Rejected"]
 _BOOT_STATUSES: tuple[str, ...] = get_args(BootStatus)
 
 
-def _password() -> str:
-    """A random 20-character password: inside the 16-40 passwordString range security profile 1 requires."""
-    return "".join(secrets.choice(string.ascii_letters + string.digits) for _ in range(20))
+def _password(length: int = 20) -> str:
+    """A random alphanumeric password; 20 characters sit inside the 16-40 passwordString range of security
+    profile 1."""
+    return "".join(secrets.choice(string.ascii_letters + string.digits) for _ in range(length))
 
 
 @dataclass
@@ -94,11 +95,21 @@ class CsmsFaults:
     missing_firmware_image: bool = False  # the location answers 404
     # certificate management and the Basic Auth password (A01, A02, M03-M05)
     no_certificate_signed: bool = False  # accepts SignCertificate and never sends CertificateSigned
+    certificate_signed_without_type: bool = False  # CertificateSigned leaves certificateType out
+    sign_with_untrusted_ca: bool = False  # signs CSRs with a CA its own TLS listener does not trust
+    trigger_v2g_certificate: bool = False  # asked to trigger SignChargingStationCertificate, triggers SignV2GCertificate
+    list_certificate_types: bool = False  # GetInstalledCertificateIds names every type instead of leaving it out
+    pending_after_firmware_boot: bool = False  # answers a BootNotification with reason FirmwareUpdate with Pending
     sign_for_other_key: bool = False  # CertificateSigned carries a certificate for another key than the CSR's
     password_before_accept: bool = False  # uses a new BasicAuthPassword before the station accepted it
+    set_short_password: bool = False  # a new BasicAuthPassword of 12 characters (16 is the minimum)
+    set_long_password: bool = False  # a new BasicAuthPassword of 50 characters (fits 64, not the 40 of the edition)
+    delete_certificate_sha256_only: bool = False  # DeleteCertificate says hashAlgorithm SHA256 whatever it was told
+    csms_rsa_only: bool = False  # serves its RSA server certificate alone: no ECDSA cipher suite (A00.FR.318)
     # security profile upgrade (A05)
     set_network_profile_lower: bool = False  # SetNetworkProfile carries a security profile below the one asked for
     accept_old_profile: bool = False  # still accepts a station at its old security profile after it upgraded
+    network_profile_other_interface: bool = False  # SetNetworkProfile: ocppInterface Wireless0, messageTimeout + 1
     # log retrieval (N01, harness/simulators/log_requests.py)
     bad_log_location: bool = False  # GetLog log.remoteLocation is a bare path, not a URL
     wrong_log_type: bool = False  # GetLog asks for the DiagnosticsLog whatever the operator chose
@@ -142,6 +153,8 @@ class CsmsConfig:
     serial_numbers: dict[str, str] = field(default_factory=dict)  # identity -> the CN its SP3 certificate must have
     pki: PkiFactory | None = field(default=None, repr=False)  # signs CSRs (A02), gives the root it installs (M05)
     log_dir: Path | None = None  # where its log receiver keeps uploads (GetLog); None: a temporary directory
+    network_message_timeout: int = 30  # connectionData.messageTimeout of the SetNetworkProfile it sends (A05)
+    ocpp_interface: str = "Wired0"  # connectionData.ocppInterface likewise
 
 
 @dataclass
@@ -352,6 +365,8 @@ class CsmsSimulator:
             status = "Accepted"
         elif self.faults.stay_not_accepted and state.boot_status in ("Pending", "Rejected"):
             status = state.boot_status
+        if self.faults.pending_after_firmware_boot and payload.get("reason") == "FirmwareUpdate":
+            status = "Pending"
         state.boot_status, state.boot = status, payload
         state.boots += 1
         if status == "Accepted" and state.connection_security > state.security_profile:
@@ -377,6 +392,8 @@ class CsmsSimulator:
         pki = self.config.pki
         if pki is None:
             return {"status": "Rejected", "statusInfo": {"reasonCode": "NoPKI"}}
+        if self.faults.sign_with_untrusted_ca:
+            pki = PkiFactory(pki.run_dir / "untrusted-ca")
         try:
             chain = pki.sign_csr(payload["csr"], expected_cn=self.config.serial_numbers.get(identity))
         except CsrRejected as exc:
@@ -390,8 +407,10 @@ class CsmsSimulator:
         return {"status": "Accepted"}
 
     async def _certificate_signed(self, identity: str, chain: str, use: str) -> None:
+        payload = {"certificateChain": chain} if self.faults.certificate_signed_without_type else {
+            "certificateChain": chain, "certificateType": use}
         with contextlib.suppress(ConnectionLost, CallTimeout):
-            await self.send(identity, "CertificateSigned", {"certificateChain": chain, "certificateType": use})
+            await self.send(identity, "CertificateSigned", payload)
 
     def _completed(self, identity: str, action: str, payload: Mapping[str, Any]) -> dict[str, Any]:
         """What an operator's "send X" leaves to the CSMS: the root it installs (M05), the certificate it deletes
@@ -401,11 +420,18 @@ class CsmsSimulator:
         if action == "InstallCertificate" and "certificate" not in out and self.config.pki is not None:
             out.setdefault("certificateType", "CSMSRootCertificate")
             out["certificate"] = self.config.pki.csms_root_path.read_text()
+        elif action == "GetInstalledCertificateIds" and "certificateType" not in out and self.faults.list_certificate_types:
+            out["certificateType"] = ["V2GRootCertificate", "MORootCertificate", "CSMSRootCertificate",
+                                      "V2GCertificateChain", "ManufacturerRootCertificate"]
+        elif (action == "TriggerMessage" and out.get("requestedMessage") == "SignChargingStationCertificate"
+              and self.faults.trigger_v2g_certificate):
+            out["requestedMessage"] = "SignV2GCertificate"
         elif action == "DeleteCertificate" and "certificateHashData" not in out and state.certificates:
             out["certificateHashData"] = state.certificates[0]["certificateHashData"]
         elif action == "SetVariables" and out.get("setVariableData") == "BasicAuthPassword":
+            length = 12 if self.faults.set_short_password else 50 if self.faults.set_long_password else 20
             out["setVariableData"] = [{"component": {"name": "SecurityCtrlr"}, "variable": {"name": "BasicAuthPassword"},
-                                       "attributeValue": _password()}]
+                                       "attributeValue": _password(length)}]
         return self._misrequested(action, out)
 
     def _misrequested(self, action: str, payload: dict[str, Any]) -> dict[str, Any]:
@@ -449,6 +475,21 @@ class CsmsSimulator:
                 "updateType": "Differential" if self.faults.differential_local_list else "Full",
                 **({} if self.faults.empty_local_list else {"localAuthorizationList": entries}), **payload}
 
+    async def _delete_installed(self, identity: str, payload: Mapping[str, Any],
+                                timeout: float | None) -> dict[str, Any]:
+        """M04 as Part 6 TC_M_20_CSMS has it: an operator's "delete a certificate" makes the CSMS ask the station
+        for its CSMSRootCertificates first, then delete the first one with the hash data the station returned."""
+        if "certificateHashData" in payload:
+            return dict(payload)
+        await self.send(identity, "GetInstalledCertificateIds", {"certificateType": ["CSMSRootCertificate"]}, timeout)
+        out = dict(payload)
+        listed = self.station(identity).certificates
+        if listed:
+            out["certificateHashData"] = dict(listed[0]["certificateHashData"])
+            if self.faults.delete_certificate_sha256_only:
+                out["certificateHashData"]["hashAlgorithm"] = "SHA256"
+        return out
+
     async def _network_profile(self, payload: Mapping[str, Any]) -> dict[str, Any]:
         """A05/B09: what an operator's "set a network profile of security profile N" leaves to the CSMS: the slot,
         its own URL at that profile (a listener of its own), the transport, version and timeout."""
@@ -457,10 +498,13 @@ class CsmsSimulator:
         if self.faults.set_network_profile_lower:
             security -= 2
         data["securityProfile"] = security
+        if self.faults.network_profile_other_interface:
+            data.update(ocppInterface="Wireless0", messageTimeout=self.config.network_message_timeout + 1)
         if "ocppCsmsUrl" not in data:
             data["ocppCsmsUrl"] = (await self.listener(max(security, 1))).url
-        for key, value in (("ocppVersion", "OCPP20"), ("ocppTransport", "JSON"), ("ocppInterface", "Wired0"),
-                           ("messageTimeout", int(self.config.call_timeout))):
+        for key, value in (("ocppVersion", "OCPP20"), ("ocppTransport", "JSON"),
+                           ("ocppInterface", self.config.ocpp_interface),
+                           ("messageTimeout", self.config.network_message_timeout)):
             data.setdefault(key, value)
         return {"configurationSlot": 2, **payload, "connectionData": data}
 
@@ -554,6 +598,8 @@ class CsmsSimulator:
             payload = await self._network_profile(payload)
         if action == "UpdateFirmware":
             payload = await self.firmware.complete(payload)  # L01: its own image, signed, on its own server
+        if action == "DeleteCertificate":
+            payload = await self._delete_installed(identity, payload, timeout)
         payload = self._completed(identity, action, payload)
         if action == "GetLog":
             payload = await self.logs.complete(payload)

@@ -135,6 +135,7 @@ def core_variables(evses: list[int], *, heartbeat_interval: int, security_profil
         k("OCPPCommCtrlr", "NetworkConfigurationPriority"): _var("SequenceList", "1", values="1,2,3",
                                                                          reboot=True),
         k("OCPPCommCtrlr", "NetworkProfileConnectionAttempts"): _int(3),
+        k("OCPPCommCtrlr", "ActiveNetworkProfile"): _int(1, "ReadOnly"),
         k("OCPPCommCtrlr", "MessageAttempts", variable_instance="TransactionEvent"): _int(3, low=1),
         k("OCPPCommCtrlr", "MessageAttemptInterval", variable_instance="TransactionEvent"): _int(5),
         k("OCPPCommCtrlr", "ResetRetries"): _int(1),
@@ -203,6 +204,7 @@ CERTIFICATE_ENTRIES = VarKey("SecurityCtrlr", "CertificateEntries")
 SECURITY_PROFILE = VarKey("SecurityCtrlr", "SecurityProfile")
 NETWORK_PRIORITY = VarKey("OCPPCommCtrlr", "NetworkConfigurationPriority")
 OFFLINE_THRESHOLD = VarKey("OCPPCommCtrlr", "OfflineThreshold")
+ACTIVE_NETWORK_PROFILE = VarKey("OCPPCommCtrlr", "ActiveNetworkProfile")
 
 
 class DeviceModel:

@@ -3,8 +3,9 @@
 `FirmwareUpdater` is the station's side of UpdateFirmware: check the signing certificate before accepting
 (L01.FR.21/22), download with `retries` / `retryInterval`, verify the signature with the signing certificate
 (L01.FR.04, L01.FR.12), install, and report every state with the request's `requestId` (L01.FR.01, L01.FR.10)
-plus the security events of L01.FR.02, L01.FR.03 and L01.FR.31. Activation needs no reboot (L01.FR.28 allows it),
-so the sequence ends at Installed. A new UpdateFirmware cancels a running one: AcceptedCanceled (L01.FR.24).
+plus the security events of L01.FR.02, L01.FR.03 and L01.FR.31. It activates the new firmware with a reboot
+(InstallRebooting, BootNotification reason FirmwareUpdate: Part 6 RebootBeforeFirmwareActivation), then reports
+Installed. A new UpdateFirmware cancels a running one: AcceptedCanceled (L01.FR.24).
 
 `FirmwareHost` is the CSMS's side: it serves the image it names in UpdateFirmware from its own FirmwareServer
 (HTTPS when the CSMS itself speaks TLS) and fills in location, signature, signing certificate and retrieveDateTime.
@@ -41,6 +42,12 @@ class FirmwareLink(Protocol):
 
     def note(self, text: str) -> None: ...
 
+    async def reboot_to_activate(self) -> None:
+        """Reboot (BootNotification reason FirmwareUpdate); return once booted and online again."""
+
+    async def report_connectors_as(self, status: str) -> None:
+        """Report every connector in `status` (whatever its real state): a fault's doing."""
+
 
 class UpdaterFaults(Protocol):
     install_unverified_firmware: bool
@@ -49,6 +56,8 @@ class UpdaterFaults(Protocol):
     no_firmware_security_event: bool
     fake_firmware_download: bool
     skip_downloaded_status: bool
+    no_reconnect_after_firmware: bool
+    firmware_leaves_unavailable: bool
 
 
 class FirmwareUpdater:
@@ -92,8 +101,9 @@ class FirmwareUpdater:
             await self._report("DownloadScheduled")  # L01.FR.13
             await _until(retrieve)
         if self.faults.fake_firmware_download:  # the success sequence, and nothing behind it
-            for status in ("Downloading", "Downloaded", "SignatureVerified", "Installing", "Installed"):
+            for status in ("Downloading", "Downloaded", "SignatureVerified"):
                 await self._report(status)
+            await self._install(payload)
             return
         data = await self._download(firmware["location"], payload)
         if data is None:
@@ -107,12 +117,22 @@ class FirmwareUpdater:
                 await self._security_event("InvalidFirmwareSignature", "signature does not match the image")
                 return
             await self._report("SignatureVerified")
-        install = _moment(firmware.get("installDateTime"))
+        await self._install(payload)
+
+    async def _install(self, payload: dict[str, Any]) -> None:
+        install = _moment(payload["firmware"].get("installDateTime"))
         if install is not None and install > dt.datetime.now(dt.UTC):
             await self._report("InstallScheduled")  # L01.FR.16
             await _until(install)
+        if self.faults.firmware_leaves_unavailable:  # Part 6 TC_L_01_CS step 9 (allowed) ...
+            await self.link.report_connectors_as("Unavailable")
         await self._report("Installing")
-        await self._report("Installed")  # L01.FR.28: activated at once, no reboot needed
+        if not self.faults.no_reconnect_after_firmware:  # Part 6 TC_L_01_CS: at least a new connection
+            await self._report("InstallRebooting")
+            await self.link.reboot_to_activate()
+        if self.faults.firmware_leaves_unavailable:  # ... and never Available again (step 16 missing)
+            await self.link.report_connectors_as("Unavailable")
+        await self._report("Installed")
         await self._security_event("FirmwareUpdated", f"firmware of request {payload['requestId']} installed")
 
     async def _download(self, location: str, payload: Mapping[str, Any]) -> bytes | None:

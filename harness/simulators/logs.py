@@ -33,6 +33,7 @@ class LogFaults(Protocol):
     log_wrong_request_id: bool
     uploaded_without_upload: bool
     security_log_as_diagnostics: bool
+    log_without_filename: bool
 
 
 @dataclass(frozen=True)
@@ -127,7 +128,7 @@ class StationLogs:
                 # else a newer GetLog canceled this upload: nothing more to report for it
 
         after_answer(run)
-        return {"status": status, "filename": filename}
+        return {"status": status} if self.faults.log_without_filename else {"status": status, "filename": filename}
 
     def status_payload(self) -> dict[str, Any]:
         """TriggerMessage(LogStatusNotification): Uploading with the requestId while an upload runs, else Idle."""

@@ -62,7 +62,10 @@ class NetworkProfiles:
     slots: dict[int, NetworkProfile] = field(default_factory=dict)
     priority: list[int] = field(default_factory=lambda: [1])
     keep_active: bool = False  # fault ignore_network_priority: a reboot does not go back to the first entry
+    keep_lower: bool = False  # fault keep_lower_profile_slot: the old slot stays in the priority after an upgrade
+    hidden_fallback: bool = False  # fault fallback_to_lower_profile: drops it from the reported priority only
     active: int = 1  # the slot of the connection in use (or attempted)
+    reported: list[int] | None = None  # the priority the station reports, when it differs from `priority`
     _failures: int = 0
 
     def __post_init__(self) -> None:
@@ -85,6 +88,16 @@ class NetworkProfiles:
             return f"configurationSlot {slot} holds the profile in use"
         return refuse_security(int(data["securityProfile"]), checks)
 
+    @staticmethod
+    def reason_code(reason: str) -> str:
+        """The statusInfo reasonCode of a refusal (Part 2 errata 2025-01 B09.FR.02/04/05): the slot, a downgrade,
+        or content the station cannot use (a missing certificate among it)."""
+        if reason.startswith("configurationSlot"):
+            return "InvalidConfSlot"
+        if "lower than the current" in reason:
+            return "NoSecurityDowngrade"
+        return "InvalidNetworkConf"
+
     def store(self, slot: int, data: dict[str, Any]) -> None:
         self.slots[slot] = NetworkProfile.of(data)
 
@@ -105,6 +118,7 @@ class NetworkProfiles:
 
     def set_priority(self, value: str) -> None:
         self.priority = [int(part) for part in value.split(",") if part.strip()] or [1]
+        self.reported = None
 
     def rebooted(self) -> None:
         """B10.FR.04 / A05.FR.05: after a reboot the station begins with the first entry of the priority list."""
@@ -121,11 +135,27 @@ class NetworkProfiles:
             self._failures = 0
 
     def opened(self) -> None:
+        """A connection opened with the active slot's profile. A05.FR.06: once connected at a higher security
+        profile, the slots of lower profiles leave NetworkConfigurationPriority (no way back over OCPP)."""
         self._failures = 0
+        level = self.target.security_profile
+        kept = [slot for slot in self.priority if slot not in self.slots or self.slots[slot].security_profile >= level]
+        if kept == self.priority or self.keep_lower:
+            return
+        if self.hidden_fallback:
+            self.reported = kept  # reports the pruned list, still falls back to the old slot
+        else:
+            self.priority = kept
+
+    @property
+    def priority_value(self) -> str:
+        """NetworkConfigurationPriority as the station reports it."""
+        return ",".join(str(slot) for slot in (self.reported if self.reported is not None else self.priority))
 
     def restore(self) -> None:
         """Back to the profile the station was installed with (the lab restores it; OCPP cannot downgrade)."""
         self.slots = {1: self.initial}
         self.priority = [1]
+        self.reported = None
         self.active = 1
         self._failures = 0

@@ -33,6 +33,7 @@ from harness.pki import PkiFactory
 from harness.simulators.certificates import CertificateStore
 from harness.simulators.charging import Charging, connector_reports
 from harness.simulators.device_model import (
+    ACTIVE_NETWORK_PROFILE,
     BASIC_AUTH_PASSWORD,
     CERTIFICATE_ENTRIES,
     HEARTBEAT_INTERVAL,
@@ -148,16 +149,30 @@ class StationFaults:
     # certificate management (A02, M03-M05)
     accept_any_certificate: bool = False  # CertificateSigned with an invalid certificate is Accepted anyway
     no_csr_retry: bool = False  # never repeats SignCertificate when CertificateSigned does not come
+    early_csr_retry: bool = False  # repeats SignCertificate after half of CertSigningWaitMinimum
+    csr_retry_no_doubling: bool = False  # repeats SignCertificate after CertSigningWaitMinimum each time (A02.FR.18)
+    repeat_rejected_csr: bool = False  # sends SignCertificate again at once after the CSMS Rejected it
+    keep_old_station_certificate: bool = False  # after CertificateSigned goes on presenting its old certificate
+    forget_manufacturer_root: bool = False  # InstallCertificate ManufacturerRootCertificate: Accepted, not stored
+    # the Basic Auth password (A01)
+    accept_short_password: bool = False  # takes a BasicAuthPassword of any length
+    keep_old_password: bool = False  # accepts a new BasicAuthPassword and goes on using the old one
     wrong_certificate_hash: bool = False  # GetInstalledCertificateIds reports a wrong issuerKeyHash
     keep_deleted_certificate: bool = False  # DeleteCertificate answers Accepted and keeps the certificate
     # network connection profiles (A05, B09, B10)
     accept_downgrade: bool = False  # accepts a network profile of a lower security profile (and its priority)
     upgrade_without_root: bool = False  # accepts an upgrade to security profile 2/3 with no CSMSRootCertificate
     ignore_network_priority: bool = False  # after a reboot reconnects with the old profile, not the first entry
+    keep_lower_profile_slot: bool = False  # after an upgrade keeps the lower profile's slot in the priority (A05.FR.06)
+    fallback_to_lower_profile: bool = False  # reports the old slot gone, still falls back to it when the new fails
+    refuse_network_slot: bool = False  # refuses every SetNetworkProfile: reasonCode InvalidConfSlot
+    no_reconnect_after_firmware: bool = False  # activates a new firmware without a reboot or a new connection
+    firmware_leaves_unavailable: bool = False  # reports its connectors Unavailable after installing, never Available
     # log retrieval (N01, harness/simulators/logs.py)
     log_wrong_request_id: bool = False  # LogStatusNotification carries another requestId than the GetLog's
     uploaded_without_upload: bool = False  # reports Uploading, Uploaded and uploads nothing
     security_log_as_diagnostics: bool = False  # asked for the SecurityLog, uploads the diagnostics log
+    log_without_filename: bool = False  # GetLogResponse Accepted without a filename
     # boot states (B02, B03) and the device model (B05, B06, B07)
     send_while_pending: bool = False  # sends a Heartbeat while Pending
     start_while_pending: bool = False  # RequestStartTransaction while Pending is Accepted (a transaction starts)
@@ -283,8 +298,11 @@ class StationSimulator:
                 self.certificates.install(root, "CSMSRootCertificate")
             self.certificates.issuers.append(self.config.pki.station_ca_path.read_text())
         self._renewal: asyncio.Task[None] | None = None  # SignCertificate until CertificateSigned comes (A02)
+        self._password_changed = False  # a SetVariables just set BasicAuthPassword: reconnect after answering
         self.network = NetworkProfiles(NetworkProfile(self.config.csms_url, security),
-                                       keep_active=self.faults.ignore_network_priority)
+                                       keep_active=self.faults.ignore_network_priority,
+                                       keep_lower=self.faults.keep_lower_profile_slot,
+                                       hidden_fallback=self.faults.fallback_to_lower_profile)
         self.logs = StationLogs(self.config.identity, self.faults, tls=self._upload_tls)  # GetLog (N01)
         self.firmware = FirmwareUpdater(self, self.faults, trusted=self._firmware_roots,
                                         tls=client_context(self.config.pki.csms_trust_path) if self.config.pki else None,
@@ -392,6 +410,8 @@ class StationSimulator:
                 opened, failures = True, 0
                 self.network.opened()
                 self.model.put(SECURITY_PROFILE, str(profile.security_profile))
+                self.model.put(ACTIVE_NETWORK_PROFILE, str(self.network.active))
+                self.model.put(NETWORK_PRIORITY, self.network.priority_value)
                 conn = OcppConnection(ws, RpcSession(default_store()), self.transcript, self._on_call,
                                       identity=self.config.identity, call_timeout=self.config.call_timeout,
                                       bad_input_reply=bad_input_reply(self.faults))
@@ -617,7 +637,11 @@ class StationSimulator:
             return refused
         match call.action:
             case "GetVariables" | "SetVariables":
-                return self._variables(call, record)
+                answer = self._variables(call, record)
+                if self._password_changed:  # A01: the new password is used from a new connection on, at once
+                    self._password_changed = False
+                    self._after_answer(conn, call, partial(self._reconnect, conn, "the new BasicAuthPassword"))
+                return answer
             case "GetBaseReport":
                 return self._base_report(conn, call)
             case "Reset":
@@ -662,6 +686,8 @@ class StationSimulator:
         p, store = call.payload, self.certificates
         match call.action:
             case "InstallCertificate":
+                if self.faults.forget_manufacturer_root and p["certificateType"] == "ManufacturerRootCertificate":
+                    return {"status": "Accepted"}
                 status, reason = store.install(p["certificate"], p["certificateType"])
                 self.model.put(CERTIFICATE_ENTRIES, str(len(store.installed)))
                 answer: dict[str, Any] = {"status": status}
@@ -694,7 +720,8 @@ class StationSimulator:
                                                    "; ".join(problems)))
             return {"status": "Rejected", "statusInfo": {"reasonCode": "InvalidCertificate",
                                                          "additionalInfo": "; ".join(problems)[:512]}}
-        self._use_station_certificate()
+        if self._use_station_certificate():  # A02.FR.08/09: a new TLS connection with the new certificate
+            self._after_answer(conn, call, partial(self._reconnect, conn, "the new station certificate"))
         return {"status": "Accepted"}
 
     def _firmware_roots(self) -> list[str]:
@@ -703,13 +730,16 @@ class StationSimulator:
         factory = self.config.pki.csms_roots() if self.config.pki is not None else []
         return factory + self.certificates.trusted("ManufacturerRootCertificate")
 
-    def _use_station_certificate(self) -> None:
-        """From the next connection on, present the new certificate (security profile 3, A02.FR.09)."""
-        if self.config.security_profile < 3 or self.config.pki is None:
-            return
+    def _use_station_certificate(self) -> bool:
+        """From the next connection on, present the new certificate (security profile 3, A02.FR.09); whether it
+        does (a reconnect shows it)."""
+        if self.config.security_profile < 3 or self.config.pki is None or self.faults.keep_old_station_certificate:
+            return False
         files = self._station_certificate_files()
-        if files is not None:
-            self.config.tls = client_context(self.config.pki.csms_trust_path, certificate=files)
+        if files is None:
+            return False
+        self.config.tls = client_context(self.config.pki.csms_trust_path, certificate=files)
+        return True
 
     # ---- network connection profiles (A05, B09, B10) -----------------------------------------------------------
     def _checks(self) -> Checks:
@@ -725,9 +755,11 @@ class StationSimulator:
         and the station reboots."""
         slot, data = call.payload["configurationSlot"], call.payload["connectionData"]
         reason = self.network.refuse_profile(slot, data, self._checks())
+        if self.faults.refuse_network_slot:
+            reason = f"configurationSlot {slot} is not a slot of this station"
         if reason is not None:
             self.note(f"SetNetworkProfile refused: {reason}")
-            return {"status": "Rejected", "statusInfo": {"reasonCode": "InvalidNetworkConf",
+            return {"status": "Rejected", "statusInfo": {"reasonCode": self.network.reason_code(reason),
                                                          "additionalInfo": reason[:512]}}
         self.network.store(slot, data)
         return {"status": "Accepted"}
@@ -753,16 +785,23 @@ class StationSimulator:
 
     async def _renew_certificate(self, conn: OcppConnection) -> None:
         """A02: SignCertificate with a fresh CSR; when no CertificateSigned follows within CertSigningWaitMinimum,
-        again with the wait doubled, at most CertSigningRepeatTimes times (A02.FR.17-19)."""
+        again, the wait doubling each time (A02.FR.17/18). CertSigningRepeatTimes counts the doublings: Part 6
+        TC_A_23_CS sets it to 1 and wants resends after WaitMinimum and after twice that, so RepeatTimes + 1
+        resends in all."""
         wait = float(self.model.number("SecurityCtrlr", "CertSigningWaitMinimum"))
         repeat = self.model.number("SecurityCtrlr", "CertSigningRepeatTimes")
-        for attempt in range(repeat + 1):
+        for attempt in range(repeat + 2):
             try:
-                if not await self._sign_request(conn) or self.faults.no_csr_retry or attempt == repeat:
+                accepted = await self._sign_request(conn)
+                if not accepted and self.faults.repeat_rejected_csr and attempt == 0:
+                    await self._sign_request(conn)
+                if not accepted or self.faults.no_csr_retry or attempt == repeat + 1:
                     return
             except (ConnectionLost, NotAccepted):
                 return
-            await asyncio.sleep(wait * 2 ** attempt)  # allow-sleep: the A02.FR.17 timer; cancelled by CertificateSigned
+            delay = wait / 2 if self.faults.early_csr_retry else wait if self.faults.csr_retry_no_doubling \
+                else wait * 2 ** attempt
+            await asyncio.sleep(delay)  # allow-sleep: the A02.FR.17 timer; cancelled by CertificateSigned
 
     async def _sign_request(self, conn: OcppConnection) -> bool:
         """One SignCertificate with a fresh CSR; whether the CSMS Accepted it."""
@@ -842,8 +881,11 @@ class StationSimulator:
         for _, changed in answered:
             if changed == HEARTBEAT_INTERVAL:
                 self._nudge.set()  # the heartbeat timer follows the new interval at once
-            elif changed == BASIC_AUTH_PASSWORD:
+            elif changed == BASIC_AUTH_PASSWORD and not self.faults.keep_old_password:
                 self.config.password = self.model.actual(BASIC_AUTH_PASSWORD)  # used from the next connection on
+                self._password_changed = True
+            elif changed == BASIC_AUTH_PASSWORD:
+                self._password_changed = True  # reconnects, with the old password (fault keep_old_password)
         return {"setVariableResult": self._garbled([result for result, _ in answered])}
 
     def _set_item(self, item: dict[str, Any]) -> tuple[dict[str, Any], VarKey | None]:
@@ -851,8 +893,12 @@ class StationSimulator:
         refused = self._refused_item(item)
         if refused is not None:
             return refused, None
-        if VarKey.of(item["component"], item["variable"]) == NETWORK_PRIORITY:
+        key = VarKey.of(item["component"], item["variable"])
+        if key == NETWORK_PRIORITY:
             return self._set_priority(item)
+        if key == BASIC_AUTH_PASSWORD and self.faults.accept_short_password:
+            self.model.put(key, str(item.get("attributeValue", "")))
+            return {"component": item["component"], "variable": item["variable"], "attributeStatus": "Accepted"}, key
         if self.faults.set_variables_not_stored:
             kind = item.get("attributeType")
             return {"component": item["component"], "variable": item["variable"], "attributeStatus": "Accepted",
@@ -875,6 +921,12 @@ class StationSimulator:
             if self.faults.variables_status_info_error:
                 result["attributeStatusInfo"] = {"reasonCode": "InternalError"}
         return results
+
+    async def _reconnect(self, conn: OcppConnection, why: str) -> None:
+        """Close the connection (1000) so the next one uses `why`; `_main` reconnects after its back-off."""
+        self.note(f"reconnecting with {why}")
+        if not conn.closed.is_set():
+            await conn.close(1000, f"reconnecting with {why}")
 
     def _base_report(self, conn: OcppConnection, call: Call) -> Answer:
         """GetBaseReport (B07): Accepted, then NotifyReport in chunks of ItemsPerMessage[GetReport]."""
@@ -1041,6 +1093,22 @@ class StationSimulator:
 
     def note(self, text: str) -> None:
         self.transcript.note(f"station simulator: {text}")
+
+    async def report_connectors_as(self, status: str) -> None:
+        """Every connector reported in `status` (the firmware fault that leaves them Unavailable)."""
+        conn = self.conn
+        states = dict.fromkeys(self._connectors(), status)
+        for action, payload in connector_reports(states, by_event=self.config.variants.availability_by_notify_event):
+            if conn is not None:
+                with contextlib.suppress(ConnectionLost, NotAccepted):
+                    await self._call(conn, action, payload)
+
+    async def reboot_to_activate(self) -> None:
+        """The firmware updater's reboot (L01 InstallRebooting): boot reason FirmwareUpdate; returns once the
+        station is booted and talking again."""
+        self._online.clear()
+        await self._reboot("FirmwareUpdate")
+        await self._online.wait()
 
     async def _deliver_events(self) -> None:
         """The outbox: TransactionEvents in order, one at a time, whenever online (E12). A CALLERROR or no

@@ -15,11 +15,15 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import Awaitable, Callable
+from pathlib import Path
 from typing import Any, Literal
 
 from harness.control import CsmsControl, StationControl
+from harness.errors import ConfigError
+from harness.failures import OcppFailure
 from harness.matchers import ABSENT, ANY, AbsentOr, OneOf, difference
 from harness.ocppj import Call
+from harness.pki import CsrRejected, certificate_info, chain_problems, same_hash, split_pem
 from harness.profile import IdToken
 from harness.roles.configuration import IfImplemented
 from harness.roles.csms import CsmsRole, connector_reports
@@ -490,6 +494,132 @@ async def transaction_events_in_queue_ended(csms: CsmsRole, sut: StationControl)
         return mark
 
 
+# ---- SUT = station: certificate states (Part 6 Tables 438, 442, 446 with errata 2024-09 / 2025-02) ----------------
+def certificate_listed(answer: dict[str, Any], hash_data: dict[str, str], kind: str | None = None) -> bool:
+    """Whether a GetInstalledCertificateIdsResponse lists `hash_data` (as `kind`, when given). The chain is optional
+    in the schema (status NotFound has none) and a broken entry lists nothing."""
+    chain = answer.get("certificateHashDataChain")
+    entries = chain if isinstance(chain, list) else []
+    return any(isinstance(c, dict) and isinstance(c.get("certificateHashData"), dict)
+               and same_hash(c["certificateHashData"], hash_data) and (kind is None or c.get("certificateType") == kind)
+               for c in entries)
+
+
+async def certificate_installed(csms: CsmsRole, kind: str, pem: str) -> dict[str, str]:
+    """Memory state *CertificateInstalled* (Table 442): InstallCertificateRequest of `kind` with `pem`; the station
+    answers Accepted. Returns the certificate's certificateHashData (SHA256)."""
+    with csms.step(f"Memory state CertificateInstalled: InstallCertificateRequest {kind}; Accepted"):
+        await csms.call_ok("InstallCertificate", {"certificateType": kind, "certificate": pem}, {"status": "Accepted"})
+    return certificate_info(pem).hash_data
+
+
+async def get_installed_certificates(csms: CsmsRole, kind: str, hash_data: dict[str, str], *,
+                                     present: bool = True, step: str = "") -> dict[str, Any]:
+    """Reusable state *GetInstalledCertificates* (Table 438): GetInstalledCertificateIdsRequest for `kind`; status
+    Accepted and an entry of that type with `hash_data`. `present=False` (a case's own validation after a delete):
+    the entry must be gone, and NotFound is then a fine answer. Returns the response."""
+    title = f"{step}Reusable state GetInstalledCertificates for {kind}: " + (
+        "Accepted, the certificate listed" if present else "the deleted certificate no longer listed")
+    with csms.step(title.strip()):
+        answer = await csms.call_ok("GetInstalledCertificateIds", {"certificateType": [kind]},
+                                    {"status": OneOf("Accepted", "NotFound")})
+        listed = certificate_listed(answer, hash_data, kind if present else None)
+        if present and (answer.get("status") != "Accepted" or not listed):
+            raise csms.failure(f"GetInstalledCertificateIds does not report the installed {kind}",
+                               expected=f"status Accepted and an entry {kind} with certificateHashData {hash_data}",
+                               actual=str(answer)[:800], rules=("SEQ",))
+        if not present and listed:
+            raise csms.failure("the station still reports the certificate it said it deleted",
+                               expected="no entry with the deleted certificateHashData", actual=str(answer)[:800],
+                               rules=("SEQ",))
+        return answer
+
+
+def sign_station_csr(csms: CsmsRole, record: Record) -> str:
+    """The chain the harness CSMS issues for the CSR of a SignCertificateRequest, after the table's CSR checks (RFC
+    2986 PEM; RSA/DSA >= 2048 bits, EC >= 224); a CN that is not the serial number only warns (beyond Part 6)."""
+    payload = record.frame.payload if isinstance(record.frame, Call) else {}
+    csr = str(payload.get("csr", ""))
+    try:
+        chain = csms.pki.sign_csr(csr)
+    except CsrRejected as exc:
+        raise csms.failure("the station's CSR does not meet the CSR rules", message=str(exc), actual=csr[:400],
+                           rules=("SEC-4",)) from None
+    serial = csms.serial_number
+    if serial:
+        with csms.beyond_part6("A00.FR.511", "the CSR's CN is the station's serial number"):
+            cn = certificate_info(split_pem(chain)[0]).subject_cn
+            if cn != serial:
+                raise csms.failure("the CSR's CN is not the station's serial number", expected=serial,
+                                   actual=repr(cn), requirements=("A00.FR.511",), rules=("SEC-4",))
+    return chain
+
+
+async def reconnected(csms: CsmsRole, after: Record | None, what: str, *,
+                      force: Callable[[], Awaitable[object]] | None = None, refused_too: bool = False) -> Record:
+    """Part 6's "the station reconnects" after a change that needs a new connection (errata 2024-09 for
+    RenewChargingStationCertificate): the station's own new connection, else, after the timeout, the harness
+    forces one (`force`; by default it drops the connection, as Part 6 does); the new handshake, within the
+    station's back-off. `refused_too`: the first handshake even when the harness refused it (the caller judges)."""
+    start = after.seq if after is not None else 0
+
+    def new_connection(record: Record) -> bool:
+        return record.event == "handshake" and (refused_too or record.detail.get("status") == 101)
+
+    try:
+        handshake = await csms.wait_record(new_connection, after=start, what=what)
+    except OcppFailure:
+        csms.transcript.note(f"{what}: not by itself within {csms.settings.timing.default_timeout:g} s; the harness "
+                             "makes it (Part 6: the Test System forces a reconnection)")
+        if force is not None:
+            await force()
+        elif csms.connection is not None and not csms.connection.closed.is_set():
+            await csms.connection.close(1000, "harness CSMS: reconnect, please")
+        handshake = await csms.wait_record(new_connection, after=start, what=what,
+                                           within=max(csms.reconnect_wait(), csms.reboot_wait()))
+    if handshake.detail.get("status") == 101:
+        await csms.wait_record(lambda r: r.event == "open", after=handshake.seq, within=csms.reconnect_wait(),
+                               what="the new connection to open")
+    return handshake
+
+
+async def renew_charging_station_certificate(csms: CsmsRole) -> str:
+    """Memory state *RenewChargingStationCertificate* (Table 446; errata 2024-09 and 2025-02): TriggerMessage
+    SignChargingStationCertificate Accepted, SignCertificateRequest with a CSR meeting the rules (Accepted),
+    CertificateSignedRequest with the chain issued for it, Accepted; then the station reconnects with the new
+    certificate (under security profile 3, where the connection shows it), booting again if it rebooted. Returns
+    the chain."""
+    with csms.step("Memory state RenewChargingStationCertificate: 1-2. TriggerMessageRequest "
+                   "SignChargingStationCertificate; Accepted"):
+        request = csms.expect("SignCertificate", {"csr": ANY}, respond={"status": "Accepted"})
+        await csms.call_ok("TriggerMessage", {"requestedMessage": "SignChargingStationCertificate"},
+                           {"status": "Accepted"})
+    with csms.step("3-4. SignCertificateRequest with a CSR (RFC 2986, PEM; RSA/DSA >= 2048 bits, EC >= 224); the "
+                   "harness responds Accepted"):
+        chain = sign_station_csr(csms, await csms.received(request))
+    mark = csms.mark()
+    with csms.step("5-6. CertificateSignedRequest with the chain issued for that CSR, ChargingStationCertificate; "
+                   "Accepted"):
+        await csms.call_ok("CertificateSigned", {"certificateChain": chain,
+                                                 "certificateType": "ChargingStationCertificate"},
+                           {"status": "Accepted"})
+    if csms.settings.station.security.profile < 3:
+        csms.transcript.note("RenewChargingStationCertificate: below security profile 3 no connection shows the new "
+                             "certificate; step 7 (reconnect with it) is left out")
+        return chain
+    with csms.step("7. The station reconnects with the new certificate; 8-9. BootNotification if it rebooted"):
+        handshake = await reconnected(csms, mark, "the station to reconnect with its new certificate")
+        presented = str((handshake.detail.get("tls") or {}).get("peer_serial") or "").lower().lstrip("0")
+        issued = certificate_info(split_pem(chain)[0]).serial_hex
+        if presented != issued:
+            raise csms.failure("the station did not reconnect with its new certificate",
+                               expected=f"certificate serial {issued}", actual=f"serial {presented or 'none'}",
+                               rules=("SEC-3",))
+        if not csms.is_booted():
+            await csms.wait_booted_again()
+    return chain
+
+
 async def return_to_idle(csms: CsmsRole, sut: StationControl, within: float) -> list[str]:
     """After a case that failed half-way: bring the station back to idle (no transaction, cables out, no fault,
     operative), so the next case fails only for its own reasons. Best effort within `within` seconds; never
@@ -638,6 +768,57 @@ async def station_report_unavailable(station: StationRole, evse: int) -> None:
 
 def _connector_count(station: StationRole, evse: int) -> int:
     return station.evses[evse - 1] if 0 < evse <= len(station.evses) else 1
+
+
+async def station_renew_certificate(station: StationRole, sut: CsmsControl, *,
+                                    answer: str = "Accepted") -> tuple[str, Path]:
+    """Memory state *RenewChargingStationCertificate* as the harness's station (Table 711): the CSMS is made to
+    send TriggerMessage SignChargingStationCertificate (answered Accepted); the station's SignCertificateRequest
+    (a fresh CSR, CN = serial number) must be Accepted; the CSMS's CertificateSignedRequest must be of type
+    ChargingStationCertificate and carry a certificate for the CSR's key (answered Accepted). `answer="Rejected"`:
+    TC_A_14_CSMS, where the station refuses the certificate and nothing of it is checked. Returns the chain and
+    the key's file."""
+    if station.pki is None:
+        raise ConfigError("RenewChargingStationCertificate needs the run's PKI for the station's key")
+    trigger = station.expect("TriggerMessage", {"requestedMessage": ANY}, respond={"status": "Accepted"})
+    with station.step("Memory state RenewChargingStationCertificate: Manual Action: request the CSMS to send "
+                      "TriggerMessage SignChargingStationCertificate"):
+        await sut.trigger(station.identity, "TriggerMessage", {"requestedMessage": "SignChargingStationCertificate"})
+    with station.step("1-2. TriggerMessageRequest with requestedMessage SignChargingStationCertificate; the harness "
+                      "responds Accepted"):
+        record = await station.received(trigger)
+        requested = record.frame.payload.get("requestedMessage") if isinstance(record.frame, Call) else None
+        if requested != "SignChargingStationCertificate":
+            raise station.failure("the CSMS's TriggerMessage does not ask for SignChargingStationCertificate",
+                                  expected="requestedMessage SignChargingStationCertificate", actual=record.raw[:400],
+                                  rules=("SEQ",))
+    request = station.pki.new_csr(station.serial_number)
+    refusal = {"statusInfo": {"reasonCode": "InvalidCertificate"}} if answer == "Rejected" else {}
+    signed = station.expect("CertificateSigned", {"certificateChain": ANY}, respond={"status": answer, **refusal})
+    with station.step("3-4. SignCertificateRequest with a CSR, ChargingStationCertificate; the CSMS responds "
+                      "Accepted"):
+        await station.call_ok("SignCertificate", {"csr": request.csr_pem,
+                                                  "certificateType": "ChargingStationCertificate"},
+                              {"status": "Accepted"})
+    if answer != "Accepted":
+        with station.step(f"5-6. CertificateSignedRequest; the harness responds {answer}"):
+            record = await station.received(signed)
+            payload = record.frame.payload if isinstance(record.frame, Call) else {}
+            return str(payload.get("certificateChain", "")), request.key_path
+    with station.step("5-6. CertificateSignedRequest, certificateType ChargingStationCertificate, a certificate for "
+                      "the CSR's key; the harness responds Accepted"):
+        record = await station.received(signed)
+        payload = record.frame.payload if isinstance(record.frame, Call) else {}
+        chain = str(payload.get("certificateChain", ""))
+        problems = [] if payload.get("certificateType") == "ChargingStationCertificate" else [
+            f"certificateType {payload.get('certificateType', '(omitted)')!r}, not ChargingStationCertificate"]
+        bundle = split_pem(chain)
+        problems += chain_problems(chain, trusted=bundle[1:] or None, expected_cn=station.serial_number,
+                                   key_path=request.key_path)
+        if problems:
+            raise station.failure("the CSMS did not send a certificate for the station's CSR", message="\n".join(problems),
+                                  actual=chain[:600], rules=("SEC-4",))
+    return chain, request.key_path
 
 
 # The states by their Part 6 names, for YAML scenarios: (SUT = station, SUT = CSMS) implementations.
