@@ -247,4 +247,4 @@ def test_a_failed_password_case_gives_the_station_its_password_back(fault: str, 
     (a failed TC_A_09_CS once left the station holding a password the harness had invented)."""
     result = run_suite(tmp_path, case, "TC_A_01_CS", "TC_B_01_CS", faults=(fault,), extra=FAST)
     assert result.verdicts == {case: "failed", "TC_A_01_CS": "passed", "TC_B_01_CS": "passed"}, result.output[-3000:]
-    assert not list((tmp_path / "reports").glob("LEFTOVER-*")), "the cleanup left a password file behind"
+    assert not list(tmp_path.glob("reports*/LEFTOVER-*")), "the cleanup left a password file behind"

@@ -37,5 +37,6 @@ def test_a_secret_a_cleanup_could_not_undo_goes_to_a_private_file(tmp_path: Path
     conversation = Conversation(Transcript(), settings, lambda a, p: csms_default(a, p, heartbeat_interval=10),
                                 profile=builtin_station_profile())
     path = conversation.leave_secret("BasicAuthPassword", "LeftBehind0123456789")
-    assert path.parent == tmp_path / "reports" and path.stat().st_mode & 0o777 == 0o600
+    assert path.parent == tmp_path / "reports.private" and path.stat().st_mode & 0o777 == 0o600
+    assert path.parent.stat().st_mode & 0o777 == 0o700  # beside the reports, never in what CI publishes
     assert "LeftBehind0123456789" in path.read_text() and "SIM-CS-001" in path.name

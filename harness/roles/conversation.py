@@ -130,9 +130,11 @@ class Conversation:
 
     def leave_secret(self, what: str, value: str) -> Path:
         """A secret the SUT was left holding because a cleanup could not undo it (a password the harness set):
-        written to a private file (0600) in the reports folder, never into a report; the path, for the message."""
-        folder = Path(self.settings.reports_dir)
-        folder.mkdir(parents=True, exist_ok=True)
+        written to a private file (0600) in a private folder (0700) beside the reports, never into them (CI
+        publishes reports/); the path, for the message."""
+        folder = Path(f"{Path(self.settings.reports_dir).resolve()}.private")
+        folder.mkdir(mode=0o700, parents=True, exist_ok=True)
+        folder.chmod(0o700)
         path = folder / f"LEFTOVER-{self.profile.identity}-{what}.secret"
         fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
         with os.fdopen(fd, "w") as out:
