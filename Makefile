@@ -5,7 +5,7 @@ VENV := .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
 
-.PHONY: venv demo test report docs lint bench clean
+.PHONY: venv demo test faults report docs lint bench clean
 
 venv: $(STAMP)
 
@@ -28,6 +28,12 @@ demo: venv
 
 test: venv
 	$(PY) -m pytest tests -p no:cacheprovider -q
+
+# Every fault switch proven by the case that claims its check (make test proves a representative sample), on the
+# 2 cores in parallel; the whole-suite table per switch is scripts/fault_table.py (docs/fault-table.md).
+faults: venv
+	OCPP_ALL_FAULTS=1 $(PY) -m pytest tests/test_fault_detection.py tests/test_security_profiles.py -p no:cacheprovider \
+		-q -n 2 -k "fault"
 
 # HTML from `make demo`'s results with Allure Report 3 (needs Node.js + npm; installs allure into .allure-cli/).
 report: venv

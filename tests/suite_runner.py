@@ -76,3 +76,12 @@ def security_profiles(folder: Path, security: int) -> tuple[Path, Path]:
         path.write_text(text.replace("\n  profile: 1\n", f"\n  profile: {security}\n"))
         out.append(path)
     return out[0], out[1]
+
+
+def sample(table: dict[str, object], chosen: set[str]) -> list[str]:
+    """The fault switches a self-test proves in `make test`: a representative few (CI stays under 30 minutes), or
+    every one with OCPP_ALL_FAULTS=1 (`make faults`). A chosen name missing from the table is an error at once."""
+    missing = chosen - set(table)
+    if missing:
+        raise KeyError(f"fault sample names switches the table does not have: {sorted(missing)}")
+    return sorted(table) if os.environ.get("OCPP_ALL_FAULTS") else sorted(chosen)
