@@ -49,6 +49,7 @@ class Device:
         # (component, variable) -> [value, mutability]
         self.variables: dict[tuple[str, str], list[str]] = {
             ("OCPPCommCtrlr", "HeartbeatInterval"): [str(heartbeat), "ReadWrite"],
+            ("OCPPCommCtrlr", "OfflineThreshold"): ["60", "ReadWrite"],
             ("OCPPCommCtrlr", "NetworkConfigurationPriority"): ["1", "ReadWrite"],
             ("SecurityCtrlr", "SecurityProfile"): ["1", "ReadOnly"],
             ("SecurityCtrlr", "Identity"): [identity, "ReadOnly"],
