@@ -821,6 +821,15 @@ async def station_renew_certificate(station: StationRole, sut: CsmsControl, *,
     return chain, request.key_path
 
 
+
+# ---- block E additions (SUT = CSMS) ---------------------------------------------------------------------------------
+async def station_energy_transfer_suspended(station: StationRole, tx: StationTransaction) -> None:
+    """*EnergyTransferSuspended* as the harness's station (Table 704): after the configured Transaction Duration,
+    Updated ChargingStateChanged, chargingState SuspendedEV."""
+    with station.step("Reusable state EnergyTransferSuspended"):
+        await station.hold(station.configured.transaction_duration, "the configured Transaction Duration")
+        await tx.event("Updated", "ChargingStateChanged", {}, charging_state="SuspendedEV")
+
 # The states by their Part 6 names, for YAML scenarios: (SUT = station, SUT = CSMS) implementations.
 StateFn = Callable[..., Awaitable[Any]]
 STATES: dict[str, StateFn] = {
