@@ -220,7 +220,7 @@ async def test_TC_E_45_CS(csms: CsmsRole, sut: StationControl) -> None:
     if flags["AuthCacheCtrlr.Enabled"] is not None:
         await states.id_token_cached(csms, sut, group)
     if flags["LocalAuthListCtrlr.Enabled"] is not None:
-        await states.id_token_local_auth_list(csms, sut, group)
+        await states.id_token_local_auth_list(csms, sut, group, with_group=True)
     await states.authorized(csms, sut, csms.tokens.valid)
     await states.energy_transfer_started(csms, sut)
     evse, connector = csms.configured.evse_id, csms.configured.connector_id
@@ -246,6 +246,11 @@ async def test_TC_E_45_CS(csms: CsmsRole, sut: StationControl) -> None:
             raise csms.failure("no queued TransactionEvent Ended: the token of the same group did not stop the "
                                "transaction while offline", actual=f"{len(queued)} queued event(s)",
                                requirements=("E08.FR.02",), rules=("SEQ",))
+        with csms.beyond_part6("E08.FR.02", "the token of the same group stopped the transaction (StopAuthorized)"):
+            if not any(r.frame.payload.get("triggerReason") == "StopAuthorized" for r in queued):  # type: ignore[union-attr]
+                raise csms.failure("no queued event says StopAuthorized: the token of the same group did not stop "
+                                   "the transaction (only the EV leaving did)", requirements=("E08.FR.02",),
+                                   rules=("SEQ",))
 
 
 async def _queue_after_reconnect(csms: CsmsRole, mark: Record | None) -> list[Record]:

@@ -154,7 +154,7 @@ class ChargingFaults:
     bay_start_as_cable: bool = False
     no_bay_stop: bool = False
     power_path_stop_updated: bool = False
-    energy_stop_ignores_suspend: bool = False
+    energy_stop_wrong_state: bool = False
     ev_side_keeps_transaction: bool = False
     ev_side_no_resume: bool = False
     not_ready_as_charging: bool = False
@@ -378,8 +378,9 @@ class Charging:
             return  # the fault: an EV not ready when it connects is charged anyway
         evse.suspended = True
         if evse.tx is not None and evse.tx.charging_state == "Charging":
-            if "EnergyTransfer" in self._points("TxStopPoint") and not self.faults.energy_stop_ignores_suspend:
-                self._end(evse, "ChargingStateChanged", "StoppedByEV")  # E06.FR.07: the energy transfer ended
+            if "EnergyTransfer" in self._points("TxStopPoint"):  # E06.FR.07: the energy transfer ended
+                self._end(evse, "ChargingStateChanged", "StoppedByEV",
+                          state="SuspendedEV" if self.faults.energy_stop_wrong_state else None)
                 return
             evse.tx.set_state("SuspendedEV")
             self._event(evse.tx, "Updated", "ChargingStateChanged")
@@ -520,10 +521,11 @@ class Charging:
         """DataSigned starts with the signed meter data (E01.FR.04) unless the power path already started it."""
         return "SignedDataReceived" if "DataSigned" in starts and "PowerPathClosed" not in starts else trigger
 
-    def _end(self, evse: Evse, trigger: str, reason: str, *, id_token: dict[str, Any] | None = None) -> None:
+    def _end(self, evse: Evse, trigger: str, reason: str, *, id_token: dict[str, Any] | None = None,
+             state: str | None = None) -> None:
         tx = evse.tx
         assert tx is not None
-        tx.set_state("EVConnected" if evse.ev_present else "Idle")
+        tx.set_state(state or ("EVConnected" if evse.ev_present else "Idle"))
         self._event(tx, "Ended", trigger, id_token=id_token, stopped_reason=reason, context="Transaction.End")
         evse.tx, evse.driver, evse.driver_group, evse.suspended = None, None, None, False
         evse.deauthorized = False

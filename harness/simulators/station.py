@@ -193,7 +193,7 @@ class StationFaults:
     bay_start_as_cable: bool = False  # TxStartPoint ParkingBayOccupancy: starts at plug-in, not when the EV drives in
     no_bay_stop: bool = False  # TxStopPoint ParkingBayOccupancy: the EV leaving the bay does not end the transaction
     power_path_stop_updated: bool = False  # TxStopPoint PowerPathClosed / EnergyTransfer: a stop does not end it
-    energy_stop_ignores_suspend: bool = False  # TxStopPoint EnergyTransfer: the EV suspending does not end it
+    energy_stop_wrong_state: bool = False  # TxStopPoint EnergyTransfer: the EV suspends; Ended says SuspendedEV
     ev_side_keeps_transaction: bool = False  # an EV-side disconnect never ends it (StopTxOnEVSideDisconnect ignored)
     ev_side_no_resume: bool = False  # the EV reconnected at its side: no energy again
     not_ready_as_charging: bool = False  # an EV not ready for energy when it connects is charged anyway
