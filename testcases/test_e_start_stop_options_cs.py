@@ -576,3 +576,32 @@ async def test_TC_E_37_CS(csms: CsmsRole, sut: StationControl) -> None:
     await _ev_side_lost(csms, sut, tx, {"eventType": "Ended", "transactionInfo": {
         "stoppedReason": OneOf("EVDisconnected", "StoppedByEV")}}, "1-2",
         "Ended, EVCommunicationLost, Idle, stoppedReason EVDisconnected or StoppedByEV", ("E06.FR.06",))
+
+
+@testcase("TC_E_27_CS", notes="Errata 2025-04: no EV reconnect; EVConnectionTimeOut runs out.")
+async def test_TC_E_27_CS(csms: CsmsRole, sut: StationControl) -> None:
+    await booted(csms, sut)
+    values = await _point(csms, STOP, "Authorized", ("EnergyTransfer", "PowerPathClosed", "DataSigned", "EVConnected"),
+                          extra={"OCPPCommCtrlr.UnlockOnEVSideDisconnect": False,
+                                 "TxCtrlr.StopTxOnEVSideDisconnect": False})
+    timeout_value = await csms.read_variable("TxCtrlr.EVConnectionTimeOut")
+    timeout = int(timeout_value) if timeout_value and timeout_value.isdigit() else csms.configured.ev_connection_timeout
+    tx = await _suspended(csms, sut)
+    evse, connector = csms.configured.evse_id, csms.configured.connector_id
+    mark = csms.mark()
+    lost = await _ev_side_lost(csms, sut, tx, {"eventType": "Updated"}, "1-2", "Updated, EVCommunicationLost, Idle",
+                               ("E10.FR.02",))
+    with csms.step("3-4. The connector is reported Available (a fixed cable)"):
+        await csms.receive_status(evse, connector, "Available", after=mark)
+    ends = "Authorized" in (values[STOP] or "")
+    with csms.step(f"5-6. No EV within EVConnectionTimeOut ({timeout} s): TransactionEvent EVConnectTimeout, "
+                   + ("Ended, stoppedReason Timeout" if ends else "Updated (TxStopPoint ParkingBayOccupancy)")):
+        record = await csms.receive("TransactionEvent", {"triggerReason": "EVConnectTimeout",
+                                                         "transactionInfo": {"transactionId": tx}}, after=lost,
+                                    within=timeout + csms.settings.timing.tolerance + csms.timeout(None))
+        _check(csms, record, {"eventType": "Ended", "transactionInfo": {"stoppedReason": "Timeout"}} if ends
+               else {"eventType": "Updated"}, "EVConnectTimeout", ("E10.FR.02",))
+        csms.transcript.note(check_interval(record.mono - lost.mono, expected=timeout,
+                                            tolerance=csms.settings.timing.tolerance, requirements=("E10.FR.02",),
+                                            what="EVConnectionTimeOut", minimum_only=True))
+        csms.authorized.pop(evse, None)

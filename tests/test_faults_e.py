@@ -73,3 +73,25 @@ def test_ev_not_ready_for_a_station_without_energy_transfer_start(fault: tuple[s
     assert result.verdicts.get("TC_E_38_CS") == verdict, result.output[-3000:]
     if fault:
         assert "SuspendedEV" in result.messages["TC_E_38_CS"], result.messages["TC_E_38_CS"][:3000]
+
+
+def _fixed_cable_station(folder: Path) -> Path:
+    """The built-in station profile claiming a fixed cable (HFS-2, not HFS-1): TC_E_27_CS applies then."""
+    text = (ROOT / "profiles" / "builtin-station.yaml").read_text()
+    if text.count("\n  HFS-1: true") != 1:
+        raise ValueError("builtin-station.yaml: no single `HFS-1: true` line to change")
+    path = folder / "builtin-station.yaml"
+    path.write_text(text.replace("\n  HFS-1: true", "\n  HFS-1: false\n  HFS-2: true"))
+    return path
+
+
+@pytest.mark.parametrize(("fault", "verdict"), [((), "passed"), (("no_ev_connect_timeout",), "failed")])
+def test_fixed_cable_connection_timeout(fault: tuple[str, ...], verdict: str, tmp_path: Path) -> None:
+    """TC_E_27_CS needs a fixed cable (HFS-2): the simulator's variant fixed_cable with a profile that claims it;
+    clean it passes, and an EVConnectionTimeOut that never runs out fails it."""
+    profile = _fixed_cable_station(tmp_path)
+    result = run_suite(tmp_path, "TC_E_27_CS", faults=fault, variants=("fixed_cable",),
+                       extra=(*FAST, f"--ocpp-sut={profile}"))
+    assert result.verdicts.get("TC_E_27_CS") == verdict, result.output[-3000:]
+    if fault:
+        assert "EVConnectTimeout" in result.messages["TC_E_27_CS"], result.messages["TC_E_27_CS"][:3000]

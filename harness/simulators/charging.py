@@ -160,6 +160,7 @@ class ChargingFaults:
     not_ready_as_charging: bool = False
     remote_authorize_when_disabled: bool = False
     no_deauthorize_on_invalid: bool = False
+    no_ev_connect_timeout: bool = False
 
 
 _event_ids = iter(range(1, 2**31))  # NotifyEvent eventId: unique per station run
@@ -206,6 +207,9 @@ class Charging:
     _lock: asyncio.Lock = field(default_factory=asyncio.Lock)
     _reported: dict[tuple[int, int], str] = field(default_factory=dict)  # connector -> status the CSMS last got
     _tasks: set[asyncio.Task[None]] = field(default_factory=set)
+    # block E: a permanently attached cable (StationVariants.fixed_cable, HFS-2): the EV-side disconnect is the
+    # whole disconnect; the connector reports Available and EVConnectionTimeOut runs (E10.FR.02)
+    fixed_cable: bool = False
 
     def __post_init__(self) -> None:
         self.evses = {e: Evse(e, {c: Connector() for c in range(1, n + 1)}) for e, n in enumerate(self.layout, 1)}
@@ -335,10 +339,14 @@ class Charging:
         on, authorized, and resumes when the EV is back. UnlockOnEVSideDisconnect false keeps the cable locked
         until the driver's token is presented again."""
         connector, evse = self.connector(evse_id, connector_id), self.evses[evse_id]
-        if not connector.plugged or connector.ev_side_lost != connected:
+        if connector.ev_side_lost != connected or not (connector.plugged or connector.ev_side_lost):
             self.link.note(f"EVSE {evse_id} connector {connector_id}: no cable to change at the EV side")
             return
         connector.ev_side_lost = not connected
+        if self.fixed_cable:
+            connector.plugged = connected  # the only cable end there is: the connector's state follows it
+        if connected:
+            self._cancel_ev_timeout(evse)
         tx = evse.tx
         if tx is None:
             return
@@ -359,6 +367,8 @@ class Charging:
             self._end(evse, "EVCommunicationLost", "EVDisconnected")
         else:
             self._event(tx, "Updated", "EVCommunicationLost")
+            if self.fixed_cable and evse.driver is not None:
+                self._start_ev_timeout(evse)  # E10.FR.02: the EV has EVConnectionTimeOut to come back
 
     async def parking_bay(self, evse_id: int, occupied: bool) -> None:
         """The parking bay sensor of an EVSE: an EV drives in (TxStartPoint ParkingBayOccupancy starts a
@@ -461,6 +471,8 @@ class Charging:
         seconds = self.model.number("TxCtrlr", "EVConnectionTimeOut")
 
         async def expire() -> None:
+            if self.faults.no_ev_connect_timeout:
+                return  # the fault: the authorization never times out
             await asyncio.sleep(seconds)  # allow-sleep: the EVConnectionTimeOut timer of the station
             evse.ev_timeout = None
             await self.act(self._ev_timed_out(evse))
@@ -472,7 +484,10 @@ class Charging:
             if evse.plugged or evse.driver is None:
                 return
             evse.driver = evse.driver_group = None
-            if evse.tx is not None:
+            if evse.tx is not None and "Authorized" not in self._points("TxStopPoint") \
+                    and "ParkingBayOccupancy" in self._points("TxStopPoint"):
+                self._event(evse.tx, "Updated", "EVConnectTimeout")  # it ends when the EV leaves the bay
+            elif evse.tx is not None:
                 self._end(evse, "EVConnectTimeout", "Timeout")
             else:
                 self.link.note(f"EVSE {evse.id}: no EV within EVConnectionTimeOut; authorization dropped")

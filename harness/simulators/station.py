@@ -203,6 +203,7 @@ class StationFaults:
     status_queue_hidden: bool = False  # GetTransactionStatus: messagesInQueue false while events are queued
     status_indicator_without_id: bool = False  # GetTransactionStatus without transactionId: ongoingIndicator false
     resend_after_success: bool = False  # a TransactionEvent answered after a retry is sent once more
+    no_ev_connect_timeout: bool = False  # EVConnectionTimeOut never expires: an authorization without EV stays
 
 
 @dataclass
@@ -214,6 +215,8 @@ class StationVariants:
     read_only_tx_points: bool = False  # TxCtrlr.TxStartPoint / TxStopPoint are ReadOnly (SetVariables: Rejected)
     no_local_pre_authorize: bool = False  # AuthCtrlr.LocalPreAuthorize not implemented (GetVariables: UnknownVariable)
     boot_trigger_not_implemented: bool = False  # TriggerMessage(BootNotification) is NotImplemented (F06 allows it)
+    # block E
+    fixed_cable: bool = False  # a permanently attached cable (HFS-2): the EV-side disconnect frees the connector
 
 
 @dataclass
@@ -305,6 +308,7 @@ class StationSimulator:
         self._tasks: set[asyncio.Task[None]] = set()
         self.charging = Charging(self.config.evses, self.model, link=self, faults=self.faults,
                                  by_event=self.config.variants.availability_by_notify_event)
+        self.charging.fixed_cable = self.config.variants.fixed_cable
         self.outbox: deque[PendingEvent] = deque()  # TransactionEvents not yet delivered, oldest first
         self._online = asyncio.Event()  # set while booted and announced: messages may go out
         self._outbox_wake = asyncio.Event()  # an event was queued, or the station came online
