@@ -39,7 +39,7 @@ EXPECTED_IDS = {
                                    "26", "29", "30", "33", "34", "38")),
 }
 # not applicable to the built-in station by its own PICS (tests/test_faults_e.py runs it with a profile it fits)
-BUILTIN_NOT_APPLICABLE = {"TC_E_38_CS"}
+BUILTIN_NOT_APPLICABLE = {"TC_E_27_CS", "TC_E_38_CS"}  # E_27: a fixed cable (HFS-2)
 # TLS cases and the A02 certificate cases: not applicable at security profile 1 (tests/test_security_profiles.py
 # runs them at 2 and 3)
 TLS_CASES = {f"TC_{case}_{sut}" for case in ("A_04", "A_06", "A_07") for sut in ("CS", "CSMS")} | {
