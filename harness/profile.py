@@ -358,7 +358,11 @@ def profile_json_schema() -> dict[str, Any]:
 # detachable cable it can unlock.
 BUILTIN_STATION_PICS = {"C-01": True, "C-02": True, "C-06": True, "C-09.1": True, "C-09.2": True, "C-10.2": True,
                         "C-30": True, "C-36": True, "C-48": True, "C-48.1": True, "C-48.2": True, "C-49": True,
-                        "C-51": True, "C-52": True, "C-61": True, "AS-3": True, "AQ-1": True, "HFS-1": True}
+                        "C-51": True, "C-52": True, "C-61": True, "AS-3": True, "AQ-1": True, "HFS-1": True,
+                        # block E: every start and stop point, EV-side disconnect both ways, DisableRemoteAuthorization
+                        "C-06.1": True, "C-06.2": True, "C-09.3": True, "C-09.4": True, "C-09.5": True, "C-09.6": True,
+                        "C-10.1": True, "C-10.3": True, "C-10.4": True, "C-10.5": True, "C-12.1": True, "C-12.2": True,
+                        "AQ-9": True, "C-58": True}
 BUILTIN_CSMS_PICS = {"C-11": True, "C-16": True, "C-44": True}
 
 

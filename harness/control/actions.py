@@ -30,6 +30,11 @@ def describe(action: str, params: dict[str, Any]) -> str:
             return f"Make the EV at EVSE {params['evseId']} stop drawing energy"
         case "resume-ev":
             return f"Make the EV at EVSE {params['evseId']} draw energy again"
+        case "ev-side":
+            return (f"{'Reconnect' if params['connected'] else 'Disconnect'} the EV cable on the EV side at {evse} "
+                    "(it stays in the station's socket)")
+        case "parking-bay":
+            return f"Drive the EV {'into' if params['occupied'] else 'out of'} the parking bay of EVSE {params['evseId']}"
         case "restore-network-profile":
             return ("Restore the Charging Station's original network connection profile (the CSMS URL and security "
                     "profile of its SUT profile, as first in NetworkConfigurationPriority) and restart it")
@@ -108,6 +113,12 @@ class ActionControl:
 
     async def resume_ev(self, evse_id: int = 1) -> None:
         await self._do("resume-ev", {"evseId": evse_id})
+
+    async def ev_side(self, evse_id: int, connector_id: int, connected: bool) -> None:
+        await self._do("ev-side", {"evseId": evse_id, "connectorId": connector_id, "connected": connected})
+
+    async def parking_bay(self, evse_id: int, occupied: bool) -> None:
+        await self._do("parking-bay", {"evseId": evse_id, "occupied": occupied})
 
     async def restore_network_profile(self) -> None:
         await self._do("restore-network-profile", {})

@@ -13,6 +13,7 @@ Journal = Callable[[str, dict[str, Any], str], None]
 
 # Names of the actions, as the HTTP convention and the shell adapter spell them.
 STATION_ACTIONS = ("power-cycle", "plug-in", "unplug", "present-id-token", "fault", "suspend-ev", "resume-ev",
+                   "ev-side", "parking-bay",
                    "restore-network-profile")
 CSMS_ACTIONS = ("send", "boot-status", "security-profile")
 
@@ -41,6 +42,13 @@ class StationControl(Protocol):
 
     async def resume_ev(self, evse_id: int = 1) -> None:
         """The EV draws energy again."""
+
+    async def ev_side(self, evse_id: int, connector_id: int, connected: bool) -> None:
+        """"Manual Action: Disconnect (or reconnect) the EV and EVSE on EV side": the cable stays in the
+        station's socket, the EV loses it (E09, E10). With a fixed cable this is the whole disconnect."""
+
+    async def parking_bay(self, evse_id: int, occupied: bool) -> None:
+        """"Manual Action: Drive EV into (out of) the parking bay" of an EVSE (its bay occupancy sensor)."""
 
     async def restore_network_profile(self) -> None:
         """Give the station back the network connection profile it was installed with (CSMS URL, security

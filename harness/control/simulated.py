@@ -45,6 +45,12 @@ class SimulatedStationControl:
     async def resume_ev(self, evse_id: int = 1) -> None:
         await self.simulator.resume_ev(evse_id)
 
+    async def ev_side(self, evse_id: int, connector_id: int, connected: bool) -> None:
+        await self.simulator.ev_side(evse_id, connector_id, connected)
+
+    async def parking_bay(self, evse_id: int, occupied: bool) -> None:
+        await self.simulator.parking_bay(evse_id, occupied)
+
     async def restore_network_profile(self) -> None:
         await self.simulator.restore_network_profile()
 

@@ -13,6 +13,7 @@ token, unplug) produce their messages in that order even while the station is of
 from __future__ import annotations
 
 import asyncio
+import base64
 import contextlib
 import math
 import time
@@ -27,7 +28,8 @@ from harness.simulators.authorization import LocalAuthorization, key_of
 from harness.simulators.device_model import DeviceModel
 
 POWER_W = 7400.0  # what the simulated EV draws while charging
-START_POINTS_NEEDING_BOTH = ("PowerPathClosed", "EnergyTransfer")  # transactions that start once EV and driver are in
+START_POINTS_NEEDING_BOTH = ("PowerPathClosed", "EnergyTransfer", "DataSigned")  # start once EV and driver are in
+STOP_POINTS_AT_STOP = ("Authorized", "PowerPathClosed", "EnergyTransfer")  # end when the authorization ends
 
 
 class Link(Protocol):
@@ -76,6 +78,8 @@ class Transaction:
 class Connector:
     plugged: bool = False
     faulted: bool = False
+    # block E: the cable is plugged in at the station but the EV side lost it (E09, E10)
+    ev_side_lost: bool = False
 
 
 @dataclass
@@ -90,10 +94,18 @@ class Evse:
     suspended: bool = False  # the EV paused charging
     deauthorized: bool = False  # the CSMS refused the token of the running transaction: no more energy (C15, E05)
     ev_timeout: asyncio.Task[None] | None = None  # EVConnectionTimeOut running for an authorization without EV
+    # block E: the parking bay sensor (TxStart/StopPoint ParkingBayOccupancy, E01, E06)
+    bay_occupied: bool = False
+    locked_for: dict[str, Any] | None = None  # the cable stays locked after an EV-side disconnect until this token
 
     @property
     def plugged(self) -> bool:
         return any(c.plugged for c in self.connectors.values())
+
+    @property
+    def ev_present(self) -> bool:
+        """An EV is on the cable (plugged in at the station and not lost at the EV side)."""
+        return any(c.plugged and not c.ev_side_lost for c in self.connectors.values())
 
     def status(self, connector: int) -> str:
         c = self.connectors[connector]
@@ -136,6 +148,19 @@ class ChargingFaults:
     aligned_missing_measurand: bool = False
     aligned_skip_interval: bool = False
     aligned_off_boundary: bool = False
+    # block E transactions (start and stop points, EV-side disconnect, E13 retries)
+    energy_start_at_plug_in: bool = False
+    unsigned_start_value: bool = False
+    bay_start_as_cable: bool = False
+    no_bay_stop: bool = False
+    power_path_stop_updated: bool = False
+    energy_stop_wrong_state: bool = False
+    ev_side_keeps_transaction: bool = False
+    ev_side_no_resume: bool = False
+    not_ready_as_charging: bool = False
+    remote_authorize_when_disabled: bool = False
+    no_deauthorize_on_invalid: bool = False
+    no_ev_connect_timeout: bool = False
 
 
 _event_ids = iter(range(1, 2**31))  # NotifyEvent eventId: unique per station run
@@ -157,6 +182,14 @@ def connector_reports(states: Mapping[tuple[int, int], str], *, by_event: bool) 
     return [("NotifyEvent", {"generatedAt": now, "seqNo": 0, "tbc": False, "eventData": data})]
 
 
+def signed_value(energy_wh: float) -> dict[str, Any]:
+    """A SignedMeterValueType for a reading (E01.FR.04, TxStartPoint DataSigned): the simulator's meter signs
+    nothing for real; the fields are what a CSMS stores and forwards."""
+    data = base64.b64encode(f"SIM-METER {energy_wh:.1f} Wh".encode()).decode()
+    return {"signedMeterData": data, "signingMethod": "ECDSA-secp256r1-SHA256", "encodingMethod": "OCMF",
+            "publicKey": base64.b64encode(b"SIM-METER-PUBLIC-KEY").decode()}
+
+
 def iso(epoch: float) -> str:
     return datetime.fromtimestamp(epoch, UTC).isoformat(timespec="milliseconds").replace("+00:00", "Z")
 
@@ -174,6 +207,9 @@ class Charging:
     _lock: asyncio.Lock = field(default_factory=asyncio.Lock)
     _reported: dict[tuple[int, int], str] = field(default_factory=dict)  # connector -> status the CSMS last got
     _tasks: set[asyncio.Task[None]] = field(default_factory=set)
+    # block E: a permanently attached cable (StationVariants.fixed_cable, HFS-2): the EV-side disconnect is the
+    # whole disconnect; the connector reports Available and EVConnectionTimeOut runs (E10.FR.02)
+    fixed_cable: bool = False
 
     def __post_init__(self) -> None:
         self.evses = {e: Evse(e, {c: Connector() for c in range(1, n + 1)}) for e, n in enumerate(self.layout, 1)}
@@ -242,25 +278,34 @@ class Charging:
             evse.tx.connector = connector_id
             evse.tx.set_state("EVConnected")
             self._event(evse.tx, "Updated", "CablePluggedIn")
-        elif "EVConnected" in starts or "ParkingBayOccupancy" in starts or (
-                evse.driver is not None and any(p in starts for p in START_POINTS_NEEDING_BOTH)):
-            self._start(evse, connector_id, "CablePluggedIn", with_driver=evse.driver is not None)
+        elif "EVConnected" in starts or ("ParkingBayOccupancy" in starts and self.faults.bay_start_as_cable) or (
+                evse.driver is not None and self._starts_with_both(starts)):
+            self._start(evse, connector_id, self._start_trigger(starts, "CablePluggedIn"),
+                        with_driver=evse.driver is not None)
         self._energy(evse)
 
     async def unplug(self, evse_id: int, connector_id: int) -> None:
         connector, evse = self.connector(evse_id, connector_id), self.evses[evse_id]
-        connector.plugged = False
+        connector.plugged, connector.ev_side_lost = False, False
+        evse.locked_for = None
         tx = evse.tx
         if tx is not None:
             tx.set_state("Idle")
             stops = self._points("TxStopPoint")
-            if stops & {"EVConnected", "PowerPathClosed", "EnergyTransfer", "ParkingBayOccupancy"}:
+            if stops & {"EVConnected", "PowerPathClosed", "EnergyTransfer"} or (
+                    "ParkingBayOccupancy" in stops and not evse.bay_occupied):
                 self._end(evse, "EVCommunicationLost", "EVDisconnected")
             else:
                 self._event(tx, "Updated", "EVCommunicationLost")
 
     async def present_token(self, id_token: dict[str, Any], evse_id: int | None) -> None:
         """A driver presents a token: it stops the transaction it (or its group) started, else it authorizes."""
+        locked = next((e for e in self.evses.values() if e.locked_for is not None and e.tx is None
+                       and key_of(e.locked_for) == key_of(id_token) and evse_id in (None, e.id)), None)
+        if locked is not None:  # E09: the driver's token unlocks the cable the EV side left
+            locked.locked_for = None
+            self.link.note(f"EVSE {locked.id}: cable unlocked for idToken {id_token['idToken']}")
+            return
         evse = self._evse_for(id_token, evse_id)
         tx = evse.tx
         stopper = None if self.faults.stop_event_without_id_token else id_token  # named in the StopAuthorized event
@@ -288,10 +333,65 @@ class Charging:
     async def set_fault(self, evse_id: int, connector_id: int, faulted: bool) -> None:
         self.connector(evse_id, connector_id).faulted = faulted
 
+    async def ev_side(self, evse_id: int, connector_id: int, connected: bool) -> None:
+        """The cable stays in the station's socket; the EV side loses it (`connected` False, E09/E10) or gets it
+        back. StopTxOnEVSideDisconnect (or a stop point the EV leaving reaches) ends the transaction, else it goes
+        on, authorized, and resumes when the EV is back. UnlockOnEVSideDisconnect false keeps the cable locked
+        until the driver's token is presented again."""
+        connector, evse = self.connector(evse_id, connector_id), self.evses[evse_id]
+        if connector.ev_side_lost != connected or not (connector.plugged or connector.ev_side_lost):
+            self.link.note(f"EVSE {evse_id} connector {connector_id}: no cable to change at the EV side")
+            return
+        connector.ev_side_lost = not connected
+        if self.fixed_cable:
+            connector.plugged = connected  # the only cable end there is: the connector's state follows it
+        if connected:
+            self._cancel_ev_timeout(evse)
+        tx = evse.tx
+        if tx is None:
+            return
+        if connected:
+            evse.suspended = False  # a new EV connection: it wants energy
+            tx.set_state("EVConnected")
+            self._event(tx, "Updated", "CablePluggedIn")
+            if not self.faults.ev_side_no_resume:
+                self._energy(evse)
+            return
+        tx.set_state("Idle")
+        stops = self._points("TxStopPoint")
+        if (self.model.flag("TxCtrlr", "StopTxOnEVSideDisconnect") or stops & {"EVConnected", "PowerPathClosed",
+                                                                                  "EnergyTransfer"}) \
+                and not self.faults.ev_side_keeps_transaction:
+            if not self.model.flag("OCPPCommCtrlr", "UnlockOnEVSideDisconnect"):
+                evse.locked_for = tx.id_token
+            self._end(evse, "EVCommunicationLost", "EVDisconnected")
+        else:
+            self._event(tx, "Updated", "EVCommunicationLost")
+            if self.fixed_cable and evse.driver is not None:
+                self._start_ev_timeout(evse)  # E10.FR.02: the EV has EVConnectionTimeOut to come back
+
+    async def parking_bay(self, evse_id: int, occupied: bool) -> None:
+        """The parking bay sensor of an EVSE: an EV drives in (TxStartPoint ParkingBayOccupancy starts a
+        transaction, EVDetected) or out (TxStopPoint ParkingBayOccupancy ends it, EVDeparted)."""
+        evse = self.evse(evse_id)
+        evse.bay_occupied = occupied
+        if occupied and evse.tx is None and "ParkingBayOccupancy" in self._points("TxStartPoint") \
+                and not self.faults.bay_start_as_cable:
+            self._start(evse, min(evse.connectors), "EVDetected", with_driver=evse.driver is not None)
+        elif not occupied and evse.tx is not None and "ParkingBayOccupancy" in self._points("TxStopPoint") \
+                and not self.faults.no_bay_stop:
+            self._end(evse, "EVDeparted", "Local")
+
     async def suspend_ev(self, evse_id: int) -> None:
         evse = self.evse(evse_id)
+        if not evse.ev_present and self.faults.not_ready_as_charging:
+            return  # the fault: an EV not ready when it connects is charged anyway
         evse.suspended = True
         if evse.tx is not None and evse.tx.charging_state == "Charging":
+            if "EnergyTransfer" in self._points("TxStopPoint"):  # E06.FR.07: the energy transfer ended
+                self._end(evse, "ChargingStateChanged", "StoppedByEV",
+                          state="SuspendedEV" if self.faults.energy_stop_wrong_state else None)
+                return
             evse.tx.set_state("SuspendedEV")
             self._event(evse.tx, "Updated", "ChargingStateChanged")
 
@@ -308,6 +408,9 @@ class Charging:
                "use_cache": self.model.flag("AuthCacheCtrlr", "Enabled")}
         if self.faults.skip_authorize:
             return {"status": "Accepted"}
+        if (self.link.online() and self.model.flag("AuthCtrlr", "DisableRemoteAuthorization")
+                and not self.faults.remote_authorize_when_disabled):
+            return self.auth.lookup(id_token, **use)  # C01.FR.05 overruled: only what the station knows itself
         if self.link.online():
             if self.model.flag("AuthCtrlr", "LocalPreAuthorize") and not self.faults.authorize_cached_token:
                 local = self.auth.lookup(id_token, **use)
@@ -338,9 +441,10 @@ class Charging:
         if tx is not None:
             tx.id_token, tx.group, tx.remote_start_id = id_token, evse.driver_group, remote_start_id
             self._event(tx, "Updated", trigger, id_token=id_token)
-        elif "Authorized" in starts or (evse.plugged and any(p in starts for p in START_POINTS_NEEDING_BOTH)):
+        elif "Authorized" in starts or (evse.ev_present and self._starts_with_both(starts)):
             connector = next((c for c, s in evse.connectors.items() if s.plugged), 1)
-            self._start(evse, connector, trigger, with_driver=True, remote_start_id=remote_start_id)
+            self._start(evse, connector, self._start_trigger(starts, trigger) if "Authorized" not in starts
+                        else trigger, with_driver=True, remote_start_id=remote_start_id)
         if not evse.plugged:
             self._start_ev_timeout(evse)
         self._energy(evse)
@@ -354,8 +458,10 @@ class Charging:
         self._cancel_ev_timeout(evse)
         if tx is None:
             return
-        tx.set_state("EVConnected" if evse.plugged else "Idle")
-        if "Authorized" in self._points("TxStopPoint"):
+        tx.set_state("EVConnected" if evse.ev_present else "Idle")
+        stops = self._points("TxStopPoint")
+        if "Authorized" in stops or (any(p in stops for p in STOP_POINTS_AT_STOP)
+                                     and not self.faults.power_path_stop_updated):
             self._end(evse, trigger, reason, id_token=id_token)
         else:
             self._event(tx, "Updated", trigger, id_token=id_token)
@@ -365,6 +471,8 @@ class Charging:
         seconds = self.model.number("TxCtrlr", "EVConnectionTimeOut")
 
         async def expire() -> None:
+            if self.faults.no_ev_connect_timeout:
+                return  # the fault: the authorization never times out
             await asyncio.sleep(seconds)  # allow-sleep: the EVConnectionTimeOut timer of the station
             evse.ev_timeout = None
             await self.act(self._ev_timed_out(evse))
@@ -376,7 +484,10 @@ class Charging:
             if evse.plugged or evse.driver is None:
                 return
             evse.driver = evse.driver_group = None
-            if evse.tx is not None:
+            if evse.tx is not None and "Authorized" not in self._points("TxStopPoint") \
+                    and "ParkingBayOccupancy" in self._points("TxStopPoint"):
+                self._event(evse.tx, "Updated", "EVConnectTimeout")  # it ends when the EV leaves the bay
+            elif evse.tx is not None:
                 self._end(evse, "EVConnectTimeout", "Timeout")
             else:
                 self.link.note(f"EVSE {evse.id}: no EV within EVConnectionTimeOut; authorization dropped")
@@ -404,19 +515,32 @@ class Charging:
         return self.evses[min(self.evses)]
 
     def _start(self, evse: Evse, connector: int, trigger: str, *, with_driver: bool,
-               remote_start_id: int | None = None) -> Transaction:
+               remote_start_id: int | None = None, state: str | None = None) -> Transaction:
         tx = Transaction(str(uuid.uuid4()), evse.id, connector, remote_start_id=remote_start_id)
         if with_driver:
             tx.id_token, tx.group = evse.driver, evse.driver_group
-        tx.set_state("EVConnected" if evse.plugged else "Idle")
+        tx.set_state(state or ("EVConnected" if evse.ev_present else "Idle"))
         evse.tx = tx
-        self._event(tx, "Started", trigger, id_token=tx.id_token, context="Transaction.Begin")
+        self._event(tx, "Started", trigger, id_token=tx.id_token, context="Transaction.Begin",
+                    signed=trigger == "SignedDataReceived" and not self.faults.unsigned_start_value)
         return tx
 
-    def _end(self, evse: Evse, trigger: str, reason: str, *, id_token: dict[str, Any] | None = None) -> None:
+    def _starts_with_both(self, starts: set[str]) -> bool:
+        """Whether the start point is reached once EV and driver are both there (PowerPathClosed, DataSigned;
+        EnergyTransfer waits for the energy, unless the fault starts it at plug-in)."""
+        both = {"PowerPathClosed", "DataSigned"} | ({"EnergyTransfer"} if self.faults.energy_start_at_plug_in else set())
+        return bool(starts & both)
+
+    @staticmethod
+    def _start_trigger(starts: set[str], trigger: str) -> str:
+        """DataSigned starts with the signed meter data (E01.FR.04) unless the power path already started it."""
+        return "SignedDataReceived" if "DataSigned" in starts and "PowerPathClosed" not in starts else trigger
+
+    def _end(self, evse: Evse, trigger: str, reason: str, *, id_token: dict[str, Any] | None = None,
+             state: str | None = None) -> None:
         tx = evse.tx
         assert tx is not None
-        tx.set_state("EVConnected" if evse.plugged else "Idle")
+        tx.set_state(state or ("EVConnected" if evse.ev_present else "Idle"))
         self._event(tx, "Ended", trigger, id_token=id_token, stopped_reason=reason, context="Transaction.End")
         evse.tx, evse.driver, evse.driver_group, evse.suspended = None, None, None, False
         evse.deauthorized = False
@@ -427,7 +551,12 @@ class Charging:
     def _energy(self, evse: Evse) -> None:
         """The power path closes when EV and driver are both there (and the EV wants energy)."""
         tx = evse.tx
-        if (tx is None or evse.driver is None or not evse.plugged or tx.charging_state == "Charging"
+        if (tx is None and evse.driver is not None and evse.ev_present and not evse.suspended
+                and "EnergyTransfer" in self._points("TxStartPoint") and not evse.deauthorized):
+            connector = next((c for c, s in evse.connectors.items() if s.plugged), 1)
+            self._start(evse, connector, "ChargingStateChanged", with_driver=True, state="Charging")
+            return  # E01.FR.06: the transaction starts with the energy transfer
+        if (tx is None or evse.driver is None or not evse.ev_present or tx.charging_state == "Charging"
                 or evse.deauthorized):
             return
         if evse.suspended:
@@ -440,7 +569,7 @@ class Charging:
             self._event(tx, "Updated", "ChargingStateChanged")
 
     def _event(self, tx: Transaction, event_type: str, trigger: str, *, id_token: dict[str, Any] | None = None,
-               stopped_reason: str | None = None, context: str | None = None) -> None:
+               stopped_reason: str | None = None, context: str | None = None, signed: bool = False) -> None:
         """Build one TransactionEvent (seqNo, state, meter value) and hand it to the outbox."""
         if event_type == "Started" and self.faults.first_event_updated:
             event_type = "Updated"
@@ -459,6 +588,8 @@ class Charging:
             payload["idToken"] = id_token
         if context is not None:
             payload["meterValue"] = [self._sample(tx.meter(), context)]
+            if signed:
+                payload["meterValue"][0]["sampledValue"][0]["signedMeterValue"] = signed_value(tx.meter())
         self.link.queue_event(payload)
 
     @staticmethod
@@ -481,6 +612,9 @@ class Charging:
             if not self.faults.charge_on_after_invalid_id:
                 self._limit_energy(tx_id)
             return
+
+        if self.faults.no_deauthorize_on_invalid:
+            return  # the fault: StopTxOnInvalidId true, and the transaction goes on
 
         async def deauthorize() -> None:
             for evse in self.evses.values():

@@ -47,6 +47,11 @@ def station_actions(sim: Any) -> dict[str, Action]:
             raise BadRequest("parameter 'faulted' (true/false) is required")
         await sim.set_fault(_int(p, "evseId"), _int(p, "connectorId", 1), p["faulted"])
 
+    def flag(p: dict[str, Any], name: str) -> bool:
+        if not isinstance(p.get(name), bool):
+            raise BadRequest(f"parameter {name!r} (true/false) is required")
+        return bool(p[name])
+
     return {
         "power-cycle": lambda p: sim.power_cycle(),
         "plug-in": lambda p: sim.plug_in(_int(p, "evseId", 1), _int(p, "connectorId", 1)),
@@ -56,6 +61,8 @@ def station_actions(sim: Any) -> dict[str, Action]:
         "suspend-ev": lambda p: sim.suspend_ev(_int(p, "evseId", 1)),
         "resume-ev": lambda p: sim.resume_ev(_int(p, "evseId", 1)),
         "restore-network-profile": lambda p: sim.restore_network_profile(),
+        "ev-side": lambda p: sim.ev_side(_int(p, "evseId", 1), _int(p, "connectorId", 1), flag(p, "connected")),
+        "parking-bay": lambda p: sim.parking_bay(_int(p, "evseId", 1), flag(p, "occupied")),
     }
 
 

@@ -124,6 +124,9 @@ class CsmsFaults:
     reset_with_evse: bool = False  # a Reset an operator asks for carries evseId 1
     reset_immediate: bool = False  # a Reset an operator asks for is of type Immediate
     wrong_trigger_message: bool = False  # a TriggerMessage an operator asks for requests a Heartbeat
+    # block E transactions (testcases/test_e_transactions_csms.py)
+    stop_wrong_transaction: bool = False  # a RequestStopTransaction an operator asks for names another transactionId
+    transaction_status_wrong_id: bool = False  # an operator's GetTransactionStatus: another id, or one added if none
 
 
 @dataclass
@@ -650,6 +653,10 @@ def _operator_payload(faults: CsmsFaults, action: str, payload: Mapping[str, Any
     out = dict(payload)
     if action == "RequestStartTransaction" and faults.remote_start_wrong_token and isinstance(out.get("idToken"), dict):
         out["idToken"] = {**out["idToken"], "idToken": "NOT-" + str(out["idToken"].get("idToken", ""))}
+    if action == "RequestStopTransaction" and faults.stop_wrong_transaction:
+        out["transactionId"] = "NOT-" + str(out.get("transactionId", ""))
+    if action == "GetTransactionStatus" and faults.transaction_status_wrong_id:
+        out["transactionId"] = "NOT-" + str(out.get("transactionId", "a-transaction"))
     if action == "UnlockConnector" and faults.request_wrong_evse:
         out["evseId"] = int(out.get("evseId", 0)) + 1
     if action == "ChangeAvailability" and isinstance(out.get("evse"), dict):

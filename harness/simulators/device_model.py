@@ -160,6 +160,8 @@ def core_variables(evses: list[int], *, heartbeat_interval: int, security_profil
         k("AuthCtrlr", "LocalAuthorizeOffline"): _bool(True),
         k("AuthCtrlr", "LocalPreAuthorize"): _bool(False),
         k("AuthCtrlr", "OfflineTxForUnknownIdEnabled"): _bool(False),
+        k("AuthCtrlr", "DisableRemoteAuthorization"): _bool(False),
+        k("SampledDataCtrlr", "SignReadings"): _bool(False),
         k("AuthCacheCtrlr", "Available"): _bool(True, "ReadOnly"),
         k("AuthCacheCtrlr", "Enabled"): _bool(True),
         k("AuthCacheCtrlr", "LifeTime"): _int(86400),

@@ -187,6 +187,23 @@ class StationFaults:
     variables_wrong_type: bool = False  # get/setVariableResult carry attributeType Target
     variables_wrong_names: bool = False  # get/setVariableResult name the variable in lower case
     variables_status_info_error: bool = False  # get/setVariableResult carry attributeStatusInfo InternalError
+    # block E transactions: start and stop points, EV-side disconnect, transaction status, retries
+    energy_start_at_plug_in: bool = False  # TxStartPoint EnergyTransfer: starts at plug-in (EVConnected), not at energy
+    unsigned_start_value: bool = False  # TxStartPoint DataSigned: the Transaction.Begin value carries no signature
+    bay_start_as_cable: bool = False  # TxStartPoint ParkingBayOccupancy: starts at plug-in, not when the EV drives in
+    no_bay_stop: bool = False  # TxStopPoint ParkingBayOccupancy: the EV leaving the bay does not end the transaction
+    power_path_stop_updated: bool = False  # TxStopPoint PowerPathClosed / EnergyTransfer: a stop does not end it
+    energy_stop_wrong_state: bool = False  # TxStopPoint EnergyTransfer: the EV suspends; Ended says SuspendedEV
+    ev_side_keeps_transaction: bool = False  # an EV-side disconnect never ends it (StopTxOnEVSideDisconnect ignored)
+    ev_side_no_resume: bool = False  # the EV reconnected at its side: no energy again
+    not_ready_as_charging: bool = False  # an EV not ready for energy when it connects is charged anyway
+    remote_authorize_when_disabled: bool = False  # DisableRemoteAuthorization true: still sends AuthorizeRequest
+    no_deauthorize_on_invalid: bool = False  # StopTxOnInvalidId true: a token answered Invalid does not end it
+    status_unknown_ongoing: bool = False  # GetTransactionStatus: an unknown transactionId is reported ongoing
+    status_queue_hidden: bool = False  # GetTransactionStatus: messagesInQueue false while events are queued
+    status_indicator_without_id: bool = False  # GetTransactionStatus without transactionId: ongoingIndicator false
+    resend_after_success: bool = False  # a TransactionEvent answered after a retry is sent once more
+    no_ev_connect_timeout: bool = False  # EVConnectionTimeOut never expires: an authorization without EV stays
 
 
 @dataclass
@@ -198,6 +215,8 @@ class StationVariants:
     read_only_tx_points: bool = False  # TxCtrlr.TxStartPoint / TxStopPoint are ReadOnly (SetVariables: Rejected)
     no_local_pre_authorize: bool = False  # AuthCtrlr.LocalPreAuthorize not implemented (GetVariables: UnknownVariable)
     boot_trigger_not_implemented: bool = False  # TriggerMessage(BootNotification) is NotImplemented (F06 allows it)
+    # block E
+    fixed_cable: bool = False  # a permanently attached cable (HFS-2): the EV-side disconnect frees the connector
 
 
 @dataclass
@@ -289,6 +308,7 @@ class StationSimulator:
         self._tasks: set[asyncio.Task[None]] = set()
         self.charging = Charging(self.config.evses, self.model, link=self, faults=self.faults,
                                  by_event=self.config.variants.availability_by_notify_event)
+        self.charging.fixed_cable = self.config.variants.fixed_cable
         self.outbox: deque[PendingEvent] = deque()  # TransactionEvents not yet delivered, oldest first
         self._online = asyncio.Event()  # set while booted and announced: messages may go out
         self._outbox_wake = asyncio.Event()  # an event was queued, or the station came online
@@ -827,9 +847,11 @@ class StationSimulator:
                 tx_id = p.get("transactionId")
                 queued = any(tx_id is None or e.payload["transactionInfo"]["transactionId"] == tx_id
                              for e in self.outbox)
-                answer: dict[str, Any] = {"messagesInQueue": queued}
+                answer: dict[str, Any] = {"messagesInQueue": queued and not self.faults.status_queue_hidden}
                 if tx_id is not None:
-                    answer["ongoingIndicator"] = charging.ongoing(tx_id)
+                    answer["ongoingIndicator"] = charging.ongoing(tx_id) or self.faults.status_unknown_ongoing
+                elif self.faults.status_indicator_without_id:
+                    answer["ongoingIndicator"] = False
                 return answer
             case "SendLocalList":
                 if self.faults.fail_local_list:
@@ -1057,6 +1079,12 @@ class StationSimulator:
     async def resume_ev(self, evse_id: int = 1) -> None:
         await self.charging.act(partial(self.charging.resume_ev, evse_id))
 
+    async def ev_side(self, evse_id: int = 1, connector_id: int = 1, connected: bool = False) -> None:
+        await self.charging.act(partial(self.charging.ev_side, evse_id, connector_id, connected))
+
+    async def parking_bay(self, evse_id: int = 1, occupied: bool = True) -> None:
+        await self.charging.act(partial(self.charging.parking_bay, evse_id, occupied))
+
     # ---- the link the charging logic uses ----------------------------------------------------------------------
     def online(self) -> bool:
         return self._online.is_set() and self.conn is not None
@@ -1128,6 +1156,9 @@ class StationSimulator:
                 continue
             frame = record.frame if record is not None else None
             if isinstance(frame, CallResult):
+                if self.faults.resend_after_success and item.attempts > 0:
+                    item.attempts = -1  # the fault: once more after the answer
+                    continue
                 self.outbox.popleft()
                 self.charging.answered(item.payload, frame.payload)
                 continue

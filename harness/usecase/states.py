@@ -457,16 +457,21 @@ async def id_token_cached(csms: CsmsRole, sut: StationControl, token: IdToken | 
         await ev_disconnected(csms, sut)
 
 
-async def id_token_local_auth_list(csms: CsmsRole, sut: StationControl, token: IdToken | None = None) -> None:
+async def id_token_local_auth_list(csms: CsmsRole, sut: StationControl, token: IdToken | None = None, *,
+                                   with_group: bool = False) -> None:
     """Memory state *IdTokenLocalAuthList* (Table 444; errata 2025-04: enable the list where implemented):
-    SendLocalList Full with the token, Accepted."""
+    SendLocalList Full with the token, Accepted. `with_group`: its entry names the token's groupIdToken (a case's
+    "IdTokenLocalAuthList for … with <Configured GroupIdToken>", TC_E_45_CS)."""
     token = token or csms.tokens.valid
+    info: dict[str, Any] = {"status": "Accepted"}
+    if with_group and token.group_id_token:
+        info["groupIdToken"] = {"idToken": token.group_id_token, "type": "Central"}
     with csms.step(f"Memory state IdTokenLocalAuthList: idToken {token.id_token} in the local list"):
         await csms.configure({"LocalAuthListCtrlr.Enabled": IfImplemented(True)})
         version = (await csms.call_ok("GetLocalListVersion", {})).get("versionNumber", 0)
         await csms.call_ok("SendLocalList", {
             "versionNumber": int(version) + 1, "updateType": "Full",
-            "localAuthorizationList": [{"idToken": token.wire(), "idTokenInfo": {"status": "Accepted"}}]},
+            "localAuthorizationList": [{"idToken": token.wire(), "idTokenInfo": info}]},
             {"status": "Accepted"})
 
 
@@ -820,6 +825,15 @@ async def station_renew_certificate(station: StationRole, sut: CsmsControl, *,
                                   actual=chain[:600], rules=("SEC-4",))
     return chain, request.key_path
 
+
+
+# ---- block E additions (SUT = CSMS) ---------------------------------------------------------------------------------
+async def station_energy_transfer_suspended(station: StationRole, tx: StationTransaction) -> None:
+    """*EnergyTransferSuspended* as the harness's station (Table 704): after the configured Transaction Duration,
+    Updated ChargingStateChanged, chargingState SuspendedEV."""
+    with station.step("Reusable state EnergyTransferSuspended"):
+        await station.hold(station.configured.transaction_duration, "the configured Transaction Duration")
+        await tx.event("Updated", "ChargingStateChanged", {}, charging_state="SuspendedEV")
 
 # The states by their Part 6 names, for YAML scenarios: (SUT = station, SUT = CSMS) implementations.
 StateFn = Callable[..., Awaitable[Any]]
