@@ -358,7 +358,12 @@ def profile_json_schema() -> dict[str, Any]:
 # detachable cable it can unlock.
 BUILTIN_STATION_PICS = {"C-01": True, "C-02": True, "C-06": True, "C-09.1": True, "C-09.2": True, "C-10.2": True,
                         "C-30": True, "C-36": True, "C-48": True, "C-48.1": True, "C-48.2": True, "C-49": True,
-                        "C-51": True, "C-52": True, "C-61": True, "AS-3": True, "AQ-1": True, "HFS-1": True}
+                        "C-51": True, "C-52": True, "C-61": True, "AS-3": True, "AQ-1": True, "HFS-1": True,
+                        # block C coverage: MaxEnergyOnInvalidId, Master Pass without UI, cache LifeTime and
+                        # DisablePostAuthorize
+                        "C-03": True, "C-08": True, "C-53": True, "C-59": True}
+# the Master Pass token (C16) both built-in simulators know; its group is the station's MasterPassGroupId
+BUILTIN_MASTER_PASS = IdToken(id_token="MASTER-PASS-01", type="ISO14443", group_id_token="MASTER-GROUP")
 BUILTIN_CSMS_PICS = {"C-11": True, "C-16": True, "C-44": True}
 
 
@@ -369,6 +374,7 @@ def builtin_station_profile() -> SutProfile:
                       security=Security(password_env="OCPP_STATION_PASSWORD", supported=[1, 2, 3]),
                       configured=Configured(retry_back_off_wait_minimum=2, tx_updated_interval=1, reboot_time=10,
                                             long_operation_timeout=10.0),
+                      id_tokens=IdTokens(master_pass=BUILTIN_MASTER_PASS),
                       pics=dict(BUILTIN_STATION_PICS), control=Control(adapter="http", timeout=15.0))
 
 
@@ -377,4 +383,4 @@ def builtin_csms_profile() -> SutProfile:
                       serial_number="HARNESS-SN-0001", vendor="OpenOCPPHarness", model="OCPP-Harness",
                       firmware_version="0.1.0",
                       security=Security(password_env="OCPP_HARNESS_STATION_PASSWORD", supported=[1, 2, 3]),
-                      evses=[Evse(id=1)], pics=dict(BUILTIN_CSMS_PICS), control=Control(adapter="http", timeout=15.0))
+                      evses=[Evse(id=1)], pics=dict(BUILTIN_CSMS_PICS), id_tokens=IdTokens(master_pass=BUILTIN_MASTER_PASS), control=Control(adapter="http", timeout=15.0))

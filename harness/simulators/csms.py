@@ -124,6 +124,9 @@ class CsmsFaults:
     reset_with_evse: bool = False  # a Reset an operator asks for carries evseId 1
     reset_immediate: bool = False  # a Reset an operator asks for is of type Immediate
     wrong_trigger_message: bool = False  # a TriggerMessage an operator asks for requests a Heartbeat
+    # block C coverage (C01, C12, C16)
+    accept_expired_token: bool = False  # Authorize / TransactionEvent: an expired idToken is Accepted
+    master_pass_without_group: bool = False  # a Master Pass token is Accepted without its groupIdToken
 
 
 @dataclass
@@ -336,6 +339,12 @@ class CsmsSimulator:
         if (info["status"] in ("Unknown", "Invalid") and self.faults.accept_unknown_token) or (
                 info["status"] == "Blocked" and self.faults.accept_blocked_token):
             info = {"status": "Accepted"}
+        if info["status"] == "Expired" and self.faults.accept_expired_token:
+            info = {"status": "Accepted"}
+        master = self.config.tokens.master_pass
+        if master is not None and master.id_token == payload["idToken"].get("idToken") and (
+                self.faults.master_pass_without_group):
+            info.pop("groupIdToken", None)
         if call.action == "TransactionEvent" and self.faults.group_id_in_authorize_only:
             info.pop("groupIdToken", None)
         if info["status"] == "Accepted" and self.faults.refuse_valid_token:

@@ -187,6 +187,21 @@ class StationFaults:
     variables_wrong_type: bool = False  # get/setVariableResult carry attributeType Target
     variables_wrong_names: bool = False  # get/setVariableResult name the variable in lower case
     variables_status_info_error: bool = False  # get/setVariableResult carry attributeStatusInfo InternalError
+    # block C coverage: the authorization cache, GroupId and the Master Pass (C01, C09-C12, C15, C16)
+    trust_cached_refusal: bool = False  # a token cached as not Accepted is refused without AuthorizeRequest
+    post_authorize_despite_disable: bool = False  # AuthCacheCtrlr.DisablePostAuthorize true, still asks the CSMS
+    ignore_cache_lifetime: bool = False  # cache entries never expire (AuthCacheCtrlr.LifeTime ignored)
+    pre_authorize_always: bool = False  # takes a cached Accepted token without asking although LocalPreAuthorize is false
+    cache_ignores_transaction_response: bool = False  # the idTokenInfo of a TransactionEventResponse is not cached
+    start_for_refused_token: bool = False  # a token the CSMS calls Expired, Unknown, Invalid … starts charging anyway
+    stop_with_any_token: bool = False  # any accepted token stops a running transaction
+    group_stop_ignores_status: bool = False  # a token of the group stops the transaction even when not Accepted
+    no_deauthorize: bool = False  # StopTxOnInvalidId true: a transaction whose token is refused goes on charging
+    ignore_max_energy: bool = False  # StopTxOnInvalidId false: stops offering energy at once (MaxEnergyOnInvalidId ignored)
+    master_pass_starts: bool = False  # a Master Pass token starts a transaction
+    master_pass_stops_one: bool = False  # a Master Pass (no UI) stops only the first transaction
+    master_pass_wrong_reason: bool = False  # a Master Pass stop ends with stoppedReason Local
+    cache_lost_on_reboot: bool = False  # the authorization cache is empty after a reboot
 
 
 @dataclass
@@ -349,6 +364,8 @@ class StationSimulator:
 
     async def _reboot(self, reason: str) -> None:
         self._reboot_reason = reason
+        if self.faults.cache_lost_on_reboot:
+            self.charging.auth.clear_cache()
         self.network.rebooted()
         self.booted.clear()
         conn = self.conn
