@@ -383,4 +383,5 @@ def builtin_csms_profile() -> SutProfile:
                       serial_number="HARNESS-SN-0001", vendor="OpenOCPPHarness", model="OCPP-Harness",
                       firmware_version="0.1.0",
                       security=Security(password_env="OCPP_HARNESS_STATION_PASSWORD", supported=[1, 2, 3]),
-                      evses=[Evse(id=1)], pics=dict(BUILTIN_CSMS_PICS), id_tokens=IdTokens(master_pass=BUILTIN_MASTER_PASS), control=Control(adapter="http", timeout=15.0))
+                      evses=[Evse(id=1)], pics=dict(BUILTIN_CSMS_PICS),
+                      id_tokens=IdTokens(master_pass=BUILTIN_MASTER_PASS), control=Control(adapter="http", timeout=15.0))

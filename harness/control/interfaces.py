@@ -42,6 +42,10 @@ class StationControl(Protocol):
     async def resume_ev(self, evse_id: int = 1) -> None:
         """The EV draws energy again."""
 
+    async def select_transactions(self, evse_ids: list[int] | None = None) -> None:
+        """"Manual Action: Select to stop … transactions" on the Master Pass UI the station shows after a Master
+        Pass was presented (C16.FR.01): the transactions of `evse_ids`, or all (None)."""
+
     async def restore_network_profile(self) -> None:
         """Give the station back the network connection profile it was installed with (CSMS URL, security
         profile) and restart it: the cleanup of a security profile upgrade (A05), since a conforming station

@@ -188,6 +188,9 @@ class Charging:
     _lock: asyncio.Lock = field(default_factory=asyncio.Lock)
     _reported: dict[tuple[int, int], str] = field(default_factory=dict)  # connector -> status the CSMS last got
     _tasks: set[asyncio.Task[None]] = field(default_factory=set)
+    # block C coverage: a Master Pass UI (StationVariants.master_pass_ui) and the Master Pass it waits with
+    master_pass_ui: bool = False
+    _master_pending: dict[str, Any] | None = None
 
     def __post_init__(self) -> None:
         self.evses = {e: Evse(e, {c: Connector() for c in range(1, n + 1)}) for e, n in enumerate(self.layout, 1)}
@@ -287,7 +290,7 @@ class Charging:
                 self._master_pass_stop(id_token)
                 return
             group = (info or {}).get("groupIdToken", {}).get("idToken")
-            accepted = bool(info) and (info or {}).get("status") == "Accepted" or self.faults.group_stop_ignores_status
+            accepted = (info or {}).get("status") == "Accepted" or self.faults.group_stop_ignores_status
             if self.faults.stop_with_any_token and (info or {}).get("status") == "Accepted":
                 group = tx.group = tx.group or "any"
             if accepted and group is not None and group == tx.group and not self.faults.ignore_group_id:
@@ -327,8 +330,9 @@ class Charging:
     async def _authorize(self, id_token: dict[str, Any]) -> dict[str, Any] | None:
         """IdTokenInfo for a token: online by AuthorizeRequest (or the local data, with LocalPreAuthorize);
         offline by the local data (LocalAuthorizeOffline), or Accepted when OfflineTxForUnknownIdEnabled."""
-        use = {"use_list": self.model.flag("LocalAuthListCtrlr", "Enabled"),
-               "use_cache": self.model.flag("AuthCacheCtrlr", "Enabled"), "lifetime": self._cache_lifetime()}
+        use: dict[str, Any] = {"use_list": self.model.flag("LocalAuthListCtrlr", "Enabled"),
+                               "use_cache": self.model.flag("AuthCacheCtrlr", "Enabled"),
+                               "lifetime": self._cache_lifetime()}
         if self.faults.skip_authorize:
             return {"status": "Accepted"}
         if self.link.online():
@@ -380,9 +384,25 @@ class Charging:
                 and info.get("groupIdToken", {}).get("idToken") == group)
 
     def _master_pass_stop(self, id_token: dict[str, Any]) -> None:
-        """C16.FR.02 (no UI): every ongoing transaction stops as in E07, stoppedReason MasterPass (C16.FR.07)."""
+        """C16.FR.02 (no UI): every ongoing transaction stops as in E07, stoppedReason MasterPass (C16.FR.07).
+        With a UI (C16.FR.01) the station shows it and waits for the user's choice (`master_pass_select`)."""
+        if self.master_pass_ui:
+            self._master_pending = id_token
+            self.link.note("Master Pass UI shown: select the transactions to stop")
+            return
+        self._master_pass_end([e for e in self.evses.values() if e.tx is not None], id_token)
+
+    async def master_pass_select(self, evse_ids: list[int] | None) -> None:
+        """The user's choice on the Master Pass UI: stop the transactions of `evse_ids` (None: all)."""
+        token, self._master_pending = self._master_pending, None
+        if token is None:
+            self.link.note("no Master Pass UI is shown: nothing to select")
+            return
+        self._master_pass_end([e for e in self.evses.values()
+                               if e.tx is not None and (evse_ids is None or e.id in evse_ids)], token)
+
+    def _master_pass_end(self, running: list[Evse], id_token: dict[str, Any]) -> None:
         reason = "Local" if self.faults.master_pass_wrong_reason else "MasterPass"
-        running = [e for e in self.evses.values() if e.tx is not None]
         for evse in running[:1] if self.faults.master_pass_stops_one else running:
             self._stop_authorized(evse, reason=reason, id_token=id_token)
 

@@ -47,6 +47,12 @@ def station_actions(sim: Any) -> dict[str, Action]:
             raise BadRequest("parameter 'faulted' (true/false) is required")
         await sim.set_fault(_int(p, "evseId"), _int(p, "connectorId", 1), p["faulted"])
 
+    async def select(p: dict[str, Any]) -> None:
+        chosen = p.get("evseIds")
+        if chosen is not None and (not isinstance(chosen, list) or not all(isinstance(e, int) for e in chosen)):
+            raise BadRequest("parameter 'evseIds' must be a list of EVSE ids (omitted: all transactions)")
+        await sim.select_transactions(chosen)
+
     return {
         "power-cycle": lambda p: sim.power_cycle(),
         "plug-in": lambda p: sim.plug_in(_int(p, "evseId", 1), _int(p, "connectorId", 1)),
@@ -56,6 +62,7 @@ def station_actions(sim: Any) -> dict[str, Action]:
         "suspend-ev": lambda p: sim.suspend_ev(_int(p, "evseId", 1)),
         "resume-ev": lambda p: sim.resume_ev(_int(p, "evseId", 1)),
         "restore-network-profile": lambda p: sim.restore_network_profile(),
+        "select-transactions": select,
     }
 
 

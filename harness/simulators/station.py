@@ -202,6 +202,7 @@ class StationFaults:
     master_pass_stops_one: bool = False  # a Master Pass (no UI) stops only the first transaction
     master_pass_wrong_reason: bool = False  # a Master Pass stop ends with stoppedReason Local
     cache_lost_on_reboot: bool = False  # the authorization cache is empty after a reboot
+    clear_disabled_cache: bool = False  # ClearCache is Accepted while AuthCacheCtrlr.Enabled is false
 
 
 @dataclass
@@ -213,6 +214,9 @@ class StationVariants:
     read_only_tx_points: bool = False  # TxCtrlr.TxStartPoint / TxStopPoint are ReadOnly (SetVariables: Rejected)
     no_local_pre_authorize: bool = False  # AuthCtrlr.LocalPreAuthorize not implemented (GetVariables: UnknownVariable)
     boot_trigger_not_implemented: bool = False  # TriggerMessage(BootNotification) is NotImplemented (F06 allows it)
+    # block C coverage
+    master_pass_ui: bool = False  # a Master Pass UI (C-07, C16.FR.01): the user selects what to stop; its profile
+    #                               must claim C-07 instead of C-08
 
 
 @dataclass
@@ -304,6 +308,7 @@ class StationSimulator:
         self._tasks: set[asyncio.Task[None]] = set()
         self.charging = Charging(self.config.evses, self.model, link=self, faults=self.faults,
                                  by_event=self.config.variants.availability_by_notify_event)
+        self.charging.master_pass_ui = self.config.variants.master_pass_ui
         self.outbox: deque[PendingEvent] = deque()  # TransactionEvents not yet delivered, oldest first
         self._online = asyncio.Event()  # set while booted and announced: messages may go out
         self._outbox_wake = asyncio.Event()  # an event was queued, or the station came online
@@ -858,7 +863,8 @@ class StationSimulator:
                 version = charging.auth.list_version
                 return {"versionNumber": max(version - 1, 0) if self.faults.wrong_local_list_version else version}
             case "ClearCache":
-                if not self.model.flag("AuthCacheCtrlr", "Enabled") or self.faults.reject_clear_cache:
+                disabled = not self.model.flag("AuthCacheCtrlr", "Enabled") and not self.faults.clear_disabled_cache
+                if disabled or self.faults.reject_clear_cache:
                     return {"status": "Rejected"}
                 charging.auth.clear_cache()
                 return {"status": "Accepted"}
@@ -1067,6 +1073,9 @@ class StationSimulator:
 
     async def set_fault(self, evse_id: int, connector_id: int, faulted: bool) -> None:
         await self.charging.act(partial(self.charging.set_fault, evse_id, connector_id, faulted))
+
+    async def select_transactions(self, evse_ids: list[int] | None = None) -> None:
+        await self.charging.act(partial(self.charging.master_pass_select, evse_ids))
 
     async def suspend_ev(self, evse_id: int = 1) -> None:
         await self.charging.act(partial(self.charging.suspend_ev, evse_id))

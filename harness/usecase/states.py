@@ -848,8 +848,11 @@ async def _refused_token_cached(csms: CsmsRole, sut: StationControl, token: IdTo
     mark = csms.mark()
     flags = await csms.configuration.read("AuthCtrlr.LocalPreAuthorize", "AuthCtrlr.Enabled")
     await sut.present_token(token)
-    asked = (lambda r: r.direction == "rx" and r.action == "Authorize" and isinstance(r.frame, Call)
-             and r.frame.payload.get("idToken", {}).get("idToken") == token.id_token)
+
+    def asked(r: Record) -> bool:
+        return (r.direction == "rx" and r.action == "Authorize" and isinstance(r.frame, Call)
+                and r.frame.payload.get("idToken", {}).get("idToken") == token.id_token)
+
     what = f"an AuthorizeRequest for idToken {token.id_token}"
     if flags["AuthCtrlr.LocalPreAuthorize"] != "true" and flags["AuthCtrlr.Enabled"] != "false":
         await csms.wait_record(asked, what=what, after=mark.seq if mark is not None else 0)
