@@ -337,12 +337,12 @@ class Charging:
             return {"status": "Accepted"}
         if self.link.online():
             pre_authorize = self.model.flag("AuthCtrlr", "LocalPreAuthorize") or self.faults.pre_authorize_always
-            if pre_authorize and not self.faults.authorize_cached_token:
-                local = self.auth.lookup(id_token, **use)
-                if local is not None and local.get("status") == "Accepted":
-                    return local
-                if local is not None and self._no_post_authorize(id_token):
-                    return local  # C12.FR.05 / DisablePostAuthorize: a cached refusal is final, nobody is asked
+            local = self.auth.lookup(id_token, **use)
+            if pre_authorize and not self.faults.authorize_cached_token and local is not None and (
+                    local.get("status") == "Accepted"):
+                return local
+            if local is not None and local.get("status") != "Accepted" and self._no_post_authorize(id_token):
+                return local  # C12.FR.05 / DisablePostAuthorize: a cached refusal is final, nobody is asked
             asked = {**id_token, "type": "KeyCode"} if self.faults.authorize_wrong_token_type else id_token
             answer = await self.link.request("Authorize", {"idToken": asked})
             if answer is not None and isinstance(answer.get("idTokenInfo"), dict):
