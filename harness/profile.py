@@ -362,7 +362,12 @@ BUILTIN_STATION_PICS = {"C-01": True, "C-02": True, "C-06": True, "C-09.1": True
                         # block E: every start and stop point, EV-side disconnect both ways, DisableRemoteAuthorization
                         "C-06.1": True, "C-06.2": True, "C-09.3": True, "C-09.4": True, "C-09.5": True, "C-09.6": True,
                         "C-10.1": True, "C-10.3": True, "C-10.4": True, "C-10.5": True, "C-12.1": True, "C-12.2": True,
-                        "AQ-9": True, "C-58": True}
+                        "AQ-9": True, "C-58": True,
+                        # block C coverage: MaxEnergyOnInvalidId, Master Pass without UI, cache LifeTime and
+                        # DisablePostAuthorize
+                        "C-03": True, "C-08": True, "C-53": True, "C-59": True}
+# the Master Pass token (C16) both built-in simulators know; its group is the station's MasterPassGroupId
+BUILTIN_MASTER_PASS = IdToken(id_token="MASTER-PASS-01", type="ISO14443", group_id_token="MASTER-GROUP")
 BUILTIN_CSMS_PICS = {"C-11": True, "C-16": True, "C-44": True}
 
 
@@ -373,6 +378,7 @@ def builtin_station_profile() -> SutProfile:
                       security=Security(password_env="OCPP_STATION_PASSWORD", supported=[1, 2, 3]),
                       configured=Configured(retry_back_off_wait_minimum=2, tx_updated_interval=1, reboot_time=10,
                                             long_operation_timeout=10.0),
+                      id_tokens=IdTokens(master_pass=BUILTIN_MASTER_PASS),
                       pics=dict(BUILTIN_STATION_PICS), control=Control(adapter="http", timeout=15.0))
 
 
@@ -381,4 +387,5 @@ def builtin_csms_profile() -> SutProfile:
                       serial_number="HARNESS-SN-0001", vendor="OpenOCPPHarness", model="OCPP-Harness",
                       firmware_version="0.1.0",
                       security=Security(password_env="OCPP_HARNESS_STATION_PASSWORD", supported=[1, 2, 3]),
-                      evses=[Evse(id=1)], pics=dict(BUILTIN_CSMS_PICS), control=Control(adapter="http", timeout=15.0))
+                      evses=[Evse(id=1)], pics=dict(BUILTIN_CSMS_PICS),
+                      id_tokens=IdTokens(master_pass=BUILTIN_MASTER_PASS), control=Control(adapter="http", timeout=15.0))

@@ -86,6 +86,35 @@ async def test_TC_C_06_CS(csms: CsmsRole, sut: StationControl) -> None:
     await _refused(csms, sut, csms.tokens.blocked, "Blocked")
 
 
+@testcase("TC_C_05_CS")
+async def test_TC_C_05_CS(csms: CsmsRole, sut: StationControl) -> None:
+    # AQ-2 (a cable lock keeps the EV out before authorization) decides applicability; the prerequisite on a
+    # read-only TxStartPoint without Authorized cannot be read over OCPP (no mutability in GetVariables): the
+    # checks below hold for any start point
+    await booted(csms, sut)
+    await csms.configure(AUTH_ENABLED)
+    await _authorizes(csms)
+    await _refused(csms, sut, csms.tokens.invalid, "Invalid")
+
+
+@testcase("TC_C_07_CS")
+async def test_TC_C_07_CS(csms: CsmsRole, sut: StationControl) -> None:
+    await booted(csms, sut)
+    await csms.configure(AUTH_ENABLED)
+    await _authorizes(csms)
+    await states.ev_connected_pre_session(csms, sut)
+    await _refused(csms, sut, csms.tokens.expired, "Expired")
+
+
+@testcase("TC_C_56_CS")
+async def test_TC_C_56_CS(csms: CsmsRole, sut: StationControl) -> None:
+    await booted(csms, sut)
+    await csms.configure(AUTH_ENABLED)
+    await _authorizes(csms)
+    await states.ev_connected_pre_session(csms, sut)
+    await _refused(csms, sut, csms.tokens.invalid, "Unknown")
+
+
 # ---- TC_C_08_CS, TC_C_37_CS: the authorization cache ------------------------------------------------------------
 @testcase("TC_C_08_CS")
 async def test_TC_C_08_CS(csms: CsmsRole, sut: StationControl) -> None:

@@ -16,6 +16,7 @@ from harness import (
     OneOf,
     PreconditionNotMet,
     StationRole,
+    StationTransaction,
     states,
     station_booted,
     testcase,
@@ -113,3 +114,103 @@ async def test_TC_D_01_CSMS(station: StationRole, sut: CsmsControl) -> None:
         if problems:
             raise station.failure("the SendLocalListRequest is not the full list the table expects",
                                   message="\n".join(problems), actual=record.raw[:800], rules=("SEQ",))
+
+
+# ---- block C coverage ---------------------------------------------------------------------------------------------
+@testcase("TC_C_07_CSMS")
+async def test_TC_C_07_CSMS(station: StationRole, sut: CsmsControl) -> None:
+    await station_booted(station)
+    token = station.tokens.expired  # Before: the lab has set this token Expired at the CSMS
+    with station.step(f"1-2. AuthorizeRequest with the configured expired idToken {token.id_token}; the CSMS "
+                      "responds Expired or Invalid"):
+        await station.authorize(token, {"idTokenInfo": {"status": OneOf("Expired", "Invalid")}})
+
+
+@testcase("TC_C_20_CSMS")
+async def test_TC_C_20_CSMS(station: StationRole, sut: CsmsControl) -> None:
+    await station_booted(station)
+    tx = await states.station_ev_connected(station, station.configured.evse_id, station.configured.connector_id)
+    token = station.tokens.invalid
+    with station.step(f"1-2. TransactionEvent Updated, triggerReason Authorized, with the invalid idToken "
+                      f"{token.id_token} the station's cache accepted (the transaction already runs); the CSMS "
+                      "responds idTokenInfo Invalid or Unknown"):
+        await tx.event("Updated", "Authorized", {"idTokenInfo": {"status": OneOf("Invalid", "Unknown")}},
+                       id_token=token, charging_state="EVConnected")
+
+
+@testcase("TC_C_38_CSMS")
+async def test_TC_C_38_CSMS(station: StationRole, sut: CsmsControl) -> None:
+    await station_booted(station)
+    cleared = station.expect("ClearCache", respond={"status": "Rejected"})
+    with station.step("Manual Action: ask the CSMS to clear the station's authorization cache"):
+        await sut.trigger(station.identity, "ClearCache", {})
+    with station.step("1-2. ClearCacheRequest; the station responds Rejected"):
+        await station.received(cleared)
+
+
+def _master_pass(station: StationRole) -> tuple[IdToken, str]:
+    """Memory state "an idToken with the Master Pass as GroupId is configured": the profile's Master Pass token,
+    known so at the CSMS, and its groupIdToken (<Configured masterPassGroupId>)."""
+    master = station.tokens.master_pass
+    if master is None or not master.group_id_token:
+        raise PreconditionNotMet("the case needs the CSMS's Master Pass idToken",
+                                 fix="give id_tokens.master_pass (with its groupIdToken, the Master Pass group) in "
+                                     "the CSMS profile, and configure it so at the CSMS")
+    return master, master.group_id_token
+
+
+async def _charging_on_both(station: StationRole) -> dict[int, StationTransaction]:
+    """EnergyTransferStarted on EVSE 1 with <Configured valid_idtoken> and on EVSE 2 with valid_idtoken2."""
+    running = {}
+    for evse, token in ((1, station.tokens.valid), (2, station.tokens.valid2)):
+        with station.step(f"Reusable state EnergyTransferStarted on EVSE {evse} with idToken {token.id_token}"):
+            tx = await states.station_ev_connected(station, evse, 1)
+            await states.station_authorized(station, tx, token)
+            await states.station_energy_transfer(station, tx)
+            running[evse] = tx
+    return running
+
+
+@testcase("TC_C_47_CSMS")
+async def test_TC_C_47_CSMS(station: StationRole, sut: CsmsControl) -> None:
+    await station_booted(station)
+    master, _ = _master_pass(station)
+    running = await _charging_on_both(station)
+    with station.step(f"1-2. AuthorizeRequest with the Master Pass idToken {master.id_token}; the CSMS responds"):
+        await station.authorize(master)
+    with station.step("3-4. TransactionEvent Ended, stoppedReason MasterPass, with the Master Pass idToken, for both "
+                      "EVSEs; the CSMS responds to each"):
+        for tx in running.values():
+            await tx.event("Ended", "StopAuthorized", id_token=master, charging_state="EVConnected",
+                           stopped_reason="MasterPass")
+
+
+@testcase("TC_C_48_CSMS", notes="step 1 sends the Master Pass token (the table's valid token could not be "
+                                "answered with the Master Pass group)")
+async def test_TC_C_48_CSMS(station: StationRole, sut: CsmsControl) -> None:
+    await station_booted(station)
+    master, group = _master_pass(station)
+    running = await _charging_on_both(station)
+    accepted: dict[str, Any] = {"idTokenInfo": {"status": "Accepted", "groupIdToken": {"idToken": group}}}
+    with station.step(f"1-2. AuthorizeRequest with the Master Pass idToken {master.id_token}; the CSMS responds "
+                      f"Accepted with groupIdToken {group}"):
+        await station.authorize(master, accepted)
+    with station.step("3-4. TransactionEvent Ended for EVSE 1, stoppedReason MasterPass, with the Master Pass "
+                      f"idToken; the CSMS responds Accepted with groupIdToken {group}"):
+        await running[1].event("Ended", "StopAuthorized", accepted, id_token=master, charging_state="EVConnected",
+                               stopped_reason="MasterPass")
+
+
+@testcase("TC_C_49_CSMS")
+async def test_TC_C_49_CSMS(station: StationRole, sut: CsmsControl) -> None:
+    await station_booted(station)
+    master, _ = _master_pass(station)
+    running = await _charging_on_both(station)
+    with station.step(f"1-2. AuthorizeRequest with the Master Pass idToken {master.id_token}; the CSMS responds"):
+        await station.authorize(master)
+    token = station.tokens.valid
+    with station.step(f"3-4. TransactionEvent Ended, stoppedReason MasterPass, with idToken {token.id_token} (as the "
+                      "table says), for both EVSEs; the CSMS responds to each"):
+        for tx in running.values():
+            await tx.event("Ended", "StopAuthorized", id_token=token, charging_state="EVConnected",
+                           stopped_reason="MasterPass")

@@ -35,6 +35,10 @@ def describe(action: str, params: dict[str, Any]) -> str:
                     "(it stays in the station's socket)")
         case "parking-bay":
             return f"Drive the EV {'into' if params['occupied'] else 'out of'} the parking bay of EVSE {params['evseId']}"
+        case "select-transactions":
+            chosen = params.get("evseIds")
+            which = "all transactions" if chosen is None else "the transaction(s) of EVSE " + ", ".join(map(str, chosen))
+            return f"On the Master Pass screen of the Charging Station, select to stop {which}"
         case "restore-network-profile":
             return ("Restore the Charging Station's original network connection profile (the CSMS URL and security "
                     "profile of its SUT profile, as first in NetworkConfigurationPriority) and restart it")
@@ -122,6 +126,9 @@ class ActionControl:
 
     async def restore_network_profile(self) -> None:
         await self._do("restore-network-profile", {})
+
+    async def select_transactions(self, evse_ids: list[int] | None = None) -> None:
+        await self._do("select-transactions", {} if evse_ids is None else {"evseIds": list(evse_ids)})
 
     # ---- CsmsControl ---------------------------------------------------------------------------------------------
     async def trigger(self, identity: str, action: str, payload: dict[str, Any]) -> None:

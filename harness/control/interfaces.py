@@ -49,6 +49,9 @@ class StationControl(Protocol):
 
     async def parking_bay(self, evse_id: int, occupied: bool) -> None:
         """"Manual Action: Drive EV into (out of) the parking bay" of an EVSE (its bay occupancy sensor)."""
+    async def select_transactions(self, evse_ids: list[int] | None = None) -> None:
+        """"Manual Action: Select to stop … transactions" on the Master Pass UI the station shows after a Master
+        Pass was presented (C16.FR.01): the transactions of `evse_ids`, or all (None)."""
 
     async def restore_network_profile(self) -> None:
         """Give the station back the network connection profile it was installed with (CSMS URL, security

@@ -50,6 +50,7 @@ class CsmsRole(Conversation):
         self.evse_transaction: dict[int, str] = {}  # EVSE id -> the transaction running on it
         self.authorized: dict[int, IdToken] = {}  # EVSE id -> the token the reusable state Authorized presented
         self._boot_default: tuple[str, int | None] | None = None  # see `answering_boot`
+        self._token_answers: dict[str, dict[str, Any]] = {}  # idToken -> IdTokenInfo the case answers (block C)
         transcript.subscribe(self._track)
 
     @property
@@ -201,8 +202,19 @@ class CsmsRole(Conversation):
         return csms_default(action, payload, heartbeat_interval=self.configured.heartbeat_interval)
 
     def id_token_info(self, id_token: Mapping[str, Any]) -> dict[str, Any]:
-        """How the harness CSMS judges a token: by the station profile's token list (unknown: status Unknown)."""
-        return self.tokens.info(id_token)
+        """How the harness CSMS judges a token: as the case said (`answer_token`), else by the station profile's
+        token list (unknown: status Unknown)."""
+        given = self._token_answers.get(str(id_token.get("idToken")))
+        return dict(given) if given is not None else self.tokens.info(id_token)
+
+    def answer_token(self, token: IdToken, info: Mapping[str, Any] | None) -> None:
+        """From now on in this case, every AuthorizeRequest and TransactionEventRequest naming `token` that no
+        expectation answers gets idTokenInfo `info` (a table's "the OCTT responds … Invalid" for a token the
+        profile calls valid); None: by the token list again."""
+        if info is None:
+            self._token_answers.pop(token.id_token, None)
+        else:
+            self._token_answers[token.id_token] = dict(info)
 
     async def configure(self, values: Mapping[str, Wanted]) -> dict[str, str | None]:
         """Part 6 "Configuration State" (see `harness.roles.configuration`): read, write what differs, restore at

@@ -3,6 +3,7 @@ Authorization List (D01-D02). Pure data, no I/O: the station decides when to loo
 
 from __future__ import annotations
 
+import time
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
@@ -21,21 +22,29 @@ class LocalAuthorization:
     cache: dict[Key, dict[str, Any]] = field(default_factory=dict)  # token -> last IdTokenInfo from the CSMS
     local_list: dict[Key, dict[str, Any]] = field(default_factory=dict)  # token -> IdTokenInfo of the list
     list_version: int = 0
+    cached_at: dict[Key, float] = field(default_factory=dict)  # token -> monotonic time its cache entry was stored
 
     def remember(self, id_token: Mapping[str, Any], info: Mapping[str, Any]) -> None:
         """C10: every IdTokenInfo the CSMS sends updates the cache."""
         self.cache[key_of(id_token)] = dict(info)
+        self.cached_at[key_of(id_token)] = time.monotonic()
 
     def clear_cache(self) -> None:
         self.cache.clear()
+        self.cached_at.clear()
 
-    def lookup(self, id_token: Mapping[str, Any], *, use_list: bool, use_cache: bool) -> dict[str, Any] | None:
+    def lookup(self, id_token: Mapping[str, Any], *, use_list: bool, use_cache: bool,
+               lifetime: float | None = None) -> dict[str, Any] | None:
         """The IdTokenInfo known locally: the Local Authorization List first (C13: it takes precedence), then the
-        cache; None when neither has the token."""
+        cache (an entry older than `lifetime` seconds, AuthCacheCtrlr.LifeTime, is gone: C10.FR.08); None when
+        neither has the token."""
         key = key_of(id_token)
         if use_list and key in self.local_list:
             return self.local_list[key]
         if use_cache and key in self.cache:
+            if lifetime is not None and time.monotonic() - self.cached_at.get(key, 0.0) > lifetime:
+                del self.cache[key]
+                return None
             return self.cache[key]
         return None
 

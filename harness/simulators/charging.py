@@ -161,6 +161,20 @@ class ChargingFaults:
     remote_authorize_when_disabled: bool = False
     no_deauthorize_on_invalid: bool = False
     no_ev_connect_timeout: bool = False
+    # block C coverage: the authorization cache, GroupId and the Master Pass (C09-C12, C16)
+    trust_cached_refusal: bool = False
+    post_authorize_despite_disable: bool = False
+    ignore_cache_lifetime: bool = False
+    pre_authorize_always: bool = False
+    cache_ignores_transaction_response: bool = False
+    start_for_refused_token: bool = False
+    stop_with_any_token: bool = False
+    group_stop_ignores_status: bool = False
+    no_deauthorize: bool = False
+    ignore_max_energy: bool = False
+    master_pass_starts: bool = False
+    master_pass_stops_one: bool = False
+    master_pass_wrong_reason: bool = False
 
 
 _event_ids = iter(range(1, 2**31))  # NotifyEvent eventId: unique per station run
@@ -210,6 +224,9 @@ class Charging:
     # block E: a permanently attached cable (StationVariants.fixed_cable, HFS-2): the EV-side disconnect is the
     # whole disconnect; the connector reports Available and EVConnectionTimeOut runs (E10.FR.02)
     fixed_cable: bool = False
+    # block C coverage: a Master Pass UI (StationVariants.master_pass_ui) and the Master Pass it waits with
+    master_pass_ui: bool = False
+    _master_pending: dict[str, Any] | None = None
 
     def __post_init__(self) -> None:
         self.evses = {e: Evse(e, {c: Connector() for c in range(1, n + 1)}) for e, n in enumerate(self.layout, 1)}
@@ -314,17 +331,26 @@ class Charging:
                 self._stop_authorized(evse, id_token=stopper)  # the same token stops without asking anyone (C01)
                 return
             info = await self._authorize(id_token)
+            if self._master_pass(info):
+                self._master_pass_stop(id_token)
+                return
             group = (info or {}).get("groupIdToken", {}).get("idToken")
-            if (info and info.get("status") == "Accepted" and group is not None and group == tx.group
-                    and not self.faults.ignore_group_id):
+            accepted = (info or {}).get("status") == "Accepted" or self.faults.group_stop_ignores_status
+            if self.faults.stop_with_any_token and (info or {}).get("status") == "Accepted":
+                group = tx.group = tx.group or "any"
+            if accepted and group is not None and group == tx.group and not self.faults.ignore_group_id:
                 self._stop_authorized(evse, id_token=stopper)  # C09: another token of the group
             else:
                 self.link.note(f"idToken {id_token['idToken']} may not stop transaction {tx.id}")
             return
         info = await self._authorize(id_token)
+        if self._master_pass(info) and not self.faults.master_pass_starts:
+            self.link.note(f"idToken {id_token['idToken']} is a Master Pass: it starts nothing (C16.FR.03)")
+            return
         status = (info or {}).get("status")
         starts_anyway = ((status == "Blocked" and self.faults.start_for_blocked_token)
-                         or (status == "Invalid" and self.faults.start_for_invalid_token))
+                         or (status == "Invalid" and self.faults.start_for_invalid_token)
+                         or (status not in (None, "Accepted") and self.faults.start_for_refused_token))
         if status != "Accepted" and not starts_anyway:
             self.link.note(f"idToken {id_token['idToken']} not authorized ({status or 'no answer'})")
             return
@@ -404,18 +430,22 @@ class Charging:
     async def _authorize(self, id_token: dict[str, Any]) -> dict[str, Any] | None:
         """IdTokenInfo for a token: online by AuthorizeRequest (or the local data, with LocalPreAuthorize);
         offline by the local data (LocalAuthorizeOffline), or Accepted when OfflineTxForUnknownIdEnabled."""
-        use = {"use_list": self.model.flag("LocalAuthListCtrlr", "Enabled"),
-               "use_cache": self.model.flag("AuthCacheCtrlr", "Enabled")}
+        use: dict[str, Any] = {"use_list": self.model.flag("LocalAuthListCtrlr", "Enabled"),
+                               "use_cache": self.model.flag("AuthCacheCtrlr", "Enabled"),
+                               "lifetime": self._cache_lifetime()}
         if self.faults.skip_authorize:
             return {"status": "Accepted"}
         if (self.link.online() and self.model.flag("AuthCtrlr", "DisableRemoteAuthorization")
                 and not self.faults.remote_authorize_when_disabled):
             return self.auth.lookup(id_token, **use)  # C01.FR.05 overruled: only what the station knows itself
         if self.link.online():
-            if self.model.flag("AuthCtrlr", "LocalPreAuthorize") and not self.faults.authorize_cached_token:
-                local = self.auth.lookup(id_token, **use)
-                if local is not None and local.get("status") == "Accepted":
-                    return local
+            pre_authorize = self.model.flag("AuthCtrlr", "LocalPreAuthorize") or self.faults.pre_authorize_always
+            local = self.auth.lookup(id_token, **use)
+            if pre_authorize and not self.faults.authorize_cached_token and local is not None and (
+                    local.get("status") == "Accepted"):
+                return local
+            if local is not None and local.get("status") != "Accepted" and self._no_post_authorize(id_token):
+                return local  # C12.FR.05 / DisablePostAuthorize: a cached refusal is final, nobody is asked
             asked = {**id_token, "type": "KeyCode"} if self.faults.authorize_wrong_token_type else id_token
             answer = await self.link.request("Authorize", {"idToken": asked})
             if answer is not None and isinstance(answer.get("idTokenInfo"), dict):
@@ -433,6 +463,51 @@ class Charging:
     def _learn(self, id_token: Mapping[str, Any], info: Mapping[str, Any]) -> None:
         if self.model.flag("AuthCacheCtrlr", "Enabled"):
             self.auth.remember(id_token, info)
+
+    # ---- block C: cache options and the Master Pass (C10, C12, C16) ----------------------------------------------
+    def _cache_lifetime(self) -> float | None:
+        """AuthCacheCtrlr.LifeTime in seconds (C10.FR.08); None: entries never expire."""
+        if self.faults.ignore_cache_lifetime or not self.model.has("AuthCacheCtrlr", "LifeTime"):
+            return None
+        return float(self.model.number("AuthCacheCtrlr", "LifeTime"))
+
+    def _no_post_authorize(self, id_token: Mapping[str, Any]) -> bool:
+        """Whether a token the cache holds as not Accepted is refused without asking the CSMS: when
+        AuthCacheCtrlr.DisablePostAuthorize is true (C12.FR.05 otherwise asks). A token on the local list is
+        judged by LocalAuthListCtrlr's own option, which the simulator does not have (it asks)."""
+        if self.model.flag("LocalAuthListCtrlr", "Enabled") and key_of(id_token) in self.auth.local_list:
+            return False
+        disabled = self.model.flag("AuthCacheCtrlr", "DisablePostAuthorize")
+        return (disabled and not self.faults.post_authorize_despite_disable) or self.faults.trust_cached_refusal
+
+    def _master_pass(self, info: Mapping[str, Any] | None) -> bool:
+        """Whether an accepted token belongs to AuthCtrlr.MasterPassGroupId (C16)."""
+        group = self.model.text("AuthCtrlr", "MasterPassGroupId")
+        return (bool(group) and info is not None and info.get("status") == "Accepted"
+                and info.get("groupIdToken", {}).get("idToken") == group)
+
+    def _master_pass_stop(self, id_token: dict[str, Any]) -> None:
+        """C16.FR.02 (no UI): every ongoing transaction stops as in E07, stoppedReason MasterPass (C16.FR.07).
+        With a UI (C16.FR.01) the station shows it and waits for the user's choice (`master_pass_select`)."""
+        if self.master_pass_ui:
+            self._master_pending = id_token
+            self.link.note("Master Pass UI shown: select the transactions to stop")
+            return
+        self._master_pass_end([e for e in self.evses.values() if e.tx is not None], id_token)
+
+    async def master_pass_select(self, evse_ids: list[int] | None) -> None:
+        """The user's choice on the Master Pass UI: stop the transactions of `evse_ids` (None: all)."""
+        token, self._master_pending = self._master_pending, None
+        if token is None:
+            self.link.note("no Master Pass UI is shown: nothing to select")
+            return
+        self._master_pass_end([e for e in self.evses.values()
+                               if e.tx is not None and (evse_ids is None or e.id in evse_ids)], token)
+
+    def _master_pass_end(self, running: list[Evse], id_token: dict[str, Any]) -> None:
+        reason = "Local" if self.faults.master_pass_wrong_reason else "MasterPass"
+        for evse in running[:1] if self.faults.master_pass_stops_one else running:
+            self._stop_authorized(evse, reason=reason, id_token=id_token)
 
     def _authorized(self, evse: Evse, id_token: dict[str, Any], info: Mapping[str, Any], trigger: str,
                     remote_start_id: int | None = None) -> None:
@@ -604,13 +679,16 @@ class Charging:
         info, id_token = answer.get("idTokenInfo"), payload.get("idToken")
         if not isinstance(info, dict) or not isinstance(id_token, dict):
             return
-        self._learn(id_token, info)
+        if not self.faults.cache_ignores_transaction_response:
+            self._learn(id_token, info)
         if info.get("status") == "Accepted":
             return
         tx_id = payload["transactionInfo"]["transactionId"]
         if not self.model.flag("TxCtrlr", "StopTxOnInvalidId"):
             if not self.faults.charge_on_after_invalid_id:
                 self._limit_energy(tx_id)
+            return
+        if self.faults.no_deauthorize:
             return
 
         if self.faults.no_deauthorize_on_invalid:
@@ -620,7 +698,12 @@ class Charging:
             for evse in self.evses.values():
                 if evse.tx is not None and evse.tx.id == tx_id:
                     evse.driver = evse.driver_group = None
-                    self._end(evse, "Deauthorized", "DeAuthorized")
+                    if self._points("TxStopPoint") & {"Authorized", "PowerPathClosed", "EnergyTransfer"}:
+                        self._end(evse, "Deauthorized", "DeAuthorized")
+                    else:  # the transaction goes on until the EV leaves; no more energy (E05)
+                        evse.deauthorized = True
+                        evse.tx.set_state("EVConnected" if evse.plugged else "Idle")
+                        self._event(evse.tx, "Updated", "Deauthorized")
 
         self.later(deauthorize)
 
@@ -631,7 +714,7 @@ class Charging:
         if evse is None or evse.tx is None:
             return
         tx = evse.tx
-        allowance = max(self.model.number("TxCtrlr", "MaxEnergyOnInvalidId"), 0)
+        allowance = 0 if self.faults.ignore_max_energy else max(self.model.number("TxCtrlr", "MaxEnergyOnInvalidId"), 0)
 
         async def suspend() -> None:
             if evse.tx is not tx:

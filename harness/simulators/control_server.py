@@ -51,6 +51,11 @@ def station_actions(sim: Any) -> dict[str, Action]:
         if not isinstance(p.get(name), bool):
             raise BadRequest(f"parameter {name!r} (true/false) is required")
         return bool(p[name])
+    async def select(p: dict[str, Any]) -> None:
+        chosen = p.get("evseIds")
+        if chosen is not None and (not isinstance(chosen, list) or not all(isinstance(e, int) for e in chosen)):
+            raise BadRequest("parameter 'evseIds' must be a list of EVSE ids (omitted: all transactions)")
+        await sim.select_transactions(chosen)
 
     return {
         "power-cycle": lambda p: sim.power_cycle(),
@@ -63,6 +68,7 @@ def station_actions(sim: Any) -> dict[str, Action]:
         "restore-network-profile": lambda p: sim.restore_network_profile(),
         "ev-side": lambda p: sim.ev_side(_int(p, "evseId", 1), _int(p, "connectorId", 1), flag(p, "connected")),
         "parking-bay": lambda p: sim.parking_bay(_int(p, "evseId", 1), flag(p, "occupied")),
+        "select-transactions": select,
     }
 
 

@@ -127,6 +127,9 @@ class CsmsFaults:
     # block E transactions (testcases/test_e_transactions_csms.py)
     stop_wrong_transaction: bool = False  # a RequestStopTransaction an operator asks for names another transactionId
     transaction_status_wrong_id: bool = False  # an operator's GetTransactionStatus: another id, or one added if none
+    # block C coverage (C01, C12, C16)
+    accept_expired_token: bool = False  # Authorize / TransactionEvent: an expired idToken is Accepted
+    master_pass_without_group: bool = False  # a Master Pass token is Accepted without its groupIdToken
 
 
 @dataclass
@@ -339,6 +342,12 @@ class CsmsSimulator:
         if (info["status"] in ("Unknown", "Invalid") and self.faults.accept_unknown_token) or (
                 info["status"] == "Blocked" and self.faults.accept_blocked_token):
             info = {"status": "Accepted"}
+        if info["status"] == "Expired" and self.faults.accept_expired_token:
+            info = {"status": "Accepted"}
+        master = self.config.tokens.master_pass
+        if master is not None and master.id_token == payload["idToken"].get("idToken") and (
+                self.faults.master_pass_without_group):
+            info.pop("groupIdToken", None)
         if call.action == "TransactionEvent" and self.faults.group_id_in_authorize_only:
             info.pop("groupIdToken", None)
         if info["status"] == "Accepted" and self.faults.refuse_valid_token:

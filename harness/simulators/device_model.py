@@ -162,9 +162,11 @@ def core_variables(evses: list[int], *, heartbeat_interval: int, security_profil
         k("AuthCtrlr", "OfflineTxForUnknownIdEnabled"): _bool(False),
         k("AuthCtrlr", "DisableRemoteAuthorization"): _bool(False),
         k("SampledDataCtrlr", "SignReadings"): _bool(False),
+        k("AuthCtrlr", "MasterPassGroupId"): _var("string", ""),  # C16: "" = no Master Pass group
         k("AuthCacheCtrlr", "Available"): _bool(True, "ReadOnly"),
         k("AuthCacheCtrlr", "Enabled"): _bool(True),
         k("AuthCacheCtrlr", "LifeTime"): _int(86400),
+        k("AuthCacheCtrlr", "DisablePostAuthorize"): _bool(False),
         k("LocalAuthListCtrlr", "Available"): _bool(True, "ReadOnly"),
         k("LocalAuthListCtrlr", "Enabled"): _bool(False),
         k("LocalAuthListCtrlr", "Entries"): _int(0, "ReadOnly"),
@@ -232,6 +234,15 @@ class DeviceModel:
     def number(self, component: str, variable: str, instance: str | None = None) -> int:
         """An integer variable's Actual value, e.g. number("TxCtrlr", "EVConnectionTimeOut")."""
         return int(self.actual(VarKey(component, variable, variable_instance=instance)))
+
+    def has(self, component: str, variable: str) -> bool:
+        """Whether the station has the variable (a variant may leave an optional one out)."""
+        return VarKey(component, variable) in self.variables
+
+    def text(self, component: str, variable: str) -> str:
+        """A variable's Actual value; "" when the station does not have it."""
+        key = VarKey(component, variable)
+        return self.actual(key) if key in self.variables else ""
 
     def flag(self, component: str, variable: str) -> bool:
         """A boolean variable's Actual value, e.g. flag("AuthCtrlr", "LocalPreAuthorize"); false when the station

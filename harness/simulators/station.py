@@ -204,6 +204,22 @@ class StationFaults:
     status_indicator_without_id: bool = False  # GetTransactionStatus without transactionId: ongoingIndicator false
     resend_after_success: bool = False  # a TransactionEvent answered after a retry is sent once more
     no_ev_connect_timeout: bool = False  # EVConnectionTimeOut never expires: an authorization without EV stays
+    # block C coverage: the authorization cache, GroupId and the Master Pass (C01, C09-C12, C15, C16)
+    trust_cached_refusal: bool = False  # a token cached as not Accepted is refused without AuthorizeRequest
+    post_authorize_despite_disable: bool = False  # AuthCacheCtrlr.DisablePostAuthorize true, still asks the CSMS
+    ignore_cache_lifetime: bool = False  # cache entries never expire (AuthCacheCtrlr.LifeTime ignored)
+    pre_authorize_always: bool = False  # takes a cached Accepted token without asking although LocalPreAuthorize is false
+    cache_ignores_transaction_response: bool = False  # the idTokenInfo of a TransactionEventResponse is not cached
+    start_for_refused_token: bool = False  # a token the CSMS calls Expired, Unknown, Invalid … starts charging anyway
+    stop_with_any_token: bool = False  # any accepted token stops a running transaction
+    group_stop_ignores_status: bool = False  # a token of the group stops the transaction even when not Accepted
+    no_deauthorize: bool = False  # StopTxOnInvalidId true: a transaction whose token is refused goes on charging
+    ignore_max_energy: bool = False  # StopTxOnInvalidId false: stops offering energy at once (MaxEnergyOnInvalidId ignored)
+    master_pass_starts: bool = False  # a Master Pass token starts a transaction
+    master_pass_stops_one: bool = False  # a Master Pass (no UI) stops only the first transaction
+    master_pass_wrong_reason: bool = False  # a Master Pass stop ends with stoppedReason Local
+    cache_lost_on_reboot: bool = False  # the authorization cache is empty after a reboot
+    clear_disabled_cache: bool = False  # ClearCache is Accepted while AuthCacheCtrlr.Enabled is false
 
 
 @dataclass
@@ -217,6 +233,9 @@ class StationVariants:
     boot_trigger_not_implemented: bool = False  # TriggerMessage(BootNotification) is NotImplemented (F06 allows it)
     # block E
     fixed_cable: bool = False  # a permanently attached cable (HFS-2): the EV-side disconnect frees the connector
+    # block C coverage
+    master_pass_ui: bool = False  # a Master Pass UI (C-07, C16.FR.01): the user selects what to stop; its profile
+    #                               must claim C-07 instead of C-08
 
 
 @dataclass
@@ -309,6 +328,7 @@ class StationSimulator:
         self.charging = Charging(self.config.evses, self.model, link=self, faults=self.faults,
                                  by_event=self.config.variants.availability_by_notify_event)
         self.charging.fixed_cable = self.config.variants.fixed_cable
+        self.charging.master_pass_ui = self.config.variants.master_pass_ui
         self.outbox: deque[PendingEvent] = deque()  # TransactionEvents not yet delivered, oldest first
         self._online = asyncio.Event()  # set while booted and announced: messages may go out
         self._outbox_wake = asyncio.Event()  # an event was queued, or the station came online
@@ -369,6 +389,8 @@ class StationSimulator:
 
     async def _reboot(self, reason: str) -> None:
         self._reboot_reason = reason
+        if self.faults.cache_lost_on_reboot:
+            self.charging.auth.clear_cache()
         self.network.rebooted()
         self.booted.clear()
         conn = self.conn
@@ -863,7 +885,8 @@ class StationSimulator:
                 version = charging.auth.list_version
                 return {"versionNumber": max(version - 1, 0) if self.faults.wrong_local_list_version else version}
             case "ClearCache":
-                if not self.model.flag("AuthCacheCtrlr", "Enabled") or self.faults.reject_clear_cache:
+                disabled = not self.model.flag("AuthCacheCtrlr", "Enabled") and not self.faults.clear_disabled_cache
+                if disabled or self.faults.reject_clear_cache:
                     return {"status": "Rejected"}
                 charging.auth.clear_cache()
                 return {"status": "Accepted"}
@@ -1072,6 +1095,9 @@ class StationSimulator:
 
     async def set_fault(self, evse_id: int, connector_id: int, faulted: bool) -> None:
         await self.charging.act(partial(self.charging.set_fault, evse_id, connector_id, faulted))
+
+    async def select_transactions(self, evse_ids: list[int] | None = None) -> None:
+        await self.charging.act(partial(self.charging.master_pass_select, evse_ids))
 
     async def suspend_ev(self, evse_id: int = 1) -> None:
         await self.charging.act(partial(self.charging.suspend_ev, evse_id))

@@ -148,6 +148,7 @@ async def authorized(csms: CsmsRole, sut: StationControl, token: IdToken | None 
     remoteStartId and the idToken. The event comes when TxStartPoint has Authorized, when a transaction runs
     (Updated), or when the EV is plugged in and TxStartPoint has PowerPathClosed (Started). Returns that event."""
     token = token or csms.tokens.valid
+    reader = evse  # a token presented for a named EVSE goes to that EVSE's reader (several EVSEs in one case)
     evse, connector = _where(csms, evse, None)
     remote = _remote(csms, "local" if local else how)
     start, _ = await csms.tx_points()
@@ -171,7 +172,7 @@ async def authorized(csms: CsmsRole, sut: StationControl, token: IdToken | None 
                                    rules=("SEQ",))
             needs_authorize = flags["AuthCtrlr.AuthorizeRemoteStart"] == "true"
         else:
-            await sut.present_token(token)
+            await sut.present_token(token, reader)
             needs_authorize = authorize
         if needs_authorize and flags["AuthCtrlr.LocalPreAuthorize"] != "true" and flags["AuthCtrlr.Enabled"] != "false":
             await csms.received(auth)
@@ -449,9 +450,10 @@ async def id_token_cached(csms: CsmsRole, sut: StationControl, token: IdToken | 
     EVDisconnected), which leaves it in the station's authorization cache."""
     token = token or csms.tokens.valid
     with csms.step(f"Memory state IdTokenCached: a session with idToken {token.id_token}"):
-        await authorized(csms, sut, token, local=True)
-        if csms.tokens.info(token.wire()).get("status") != "Accepted":
+        if csms.id_token_info(token.wire()).get("status") != "Accepted":
+            await _refused_token_cached(csms, sut, token)
             return
+        await authorized(csms, sut, token, local=True)
         await energy_transfer_started(csms, sut)
         await stop_authorized(csms, sut, token, local=True)
         await ev_disconnected(csms, sut)
@@ -849,3 +851,94 @@ STATES: dict[str, StateFn] = {
     "ParkingBayUnoccupied": parking_bay_unoccupied,
     "Unavailable": unavailable,
 }
+
+
+# ---- block C coverage: the Deauthorized state (errata 2025-04 §6.2.118) and IdTokenCached for a refused token ----
+async def _refused_token_cached(csms: CsmsRole, sut: StationControl, token: IdToken) -> None:
+    """IdTokenCached step 2 for a token the harness does not accept: the token is presented and its
+    AuthorizeRequest answered (that answer is what the cache keeps); no TransactionEvent follows a refused token,
+    so steps 3 and on are left out, as the state says. With LocalPreAuthorize true a station that already holds the
+    token (cached by an earlier case) may decide locally: the AuthorizeRequest is then waited for, not required."""
+    mark = csms.mark()
+    flags = await csms.configuration.read("AuthCtrlr.LocalPreAuthorize", "AuthCtrlr.Enabled")
+    await sut.present_token(token)
+
+    def asked(r: Record) -> bool:
+        return (r.direction == "rx" and r.action == "Authorize" and isinstance(r.frame, Call)
+                and r.frame.payload.get("idToken", {}).get("idToken") == token.id_token)
+
+    what = f"an AuthorizeRequest for idToken {token.id_token}"
+    if flags["AuthCtrlr.LocalPreAuthorize"] != "true" and flags["AuthCtrlr.Enabled"] != "false":
+        await csms.wait_record(asked, what=what, after=mark.seq if mark is not None else 0)
+        return
+    try:
+        await csms.wait_record(asked, what=what, after=mark.seq if mark is not None else 0,
+                               within=float(csms.configured.message_timeout))
+    except OcppFailure:
+        csms.transcript.note(f"IdTokenCached: no AuthorizeRequest for {token.id_token}: the station decided "
+                             "locally (LocalPreAuthorize true), so it holds the token already")
+
+
+_DEAUTHORIZE_ENDS = ("Authorized", "PowerPathClosed", "EnergyTransfer")  # TxStopPoints that end it when deauthorized
+
+
+async def deauthorized(csms: CsmsRole, sut: StationControl, token: IdToken | None = None, evse: int | None = None,
+                       *, after: Record | None = None) -> Record | None:
+    """*Deauthorized* (errata 2025-04 §6.2.118; after Authorized): the transaction states go on until the first
+    TransactionEvent with the token (EVConnectedPreSession when the EV is not plugged in yet); the harness answers
+    it Invalid (from now on, for this token). Tool validation of step 1: that event names the token. When
+    TxCtrlr.StopTxOnInvalidId is true (steps 3-4) a TransactionEvent with triggerReason Deauthorized follows,
+    chargingState EVConnected or SuspendedEVSE: Ended with stoppedReason DeAuthorized when TxStopPoint has
+    Authorized, PowerPathClosed or EnergyTransfer, else Updated. Steps 5-6 (UnlockConnector for a locked
+    connector) need a lock the harness cannot see: left out (noted). `after`: where the Authorized state began.
+    Returns the Deauthorized event, if one was due."""
+    token = token or csms.tokens.valid
+    evse, connector = _where(csms, evse, None)
+    csms.answer_token(token, {"status": "Invalid"})
+    with csms.step(f"Reusable state Deauthorized: the harness answers idToken {token.id_token} Invalid"):
+        first = _first_event_naming(csms, token, after)
+        if first is None and csms.connector_state(evse, connector) != "Occupied":
+            await ev_connected_pre_session(csms, sut, evse, connector)
+            first = _first_event_naming(csms, token, after)
+        if first is None:
+            first = await csms.receive("TransactionEvent", {"idToken": {"idToken": token.id_token}}, after=after,
+                                       shared=True, description=f"TransactionEvent with idToken {token.id_token}")
+        payload = first.frame.payload  # type: ignore[union-attr]
+        problems = difference({"idToken": {"idToken": token.id_token, "type": token.type}}, payload)
+        if problems:
+            raise csms.failure("the TransactionEvent does not name the authorized idToken", message="\n".join(problems),
+                               actual=first.raw[:400], rules=("SEQ",))
+        csms.authorized.pop(evse, None)
+        if await csms.read_variable("TxCtrlr.StopTxOnInvalidId") != "true":
+            csms.transcript.note("Deauthorized: StopTxOnInvalidId is not true, so steps 3-4 do not apply")
+            return None
+        transaction = str(payload.get("transactionInfo", {}).get("transactionId"))
+        events = await csms.transaction_events(
+            transaction, after=first, until=lambda r: r.frame.payload.get("triggerReason") == "Deauthorized",  # type: ignore[union-attr]
+            what="a TransactionEvent with triggerReason Deauthorized")
+        event = events[-1]
+        _, stop = await csms.tx_points()
+        ends = any(p in stop for p in _DEAUTHORIZE_ENDS)
+        wanted: dict[str, Any] = {"eventType": "Ended" if ends else "Updated",
+                                  "transactionInfo": {"chargingState": OneOf("EVConnected", "SuspendedEVSE")}}
+        if ends:
+            wanted["transactionInfo"]["stoppedReason"] = "DeAuthorized"
+        problems = difference(wanted, event.frame.payload)  # type: ignore[union-attr]
+        if problems:
+            raise csms.failure("the Deauthorized TransactionEvent is not as the state expects",
+                               message="\n".join(problems), actual=event.raw[:400], rules=("SEQ",))
+        csms.transcript.note("Deauthorized steps 5-6: an UnlockConnector for a locked connector is left out (the "
+                             "harness cannot see a cable lock)")
+        return event
+
+
+def _first_event_naming(csms: CsmsRole, token: IdToken, after: Record | None) -> Record | None:
+    """The first TransactionEvent after `after` whose idToken is `token`."""
+    start = after.seq if after is not None else 0
+    return next((r for r in csms.transcript.records
+                 if r.seq > start and r.direction == "rx" and r.action == "TransactionEvent"
+                 and isinstance(r.frame, Call) and r.frame.payload.get("idToken", {}).get("idToken") == token.id_token),
+                None)
+
+
+STATES["Deauthorized"] = deauthorized  # block C coverage (errata 2025-04 §6.2.118)

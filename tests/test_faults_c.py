@@ -1,0 +1,115 @@
+"""Block C coverage (authorization cache, GroupId, Master Pass, local start refusals), proven: each simulator
+fault switch makes exactly the matching cases fail, with a message that names the check. Cases a feature the
+built-in profile does not claim rules out (AQ-2: a cable lock) run with a copy of the profile that claims it."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import pytest
+from suite_runner import ROOT, run_suite, sample
+
+FAST = ("-o", "ocpp_heartbeat_interval=3", "-o", "ocpp_tolerance=1", "-o", "ocpp_timeout=6")
+STRICT = ("--ocpp-policy=beyond_part6=fail",)
+
+# fault switch -> (test case ids that must fail, texts the failure message must contain)
+C_FAULTS: dict[str, tuple[tuple[str, ...], tuple[str, ...]]] = {
+    # the Charging Station simulator misbehaves
+    "trust_cached_refusal": (("TC_C_09_CS", "TC_C_10_CS", "TC_C_11_CS", "TC_C_12_CS"), ("Authorize",)),
+    "post_authorize_despite_disable": (("TC_C_57_CS",), ("forbidden message", "C12.FR.05")),
+    "ignore_cache_lifetime": (("TC_C_46_CS",), ("C10.FR.08", "AuthCacheLifeTime")),
+    "pre_authorize_always": (("TC_C_36_CS",), ("Authorize",)),
+    "cache_ignores_transaction_response": (("TC_C_34_CS",), ("Authorize",)),
+    "start_for_refused_token": (("TC_C_07_CS", "TC_C_56_CS"), ("forbidden message", "TransactionEvent")),
+    "stop_with_any_token": (("TC_C_04_CS",), ("forbidden message", "C01.FR.03")),
+    "group_stop_ignores_status": (("TC_C_42_CS", "TC_C_44_CS"), ("forbidden message", "C09.FR.11")),
+    "no_deauthorize": (("TC_C_16_CS", "TC_C_18_CS", "TC_C_34_CS"), ("Deauthorized",)),
+    "ignore_max_energy": (("TC_C_15_CS",), ("SuspendedEVSE", "MaxEnergyOnInvalidId")),
+    "master_pass_starts": (("TC_C_45_CS",), ("forbidden message", "C16.FR.03")),
+    "master_pass_stops_one": (("TC_C_49_CS",), ("EVSE 2",)),
+    "master_pass_wrong_reason": (("TC_C_49_CS",), ("stoppedReason MasterPass", "C16.FR.07")),
+    "cache_lost_on_reboot": (("TC_C_32_CS",), ("C10.FR.02",)),
+    "clear_disabled_cache": (("TC_C_38_CS",), ("ClearCache", "$.status")),
+    # switches of earlier blocks that the new cases check too
+    "charge_on_after_invalid_id": (("TC_C_17_CS",), ("SuspendedEVSE",)),
+    "no_offline_flag": (("TC_C_15_CS", "TC_C_16_CS", "TC_C_17_CS", "TC_C_18_CS"), ("offline true",)),
+    "authorize_wrong_token_type": (("TC_C_07_CS", "TC_C_09_CS", "TC_C_33_CS", "TC_C_36_CS"), ("$.idToken.type",)),
+    "ignore_group_id": (("TC_C_41_CS",), ("StopAuthorized",)),
+    "stop_event_without_id_token": (("TC_C_41_CS",), ("does not name the idToken",)),
+    # the CSMS simulator misbehaves
+    "accept_expired_token": (("TC_C_07_CSMS",), ("$.idTokenInfo.status", "Accepted")),
+    "accept_unknown_token": (("TC_C_20_CSMS",), ("$.idTokenInfo.status", "Accepted")),
+    "no_clear_cache": (("TC_C_38_CSMS",), ("ClearCache",)),
+    "master_pass_without_group": (("TC_C_48_CSMS",), ("$.idTokenInfo.groupIdToken",)),
+}
+
+C_SAMPLE = {"trust_cached_refusal", "no_deauthorize", "master_pass_wrong_reason", "accept_expired_token"}
+
+
+@pytest.mark.parametrize("fault", sample(C_FAULTS, C_SAMPLE))
+def test_block_c_fault_is_caught(fault: str, tmp_path: Path) -> None:
+    must_fail, texts = C_FAULTS[fault]
+    result = run_suite(tmp_path, *must_fail, faults=(fault,), extra=(*FAST, *STRICT))
+    for case_id in must_fail:
+        assert result.verdicts.get(case_id) == "failed", (
+            f"{fault}: {case_id} should fail but was {result.verdicts.get(case_id)}\n{result.output[-3000:]}")
+        message = result.messages[case_id]
+        for text in texts:
+            assert text in message, f"{fault}: the failure of {case_id} does not name {text!r}:\n{message[:3000]}"
+
+
+def claiming(folder: Path, *features: str) -> Path:
+    """A copy of profiles/builtin-station.yaml that also claims `features` (Part 5 PICS)."""
+    folder.mkdir(parents=True, exist_ok=True)
+    text = (ROOT / "profiles" / "builtin-station.yaml").read_text()
+    if text.count("\npics:\n") != 1:
+        raise ValueError("builtin-station.yaml: no single `pics:` line to extend")
+    path = folder / "builtin-station.yaml"
+    path.write_text(text.replace("\npics:\n", "\npics:\n" + "".join(f"  {f}: true\n" for f in features)))
+    return path
+
+
+def test_cable_lock_case_passes_and_catches_a_wrong_token(tmp_path: Path) -> None:
+    """TC_C_05_CS (AQ-2, a cable lock) is not applicable to the built-in profile; claimed, the clean simulator
+    passes it and one that names the token with another type fails it (its "no TransactionEvent" check is
+    TC_C_02_CS's, proven there: with TxStartPoint PowerPathClosed and no EV nothing would start anyway)."""
+    profile = claiming(tmp_path / "profiles", "AQ-2")
+    clean = run_suite(tmp_path / "clean", "TC_C_05_CS", extra=(*FAST, f"--ocpp-sut={profile}"))
+    assert clean.verdicts == {"TC_C_05_CS": "passed"}, clean.output[-3000:]
+    faulty = run_suite(tmp_path / "faulty", "TC_C_05_CS", faults=("authorize_wrong_token_type",),
+                       extra=(*FAST, f"--ocpp-sut={profile}"))
+    assert faulty.verdicts == {"TC_C_05_CS": "failed"}, faulty.output[-3000:]
+    assert "$.idToken.type" in faulty.messages["TC_C_05_CS"]
+
+
+def test_master_pass_ui_cases_pass_and_catch_a_wrong_reason(tmp_path: Path) -> None:
+    """TC_C_47/48_CS (C-07, a Master Pass UI) are not applicable to the built-in profile; with a profile claiming
+    C-07 and the simulator's Master Pass UI (variant master_pass_ui) the clean simulator passes both, and one that
+    ends the selected transaction with stoppedReason Local fails both."""
+    profile = claiming(tmp_path / "profiles", "C-07")
+    cases = ("TC_C_47_CS", "TC_C_48_CS")
+    extra = (*FAST, f"--ocpp-sut={profile}")
+    clean = run_suite(tmp_path / "clean", *cases, variants=("master_pass_ui",), extra=extra)
+    assert clean.verdicts == dict.fromkeys(cases, "passed"), clean.output[-3000:]
+    faulty = run_suite(tmp_path / "faulty", *cases, variants=("master_pass_ui",), faults=("master_pass_wrong_reason",),
+                       extra=extra)
+    assert faulty.verdicts == dict.fromkeys(cases, "failed"), faulty.output[-3000:]
+    assert all("stoppedReason MasterPass" in faulty.messages[c] for c in cases)
+
+
+CS_CASES = tuple(f"TC_C_{nn}_CS" for nn in ("04", "07", "09", "10", "11", "12", "13", "15", "16", "17", "18", "32",
+                                            "33", "34", "36", "38", "41", "42", "44", "45", "46", "49", "56", "57"))
+VARIANTS = ["no_local_pre_authorize", "read_only_tx_points", "availability_by_notify_event"]
+
+
+@pytest.mark.parametrize("variant", VARIANTS if os.environ.get("OCPP_ALL_FAULTS") else VARIANTS[:1])
+def test_block_c_cases_pass_a_station_that_chose_otherwise(variant: str, tmp_path: Path) -> None:
+    """The new block C cases pass each legal variant of the station simulator, or are not applicable with the
+    reason a table's prerequisite (or a plain configuration value the station does not implement) gives."""
+    result = run_suite(tmp_path, *CS_CASES, variants=(variant,), extra=FAST)
+    bad = {k: v for k, v in result.verdicts.items()
+           if v == "failed" or v == "error" or (v == "skipped" and "not implemented" not in result.messages[k]
+                                                 and "not applicable" not in result.messages[k].lower())}
+    assert set(result.verdicts) == set(CS_CASES) and not bad, (
+        "\n\n".join(f"{k}: {v}: {result.messages.get(k, '')[:1500]}" for k, v in bad.items()) or result.output[-3000:])
