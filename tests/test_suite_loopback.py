@@ -31,6 +31,10 @@ EXPECTED_IDS = {
     "TC_N_25_CS", "TC_N_35_CS", "TC_N_25_CSMS", "TC_N_35_CSMS",
     # secure firmware update (L01), both roles
     *(f"TC_L_{nn}_{sut}" for nn in ("01", "06", "07") for sut in ("CS", "CSMS")),
+    # block G availability and connector status, block P data transfer and customData, TC_K_38_CS
+    *(f"TC_G_{nn:02d}_CS" for nn in (1, 2, 4, 5, 6, 7, 8, 9, 10, 12, 13, 14, 15, 16, 17, 18, 19, 20, 21)),
+    *(f"TC_G_{nn:02d}_CSMS" for nn in (4, 5, 6, 7, 8, 14, 17, 20)),
+    "TC_P_01_CS", "TC_P_03_CS", "TC_P_02_CSMS", "TC_P_03_CSMS", "TC_K_38_CS",
 }
 # TLS cases and the A02 certificate cases: not applicable at security profile 1 (tests/test_security_profiles.py
 # runs them at 2 and 3)
