@@ -146,6 +146,17 @@ class Configured(_Model):
                                                                        "presence is checked")
     local_list_version: int = Field(1, gt=0, description="<Configured versionNumber>: the version of the full Local "
                                                         "Authorization List TC_D_01_CS sends (> 0)")
+    # block G, P and TC_K_38_CS
+    data_transfer_vendor_id: str = Field("org.openchargealliance.octt", description="<Configured vendorId>: the "
+                                         "DataTransferRequest vendorId of TC_P_02_CSMS (one the CSMS does not "
+                                         "implement)")
+    data_transfer_message_id: str = Field("TestMessageId", description="<Configured messageId>: the "
+                                          "DataTransferRequest messageId of TC_P_01_CS / TC_P_02_CSMS (unused)")
+    number_phases: int = Field(3, ge=1, le=3, description="<Configured numberPhases>: numberPhases of a charging "
+                                                         "schedule period (TC_K_38_CS)")
+    charging_rate_unit: Literal["A", "W"] = Field("A", description="<Configured chargingRateUnit>: the unit of a "
+                                                                   "charging schedule (TC_K_38_CS; errata 2025-09: "
+                                                                   "limits are 6 A, or 6 A x 230 V per phase in W)")
     other: dict[str, str | int | float | bool] = Field(default_factory=dict)
 
 

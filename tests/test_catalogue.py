@@ -120,7 +120,7 @@ def test_list_all_table_ends_with_one_coverage_line_per_profile_and_role() -> No
     assert proc.returncode == 0, proc.stderr
     assert re.search(r"^  Core CSMS \d+/132$", proc.stdout, flags=re.M), proc.stdout[-800:]
     assert not re.search(r"^  Core CS \d+/", proc.stdout, flags=re.M)  # role csms only
-    assert re.search(r"^TC_P_02_CSMS .* not implemented$", proc.stdout, flags=re.M)
+    assert re.search(r"^TC_A_12_CSMS .* not implemented$", proc.stdout, flags=re.M)  # ISO 15118: no one covers it yet
 
 
 @pytest.mark.skipif(not OCA_DOCS, reason="set OCPP_OCA_DOCS to the folder of the OCA documents to compare the "

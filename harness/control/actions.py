@@ -18,6 +18,8 @@ def describe(action: str, params: dict[str, Any]) -> str:
         case "power-cycle":
             return "Power cycle the Charging Station (power off, then on)"
         case "plug-in":
+            if params.get("lockFails"):
+                return f"Connect the EV cable at {evse} but not fully, so that the connector cannot lock it"
             return f"Connect the EV cable at {evse}"
         case "unplug":
             return f"Disconnect the EV cable at {evse}"
@@ -97,8 +99,9 @@ class ActionControl:
     async def power_cycle(self) -> None:
         await self._do("power-cycle", {})
 
-    async def plug_in(self, evse_id: int = 1, connector_id: int = 1) -> None:
-        await self._do("plug-in", {"evseId": evse_id, "connectorId": connector_id})
+    async def plug_in(self, evse_id: int = 1, connector_id: int = 1, *, lock_fails: bool = False) -> None:
+        await self._do("plug-in", {"evseId": evse_id, "connectorId": connector_id,
+                                   **({"lockFails": True} if lock_fails else {})})
 
     async def unplug(self, evse_id: int = 1, connector_id: int = 1) -> None:
         await self._do("unplug", {"evseId": evse_id, "connectorId": connector_id})

@@ -25,8 +25,9 @@ class StationControl(Protocol):
     async def power_cycle(self) -> None:
         """"Manual Action: Power cycle the Charging Station"."""
 
-    async def plug_in(self, evse_id: int = 1, connector_id: int = 1) -> None:
-        """"Manual Action: Connect the EV and EVSE" (cable plugged in on both sides)."""
+    async def plug_in(self, evse_id: int = 1, connector_id: int = 1, *, lock_fails: bool = False) -> None:
+        """"Manual Action: Connect the EV and EVSE" (cable plugged in on both sides). `lock_fails`: the cable is
+        not fully plugged in, so the connector cannot lock it (TC_G_20_CS)."""
 
     async def unplug(self, evse_id: int = 1, connector_id: int = 1) -> None:
         """"Manual Action: Disconnect the EV and EVSE"."""

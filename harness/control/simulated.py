@@ -27,8 +27,8 @@ class SimulatedStationControl:
     async def power_cycle(self) -> None:
         await self.simulator.power_cycle()
 
-    async def plug_in(self, evse_id: int = 1, connector_id: int = 1) -> None:
-        await self.simulator.plug_in(evse_id, connector_id)
+    async def plug_in(self, evse_id: int = 1, connector_id: int = 1, *, lock_fails: bool = False) -> None:
+        await self.simulator.plug_in(evse_id, connector_id, lock_fails)
 
     async def unplug(self, evse_id: int = 1, connector_id: int = 1) -> None:
         await self.simulator.unplug(evse_id, connector_id)

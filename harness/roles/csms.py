@@ -19,7 +19,7 @@ from harness.config import Settings
 from harness.errors import ConfigError
 from harness.expect import Alternative, CallExpectation
 from harness.failures import OcppFailure
-from harness.matchers import AnyItem
+from harness.matchers import ANY, AnyItem
 from harness.ocppj import Call, CallError, RpcSession, SchemaStore, Severity
 from harness.ocppj.defaults import csms_default, now_iso
 from harness.ocppj.findings import finding
@@ -315,27 +315,36 @@ class CsmsRole(Conversation):
                 for c in range(1, count + 1)]
 
     def expect_connector_status(self, status: str = "Available", *, after: Record | None = None,
-                                evse: int | None = None, wide: bool = False) -> list[CallExpectation]:
+                                evse: int | None = None, wide: bool = False,
+                                levels: tuple[str, ...] | None = None) -> list[CallExpectation]:
         """One connector-state expectation per connector (of `evse`, or of the station): Part 6's "the Charging
         Station notifies the CSMS about the state of its connectors" (after a boot, every connector)."""
-        return [self.expect_status(e, c, status, after=after, wide=wide) for e, c in self.connectors()
+        return [self.expect_status(e, c, status, after=after, wide=wide, levels=levels) for e, c in self.connectors()
                 if evse is None or e == evse]
 
-    def expect_status(self, evse: int, connector: int, status: str, *, after: Record | None = None,
-                      wide: bool = False) -> CallExpectation:
+    def expect_status(self, evse: int, connector: int, status: str | None, *, after: Record | None = None,
+                      wide: bool = False, levels: tuple[str, ...] | None = None) -> CallExpectation:
         """The station reports `status` for one connector, as Part 6's tool validations accept it:
         StatusNotificationRequest, or NotifyEventRequest with an AvailabilityState Delta event of that Connector
-        (`wide`: also of its EVSE or of the whole ChargingStation, as reusable state Unavailable allows). Shared:
+        (`wide`: also of its EVSE or of the whole ChargingStation, as reusable state Unavailable allows; `levels`:
+        exactly the components a table names, e.g. ("EVSE", "Connector")). `status` None: any state. Shared:
         one NotifyEvent may report several connectors, and the CALL stays the default responder's."""
-        return self.expect("StatusNotification", {"evseId": evse, "connectorId": connector, "connectorStatus": status},
-                           alternatives=availability_events(evse, connector, status, wide=wide), shared=True,
-                           after=after, description=f"connector {status} for EVSE {evse} connector {connector} "
-                                                    "(StatusNotification or NotifyEvent AvailabilityState)")
+        state = ANY if status is None else status
+        return self.expect("StatusNotification", {"evseId": evse, "connectorId": connector, "connectorStatus": state},
+                           alternatives=availability_events(evse, connector, state, wide=wide, levels=levels),
+                           shared=True, after=after,
+                           description=f"connector {status or 'state'} for EVSE {evse} connector {connector} "
+                                       "(StatusNotification or NotifyEvent AvailabilityState)")
 
     async def receive_status(self, evse: int, connector: int, status: str, *, after: Record | None = None,
                              within: float | None = None, wide: bool = False) -> Record:
         """Wait for the station to report `status` for one connector (see `expect_status`)."""
         return await self.received(self.expect_status(evse, connector, status, after=after, wide=wide), within)
+
+    def session_connector_states(self) -> dict[tuple[int, int], str]:
+        """The last state the station reported for each connector in the whole session (this case and those
+        before it): what the Test System knows of the connectors (Part 6 post-scenario validations)."""
+        return dict(self.endpoint.connector_states)
 
     def connector_state(self, evse: int, connector: int) -> str | None:
         """The last state this test saw reported for one connector (StatusNotification or NotifyEvent)."""
@@ -384,6 +393,8 @@ class CsmsEndpoint:
         self._reported: dict[int, set[tuple[int, int]]] = {}  # connection -> connectors reported since its boot
         # every SecurityEventNotification of the session, whichever case saw it (its security log holds them, N01)
         self.security_events: list[dict[str, Any]] = []
+        # (evseId, connectorId) -> the last state the station reported for it in the session, whichever case saw it
+        self.connector_states: dict[tuple[int, int], str] = {}
 
     def _admits(self, identity: str) -> bool:
         """Whether a handshake may go on: the known identity, and not inside an offline window (refused: 404)."""
@@ -499,6 +510,8 @@ class CsmsEndpoint:
     async def _route(self, call: Call, record: Record) -> Mapping[str, Any] | CallError | None:
         """Answer through the active conversation, remembering how each BootNotification was answered."""
         answer = await self.active.on_call(call, record)
+        for evse, connector, state in connector_reports(call.action, call.payload):
+            self.connector_states[(evse, connector)] = state
         conn = self.connection
         if conn is not None and conn.conn == record.conn:
             if call.action == "BootNotification" and isinstance(answer, Mapping):
@@ -575,12 +588,16 @@ def _server_tls(settings: Settings, pki: PkiFactory | None) -> SSLContext | None
     return pki.server_context(profile)
 
 
-def availability_events(evse: int, connector: int, status: str, *, wide: bool = False) -> tuple[Alternative, ...]:
+def availability_events(evse: int, connector: int, status: Any, *, wide: bool = False,
+                        levels: tuple[str, ...] | None = None) -> tuple[Alternative, ...]:
     """NotifyEvent alternatives to a StatusNotification: an AvailabilityState Delta event with `status` for the
-    Connector (and, `wide`, for its EVSE or the ChargingStation), in any entry of eventData."""
-    components: list[dict[str, Any]] = [{"name": "Connector", "evse": {"id": evse, "connectorId": connector}}]
-    if wide:
-        components += [{"name": "EVSE", "evse": {"id": evse}}, {"name": "ChargingStation"}]
+    Connector (and, `wide`, for its EVSE or the ChargingStation; `levels`: exactly these components), in any
+    entry of eventData."""
+    named: dict[str, dict[str, Any]] = {
+        "Connector": {"name": "Connector", "evse": {"id": evse, "connectorId": connector}},
+        "EVSE": {"name": "EVSE", "evse": {"id": evse}}, "ChargingStation": {"name": "ChargingStation"}}
+    chosen = levels if levels is not None else ("Connector", "EVSE", "ChargingStation") if wide else ("Connector",)
+    components: list[dict[str, Any]] = [named[level] for level in chosen]
     return tuple(("NotifyEvent", {"eventData": AnyItem({"trigger": "Delta", "actualValue": status, "component": c,
                                                           "variable": {"name": "AvailabilityState"}})})
                  for c in components)

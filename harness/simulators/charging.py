@@ -25,6 +25,13 @@ from typing import Any, Protocol
 
 from harness.ocppj.defaults import now_iso
 from harness.simulators.authorization import LocalAuthorization, key_of
+from harness.simulators.availability import (
+    Availability,
+    level_event,
+    lock_problem_event,
+    set_lock_problem,
+    target_of,
+)
 from harness.simulators.device_model import DeviceModel
 
 POWER_W = 7400.0  # what the simulated EV draws while charging
@@ -80,14 +87,16 @@ class Connector:
     faulted: bool = False
     # block E: the cable is plugged in at the station but the EV side lost it (E09, E10)
     ev_side_lost: bool = False
+    operative: bool = True  # G03/G04: no inoperative level over it (availability.py)
+    lock_failed: bool = False  # G05: the cable is not fully plugged in, so it cannot be locked
+    lock_reported: bool = False  # that lock Problem was reported (once per plug-in)
 
 
 @dataclass
 class Evse:
     id: int
     connectors: dict[int, Connector]
-    operative: bool = True
-    inoperative_scheduled: bool = False  # ChangeAvailability Inoperative waiting for the transaction to end
+    operative: bool = True  # neither the station nor the EVSE is inoperative (availability.py)
     tx: Transaction | None = None
     driver: dict[str, Any] | None = None  # the authorized idToken, while authorized
     driver_group: str | None = None
@@ -111,7 +120,7 @@ class Evse:
         c = self.connectors[connector]
         if c.faulted:
             return "Faulted"
-        if not self.operative:
+        if not self.operative or not c.operative:
             return "Unavailable"
         return "Occupied" if c.plugged else "Available"
 
@@ -230,6 +239,7 @@ class Charging:
 
     def __post_init__(self) -> None:
         self.evses = {e: Evse(e, {c: Connector() for c in range(1, n + 1)}) for e, n in enumerate(self.layout, 1)}
+        self.availability = Availability(self.layout, self.faults)  # G03/G04, kept over reboots
 
     # ---- entry points: each runs alone, in order --------------------------------------------------------------
     async def act(self, work: Callable[[], Awaitable[None]]) -> None:
@@ -285,10 +295,12 @@ class Charging:
                     self._reported[(evse, connector)] = status  # the fault: a change it could not send is dropped
 
     # ---- physical actions --------------------------------------------------------------------------------------
-    async def plug_in(self, evse_id: int, connector_id: int) -> None:
+    async def plug_in(self, evse_id: int, connector_id: int, lock_fails: bool = False) -> None:
         connector, evse = self.connector(evse_id, connector_id), self.evses[evse_id]
-        connector.plugged = True
+        connector.plugged, connector.lock_failed, connector.lock_reported = True, lock_fails, False
         self._cancel_ev_timeout(evse)
+        if getattr(self.faults, "no_occupied_status", False):
+            self._reported[(evse_id, connector_id)] = evse.status(connector_id)  # the fault: never sent
         await self._report_changes()  # Occupied first, then what the transaction makes of it
         starts = self._points("TxStartPoint")
         if evse.tx is not None:
@@ -303,8 +315,14 @@ class Charging:
 
     async def unplug(self, evse_id: int, connector_id: int) -> None:
         connector, evse = self.connector(evse_id, connector_id), self.evses[evse_id]
-        connector.plugged, connector.ev_side_lost = False, False
+        if connector.lock_reported:
+            set_lock_problem(self.model.variables, evse_id, connector_id, False)
+            if evse.tx is None:  # G05: the authorization never closed the power path; it ends with the cable
+                evse.driver = evse.driver_group = None
+        connector.plugged, connector.ev_side_lost, connector.lock_failed = False, False, False
         evse.locked_for = None
+        if getattr(self.faults, "no_available_after_unplug", False):
+            self._reported[(evse_id, connector_id)] = evse.status(connector_id)  # the fault: never sent
         tx = evse.tx
         if tx is not None:
             tx.set_state("Idle")
@@ -516,7 +534,7 @@ class Charging:
         if tx is not None:
             tx.id_token, tx.group, tx.remote_start_id = id_token, evse.driver_group, remote_start_id
             self._event(tx, "Updated", trigger, id_token=id_token)
-        elif "Authorized" in starts or (evse.ev_present and self._starts_with_both(starts)):
+        elif "Authorized" in starts or (evse.ev_present and self._starts_with_both(starts) and not self._unlocked(evse)):
             connector = next((c for c, s in evse.connectors.items() if s.plugged), 1)
             self._start(evse, connector, self._start_trigger(starts, trigger) if "Authorized" not in starts
                         else trigger, with_driver=True, remote_start_id=remote_start_id)
@@ -620,12 +638,14 @@ class Charging:
         evse.tx, evse.driver, evse.driver_group, evse.suspended = None, None, None, False
         evse.deauthorized = False
         self._cancel_ev_timeout(evse)
-        if evse.inoperative_scheduled:  # G03: the scheduled change applies once the transaction is over
-            evse.operative, evse.inoperative_scheduled = False, False
+        self.availability.transaction_ended(evse.id)  # G03/G04: a scheduled change applies once it is over
+        self.apply_availability()
 
     def _energy(self, evse: Evse) -> None:
         """The power path closes when EV and driver are both there (and the EV wants energy)."""
         tx = evse.tx
+        if evse.driver is not None and evse.plugged and self._lock_refuses(evse):
+            return  # G05: a cable that cannot be locked keeps the power path open
         if (tx is None and evse.driver is not None and evse.ev_present and not evse.suspended
                 and "EnergyTransfer" in self._points("TxStartPoint") and not evse.deauthorized):
             connector = next((c for c, s in evse.connectors.items() if s.plugged), 1)
@@ -736,7 +756,8 @@ class Charging:
     # ---- what the CSMS asks (answers now; the work runs after the answer, in order) -------------------------
     def remote_start(self, payload: Mapping[str, Any]) -> dict[str, Any]:
         """RequestStartTransaction (F01, F02)."""
-        if self.faults.reject_remote_start:
+        if self.faults.reject_remote_start or ("chargingProfile" in payload
+                                               and getattr(self.faults, "reject_charging_profile_start", False)):
             return {"status": "Rejected"}
         evse_id = payload.get("evseId", min(self.evses))
         if evse_id not in self.evses or not self.evses[evse_id].operative:
@@ -783,30 +804,53 @@ class Charging:
         return {"status": "Accepted"}
 
     def change_availability(self, payload: Mapping[str, Any]) -> dict[str, Any]:
-        """ChangeAvailability (G03, G04): at once when idle, Scheduled while a transaction runs."""
-        target = payload.get("evse")
-        if target is not None and target.get("id", 0) != 0:
-            if target["id"] not in self.evses:
-                return {"status": "Rejected"}
-            evses = [self.evses[target["id"]]]
-        else:
-            evses = list(self.evses.values())
-        operative = payload["operationalStatus"] == "Operative"
-        scheduled = False
-        for evse in evses:
-            if operative:
-                evse.operative, evse.inoperative_scheduled = True, False
-            elif evse.tx is None or self.faults.availability_ignores_transaction:
-                evse.operative = False  # (the fault: at once, answered Accepted, while the transaction goes on)
-            else:
-                scheduled = True
-                if self.faults.unavailable_while_scheduled:
-                    evse.operative = False
-                elif not self.faults.forget_scheduled_availability:
-                    evse.inoperative_scheduled = True
+        """ChangeAvailability (G03, G04): at once when idle, Scheduled while a transaction runs on an EVSE it
+        covers. The connectors it changes now are reported after the answer, also when their state stays as it
+        was (Part 6 G_13 / G_18 expect the report); a station reporting by NotifyEvent also reports the
+        station's or the EVSE's own AvailabilityState."""
+        target, operative = target_of(dict(payload)), payload["operationalStatus"] == "Operative"
+        busy = {e.id for e in self.evses.values() if e.tx is not None}
+        status, now = self.availability.change(target, operative, busy)
+        if status == "Rejected":
+            return {"status": status}
+        self.apply_availability()
+        event = level_event(target, "Available" if operative else "Unavailable") \
+            if self.by_event and status == "Accepted" else None
 
-        self.later(self._nothing)  # `act` reports the connectors whose status changed
-        return {"status": "Scheduled" if scheduled else "Accepted"}
+        async def report() -> None:
+            if event is not None:
+                await self.link.notify("NotifyEvent", event)
+            for key in now:
+                self._reported.pop(key, None)  # `act` reports them again, changed or not
+
+        self.later(report)
+        return {"status": status}
+
+    def apply_availability(self) -> None:
+        """The connectors' and EVSEs' operative flags from the availability levels (after a change or reboot)."""
+        for evse in self.evses.values():
+            evse.operative = self.availability.evse_operative(evse.id)
+            for connector_id, connector in evse.connectors.items():
+                connector.operative = self.availability.operative(evse.id, connector_id)
+
+    def _unlocked(self, evse: Evse) -> bool:
+        """G05: a plugged cable of the EVSE could not be locked (the fault `charge_without_lock` ignores it)."""
+        return any(c.plugged and c.lock_failed for c in evse.connectors.values()) and \
+            not getattr(self.faults, "charge_without_lock", False)
+
+    def _lock_refuses(self, evse: Evse) -> bool:
+        """G05.FR.01/02: with a cable that cannot be locked the power path stays open; the lock's Problem is
+        reported once (NotifyEvent), whether or not charging goes on (fault `charge_without_lock`)."""
+        for connector_id, connector in evse.connectors.items():
+            if connector.plugged and connector.lock_failed and not connector.lock_reported:
+                connector.lock_reported = True
+                set_lock_problem(self.model.variables, evse.id, connector_id, True)
+                if not getattr(self.faults, "no_lock_failure_event", False):
+                    self._spawn(self._notify("NotifyEvent", lock_problem_event(evse.id, connector_id)))
+        return self._unlocked(evse)
+
+    async def _notify(self, action: str, payload: dict[str, Any]) -> None:
+        await self.link.notify(action, payload)
 
     def unlock(self, evse_id: int, connector_id: int) -> dict[str, Any]:
         """UnlockConnector (F05)."""

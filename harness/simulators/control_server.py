@@ -42,6 +42,13 @@ def station_actions(sim: Any) -> dict[str, Action]:
         evse = p.get("evseId")
         await sim.present_token(token, str(p.get("type", "ISO14443")), None if evse is None else _int(p, "evseId"))
 
+    async def plug_in(p: dict[str, Any]) -> None:
+        where = (_int(p, "evseId", 1), _int(p, "connectorId", 1))
+        if p.get("lockFails") is True:  # TC_G_20_CS: the cable is not fully plugged in, it cannot lock
+            await sim.plug_in(*where, lock_fails=True)
+        else:
+            await sim.plug_in(*where)
+
     async def fault(p: dict[str, Any]) -> None:
         if not isinstance(p.get("faulted"), bool):
             raise BadRequest("parameter 'faulted' (true/false) is required")
@@ -59,7 +66,7 @@ def station_actions(sim: Any) -> dict[str, Action]:
 
     return {
         "power-cycle": lambda p: sim.power_cycle(),
-        "plug-in": lambda p: sim.plug_in(_int(p, "evseId", 1), _int(p, "connectorId", 1)),
+        "plug-in": plug_in,
         "unplug": lambda p: sim.unplug(_int(p, "evseId", 1), _int(p, "connectorId", 1)),
         "present-id-token": present,
         "fault": fault,

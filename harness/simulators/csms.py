@@ -27,6 +27,8 @@ from harness.ocppj import Call, CallError, CallResult, RpcSession, default_store
 from harness.ocppj.defaults import csms_default, now_iso
 from harness.pki import CsrRejected, PkiFactory
 from harness.profile import IdTokens
+from harness.simulators.availability import operator_availability
+from harness.simulators.data_transfer import custom_data_refusal, data_transfer_answer
 from harness.simulators.faults import bad_input_reply
 from harness.simulators.firmware import FirmwareHost
 from harness.simulators.log_requests import CsmsLogs
@@ -130,6 +132,13 @@ class CsmsFaults:
     # block C coverage (C01, C12, C16)
     accept_expired_token: bool = False  # Authorize / TransactionEvent: an expired idToken is Accepted
     master_pass_without_group: bool = False  # a Master Pass token is Accepted without its groupIdToken
+    # block G availability (harness/simulators/availability.py), block P data transfer and customData
+    availability_inverted: bool = False  # an operator's ChangeAvailability goes out with the other operationalStatus
+    station_availability_evse_zero: bool = False  # ChangeAvailability for the whole station names evse.id 0
+    availability_without_connector: bool = False  # ChangeAvailability for one connector leaves evse.connectorId out
+    notify_event_error: bool = False  # CALLERROR InternalError for every NotifyEvent
+    csms_accept_data_transfer: bool = False  # DataTransfer of an unknown vendor: Accepted
+    csms_reject_custom_data: bool = False  # a request with customData: CALLERROR PropertyConstraintViolation
 
 
 @dataclass
@@ -313,6 +322,13 @@ class CsmsSimulator:
             return CallError(call.message_id, "SecurityError", "Boot not accepted", {})
         if call.action == "Heartbeat" and self.faults.no_response:
             return None
+        refused = custom_data_refusal(call, self.faults.csms_reject_custom_data)
+        if refused is not None:
+            return refused
+        if call.action == "DataTransfer":
+            return data_transfer_answer(self.faults.csms_accept_data_transfer)
+        if call.action == "NotifyEvent" and self.faults.notify_event_error:
+            return CallError(call.message_id, "InternalError", "NotifyEvent could not be processed", {})
         if (call.action == "TransactionEvent" and self.faults.reject_transaction_events) or (
                 call.action == "MeterValues" and self.faults.meter_values_error):
             return CallError(call.message_id, "InternalError", f"{call.action} could not be processed", {})
@@ -668,6 +684,8 @@ def _operator_payload(faults: CsmsFaults, action: str, payload: Mapping[str, Any
         out["transactionId"] = "NOT-" + str(out.get("transactionId", "a-transaction"))
     if action == "UnlockConnector" and faults.request_wrong_evse:
         out["evseId"] = int(out.get("evseId", 0)) + 1
+    if action == "ChangeAvailability":
+        out = operator_availability(faults, out)
     if action == "ChangeAvailability" and isinstance(out.get("evse"), dict):
         evse = dict(out["evse"])
         if faults.request_wrong_evse:

@@ -30,8 +30,10 @@ from harness.errors import TransportSetupError
 from harness.ocppj import Call, CallError, CallResult, RpcSession, default_store
 from harness.ocppj.defaults import now_iso, station_default
 from harness.pki import PkiFactory
+from harness.simulators.availability import lock_variables
 from harness.simulators.certificates import CertificateStore
 from harness.simulators.charging import Charging, connector_reports
+from harness.simulators.data_transfer import custom_data_refusal, data_transfer_answer
 from harness.simulators.device_model import (
     ACTIVE_NETWORK_PROFILE,
     BASIC_AUTH_PASSWORD,
@@ -220,6 +222,23 @@ class StationFaults:
     master_pass_wrong_reason: bool = False  # a Master Pass stop ends with stoppedReason Local
     cache_lost_on_reboot: bool = False  # the authorization cache is empty after a reboot
     clear_disabled_cache: bool = False  # ClearCache is Accepted while AuthCacheCtrlr.Enabled is false
+    # block G availability and connector status (G01, G03-G05; harness/simulators/availability.py), block P data
+    # transfer and customData (P01, P03; data_transfer.py), TC_K_38_CS (F01.FR.12/13)
+    no_occupied_status: bool = False  # an EV plugged in: the connector is never reported Occupied
+    no_available_after_unplug: bool = False  # the EV unplugged: the connector is never reported Available
+    availability_rejected_when_unchanged: bool = False  # ChangeAvailability to the state already in: Rejected
+    ignore_operative: bool = False  # ChangeAvailability Operative: Accepted, and everything stays as it was
+    reject_station_availability: bool = False  # ChangeAvailability for the whole station (no evse): Rejected
+    reject_connector_availability: bool = False  # ChangeAvailability for one connector: Rejected
+    station_inoperative_spares_idle: bool = False  # station Inoperative during a transaction: idle EVSEs stay Available
+    forget_availability_on_reboot: bool = False  # after a reboot every EVSE and connector is operative again
+    availability_persists_station_wide: bool = False  # after a reboot an EVSE's / connector's Inoperative covers all
+    report_connector_zero: bool = False  # after a boot also a StatusNotification for evseId 0, connectorId 0
+    no_lock_failure_event: bool = False  # a cable that cannot lock: no NotifyEvent ConnectorPlugRetentionLock Problem
+    charge_without_lock: bool = False  # a cable that cannot lock: reports the Problem, and charges anyway
+    accept_data_transfer: bool = False  # DataTransfer of an unknown vendor: Accepted
+    reject_custom_data: bool = False  # a request with customData: CALLERROR PropertyConstraintViolation
+    reject_charging_profile_start: bool = False  # RequestStartTransaction with a chargingProfile: Rejected
 
 
 @dataclass
@@ -236,6 +255,8 @@ class StationVariants:
     # block C coverage
     master_pass_ui: bool = False  # a Master Pass UI (C-07, C16.FR.01): the user selects what to stop; its profile
     #                               must claim C-07 instead of C-08
+    # block G (harness/simulators/availability.py)
+    no_plug_retention_lock: bool = False  # no ConnectorPlugRetentionLock in the device model (TC_G_20_CS: not applicable)
 
 
 @dataclass
@@ -308,6 +329,8 @@ class StationSimulator:
                 self.model.variables[VarKey("TxCtrlr", name)].attributes["Actual"].mutability = "ReadOnly"
         if self.config.variants.no_local_pre_authorize:
             del self.model.variables[VarKey("AuthCtrlr", "LocalPreAuthorize")]  # never pre-authorizes locally
+        if not self.config.variants.no_plug_retention_lock:
+            self.model.variables.update(lock_variables(self.config.evses))  # G05
         self.transcript = Transcript(name=f"station simulator {self.config.identity}")
         self.state = StationState()
         self.transcript.subscribe(self._boot_answered)
@@ -392,6 +415,8 @@ class StationSimulator:
         if self.faults.cache_lost_on_reboot:
             self.charging.auth.clear_cache()
         self.network.rebooted()
+        self.charging.availability.rebooted()  # G03.FR.08 / G04.FR.09: what was set stays
+        self.charging.apply_availability()
         self.booted.clear()
         conn = self.conn
         if conn is not None and not conn.closed.is_set():
@@ -616,6 +641,9 @@ class StationSimulator:
         6 Booted), then the events of TLS handshakes it refused meanwhile."""
         if booted or not self.faults.no_status_after_reconnect:
             await self._report_connectors(conn)
+        if booted and self.faults.report_connector_zero:
+            await self._call(conn, "StatusNotification", {"timestamp": now_iso(), "connectorStatus": "Available",
+                                                          "evseId": 0, "connectorId": 0})
         event, self.state.startup_event = self.state.startup_event, None
         if event is not None:
             await self._call(conn, "SecurityEventNotification", {"type": event, "timestamp": now_iso()})
@@ -659,10 +687,11 @@ class StationSimulator:
                 if evse is None or (e == evse.get("id") and evse.get("connectorId", c) == c)]
 
     async def _report_connectors(self, conn: OcppConnection, evse: Mapping[str, Any] | None = None) -> None:
-        if self.faults.skip_status_notification:
-            return
         statuses = self.charging.statuses()
         wanted = {key: statuses[key] for key in self._connectors(evse)}
+        if self.faults.skip_status_notification:
+            self.charging.reported(wanted)  # the fault: not sent, and no later change report makes up for it
+            return
         for action, payload in connector_reports(wanted, by_event=self.config.variants.availability_by_notify_event):
             await self._call(conn, action, payload)
         self.charging.reported(wanted)
@@ -675,9 +704,13 @@ class StationSimulator:
         if conn is None or conn.conn != record.conn:
             return self._default(call)
         refused = self._while_not_accepted(call)
+        if refused is None:
+            refused = custom_data_refusal(call, self.faults.reject_custom_data)
         if refused is not None:
             return refused
         match call.action:
+            case "DataTransfer":
+                return data_transfer_answer(self.faults.accept_data_transfer)
             case "GetVariables" | "SetVariables":
                 answer = self._variables(call, record)
                 if self._password_changed:  # A01: the new password is used from a new connection on, at once
@@ -1083,8 +1116,8 @@ class StationSimulator:
             }]})
 
     # ---- the physical world (Part 6 manual actions; the control API calls these) ---------------------------
-    async def plug_in(self, evse_id: int = 1, connector_id: int = 1) -> None:
-        await self.charging.act(partial(self.charging.plug_in, evse_id, connector_id))
+    async def plug_in(self, evse_id: int = 1, connector_id: int = 1, lock_fails: bool = False) -> None:
+        await self.charging.act(partial(self.charging.plug_in, evse_id, connector_id, lock_fails))
 
     async def unplug(self, evse_id: int = 1, connector_id: int = 1) -> None:
         await self.charging.act(partial(self.charging.unplug, evse_id, connector_id))

@@ -104,12 +104,13 @@ def _remote(csms: CsmsRole, how: How) -> bool:
 
 
 async def ev_connected_pre_session(csms: CsmsRole, sut: StationControl, evse: int | None = None,
-                                   connector: int | None = None) -> Record:
+                                   connector: int | None = None, *, lock_fails: bool = False) -> Record:
     """*EVConnectedPreSession* (Table 427): the EV is plugged in; the connector is reported Occupied; a
     TransactionEvent follows when TxStartPoint has EVConnected (Started), when a transaction already runs
     (Updated), or when the driver is already authorized and TxStartPoint has PowerPathClosed (Started):
     triggerReason CablePluggedIn, ChargingStateChanged or RemoteStart, chargingState EVConnected (SuspendedEVSE
-    or Charging too when authorized), with the EVSE and connector. Returns the connector-state record."""
+    or Charging too when authorized), with the EVSE and connector. Returns the connector-state record.
+    `lock_fails`: the cable goes in not fully, so it cannot be locked (TC_G_20_CS)."""
     evse, connector = _where(csms, evse, connector)
     start, _ = await csms.tx_points()
     with csms.step(f"Reusable state EVConnectedPreSession: connect the EV at EVSE {evse} connector {connector}"):
@@ -119,7 +120,10 @@ async def ev_connected_pre_session(csms: CsmsRole, sut: StationControl, evse: in
         running = csms.transaction_on(evse)
         authorized = evse in csms.authorized
         occupied = csms.expect_status(evse, connector, "Occupied", after=mark)
-        await sut.plug_in(evse, connector)
+        if lock_fails:
+            await sut.plug_in(evse, connector, lock_fails=True)
+        else:
+            await sut.plug_in(evse, connector)
         status = await csms.received(occupied)
         fields: dict[str, Any] = {
             "triggerReason": OneOf("CablePluggedIn", "ChargingStateChanged", "RemoteStart"),
@@ -138,7 +142,8 @@ REMOTE_START_ID = 4242  # remoteStartId of the RequestStartTransaction of Author
 
 
 async def authorized(csms: CsmsRole, sut: StationControl, token: IdToken | None = None, evse: int | None = None,
-                     *, authorize: bool = True, local: bool = False, how: How = "default") -> Record | None:
+                     *, authorize: bool = True, local: bool = False, how: How = "default",
+                     charging_profile: dict[str, Any] | None = None, power_path: bool = True) -> Record | None:
     """*Authorized* (Table 428; errata 2024-11 for Main B). Main A (local): the token is presented; an
     AuthorizeRequest follows unless the token needs none (`authorize=False`: cached, local list; also optional
     when the station's LocalPreAuthorize is true or AuthCtrlr.Enabled false); then the TransactionEvent with
@@ -146,7 +151,9 @@ async def authorized(csms: CsmsRole, sut: StationControl, token: IdToken | None 
     `local`): RequestStartTransaction Accepted (with the running transaction's id when one runs), an
     AuthorizeRequest when AuthorizeRemoteStart is true, then the TransactionEvent with triggerReason RemoteStart,
     remoteStartId and the idToken. The event comes when TxStartPoint has Authorized, when a transaction runs
-    (Updated), or when the EV is plugged in and TxStartPoint has PowerPathClosed (Started). Returns that event."""
+    (Updated), or when the EV is plugged in and TxStartPoint has PowerPathClosed (Started). Returns that event.
+    `charging_profile`: sent with the RequestStartTransaction (TC_K_38_CS); `power_path=False`: the power path
+    cannot close (TC_G_20_CS's cable that does not lock), so PowerPathClosed starts nothing."""
     token = token or csms.tokens.valid
     reader = evse  # a token presented for a named EVSE goes to that EVSE's reader (several EVSEs in one case)
     evse, connector = _where(csms, evse, None)
@@ -163,9 +170,9 @@ async def authorized(csms: CsmsRole, sut: StationControl, token: IdToken | None 
         auth = csms.expect("Authorize", {"idToken": {"idToken": token.id_token, "type": token.type}}, after=mark,
                            shared=True)
         if remote:
-            answer = await csms.call_ok("RequestStartTransaction", {"idToken": token.wire(), "evseId": evse,
-                                                                    "remoteStartId": REMOTE_START_ID},
-                                        {"status": "Accepted"})
+            request = {"idToken": token.wire(), "evseId": evse, "remoteStartId": REMOTE_START_ID,
+                       **({"chargingProfile": charging_profile} if charging_profile is not None else {})}
+            answer = await csms.call_ok("RequestStartTransaction", request, {"status": "Accepted"})
             if running is not None and answer.get("transactionId") != running:
                 raise csms.failure("RequestStartTransactionResponse does not name the running transaction",
                                    expected=f"transactionId {running!r}", actual=repr(answer.get("transactionId")),
@@ -185,7 +192,7 @@ async def authorized(csms: CsmsRole, sut: StationControl, token: IdToken | None 
         if running is not None:
             fields.setdefault("transactionInfo", {})["transactionId"] = running
             return await _tx_event(csms, {**fields, "eventType": "Updated"}, f"Updated {what}", mark)
-        if "Authorized" in start or (plugged and "PowerPathClosed" in start):
+        if "Authorized" in start or (plugged and power_path and "PowerPathClosed" in start):
             return await _tx_event(csms, {**fields, "eventType": "Started"}, f"Started {what}", mark)
         return None
 
@@ -646,16 +653,26 @@ async def return_to_idle(csms: CsmsRole, sut: StationControl, within: float) -> 
                 await csms.call("RequestStopTransaction", {"transactionId": tx_id})
                 done.append(f"RequestStopTransaction for transaction {tx_id} on EVSE {evse}")
             waiting: set[tuple[int, int]] = set()
-            for (evse, connector), status in sorted(last.items()):
-                if status == "Occupied":
+            plugged = _left_plugged(csms)  # a connector made Unavailable while its EV was in still holds it
+            undo = _made_inoperative(csms)  # what the case made inoperative: the station, EVSEs, connectors
+            sent: list[dict[str, Any]] = []
+            for (evse, connector) in sorted(set(last) | plugged):
+                status = last.get((evse, connector), "Occupied")
+                if status == "Occupied" or (evse, connector) in plugged:
                     await sut.unplug(evse, connector)
-                elif status == "Faulted":
+                if status == "Faulted":
                     await sut.set_fault(evse, connector, False)
                 elif status == "Unavailable":
-                    await csms.call("ChangeAvailability", {"operationalStatus": "Operative", "evse": {"id": evse}})
-                else:
+                    # each level the case made inoperative, once; else (the station's own doing) the EVSE
+                    for target in undo or [{"evse": {"id": evse}}]:
+                        if target not in sent:
+                            sent.append(target)
+                            await csms.call("ChangeAvailability", {"operationalStatus": "Operative", **target})
+                elif status != "Occupied":
                     continue
-                done.append(f"EVSE {evse} connector {connector} was {status}")
+                done.append(f"EVSE {evse} connector {connector} was {status}"
+                            + (" with the EV still plugged in" if status != "Occupied" and (evse, connector) in plugged
+                               else ""))
                 waiting.add((evse, connector))
             for evse, connector in sorted(waiting):
                 await csms.receive_status(evse, connector, "Available", after=mark)
@@ -663,6 +680,37 @@ async def return_to_idle(csms: CsmsRole, sut: StationControl, within: float) -> 
         done.append(f"could not finish ({type(exc).__name__}: {str(exc).splitlines()[0] if str(exc) else ''}); "
                     "the next case may find the station busy")
     return done
+
+
+def _made_inoperative(csms: CsmsRole) -> list[dict[str, Any]]:
+    """The targets ({} or {"evse": …}) of the ChangeAvailability Inoperative requests this case sent and did not
+    undo, the station first (the levels are independent: each one set needs its own Operative)."""
+    targets: list[dict[str, Any]] = []
+    for record in csms.transcript.records:
+        if record.direction != "tx" or record.action != "ChangeAvailability" or not isinstance(record.frame, Call):
+            continue
+        payload = record.frame.payload
+        target = {"evse": payload["evse"]} if isinstance(payload.get("evse"), dict) else {}
+        if target in targets:
+            targets.remove(target)
+        if payload.get("operationalStatus") == "Inoperative":
+            targets.append(target)
+    return sorted(targets, key=lambda t: len(t.get("evse", {})))
+
+
+def _left_plugged(csms: CsmsRole) -> set[tuple[int, int]]:
+    """The connectors this case plugged an EV into (control actions in its transcript) and did not unplug."""
+    plugged: set[tuple[int, int]] = set()
+    for record in csms.transcript.records:
+        if record.event != "control" or record.detail.get("action") not in ("plug-in", "unplug"):
+            continue
+        params = record.detail.get("params") or {}
+        where = (params.get("evseId", 1), params.get("connectorId", 1))
+        if record.detail["action"] == "plug-in":
+            plugged.add(where)
+        else:
+            plugged.discard(where)
+    return plugged
 
 
 # ---- SUT = CSMS ---------------------------------------------------------------------------------------------------
@@ -942,3 +990,14 @@ def _first_event_naming(csms: CsmsRole, token: IdToken, after: Record | None) ->
 
 
 STATES["Deauthorized"] = deauthorized  # block C coverage (errata 2025-04 §6.2.118)
+# ---- block G: the Charging Station as a whole ------------------------------------------------------------------
+async def unavailable_station(csms: CsmsRole, sut: StationControl) -> None:
+    """*Unavailable* (Table 425) for the whole Charging Station (no evse specified): ChangeAvailability Inoperative
+    without evse, Accepted; every connector is reported Unavailable (StatusNotification, or NotifyEvent for the
+    Connector, its EVSE or the ChargingStation)."""
+    with csms.step("Reusable state Unavailable: ChangeAvailability Inoperative for the whole Charging Station"):
+        mark = csms.mark()
+        wanted = csms.expect_connector_status("Unavailable", after=mark, wide=True)
+        await csms.call_ok("ChangeAvailability", {"operationalStatus": "Inoperative"}, {"status": "Accepted"})
+        for exp in wanted:
+            await csms.received(exp)
