@@ -72,16 +72,20 @@ def _token(value: str, group: str | None = None) -> IdToken:
 class IdTokens(_Model):
     """Tokens the test cases present (Part 6 <Configured valid_idtoken_idtoken> and friends)."""
 
-    valid: IdToken = Field(default_factory=lambda: _token("VALID-TOKEN-01", "GROUP-01"))
+    valid: IdToken = Field(default_factory=lambda: _token("VALID-TOKEN-01", "GROUP-01"),
+                           description="<Configured valid_idtoken_idtoken/_type>: a token the CSMS accepts")
     valid2: IdToken = Field(default_factory=lambda: _token("VALID-TOKEN-02"),
                             description="a second valid token, not in the group of `valid`")
     group: IdToken = Field(default_factory=lambda: _token("GROUP-TOKEN-01", "GROUP-01"),
                            description="valid, same groupIdToken as `valid` (C09)")
-    invalid: IdToken = Field(default_factory=lambda: _token("INVALID-TOKEN"))
+    invalid: IdToken = Field(default_factory=lambda: _token("INVALID-TOKEN"),
+                             description="<Configured invalid_idtoken_idtoken/_type>: the CSMS answers Invalid")
     unknown: IdToken = Field(default_factory=lambda: _token("UNKNOWN-TOKEN-99"),
                              description="a token the CSMS has never seen")
-    blocked: IdToken = Field(default_factory=lambda: _token("BLOCKED-TOKEN"))
-    expired: IdToken = Field(default_factory=lambda: _token("EXPIRED-TOKEN"))
+    blocked: IdToken = Field(default_factory=lambda: _token("BLOCKED-TOKEN"),
+                             description="<Configured blocked_idtoken_idtoken/_type>: the CSMS answers Blocked")
+    expired: IdToken = Field(default_factory=lambda: _token("EXPIRED-TOKEN"),
+                             description="<Configured expired_idtoken_idtoken/_type>: the CSMS answers Expired")
     master_pass: IdToken | None = Field(None, description="MasterPassGroupId token, when the SUT has one")
 
     def info(self, id_token: Mapping[str, Any]) -> dict[str, Any]:
@@ -105,23 +109,34 @@ class Configured(_Model):
 
     evse_id: int = Field(1, ge=1, description="<Configured evseId>: the EVSE the transaction cases use")
     connector_id: int = Field(1, ge=1, description="<Configured connectorId>: its connector")
-    heartbeat_interval: int = Field(10, gt=0)
+    heartbeat_interval: int = Field(10, gt=0, description="<Configured HeartbeatInterval>: the interval the harness "
+                                                          "CSMS gives in BootNotificationResponse")
     boot_retry_interval: int = Field(2, gt=0, description="interval the harness CSMS gives with Pending/Rejected")
-    retry_back_off_wait_minimum: int = Field(1, ge=0)
+    retry_back_off_wait_minimum: int = Field(1, ge=0, description="<Configured RetryBackOffWaitMinimum>: "
+                                                                  "OCPPCommCtrlr.RetryBackOffWaitMinimum")
     retry_back_off_random_range: int = Field(0, ge=0)
     retry_back_off_repeat_times: int = Field(2, ge=0)
     offline_window: float = Field(3.0, gt=0, description="how long the harness CSMS refuses reconnects when a test "
                                                          "takes the station offline")
-    message_attempts_transaction_event: int = Field(3, ge=1)
-    message_attempt_interval_transaction_event: int = Field(1, ge=0)
-    message_timeout: int = Field(3, gt=0, description="OCPPCommCtrlr.MessageTimeout the timeout tests set")
-    ev_connection_timeout: int = Field(5, gt=0)
-    tx_updated_interval: int = Field(2, ge=0, description="SampledDataCtrlr.TxUpdatedInterval the tests set")
+    message_attempts_transaction_event: int = Field(3, ge=1, description="<Configured message_attempts_transaction_"
+                                                        "event>: OCPPCommCtrlr.MessageAttempts (TransactionEvent)")
+    message_attempt_interval_transaction_event: int = Field(1, ge=0, description="<Configured message_attempts_"
+                                                                    "transaction_event_interval>: OCPPCommCtrlr."
+                                                                    "MessageAttemptInterval (TransactionEvent)")
+    message_timeout: int = Field(3, gt=0, description="<Configured messageTimeout>: OCPPCommCtrlr.MessageTimeout "
+                                                      "the timeout tests set")
+    ev_connection_timeout: int = Field(5, gt=0, description="<Configured ev_connection_timeout>: "
+                                                            "TxCtrlr.EVConnectionTimeOut")
+    tx_updated_interval: int = Field(2, ge=0, description="<Configured transaction_updated_metervalues_interval>: "
+                                                          "SampledDataCtrlr.TxUpdatedInterval the tests set")
     tx_updated_measurands: str = Field("Energy.Active.Import.Register",
                                        description="<Configured transaction_updated_metervalues_measurands>")
-    aligned_data_interval: int = Field(2, ge=0, description="AlignedDataCtrlr.Interval the tests set")
-    transaction_duration: float = Field(1.0, ge=0, description="how long a test lets energy flow before stopping")
-    max_time_deviation: float = Field(4.0, ge=0, description="allowed clock deviation of timestamps (s)")
+    aligned_data_interval: int = Field(2, ge=0, description="<Configured clock-aligned meter values interval>: "
+                                                            "AlignedDataCtrlr.Interval the tests set")
+    transaction_duration: float = Field(1.0, ge=0, description="<Configured transaction duration>: how long a test "
+                                                               "lets energy flow before stopping")
+    max_time_deviation: float = Field(4.0, ge=0, description="<Configured max time deviation>: allowed clock "
+                                                             "deviation of timestamps (s)")
     reboot_time: float = Field(60.0, gt=0, description="how long the station may take from a Reset or power cycle "
                                                        "to its BootNotification")
     firmware_update_time: float = Field(60.0, gt=0, description="how long the station may take from UpdateFirmware "
@@ -204,7 +219,8 @@ class SutProfile(_Model):
     vendor: str = Field("", description="<Configured vendorName> (reports; BootNotification of the harness's station)")
     model: str = Field("", description="<Configured model>")
     firmware_version: str = Field("", description="for the reports")
-    endpoint: Endpoint = Field(default_factory=lambda: Endpoint())
+    endpoint: Endpoint = Field(default_factory=lambda: Endpoint(), description="<Configured ocppCsmsUrl>: where the "
+                                                                          "two sides meet")
     security: Security = Field(default_factory=lambda: Security())
     evses: list[Evse] = Field(default_factory=lambda: [Evse(id=1), Evse(id=2)],
                               description="the EVSEs, ids 1, 2, … in order, with their number of connectors")
