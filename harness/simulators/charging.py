@@ -581,7 +581,9 @@ class Charging:
                     and "ParkingBayOccupancy" in self._points("TxStopPoint"):
                 self._event(evse.tx, "Updated", "EVConnectTimeout")  # it ends when the EV leaves the bay
             elif evse.tx is not None:
-                self._end(evse, "EVConnectTimeout", "Timeout")
+                trigger = "Deauthorized" if getattr(self.faults, "ev_timeout_as_deauthorized", False) \
+                    else "EVConnectTimeout"
+                self._end(evse, trigger, "Timeout")
             else:
                 self.link.note(f"EVSE {evse.id}: no EV within EVConnectionTimeOut; authorization dropped")
         return work
@@ -664,7 +666,8 @@ class Charging:
             self._event(tx, "Updated", "ChargingStateChanged")
 
     def _event(self, tx: Transaction, event_type: str, trigger: str, *, id_token: dict[str, Any] | None = None,
-               stopped_reason: str | None = None, context: str | None = None, signed: bool = False) -> None:
+               stopped_reason: str | None = None, context: str | None = None, signed: bool = False,
+               with_evse: bool = False) -> None:
         """Build one TransactionEvent (seqNo, state, meter value) and hand it to the outbox."""
         if event_type == "Started" and self.faults.first_event_updated:
             event_type = "Updated"
@@ -676,7 +679,7 @@ class Charging:
         payload: dict[str, Any] = {"eventType": event_type, "timestamp": now_iso(), "triggerReason": trigger,
                                    "seqNo": tx.seq, "transactionInfo": info}
         tx.seq += 2 if self.faults.seqno_gap and tx.seq == 1 else 1
-        if event_type == "Started" or tx.seq == 1 or trigger == "CablePluggedIn":
+        if event_type == "Started" or tx.seq == 1 or trigger == "CablePluggedIn" or with_evse:
             # Part 6 §2.1: the first event after the EV connects names the EVSE and its connector
             payload["evse"] = {"id": tx.evse, "connectorId": tx.connector}
         if id_token is not None:
@@ -792,6 +795,8 @@ class Charging:
     def remote_stop(self, transaction_id: str) -> dict[str, Any]:
         """RequestStopTransaction (F03)."""
         evse = next((e for e in self.evses.values() if e.tx is not None and e.tx.id == transaction_id), None)
+        if evse is None and getattr(self.faults, "accept_unknown_remote_stop", False):
+            return {"status": "Accepted"}  # the fault: an unknown transaction "stopped" (nothing happens)
         if evse is None or self.faults.reject_remote_stop:
             return {"status": "Rejected"}
         trigger, reason = ("StopAuthorized", "Local") if self.faults.remote_stop_as_local else ("RemoteStop", "Remote")
@@ -856,10 +861,27 @@ class Charging:
         """UnlockConnector (F05)."""
         evse = self.evses.get(evse_id)
         if evse is None or connector_id not in evse.connectors:
-            return {"status": "UnknownConnector"}
-        if evse.tx is not None and evse.tx.id_token is not None:
+            return {"status": "UnlockFailed" if getattr(self.faults, "unlock_unknown_connector", False)
+                    else "UnknownConnector"}
+        if evse.tx is not None and evse.tx.id_token is not None \
+                and not getattr(self.faults, "unlock_during_transaction", False):
             return {"status": "OngoingAuthorizedTransaction"}
         return {"status": "UnlockFailed" if self.faults.unlock_fails else "Unlocked"}
+
+    def running(self, evse_ids: list[int]) -> list[int]:
+        """Those of `evse_ids` with a transaction running."""
+        return [e for e in evse_ids if e in self.evses and self.evses[e].tx is not None]
+
+    async def triggered(self, evse_ids: list[int]) -> None:
+        """TriggerMessage(TransactionEvent) (F06.FR.07): for the transaction of each EVSE an Updated event with
+        triggerReason Trigger, its EVSE and the current meter value with context Trigger."""
+        periodic = getattr(self.faults, "triggered_event_periodic", False)
+        context = "Sample.Periodic" if getattr(self.faults, "triggered_context_periodic", False) else "Trigger"
+        for evse_id in evse_ids:
+            tx = self.evses[evse_id].tx if evse_id in self.evses else None
+            if tx is not None:
+                self._event(tx, "Updated", "MeterValuePeriodic" if periodic else "Trigger", context=context,
+                            with_evse=True)
 
     def ongoing(self, transaction_id: str) -> bool:
         return any(e.tx is not None and e.tx.id == transaction_id for e in self.evses.values())

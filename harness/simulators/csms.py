@@ -126,6 +126,7 @@ class CsmsFaults:
     reset_with_evse: bool = False  # a Reset an operator asks for carries evseId 1
     reset_immediate: bool = False  # a Reset an operator asks for is of type Immediate
     wrong_trigger_message: bool = False  # a TriggerMessage an operator asks for requests a Heartbeat
+    trigger_without_evse: bool = False  # a TriggerMessage an operator asks for goes out without its evse (F06)
     # block E transactions (testcases/test_e_transactions_csms.py)
     stop_wrong_transaction: bool = False  # a RequestStopTransaction an operator asks for names another transactionId
     transaction_status_wrong_id: bool = False  # an operator's GetTransactionStatus: another id, or one added if none
@@ -481,6 +482,8 @@ class CsmsSimulator:
                        **({"type": "Immediate"} if f.reset_immediate else {})}
         if action == "TriggerMessage" and f.wrong_trigger_message:
             payload = {**payload, "requestedMessage": "Heartbeat"}
+        if action == "TriggerMessage" and f.trigger_without_evse:
+            payload = {k: v for k, v in payload.items() if k != "evse"}
         return payload
 
     async def _local_list(self, conn: OcppConnection, payload: Mapping[str, Any]) -> dict[str, Any]:

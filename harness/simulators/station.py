@@ -239,6 +239,19 @@ class StationFaults:
     accept_data_transfer: bool = False  # DataTransfer of an unknown vendor: Accepted
     reject_custom_data: bool = False  # a request with customData: CALLERROR PropertyConstraintViolation
     reject_charging_profile_start: bool = False  # RequestStartTransaction with a chargingProfile: Rejected
+    # block F remote control and TriggerMessage (F02, F03, F05, F06; testcases/test_f_remote_cs.py)
+    ev_timeout_as_deauthorized: bool = False  # EVConnectionTimeOut ends the transaction with triggerReason Deauthorized
+    accept_unknown_remote_stop: bool = False  # RequestStopTransaction for an unknown transactionId: Accepted
+    unlock_during_transaction: bool = False  # UnlockConnector during an authorized transaction: Unlocked
+    unlock_unknown_connector: bool = False  # UnlockConnector for a connector it does not have: UnlockFailed
+    triggered_context_periodic: bool = False  # triggered MeterValues / TransactionEvent: context Sample.Periodic
+    triggered_meter_values_evse_zero: bool = False  # MeterValues triggered for one EVSE report evseId 0
+    trigger_first_evse_only: bool = False  # a TriggerMessage without evse is answered for the first EVSE only
+    triggered_event_periodic: bool = False  # a triggered TransactionEvent has triggerReason MeterValuePeriodic
+    triggered_status_idle: bool = False  # triggered Log/FirmwareStatusNotification: Idle while it uploads/downloads
+    triggered_idle_as_done: bool = False  # triggered while idle: LogStatusNotification Uploaded, Firmware… Installed
+    triggered_status_available: bool = False  # a triggered StatusNotification says Available whatever the state
+    accept_boot_trigger: bool = False  # TriggerMessage(BootNotification) once accepted: Accepted (and no boot)
 
 
 @dataclass
@@ -686,9 +699,12 @@ class StationSimulator:
         return [(e, c) for e, count in enumerate(self.config.evses, start=1) for c in range(1, count + 1)
                 if evse is None or (e == evse.get("id") and evse.get("connectorId", c) == c)]
 
-    async def _report_connectors(self, conn: OcppConnection, evse: Mapping[str, Any] | None = None) -> None:
+    async def _report_connectors(self, conn: OcppConnection, evse: Mapping[str, Any] | None = None, *,
+                                 triggered: bool = False) -> None:
         statuses = self.charging.statuses()
         wanted = {key: statuses[key] for key in self._connectors(evse)}
+        if triggered and self.faults.triggered_status_available:
+            wanted = dict.fromkeys(wanted, "Available")
         if self.faults.skip_status_notification:
             self.charging.reported(wanted)  # the fault: not sent, and no later change report makes up for it
             return
@@ -1052,6 +1068,8 @@ class StationSimulator:
             case "BootNotification":
                 if self.config.variants.boot_trigger_not_implemented:
                     return {"status": "NotImplemented"}
+                if self.faults.accept_boot_trigger and accepted and not pending:
+                    return {"status": "Accepted"}  # the fault: accepted, and nothing is sent
                 if not pending or self.faults.reject_boot_trigger:
                     return {"status": "Rejected"}
                 send = self._wake_boot
@@ -1060,16 +1078,23 @@ class StationSimulator:
             case "StatusNotification":
                 if evse is not None and not self._connectors(evse):
                     return {"status": "Rejected"}
-                send = partial(self._report_connectors, conn, evse)
+                send = partial(self._report_connectors, conn, evse, triggered=True)
             case "MeterValues":
-                ids = [evse["id"]] if evse is not None else list(range(1, len(self.config.evses) + 1))
+                ids = [evse["id"]] if evse is not None else self._trigger_evses()
                 if not all(0 <= i <= len(self.config.evses) for i in ids):
                     return {"status": "Rejected"}
-                send = partial(self._meter_values, conn, ids)
+                send = partial(self._meter_values, conn, ids, one=evse is not None)
+            case "TransactionEvent":  # F06.FR.07: the transaction of the EVSE, or of every EVSE
+                ids = self.charging.running([evse["id"]] if evse is not None else self._trigger_evses())
+                if not ids:
+                    return {"status": "Rejected"}
+                send = partial(self.charging.act, partial(self.charging.triggered, ids))
             case "LogStatusNotification":
-                send = partial(self._send_simple, conn, requested, self.logs.status_payload())
-            case "FirmwareStatusNotification":
-                send = partial(self._send_simple, conn, requested, self.firmware.trigger_payload())  # L01.FR.25/26
+                send = partial(self._send_simple, conn, requested, self._triggered_status(self.logs.status_payload(),
+                                                                                          "Uploading", "Uploaded"))
+            case "FirmwareStatusNotification":  # L01.FR.25/26
+                send = partial(self._send_simple, conn, requested, self._triggered_status(
+                    self.firmware.trigger_payload(), "Downloading", "Installed"))
             case "SignChargingStationCertificate":
                 if self.config.pki is None:
                     return {"status": "Rejected"}  # no key store: cannot make a CSR
@@ -1081,6 +1106,18 @@ class StationSimulator:
         if not self.faults.ignore_trigger:
             self._after_answer(conn, call, send)
         return {"status": "Accepted"}
+
+    def _trigger_evses(self) -> list[int]:
+        """The EVSEs a TriggerMessage without evse is about: all (the fault: only the first)."""
+        return [1] if self.faults.trigger_first_evse_only else list(range(1, len(self.config.evses) + 1))
+
+    def _triggered_status(self, payload: dict[str, Any], busy: str, done: str) -> dict[str, Any]:
+        """A triggered Log/FirmwareStatusNotification as the fault switches spoil it."""
+        if self.faults.triggered_status_idle and payload.get("status") == busy:
+            return {"status": "Idle"}
+        if self.faults.triggered_idle_as_done and payload.get("status") == "Idle":
+            return {"status": done}
+        return payload
 
     async def _start_renewal(self, conn: OcppConnection) -> None:
         if self._renewal is not None:
@@ -1108,11 +1145,13 @@ class StationSimulator:
             return self.config.tls
         return client_context(self.config.pki.csms_trust_path) if self.config.pki is not None else None
 
-    async def _meter_values(self, conn: OcppConnection, evse_ids: list[int]) -> None:
+    async def _meter_values(self, conn: OcppConnection, evse_ids: list[int], *, one: bool = False) -> None:
+        context = "Sample.Periodic" if self.faults.triggered_context_periodic else "Trigger"
         for evse_id in evse_ids:
-            await self._call(conn, "MeterValues", {"evseId": evse_id, "meterValue": [{
+            reported = 0 if one and self.faults.triggered_meter_values_evse_zero else evse_id
+            await self._call(conn, "MeterValues", {"evseId": reported, "meterValue": [{
                 "timestamp": now_iso(),
-                "sampledValue": [{"value": 0.0, "context": "Trigger", "measurand": "Energy.Active.Import.Register"}],
+                "sampledValue": [{"value": 0.0, "context": context, "measurand": "Energy.Active.Import.Register"}],
             }]})
 
     # ---- the physical world (Part 6 manual actions; the control API calls these) ---------------------------
