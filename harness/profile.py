@@ -157,6 +157,10 @@ class Configured(_Model):
     charging_rate_unit: Literal["A", "W"] = Field("A", description="<Configured chargingRateUnit>: the unit of a "
                                                                    "charging schedule (TC_K_38_CS; errata 2025-09: "
                                                                    "limits are 6 A, or 6 A x 230 V per phase in W)")
+    # block B (provisioning)
+    offline_threshold: int = Field(5, gt=2, description="<Configured offlineThreshold>: OCPPCommCtrlr.OfflineThreshold "
+                                                         "of TC_B_11_CS, TC_B_51_CS and TC_B_52_CS (s; the B04 cases "
+                                                         "stay offline 2 s more, or less, than this)")
     other: dict[str, str | int | float | bool] = Field(default_factory=dict)
 
 

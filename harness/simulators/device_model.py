@@ -131,7 +131,7 @@ def core_variables(evses: list[int], *, heartbeat_interval: int, security_profil
         k("OCPPCommCtrlr", "RetryBackOffRandomRange"): _int(0),
         k("OCPPCommCtrlr", "RetryBackOffWaitMinimum"): _int(1),
         k("OCPPCommCtrlr", "WebSocketPingInterval"): _int(0),
-        k("OCPPCommCtrlr", "MessageTimeout", variable_instance="Default"): _int(10, low=1),
+        k("OCPPCommCtrlr", "MessageTimeout", variable_instance="Default"): _int(10, "ReadOnly", low=1),
         k("OCPPCommCtrlr", "NetworkConfigurationPriority"): _var("SequenceList", "1", values="1,2,3",
                                                                          reboot=True),
         k("OCPPCommCtrlr", "NetworkProfileConnectionAttempts"): _int(3),

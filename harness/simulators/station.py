@@ -239,6 +239,11 @@ class StationFaults:
     accept_data_transfer: bool = False  # DataTransfer of an unknown vendor: Accepted
     reject_custom_data: bool = False  # a request with customData: CALLERROR PropertyConstraintViolation
     reject_charging_profile_start: bool = False  # RequestStartTransaction with a chargingProfile: Rejected
+    # block B coverage (GetVariables / SetVariables, base reports, reset, network profiles)
+    unknown_as_rejected: bool = False  # an unknown component or variable: attributeStatus Rejected, not Unknown…
+    attribute_type_as_actual: bool = False  # an attribute type the variable lacks is served as its Actual value
+    accept_malformed_value: bool = False  # SetVariables takes a value whatever its data type (B05.FR.07 ignored)
+    read_only_accepted: bool = False  # SetVariables of a ReadOnly variable: Accepted (nothing changes)
 
 
 @dataclass
@@ -945,7 +950,7 @@ class StationSimulator:
             return CallError(call.message_id, "FormatViolation",
                              f"message exceeds DeviceDataCtrlr.BytesPerMessage[{call.action}] = {size}", {})
         if get:
-            results = [self._refused_item(d) or self.model.get(d) for d in items]
+            results = [self._refused_item(d) or self._get_item(d) for d in items]
             if self.faults.bad_get_variables_enum:
                 for result in results:
                     result["attributeStatus"] = "Fine"
@@ -966,8 +971,31 @@ class StationSimulator:
                 self._password_changed = True  # reconnects, with the old password (fault keep_old_password)
         return {"setVariableResult": self._garbled([result for result, _ in answered])}
 
+    def _get_item(self, item: dict[str, Any]) -> dict[str, Any]:
+        result = self.model.get(item)
+        if self.faults.attribute_type_as_actual and result["attributeStatus"] == "NotSupportedAttributeType":
+            actual = self.model.get({k: v for k, v in item.items() if k != "attributeType"})
+            result = {**actual, "attributeType": item["attributeType"]}
+        return result
+
     def _set_item(self, item: dict[str, Any]) -> tuple[dict[str, Any], VarKey | None]:
         """One setVariableResult and the key of the value it changed (None if none)."""
+        result, changed = self._set_item_as_model_says(item)
+        status, key = result.get("attributeStatus"), VarKey.of(item["component"], item["variable"])
+        f, variable = self.faults, self.model.variables.get(key)
+        if f.attribute_type_as_actual and status == "NotSupportedAttributeType":
+            actual, changed = self.model.set({k: v for k, v in item.items() if k != "attributeType"})
+            result = {**actual, "attributeType": item["attributeType"]}
+        elif status == "Rejected" and variable is not None:
+            read_only = variable.attributes["Actual"].mutability == "ReadOnly"
+            if f.read_only_accepted and read_only:
+                result = {**result, "attributeStatus": "Accepted"}
+            elif f.accept_malformed_value and not read_only:
+                self.model.put(key, str(item.get("attributeValue", "")))
+                result, changed = {**result, "attributeStatus": "Accepted"}, key
+        return result, changed
+
+    def _set_item_as_model_says(self, item: dict[str, Any]) -> tuple[dict[str, Any], VarKey | None]:
         refused = self._refused_item(item)
         if refused is not None:
             return refused, None
@@ -992,6 +1020,8 @@ class StationSimulator:
     def _garbled(self, results: list[dict[str, Any]]) -> list[dict[str, Any]]:
         """Get/SetVariables results as the fault switches break them (the same list, changed in place)."""
         for result in results:
+            if self.faults.unknown_as_rejected and result["attributeStatus"] in ("UnknownComponent", "UnknownVariable"):
+                result["attributeStatus"] = "Rejected"
             if self.faults.variables_wrong_type:
                 result["attributeType"] = "Target"
             if self.faults.variables_wrong_names:
