@@ -7,7 +7,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-from suite_runner import run_suite, sample
+from suite_runner import ROOT, run_suite, sample
 
 FAST = ("-o", "ocpp_heartbeat_interval=3", "-o", "ocpp_tolerance=1", "-o", "ocpp_timeout=6")
 STRICT = ("--ocpp-policy=beyond_part6=fail",)  # the checks beyond a table fail too, so each is proven
@@ -22,10 +22,20 @@ FAULTS: dict[str, tuple[tuple[str, ...], tuple[str, ...]]] = {
     "attribute_type_as_actual": (("TC_B_34_CS", "TC_B_37_CS"), ("NotSupportedAttributeType",)),
     "accept_malformed_value": (("TC_B_11_CS",), ("did not reject an invalidly formatted value", "B05.FR.07")),
     "read_only_accepted": (("TC_B_39_CS",), ("read-only", "Rejected")),
+    # base reports (B07)
+    "refuse_base_report": (("TC_B_12_CS", "TC_B_13_CS", "TC_B_14_CS", "TC_B_53_CS"), ("GetBaseReport", "Accepted")),
+    "report_without_characteristics": (("TC_B_12_CS", "TC_B_13_CS", "TC_B_14_CS", "TC_B_53_CS"),
+                                       ("without variableCharacteristics",)),
+    "report_seq_from_one": (("TC_B_12_CS", "TC_B_13_CS", "TC_B_14_CS", "TC_B_53_CS"), ("seqNo 0",)),
+    "report_missing_required": (("TC_B_12_CS", "TC_B_13_CS", "TC_B_53_CS"),
+                                ("OCPPCommCtrlr.OfflineThreshold is not reported",)),
+    "config_report_read_only": (("TC_B_12_CS",), ("not ReadWrite or WriteOnly",)),
+    "report_write_only_value": (("TC_B_53_CS",), ("SecurityCtrlr.BasicAuthPassword", "WriteOnly")),
+    "summary_without_evse": (("TC_B_14_CS",), ("EVSE.AvailabilityState of EVSE 1 is not reported",)),
 }
 
 # `make test` proves these (one per kind of check); `make faults` (OCPP_ALL_FAULTS=1) every switch
-SAMPLE = {"accept_malformed_value"}
+SAMPLE = {"accept_malformed_value", "report_missing_required"}
 
 
 @pytest.mark.parametrize("fault", sample(FAULTS, SAMPLE))
@@ -38,3 +48,28 @@ def test_fault_is_caught(fault: str, tmp_path: Path) -> None:
         message = result.messages[case_id]
         for text in texts:
             assert text in message, f"{fault}: the failure of {case_id} does not name {text!r}:\n{message[:3000]}"
+
+
+def not_claiming(folder: Path, feature: str) -> Path:
+    """A copy of profiles/builtin-station.yaml that does not claim `feature` (Part 5 PICS)."""
+    folder.mkdir(parents=True, exist_ok=True)
+    text = (ROOT / "profiles" / "builtin-station.yaml").read_text()
+    line = f"\n  {feature}: true"
+    if text.count(line) != 1:
+        raise ValueError(f"builtin-station.yaml: no single `{feature}: true` line to change")
+    path = folder / "builtin-station.yaml"
+    path.write_text(text.replace(line, f"\n  {feature}: false"))
+    return path
+
+
+def test_a_station_without_the_summary_inventory_passes_tc_b_15(tmp_path: Path) -> None:
+    """TC_B_15_CS (NOT C-56): with a profile that does not claim the SummaryInventory and the simulator without it
+    (variant no_summary_inventory) the clean simulator passes, TC_B_14_CS is not applicable; one that sends the
+    report anyway fails TC_B_15_CS."""
+    extra = (*FAST, f"--ocpp-sut={not_claiming(tmp_path / 'profiles', 'C-56')}")
+    clean = run_suite(tmp_path / "clean", "TC_B_14_CS", "TC_B_15_CS", variants=("no_summary_inventory",), extra=extra)
+    assert clean.verdicts == {"TC_B_14_CS": "skipped", "TC_B_15_CS": "passed"}, clean.output[-3000:]
+    faulty = run_suite(tmp_path / "faulty", "TC_B_15_CS", variants=("no_summary_inventory",),
+                       faults=("report_unsupported_anyway",), extra=extra)
+    assert faulty.verdicts == {"TC_B_15_CS": "failed"}, faulty.output[-3000:]
+    assert "NotifyReport" in faulty.messages["TC_B_15_CS"] and "B07.FR.02" in faulty.messages["TC_B_15_CS"]

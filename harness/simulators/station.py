@@ -244,6 +244,13 @@ class StationFaults:
     attribute_type_as_actual: bool = False  # an attribute type the variable lacks is served as its Actual value
     accept_malformed_value: bool = False  # SetVariables takes a value whatever its data type (B05.FR.07 ignored)
     read_only_accepted: bool = False  # SetVariables of a ReadOnly variable: Accepted (nothing changes)
+    report_without_characteristics: bool = False  # base reports leave variableCharacteristics out
+    report_seq_from_one: bool = False  # the NotifyReports of a base report count seqNo from 1
+    report_missing_required: bool = False  # base reports leave out the required OCPPCommCtrlr.OfflineThreshold
+    config_report_read_only: bool = False  # a ConfigurationInventory also lists ReadOnly variables
+    report_write_only_value: bool = False  # base reports give the value of a WriteOnly variable
+    summary_without_evse: bool = False  # a SummaryInventory reports only the ChargingStation's AvailabilityState
+    report_unsupported_anyway: bool = False  # answers a report NotSupported and sends NotifyReports all the same
 
 
 @dataclass
@@ -262,6 +269,8 @@ class StationVariants:
     #                               must claim C-07 instead of C-08
     # block G (harness/simulators/availability.py)
     no_plug_retention_lock: bool = False  # no ConnectorPlugRetentionLock in the device model (TC_G_20_CS: not applicable)
+    # block B coverage
+    no_summary_inventory: bool = False  # no SummaryInventory base report (C-56 false; its profile must not claim it)
 
 
 @dataclass
@@ -1038,26 +1047,42 @@ class StationSimulator:
 
     def _base_report(self, conn: OcppConnection, call: Call) -> Answer:
         """GetBaseReport (B07): Accepted, then NotifyReport in chunks of ItemsPerMessage[GetReport]."""
-        base = call.payload["reportBase"]
-        if self.faults.refuse_base_report:
+        base, f = call.payload["reportBase"], self.faults
+        if f.refuse_base_report:
             return {"status": "Rejected"}
-        data = self.model.report(base)
+        unsupported = base == "SummaryInventory" and self.config.variants.no_summary_inventory
+        if unsupported and not f.report_unsupported_anyway:
+            return {"status": "NotSupported", "statusInfo": {"reasonCode": "UnsupportedParam"}}
+        data = self.model.report("FullInventory" if f.config_report_read_only else base)
         if base == "SummaryInventory":
-            data = [d for d in data if d["variable"]["name"] == "AvailabilityState"]
+            data = [d for d in data if d["variable"]["name"] == "AvailabilityState"
+                    and (not f.summary_without_evse or d["component"]["name"] == "ChargingStation")]
+        for entry in data:
+            if f.report_without_characteristics:
+                del entry["variableCharacteristics"]
+            if f.report_write_only_value:
+                for attribute in entry["variableAttribute"]:
+                    if attribute["mutability"] == "WriteOnly":
+                        attribute["value"] = "********"
+        if f.report_missing_required:
+            data = [d for d in data if VarKey.of(d["component"], d["variable"]) != OFFLINE_THRESHOLD]
         if not data:
             return {"status": "EmptyResultSet"}
         request_id, chunk = call.payload["requestId"], self.model.limit("ItemsPerMessage", "GetReport")
+        first = 1 if f.report_seq_from_one else 0
 
         async def send() -> None:
             generated = now_iso()
             parts = [data[i:i + chunk] for i in range(0, len(data), chunk)]
-            last = 0 if self.faults.truncated_report else len(parts) - 1  # the fault stops after the first part
+            last = 0 if f.truncated_report else len(parts) - 1  # the fault stops after the first part
             for seq, part in enumerate(parts[:last + 1]):
                 await self._call(conn, "NotifyReport", {"requestId": request_id, "generatedAt": generated,
-                                                        "seqNo": seq, "tbc": seq < len(parts) - 1,
+                                                        "seqNo": seq + first, "tbc": seq < len(parts) - 1,
                                                         "reportData": part})
 
         self._after_answer(conn, call, send)
+        if unsupported:
+            return {"status": "NotSupported", "statusInfo": {"reasonCode": "UnsupportedParam"}}
         return {"status": "Accepted"}
 
     def _reset(self, conn: OcppConnection, call: Call) -> Answer:
