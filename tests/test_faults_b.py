@@ -32,10 +32,17 @@ FAULTS: dict[str, tuple[tuple[str, ...], tuple[str, ...]]] = {
     "config_report_read_only": (("TC_B_12_CS",), ("not ReadWrite or WriteOnly",)),
     "report_write_only_value": (("TC_B_53_CS",), ("SecurityCtrlr.BasicAuthPassword", "WriteOnly")),
     "summary_without_evse": (("TC_B_14_CS",), ("EVSE.AvailabilityState of EVSE 1 is not reported",)),
+    # reset (B11, B12)
+    "reset_ignores_transaction": (("TC_B_21_CS", "TC_B_41_CS"), ("Reset", "Scheduled")),
+    "immediate_reset_wrong_reason": (("TC_B_22_CS",), ("stoppedReason", "ImmediateReset")),
+    "scheduled_reset_as_remote": (("TC_B_21_CS", "TC_B_41_CS"), ("reason ScheduledReset",)),
+    "reset_boot_reason_power_up": (("TC_B_22_CS", "TC_B_23_CS"), ("reason RemoteReset",)),
+    "forget_availability_on_reboot": (("TC_B_23_CS",), ("connector Unavailable for EVSE 1 connector 1",)),
+    "accept_evse_reset": (("TC_B_28_CS", "TC_B_29_CS"), ("Reset", "Rejected")),
 }
 
 # `make test` proves these (one per kind of check); `make faults` (OCPP_ALL_FAULTS=1) every switch
-SAMPLE = {"accept_malformed_value", "report_missing_required"}
+SAMPLE = {"accept_malformed_value", "report_missing_required", "immediate_reset_wrong_reason"}
 
 
 @pytest.mark.parametrize("fault", sample(FAULTS, SAMPLE))

@@ -251,6 +251,10 @@ class StationFaults:
     report_write_only_value: bool = False  # base reports give the value of a WriteOnly variable
     summary_without_evse: bool = False  # a SummaryInventory reports only the ChargingStation's AvailabilityState
     report_unsupported_anyway: bool = False  # answers a report NotSupported and sends NotifyReports all the same
+    reset_ignores_transaction: bool = False  # ResetRequest OnIdle during a transaction: Accepted, reboots at once
+    immediate_reset_wrong_reason: bool = False  # a ResetRequest Immediate ends transactions with stoppedReason Reboot
+    scheduled_reset_as_remote: bool = False  # the reboot a scheduled (OnIdle) reset waited for boots RemoteReset
+    accept_evse_reset: bool = False  # a ResetRequest for one EVSE (not supported): Accepted, nothing happens
 
 
 @dataclass
@@ -369,6 +373,7 @@ class StationSimulator:
         self.outbox: deque[PendingEvent] = deque()  # TransactionEvents not yet delivered, oldest first
         self._online = asyncio.Event()  # set while booted and announced: messages may go out
         self._outbox_wake = asyncio.Event()  # an event was queued, or the station came online
+        self._outbox_drained = asyncio.Event()  # the outbox is empty (a reset waits for it before rebooting)
         self.certificates = CertificateStore(self.config.serial_number, self.config.pki)
         if self.config.pki is not None:  # installed at manufacturing: the CSMS root it connects with, and its CSO CA
             for root in self.config.pki.csms_roots():
@@ -1086,14 +1091,36 @@ class StationSimulator:
         return {"status": "Accepted"}
 
     def _reset(self, conn: OcppConnection, call: Call) -> Answer:
-        """Reset (B11/B12): no transactions to wait for, so OnIdle and Immediate both reboot at once."""
+        """Reset (B11/B12) of the whole station: at once when no transaction runs; Immediate ends the transactions
+        first (their events delivered before the reboot); OnIdle answers Scheduled and reboots (ScheduledReset)
+        once the last one has ended. A reset per EVSE is not supported (C-13 false)."""
+        f = self.faults
         if "evseId" in call.payload:
+            if f.accept_evse_reset:
+                return {"status": "Accepted"}
             return {"status": "Rejected", "statusInfo": {"reasonCode": "UnsupportedRequest",
                                                          "additionalInfo": "no reset per EVSE"}}
-        if not self.faults.no_reboot_on_reset:
-            reason = "PowerUp" if self.faults.reset_boot_reason_power_up else "RemoteReset"
+        if f.no_reboot_on_reset:
+            return {"status": "Accepted"}
+        reason = "PowerUp" if f.reset_boot_reason_power_up else "RemoteReset"
+        if not self.charging.busy() or f.reset_ignores_transaction:
             self._after_answer(conn, call, partial(self._reboot, reason))
-        return {"status": "Accepted"}
+            return {"status": "Accepted"}
+        if call.payload["type"] == "Immediate":
+            async def immediate() -> None:
+                await self.charging.act(self.charging.end_for_reset)
+                await self._reboot_when_delivered(reason)
+
+            self._after_answer(conn, call, immediate)
+            return {"status": "Accepted"}
+        self.charging.when_idle = partial(self._reboot_when_delivered,
+                                          reason if f.scheduled_reset_as_remote else "ScheduledReset")
+        return {"status": "Scheduled"}
+
+    async def _reboot_when_delivered(self, reason: str) -> None:
+        """Reboot once the outbox has delivered the transactions' last events (within the message timeout)."""
+        await _wait(self._outbox_drained, self._message_timeout())
+        await self._reboot(reason)
 
     def _trigger(self, conn: OcppConnection, call: Call) -> Answer:
         """TriggerMessage (F06). BootNotification is only triggerable while Pending (TC_F_26: Rejected once
@@ -1231,6 +1258,7 @@ class StationSimulator:
         if not self.online() and not self.faults.no_offline_flag:
             payload["offline"] = True  # E11/E12: it happened while the CSMS could not hear it
         self.outbox.append(PendingEvent(payload))
+        self._outbox_drained.clear()
         self._outbox_wake.set()
 
     def note(self, text: str) -> None:
@@ -1258,6 +1286,8 @@ class StationSimulator:
         while True:
             conn = self.conn
             if not self.outbox or conn is None or not self.online():
+                if not self.outbox:
+                    self._outbox_drained.set()
                 self._outbox_wake.clear()
                 await self._outbox_wake.wait()
                 continue
