@@ -73,6 +73,7 @@ CONFIGURED_VALUES: tuple[ConfiguredValue, ...] = (
     _p("ocppInterface", "configured.ocpp_interface"),
     _p("messageTimeout; message timeout", "configured.message_timeout"),
     _p("HeartbeatInterval", "configured.heartbeat_interval"),
+    _p("offlineThreshold", "configured.offline_threshold"),
     _p("RetryBackOffWaitMinimum; RetryBackOffWaitMinimum_duration", "configured.retry_back_off_wait_minimum"),
     _p("CertSigningWaitMinimum", "configured.cert_signing_wait_minimum"),
     _p("long operation time out", "configured.long_operation_timeout"),

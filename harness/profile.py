@@ -172,6 +172,10 @@ class Configured(_Model):
     charging_rate_unit: Literal["A", "W"] = Field("A", description="<Configured chargingRateUnit>: the unit of a "
                                                                    "charging schedule (TC_K_38_CS; errata 2025-09: "
                                                                    "limits are 6 A, or 6 A x 230 V per phase in W)")
+    # block B (provisioning)
+    offline_threshold: int = Field(5, gt=2, description="<Configured offlineThreshold>: OCPPCommCtrlr.OfflineThreshold "
+                                                         "of TC_B_11_CS, TC_B_51_CS and TC_B_52_CS (s; the B04 cases "
+                                                         "stay offline 2 s more, or less, than this)")
     other: dict[str, str | int | float | bool] = Field(default_factory=dict)
 
 
@@ -395,7 +399,9 @@ BUILTIN_STATION_PICS = {"C-01": True, "C-02": True, "C-06": True, "C-09.1": True
                         "C-03": True, "C-08": True, "C-53": True, "C-59": True,
                         # block F: TriggerMessage of each kind Part 5 names
                         "C-29": True, "C-29.1": True, "C-29.2": True, "C-29.3": True, "C-29.4": True, "C-29.5": True,
-                        "C-29.6": True}
+                        "C-29.6": True,
+                        # block B coverage: the SummaryInventory base report
+                        "C-56": True}
 # the Master Pass token (C16) both built-in simulators know; its group is the station's MasterPassGroupId
 BUILTIN_MASTER_PASS = IdToken(id_token="MASTER-PASS-01", type="ISO14443", group_id_token="MASTER-GROUP")
 BUILTIN_CSMS_PICS = {"C-11": True, "C-16": True, "C-44": True,

@@ -236,6 +236,8 @@ class Charging:
     # block C coverage: a Master Pass UI (StationVariants.master_pass_ui) and the Master Pass it waits with
     master_pass_ui: bool = False
     _master_pending: dict[str, Any] | None = None
+    # block B coverage: a ResetRequest OnIdle answered Scheduled runs this once no transaction is left (B12.FR.01)
+    when_idle: Callable[[], Awaitable[None]] | None = None
 
     def __post_init__(self) -> None:
         self.evses = {e: Evse(e, {c: Connector() for c in range(1, n + 1)}) for e, n in enumerate(self.layout, 1)}
@@ -642,6 +644,20 @@ class Charging:
         self._cancel_ev_timeout(evse)
         self.availability.transaction_ended(evse.id)  # G03/G04: a scheduled change applies once it is over
         self.apply_availability()
+        if self.when_idle is not None and all(e.tx is None for e in self.evses.values()):
+            work, self.when_idle = self.when_idle, None
+            self._spawn(work())
+
+    def busy(self) -> list[int]:
+        """The EVSEs with a transaction running."""
+        return [e.id for e in self.evses.values() if e.tx is not None]
+
+    async def end_for_reset(self) -> None:
+        """B12.FR.02: a ResetRequest Immediate ends every running transaction (triggerReason ResetCommand)."""
+        reason = "Reboot" if getattr(self.faults, "immediate_reset_wrong_reason", False) else "ImmediateReset"
+        for evse in self.evses.values():
+            if evse.tx is not None:
+                self._end(evse, "ResetCommand", reason)
 
     def _energy(self, evse: Evse) -> None:
         """The power path closes when EV and driver are both there (and the EV wants energy)."""

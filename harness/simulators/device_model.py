@@ -131,7 +131,7 @@ def core_variables(evses: list[int], *, heartbeat_interval: int, security_profil
         k("OCPPCommCtrlr", "RetryBackOffRandomRange"): _int(0),
         k("OCPPCommCtrlr", "RetryBackOffWaitMinimum"): _int(1),
         k("OCPPCommCtrlr", "WebSocketPingInterval"): _int(0),
-        k("OCPPCommCtrlr", "MessageTimeout", variable_instance="Default"): _int(10, low=1),
+        k("OCPPCommCtrlr", "MessageTimeout", variable_instance="Default"): _int(10, "ReadOnly", low=1),
         k("OCPPCommCtrlr", "NetworkConfigurationPriority"): _var("SequenceList", "1", values="1,2,3",
                                                                          reboot=True),
         k("OCPPCommCtrlr", "NetworkProfileConnectionAttempts"): _int(3),
@@ -183,6 +183,14 @@ def core_variables(evses: list[int], *, heartbeat_interval: int, security_profil
         k("AlignedDataCtrlr", "SendDuringIdle"): _bool(False),
         k("ChargingStation", "AvailabilityState"): _var("OptionList", "Available", "ReadOnly", values=AVAILABILITY),
         k("ChargingStation", "Available"): _bool(True, "ReadOnly"),
+        k("ChargingStation", "SupplyPhases"): _int(3, "ReadOnly"),
+        k("OCPPCommCtrlr", "FileTransferProtocols"): _var("MemberList", "HTTP,HTTPS", "ReadOnly",
+                                                           values="FTP,FTPS,HTTP,HTTPS,SFTP"),
+        k("SampledDataCtrlr", "TxStartedMeasurands"): _var("MemberList", "Energy.Active.Import.Register",
+                                                            values=MEASURANDS),
+        k("AlignedDataCtrlr", "TxEndedInterval"): _int(0),
+        k("AlignedDataCtrlr", "TxEndedMeasurands"): _var("MemberList", "Energy.Active.Import.Register",
+                                                          values=MEASURANDS),
     }
     for action, items in (("GetReport", 64), ("GetVariables", 16), ("SetVariables", 16)):
         table[k("DeviceDataCtrlr", "ItemsPerMessage", variable_instance=action)] = _int(items, "ReadOnly")
@@ -191,12 +199,14 @@ def core_variables(evses: list[int], *, heartbeat_interval: int, security_profil
         table[k("EVSE", "AvailabilityState", evse=evse_id)] = _var("OptionList", "Available", "ReadOnly",
                                                                    values=AVAILABILITY)
         table[k("EVSE", "Available", evse=evse_id)] = _bool(True, "ReadOnly")
+        table[k("EVSE", "SupplyPhases", evse=evse_id)] = _int(3, "ReadOnly")
         table[k("EVSE", "Power", evse=evse_id)] = _var(
             "decimal", "0", "ReadOnly", low=0, extra={"MaxSet": Attribute("22000", "ReadOnly")})
         for connector_id in range(1, connectors + 1):
             table[k("Connector", "AvailabilityState", evse=evse_id, connector=connector_id)] = _var(
                 "OptionList", "Available", "ReadOnly", values=AVAILABILITY)
             table[k("Connector", "Available", evse=evse_id, connector=connector_id)] = _bool(True, "ReadOnly")
+            table[k("Connector", "SupplyPhases", evse=evse_id, connector=connector_id)] = _int(3, "ReadOnly")
             table[k("Connector", "ConnectorType", evse=evse_id, connector=connector_id)] = _var(
                 "string", "cType2", "ReadOnly")
     return table

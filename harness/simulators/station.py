@@ -252,6 +252,22 @@ class StationFaults:
     triggered_idle_as_done: bool = False  # triggered while idle: LogStatusNotification Uploaded, Firmware… Installed
     triggered_status_available: bool = False  # a triggered StatusNotification says Available whatever the state
     accept_boot_trigger: bool = False  # TriggerMessage(BootNotification) once accepted: Accepted (and no boot)
+    # block B coverage (GetVariables / SetVariables, base reports, reset, network profiles)
+    unknown_as_rejected: bool = False  # an unknown component or variable: attributeStatus Rejected, not Unknown…
+    attribute_type_as_actual: bool = False  # an attribute type the variable lacks is served as its Actual value
+    accept_malformed_value: bool = False  # SetVariables takes a value whatever its data type (B05.FR.07 ignored)
+    read_only_accepted: bool = False  # SetVariables of a ReadOnly variable: Accepted (nothing changes)
+    report_without_characteristics: bool = False  # base reports leave variableCharacteristics out
+    report_seq_from_one: bool = False  # the NotifyReports of a base report count seqNo from 1
+    report_missing_required: bool = False  # base reports leave out the required OCPPCommCtrlr.OfflineThreshold
+    config_report_read_only: bool = False  # a ConfigurationInventory also lists ReadOnly variables
+    report_write_only_value: bool = False  # base reports give the value of a WriteOnly variable
+    summary_without_evse: bool = False  # a SummaryInventory reports only the ChargingStation's AvailabilityState
+    report_unsupported_anyway: bool = False  # answers a report NotSupported and sends NotifyReports all the same
+    reset_ignores_transaction: bool = False  # ResetRequest OnIdle during a transaction: Accepted, reboots at once
+    immediate_reset_wrong_reason: bool = False  # a ResetRequest Immediate ends transactions with stoppedReason Reboot
+    scheduled_reset_as_remote: bool = False  # the reboot a scheduled (OnIdle) reset waited for boots RemoteReset
+    accept_evse_reset: bool = False  # a ResetRequest for one EVSE (not supported): Accepted, nothing happens
 
 
 @dataclass
@@ -270,6 +286,8 @@ class StationVariants:
     #                               must claim C-07 instead of C-08
     # block G (harness/simulators/availability.py)
     no_plug_retention_lock: bool = False  # no ConnectorPlugRetentionLock in the device model (TC_G_20_CS: not applicable)
+    # block B coverage
+    no_summary_inventory: bool = False  # no SummaryInventory base report (C-56 false; its profile must not claim it)
 
 
 @dataclass
@@ -368,6 +386,7 @@ class StationSimulator:
         self.outbox: deque[PendingEvent] = deque()  # TransactionEvents not yet delivered, oldest first
         self._online = asyncio.Event()  # set while booted and announced: messages may go out
         self._outbox_wake = asyncio.Event()  # an event was queued, or the station came online
+        self._outbox_drained = asyncio.Event()  # the outbox is empty (a reset waits for it before rebooting)
         self.certificates = CertificateStore(self.config.serial_number, self.config.pki)
         if self.config.pki is not None:  # installed at manufacturing: the CSMS root it connects with, and its CSO CA
             for root in self.config.pki.csms_roots():
@@ -961,7 +980,7 @@ class StationSimulator:
             return CallError(call.message_id, "FormatViolation",
                              f"message exceeds DeviceDataCtrlr.BytesPerMessage[{call.action}] = {size}", {})
         if get:
-            results = [self._refused_item(d) or self.model.get(d) for d in items]
+            results = [self._refused_item(d) or self._get_item(d) for d in items]
             if self.faults.bad_get_variables_enum:
                 for result in results:
                     result["attributeStatus"] = "Fine"
@@ -982,8 +1001,31 @@ class StationSimulator:
                 self._password_changed = True  # reconnects, with the old password (fault keep_old_password)
         return {"setVariableResult": self._garbled([result for result, _ in answered])}
 
+    def _get_item(self, item: dict[str, Any]) -> dict[str, Any]:
+        result = self.model.get(item)
+        if self.faults.attribute_type_as_actual and result["attributeStatus"] == "NotSupportedAttributeType":
+            actual = self.model.get({k: v for k, v in item.items() if k != "attributeType"})
+            result = {**actual, "attributeType": item["attributeType"]}
+        return result
+
     def _set_item(self, item: dict[str, Any]) -> tuple[dict[str, Any], VarKey | None]:
         """One setVariableResult and the key of the value it changed (None if none)."""
+        result, changed = self._set_item_as_model_says(item)
+        status, key = result.get("attributeStatus"), VarKey.of(item["component"], item["variable"])
+        f, variable = self.faults, self.model.variables.get(key)
+        if f.attribute_type_as_actual and status == "NotSupportedAttributeType":
+            actual, changed = self.model.set({k: v for k, v in item.items() if k != "attributeType"})
+            result = {**actual, "attributeType": item["attributeType"]}
+        elif status == "Rejected" and variable is not None:
+            read_only = variable.attributes["Actual"].mutability == "ReadOnly"
+            if f.read_only_accepted and read_only:
+                result = {**result, "attributeStatus": "Accepted"}
+            elif f.accept_malformed_value and not read_only:
+                self.model.put(key, str(item.get("attributeValue", "")))
+                result, changed = {**result, "attributeStatus": "Accepted"}, key
+        return result, changed
+
+    def _set_item_as_model_says(self, item: dict[str, Any]) -> tuple[dict[str, Any], VarKey | None]:
         refused = self._refused_item(item)
         if refused is not None:
             return refused, None
@@ -1008,6 +1050,8 @@ class StationSimulator:
     def _garbled(self, results: list[dict[str, Any]]) -> list[dict[str, Any]]:
         """Get/SetVariables results as the fault switches break them (the same list, changed in place)."""
         for result in results:
+            if self.faults.unknown_as_rejected and result["attributeStatus"] in ("UnknownComponent", "UnknownVariable"):
+                result["attributeStatus"] = "Rejected"
             if self.faults.variables_wrong_type:
                 result["attributeType"] = "Target"
             if self.faults.variables_wrong_names:
@@ -1024,37 +1068,75 @@ class StationSimulator:
 
     def _base_report(self, conn: OcppConnection, call: Call) -> Answer:
         """GetBaseReport (B07): Accepted, then NotifyReport in chunks of ItemsPerMessage[GetReport]."""
-        base = call.payload["reportBase"]
-        if self.faults.refuse_base_report:
+        base, f = call.payload["reportBase"], self.faults
+        if f.refuse_base_report:
             return {"status": "Rejected"}
-        data = self.model.report(base)
+        unsupported = base == "SummaryInventory" and self.config.variants.no_summary_inventory
+        if unsupported and not f.report_unsupported_anyway:
+            return {"status": "NotSupported", "statusInfo": {"reasonCode": "UnsupportedParam"}}
+        data = self.model.report("FullInventory" if f.config_report_read_only else base)
         if base == "SummaryInventory":
-            data = [d for d in data if d["variable"]["name"] == "AvailabilityState"]
+            data = [d for d in data if d["variable"]["name"] == "AvailabilityState"
+                    and (not f.summary_without_evse or d["component"]["name"] == "ChargingStation")]
+        for entry in data:
+            if f.report_without_characteristics:
+                del entry["variableCharacteristics"]
+            if f.report_write_only_value:
+                for attribute in entry["variableAttribute"]:
+                    if attribute["mutability"] == "WriteOnly":
+                        attribute["value"] = "********"
+        if f.report_missing_required:
+            data = [d for d in data if VarKey.of(d["component"], d["variable"]) != OFFLINE_THRESHOLD]
         if not data:
             return {"status": "EmptyResultSet"}
         request_id, chunk = call.payload["requestId"], self.model.limit("ItemsPerMessage", "GetReport")
+        first = 1 if f.report_seq_from_one else 0
 
         async def send() -> None:
             generated = now_iso()
             parts = [data[i:i + chunk] for i in range(0, len(data), chunk)]
-            last = 0 if self.faults.truncated_report else len(parts) - 1  # the fault stops after the first part
+            last = 0 if f.truncated_report else len(parts) - 1  # the fault stops after the first part
             for seq, part in enumerate(parts[:last + 1]):
                 await self._call(conn, "NotifyReport", {"requestId": request_id, "generatedAt": generated,
-                                                        "seqNo": seq, "tbc": seq < len(parts) - 1,
+                                                        "seqNo": seq + first, "tbc": seq < len(parts) - 1,
                                                         "reportData": part})
 
         self._after_answer(conn, call, send)
+        if unsupported:
+            return {"status": "NotSupported", "statusInfo": {"reasonCode": "UnsupportedParam"}}
         return {"status": "Accepted"}
 
     def _reset(self, conn: OcppConnection, call: Call) -> Answer:
-        """Reset (B11/B12): no transactions to wait for, so OnIdle and Immediate both reboot at once."""
+        """Reset (B11/B12) of the whole station: at once when no transaction runs; Immediate ends the transactions
+        first (their events delivered before the reboot); OnIdle answers Scheduled and reboots (ScheduledReset)
+        once the last one has ended. A reset per EVSE is not supported (C-13 false)."""
+        f = self.faults
         if "evseId" in call.payload:
+            if f.accept_evse_reset:
+                return {"status": "Accepted"}
             return {"status": "Rejected", "statusInfo": {"reasonCode": "UnsupportedRequest",
                                                          "additionalInfo": "no reset per EVSE"}}
-        if not self.faults.no_reboot_on_reset:
-            reason = "PowerUp" if self.faults.reset_boot_reason_power_up else "RemoteReset"
+        if f.no_reboot_on_reset:
+            return {"status": "Accepted"}
+        reason = "PowerUp" if f.reset_boot_reason_power_up else "RemoteReset"
+        if not self.charging.busy() or f.reset_ignores_transaction:
             self._after_answer(conn, call, partial(self._reboot, reason))
-        return {"status": "Accepted"}
+            return {"status": "Accepted"}
+        if call.payload["type"] == "Immediate":
+            async def immediate() -> None:
+                await self.charging.act(self.charging.end_for_reset)
+                await self._reboot_when_delivered(reason)
+
+            self._after_answer(conn, call, immediate)
+            return {"status": "Accepted"}
+        self.charging.when_idle = partial(self._reboot_when_delivered,
+                                          reason if f.scheduled_reset_as_remote else "ScheduledReset")
+        return {"status": "Scheduled"}
+
+    async def _reboot_when_delivered(self, reason: str) -> None:
+        """Reboot once the outbox has delivered the transactions' last events (within the message timeout)."""
+        await _wait(self._outbox_drained, self._message_timeout())
+        await self._reboot(reason)
 
     def _trigger(self, conn: OcppConnection, call: Call) -> Answer:
         """TriggerMessage (F06). BootNotification is only triggerable while Pending (TC_F_26: Rejected once
@@ -1215,6 +1297,7 @@ class StationSimulator:
         if not self.online() and not self.faults.no_offline_flag:
             payload["offline"] = True  # E11/E12: it happened while the CSMS could not hear it
         self.outbox.append(PendingEvent(payload))
+        self._outbox_drained.clear()
         self._outbox_wake.set()
 
     def note(self, text: str) -> None:
@@ -1242,6 +1325,8 @@ class StationSimulator:
         while True:
             conn = self.conn
             if not self.outbox or conn is None or not self.online():
+                if not self.outbox:
+                    self._outbox_drained.set()
                 self._outbox_wake.clear()
                 await self._outbox_wake.wait()
                 continue

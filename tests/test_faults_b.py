@@ -1,0 +1,82 @@
+"""Block B (provisioning) with a Charging Station under test: every check of the coverage cases proven. A simulator
+fault switch makes exactly the matching cases fail, with a message that names what was expected; the clean run of
+the same cases passes (test_suite_loopback). The pattern of tests/test_fault_detection.py."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from suite_runner import ROOT, run_suite, sample
+
+FAST = ("-o", "ocpp_heartbeat_interval=3", "-o", "ocpp_tolerance=1", "-o", "ocpp_timeout=6")
+STRICT = ("--ocpp-policy=beyond_part6=fail",)  # the checks beyond a table fail too, so each is proven
+
+# fault switch -> (test case ids that must fail, texts the failure message must contain)
+FAULTS: dict[str, tuple[tuple[str, ...], tuple[str, ...]]] = {
+    # GetVariables / SetVariables (B05, B06)
+    "variables_wrong_type": (("TC_B_07_CS", "TC_B_10_CS"), ("attributeType", "Target")),
+    "variables_wrong_names": (("TC_B_07_CS", "TC_B_10_CS"), ("VariableResult for OCPPCommCtrlr.OfflineThreshold",)),
+    "unknown_as_rejected": (("TC_B_32_CS", "TC_B_33_CS", "TC_B_35_CS", "TC_B_36_CS"),
+                            ("attributeStatus", "Rejected")),
+    "attribute_type_as_actual": (("TC_B_34_CS", "TC_B_37_CS"), ("NotSupportedAttributeType",)),
+    "accept_malformed_value": (("TC_B_11_CS",), ("did not reject an invalidly formatted value", "B05.FR.07")),
+    "read_only_accepted": (("TC_B_39_CS",), ("read-only", "Rejected")),
+    # base reports (B07)
+    "refuse_base_report": (("TC_B_12_CS", "TC_B_13_CS", "TC_B_14_CS", "TC_B_53_CS"), ("GetBaseReport", "Accepted")),
+    "report_without_characteristics": (("TC_B_12_CS", "TC_B_13_CS", "TC_B_14_CS", "TC_B_53_CS"),
+                                       ("without variableCharacteristics",)),
+    "report_seq_from_one": (("TC_B_12_CS", "TC_B_13_CS", "TC_B_14_CS", "TC_B_53_CS"), ("seqNo 0",)),
+    "report_missing_required": (("TC_B_12_CS", "TC_B_13_CS", "TC_B_53_CS"),
+                                ("OCPPCommCtrlr.OfflineThreshold is not reported",)),
+    "config_report_read_only": (("TC_B_12_CS",), ("not ReadWrite or WriteOnly",)),
+    "report_write_only_value": (("TC_B_53_CS",), ("SecurityCtrlr.BasicAuthPassword", "WriteOnly")),
+    "summary_without_evse": (("TC_B_14_CS",), ("EVSE.AvailabilityState of EVSE 1 is not reported",)),
+    # reset (B11, B12)
+    "reset_ignores_transaction": (("TC_B_21_CS", "TC_B_41_CS"), ("Reset", "Scheduled")),
+    "immediate_reset_wrong_reason": (("TC_B_22_CS",), ("stoppedReason", "ImmediateReset")),
+    "scheduled_reset_as_remote": (("TC_B_21_CS", "TC_B_41_CS"), ("reason ScheduledReset",)),
+    "reset_boot_reason_power_up": (("TC_B_22_CS", "TC_B_23_CS"), ("reason RemoteReset",)),
+    "forget_availability_on_reboot": (("TC_B_23_CS",), ("connector Unavailable for EVSE 1 connector 1",)),
+    "accept_evse_reset": (("TC_B_28_CS", "TC_B_29_CS"), ("Reset", "Rejected")),
+}
+
+# `make test` proves these (one per kind of check); `make faults` (OCPP_ALL_FAULTS=1) every switch
+SAMPLE = {"accept_malformed_value", "report_missing_required", "immediate_reset_wrong_reason"}
+
+
+@pytest.mark.parametrize("fault", sample(FAULTS, SAMPLE))
+def test_fault_is_caught(fault: str, tmp_path: Path) -> None:
+    must_fail, texts = FAULTS[fault]
+    result = run_suite(tmp_path, *must_fail, faults=(fault,), extra=(*FAST, *STRICT))
+    for case_id in must_fail:
+        assert result.verdicts.get(case_id) == "failed", (
+            f"{fault}: {case_id} should fail but was {result.verdicts.get(case_id)}\n{result.output[-3000:]}")
+        message = result.messages[case_id]
+        for text in texts:
+            assert text in message, f"{fault}: the failure of {case_id} does not name {text!r}:\n{message[:3000]}"
+
+
+def not_claiming(folder: Path, feature: str) -> Path:
+    """A copy of profiles/builtin-station.yaml that does not claim `feature` (Part 5 PICS)."""
+    folder.mkdir(parents=True, exist_ok=True)
+    text = (ROOT / "profiles" / "builtin-station.yaml").read_text()
+    line = f"\n  {feature}: true"
+    if text.count(line) != 1:
+        raise ValueError(f"builtin-station.yaml: no single `{feature}: true` line to change")
+    path = folder / "builtin-station.yaml"
+    path.write_text(text.replace(line, f"\n  {feature}: false"))
+    return path
+
+
+def test_a_station_without_the_summary_inventory_passes_tc_b_15(tmp_path: Path) -> None:
+    """TC_B_15_CS (NOT C-56): with a profile that does not claim the SummaryInventory and the simulator without it
+    (variant no_summary_inventory) the clean simulator passes, TC_B_14_CS is not applicable; one that sends the
+    report anyway fails TC_B_15_CS."""
+    extra = (*FAST, f"--ocpp-sut={not_claiming(tmp_path / 'profiles', 'C-56')}")
+    clean = run_suite(tmp_path / "clean", "TC_B_14_CS", "TC_B_15_CS", variants=("no_summary_inventory",), extra=extra)
+    assert clean.verdicts == {"TC_B_14_CS": "skipped", "TC_B_15_CS": "passed"}, clean.output[-3000:]
+    faulty = run_suite(tmp_path / "faulty", "TC_B_15_CS", variants=("no_summary_inventory",),
+                       faults=("report_unsupported_anyway",), extra=extra)
+    assert faulty.verdicts == {"TC_B_15_CS": "failed"}, faulty.output[-3000:]
+    assert "NotifyReport" in faulty.messages["TC_B_15_CS"] and "B07.FR.02" in faulty.messages["TC_B_15_CS"]
