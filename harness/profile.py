@@ -120,6 +120,10 @@ class Configured(_Model):
     tx_updated_measurands: str = Field("Energy.Active.Import.Register",
                                        description="<Configured transaction_updated_metervalues_measurands>")
     aligned_data_interval: int = Field(2, ge=0, description="AlignedDataCtrlr.Interval the tests set")
+    aligned_tx_ended_interval: int = Field(2, ge=0, description="<Configured clock_aligned_tx_ended_meter_values_"
+                                           "interval>: AlignedDataCtrlr.TxEndedInterval (TC_J_03_CS, TC_J_04_CS)")
+    sampled_tx_ended_interval: int = Field(2, ge=0, description="<Configured sampled_tx_ended_meter_values_interval>: "
+                                           "SampledDataCtrlr.TxEndedInterval (TC_J_10_CS, TC_J_11_CS)")
     transaction_duration: float = Field(1.0, ge=0, description="how long a test lets energy flow before stopping")
     max_time_deviation: float = Field(4.0, ge=0, description="allowed clock deviation of timestamps (s)")
     reboot_time: float = Field(60.0, gt=0, description="how long the station may take from a Reset or power cycle "
@@ -376,7 +380,9 @@ BUILTIN_STATION_PICS = {"C-01": True, "C-02": True, "C-06": True, "C-09.1": True
                         "AQ-9": True, "C-58": True,
                         # block C coverage: MaxEnergyOnInvalidId, Master Pass without UI, cache LifeTime and
                         # DisablePostAuthorize
-                        "C-03": True, "C-08": True, "C-53": True, "C-59": True}
+                        "C-03": True, "C-08": True, "C-53": True, "C-59": True,
+                        # block J: AlignedDataSendDuringIdle, measurands for every list, signed meter values
+                        "C-28": True, "C-40": True, "C-42": True}
 # the Master Pass token (C16) both built-in simulators know; its group is the station's MasterPassGroupId
 BUILTIN_MASTER_PASS = IdToken(id_token="MASTER-PASS-01", type="ISO14443", group_id_token="MASTER-GROUP")
 BUILTIN_CSMS_PICS = {"C-11": True, "C-16": True, "C-44": True}
