@@ -35,9 +35,19 @@ FAULTS: dict[str, tuple[tuple[str, ...], tuple[str, ...]]] = {
     "sampled_wrong_context": (("TC_J_09_CS",), ("context is not Sample.Periodic",)),
     "sampled_missing_measurand": (("TC_J_09_CS",), ("TxUpdatedMeasurands", "Energy.Active.Import.Register")),
     "sampled_skip_interval": (("TC_J_09_CS",), ("TIMING", "periodic TransactionEvent timestamps")),
+    # CSMS: it must take every report (a valid CALLRESULT)
+    "meter_values_error": (("TC_J_02_CSMS",), ("refused a valid MeterValues", "InternalError")),
+    "notify_event_error": (("TC_J_02_CSMS",), ("refused a valid NotifyEvent", "InternalError")),
+    "csms_reject_clock_values": (("TC_J_02_CSMS",), ("refused a valid TransactionEvent", "clock-aligned values")),
+    "csms_reject_ended_values": (("TC_J_03_CSMS", "TC_J_04_CSMS", "TC_J_10_CSMS", "TC_J_11_CSMS"),
+                                 ("refused a valid TransactionEvent", "more than one meterValue")),
+    "csms_reject_signed_values": (("TC_J_04_CSMS", "TC_J_11_CSMS"), ("refused a valid TransactionEvent", "signed")),
+    "csms_reject_begin_values": (("TC_J_07_CSMS", "TC_J_08_CSMS"),
+                                 ("refused a valid TransactionEvent", "Transaction.Begin values")),
+    "csms_reject_periodic_values": (("TC_J_09_CSMS",), ("refused a valid TransactionEvent", "periodic values")),
 }
 
-SAMPLE = {"ended_wrong_context", "begin_missing_measurand"}
+SAMPLE = {"ended_wrong_context", "begin_missing_measurand", "csms_reject_ended_values"}
 
 
 @pytest.mark.parametrize("fault", sample(FAULTS, SAMPLE))

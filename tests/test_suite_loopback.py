@@ -47,6 +47,7 @@ EXPECTED_IDS = {
     "TC_P_01_CS", "TC_P_03_CS", "TC_P_02_CSMS", "TC_P_03_CSMS", "TC_K_38_CS",
     # block J meter values
     *(f"TC_J_{nn}_CS" for nn in ("02", "03", "04", "06", "07", "08", "09", "10", "11")),
+    *(f"TC_J_{nn}_CSMS" for nn in ("02", "03", "04", "07", "08", "09", "10", "11")),
 }
 # Part 5 features the built-in station does not claim: not applicable with the reason (tests/test_faults_c.py and
 # test_faults_e.py run them with a profile that claims the feature)
