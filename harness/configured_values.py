@@ -91,6 +91,8 @@ CONFIGURED_VALUES: tuple[ConfiguredValue, ...] = (
        "configured.tx_updated_interval"),
     _p("transaction_updated_metervalues_measurands", "configured.tx_updated_measurands"),
     _p("clock-aligned meter values interval; clock aligned metervalues interval", "configured.aligned_data_interval"),
+    _p("clock_aligned_tx_ended_meter_values_interval", "configured.aligned_tx_ended_interval"),
+    _p("sampled_tx_ended_meter_values_interval", "configured.sampled_tx_ended_interval"),
     _r("TxStartPoint; TxStopPoint", "TxCtrlr.TxStartPoint / TxStopPoint (GetVariables)",
        "read at the start of a case; written only where the table's configuration state says so"),
     _h("transactionId", "the station's TransactionEventRequest", "taken from the transaction the case started"),

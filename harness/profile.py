@@ -133,6 +133,10 @@ class Configured(_Model):
                                        description="<Configured transaction_updated_metervalues_measurands>")
     aligned_data_interval: int = Field(2, ge=0, description="<Configured clock-aligned meter values interval>: "
                                                             "AlignedDataCtrlr.Interval the tests set")
+    aligned_tx_ended_interval: int = Field(2, ge=0, description="<Configured clock_aligned_tx_ended_meter_values_"
+                                           "interval>: AlignedDataCtrlr.TxEndedInterval (TC_J_03_CS, TC_J_04_CS)")
+    sampled_tx_ended_interval: int = Field(2, ge=0, description="<Configured sampled_tx_ended_meter_values_interval>: "
+                                           "SampledDataCtrlr.TxEndedInterval (TC_J_10_CS, TC_J_11_CS)")
     transaction_duration: float = Field(1.0, ge=0, description="<Configured transaction duration>: how long a test "
                                                                "lets energy flow before stopping")
     max_time_deviation: float = Field(4.0, ge=0, description="<Configured max time deviation>: allowed clock "
@@ -401,7 +405,9 @@ BUILTIN_STATION_PICS = {"C-01": True, "C-02": True, "C-06": True, "C-09.1": True
                         "C-29": True, "C-29.1": True, "C-29.2": True, "C-29.3": True, "C-29.4": True, "C-29.5": True,
                         "C-29.6": True,
                         # block B coverage: the SummaryInventory base report
-                        "C-56": True}
+                        "C-56": True,
+                        # block J: AlignedDataSendDuringIdle, measurands for every list, signed meter values
+                        "C-28": True, "C-40": True, "C-42": True}
 # the Master Pass token (C16) both built-in simulators know; its group is the station's MasterPassGroupId
 BUILTIN_MASTER_PASS = IdToken(id_token="MASTER-PASS-01", type="ISO14443", group_id_token="MASTER-GROUP")
 BUILTIN_CSMS_PICS = {"C-11": True, "C-16": True, "C-44": True,

@@ -52,6 +52,9 @@ EXPECTED_IDS = {
     # block B coverage, station SUT: Get/SetVariables, base reports, reset, network profiles, offline status
     *(f"TC_B_{nn}_CS" for nn in ("07", "10", "11", "12", "13", "14", "21", "22", "23", "28", "29", "32", "33", "34",
                                  "35", "36", "37", "39", "41", "53")),
+    # block J meter values
+    *(f"TC_J_{nn}_CS" for nn in ("02", "03", "04", "06", "07", "08", "09", "10", "11")),
+    *(f"TC_J_{nn}_CSMS" for nn in ("02", "03", "04", "07", "08", "09", "10", "11")),
 }
 # Part 5 features the built-in station does not claim: not applicable with the reason (tests/test_faults_c.py and
 # test_faults_e.py run them with a profile that claims the feature)

@@ -32,6 +32,7 @@ from harness.simulators.data_transfer import custom_data_refusal, data_transfer_
 from harness.simulators.faults import bad_input_reply
 from harness.simulators.firmware import FirmwareHost
 from harness.simulators.log_requests import CsmsLogs
+from harness.simulators.meter_values import meter_value_refusal
 from harness.transcript import Record, Transcript
 from harness.transport import CallTimeout, ConnectionLost, Handshake, OcppConnection, OcppServer, ServerSocket
 
@@ -140,6 +141,12 @@ class CsmsFaults:
     notify_event_error: bool = False  # CALLERROR InternalError for every NotifyEvent
     csms_accept_data_transfer: bool = False  # DataTransfer of an unknown vendor: Accepted
     csms_reject_custom_data: bool = False  # a request with customData: CALLERROR PropertyConstraintViolation
+    # block J meter values (harness/simulators/meter_values.py): CALLERROR InternalError for a TransactionEvent …
+    csms_reject_clock_values: bool = False  # … with triggerReason MeterValueClock
+    csms_reject_periodic_values: bool = False  # … with triggerReason MeterValuePeriodic
+    csms_reject_begin_values: bool = False  # … carrying a Transaction.Begin value
+    csms_reject_ended_values: bool = False  # … Ended with more than one meterValue
+    csms_reject_signed_values: bool = False  # … carrying a signedMeterValue
 
 
 @dataclass
@@ -328,6 +335,9 @@ class CsmsSimulator:
             return refused
         if call.action == "DataTransfer":
             return data_transfer_answer(self.faults.csms_accept_data_transfer)
+        refused = meter_value_refusal(call, self.faults)
+        if refused is not None:
+            return refused
         if call.action == "NotifyEvent" and self.faults.notify_event_error:
             return CallError(call.message_id, "InternalError", "NotifyEvent could not be processed", {})
         if (call.action == "TransactionEvent" and self.faults.reject_transaction_events) or (

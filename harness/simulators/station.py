@@ -134,6 +134,22 @@ class StationFaults:
     aligned_missing_measurand: bool = False  # clock-aligned MeterValues leave out the first configured measurand
     aligned_skip_interval: bool = False  # clock-aligned MeterValues on every second interval boundary only
     aligned_off_boundary: bool = False  # clock-aligned MeterValues stamped half an interval after the boundary
+    # block J meter values (J01, J02; harness/simulators/charging.py)
+    aligned_tx_wrong_trigger: bool = False  # those clock-aligned TransactionEvents say triggerReason MeterValuePeriodic
+    aligned_during_transaction: bool = False  # AlignedDataCtrlr.SendDuringIdle true: still sends during a transaction
+    ended_no_meter_value: bool = False  # the Ended TransactionEvent carries no meterValue
+    ended_wrong_context: bool = False  # the Ended event's clock values say Sample.Periodic, its sampled ones Sample.Clock
+    ended_uneven_interval: bool = False  # every second TxEnded value of the Ended event is stamped half an interval late
+    ended_missing_measurand: bool = False  # the Ended event's TxEnded values leave out the first configured measurand
+    ended_no_transaction_end: bool = False  # the Ended event has no Transaction.End reading
+    unsigned_readings: bool = False  # SignReadings true: the readings carry no signedMeterValue
+    bad_public_key: bool = False  # signedMeterValue.publicKey is neither "" nor base64
+    begin_missing_measurand: bool = False  # the Transaction.Begin reading leaves out the first TxStartedMeasurand
+    begin_wrong_context: bool = False  # the start reading says Sample.Periodic, not Transaction.Begin
+    sampled_wrong_trigger: bool = False  # periodic TransactionEvents say triggerReason MeterValueClock
+    sampled_wrong_context: bool = False  # periodic TransactionEvent values say Sample.Clock
+    sampled_missing_measurand: bool = False  # periodic values leave out the first TxUpdatedMeasurand
+    sampled_skip_interval: bool = False  # periodic TransactionEvents on every second TxUpdatedInterval only
     # security profile 3
     station_wrong_cn_cert: bool = False  # presents a station certificate whose CN is not its serial number
     # security profiles 2 and 3: what the station must refuse (A00.FR.308-311, A00.FR.313-316)
