@@ -144,6 +144,12 @@ class Configured(_Model):
     firmware_signing_certificate: str | None = Field(None, description="<Configured signingCertificate>: the PEM the "
                                                                        "CSMS sends in TC_L_01_CSMS; unset: only its "
                                                                        "presence is checked")
+    install_offset_period: float = Field(3.0, gt=0, description="<Configured Install Offset Period>: how far ahead "
+                                                                "the installDateTime of TC_L_02 lies (station SUT: "
+                                                                "what the harness sends; CSMS SUT: what it asks for)")
+    download_offset_period: float = Field(3.0, gt=0, description="<Configured Download Offset Period>: how far ahead "
+                                                                 "the retrieveDateTime of TC_L_03 lies (both roles, "
+                                                                 "as install_offset_period)")
     local_list_version: int = Field(1, gt=0, description="<Configured versionNumber>: the version of the full Local "
                                                         "Authorization List TC_D_01_CS sends (> 0)")
     # block G, P and TC_K_38_CS
@@ -376,10 +382,13 @@ BUILTIN_STATION_PICS = {"C-01": True, "C-02": True, "C-06": True, "C-09.1": True
                         "AQ-9": True, "C-58": True,
                         # block C coverage: MaxEnergyOnInvalidId, Master Pass without UI, cache LifeTime and
                         # DisablePostAuthorize
-                        "C-03": True, "C-08": True, "C-53": True, "C-59": True}
+                        "C-03": True, "C-08": True, "C-53": True, "C-59": True,
+                        # block L: it can cancel a running firmware update (L01.FR.24)
+                        "C-60": True}
 # the Master Pass token (C16) both built-in simulators know; its group is the station's MasterPassGroupId
 BUILTIN_MASTER_PASS = IdToken(id_token="MASTER-PASS-01", type="ISO14443", group_id_token="MASTER-GROUP")
-BUILTIN_CSMS_PICS = {"C-11": True, "C-16": True, "C-44": True}
+BUILTIN_CSMS_PICS = {"C-11": True, "C-16": True, "C-44": True,
+                     "C-15": True}  # scheduled firmware updates (an operator's retrieve/installDateTime)
 
 
 def builtin_station_profile() -> SutProfile:

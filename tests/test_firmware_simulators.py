@@ -29,6 +29,7 @@ class Faults:
     unsigned_firmware_update: bool = False
     badly_signed_firmware_update: bool = False
     missing_firmware_image: bool = False
+    firmware_times_now: bool = False
 
 
 class Link:

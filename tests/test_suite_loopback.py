@@ -45,6 +45,8 @@ EXPECTED_IDS = {
     *(f"TC_G_{nn:02d}_CS" for nn in (1, 2, 4, 5, 6, 7, 8, 9, 10, 12, 13, 14, 15, 16, 17, 18, 19, 20, 21)),
     *(f"TC_G_{nn:02d}_CSMS" for nn in (4, 5, 6, 7, 8, 14, 17, 20)),
     "TC_P_01_CS", "TC_P_03_CS", "TC_P_02_CSMS", "TC_P_03_CSMS", "TC_K_38_CS",
+    # block L coverage: scheduled, refused, failed and replaced firmware updates
+    *(f"TC_L_{nn}_CSMS" for nn in ("02", "03", "04", "05", "08", "09", "10", "11", "13")),
 }
 # Part 5 features the built-in station does not claim: not applicable with the reason (tests/test_faults_c.py and
 # test_faults_e.py run them with a profile that claims the feature)

@@ -194,6 +194,7 @@ class HostFaults(Protocol):
     unsigned_firmware_update: bool
     badly_signed_firmware_update: bool
     missing_firmware_image: bool
+    firmware_times_now: bool
 
 
 class FirmwareHost:
@@ -220,14 +221,19 @@ class FirmwareHost:
             await server.stop()
 
     async def complete(self, payload: Mapping[str, Any]) -> dict[str, Any]:
-        """`payload` with what the operator left out: a requestId; without a `firmware`, also a signed image of
-        its own, retries 1 and retryInterval 1 (short: the station's retries are not what a test waits for)."""
+        """`payload` with what the operator left out: a requestId; without a `firmware` location, also a signed
+        image of its own (the operator's retrieveDateTime / installDateTime kept: a scheduled update), retries 1
+        and retryInterval 1 (short: the station's retries are not what a test waits for)."""
         out = dict(payload)
         out.setdefault("requestId", next(self._request_ids))
-        if "firmware" not in out and self.pki is not None:
+        given = out.get("firmware")
+        if (not isinstance(given, Mapping) or "location" not in given) and self.pki is not None:
             out.setdefault("retries", 1)
             out.setdefault("retryInterval", 1)
-            out["firmware"] = (await self._image(f"csms-firmware-{out['requestId']}.bin")).firmware()
+            times = {k: v for k, v in (given or {}).items() if k in ("retrieveDateTime", "installDateTime")}
+            if self.faults.firmware_times_now:
+                times = {}
+            out["firmware"] = {**(await self._image(f"csms-firmware-{out['requestId']}.bin")).firmware(), **times}
         return out
 
     async def _image(self, name: str) -> FirmwareImage:
