@@ -144,6 +144,13 @@ class Configured(_Model):
     firmware_signing_certificate: str | None = Field(None, description="<Configured signingCertificate>: the PEM the "
                                                                        "CSMS sends in TC_L_01_CSMS; unset: only its "
                                                                        "presence is checked")
+    invalid_firmware_location: str | None = Field(None, description="<Configured invalid firmware location>: an "
+                                                  "image the station downloads and fails to install (TC_L_08_CS); "
+                                                  "unset: the harness serves one only the built-in station knows")
+    invalid_firmware_signature: str | None = Field(None, description="<Configured invalid firmware signature>: its "
+                                                   "real signature (Base64)")
+    invalid_firmware_signing_certificate: str | None = Field(None, description="<Configured invalid firmware "
+                                                             "signingCertificate>: a PEM the station trusts")
     install_offset_period: float = Field(3.0, gt=0, description="<Configured Install Offset Period>: how far ahead "
                                                                 "the installDateTime of TC_L_02 lies (station SUT: "
                                                                 "what the harness sends; CSMS SUT: what it asks for)")

@@ -148,6 +148,14 @@ class StationFaults:
     no_firmware_security_event: bool = False  # no InvalidFirmwareSignature / FirmwareUpdated security events
     fake_firmware_download: bool = False  # reports Downloading ... Installed without downloading or verifying
     skip_downloaded_status: bool = False  # never sends FirmwareStatusNotification Downloaded
+    accept_unsigned_firmware: bool = False  # UpdateFirmware without signature and signingCertificate: Accepted
+    install_broken_firmware: bool = False  # an image its installer should refuse is reported Installed
+    accept_untrusted_firmware_certificate: bool = False  # a signingCertificate of no trusted root: Accepted
+    firmware_ignores_install_time: bool = False  # installs at once: no InstallScheduled for a later installDateTime
+    firmware_ignores_retrieve_time: bool = False  # downloads at once: no DownloadScheduled for a later retrieveDateTime
+    reject_second_firmware: bool = False  # a new UpdateFirmware during a download: Rejected, though it can cancel
+    accept_uncancelable_firmware: bool = False  # cannot cancel the running update, answers Accepted all the same
+    canceled_firmware_old_request_id: bool = False  # after AcceptedCanceled reports with the canceled requestId
     # certificate management (A02, M03-M05)
     accept_any_certificate: bool = False  # CertificateSigned with an invalid certificate is Accepted anyway
     no_csr_retry: bool = False  # never repeats SignCertificate when CertificateSigned does not come
@@ -257,6 +265,9 @@ class StationVariants:
     #                               must claim C-07 instead of C-08
     # block G (harness/simulators/availability.py)
     no_plug_retention_lock: bool = False  # no ConnectorPlugRetentionLock in the device model (TC_G_20_CS: not applicable)
+    # block L
+    firmware_not_cancelable: bool = False  # cannot cancel a running firmware update (NOT C-60): Rejected, goes on;
+    #                                        its profile must not claim C-60
 
 
 @dataclass
@@ -369,7 +380,8 @@ class StationSimulator:
         self.logs = StationLogs(self.config.identity, self.faults, tls=self._upload_tls)  # GetLog (N01)
         self.firmware = FirmwareUpdater(self, self.faults, trusted=self._firmware_roots,
                                         tls=client_context(self.config.pki.csms_trust_path) if self.config.pki else None,
-                                        download_timeout=self.config.call_timeout)
+                                        download_timeout=self.config.call_timeout,
+                                        cancelable=not self.config.variants.firmware_not_cancelable)
 
     # ---- life cycle --------------------------------------------------------------------------------------------
     async def start(self) -> None:
