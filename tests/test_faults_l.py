@@ -30,6 +30,9 @@ FAULTS: dict[str, tuple[tuple[str, ...], tuple[str, ...]]] = {
     "reject_second_firmware": (("TC_L_10_CS",), ("UpdateFirmware", "$.status", "AcceptedCanceled")),
     "canceled_firmware_old_request_id": (("TC_L_10_CS",), ("second request's requestId", "L01.FR.24")),
     "accept_unsigned_firmware": (("TC_L_18_CS",), ("without signature and signing certificate", "Rejected")),
+    # Advanced Security: TC_A_21_CS, TC_M_23_CS
+    "upgrade_without_station_certificate": (("TC_A_21_CS",), ("no valid ChargingStationCertificate", "A05.FR.03")),
+    "delete_station_certificate": (("TC_M_23_CS",), ("delete its own ChargingStationCertificate", "M04.FR.06")),
 }
 
 SAMPLE = {"firmware_times_now", "reject_second_firmware"}

@@ -48,6 +48,7 @@ EXPECTED_IDS = {
     # block L coverage: scheduled, refused, failed and replaced firmware updates
     *(f"TC_L_{nn}_CSMS" for nn in ("02", "03", "04", "05", "08", "09", "10", "11", "13")),
     *(f"TC_L_{nn}_CS" for nn in ("02", "03", "05", "08", "10", "18")),
+    "TC_A_21_CS", "TC_M_23_CS",
 }
 # Part 5 features the built-in station does not claim: not applicable with the reason (tests/test_faults_c.py and
 # test_faults_e.py run them with a profile that claims the feature)

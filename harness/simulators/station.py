@@ -169,9 +169,11 @@ class StationFaults:
     keep_old_password: bool = False  # accepts a new BasicAuthPassword and goes on using the old one
     wrong_certificate_hash: bool = False  # GetInstalledCertificateIds reports a wrong issuerKeyHash
     keep_deleted_certificate: bool = False  # DeleteCertificate answers Accepted and keeps the certificate
+    delete_station_certificate: bool = False  # DeleteCertificate of its own ChargingStationCertificate: Accepted
     # network connection profiles (A05, B09, B10)
     accept_downgrade: bool = False  # accepts a network profile of a lower security profile (and its priority)
     upgrade_without_root: bool = False  # accepts an upgrade to security profile 2/3 with no CSMSRootCertificate
+    upgrade_without_station_certificate: bool = False  # accepts an upgrade to profile 3 with no station certificate
     ignore_network_priority: bool = False  # after a reboot reconnects with the old profile, not the first entry
     keep_lower_profile_slot: bool = False  # after an upgrade keeps the lower profile's slot in the priority (A05.FR.06)
     fallback_to_lower_profile: bool = False  # reports the old slot gone, still falls back to it when the new fails
@@ -409,6 +411,13 @@ class StationSimulator:
         self.transcript.close()
         if self.errors:
             raise self.errors[0]
+
+    async def remove_station_certificate(self) -> None:
+        """Lab action (Part 5 AQ-3): the ChargingStationCertificate is gone; a security profile 3 connection can no
+        longer be made (A05.FR.03 refuses an upgrade to it)."""
+        self.certificates.station_chain = None
+        self.certificates.station_key = None
+        self.note("lab action: the ChargingStationCertificate was removed")
 
     async def power_cycle(self) -> None:
         """Part 6 manual action: power off (the connection closes, 1000), power on (connect, boot "PowerUp").
@@ -790,7 +799,7 @@ class StationSimulator:
             case "DeleteCertificate":
                 if self.faults.keep_deleted_certificate:
                     return {"status": "Accepted"}
-                status = store.delete(p["certificateHashData"])
+                status = store.delete(p["certificateHashData"], own_deletable=self.faults.delete_station_certificate)
                 self.model.put(CERTIFICATE_ENTRIES, str(len(store.installed)))
                 return {"status": status}
         # CertificateSigned
@@ -833,7 +842,8 @@ class StationSimulator:
         return Checks(current=int(self.model.actual(SECURITY_PROFILE)),
                       has_root=bool(self.certificates.trusted("CSMSRootCertificate")),
                       has_station_certificate=(self.certificates.station_chain is not None
-                                               or self.config.security_profile >= 3),
+                                               or self.config.security_profile >= 3
+                                               or self.faults.upgrade_without_station_certificate),
                       allow_downgrade=self.faults.accept_downgrade,
                       skip_root_check=self.faults.upgrade_without_root)
 
