@@ -99,9 +99,14 @@ CONFIGURED_VALUES: tuple[ConfiguredValue, ...] = (
     # firmware, logs, data transfer
     _p("signature", "configured.firmware_signature"),
     _p("signingCertificate; valid firmware signingCertificate", "configured.firmware_signing_certificate"),
-    _h("firmware_location; firmware location; invalid firmware location; invalid firmware signature; "
-       "invalid firmware signingCertificate", "harness.fileserver",
-       "the harness's HTTP(S) file server serves a firmware it signs (or breaks) itself"),
+    _h("firmware_location; firmware location", "harness.fileserver",
+       "the harness's HTTP(S) file server serves a firmware it signs itself"),
+    _p("invalid firmware location", "configured.invalid_firmware_location",
+       "unset: the harness serves an image the station must refuse"),
+    _p("invalid firmware signature", "configured.invalid_firmware_signature"),
+    _p("invalid firmware signingCertificate", "configured.invalid_firmware_signing_certificate"),
+    _p("install offset period", "configured.install_offset_period"),
+    _p("download offset period", "configured.download_offset_period"),
     _h("log_location; logType", "log_receiver fixture", "the harness's upload location (GetLog)"),
     _p("vendorId", "configured.data_transfer_vendor_id"),
     _p("messageId", "configured.data_transfer_message_id"),

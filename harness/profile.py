@@ -163,6 +163,19 @@ class Configured(_Model):
     firmware_signing_certificate: str | None = Field(None, description="<Configured signingCertificate>: the PEM the "
                                                                        "CSMS sends in TC_L_01_CSMS; unset: only its "
                                                                        "presence is checked")
+    invalid_firmware_location: str | None = Field(None, description="<Configured invalid firmware location>: an "
+                                                  "image the station downloads and fails to install (TC_L_08_CS); "
+                                                  "unset: the harness serves one only the built-in station knows")
+    invalid_firmware_signature: str | None = Field(None, description="<Configured invalid firmware signature>: its "
+                                                   "real signature (Base64)")
+    invalid_firmware_signing_certificate: str | None = Field(None, description="<Configured invalid firmware "
+                                                             "signingCertificate>: a PEM the station trusts")
+    install_offset_period: float = Field(3.0, gt=0, description="<Configured Install Offset Period>: how far ahead "
+                                                                "the installDateTime of TC_L_02 lies (station SUT: "
+                                                                "what the harness sends; CSMS SUT: what it asks for)")
+    download_offset_period: float = Field(3.0, gt=0, description="<Configured Download Offset Period>: how far ahead "
+                                                                 "the retrieveDateTime of TC_L_03 lies (both roles, "
+                                                                 "as install_offset_period)")
     local_list_version: int = Field(1, gt=0, description="<Configured versionNumber>: the version of the full Local "
                                                         "Authorization List TC_D_01_CS sends (> 0)")
     # block G, P and TC_K_38_CS
@@ -407,12 +420,16 @@ BUILTIN_STATION_PICS = {"C-01": True, "C-02": True, "C-06": True, "C-09.1": True
                         # block B coverage: the SummaryInventory base report
                         "C-56": True,
                         # block J: AlignedDataSendDuringIdle, measurands for every list, signed meter values
-                        "C-28": True, "C-40": True, "C-42": True}
+                        "C-28": True, "C-40": True, "C-42": True,
+                        # block L: it can cancel a running firmware update (L01.FR.24); its station certificate
+                        # can be removed by a lab action (TC_A_21_CS)
+                        "C-60": True, "AQ-3": True}
 # the Master Pass token (C16) both built-in simulators know; its group is the station's MasterPassGroupId
 BUILTIN_MASTER_PASS = IdToken(id_token="MASTER-PASS-01", type="ISO14443", group_id_token="MASTER-GROUP")
 BUILTIN_CSMS_PICS = {"C-11": True, "C-16": True, "C-44": True,
                      # block F: it triggers each kind of message Part 5 names for a CSMS
-                     "C-29": True, "C-29.1": True, "C-29.2": True, "C-29.3": True, "C-29.4": True, "C-29.5": True}
+                     "C-29": True, "C-29.1": True, "C-29.2": True, "C-29.3": True, "C-29.4": True, "C-29.5": True,
+                     "C-15": True}  # scheduled firmware updates (an operator's retrieve/installDateTime)
 
 
 def builtin_station_profile() -> SutProfile:

@@ -272,10 +272,12 @@ class PkiFactory:
         return self._leaf(("station", serial, variant.value, kind), "station-ca", "Harness Station CA", cn, variant,
                           kind, sans=[], usage=ExtendedKeyUsageOID.CLIENT_AUTH)
 
-    def firmware_signer(self, *, kind: KeyKind = "ec") -> Credential:
-        """The firmware signing certificate (UpdateFirmware `signingCertificate`), issued by the CSMS root."""
-        return self._leaf(("firmware", kind), "csms-root", "Harness CSMS Root CA", "Harness Firmware Signer",
-                          Variant.GOOD, kind, sans=[], usage=ExtendedKeyUsageOID.CODE_SIGNING)
+    def firmware_signer(self, *, kind: KeyKind = "ec", variant: Variant = Variant.GOOD) -> Credential:
+        """The firmware signing certificate (UpdateFirmware `signingCertificate`), issued by the CSMS root; another
+        `variant` has the same key (signatures still verify) and breaks one rule (UNKNOWN_CA: TC_L_05_CS)."""
+        cache = ("firmware", kind) if variant is Variant.GOOD else ("firmware", kind, variant.value)
+        return self._leaf(cache, "csms-root", "Harness CSMS Root CA", "Harness Firmware Signer",
+                          variant, kind, sans=[], usage=ExtendedKeyUsageOID.CODE_SIGNING)
 
     def _firmware_key(self, kind: KeyKind = "ec") -> PrivateKey:
         """The firmware signing key, for the signer in this package."""

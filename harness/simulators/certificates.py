@@ -60,13 +60,16 @@ class CertificateStore:
                 for i in self.installed if not kinds or i.kind in kinds]
 
     # ---- M04 DeleteCertificate -------------------------------------------------------------------------------
-    def delete(self, hash_data: dict[str, Any]) -> str:
-        """Accepted, NotFound, or Failed for the station's own certificate (M04.FR.06) and the last CSMS root
-        a TLS connection depends on."""
+    def delete(self, hash_data: dict[str, Any], *, own_deletable: bool = False) -> str:
+        """Accepted, NotFound, or Failed for the station's own certificate (M04.FR.06; `own_deletable`: a fault's
+        Accepted, and it is gone) and the last CSMS root a TLS connection depends on."""
         if self.station_chain is not None:
             with_issuer = self.issuers[0] if self.issuers else None
             own = certificate_info(self.station_chain, with_issuer)
             if same_hash(own.hash_data, hash_data):
+                if own_deletable:
+                    self.station_chain = None
+                    return "Accepted"
                 return "Failed"
         for entry in self.installed:
             if same_hash(entry.info.hash_data, hash_data):

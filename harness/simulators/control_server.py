@@ -73,6 +73,7 @@ def station_actions(sim: Any) -> dict[str, Action]:
         "suspend-ev": lambda p: sim.suspend_ev(_int(p, "evseId", 1)),
         "resume-ev": lambda p: sim.resume_ev(_int(p, "evseId", 1)),
         "restore-network-profile": lambda p: sim.restore_network_profile(),
+        "remove-station-certificate": lambda p: sim.remove_station_certificate(),
         "ev-side": lambda p: sim.ev_side(_int(p, "evseId", 1), _int(p, "connectorId", 1), flag(p, "connected")),
         "parking-bay": lambda p: sim.parking_bay(_int(p, "evseId", 1), flag(p, "occupied")),
         "select-transactions": select,

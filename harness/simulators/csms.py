@@ -96,6 +96,7 @@ class CsmsFaults:
     unsigned_firmware_update: bool = False  # no signature and no signingCertificate
     badly_signed_firmware_update: bool = False  # the signature does not match the image it serves
     missing_firmware_image: bool = False  # the location answers 404
+    firmware_times_now: bool = False  # drops the operator's retrieveDateTime / installDateTime: an update right now
     # certificate management and the Basic Auth password (A01, A02, M03-M05)
     no_certificate_signed: bool = False  # accepts SignCertificate and never sends CertificateSigned
     certificate_signed_without_type: bool = False  # CertificateSigned leaves certificateType out

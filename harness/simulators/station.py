@@ -164,6 +164,14 @@ class StationFaults:
     no_firmware_security_event: bool = False  # no InvalidFirmwareSignature / FirmwareUpdated security events
     fake_firmware_download: bool = False  # reports Downloading ... Installed without downloading or verifying
     skip_downloaded_status: bool = False  # never sends FirmwareStatusNotification Downloaded
+    accept_unsigned_firmware: bool = False  # UpdateFirmware without signature and signingCertificate: Accepted
+    install_broken_firmware: bool = False  # an image its installer should refuse is reported Installed
+    accept_untrusted_firmware_certificate: bool = False  # a signingCertificate of no trusted root: Accepted
+    firmware_ignores_install_time: bool = False  # installs at once: no InstallScheduled for a later installDateTime
+    firmware_ignores_retrieve_time: bool = False  # downloads at once: no DownloadScheduled for a later retrieveDateTime
+    reject_second_firmware: bool = False  # a new UpdateFirmware during a download: Rejected, though it can cancel
+    accept_uncancelable_firmware: bool = False  # cannot cancel the running update, answers Accepted all the same
+    canceled_firmware_old_request_id: bool = False  # after AcceptedCanceled reports with the canceled requestId
     # certificate management (A02, M03-M05)
     accept_any_certificate: bool = False  # CertificateSigned with an invalid certificate is Accepted anyway
     no_csr_retry: bool = False  # never repeats SignCertificate when CertificateSigned does not come
@@ -177,9 +185,11 @@ class StationFaults:
     keep_old_password: bool = False  # accepts a new BasicAuthPassword and goes on using the old one
     wrong_certificate_hash: bool = False  # GetInstalledCertificateIds reports a wrong issuerKeyHash
     keep_deleted_certificate: bool = False  # DeleteCertificate answers Accepted and keeps the certificate
+    delete_station_certificate: bool = False  # DeleteCertificate of its own ChargingStationCertificate: Accepted
     # network connection profiles (A05, B09, B10)
     accept_downgrade: bool = False  # accepts a network profile of a lower security profile (and its priority)
     upgrade_without_root: bool = False  # accepts an upgrade to security profile 2/3 with no CSMSRootCertificate
+    upgrade_without_station_certificate: bool = False  # accepts an upgrade to profile 3 with no station certificate
     ignore_network_priority: bool = False  # after a reboot reconnects with the old profile, not the first entry
     keep_lower_profile_slot: bool = False  # after an upgrade keeps the lower profile's slot in the priority (A05.FR.06)
     fallback_to_lower_profile: bool = False  # reports the old slot gone, still falls back to it when the new fails
@@ -304,6 +314,9 @@ class StationVariants:
     no_plug_retention_lock: bool = False  # no ConnectorPlugRetentionLock in the device model (TC_G_20_CS: not applicable)
     # block B coverage
     no_summary_inventory: bool = False  # no SummaryInventory base report (C-56 false; its profile must not claim it)
+    # block L
+    firmware_not_cancelable: bool = False  # cannot cancel a running firmware update (NOT C-60): Rejected, goes on;
+    #                                        its profile must not claim C-60
 
 
 @dataclass
@@ -417,7 +430,8 @@ class StationSimulator:
         self.logs = StationLogs(self.config.identity, self.faults, tls=self._upload_tls)  # GetLog (N01)
         self.firmware = FirmwareUpdater(self, self.faults, trusted=self._firmware_roots,
                                         tls=client_context(self.config.pki.csms_trust_path) if self.config.pki else None,
-                                        download_timeout=self.config.call_timeout)
+                                        download_timeout=self.config.call_timeout,
+                                        cancelable=not self.config.variants.firmware_not_cancelable)
 
     # ---- life cycle --------------------------------------------------------------------------------------------
     async def start(self) -> None:
@@ -445,6 +459,13 @@ class StationSimulator:
         self.transcript.close()
         if self.errors:
             raise self.errors[0]
+
+    async def remove_station_certificate(self) -> None:
+        """Lab action (Part 5 AQ-3): the ChargingStationCertificate is gone; a security profile 3 connection can no
+        longer be made (A05.FR.03 refuses an upgrade to it)."""
+        self.certificates.station_chain = None
+        self.certificates.station_key = None
+        self.note("lab action: the ChargingStationCertificate was removed")
 
     async def power_cycle(self) -> None:
         """Part 6 manual action: power off (the connection closes, 1000), power on (connect, boot "PowerUp").
@@ -829,7 +850,7 @@ class StationSimulator:
             case "DeleteCertificate":
                 if self.faults.keep_deleted_certificate:
                     return {"status": "Accepted"}
-                status = store.delete(p["certificateHashData"])
+                status = store.delete(p["certificateHashData"], own_deletable=self.faults.delete_station_certificate)
                 self.model.put(CERTIFICATE_ENTRIES, str(len(store.installed)))
                 return {"status": status}
         # CertificateSigned
@@ -872,7 +893,8 @@ class StationSimulator:
         return Checks(current=int(self.model.actual(SECURITY_PROFILE)),
                       has_root=bool(self.certificates.trusted("CSMSRootCertificate")),
                       has_station_certificate=(self.certificates.station_chain is not None
-                                               or self.config.security_profile >= 3),
+                                               or self.config.security_profile >= 3
+                                               or self.faults.upgrade_without_station_certificate),
                       allow_downgrade=self.faults.accept_downgrade,
                       skip_root_check=self.faults.upgrade_without_root)
 
