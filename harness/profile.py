@@ -157,6 +157,13 @@ class Configured(_Model):
     charging_rate_unit: Literal["A", "W"] = Field("A", description="<Configured chargingRateUnit>: the unit of a "
                                                                    "charging schedule (TC_K_38_CS; errata 2025-09: "
                                                                    "limits are 6 A, or 6 A x 230 V per phase in W)")
+    retry_interval: int = Field(2, ge=1, description="<Configured retryInterval>: the GetLog retryInterval of "
+                                                   "TC_N_26_CS (3 retries: the case lasts 3 times this)")
+    log_type: Literal["DiagnosticsLog", "SecurityLog", "DataCollectorLog"] = Field(
+        "DiagnosticsLog", description="<Configured logType>: the logType of TC_N_34_CS / TC_N_36_CS")
+    customer_identifier: str = Field("OpenChargeAlliance", max_length=64,
+                                     description="<Configured customerIdentifier>: the customer the lab stores at "
+                                                 "the station (TC_N_62_CS); the CSMS must ask for it (TC_N_62_CSMS)")
     other: dict[str, str | int | float | bool] = Field(default_factory=dict)
 
 
@@ -376,10 +383,12 @@ BUILTIN_STATION_PICS = {"C-01": True, "C-02": True, "C-06": True, "C-09.1": True
                         "AQ-9": True, "C-58": True,
                         # block C coverage: MaxEnergyOnInvalidId, Master Pass without UI, cache LifeTime and
                         # DisablePostAuthorize
-                        "C-03": True, "C-08": True, "C-53": True, "C-59": True}
+                        "C-03": True, "C-08": True, "C-53": True, "C-59": True,
+                        # block N: cancelling a log upload, customer information by customerIdentifier
+                        "C-57": True, "C-14": True}
 # the Master Pass token (C16) both built-in simulators know; its group is the station's MasterPassGroupId
 BUILTIN_MASTER_PASS = IdToken(id_token="MASTER-PASS-01", type="ISO14443", group_id_token="MASTER-GROUP")
-BUILTIN_CSMS_PICS = {"C-11": True, "C-16": True, "C-44": True}
+BUILTIN_CSMS_PICS = {"C-11": True, "C-16": True, "C-44": True, "C-14": True}
 
 
 def builtin_station_profile() -> SutProfile:

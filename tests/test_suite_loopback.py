@@ -29,6 +29,9 @@ EXPECTED_IDS = {
     "TC_A_19_CS", "TC_A_20_CS", "TC_A_19_CSMS",
     # N01 log retrieval (GetLog to the harness's / the CSMS simulator's log receiver)
     "TC_N_25_CS", "TC_N_35_CS", "TC_N_25_CSMS", "TC_N_35_CSMS",
+    # block N coverage: upload failure and a second GetLog, customer information (N09, N10)
+    *(f"TC_N_{nn}_CS" for nn in ("26", "27", "28", "30", "31", "32", "36", "62")),
+    *(f"TC_N_{nn}_CSMS" for nn in ("27", "28", "29", "30", "31", "32", "34", "36", "62")),
     # secure firmware update (L01), both roles
     *(f"TC_L_{nn}_{sut}" for nn in ("01", "06", "07") for sut in ("CS", "CSMS")),
     # block E coverage: start and stop options, EV-side disconnect, transaction status, retries, offline group stop

@@ -139,6 +139,13 @@ class CsmsFaults:
     notify_event_error: bool = False  # CALLERROR InternalError for every NotifyEvent
     csms_accept_data_transfer: bool = False  # DataTransfer of an unknown vendor: Accepted
     csms_reject_custom_data: bool = False  # a request with customData: CALLERROR PropertyConstraintViolation
+    # block N: log retrieval and customer information (N01, N09, N10)
+    csms_log_status_error: bool = False  # CALLERROR InternalError for LogStatusNotification AcceptedCanceled
+    customer_info_wrong_token: bool = False  # an operator's CustomerInformation names another idToken
+    customer_info_no_report: bool = False  # an operator's CustomerInformation goes out with report false
+    customer_info_no_clear: bool = False  # an operator's CustomerInformation goes out with clear false
+    customer_info_two_identifiers: bool = False  # a CustomerInformation for a customerIdentifier also names an idToken
+    notify_customer_info_error: bool = False  # CALLERROR InternalError for every NotifyCustomerInformation
 
 
 @dataclass
@@ -327,6 +334,10 @@ class CsmsSimulator:
             return refused
         if call.action == "DataTransfer":
             return data_transfer_answer(self.faults.csms_accept_data_transfer)
+        if (call.action == "NotifyCustomerInformation" and self.faults.notify_customer_info_error) or (
+                call.action == "LogStatusNotification" and call.payload.get("status") == "AcceptedCanceled"
+                and self.faults.csms_log_status_error):
+            return CallError(call.message_id, "InternalError", f"{call.action} could not be processed", {})
         if call.action == "NotifyEvent" and self.faults.notify_event_error:
             return CallError(call.message_id, "InternalError", "NotifyEvent could not be processed", {})
         if (call.action == "TransactionEvent" and self.faults.reject_transaction_events) or (
@@ -673,6 +684,21 @@ class CsmsSimulator:
         return await self.send(identity, "TriggerMessage", payload, timeout)
 
 
+def _customer_information(faults: CsmsFaults, payload: dict[str, Any]) -> dict[str, Any]:
+    """N09/N10: an operator's CustomerInformation with a fresh requestId and report / clear false where not given;
+    then as the fault switches spoil it."""
+    out = {"requestId": secrets.randbelow(1_000_000), "report": False, "clear": False, **payload}
+    if faults.customer_info_no_report:
+        out["report"] = False
+    if faults.customer_info_no_clear:
+        out["clear"] = False
+    if faults.customer_info_wrong_token and isinstance(out.get("idToken"), dict):
+        out["idToken"] = {**out["idToken"], "idToken": "NOT-" + str(out["idToken"].get("idToken", ""))}
+    if faults.customer_info_two_identifiers and "customerIdentifier" in out:
+        out.setdefault("idToken", {"idToken": "VALID-TOKEN-01", "type": "ISO14443"})
+    return out
+
+
 def _operator_payload(faults: CsmsFaults, action: str, payload: Mapping[str, Any]) -> dict[str, Any]:
     """An operator's request as a faulty CSMS sends it (unchanged when no switch applies)."""
     out = dict(payload)
@@ -684,6 +710,8 @@ def _operator_payload(faults: CsmsFaults, action: str, payload: Mapping[str, Any
         out["transactionId"] = "NOT-" + str(out.get("transactionId", "a-transaction"))
     if action == "UnlockConnector" and faults.request_wrong_evse:
         out["evseId"] = int(out.get("evseId", 0)) + 1
+    if action == "CustomerInformation":
+        out = _customer_information(faults, out)
     if action == "ChangeAvailability":
         out = operator_availability(faults, out)
     if action == "ChangeAvailability" and isinstance(out.get("evse"), dict):

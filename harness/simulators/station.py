@@ -33,6 +33,7 @@ from harness.pki import PkiFactory
 from harness.simulators.availability import lock_variables
 from harness.simulators.certificates import CertificateStore
 from harness.simulators.charging import Charging, connector_reports
+from harness.simulators.customer_info import CustomerInformation
 from harness.simulators.data_transfer import custom_data_refusal, data_transfer_answer
 from harness.simulators.device_model import (
     ACTIVE_NETWORK_PROFILE,
@@ -175,6 +176,16 @@ class StationFaults:
     uploaded_without_upload: bool = False  # reports Uploading, Uploaded and uploads nothing
     security_log_as_diagnostics: bool = False  # asked for the SecurityLog, uploads the diagnostics log
     log_without_filename: bool = False  # GetLogResponse Accepted without a filename
+    log_no_retries: bool = False  # a failed log upload is given up at once (GetLog retries / retryInterval ignored)
+    no_log_cancel: bool = False  # a GetLog during an upload: Accepted, the first upload is not canceled
+    no_canceled_status: bool = False  # cancels an upload without LogStatusNotification AcceptedCanceled
+    # customer information (N09, N10; harness/simulators/customer_info.py)
+    customer_info_rejected: bool = False  # CustomerInformation answered Rejected
+    customer_info_no_data: bool = False  # reports no data of a customer it holds data of
+    customer_info_not_cleared: bool = False  # clear true: Accepted, the data stays
+    customer_info_endless_tbc: bool = False  # every NotifyCustomerInformation says tbc true (no last part)
+    customer_info_no_notify: bool = False  # CustomerInformation Accepted, no NotifyCustomerInformation follows
+    customer_info_wrong_request_id: bool = False  # NotifyCustomerInformation carries requestId + 1
     # boot states (B02, B03) and the device model (B05, B06, B07)
     send_while_pending: bool = False  # sends a Heartbeat while Pending
     start_while_pending: bool = False  # RequestStartTransaction while Pending is Accepted (a transaction starts)
@@ -367,6 +378,7 @@ class StationSimulator:
                                        keep_lower=self.faults.keep_lower_profile_slot,
                                        hidden_fallback=self.faults.fallback_to_lower_profile)
         self.logs = StationLogs(self.config.identity, self.faults, tls=self._upload_tls)  # GetLog (N01)
+        self.customers = CustomerInformation(self.charging.auth, self.faults)  # N09, N10
         self.firmware = FirmwareUpdater(self, self.faults, trusted=self._firmware_roots,
                                         tls=client_context(self.config.pki.csms_trust_path) if self.config.pki else None,
                                         download_timeout=self.config.call_timeout)
@@ -730,6 +742,9 @@ class StationSimulator:
             case "GetLog":
                 return self.logs.get_log(dict(call.payload), partial(self._notify_on, conn),
                                          partial(self._after_answer, conn, call))
+            case "CustomerInformation":
+                return self.customers.request(dict(call.payload), partial(self._notify_on, conn),
+                                              partial(self._after_answer, conn, call))
             case "UpdateFirmware":
                 answer, work = self.firmware.request(call.payload)
                 if work is not None:
@@ -1131,6 +1146,10 @@ class StationSimulator:
 
     async def select_transactions(self, evse_ids: list[int] | None = None) -> None:
         await self.charging.act(partial(self.charging.master_pass_select, evse_ids))
+
+    async def store_customer_identifier(self, identifier: str) -> None:
+        """The lab stores a record of customer `identifier` at the station (TC_N_62_CS memory state)."""
+        self.customers.store(identifier)
 
     async def suspend_ev(self, evse_id: int = 1) -> None:
         await self.charging.act(partial(self.charging.suspend_ev, evse_id))
