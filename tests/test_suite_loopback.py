@@ -29,6 +29,9 @@ EXPECTED_IDS = {
     "TC_A_19_CS", "TC_A_20_CS", "TC_A_19_CSMS",
     # N01 log retrieval (GetLog to the harness's / the CSMS simulator's log receiver)
     "TC_N_25_CS", "TC_N_35_CS", "TC_N_25_CSMS", "TC_N_35_CSMS",
+    # block M coverage: install (expired, ManufacturerRoot), list (none found, several types), delete (unknown)
+    *(f"TC_M_{nn}_CS" for nn in ("02", "07", "12", "13", "17", "19", "22")),
+    *(f"TC_M_{nn}_CSMS" for nn in ("02", "05", "13", "19", "21")),
     # block N coverage: upload failure and a second GetLog, customer information (N09, N10)
     *(f"TC_N_{nn}_CS" for nn in ("26", "27", "28", "30", "31", "32", "36", "62")),
     *(f"TC_N_{nn}_CSMS" for nn in ("27", "28", "29", "30", "31", "32", "34", "36", "62")),

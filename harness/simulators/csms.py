@@ -107,6 +107,9 @@ class CsmsFaults:
     set_short_password: bool = False  # a new BasicAuthPassword of 12 characters (16 is the minimum)
     set_long_password: bool = False  # a new BasicAuthPassword of 50 characters (fits 64, not the 40 of the edition)
     delete_certificate_sha256_only: bool = False  # DeleteCertificate says hashAlgorithm SHA256 whatever it was told
+    install_wrong_certificate_type: bool = False  # an operator's InstallCertificate goes out as CSMSRootCertificate
+    certificate_ids_wrong_type: bool = False  # an operator's GetInstalledCertificateIds asks for CSMSRootCertificate
+    delete_other_certificate: bool = False  # DeleteCertificate names another serialNumber than the station listed
     csms_rsa_only: bool = False  # serves its RSA server certificate alone: no ECDSA cipher suite (A00.FR.318)
     # security profile upgrade (A05)
     set_network_profile_lower: bool = False  # SetNetworkProfile carries a security profile below the one asked for
@@ -458,7 +461,13 @@ class CsmsSimulator:
         state = self.station(identity)
         if action == "InstallCertificate" and "certificate" not in out and self.config.pki is not None:
             out.setdefault("certificateType", "CSMSRootCertificate")
-            out["certificate"] = self.config.pki.csms_root_path.read_text()
+            out["certificate"] = (self.config.pki.ca_certificate("csms-sim-manufacturer")
+                                  if out["certificateType"] == "ManufacturerRootCertificate"
+                                  else self.config.pki.csms_root_path.read_text())
+            if self.faults.install_wrong_certificate_type:
+                out["certificateType"] = "CSMSRootCertificate"
+        elif action == "GetInstalledCertificateIds" and "certificateType" in out and self.faults.certificate_ids_wrong_type:
+            out["certificateType"] = ["CSMSRootCertificate"]
         elif action == "GetInstalledCertificateIds" and "certificateType" not in out and self.faults.list_certificate_types:
             out["certificateType"] = ["V2GRootCertificate", "MORootCertificate", "CSMSRootCertificate",
                                       "V2GCertificateChain", "ManufacturerRootCertificate"]
@@ -527,6 +536,9 @@ class CsmsSimulator:
             out["certificateHashData"] = dict(listed[0]["certificateHashData"])
             if self.faults.delete_certificate_sha256_only:
                 out["certificateHashData"]["hashAlgorithm"] = "SHA256"
+            if self.faults.delete_other_certificate:
+                serial = str(out["certificateHashData"]["serialNumber"])
+                out["certificateHashData"]["serialNumber"] = serial[:-1] + ("1" if serial.endswith("0") else "0")
         return out
 
     async def _network_profile(self, payload: Mapping[str, Any]) -> dict[str, Any]:

@@ -162,6 +162,9 @@ class StationFaults:
     keep_old_password: bool = False  # accepts a new BasicAuthPassword and goes on using the old one
     wrong_certificate_hash: bool = False  # GetInstalledCertificateIds reports a wrong issuerKeyHash
     keep_deleted_certificate: bool = False  # DeleteCertificate answers Accepted and keeps the certificate
+    accept_expired_certificate: bool = False  # InstallCertificate of an expired CA certificate: Accepted, installed
+    ids_ignore_type: bool = False  # GetInstalledCertificateIds lists every certificate, whatever certificateType asks
+    delete_unknown_accepted: bool = False  # DeleteCertificate of a certificate it does not hold: Accepted
     # network connection profiles (A05, B09, B10)
     accept_downgrade: bool = False  # accepts a network profile of a lower security profile (and its priority)
     upgrade_without_root: bool = False  # accepts an upgrade to security profile 2/3 with no CSMSRootCertificate
@@ -778,14 +781,15 @@ class StationSimulator:
             case "InstallCertificate":
                 if self.faults.forget_manufacturer_root and p["certificateType"] == "ManufacturerRootCertificate":
                     return {"status": "Accepted"}
-                status, reason = store.install(p["certificate"], p["certificateType"])
+                status, reason = store.install(p["certificate"], p["certificateType"],
+                                               any_validity=self.faults.accept_expired_certificate)
                 self.model.put(CERTIFICATE_ENTRIES, str(len(store.installed)))
                 answer: dict[str, Any] = {"status": status}
                 if reason:
                     answer["statusInfo"] = {"reasonCode": "InvalidCertificate", "additionalInfo": reason[:512]}
                 return answer
             case "GetInstalledCertificateIds":
-                chains = store.ids(p.get("certificateType"))
+                chains = store.ids(None if self.faults.ids_ignore_type else p.get("certificateType"))
                 if self.faults.wrong_certificate_hash:
                     for chain in chains:
                         chain["certificateHashData"]["issuerKeyHash"] = "0" * 64
@@ -795,6 +799,8 @@ class StationSimulator:
                     return {"status": "Accepted"}
                 status = store.delete(p["certificateHashData"])
                 self.model.put(CERTIFICATE_ENTRIES, str(len(store.installed)))
+                if status == "NotFound" and self.faults.delete_unknown_accepted:
+                    status = "Accepted"
                 return {"status": status}
         # CertificateSigned
         if self.faults.accept_any_certificate:
