@@ -149,3 +149,41 @@ async def test_TC_M_22_CS(csms: CsmsRole, sut: StationControl) -> None:
     with csms.step("2-3. DeleteCertificateRequest with the certificateHashData of an unknown certificate; the station "
                    "responds NotFound"):
         await csms.call_ok("DeleteCertificate", {"certificateHashData": unknown}, {"status": "NotFound"})
+
+
+@testcase("TC_M_09_CS",
+          notes="<Configured CSMSRootCertificate>: a self-signed CA of the run's PKI, not signed by the station's "
+                "CSMS root; <configured old CSMS Root certificate>: the root the station trusts for the harness "
+                "(the run's CSMS root).")
+async def test_TC_M_09_CS(csms: CsmsRole, sut: StationControl) -> None:
+    csms.require_security_support(2, 3, prerequisite=SUPPORTS_TLS)
+    await booted(csms, sut)
+    if (await csms.read_variable("SecurityCtrlr.AdditionalRootCertificateCheck")) != "true":
+        raise NotApplicable("prerequisite: SecurityCtrlr.AdditionalRootCertificateCheck implemented with value true; "
+                            "the station does not have it so")
+    unrelated = csms.pki.ca_certificate("m09-unrelated")
+    hash_data = certificate_info(unrelated).hash_data
+    old = certificate_info(csms.pki.csms_roots()[0]).hash_data
+    accepted = False
+    try:
+        with csms.step("1-2. InstallCertificateRequest CSMSRootCertificate with a certificate not signed by the "
+                       "installed CSMS root; the station responds Rejected"):
+            answer = await csms.call_ok("InstallCertificate", {"certificateType": CSMS_ROOT, "certificate": unrelated})
+            accepted = answer.get("status") == "Accepted"
+            if answer.get("status") != "Rejected":
+                raise csms.failure("the station did not reject a CSMSRootCertificate its installed root did not sign",
+                                   message="AdditionalRootCertificateCheck true: a new CSMSRootCertificate must be "
+                                           "signed by the one installed",
+                                   expected="InstallCertificateResponse status Rejected", actual=str(answer)[:400],
+                                   requirements=("M05.FR.11",), rules=("SEQ",))
+        with csms.step("3-4. GetInstalledCertificateIdsRequest CSMSRootCertificate; Accepted, with the old CSMS root "
+                       "still listed"):
+            answer = await csms.call_ok("GetInstalledCertificateIds", {"certificateType": [CSMS_ROOT]},
+                                        {"status": "Accepted"})
+            if not states.certificate_listed(answer, old, CSMS_ROOT):
+                raise csms.failure("the station no longer lists its old CSMSRootCertificate",
+                                   expected=f"an entry CSMSRootCertificate with certificateHashData {old}",
+                                   actual=str(answer)[:800], requirements=("M05.FR.10",), rules=("SEQ",))
+    finally:
+        if accepted:
+            await _uninstall(csms, hash_data, "unrelated CSMSRootCertificate")

@@ -7,7 +7,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-from suite_runner import run_suite, sample
+from suite_runner import ROOT, run_suite, sample
 
 FAST = ("-o", "ocpp_heartbeat_interval=3", "-o", "ocpp_tolerance=1", "-o", "ocpp_timeout=6")
 
@@ -41,3 +41,27 @@ def test_fault_is_caught(fault: str, tmp_path: Path) -> None:
         message = result.messages[case_id]
         for text in texts:
             assert text in message, f"{fault}: the failure of {case_id} does not name {text!r}:\n{message[:3000]}"
+
+
+def _claiming_as2(folder: Path) -> tuple[str, ...]:
+    """--ocpp-sut options: the built-in station's profile claiming AS-2 (AdditionalRootCertificateCheck), which its
+    variant additional_root_check implements, and the built-in CSMS's."""
+    text = (ROOT / "profiles" / "builtin-station.yaml").read_text()
+    if text.count("\npics:\n") != 1:
+        raise ValueError("builtin-station.yaml: no single `pics:` line to extend")
+    station = folder / "station-as2.yaml"
+    station.write_text(text.replace("\npics:\n", "\npics:\n  AS-2: true\n"))
+    return (f"--ocpp-sut={station}", f"--ocpp-sut={ROOT / 'profiles' / 'builtin-csms.yaml'}")
+
+
+@pytest.mark.parametrize("fault", [None, "skip_root_signature_check"])
+def test_additional_root_certificate_check(fault: str | None, tmp_path: Path) -> None:
+    """TC_M_09_CS needs AS-2 and the check implemented with value true (variant additional_root_check): it passes
+    against such a station, and fails when the station installs a root its installed one did not sign."""
+    result = run_suite(tmp_path, "TC_M_09_CS", faults=(fault,) if fault else (), variants=("additional_root_check",),
+                       extra=(*FAST, *_claiming_as2(tmp_path)))
+    if fault is None:
+        assert result.verdicts == {"TC_M_09_CS": "passed"}, result.output[-3000:]
+    else:
+        assert result.verdicts == {"TC_M_09_CS": "failed"}, result.output[-3000:]
+        assert "did not reject a CSMSRootCertificate its installed root did not sign" in result.messages["TC_M_09_CS"]

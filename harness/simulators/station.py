@@ -43,7 +43,9 @@ from harness.simulators.device_model import (
     NETWORK_PRIORITY,
     OFFLINE_THRESHOLD,
     SECURITY_PROFILE,
+    Attribute,
     DeviceModel,
+    Variable,
     VarKey,
 )
 from harness.simulators.faults import bad_input_reply
@@ -163,6 +165,7 @@ class StationFaults:
     wrong_certificate_hash: bool = False  # GetInstalledCertificateIds reports a wrong issuerKeyHash
     keep_deleted_certificate: bool = False  # DeleteCertificate answers Accepted and keeps the certificate
     accept_expired_certificate: bool = False  # InstallCertificate of an expired CA certificate: Accepted, installed
+    skip_root_signature_check: bool = False  # AdditionalRootCertificateCheck true, installs an unrelated CSMS root
     ids_ignore_type: bool = False  # GetInstalledCertificateIds lists every certificate, whatever certificateType asks
     delete_unknown_accepted: bool = False  # DeleteCertificate of a certificate it does not hold: Accepted
     # network connection profiles (A05, B09, B10)
@@ -271,6 +274,9 @@ class StationVariants:
     #                               must claim C-07 instead of C-08
     # block G (harness/simulators/availability.py)
     no_plug_retention_lock: bool = False  # no ConnectorPlugRetentionLock in the device model (TC_G_20_CS: not applicable)
+    # block M
+    additional_root_check: bool = False  # SecurityCtrlr.AdditionalRootCertificateCheck true (AS-2): a new
+    #                                      CSMSRootCertificate must be signed by the installed one (M05.FR.11)
 
 
 @dataclass
@@ -374,6 +380,10 @@ class StationSimulator:
             for root in self.config.pki.csms_roots():
                 self.certificates.install(root, "CSMSRootCertificate")
             self.certificates.issuers.append(self.config.pki.station_ca_path.read_text())
+        if self.config.variants.additional_root_check:
+            self.model.variables[VarKey("SecurityCtrlr", "AdditionalRootCertificateCheck")] = Variable(
+                "boolean", {"Actual": Attribute("true", "ReadOnly")})
+            self.certificates.additional_root_check = not self.faults.skip_root_signature_check
         self._renewal: asyncio.Task[None] | None = None  # SignCertificate until CertificateSigned comes (A02)
         self._password_changed = False  # a SetVariables just set BasicAuthPassword: reconnect after answering
         self.network = NetworkProfiles(NetworkProfile(self.config.csms_url, security),
