@@ -107,7 +107,10 @@ CONFIGURED_VALUES: tuple[ConfiguredValue, ...] = (
     _p("invalid firmware signingCertificate", "configured.invalid_firmware_signing_certificate"),
     _p("install offset period", "configured.install_offset_period"),
     _p("download offset period", "configured.download_offset_period"),
-    _h("log_location; logType", "log_receiver fixture", "the harness's upload location (GetLog)"),
+    _h("log_location", "log_receiver fixture", "the harness's upload location (GetLog)"),
+    _p("logType", "configured.log_type"),
+    _p("retryInterval", "configured.retry_interval"),
+    _p("customerIdentifier", "configured.customer_identifier"),
     _p("vendorId", "configured.data_transfer_vendor_id"),
     _p("messageId", "configured.data_transfer_message_id"),
     # smart charging values K_38 uses

@@ -193,6 +193,13 @@ class Configured(_Model):
     offline_threshold: int = Field(5, gt=2, description="<Configured offlineThreshold>: OCPPCommCtrlr.OfflineThreshold "
                                                          "of TC_B_11_CS, TC_B_51_CS and TC_B_52_CS (s; the B04 cases "
                                                          "stay offline 2 s more, or less, than this)")
+    retry_interval: int = Field(2, ge=1, description="<Configured retryInterval>: the GetLog retryInterval of "
+                                                   "TC_N_26_CS (3 retries: the case lasts 3 times this)")
+    log_type: Literal["DiagnosticsLog", "SecurityLog", "DataCollectorLog"] = Field(
+        "DiagnosticsLog", description="<Configured logType>: the logType of TC_N_34_CS / TC_N_36_CS")
+    customer_identifier: str = Field("OpenChargeAlliance", max_length=64,
+                                     description="<Configured customerIdentifier>: the customer the lab stores at "
+                                                 "the station (TC_N_62_CS); the CSMS must ask for it (TC_N_62_CSMS)")
     other: dict[str, str | int | float | bool] = Field(default_factory=dict)
 
 
@@ -423,13 +430,16 @@ BUILTIN_STATION_PICS = {"C-01": True, "C-02": True, "C-06": True, "C-09.1": True
                         "C-28": True, "C-40": True, "C-42": True,
                         # block L: it can cancel a running firmware update (L01.FR.24); its station certificate
                         # can be removed by a lab action (TC_A_21_CS)
-                        "C-60": True, "AQ-3": True}
+                        "C-60": True, "AQ-3": True,
+                        # block N: cancelling a log upload, customer information by customerIdentifier
+                        "C-57": True, "C-14": True}
 # the Master Pass token (C16) both built-in simulators know; its group is the station's MasterPassGroupId
 BUILTIN_MASTER_PASS = IdToken(id_token="MASTER-PASS-01", type="ISO14443", group_id_token="MASTER-GROUP")
 BUILTIN_CSMS_PICS = {"C-11": True, "C-16": True, "C-44": True,
                      # block F: it triggers each kind of message Part 5 names for a CSMS
                      "C-29": True, "C-29.1": True, "C-29.2": True, "C-29.3": True, "C-29.4": True, "C-29.5": True,
-                     "C-15": True}  # scheduled firmware updates (an operator's retrieve/installDateTime)
+                     "C-15": True,  # scheduled firmware updates (an operator's retrieve/installDateTime)
+                     "C-14": True}  # customer information by customerIdentifier
 
 
 def builtin_station_profile() -> SutProfile:

@@ -35,6 +35,7 @@ OTHER_PROOFS = {
     "no_ev_connect_timeout": "tests/test_faults_e.py (TC_E_27_CS with and without the switch)",
     "report_unsupported_anyway": "tests/test_faults_b.py::test_a_station_without_the_summary_inventory_passes_tc_b_15",
     "accept_uncancelable_firmware": "tests/test_faults_l.py (UNCANCELABLE: TC_L_11_CS with a station without C-60)",
+    "skip_root_signature_check": "tests/test_faults_m.py (TC_M_09_CS with AdditionalRootCertificateCheck)",
     "slow_response": "tests/test_csms_simulator.py::test_fault_slow_response (the harness station's call timeout)",
 }
 

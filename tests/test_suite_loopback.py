@@ -29,6 +29,12 @@ EXPECTED_IDS = {
     "TC_A_19_CS", "TC_A_20_CS", "TC_A_19_CSMS",
     # N01 log retrieval (GetLog to the harness's / the CSMS simulator's log receiver)
     "TC_N_25_CS", "TC_N_35_CS", "TC_N_25_CSMS", "TC_N_35_CSMS",
+    # block M coverage: install (expired, ManufacturerRoot), list (none found, several types), delete (unknown)
+    *(f"TC_M_{nn}_CS" for nn in ("02", "07", "12", "13", "17", "19", "22")),
+    *(f"TC_M_{nn}_CSMS" for nn in ("02", "05", "13", "19", "21")),
+    # block N coverage: upload failure and a second GetLog, customer information (N09, N10)
+    *(f"TC_N_{nn}_CS" for nn in ("26", "27", "28", "30", "31", "32", "36", "62")),
+    *(f"TC_N_{nn}_CSMS" for nn in ("27", "28", "29", "30", "31", "32", "34", "36", "62")),
     # secure firmware update (L01), both roles
     *(f"TC_L_{nn}_{sut}" for nn in ("01", "06", "07") for sut in ("CS", "CSMS")),
     # block E coverage: start and stop options, EV-side disconnect, transaction status, retries, offline group stop
@@ -64,7 +70,7 @@ EXPECTED_IDS = {
 # test_faults_e.py run them with a profile that claims the feature)
 NOT_CLAIMED = {"TC_C_05_CS": "AQ-2", "TC_C_47_CS": "C-07", "TC_C_48_CS": "C-07", "TC_E_27_CS": "not applicable",
                "TC_E_38_CS": "not applicable", "TC_B_15_CS": "NOT C-56",
-               "TC_L_11_CS": "C-60",
+               "TC_L_11_CS": "C-60", "TC_M_09_CS": "AS-2",
                **dict.fromkeys(("TC_B_25_CS", "TC_B_26_CS", "TC_B_27_CS"), "C-13")}
 # TLS cases and the A02 certificate cases: not applicable at security profile 1 (tests/test_security_profiles.py
 # runs them at 2 and 3)

@@ -46,6 +46,8 @@ def describe(action: str, params: dict[str, Any]) -> str:
                     "profile of its SUT profile, as first in NetworkConfigurationPriority) and restart it")
         case "remove-station-certificate":
             return "Remove the Charging Station's ChargingStationCertificate (other than over OCPP)"
+        case "store-customer-identifier":
+            return f"Store customer information for customerIdentifier {params['customerIdentifier']} at the station"
         case "send":
             return (f"Make the CSMS send {params['action']} to station {params['stationId']} with "
                     f"{_without_passwords(params['payload'])}")
@@ -134,6 +136,8 @@ class ActionControl:
 
     async def remove_station_certificate(self) -> None:
         await self._do("remove-station-certificate", {})
+    async def store_customer_identifier(self, identifier: str) -> None:
+        await self._do("store-customer-identifier", {"customerIdentifier": identifier})
 
     async def select_transactions(self, evse_ids: list[int] | None = None) -> None:
         await self._do("select-transactions", {} if evse_ids is None else {"evseIds": list(evse_ids)})

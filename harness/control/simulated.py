@@ -60,6 +60,9 @@ class SimulatedStationControl:
     async def select_transactions(self, evse_ids: list[int] | None = None) -> None:
         await self.simulator.select_transactions(evse_ids)
 
+    async def store_customer_identifier(self, identifier: str) -> None:
+        await self.simulator.store_customer_identifier(identifier)
+
     async def aclose(self) -> None:
         """Nothing to release."""
 

@@ -146,6 +146,15 @@ def _signed_by(cert: x509.Certificate, issuer: x509.Certificate) -> bool:
     return True
 
 
+def issued_by(pem: str, issuer_pem: str) -> bool:
+    """Whether the certificate `pem` is signed by the key of `issuer_pem` (and names it as its issuer): M05.FR.11,
+    a new CSMSRootCertificate under AdditionalRootCertificateCheck must be signed by the installed one."""
+    try:
+        return _signed_by(_load(pem), _load(issuer_pem))
+    except BadCertificate:
+        return False
+
+
 def chain_problems(chain_pem: str, *, trusted: list[str] | None, expected_cn: str | None = None,
                    key_path: Path | None = None, now: dt.datetime | None = None) -> list[str]:
     """Why the leaf of `chain_pem` may not be installed (A02.FR.07/A03: valid PEM, in its validity period, chained

@@ -173,6 +173,22 @@ class PkiFactory:
         _check_file_name(name, "CA name")
         return self._authority(f"extra-{name}", f"Harness {name} CA").path.read_text()
 
+    def expired_ca_certificate(self, name: str) -> str:
+        """PEM of a self-signed CA called `name` whose validity ended yesterday (TC_M_07_CS: <Generated Expired
+        Certificate>, which a station must refuse to install)."""
+        _check_file_name(name, "CA name")
+        key = self._key(f"expired-{name}", self.key_kind)
+        subject = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, f"Harness expired {name} CA"),
+                             x509.NameAttribute(NameOID.ORGANIZATION_NAME, self.organisation)])
+        now = dt.datetime.now(dt.UTC)
+        cert = (x509.CertificateBuilder().subject_name(subject).issuer_name(subject)
+                .public_key(key.public_key()).serial_number(x509.random_serial_number())
+                .not_valid_before(now - 30 * _DAY).not_valid_after(now - _DAY)
+                .add_extension(x509.BasicConstraints(ca=True, path_length=None), critical=True)
+                .add_extension(x509.SubjectKeyIdentifier.from_public_key(key.public_key()), critical=False)
+                .sign(key, hashes.SHA256()))
+        return cert.public_bytes(serialization.Encoding.PEM).decode()
+
     def _station_ca(self) -> tuple[x509.Certificate, PrivateKey]:
         """The station CA certificate and key, for the CSR signer in this package."""
         authority = self._authority("station-ca", "Harness Station CA")

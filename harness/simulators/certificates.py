@@ -10,7 +10,14 @@ from pathlib import Path
 from typing import Any
 
 from harness.pki import PkiFactory
-from harness.pki.certinfo import BadCertificate, CertificateInfo, certificate_info, chain_problems, same_hash
+from harness.pki.certinfo import (
+    BadCertificate,
+    CertificateInfo,
+    certificate_info,
+    chain_problems,
+    issued_by,
+    same_hash,
+)
 
 
 @dataclass
@@ -31,22 +38,29 @@ class CertificateStore:
     pending_key: Path | None = None  # key of the CSR sent last; None when no renewal is under way
     station_chain: str | None = None  # PEM chain of the station certificate installed by CertificateSigned
     station_key: Path | None = None
+    additional_root_check: bool = False  # SecurityCtrlr.AdditionalRootCertificateCheck (M05.FR.10/11)
 
     def trusted(self, kind: str = "CSMSRootCertificate") -> list[str]:
         return [i.info.pem for i in self.installed if i.kind == kind]
 
     # ---- M05 InstallCertificate ------------------------------------------------------------------------------
-    def install(self, pem: str, kind: str, *, now: dt.datetime | None = None) -> tuple[str, str | None]:
-        """(status, reason): Accepted, Rejected (not a valid CA certificate) or Failed (store full)."""
+    def install(self, pem: str, kind: str, *, now: dt.datetime | None = None,
+                any_validity: bool = False) -> tuple[str, str | None]:
+        """(status, reason): Accepted, Rejected (not a valid CA certificate) or Failed (store full).
+        `any_validity`: a certificate outside its validity period is taken too (a fault switch)."""
         now = now or dt.datetime.now(dt.UTC)
         try:
             info = certificate_info(pem)
         except BadCertificate as exc:
             return "Rejected", str(exc)
-        if not info.valid_at(now):
+        if not info.valid_at(now) and not any_validity:
             return "Rejected", "certificate outside its validity period"
         if not info.is_ca:
             return "Rejected", "not a CA certificate"
+        roots = self.trusted("CSMSRootCertificate")
+        if (kind == "CSMSRootCertificate" and self.additional_root_check and roots and not any_validity
+                and not any(issued_by(pem, root) for root in roots)):
+            return "Rejected", "AdditionalRootCertificateCheck: not signed by the installed CSMSRootCertificate"
         if any(same_hash(i.info.hash_data, info.hash_data) and i.kind == kind for i in self.installed):
             return "Accepted", None  # installed already: idempotent
         if len(self.installed) >= self.max_entries:

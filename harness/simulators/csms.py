@@ -109,6 +109,9 @@ class CsmsFaults:
     set_short_password: bool = False  # a new BasicAuthPassword of 12 characters (16 is the minimum)
     set_long_password: bool = False  # a new BasicAuthPassword of 50 characters (fits 64, not the 40 of the edition)
     delete_certificate_sha256_only: bool = False  # DeleteCertificate says hashAlgorithm SHA256 whatever it was told
+    install_wrong_certificate_type: bool = False  # an operator's InstallCertificate goes out as CSMSRootCertificate
+    certificate_ids_wrong_type: bool = False  # an operator's GetInstalledCertificateIds asks for CSMSRootCertificate
+    delete_other_certificate: bool = False  # DeleteCertificate names another serialNumber than the station listed
     csms_rsa_only: bool = False  # serves its RSA server certificate alone: no ECDSA cipher suite (A00.FR.318)
     # security profile upgrade (A05)
     set_network_profile_lower: bool = False  # SetNetworkProfile carries a security profile below the one asked for
@@ -148,6 +151,13 @@ class CsmsFaults:
     csms_reject_begin_values: bool = False  # … carrying a Transaction.Begin value
     csms_reject_ended_values: bool = False  # … Ended with more than one meterValue
     csms_reject_signed_values: bool = False  # … carrying a signedMeterValue
+    # block N: log retrieval and customer information (N01, N09, N10)
+    csms_log_status_error: bool = False  # CALLERROR InternalError for LogStatusNotification AcceptedCanceled
+    customer_info_wrong_token: bool = False  # an operator's CustomerInformation names another idToken
+    customer_info_no_report: bool = False  # an operator's CustomerInformation goes out with report false
+    customer_info_no_clear: bool = False  # an operator's CustomerInformation goes out with clear false
+    customer_info_two_identifiers: bool = False  # a CustomerInformation for a customerIdentifier also names an idToken
+    notify_customer_info_error: bool = False  # CALLERROR InternalError for every NotifyCustomerInformation
 
 
 @dataclass
@@ -339,6 +349,10 @@ class CsmsSimulator:
         refused = meter_value_refusal(call, self.faults)
         if refused is not None:
             return refused
+        if (call.action == "NotifyCustomerInformation" and self.faults.notify_customer_info_error) or (
+                call.action == "LogStatusNotification" and call.payload.get("status") == "AcceptedCanceled"
+                and self.faults.csms_log_status_error):
+            return CallError(call.message_id, "InternalError", f"{call.action} could not be processed", {})
         if call.action == "NotifyEvent" and self.faults.notify_event_error:
             return CallError(call.message_id, "InternalError", "NotifyEvent could not be processed", {})
         if (call.action == "TransactionEvent" and self.faults.reject_transaction_events) or (
@@ -459,7 +473,13 @@ class CsmsSimulator:
         state = self.station(identity)
         if action == "InstallCertificate" and "certificate" not in out and self.config.pki is not None:
             out.setdefault("certificateType", "CSMSRootCertificate")
-            out["certificate"] = self.config.pki.csms_root_path.read_text()
+            out["certificate"] = (self.config.pki.ca_certificate("csms-sim-manufacturer")
+                                  if out["certificateType"] == "ManufacturerRootCertificate"
+                                  else self.config.pki.csms_root_path.read_text())
+            if self.faults.install_wrong_certificate_type:
+                out["certificateType"] = "CSMSRootCertificate"
+        elif action == "GetInstalledCertificateIds" and "certificateType" in out and self.faults.certificate_ids_wrong_type:
+            out["certificateType"] = ["CSMSRootCertificate"]
         elif action == "GetInstalledCertificateIds" and "certificateType" not in out and self.faults.list_certificate_types:
             out["certificateType"] = ["V2GRootCertificate", "MORootCertificate", "CSMSRootCertificate",
                                       "V2GCertificateChain", "ManufacturerRootCertificate"]
@@ -530,6 +550,9 @@ class CsmsSimulator:
             out["certificateHashData"] = dict(listed[0]["certificateHashData"])
             if self.faults.delete_certificate_sha256_only:
                 out["certificateHashData"]["hashAlgorithm"] = "SHA256"
+            if self.faults.delete_other_certificate:
+                serial = str(out["certificateHashData"]["serialNumber"])
+                out["certificateHashData"]["serialNumber"] = serial[:-1] + ("1" if serial.endswith("0") else "0")
         return out
 
     async def _network_profile(self, payload: Mapping[str, Any]) -> dict[str, Any]:
@@ -687,6 +710,21 @@ class CsmsSimulator:
         return await self.send(identity, "TriggerMessage", payload, timeout)
 
 
+def _customer_information(faults: CsmsFaults, payload: dict[str, Any]) -> dict[str, Any]:
+    """N09/N10: an operator's CustomerInformation with a fresh requestId and report / clear false where not given;
+    then as the fault switches spoil it."""
+    out = {"requestId": secrets.randbelow(1_000_000), "report": False, "clear": False, **payload}
+    if faults.customer_info_no_report:
+        out["report"] = False
+    if faults.customer_info_no_clear:
+        out["clear"] = False
+    if faults.customer_info_wrong_token and isinstance(out.get("idToken"), dict):
+        out["idToken"] = {**out["idToken"], "idToken": "NOT-" + str(out["idToken"].get("idToken", ""))}
+    if faults.customer_info_two_identifiers and "customerIdentifier" in out:
+        out.setdefault("idToken", {"idToken": "VALID-TOKEN-01", "type": "ISO14443"})
+    return out
+
+
 def _operator_payload(faults: CsmsFaults, action: str, payload: Mapping[str, Any]) -> dict[str, Any]:
     """An operator's request as a faulty CSMS sends it (unchanged when no switch applies)."""
     out = dict(payload)
@@ -698,6 +736,8 @@ def _operator_payload(faults: CsmsFaults, action: str, payload: Mapping[str, Any
         out["transactionId"] = "NOT-" + str(out.get("transactionId", "a-transaction"))
     if action == "UnlockConnector" and faults.request_wrong_evse:
         out["evseId"] = int(out.get("evseId", 0)) + 1
+    if action == "CustomerInformation":
+        out = _customer_information(faults, out)
     if action == "ChangeAvailability":
         out = operator_availability(faults, out)
     if action == "ChangeAvailability" and isinstance(out.get("evse"), dict):

@@ -33,6 +33,7 @@ from harness.pki import PkiFactory
 from harness.simulators.availability import lock_variables
 from harness.simulators.certificates import CertificateStore
 from harness.simulators.charging import Charging, connector_reports
+from harness.simulators.customer_info import CustomerInformation
 from harness.simulators.data_transfer import custom_data_refusal, data_transfer_answer
 from harness.simulators.device_model import (
     ACTIVE_NETWORK_PROFILE,
@@ -42,7 +43,9 @@ from harness.simulators.device_model import (
     NETWORK_PRIORITY,
     OFFLINE_THRESHOLD,
     SECURITY_PROFILE,
+    Attribute,
     DeviceModel,
+    Variable,
     VarKey,
 )
 from harness.simulators.faults import bad_input_reply
@@ -186,6 +189,10 @@ class StationFaults:
     wrong_certificate_hash: bool = False  # GetInstalledCertificateIds reports a wrong issuerKeyHash
     keep_deleted_certificate: bool = False  # DeleteCertificate answers Accepted and keeps the certificate
     delete_station_certificate: bool = False  # DeleteCertificate of its own ChargingStationCertificate: Accepted
+    accept_expired_certificate: bool = False  # InstallCertificate of an expired CA certificate: Accepted, installed
+    skip_root_signature_check: bool = False  # AdditionalRootCertificateCheck true, installs an unrelated CSMS root
+    ids_ignore_type: bool = False  # GetInstalledCertificateIds lists every certificate, whatever certificateType asks
+    delete_unknown_accepted: bool = False  # DeleteCertificate of a certificate it does not hold: Accepted
     # network connection profiles (A05, B09, B10)
     accept_downgrade: bool = False  # accepts a network profile of a lower security profile (and its priority)
     upgrade_without_root: bool = False  # accepts an upgrade to security profile 2/3 with no CSMSRootCertificate
@@ -201,6 +208,16 @@ class StationFaults:
     uploaded_without_upload: bool = False  # reports Uploading, Uploaded and uploads nothing
     security_log_as_diagnostics: bool = False  # asked for the SecurityLog, uploads the diagnostics log
     log_without_filename: bool = False  # GetLogResponse Accepted without a filename
+    log_no_retries: bool = False  # a failed log upload is given up at once (GetLog retries / retryInterval ignored)
+    no_log_cancel: bool = False  # a GetLog during an upload: Accepted, the first upload is not canceled
+    no_canceled_status: bool = False  # cancels an upload without LogStatusNotification AcceptedCanceled
+    # customer information (N09, N10; harness/simulators/customer_info.py)
+    customer_info_rejected: bool = False  # CustomerInformation answered Rejected
+    customer_info_no_data: bool = False  # reports no data of a customer it holds data of
+    customer_info_not_cleared: bool = False  # clear true: Accepted, the data stays
+    customer_info_endless_tbc: bool = False  # every NotifyCustomerInformation says tbc true (no last part)
+    customer_info_no_notify: bool = False  # CustomerInformation Accepted, no NotifyCustomerInformation follows
+    customer_info_wrong_request_id: bool = False  # NotifyCustomerInformation carries requestId + 1
     # boot states (B02, B03) and the device model (B05, B06, B07)
     send_while_pending: bool = False  # sends a Heartbeat while Pending
     start_while_pending: bool = False  # RequestStartTransaction while Pending is Accepted (a transaction starts)
@@ -317,6 +334,9 @@ class StationVariants:
     # block L
     firmware_not_cancelable: bool = False  # cannot cancel a running firmware update (NOT C-60): Rejected, goes on;
     #                                        its profile must not claim C-60
+    # block M
+    additional_root_check: bool = False  # SecurityCtrlr.AdditionalRootCertificateCheck true (AS-2): a new
+    #                                      CSMSRootCertificate must be signed by the installed one (M05.FR.11)
 
 
 @dataclass
@@ -421,6 +441,10 @@ class StationSimulator:
             for root in self.config.pki.csms_roots():
                 self.certificates.install(root, "CSMSRootCertificate")
             self.certificates.issuers.append(self.config.pki.station_ca_path.read_text())
+        if self.config.variants.additional_root_check:
+            self.model.variables[VarKey("SecurityCtrlr", "AdditionalRootCertificateCheck")] = Variable(
+                "boolean", {"Actual": Attribute("true", "ReadOnly")})
+            self.certificates.additional_root_check = not self.faults.skip_root_signature_check
         self._renewal: asyncio.Task[None] | None = None  # SignCertificate until CertificateSigned comes (A02)
         self._password_changed = False  # a SetVariables just set BasicAuthPassword: reconnect after answering
         self.network = NetworkProfiles(NetworkProfile(self.config.csms_url, security),
@@ -428,6 +452,7 @@ class StationSimulator:
                                        keep_lower=self.faults.keep_lower_profile_slot,
                                        hidden_fallback=self.faults.fallback_to_lower_profile)
         self.logs = StationLogs(self.config.identity, self.faults, tls=self._upload_tls)  # GetLog (N01)
+        self.customers = CustomerInformation(self.charging.auth, self.faults)  # N09, N10
         self.firmware = FirmwareUpdater(self, self.faults, trusted=self._firmware_roots,
                                         tls=client_context(self.config.pki.csms_trust_path) if self.config.pki else None,
                                         download_timeout=self.config.call_timeout,
@@ -802,6 +827,9 @@ class StationSimulator:
             case "GetLog":
                 return self.logs.get_log(dict(call.payload), partial(self._notify_on, conn),
                                          partial(self._after_answer, conn, call))
+            case "CustomerInformation":
+                return self.customers.request(dict(call.payload), partial(self._notify_on, conn),
+                                              partial(self._after_answer, conn, call))
             case "UpdateFirmware":
                 answer, work = self.firmware.request(call.payload)
                 if work is not None:
@@ -835,14 +863,15 @@ class StationSimulator:
             case "InstallCertificate":
                 if self.faults.forget_manufacturer_root and p["certificateType"] == "ManufacturerRootCertificate":
                     return {"status": "Accepted"}
-                status, reason = store.install(p["certificate"], p["certificateType"])
+                status, reason = store.install(p["certificate"], p["certificateType"],
+                                               any_validity=self.faults.accept_expired_certificate)
                 self.model.put(CERTIFICATE_ENTRIES, str(len(store.installed)))
                 answer: dict[str, Any] = {"status": status}
                 if reason:
                     answer["statusInfo"] = {"reasonCode": "InvalidCertificate", "additionalInfo": reason[:512]}
                 return answer
             case "GetInstalledCertificateIds":
-                chains = store.ids(p.get("certificateType"))
+                chains = store.ids(None if self.faults.ids_ignore_type else p.get("certificateType"))
                 if self.faults.wrong_certificate_hash:
                     for chain in chains:
                         chain["certificateHashData"]["issuerKeyHash"] = "0" * 64
@@ -852,6 +881,8 @@ class StationSimulator:
                     return {"status": "Accepted"}
                 status = store.delete(p["certificateHashData"], own_deletable=self.faults.delete_station_certificate)
                 self.model.put(CERTIFICATE_ENTRIES, str(len(store.installed)))
+                if status == "NotFound" and self.faults.delete_unknown_accepted:
+                    status = "Accepted"
                 return {"status": status}
         # CertificateSigned
         if self.faults.accept_any_certificate:
@@ -1290,6 +1321,10 @@ class StationSimulator:
 
     async def select_transactions(self, evse_ids: list[int] | None = None) -> None:
         await self.charging.act(partial(self.charging.master_pass_select, evse_ids))
+
+    async def store_customer_identifier(self, identifier: str) -> None:
+        """The lab stores a record of customer `identifier` at the station (TC_N_62_CS memory state)."""
+        self.customers.store(identifier)
 
     async def suspend_ev(self, evse_id: int = 1) -> None:
         await self.charging.act(partial(self.charging.suspend_ev, evse_id))
