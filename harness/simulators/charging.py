@@ -235,6 +235,8 @@ class Charging:
     fixed_cable: bool = False
     # block C coverage: a Master Pass UI (StationVariants.master_pass_ui) and the Master Pass it waits with
     master_pass_ui: bool = False
+    # the verdict corpus: transaction meter values also carry Voltage and Current.Import (StationVariants)
+    extra_measurands: bool = False
     _master_pending: dict[str, Any] | None = None
 
     def __post_init__(self) -> None:
@@ -683,6 +685,10 @@ class Charging:
             payload["idToken"] = id_token
         if context is not None:
             payload["meterValue"] = [self._sample(tx.meter(), context)]
+            if self.extra_measurands:
+                payload["meterValue"][0]["sampledValue"] += [
+                    {"value": 230.0, "context": context, "measurand": "Voltage", "unitOfMeasure": {"unit": "V"}},
+                    {"value": 16.0, "context": context, "measurand": "Current.Import", "unitOfMeasure": {"unit": "A"}}]
             if signed:
                 payload["meterValue"][0]["sampledValue"][0]["signedMeterValue"] = signed_value(tx.meter())
         self.link.queue_event(payload)
