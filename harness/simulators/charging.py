@@ -259,6 +259,8 @@ class Charging:
     fixed_cable: bool = False
     # block C coverage: a Master Pass UI (StationVariants.master_pass_ui) and the Master Pass it waits with
     master_pass_ui: bool = False
+    # the verdict corpus: transaction meter values also carry Voltage and Current.Import (StationVariants)
+    extra_measurands: bool = False
     _master_pending: dict[str, Any] | None = None
     # block B coverage: a ResetRequest OnIdle answered Scheduled runs this once no transaction is left (B12.FR.01)
     when_idle: Callable[[], Awaitable[None]] | None = None
@@ -739,6 +741,10 @@ class Charging:
             meter_value = [self._meter_value(measurands, tx.meter(), 0, context, now_iso(), signed=signed,
                                              drop_first=drop_first or (begin and self.faults.begin_missing_measurand))
                            ] if measurands or not begin else []
+        if meter_value and context is not None and self.extra_measurands:
+            meter_value[0]["sampledValue"] = [*meter_value[0]["sampledValue"],
+                {"value": 230.0, "context": context, "measurand": "Voltage", "unitOfMeasure": {"unit": "V"}},
+                {"value": 16.0, "context": context, "measurand": "Current.Import", "unitOfMeasure": {"unit": "A"}}]
         if meter_value:
             payload["meterValue"] = meter_value
         self.link.queue_event(payload)

@@ -17,6 +17,7 @@ import time
 import uuid
 from collections.abc import Coroutine, Mapping
 from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
 from functools import partial
 from http import HTTPStatus
 from pathlib import Path
@@ -31,6 +32,7 @@ from harness.simulators.availability import operator_availability
 from harness.simulators.data_transfer import custom_data_refusal, data_transfer_answer
 from harness.simulators.faults import bad_input_reply
 from harness.simulators.firmware import FirmwareHost
+from harness.simulators.legal_choices import shaper
 from harness.simulators.log_requests import CsmsLogs
 from harness.simulators.meter_values import meter_value_refusal
 from harness.transcript import Record, Transcript
@@ -167,6 +169,17 @@ class CsmsVariants:
 
     pending_interval_zero: bool = False  # Pending / Rejected with interval 0 (the station picks its own wait)
     provision_while_pending: bool = False  # while a station is Pending, reads its OfflineThreshold (GetVariables)
+    # the verdict-accuracy corpus (issue 12, tests/verdict_corpus.py)
+    csms_custom_data_everywhere: bool = False  # customData at the root of every CALL and answer it sends
+    csms_status_info_in_answers: bool = False  # statusInfo (reasonCode NoError) beside every Accepted status it answers
+    csms_slow_answers: bool = False  # every answer to the station leaves SLOW_ANSWER s late (inside any message timeout)
+    other_heartbeat_interval: bool = False  # Accepted with twice the configured heartbeat interval (its own choice)
+    id_token_info_extras: bool = False  # idTokenInfo with its optional fields: cacheExpiryDateTime, chargingPriority,
+    #                                     language1, personalMessage
+
+
+# How late an answer of a `csms_slow_answers` CSMS is: well inside the message timeout of any run.
+SLOW_ANSWER = 1.5
 
 
 @dataclass
@@ -305,8 +318,12 @@ class CsmsSimulator:
         async def on_call(call: Call, record: Record) -> Mapping[str, Any] | CallError | None:
             return await self._answer(identity, state, call)
 
+        variants = self.config.variants
         conn = OcppConnection(ws, RpcSession(default_store()), self.transcript, on_call, identity=identity,
-                              call_timeout=self.config.call_timeout, bad_input_reply=bad_input_reply(self.faults))
+                              call_timeout=self.config.call_timeout, bad_input_reply=bad_input_reply(self.faults),
+                              shape=shaper(custom_data=variants.csms_custom_data_everywhere,
+                                           status_info=variants.csms_status_info_in_answers),
+                              answer_delay=SLOW_ANSWER if variants.csms_slow_answers else 0.0)
         self.transcript.add(conn.conn, "event", event="open",
                             detail={"identity": identity, "subprotocol": hs.subprotocol})
         previous = state.conn
@@ -394,6 +411,10 @@ class CsmsSimulator:
             info.pop("groupIdToken", None)
         if info["status"] == "Accepted" and self.faults.refuse_valid_token:
             info = {"status": "Invalid"}
+        if self.config.variants.id_token_info_extras:
+            expiry = datetime.now(UTC) + timedelta(days=1)
+            info = {**info, "cacheExpiryDateTime": expiry.strftime("%Y-%m-%dT%H:%M:%SZ"), "chargingPriority": 0,
+                    "language1": "en", "personalMessage": {"format": "UTF8", "content": "Welcome"}}
         return {"idTokenInfo": info}
 
     def _watch_sequence(self, identity: str, state: CsmsStationState, payload: Mapping[str, Any]) -> None:
@@ -427,6 +448,8 @@ class CsmsSimulator:
             state.security_profile = state.connection_security  # first boot, or after an upgrade: no way back
         await self._notify(state)
         interval = self.config.heartbeat_interval if status == "Accepted" else self.config.boot_retry_interval
+        if status == "Accepted" and self.config.variants.other_heartbeat_interval:
+            interval *= 2
         if status != "Accepted" and self.config.variants.pending_interval_zero:
             interval = 0
         current = now_iso().removesuffix("Z") if self.faults.bad_boot_time else now_iso()

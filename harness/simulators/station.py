@@ -50,6 +50,7 @@ from harness.simulators.device_model import (
 )
 from harness.simulators.faults import bad_input_reply
 from harness.simulators.firmware import FirmwareUpdater
+from harness.simulators.legal_choices import shaper
 from harness.simulators.logs import StationLogs
 from harness.simulators.network_profiles import Checks, NetworkProfile, NetworkProfiles
 from harness.transcript import Record, Transcript
@@ -337,6 +338,20 @@ class StationVariants:
     # block M
     additional_root_check: bool = False  # SecurityCtrlr.AdditionalRootCertificateCheck true (AS-2): a new
     #                                      CSMSRootCertificate must be signed by the installed one (M05.FR.11)
+    # the verdict-accuracy corpus (issue 12, tests/verdict_corpus.py)
+    custom_data_everywhere: bool = False  # customData at the root of every CALL and answer it sends (P: always allowed)
+    status_info_in_answers: bool = False  # statusInfo (reasonCode NoError) beside every Accepted status it answers
+    slow_answers: bool = False  # every answer to a CSMS request leaves SLOW_ANSWER s late (inside any message timeout)
+    duplicate_status_notifications: bool = False  # each connector state report (after a boot, reconnect, trigger) twice
+    late_reconnect: bool = False  # reconnects as late as its back-off allows: the whole RetryBackOffRandomRange, and
+    #                               RetryBackOffWaitMinimum also after a reboot
+    full_boot_payload: bool = False  # BootNotification with every optional field (chargingStation.modem: iccid, imsi)
+    extra_measurands: bool = False  # transaction meter values also carry Voltage and Current.Import (not configured)
+
+
+# How late an answer of a `slow_answers` simulator is: well inside the message timeout of any run (the harness's
+# --ocpp-timeout is at least 3 s in its own tests, 10 s by default).
+SLOW_ANSWER = 1.5
 
 
 @dataclass
@@ -432,6 +447,7 @@ class StationSimulator:
                                  by_event=self.config.variants.availability_by_notify_event)
         self.charging.fixed_cable = self.config.variants.fixed_cable
         self.charging.master_pass_ui = self.config.variants.master_pass_ui
+        self.charging.extra_measurands = self.config.variants.extra_measurands
         self.outbox: deque[PendingEvent] = deque()  # TransactionEvents not yet delivered, oldest first
         self._online = asyncio.Event()  # set while booted and announced: messages may go out
         self._outbox_wake = asyncio.Event()  # an event was queued, or the station came online
@@ -575,7 +591,10 @@ class StationSimulator:
                 self.model.put(NETWORK_PRIORITY, self.network.priority_value)
                 conn = OcppConnection(ws, RpcSession(default_store()), self.transcript, self._on_call,
                                       identity=self.config.identity, call_timeout=self.config.call_timeout,
-                                      bad_input_reply=bad_input_reply(self.faults))
+                                      bad_input_reply=bad_input_reply(self.faults),
+                                      shape=shaper(custom_data=self.config.variants.custom_data_everywhere,
+                                                   status_info=self.config.variants.status_info_in_answers),
+                                      answer_delay=SLOW_ANSWER if self.config.variants.slow_answers else 0.0)
                 try:
                     await self._serve(conn)
                 except Exception as exc:  # a bug of the simulator: keep it for stop(), keep the station alive
@@ -583,6 +602,8 @@ class StationSimulator:
             self._attempted.set()
             if opened and self._reboot_reason is not None:
                 delay = self.config.reconnect_delay
+                if self.config.variants.late_reconnect:
+                    delay = max(delay, self.model.number("OCPPCommCtrlr", "RetryBackOffWaitMinimum"))
             else:
                 delay, failures = self._backoff(failures), failures + 1
             await asyncio.sleep(delay)  # allow-sleep: the station's reconnect wait (reboot or back-off)
@@ -597,7 +618,8 @@ class StationSimulator:
         spread = self.model.number("OCPPCommCtrlr", "RetryBackOffRandomRange")
         if self.faults.no_backoff_doubling:
             failures = 0
-        return max(float(wait * 2 ** min(failures, repeat)) + random.uniform(0, spread), self.config.reconnect_delay)
+        extra = spread if self.config.variants.late_reconnect else random.uniform(0, spread)
+        return max(float(wait * 2 ** min(failures, repeat)) + extra, self.config.reconnect_delay)
 
     async def _serve(self, conn: OcppConnection) -> None:
         self.transcript.add(conn.conn, "event", event="open",
@@ -699,6 +721,8 @@ class StationSimulator:
                                    "firmwareVersion": self.config.firmware}
         if self.faults.bad_boot_payload:
             del station["vendorName"]
+        if self.config.variants.full_boot_payload:
+            station["modem"] = {"iccid": "8931440400012345678", "imsi": "204043000012345"}
         return {"reason": "Foo" if self.faults.bad_boot_reason else reason, "chargingStation": station}
 
     async def _boot(self, conn: OcppConnection) -> None:
@@ -791,6 +815,8 @@ class StationSimulator:
             return
         for action, payload in connector_reports(wanted, by_event=self.config.variants.availability_by_notify_event):
             await self._call(conn, action, payload)
+            if self.config.variants.duplicate_status_notifications and action == "StatusNotification":
+                await self._call(conn, action, {**payload, "timestamp": now_iso()})
         self.charging.reported(wanted)
 
     # ---- what the CSMS asks ------------------------------------------------------------------------------------
