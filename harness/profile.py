@@ -139,6 +139,8 @@ class Configured(_Model):
     ocpp_interface: str = Field("Wired0", description="<Configured ocppInterface>: connectionData.ocppInterface of a "
                                                       "SetNetworkProfile (station SUT: what the harness sends; CSMS "
                                                       "SUT: what the CSMS must send, TC_A_19_CSMS)")
+    ocpp_csms_url: str | None = Field(None, description="<Configured ocppCsmsUrl>: connectionData.ocppCsmsUrl the CSMS "
+                                                        "must send in TC_B_42_CSMS; unset: any URL")
     long_operation_timeout: float = Field(20.0, gt=0, description="<Configured long operation timeout>: how long "
                                                                   "TC_A_19_CS watches that an upgraded station does "
                                                                   "not come back at security profile 1")
@@ -385,7 +387,10 @@ BUILTIN_STATION_PICS = {"C-01": True, "C-02": True, "C-06": True, "C-09.1": True
                         "C-28": True, "C-40": True, "C-42": True}
 # the Master Pass token (C16) both built-in simulators know; its group is the station's MasterPassGroupId
 BUILTIN_MASTER_PASS = IdToken(id_token="MASTER-PASS-01", type="ISO14443", group_id_token="MASTER-GROUP")
-BUILTIN_CSMS_PICS = {"C-11": True, "C-16": True, "C-44": True}
+BUILTIN_CSMS_PICS = {"C-11": True, "C-16": True, "C-44": True,
+                     # block B coverage: EVSE resets, ConfigurationInventory / FullInventory reports on an operator's
+                     # request, several variables in one Get/SetVariablesRequest
+                     "C-13": True, "C-17": True, "C-45": True, "C-46": True, "C-50": True, "C-50.2": True}
 
 
 def builtin_station_profile() -> SutProfile:

@@ -48,6 +48,8 @@ EXPECTED_IDS = {
     # block J meter values
     *(f"TC_J_{nn}_CS" for nn in ("02", "03", "04", "06", "07", "08", "09", "10", "11")),
     *(f"TC_J_{nn}_CSMS" for nn in ("02", "03", "04", "07", "08", "09", "10", "11")),
+    # block B coverage, SUT = CSMS: Get/SetVariables of several values, base reports, resets, network profiles
+    *(f"TC_B_{nn}_CSMS" for nn in ("07", "10", "12", "13", "21", "22", "25", "26", "27", "42", "44")),
 }
 # Part 5 features the built-in station does not claim: not applicable with the reason (tests/test_faults_c.py and
 # test_faults_e.py run them with a profile that claims the feature)
