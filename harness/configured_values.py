@@ -67,7 +67,8 @@ CONFIGURED_VALUES: tuple[ConfiguredValue, ...] = (
     # connection and security
     _p("securityProfile", "security.profile"),
     _p("BasicAuthPassword", "security.password_env", "the name of the environment variable that holds it"),
-    _p("ocppCsmsUrl", "endpoint", "station SUT: host and port the harness CSMS listens on; CSMS SUT: url"),
+    _p("ocppCsmsUrl", "configured.ocpp_csms_url",
+       "where the station connects is `endpoint` (station SUT: where the harness CSMS listens; CSMS SUT: its url)"),
     _p("configurationSlot", "configured.configuration_slot"),
     _p("configurationSlot2", "configured.configuration_slot2"),
     _p("ocppInterface", "configured.ocpp_interface"),

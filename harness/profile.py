@@ -154,6 +154,8 @@ class Configured(_Model):
     ocpp_interface: str = Field("Wired0", description="<Configured ocppInterface>: connectionData.ocppInterface of a "
                                                       "SetNetworkProfile (station SUT: what the harness sends; CSMS "
                                                       "SUT: what the CSMS must send, TC_A_19_CSMS)")
+    ocpp_csms_url: str | None = Field(None, description="<Configured ocppCsmsUrl>: connectionData.ocppCsmsUrl the CSMS "
+                                                        "must send in TC_B_42_CSMS; unset: any URL")
     long_operation_timeout: float = Field(20.0, gt=0, description="<Configured long operation timeout>: how long "
                                                                   "TC_A_19_CS watches that an upgraded station does "
                                                                   "not come back at security profile 1")
@@ -439,7 +441,10 @@ BUILTIN_CSMS_PICS = {"C-11": True, "C-16": True, "C-44": True,
                      # block F: it triggers each kind of message Part 5 names for a CSMS
                      "C-29": True, "C-29.1": True, "C-29.2": True, "C-29.3": True, "C-29.4": True, "C-29.5": True,
                      "C-15": True,  # scheduled firmware updates (an operator's retrieve/installDateTime)
-                     "C-14": True}  # customer information by customerIdentifier
+                     "C-14": True,  # customer information by customerIdentifier
+                     # block B coverage: EVSE resets, ConfigurationInventory / FullInventory reports on an operator's
+                     # request, several variables in one Get/SetVariablesRequest
+                     "C-13": True, "C-17": True, "C-45": True, "C-46": True, "C-50": True, "C-50.2": True}
 
 
 def builtin_station_profile() -> SutProfile:

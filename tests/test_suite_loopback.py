@@ -65,6 +65,8 @@ EXPECTED_IDS = {
     *(f"TC_L_{nn}_CSMS" for nn in ("02", "03", "04", "05", "08", "09", "10", "11", "13")),
     *(f"TC_L_{nn}_CS" for nn in ("02", "03", "05", "08", "10", "18")),
     "TC_A_21_CS", "TC_M_23_CS",
+    # block B coverage, SUT = CSMS: Get/SetVariables of several values, base reports, resets, network profiles
+    *(f"TC_B_{nn}_CSMS" for nn in ("07", "10", "12", "13", "21", "22", "25", "26", "27", "42", "44")),
 }
 # Part 5 features the built-in station does not claim: not applicable with the reason (tests/test_faults_c.py and
 # test_faults_e.py run them with a profile that claims the feature)

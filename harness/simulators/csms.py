@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import itertools
 import secrets
 import string
 import time
@@ -160,6 +161,15 @@ class CsmsFaults:
     customer_info_no_clear: bool = False  # an operator's CustomerInformation goes out with clear false
     customer_info_two_identifiers: bool = False  # a CustomerInformation for a customerIdentifier also names an idToken
     notify_customer_info_error: bool = False  # CALLERROR InternalError for every NotifyCustomerInformation
+    # block B coverage (B05-B07, B09, B11, B12): operator requests and the boot after a reset
+    pending_after_reset_boot: bool = False  # a BootNotification with reason ScheduledReset or RemoteReset: Pending
+    reset_on_idle: bool = False  # a Reset an operator asks for is of type OnIdle
+    reset_other_evse: bool = False  # a Reset of an EVSE an operator asks for names the next EVSE
+    base_report_wrong_base: bool = False  # a GetBaseReport an operator asks for says reportBase SummaryInventory
+    base_report_negative_id: bool = False  # a GetBaseReport an operator asks for carries requestId -1
+    network_profile_other_slot: bool = False  # SetNetworkProfile names the slot after the one asked for
+    network_profile_wrong_transport: bool = False  # SetNetworkProfile says ocppTransport SOAP, ocppVersion OCPP15
+    notify_report_error: bool = False  # CALLERROR InternalError for every NotifyReport
 
 
 @dataclass
@@ -232,6 +242,7 @@ class CsmsSimulator:
         self.transcript = Transcript(name="csms simulator")
         self.stations: dict[str, CsmsStationState] = {}
         self._fixed_id = str(uuid.uuid4())  # the one id every CALL carries under `reuse_message_id`
+        self._report_ids = itertools.count(1)  # requestId of the GetBaseReports it sends (B07)
         self._tasks: set[asyncio.Task[None]] = set()
         self.upgrade_servers: dict[int, OcppServer] = {}  # security profile -> its listener (A05 upgrades)
         base = 1 if self.config.tls is None else 2 if self.config.require_auth else 3
@@ -372,6 +383,8 @@ class CsmsSimulator:
             return CallError(call.message_id, "InternalError", f"{call.action} could not be processed", {})
         if call.action == "NotifyEvent" and self.faults.notify_event_error:
             return CallError(call.message_id, "InternalError", "NotifyEvent could not be processed", {})
+        if call.action == "NotifyReport" and self.faults.notify_report_error:
+            return CallError(call.message_id, "InternalError", "NotifyReport could not be processed", {})
         if (call.action == "TransactionEvent" and self.faults.reject_transaction_events) or (
                 call.action == "MeterValues" and self.faults.meter_values_error):
             return CallError(call.message_id, "InternalError", f"{call.action} could not be processed", {})
@@ -441,6 +454,8 @@ class CsmsSimulator:
         elif self.faults.stay_not_accepted and state.boot_status in ("Pending", "Rejected"):
             status = state.boot_status
         if self.faults.pending_after_firmware_boot and payload.get("reason") == "FirmwareUpdate":
+            status = "Pending"
+        if self.faults.pending_after_reset_boot and payload.get("reason") in ("ScheduledReset", "RemoteReset"):
             status = "Pending"
         state.boot_status, state.boot = status, payload
         state.boots += 1
@@ -533,7 +548,16 @@ class CsmsSimulator:
             payload = {**payload, key: items}
         if action == "Reset":
             payload = {**payload, **({"evseId": 1} if f.reset_with_evse else {}),
-                       **({"type": "Immediate"} if f.reset_immediate else {})}
+                       **({"type": "Immediate"} if f.reset_immediate else {}),
+                       **({"type": "OnIdle"} if f.reset_on_idle else {})}
+            if f.reset_other_evse and isinstance(payload.get("evseId"), int):
+                payload["evseId"] += 1
+        if action == "GetBaseReport":  # B07: the CSMS picks the requestId
+            payload = {"requestId": next(self._report_ids), **payload}
+            if f.base_report_wrong_base:
+                payload["reportBase"] = "SummaryInventory"
+            if f.base_report_negative_id:
+                payload["requestId"] = -1
         if action == "TriggerMessage" and f.wrong_trigger_message:
             payload = {**payload, "requestedMessage": "Heartbeat"}
         if action == "TriggerMessage" and f.trigger_without_evse:
@@ -588,13 +612,18 @@ class CsmsSimulator:
         data["securityProfile"] = security
         if self.faults.network_profile_other_interface:
             data.update(ocppInterface="Wireless0", messageTimeout=self.config.network_message_timeout + 1)
+        if self.faults.network_profile_wrong_transport:
+            data.update(ocppTransport="SOAP", ocppVersion="OCPP15")
         if "ocppCsmsUrl" not in data:
             data["ocppCsmsUrl"] = (await self.listener(max(security, 1))).url
         for key, value in (("ocppVersion", "OCPP20"), ("ocppTransport", "JSON"),
                            ("ocppInterface", self.config.ocpp_interface),
                            ("messageTimeout", self.config.network_message_timeout)):
             data.setdefault(key, value)
-        return {"configurationSlot": 2, **payload, "connectionData": data}
+        out = {"configurationSlot": 2, **payload, "connectionData": data}
+        if self.faults.network_profile_other_slot:
+            out["configurationSlot"] = int(out["configurationSlot"]) + 1
+        return out
 
     def _learn(self, identity: str, action: str, payload: Mapping[str, Any], record: Record) -> None:
         """Keep what an answer teaches: the certificate list (M03), a password the station accepted (A01)."""
