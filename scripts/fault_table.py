@@ -83,8 +83,16 @@ def listed(cases: list[str], limit: int) -> str:
     return f"{len(cases)} cases: {', '.join(cases[:limit])}, …"
 
 
-def _proofs(junit: Path) -> dict[tuple[str, str], str]:
-    """(self-test module, fault switch) -> passed / failed / skipped, from the JUnit of `make faults`."""
+def _proofs(junits: list[Path]) -> dict[tuple[str, str], str]:
+    """(self-test module, fault switch) -> passed / failed / skipped, from the JUnit of `make faults` (a later file
+    overrides an earlier one for the proofs it holds: a re-run of some proofs updates the table)."""
+    out: dict[tuple[str, str], str] = {}
+    for junit in junits:
+        out.update(_proofs_of(junit))
+    return out
+
+
+def _proofs_of(junit: Path) -> dict[tuple[str, str], str]:
     out: dict[tuple[str, str], str] = {}
     for case in ET.parse(junit).getroot().iter("testcase"):
         module = case.get("classname", "").rsplit(".", 1)[-1]
@@ -104,8 +112,8 @@ def _proofs(junit: Path) -> dict[tuple[str, str], str]:
     return out
 
 
-def claims_table(junit: Path) -> tuple[str, int]:
-    proofs = _proofs(junit)
+def claims_table(junits: list[Path]) -> tuple[str, int]:
+    proofs = _proofs(junits)
     by_fault: dict[str, list[Claim]] = {}
     for claim in claims():
         by_fault.setdefault(claim.fault, []).append(claim)
@@ -129,9 +137,9 @@ def claims_table(junit: Path) -> tuple[str, int]:
     return "\n".join(lines) + "\n", bad
 
 
-def write_claims(junit: Path, target: Path | None) -> int:
-    table, bad = claims_table(junit)
-    when = datetime.fromtimestamp(junit.stat().st_mtime, UTC).strftime("%Y-%m-%d")
+def write_claims(junits: list[Path], target: Path | None) -> int:
+    table, bad = claims_table(junits)
+    when = datetime.fromtimestamp(max(j.stat().st_mtime for j in junits), UTC).strftime("%Y-%m-%d")
     total = len(switches())
     text = (f"# Fault detection table\n\nEvery simulator fault switch ({total}) with the test cases it must make "
             "fail, and whether its self-test caught it. Each row is one child run of those cases against the "
@@ -149,7 +157,8 @@ def write_claims(junit: Path, target: Path | None) -> int:
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--junit", type=Path, help="JUnit of `make faults`: print the claims table")
+    parser.add_argument("--junit", type=Path, action="append",
+                        help="JUnit of `make faults` (repeatable: later files override): print the claims table")
     parser.add_argument("--write", type=Path, help="with --junit: write the page here instead of printing it")
     parser.add_argument("--whole-suite", action="store_true", help="run the whole suite once per switch")
     parser.add_argument("--jobs", type=int, default=1, help="child runs at once (timing cases prefer 1)")
@@ -158,7 +167,7 @@ def main(argv: list[str] | None = None) -> int:
                         help="longer lists of failed cases are cut to this many, with the count (0: all)")
     args = parser.parse_args(argv)
     if not args.whole_suite:
-        if args.junit is None:
+        if not args.junit:
             parser.error("give --junit reports/faults.xml (from `make faults`) or --whole-suite")
         return write_claims(args.junit, args.write)
     todo: list[tuple[str, str | None]] = [("station", None), ("csms", None)]

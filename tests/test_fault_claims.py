@@ -28,7 +28,7 @@ def test_the_table_marks_a_failed_or_missing_proof(tmp_path: Path) -> None:
         f'<testcase classname="tests.{second.module}" name="test_fault_is_caught[{second.fault}]">'
         '<failure message="not caught"/></testcase>'
         "</testsuite></testsuites>")
-    table, bad = claims_table(junit)
+    table, bad = claims_table([junit])
     row = {line.split("|")[2].strip(" `"): line for line in table.splitlines()[2:]}
     assert "| caught |" in row[first.fault]
     assert "**failed**" in row[second.fault]
