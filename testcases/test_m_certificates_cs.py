@@ -12,6 +12,7 @@ from harness import (
     CsmsRole,
     NotApplicable,
     OcppFailure,
+    PreconditionNotMet,
     StationControl,
     booted,
     certificate_info,
@@ -195,9 +196,16 @@ async def test_TC_M_09_CS(csms: CsmsRole, sut: StationControl) -> None:
 
 # ---- TC_M_31_CS / TC_M_30_CS: AdditionalRootCertificateCheck, reconnecting with a new CSMS root ------------------
 async def _additional_root_check(csms: CsmsRole) -> None:
+    """The prerequisites: the check implemented with value true; and the station holds the run's CSMS root (the
+    new root the case installs is signed by it, and the old root the case looks for is it)."""
     if (await csms.read_variable("SecurityCtrlr.AdditionalRootCertificateCheck")) != "true":
         raise NotApplicable("prerequisite: SecurityCtrlr.AdditionalRootCertificateCheck implemented with value true; "
                             "the station does not have it so")
+    answer = await csms.call_ok("GetInstalledCertificateIds", {"certificateType": [CSMS_ROOT]})
+    if not states.certificate_listed(answer, certificate_info(csms.pki.csms_roots()[0]).hash_data, CSMS_ROOT):
+        raise PreconditionNotMet("the station does not hold the run's CSMS root as CSMSRootCertificate: the new root "
+                                 "of this case is signed by it",
+                                 fix="install the harness PKI's CSMS root at the station (or run with its PKI)")
 
 
 async def _reset_and_reconnect(csms: CsmsRole, *, falls_back: bool) -> None:
