@@ -12,6 +12,7 @@ from harness import (
     CsmsRole,
     NotApplicable,
     OcppFailure,
+    PreconditionNotMet,
     StationControl,
     booted,
     certificate_info,
@@ -37,9 +38,13 @@ async def _installed_then_listed(csms: CsmsRole, kinds: dict[str, str], *, step:
     """Memory / reusable state CertificateInstalled for each kind (a new CA certificate of the run's PKI each), then
     GetInstalledCertificates for those kinds (one request naming them all); every installed one is deleted again."""
     installed: dict[str, dict[str, str]] = {}
+    check = CSMS_ROOT in kinds and (
+        await csms.read_variable("SecurityCtrlr.AdditionalRootCertificateCheck")) == "true"
     try:
         for kind, name in kinds.items():
-            installed[kind] = await states.certificate_installed(csms, kind, csms.pki.ca_certificate(name))
+            # AdditionalRootCertificateCheck true: a new CSMS root must be signed by the installed one (M05.FR.11)
+            pem = csms.pki.successor_root(name) if check and kind == CSMS_ROOT else csms.pki.ca_certificate(name)
+            installed[kind] = await states.certificate_installed(csms, kind, pem)
         if len(installed) == 1:
             [(kind, hash_data)] = installed.items()
             await states.get_installed_certificates(csms, kind, hash_data, step=step)
@@ -187,3 +192,83 @@ async def test_TC_M_09_CS(csms: CsmsRole, sut: StationControl) -> None:
     finally:
         if accepted:
             await _uninstall(csms, hash_data, "unrelated CSMSRootCertificate")
+
+
+# ---- TC_M_31_CS / TC_M_30_CS: AdditionalRootCertificateCheck, reconnecting with a new CSMS root ------------------
+async def _additional_root_check(csms: CsmsRole) -> None:
+    """The prerequisites: the check implemented with value true; and the station holds the run's CSMS root (the
+    new root the case installs is signed by it, and the old root the case looks for is it)."""
+    if (await csms.read_variable("SecurityCtrlr.AdditionalRootCertificateCheck")) != "true":
+        raise NotApplicable("prerequisite: SecurityCtrlr.AdditionalRootCertificateCheck implemented with value true; "
+                            "the station does not have it so")
+    answer = await csms.call_ok("GetInstalledCertificateIds", {"certificateType": [CSMS_ROOT]})
+    if not states.certificate_listed(answer, certificate_info(csms.pki.csms_roots()[0]).hash_data, CSMS_ROOT):
+        raise PreconditionNotMet("the station does not hold the run's CSMS root as CSMSRootCertificate: the new root "
+                                 "of this case is signed by it",
+                                 fix="install the harness PKI's CSMS root at the station (or run with its PKI)")
+
+
+async def _reset_and_reconnect(csms: CsmsRole, *, falls_back: bool) -> None:
+    """Steps 1-2 ResetRequest OnIdle (Accepted), the TLS handshake(s) with the certificate the harness now presents,
+    and the reusable state Booted over the connection that succeeds."""
+    mark = csms.mark()
+    boot = csms.expect("BootNotification", respond=lambda _: csms.boot_response("Accepted"), after=mark,
+                       answer_near_miss=True)
+    statuses = csms.expect_connector_status("Available", after=mark)
+    with csms.step("1-2. ResetRequest OnIdle; the station responds Accepted"):
+        await csms.call_ok("Reset", {"type": "OnIdle"}, {"status": "Accepted"})
+    title = ("3-5. The harness presents a CSMS certificate of the old root: the station's attempt with the new root "
+             "fails, it validates again with the old root and connects" if falls_back else
+             "3-4. The harness presents a CSMS certificate signed by the new root; the station validates it and "
+             "connects")
+    with csms.step(title):
+        since = mark.seq if mark is not None else 0
+        handshake = await csms.wait_record(lambda r: r.event == "handshake" and r.detail.get("status") == 101,
+                                           after=since, within=csms.reboot_wait() + csms.reconnect_wait(3),
+                                           what="the station to connect again over TLS")
+        refused = [r for r in csms.transcript.records if since < r.seq < handshake.seq and r.event == "handshake"]
+        csms.transcript.note(f"{len(refused)} handshake(s) failed before the one that succeeded")
+    with csms.step(f"{6 if falls_back else 5}. Reusable state Booted: BootNotification Accepted, the connectors"):
+        await csms.received(boot, within=csms.reboot_wait())
+        for exp in statuses:
+            await csms.received(exp)
+
+
+async def _old_root_listed(csms: CsmsRole, numbers: str, *, listed: bool) -> None:
+    old = certificate_info(csms.pki.csms_roots()[0]).hash_data
+    with csms.step(f"{numbers}. GetInstalledCertificateIdsRequest CSMSRootCertificate; Accepted, the old CSMS root "
+                   + ("still listed" if listed else "no longer listed")):
+        answer = await csms.call_ok("GetInstalledCertificateIds", {"certificateType": [CSMS_ROOT]},
+                                    {"status": "Accepted"})
+        if states.certificate_listed(answer, old, CSMS_ROOT) != listed:
+            raise csms.failure("the station " + ("no longer lists" if listed else "still lists") + " the old "
+                               "CSMSRootCertificate", expected=("an" if listed else "no") + " entry CSMSRootCertificate "
+                               f"with certificateHashData {old}", actual=str(answer)[:800],
+                               requirements=("M05.FR.14",) if listed else ("M05.FR.13",), rules=("SEQ",))
+
+
+@testcase("TC_M_31_CS", security=(2, 3),
+          notes="<Configured (new) CSMS Root certificate 2>: a CA of the run's PKI signed by its CSMS root; the "
+                "harness goes on presenting its usual server certificate (of the old root).")
+async def test_TC_M_31_CS(csms: CsmsRole, sut: StationControl) -> None:
+    await booted(csms, sut)
+    await _additional_root_check(csms)
+    await states.certificate_installed(csms, CSMS_ROOT, csms.pki.successor_root("m31"))
+    await _reset_and_reconnect(csms, falls_back=True)
+    await _old_root_listed(csms, "7-8", listed=True)
+
+
+@testcase("TC_M_30_CS", security=(2, 3),
+          notes="<Configured new CSMS Root certificate 2>: a CA of the run's PKI signed by its CSMS root. From the "
+                "reset on, the harness presents a server certificate issued by it (chain: leaf, new root) for the "
+                "rest of the run: valid for a station trusting either root, so later cases still connect.")
+async def test_TC_M_30_CS(csms: CsmsRole, sut: StationControl) -> None:
+    await booted(csms, sut)
+    await _additional_root_check(csms)
+    await states.certificate_installed(csms, CSMS_ROOT, csms.pki.successor_root("m30"))
+    if csms.settings.station.security.profile == 3:
+        with csms.step("Memory state RenewChargingStationCertificate (security profile 3)"):
+            await states.renew_charging_station_certificate(csms)
+    csms.endpoint.server.ssl = csms.pki.successor_server_context("m30", csms.settings.station.security.profile)
+    await _reset_and_reconnect(csms, falls_back=False)
+    await _old_root_listed(csms, "6-7", listed=False)

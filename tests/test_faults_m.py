@@ -7,7 +7,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-from suite_runner import ROOT, run_suite, sample
+from suite_runner import ROOT, run_suite, sample, security_profiles
 
 FAST = ("-o", "ocpp_heartbeat_interval=3", "-o", "ocpp_tolerance=1", "-o", "ocpp_timeout=6")
 
@@ -65,3 +65,20 @@ def test_additional_root_certificate_check(fault: str | None, tmp_path: Path) ->
     else:
         assert result.verdicts == {"TC_M_09_CS": "failed"}, result.output[-3000:]
         assert "did not reject a CSMSRootCertificate its installed root did not sign" in result.messages["TC_M_09_CS"]
+
+
+@pytest.mark.parametrize(("fault", "case", "text"), [
+    (None, "TC_M_30_CS", ""), (None, "TC_M_31_CS", ""),
+    ("keep_old_csms_root", "TC_M_30_CS", "still lists the old CSMSRootCertificate"),
+    ("no_root_fallback", "TC_M_31_CS", "connect again over TLS")])
+def test_reconnect_with_a_new_csms_root(fault: str | None, case: str, text: str, tmp_path: Path) -> None:
+    """TC_M_30_CS / TC_M_31_CS at security profile 2, the station claiming AS-2 (variant additional_root_check):
+    the new root validates the certificate the harness presents (the old root goes), or it does not (the station
+    falls back to the old one). The faults keep the old root, or never fall back."""
+    station, csms = security_profiles(tmp_path / "profiles", 2)
+    station.write_text(station.read_text().replace("\npics:\n", "\npics:\n  AS-2: true\n", 1))
+    result = run_suite(tmp_path, case, faults=(fault,) if fault else (), variants=("additional_root_check",),
+                       extra=(*FAST, f"--ocpp-sut={station}", f"--ocpp-sut={csms}"))
+    assert result.verdicts == {case: "failed" if fault else "passed"}, result.output[-3000:]
+    if fault:
+        assert text in result.messages[case], result.messages[case][:3000]

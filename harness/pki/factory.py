@@ -189,6 +189,46 @@ class PkiFactory:
                 .sign(key, hashes.SHA256()))
         return cert.public_bytes(serialization.Encoding.PEM).decode()
 
+    def successor_root(self, name: str) -> str:
+        """PEM of a new CSMS root called `name`, a CA certificate signed by the run's CSMS root (Part 6 TC_M_30/31_CS:
+        <Configured new CSMS Root certificate 2>, which AdditionalRootCertificateCheck lets a station install)."""
+        _check_file_name(name, "CA name")
+        slot = f"successor-{name}"
+        if slot not in self._authorities:
+            old = self._authority("csms-root", "Harness CSMS Root CA")
+            key = self._key(slot, self.key_kind)
+            subject = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, f"Harness {name} CSMS Root CA 2"),
+                                 x509.NameAttribute(NameOID.ORGANIZATION_NAME, self.organisation)])
+            now = dt.datetime.now(dt.UTC)
+            cert = (x509.CertificateBuilder().subject_name(subject).issuer_name(old.cert.subject)
+                    .public_key(key.public_key()).serial_number(x509.random_serial_number())
+                    .not_valid_before(now - _DAY).not_valid_after(now + self.valid_days * _DAY)
+                    .add_extension(x509.BasicConstraints(ca=True, path_length=None), critical=True)
+                    .add_extension(x509.KeyUsage(digital_signature=True, key_cert_sign=True, crl_sign=True,
+                                                 content_commitment=False, key_encipherment=False,
+                                                 data_encipherment=False, key_agreement=False, encipher_only=False,
+                                                 decipher_only=False), critical=True)
+                    .add_extension(x509.SubjectKeyIdentifier.from_public_key(key.public_key()), critical=False)
+                    .add_extension(x509.AuthorityKeyIdentifier.from_issuer_public_key(old.key.public_key()),
+                                   critical=False)
+                    .sign(old.key, hashes.SHA256()))
+            path = self.run_dir / f"{slot}.cert.pem"
+            path.write_bytes(cert.public_bytes(serialization.Encoding.PEM))
+            self._authorities[slot] = _Authority(slot, cert, key, path)
+        return self._authorities[slot].path.read_text()
+
+    def successor_server_context(self, name: str, profile: int) -> ssl.SSLContext:
+        """The CSMS side of `profile` presenting server certificates (RSA and EC) issued by the successor root
+        `name` (chain: leaf, successor): valid for a station trusting the successor or the run's CSMS root."""
+        _check_profile(profile)
+        self.successor_root(name)
+        slot = f"successor-{name}"
+        chains = [self._leaf(("server", slot, kind), slot, "", self.host, Variant.GOOD, kind,
+                             sans=[self.host, "127.0.0.1", "localhost"], usage=ExtendedKeyUsageOID.SERVER_AUTH)
+                  for kind in ("rsa", "ec")]
+        return tls.server_context([(c.cert_path, c.key_path) for c in chains],
+                                  client_ca=self.station_trust_path if profile == 3 else None)
+
     def _station_ca(self) -> tuple[x509.Certificate, PrivateKey]:
         """The station CA certificate and key, for the CSR signer in this package."""
         authority = self._authority("station-ca", "Harness Station CA")

@@ -39,6 +39,7 @@ class CertificateStore:
     station_chain: str | None = None  # PEM chain of the station certificate installed by CertificateSigned
     station_key: Path | None = None
     additional_root_check: bool = False  # SecurityCtrlr.AdditionalRootCertificateCheck (M05.FR.10/11)
+    pending_root: str | None = None  # under the check: a new CSMS root to try first on the next connection (M05.FR.12)
 
     def trusted(self, kind: str = "CSMSRootCertificate") -> list[str]:
         return [i.info.pem for i in self.installed if i.kind == kind]
@@ -66,7 +67,20 @@ class CertificateStore:
         if len(self.installed) >= self.max_entries:
             return "Failed", f"certificate store full ({self.max_entries} entries)"
         self.installed.append(Installed(kind, info))
+        if kind == "CSMSRootCertificate" and self.additional_root_check and roots:
+            self.pending_root = pem
         return "Accepted", None
+
+    def root_replaced(self, *, remove_old: bool = True) -> str:
+        """M05.FR.13: a connection validated with the pending root succeeded: the other CSMS roots go (unless
+        `remove_old` is False, a fault); returns the root now in use."""
+        new, self.pending_root = self.pending_root, None
+        assert new is not None
+        if remove_old:
+            keep = certificate_info(new).hash_data
+            self.installed = [i for i in self.installed
+                              if i.kind != "CSMSRootCertificate" or same_hash(i.info.hash_data, keep)]
+        return new
 
     # ---- M03 GetInstalledCertificateIds ----------------------------------------------------------------------
     def ids(self, kinds: list[str] | None) -> list[dict[str, Any]]:
@@ -88,6 +102,9 @@ class CertificateStore:
         for entry in self.installed:
             if same_hash(entry.info.hash_data, hash_data):
                 self.installed.remove(entry)
+                if self.pending_root is not None and same_hash(certificate_info(self.pending_root).hash_data,
+                                                               hash_data):
+                    self.pending_root = None  # deleted before it was tried
                 return "Accepted"
         return "NotFound"
 

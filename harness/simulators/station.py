@@ -16,6 +16,7 @@ import asyncio
 import contextlib
 import random
 import secrets
+import ssl
 import string
 import uuid
 from collections import deque
@@ -192,6 +193,8 @@ class StationFaults:
     delete_station_certificate: bool = False  # DeleteCertificate of its own ChargingStationCertificate: Accepted
     accept_expired_certificate: bool = False  # InstallCertificate of an expired CA certificate: Accepted, installed
     skip_root_signature_check: bool = False  # AdditionalRootCertificateCheck true, installs an unrelated CSMS root
+    keep_old_csms_root: bool = False  # a connection validated with a new CSMS root succeeded; keeps the old root
+    no_root_fallback: bool = False  # the new CSMS root fails to validate the CSMS: keeps trying it, no fallback
     ids_ignore_type: bool = False  # GetInstalledCertificateIds lists every certificate, whatever certificateType asks
     delete_unknown_accepted: bool = False  # DeleteCertificate of a certificate it does not hold: Accepted
     # network connection profiles (A05, B09, B10)
@@ -462,6 +465,7 @@ class StationSimulator:
                 "boolean", {"Actual": Attribute("true", "ReadOnly")})
             self.certificates.additional_root_check = not self.faults.skip_root_signature_check
         self._renewal: asyncio.Task[None] | None = None  # SignCertificate until CertificateSigned comes (A02)
+        self._trying_root = False  # the connection being opened validates with a newly installed CSMS root (M05)
         self._password_changed = False  # a SetVariables just set BasicAuthPassword: reconnect after answering
         self.network = NetworkProfiles(NetworkProfile(self.config.csms_url, security),
                                        keep_active=self.faults.ignore_network_priority,
@@ -551,13 +555,30 @@ class StationSimulator:
     def _tls_for(self, security: int) -> SSLContext | None:
         """TLS of a connection at `security`: what the station was installed with for its own profile; for an
         upgraded one, trust in the CSMS root (profile 3: presenting the station certificate CertificateSigned
-        installed)."""
+        installed). Under AdditionalRootCertificateCheck a newly installed CSMS root is tried alone first."""
         if security < 2:
             return None
+        pending = self.certificates.pending_root
+        self._trying_root = pending is not None and self.config.pki is not None
+        if self._trying_root:
+            return self._root_context(str(pending), security)
         if security == self.config.security_profile or self.config.pki is None:
             return self.config.tls
         return client_context(self.config.pki.csms_trust_path,
                               certificate=self._station_certificate_files() if security == 3 else None)
+
+    def _root_context(self, root: str, security: int) -> SSLContext:
+        """Trust in `root` alone (not self-signed: a partial chain ends there), with the station certificate at 3."""
+        assert self.config.pki is not None
+        path = self.config.pki.run_dir / f"{self.config.identity}-csms-root-in-use.pem"
+        path.write_text(root)
+        certificate = None
+        if security == 3:
+            own = self.config.pki.station(self.config.serial_number)
+            certificate = self._station_certificate_files() or (own.cert_path, own.key_path)
+        context = client_context(path, certificate=certificate)
+        context.verify_flags |= ssl.VERIFY_X509_PARTIAL_CHAIN
+        return context
 
     def _station_certificate_files(self) -> tuple[Path, Path] | None:
         """(chain, key) files of the station certificate installed by CertificateSigned, if any."""
@@ -583,8 +604,15 @@ class StationSimulator:
                 self.network.failed(self.model.number("OCPPCommCtrlr", "NetworkProfileConnectionAttempts"))
                 if isinstance(exc, TlsRefused):
                     self._tls_refused(exc.failure)
+                    if self._trying_root and not self.faults.no_root_fallback:  # M05.FR.14: back to the old root
+                        self.note("the new CSMS root did not validate the CSMS certificate: falling back")
+                        self.certificates.pending_root = None
             else:
                 opened, failures = True, 0
+                if self._trying_root:  # M05.FR.13: the new root works; the old one goes
+                    root = self.certificates.root_replaced(remove_old=not self.faults.keep_old_csms_root)
+                    self.config.tls = self._root_context(root, profile.security_profile)
+                    self.model.put(CERTIFICATE_ENTRIES, str(len(self.certificates.installed)))
                 self.network.opened()
                 self.model.put(SECURITY_PROFILE, str(profile.security_profile))
                 self.model.put(ACTIVE_NETWORK_PROFILE, str(self.network.active))
