@@ -36,6 +36,8 @@ OTHER_PROOFS = {
     "report_unsupported_anyway": "tests/test_faults_b.py::test_a_station_without_the_summary_inventory_passes_tc_b_15",
     "accept_uncancelable_firmware": "tests/test_faults_l.py (UNCANCELABLE: TC_L_11_CS with a station without C-60)",
     "skip_root_signature_check": "tests/test_faults_m.py (TC_M_09_CS with AdditionalRootCertificateCheck)",
+    "keep_old_csms_root": "tests/test_faults_m.py::test_reconnect_with_a_new_csms_root (TC_M_30_CS at security profile 2)",
+    "no_root_fallback": "tests/test_faults_m.py::test_reconnect_with_a_new_csms_root (TC_M_31_CS at security profile 2)",
     "slow_response": "tests/test_csms_simulator.py::test_fault_slow_response (the harness station's call timeout)",
 }
 
