@@ -26,8 +26,10 @@ demo: venv
 	$(DEMO) --junitxml=reports/junit-sp2.xml --ocpp-reports-dir=reports/sp2 --ocpp-security-profile=2
 	$(DEMO) --junitxml=reports/junit-sp3.xml --ocpp-reports-dir=reports/sp3 --ocpp-security-profile=3
 
+# On the 2 cores: most self-tests wait on the protocol's timers in child suites, so two workers halve the wall time
+# (a module whose expensive fixture is shared stays on one worker: pytestmark xdist_group).
 test: venv
-	$(PY) -m pytest tests -p no:cacheprovider -q
+	$(PY) -m pytest tests -p no:cacheprovider -q -n 2 --dist loadgroup
 
 # Every fault switch proven by the cases that claim its check (make test proves a representative sample), on the
 # 2 cores in parallel; then docs/fault-table.md from the results (scripts/fault_table.py).
