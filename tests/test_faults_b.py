@@ -39,10 +39,17 @@ FAULTS: dict[str, tuple[tuple[str, ...], tuple[str, ...]]] = {
     "reset_boot_reason_power_up": (("TC_B_22_CS", "TC_B_23_CS"), ("reason RemoteReset",)),
     "forget_availability_on_reboot": (("TC_B_23_CS",), ("connector Unavailable for EVSE 1 connector 1",)),
     "accept_evse_reset": (("TC_B_28_CS", "TC_B_29_CS"), ("Reset", "Rejected")),
+    # network connection profiles (B09, B10) and the states after an offline period (B04)
+    "accept_any_slot": (("TC_B_43_CS",), ("SetNetworkProfile", "Rejected")),
+    "refuse_network_slot": (("TC_B_45_CS", "TC_B_46_CS"), ("SetNetworkProfile", "Accepted")),
+    "ignore_network_priority": (("TC_B_45_CS",), ("not to the new profile's endpoint",)),
+    "no_network_fallback": (("TC_B_46_CS",), ("the station to reconnect",)),
+    "changed_only_after_offline": (("TC_B_51_CS",), ("connector Available for EVSE 2 connector 1",)),
+    "no_status_after_reconnect": (("TC_B_51_CS", "TC_B_52_CS"), ("connector Occupied for EVSE 1 connector 1",)),
 }
 
 # `make test` proves these (one per kind of check); `make faults` (OCPP_ALL_FAULTS=1) every switch
-SAMPLE = {"accept_malformed_value", "report_missing_required", "immediate_reset_wrong_reason"}
+SAMPLE = {"accept_malformed_value", "report_missing_required", "immediate_reset_wrong_reason", "no_network_fallback"}
 
 
 @pytest.mark.parametrize("fault", sample(FAULTS, SAMPLE))
@@ -80,3 +87,25 @@ def test_a_station_without_the_summary_inventory_passes_tc_b_15(tmp_path: Path) 
                        faults=("report_unsupported_anyway",), extra=extra)
     assert faulty.verdicts == {"TC_B_15_CS": "failed"}, faulty.output[-3000:]
     assert "NotifyReport" in faulty.messages["TC_B_15_CS"] and "B07.FR.02" in faulty.messages["TC_B_15_CS"]
+
+
+def claiming(folder: Path, feature: str) -> Path:
+    """A copy of profiles/builtin-station.yaml that also claims `feature` (Part 5 PICS)."""
+    folder.mkdir(parents=True, exist_ok=True)
+    text = (ROOT / "profiles" / "builtin-station.yaml").read_text()
+    if text.count("\npics:\n") != 1:
+        raise ValueError("builtin-station.yaml: no single `pics:` line to extend")
+    path = folder / "builtin-station.yaml"
+    path.write_text(text.replace("\npics:\n", f"\npics:\n  {feature}: true\n"))
+    return path
+
+
+def test_the_fallback_to_the_reconnection_mechanism_passes_tc_b_49(tmp_path: Path) -> None:
+    """TC_B_49_CS (C-47) is not applicable to the built-in profile; claimed, the clean simulator passes it and one
+    that never moves on from the new profile's dead endpoint fails it."""
+    extra = (*FAST, f"--ocpp-sut={claiming(tmp_path / 'profiles', 'C-47')}")
+    clean = run_suite(tmp_path / "clean", "TC_B_49_CS", extra=extra)
+    assert clean.verdicts == {"TC_B_49_CS": "passed"}, clean.output[-3000:]
+    faulty = run_suite(tmp_path / "faulty", "TC_B_49_CS", faults=("no_network_fallback",), extra=extra)
+    assert faulty.verdicts == {"TC_B_49_CS": "failed"}, faulty.output[-3000:]
+    assert "the station to try the previous profile" in faulty.messages["TC_B_49_CS"]

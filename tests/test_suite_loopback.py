@@ -47,13 +47,13 @@ EXPECTED_IDS = {
     "TC_P_01_CS", "TC_P_03_CS", "TC_P_02_CSMS", "TC_P_03_CSMS", "TC_K_38_CS",
     # block B coverage, station SUT: Get/SetVariables, base reports, reset, network profiles, offline status
     *(f"TC_B_{nn}_CS" for nn in ("07", "10", "11", "12", "13", "14", "21", "22", "23", "28", "29", "32", "33", "34",
-                                 "35", "36", "37", "39", "41", "53")),
+                                 "35", "36", "37", "39", "41", "43", "45", "46", "51", "52", "53")),
 }
 # Part 5 features the built-in station does not claim: not applicable with the reason (tests/test_faults_c.py and
 # test_faults_e.py run them with a profile that claims the feature)
 NOT_CLAIMED = {"TC_C_05_CS": "AQ-2", "TC_C_47_CS": "C-07", "TC_C_48_CS": "C-07", "TC_E_27_CS": "not applicable",
                "TC_E_38_CS": "not applicable", "TC_B_15_CS": "NOT C-56",
-               **dict.fromkeys(("TC_B_25_CS", "TC_B_26_CS", "TC_B_27_CS"), "C-13")}
+               **dict.fromkeys(("TC_B_25_CS", "TC_B_26_CS", "TC_B_27_CS"), "C-13"), "TC_B_49_CS": "C-47"}
 # TLS cases and the A02 certificate cases: not applicable at security profile 1 (tests/test_security_profiles.py
 # runs them at 2 and 3)
 TLS_CASES = {f"TC_{case}_{sut}" for case in ("A_04", "A_06", "A_07") for sut in ("CS", "CSMS")} | {

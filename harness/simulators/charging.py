@@ -284,6 +284,10 @@ class Charging:
     def statuses(self) -> dict[tuple[int, int], str]:
         return {(e.id, c): e.status(c) for e in self.evses.values() for c in e.connectors}
 
+    def unreported(self) -> set[tuple[int, int]]:
+        """The connectors whose state changed since the station last reported it."""
+        return {key for key, status in self.statuses().items() if self._reported.get(key) != status}
+
     def reported(self, statuses: Mapping[tuple[int, int], str]) -> None:
         """The station reported these (after a (re)connect); later changes are reported against them."""
         self._reported.update(statuses)

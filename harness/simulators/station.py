@@ -255,6 +255,9 @@ class StationFaults:
     immediate_reset_wrong_reason: bool = False  # a ResetRequest Immediate ends transactions with stoppedReason Reboot
     scheduled_reset_as_remote: bool = False  # the reboot a scheduled (OnIdle) reset waited for boots RemoteReset
     accept_evse_reset: bool = False  # a ResetRequest for one EVSE (not supported): Accepted, nothing happens
+    accept_any_slot: bool = False  # SetNetworkProfile to a configuration slot it does not have: Accepted
+    no_network_fallback: bool = False  # never moves on to the next NetworkConfigurationPriority entry
+    changed_only_after_offline: bool = False  # back online after OfflineThreshold: reports only changed connectors
 
 
 @dataclass
@@ -384,7 +387,8 @@ class StationSimulator:
         self.network = NetworkProfiles(NetworkProfile(self.config.csms_url, security),
                                        keep_active=self.faults.ignore_network_priority,
                                        keep_lower=self.faults.keep_lower_profile_slot,
-                                       hidden_fallback=self.faults.fallback_to_lower_profile)
+                                       hidden_fallback=self.faults.fallback_to_lower_profile,
+                                       no_fallback=self.faults.no_network_fallback)
         self.logs = StationLogs(self.config.identity, self.faults, tls=self._upload_tls)  # GetLog (N01)
         self.firmware = FirmwareUpdater(self, self.faults, trusted=self._firmware_roots,
                                         tls=client_context(self.config.pki.csms_trust_path) if self.config.pki else None,
@@ -658,7 +662,10 @@ class StationSimulator:
     async def _announce(self, conn: OcppConnection, *, booted: bool = True) -> None:
         """After an Accepted boot (or a reconnect): every connector's status, then the startup security event (Part
         6 Booted), then the events of TLS handshakes it refused meanwhile."""
-        if booted or not self.faults.no_status_after_reconnect:
+        if not booted and self.faults.changed_only_after_offline:
+            changed = self.charging.unreported()
+            await self._report_connectors(conn, only=changed)
+        elif booted or not self.faults.no_status_after_reconnect:
             await self._report_connectors(conn)
         if booted and self.faults.report_connector_zero:
             await self._call(conn, "StatusNotification", {"timestamp": now_iso(), "connectorStatus": "Available",
@@ -705,9 +712,10 @@ class StationSimulator:
         return [(e, c) for e, count in enumerate(self.config.evses, start=1) for c in range(1, count + 1)
                 if evse is None or (e == evse.get("id") and evse.get("connectorId", c) == c)]
 
-    async def _report_connectors(self, conn: OcppConnection, evse: Mapping[str, Any] | None = None) -> None:
+    async def _report_connectors(self, conn: OcppConnection, evse: Mapping[str, Any] | None = None, *,
+                                 only: set[tuple[int, int]] | None = None) -> None:
         statuses = self.charging.statuses()
-        wanted = {key: statuses[key] for key in self._connectors(evse)}
+        wanted = {key: statuses[key] for key in self._connectors(evse) if only is None or key in only}
         if self.faults.skip_status_notification:
             self.charging.reported(wanted)  # the fault: not sent, and no later change report makes up for it
             return
@@ -849,6 +857,8 @@ class StationSimulator:
         and the station reboots."""
         slot, data = call.payload["configurationSlot"], call.payload["connectionData"]
         reason = self.network.refuse_profile(slot, data, self._checks())
+        if self.faults.accept_any_slot and reason is not None and reason.startswith("configurationSlot"):
+            return {"status": "Accepted"}  # the fault: a slot it does not have, "stored" nowhere
         if self.faults.refuse_network_slot:
             reason = f"configurationSlot {slot} is not a slot of this station"
         if reason is not None:
