@@ -654,11 +654,12 @@ class Charging:
         """The EVSEs with a transaction running."""
         return [e.id for e in self.evses.values() if e.tx is not None]
 
-    async def end_for_reset(self) -> None:
-        """B12.FR.02: a ResetRequest Immediate ends every running transaction (triggerReason ResetCommand)."""
+    async def end_for_reset(self, evse_id: int | None = None) -> None:
+        """B12.FR.02 / B12.FR.08: a ResetRequest Immediate ends every running transaction (of `evse_id` only, when
+        given) with triggerReason ResetCommand."""
         reason = "Reboot" if getattr(self.faults, "immediate_reset_wrong_reason", False) else "ImmediateReset"
         for evse in self.evses.values():
-            if evse.tx is not None:
+            if evse.tx is not None and evse_id in (None, evse.id):
                 self._end(evse, "ResetCommand", reason)
 
     def _energy(self, evse: Evse) -> None:

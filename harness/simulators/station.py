@@ -258,6 +258,8 @@ class StationFaults:
     accept_any_slot: bool = False  # SetNetworkProfile to a configuration slot it does not have: Accepted
     no_network_fallback: bool = False  # never moves on to the next NetworkConfigurationPriority entry
     changed_only_after_offline: bool = False  # back online after OfflineThreshold: reports only changed connectors
+    reject_evse_reset: bool = False  # with a reset per EVSE (variant evse_reset): answers it Rejected
+    evse_reset_ignores_transaction: bool = False  # a reset OnIdle of an EVSE that charges: Accepted, not Scheduled
 
 
 @dataclass
@@ -278,6 +280,7 @@ class StationVariants:
     no_plug_retention_lock: bool = False  # no ConnectorPlugRetentionLock in the device model (TC_G_20_CS: not applicable)
     # block B coverage
     no_summary_inventory: bool = False  # no SummaryInventory base report (C-56 false; its profile must not claim it)
+    evse_reset: bool = False  # a reset per EVSE (C-13, B11.FR.08; its profile must claim C-13)
 
 
 @dataclass
@@ -1106,6 +1109,8 @@ class StationSimulator:
         once the last one has ended. A reset per EVSE is not supported (C-13 false)."""
         f = self.faults
         if "evseId" in call.payload:
+            if self.config.variants.evse_reset and not f.reject_evse_reset:
+                return self._reset_evse(call.payload["evseId"], call.payload["type"])
             if f.accept_evse_reset:
                 return {"status": "Accepted"}
             return {"status": "Rejected", "statusInfo": {"reasonCode": "UnsupportedRequest",
@@ -1125,6 +1130,20 @@ class StationSimulator:
             return {"status": "Accepted"}
         self.charging.when_idle = partial(self._reboot_when_delivered,
                                           reason if f.scheduled_reset_as_remote else "ScheduledReset")
+        return {"status": "Scheduled"}
+
+    def _reset_evse(self, evse_id: int, kind: str) -> Answer:
+        """B11.FR.08 / B12.FR.07-08 (variant evse_reset): an idle EVSE resets at once (nothing the CSMS sees); one
+        that charges answers Scheduled (OnIdle) or ends its transaction first (Immediate)."""
+        if evse_id not in self.charging.evses:
+            return {"status": "Rejected", "statusInfo": {"reasonCode": "UnknownEvse"}}
+        if evse_id not in self.charging.busy() or self.faults.evse_reset_ignores_transaction:
+            self.note(f"EVSE {evse_id} resets")
+            return {"status": "Accepted"}
+        if kind == "Immediate":
+            self.charging.later(partial(self.charging.end_for_reset, evse_id))
+            return {"status": "Accepted"}
+        self.note(f"EVSE {evse_id} resets once its transaction has ended")
         return {"status": "Scheduled"}
 
     async def _reboot_when_delivered(self, reason: str) -> None:
