@@ -38,6 +38,9 @@ OTHER_PROOFS = {
     "skip_root_signature_check": "tests/test_faults_m.py (TC_M_09_CS with AdditionalRootCertificateCheck)",
     "keep_old_csms_root": "tests/test_faults_m.py::test_reconnect_with_a_new_csms_root (TC_M_30_CS at security profile 2)",
     "no_root_fallback": "tests/test_faults_m.py::test_reconnect_with_a_new_csms_root (TC_M_31_CS at security profile 2)",
+    "reject_evse_reset": "tests/test_faults_b.py (TC_B_25/26/27_CS against a station that resets single EVSEs)",
+    "evse_reset_ignores_transaction": "tests/test_faults_b.py (TC_B_25/26/27_CS against a station that resets single "
+                                      "EVSEs)",
     "slow_response": "tests/test_csms_simulator.py::test_fault_slow_response (the harness station's call timeout)",
 }
 

@@ -4,6 +4,7 @@ the same cases passes (test_suite_loopback). The pattern of tests/test_fault_det
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 import pytest
@@ -39,6 +40,13 @@ FAULTS: dict[str, tuple[tuple[str, ...], tuple[str, ...]]] = {
     "reset_boot_reason_power_up": (("TC_B_22_CS", "TC_B_23_CS"), ("reason RemoteReset",)),
     "forget_availability_on_reboot": (("TC_B_23_CS",), ("connector Unavailable for EVSE 1 connector 1",)),
     "accept_evse_reset": (("TC_B_28_CS", "TC_B_29_CS"), ("Reset", "Rejected")),
+    # network connection profiles (B09, B10) and the states after an offline period (B04)
+    "accept_any_slot": (("TC_B_43_CS",), ("SetNetworkProfile", "Rejected")),
+    "refuse_network_slot": (("TC_B_45_CS", "TC_B_46_CS"), ("SetNetworkProfile", "Accepted")),
+    "ignore_network_priority": (("TC_B_45_CS",), ("not to the new profile's endpoint",)),
+    "no_network_fallback": (("TC_B_46_CS",), ("the station to reconnect",)),
+    "changed_only_after_offline": (("TC_B_51_CS",), ("connector Available for EVSE 2 connector 1",)),
+    "no_status_after_reconnect": (("TC_B_51_CS", "TC_B_52_CS"), ("connector Occupied for EVSE 1 connector 1",)),
 }
 
 # `make test` proves these (one per kind of check); `make faults` (OCPP_ALL_FAULTS=1) every switch
@@ -80,3 +88,49 @@ def test_a_station_without_the_summary_inventory_passes_tc_b_15(tmp_path: Path) 
                        faults=("report_unsupported_anyway",), extra=extra)
     assert faulty.verdicts == {"TC_B_15_CS": "failed"}, faulty.output[-3000:]
     assert "NotifyReport" in faulty.messages["TC_B_15_CS"] and "B07.FR.02" in faulty.messages["TC_B_15_CS"]
+
+
+def claiming(folder: Path, feature: str) -> Path:
+    """A copy of profiles/builtin-station.yaml that also claims `feature` (Part 5 PICS)."""
+    folder.mkdir(parents=True, exist_ok=True)
+    text = (ROOT / "profiles" / "builtin-station.yaml").read_text()
+    if text.count("\npics:\n") != 1:
+        raise ValueError("builtin-station.yaml: no single `pics:` line to extend")
+    path = folder / "builtin-station.yaml"
+    path.write_text(text.replace("\npics:\n", f"\npics:\n  {feature}: true\n"))
+    return path
+
+
+@pytest.mark.skipif(not os.environ.get("OCPP_ALL_FAULTS"), reason="make faults (OCPP_ALL_FAULTS=1) runs it")
+def test_the_fallback_to_the_reconnection_mechanism_passes_tc_b_49(tmp_path: Path) -> None:
+    """TC_B_49_CS (C-47) is not applicable to the built-in profile; claimed, the clean simulator passes it and one
+    that never moves on from the new profile's dead endpoint fails it."""
+    extra = (*FAST, f"--ocpp-sut={claiming(tmp_path / 'profiles', 'C-47')}")
+    clean = run_suite(tmp_path / "clean", "TC_B_49_CS", extra=extra)
+    assert clean.verdicts == {"TC_B_49_CS": "passed"}, clean.output[-3000:]
+    faulty = run_suite(tmp_path / "faulty", "TC_B_49_CS", faults=("no_network_fallback",), extra=extra)
+    assert faulty.verdicts == {"TC_B_49_CS": "failed"}, faulty.output[-3000:]
+    assert "the station to try the previous profile" in faulty.messages["TC_B_49_CS"]
+
+
+RESET_PER_EVSE = ("TC_B_25_CS", "TC_B_26_CS", "TC_B_27_CS")
+
+
+def test_a_station_that_resets_single_evses_passes_tc_b_25_to_27(tmp_path: Path) -> None:
+    """TC_B_25/26/27_CS (C-13) are not applicable to the built-in profile; claimed, with the simulator's reset per
+    EVSE (variant evse_reset), the clean simulator passes them; one that refuses a reset per EVSE fails all three;
+    one that resets a charging EVSE at once (OnIdle) and ends a transaction with stoppedReason Reboot fails
+    TC_B_26_CS and TC_B_27_CS."""
+    extra = (*FAST, f"--ocpp-sut={claiming(tmp_path / 'profiles', 'C-13')}")
+    clean = run_suite(tmp_path / "clean", *RESET_PER_EVSE, variants=("evse_reset",), extra=extra)
+    assert clean.verdicts == dict.fromkeys(RESET_PER_EVSE, "passed"), clean.output[-3000:]
+    refused = run_suite(tmp_path / "refused", *RESET_PER_EVSE, variants=("evse_reset",), faults=("reject_evse_reset",),
+                        extra=extra)
+    assert refused.verdicts == dict.fromkeys(RESET_PER_EVSE, "failed"), refused.output[-3000:]
+    assert all("Reset" in refused.messages[c] and "Rejected" in refused.messages[c] for c in RESET_PER_EVSE)
+    if not os.environ.get("OCPP_ALL_FAULTS"):
+        return
+    wrong = run_suite(tmp_path / "wrong", *RESET_PER_EVSE[1:], variants=("evse_reset",), extra=extra,
+                      faults=("evse_reset_ignores_transaction", "immediate_reset_wrong_reason"))
+    assert wrong.verdicts == dict.fromkeys(RESET_PER_EVSE[1:], "failed"), wrong.output[-3000:]
+    assert "Scheduled" in wrong.messages["TC_B_26_CS"] and "ImmediateReset" in wrong.messages["TC_B_27_CS"]

@@ -57,7 +57,7 @@ EXPECTED_IDS = {
     *(f"TC_F_{nn}_CSMS" for nn in ("03", "04", "11", "12", "13", "14", "15", "18", "20", "23", "24")),
     # block B coverage, station SUT: Get/SetVariables, base reports, reset, network profiles, offline status
     *(f"TC_B_{nn}_CS" for nn in ("07", "10", "11", "12", "13", "14", "21", "22", "23", "28", "29", "32", "33", "34",
-                                 "35", "36", "37", "39", "41", "53")),
+                                 "35", "36", "37", "39", "41", "43", "45", "46", "51", "52", "53")),
     # block J meter values
     *(f"TC_J_{nn}_CS" for nn in ("02", "03", "04", "06", "07", "08", "09", "10", "11")),
     *(f"TC_J_{nn}_CSMS" for nn in ("02", "03", "04", "07", "08", "09", "10", "11")),
@@ -73,7 +73,7 @@ EXPECTED_IDS = {
 NOT_CLAIMED = {"TC_C_05_CS": "AQ-2", "TC_C_47_CS": "C-07", "TC_C_48_CS": "C-07", "TC_E_27_CS": "not applicable",
                "TC_E_38_CS": "not applicable", "TC_B_15_CS": "NOT C-56",
                "TC_L_11_CS": "C-60", "TC_M_09_CS": "AS-2",
-               **dict.fromkeys(("TC_B_25_CS", "TC_B_26_CS", "TC_B_27_CS"), "C-13")}
+               **dict.fromkeys(("TC_B_25_CS", "TC_B_26_CS", "TC_B_27_CS"), "C-13"), "TC_B_49_CS": "C-47"}
 # TLS cases and the A02 certificate cases: not applicable at security profile 1 (tests/test_security_profiles.py
 # runs them at 2 and 3)
 TLS_CASES = {f"TC_{case}_{sut}" for case in ("A_04", "A_06", "A_07") for sut in ("CS", "CSMS")} | {

@@ -310,6 +310,10 @@ class Charging:
     def statuses(self) -> dict[tuple[int, int], str]:
         return {(e.id, c): e.status(c) for e in self.evses.values() for c in e.connectors}
 
+    def unreported(self) -> set[tuple[int, int]]:
+        """The connectors whose state changed since the station last reported it."""
+        return {key for key, status in self.statuses().items() if self._reported.get(key) != status}
+
     def reported(self, statuses: Mapping[tuple[int, int], str]) -> None:
         """The station reported these (after a (re)connect); later changes are reported against them."""
         self._reported.update(statuses)
@@ -680,11 +684,12 @@ class Charging:
         """The EVSEs with a transaction running."""
         return [e.id for e in self.evses.values() if e.tx is not None]
 
-    async def end_for_reset(self) -> None:
-        """B12.FR.02: a ResetRequest Immediate ends every running transaction (triggerReason ResetCommand)."""
+    async def end_for_reset(self, evse_id: int | None = None) -> None:
+        """B12.FR.02 / B12.FR.08: a ResetRequest Immediate ends every running transaction (of `evse_id` only, when
+        given) with triggerReason ResetCommand."""
         reason = "Reboot" if getattr(self.faults, "immediate_reset_wrong_reason", False) else "ImmediateReset"
         for evse in self.evses.values():
-            if evse.tx is not None:
+            if evse.tx is not None and evse_id in (None, evse.id):
                 self._end(evse, "ResetCommand", reason)
 
     def _energy(self, evse: Evse) -> None:

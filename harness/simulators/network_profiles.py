@@ -64,6 +64,7 @@ class NetworkProfiles:
     keep_active: bool = False  # fault ignore_network_priority: a reboot does not go back to the first entry
     keep_lower: bool = False  # fault keep_lower_profile_slot: the old slot stays in the priority after an upgrade
     hidden_fallback: bool = False  # fault fallback_to_lower_profile: drops it from the reported priority only
+    no_fallback: bool = False  # fault no_network_fallback: stays with the first entry whatever fails
     active: int = 1  # the slot of the connection in use (or attempted)
     reported: list[int] | None = None  # the priority the station reports, when it differs from `priority`
     _failures: int = 0
@@ -131,7 +132,7 @@ class NetworkProfiles:
     def failed(self, attempts: int) -> None:
         """One failed attempt; after `attempts` of them the next entry of the priority list (B10 fallback)."""
         self._failures += 1
-        if self._failures >= attempts and len(self.priority) > 1:
+        if self._failures >= attempts and len(self.priority) > 1 and not self.no_fallback:
             position = self.priority.index(self.active) if self.active in self.priority else -1
             self.active = self.priority[(position + 1) % len(self.priority)]
             self._failures = 0

@@ -315,6 +315,11 @@ class StationFaults:
     immediate_reset_wrong_reason: bool = False  # a ResetRequest Immediate ends transactions with stoppedReason Reboot
     scheduled_reset_as_remote: bool = False  # the reboot a scheduled (OnIdle) reset waited for boots RemoteReset
     accept_evse_reset: bool = False  # a ResetRequest for one EVSE (not supported): Accepted, nothing happens
+    accept_any_slot: bool = False  # SetNetworkProfile to a configuration slot it does not have: Accepted
+    no_network_fallback: bool = False  # never moves on to the next NetworkConfigurationPriority entry
+    changed_only_after_offline: bool = False  # back online after OfflineThreshold: reports only changed connectors
+    reject_evse_reset: bool = False  # with a reset per EVSE (variant evse_reset): answers it Rejected
+    evse_reset_ignores_transaction: bool = False  # a reset OnIdle of an EVSE that charges: Accepted, not Scheduled
 
 
 @dataclass
@@ -350,6 +355,7 @@ class StationVariants:
     #                               RetryBackOffWaitMinimum also after a reboot
     full_boot_payload: bool = False  # BootNotification with every optional field (chargingStation.modem: iccid, imsi)
     extra_measurands: bool = False  # transaction meter values also carry Voltage and Current.Import (not configured)
+    evse_reset: bool = False  # a reset per EVSE (C-13, B11.FR.08; its profile must claim C-13)
 
 
 # How late an answer of a `slow_answers` simulator is: well inside the message timeout of any run (the harness's
@@ -470,7 +476,8 @@ class StationSimulator:
         self.network = NetworkProfiles(NetworkProfile(self.config.csms_url, security),
                                        keep_active=self.faults.ignore_network_priority,
                                        keep_lower=self.faults.keep_lower_profile_slot,
-                                       hidden_fallback=self.faults.fallback_to_lower_profile)
+                                       hidden_fallback=self.faults.fallback_to_lower_profile,
+                                       no_fallback=self.faults.no_network_fallback)
         self.logs = StationLogs(self.config.identity, self.faults, tls=self._upload_tls)  # GetLog (N01)
         self.customers = CustomerInformation(self.charging.auth, self.faults)  # N09, N10
         self.firmware = FirmwareUpdater(self, self.faults, trusted=self._firmware_roots,
@@ -785,7 +792,10 @@ class StationSimulator:
     async def _announce(self, conn: OcppConnection, *, booted: bool = True) -> None:
         """After an Accepted boot (or a reconnect): every connector's status, then the startup security event (Part
         6 Booted), then the events of TLS handshakes it refused meanwhile."""
-        if booted or not self.faults.no_status_after_reconnect:
+        if not booted and self.faults.changed_only_after_offline:
+            changed = self.charging.unreported()
+            await self._report_connectors(conn, only=changed)
+        elif booted or not self.faults.no_status_after_reconnect:
             await self._report_connectors(conn)
         if booted and self.faults.report_connector_zero:
             await self._call(conn, "StatusNotification", {"timestamp": now_iso(), "connectorStatus": "Available",
@@ -833,9 +843,9 @@ class StationSimulator:
                 if evse is None or (e == evse.get("id") and evse.get("connectorId", c) == c)]
 
     async def _report_connectors(self, conn: OcppConnection, evse: Mapping[str, Any] | None = None, *,
-                                 triggered: bool = False) -> None:
+                                 triggered: bool = False, only: set[tuple[int, int]] | None = None) -> None:
         statuses = self.charging.statuses()
-        wanted = {key: statuses[key] for key in self._connectors(evse)}
+        wanted = {key: statuses[key] for key in self._connectors(evse) if only is None or key in only}
         if triggered and self.faults.triggered_status_available:
             wanted = dict.fromkeys(wanted, "Available")
         if self.faults.skip_status_notification:
@@ -988,6 +998,8 @@ class StationSimulator:
         and the station reboots."""
         slot, data = call.payload["configurationSlot"], call.payload["connectionData"]
         reason = self.network.refuse_profile(slot, data, self._checks())
+        if self.faults.accept_any_slot and reason is not None and reason.startswith("configurationSlot"):
+            return {"status": "Accepted"}  # the fault: a slot it does not have, "stored" nowhere
         if self.faults.refuse_network_slot:
             reason = f"configurationSlot {slot} is not a slot of this station"
         if reason is not None:
@@ -1235,6 +1247,8 @@ class StationSimulator:
         once the last one has ended. A reset per EVSE is not supported (C-13 false)."""
         f = self.faults
         if "evseId" in call.payload:
+            if self.config.variants.evse_reset and not f.reject_evse_reset:
+                return self._reset_evse(call.payload["evseId"], call.payload["type"])
             if f.accept_evse_reset:
                 return {"status": "Accepted"}
             return {"status": "Rejected", "statusInfo": {"reasonCode": "UnsupportedRequest",
@@ -1254,6 +1268,20 @@ class StationSimulator:
             return {"status": "Accepted"}
         self.charging.when_idle = partial(self._reboot_when_delivered,
                                           reason if f.scheduled_reset_as_remote else "ScheduledReset")
+        return {"status": "Scheduled"}
+
+    def _reset_evse(self, evse_id: int, kind: str) -> Answer:
+        """B11.FR.08 / B12.FR.07-08 (variant evse_reset): an idle EVSE resets at once (nothing the CSMS sees); one
+        that charges answers Scheduled (OnIdle) or ends its transaction first (Immediate)."""
+        if evse_id not in self.charging.evses:
+            return {"status": "Rejected", "statusInfo": {"reasonCode": "UnknownEvse"}}
+        if evse_id not in self.charging.busy() or self.faults.evse_reset_ignores_transaction:
+            self.note(f"EVSE {evse_id} resets")
+            return {"status": "Accepted"}
+        if kind == "Immediate":
+            self.charging.later(partial(self.charging.end_for_reset, evse_id))
+            return {"status": "Accepted"}
+        self.note(f"EVSE {evse_id} resets once its transaction has ended")
         return {"status": "Scheduled"}
 
     async def _reboot_when_delivered(self, reason: str) -> None:
