@@ -47,13 +47,14 @@ EXPECTED_IDS = {
     "TC_P_01_CS", "TC_P_03_CS", "TC_P_02_CSMS", "TC_P_03_CSMS", "TC_K_38_CS",
     # block L coverage: scheduled, refused, failed and replaced firmware updates
     *(f"TC_L_{nn}_CSMS" for nn in ("02", "03", "04", "05", "08", "09", "10", "11", "13")),
-    *(f"TC_L_{nn}_CS" for nn in ("02", "03", "05", "08", "10", "18")),
+    *(f"TC_L_{nn}_CS" for nn in ("02", "03", "05", "08", "10", "14", "15", "18")),
     "TC_A_21_CS", "TC_M_23_CS",
 }
 # Part 5 features the built-in station does not claim: not applicable with the reason (tests/test_faults_c.py and
 # test_faults_e.py run them with a profile that claims the feature)
 NOT_CLAIMED = {"TC_C_05_CS": "AQ-2", "TC_C_47_CS": "C-07", "TC_C_48_CS": "C-07", "TC_E_27_CS": "not applicable",
-               "TC_E_38_CS": "not applicable", "TC_L_11_CS": "C-60"}
+               "TC_E_38_CS": "not applicable", "TC_L_11_CS": "C-60",
+               "TC_L_12_CS": "AQ-7", "TC_L_13_CS": "AQ-7"}
 # TLS cases and the A02 certificate cases: not applicable at security profile 1 (tests/test_security_profiles.py
 # runs them at 2 and 3)
 TLS_CASES = {f"TC_{case}_{sut}" for case in ("A_04", "A_06", "A_07") for sut in ("CS", "CSMS")} | {

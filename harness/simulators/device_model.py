@@ -183,6 +183,7 @@ def core_variables(evses: list[int], *, heartbeat_interval: int, security_profil
         k("AlignedDataCtrlr", "SendDuringIdle"): _bool(False),
         k("ChargingStation", "AvailabilityState"): _var("OptionList", "Available", "ReadOnly", values=AVAILABILITY),
         k("ChargingStation", "Available"): _bool(True, "ReadOnly"),
+        k("ChargingStation", "AllowNewSessionsPendingFirmwareUpdate"): _bool(False),  # L01.FR.07
     }
     for action, items in (("GetReport", 64), ("GetVariables", 16), ("SetVariables", 16)):
         table[k("DeviceDataCtrlr", "ItemsPerMessage", variable_instance=action)] = _int(items, "ReadOnly")
