@@ -532,3 +532,37 @@ async def test_TC_L_14_CS(csms: CsmsRole, sut: StationControl, firmware_server: 
 @testcase("TC_L_15_CS")
 async def test_TC_L_15_CS(csms: CsmsRole, sut: StationControl, firmware_server: FirmwareServer) -> None:
     await _during_transaction(csms, sut, firmware_server, allow_new=False, download_first=True)
+
+
+@testcase("TC_L_16_CS",
+          notes="The transaction of the Before state still runs when the case ends (the cleanup ends it).")
+async def test_TC_L_16_CS(csms: CsmsRole, sut: StationControl, firmware_server: FirmwareServer) -> None:
+    await booted(csms, sut)
+    await _charging(csms, sut, csms.configured.evse_id, csms.tokens.valid)
+    image = firmware_server.publish_signed("fw-l16.bin", csms.pki)
+    mark = await _update(csms, _firmware(image))
+    event = csms.expect("SecurityEventNotification", {"type": "FirmwareUpdated"}, after=mark, shared=True)
+    with csms.step("3-10. FirmwareStatusNotification Downloading, Downloaded, SignatureVerified, Installing while "
+                   "the transaction runs; the harness responds"):
+        installing = await csms.receive("FirmwareStatusNotification", {"status": OneOf("Installing", *TERMINAL)},
+                                        after=mark, within=csms.configured.firmware_update_time)
+        seen = _calls(csms, "FirmwareStatusNotification", mark, until=installing)
+        _judge(csms, seen, ("Downloading", "Downloaded", "SignatureVerified", "Installing"),
+               what="an update during a transaction", rules=("L01.FR.01",))
+    with csms.step("11. The harness waits for the station to reconnect"):
+        await csms.wait_record(lambda r: r.event == "handshake" and r.detail.get("status") == 101,
+                               after=installing.seq, within=csms.reboot_wait(),
+                               what="the station to reconnect with the new firmware (Part 6 step 11)")
+        if not csms.is_booted():
+            await csms.wait_booted_again()
+    with csms.step("12-13. FirmwareStatusNotification Installed; the harness responds"):
+        last = await csms.receive("FirmwareStatusNotification", {"status": OneOf(*TERMINAL)}, after=installing,
+                                  within=csms.configured.firmware_update_time)
+        if last.frame.payload.get("status") != "Installed":  # type: ignore[union-attr]
+            raise csms.failure("the station did not install the firmware during the transaction",
+                               expected="FirmwareStatusNotification Installed",
+                               actual=str(last.frame.payload.get("status")),  # type: ignore[union-attr]
+                               requirements=("L01.FR.06",), rules=("SEQ",))
+    with csms.step("14-15. SecurityEventNotificationRequest FirmwareUpdated; the harness responds"):
+        await csms.received(event)
+    _request_ids(csms, _calls(csms, "FirmwareStatusNotification", mark, until=last))

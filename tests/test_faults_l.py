@@ -106,3 +106,27 @@ def test_station_waiting_to_download_passes_and_is_judged(fault: str, tmp_path: 
     for case_id in must_fail:
         for text in texts:
             assert text in faulty.messages[case_id], faulty.messages[case_id][:3000]
+
+
+DURING_TRANSACTION = {"no_reconnect_after_firmware": ("reconnect with the new firmware",),
+                      "skip_downloaded_status": ("during a transaction", "Downloaded")}
+
+
+@pytest.mark.parametrize("fault", sample(DURING_TRANSACTION, set()))
+def test_station_updating_during_a_transaction_passes_and_is_judged(fault: str, tmp_path: Path) -> None:
+    """TC_L_16_CS (C-43) is not applicable to the built-in profile; with a profile claiming C-43 and the variant
+    firmware_during_transaction the clean simulator passes it, and each fault fails it naming what was expected."""
+    folder = tmp_path / "profiles"
+    folder.mkdir(parents=True)
+    text = (ROOT / "profiles" / "builtin-station.yaml").read_text()
+    assert text.count("\npics:\n") == 1
+    profile = folder / "builtin-station.yaml"
+    profile.write_text(text.replace("\npics:\n", "\npics:\n  C-43: true\n"))
+    extra = (*FAST, f"--ocpp-sut={profile}")
+    clean = run_suite(tmp_path / "clean", "TC_L_16_CS", variants=("firmware_during_transaction",), extra=extra)
+    assert clean.verdicts == {"TC_L_16_CS": "passed"}, clean.output[-3000:]
+    faulty = run_suite(tmp_path / "faulty", "TC_L_16_CS", variants=("firmware_during_transaction",), faults=(fault,),
+                       extra=extra)
+    assert faulty.verdicts == {"TC_L_16_CS": "failed"}, faulty.output[-3000:]
+    for text in DURING_TRANSACTION[fault]:
+        assert text in faulty.messages["TC_L_16_CS"], faulty.messages["TC_L_16_CS"][:3000]

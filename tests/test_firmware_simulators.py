@@ -67,6 +67,9 @@ class Link:
     def busy(self) -> bool:
         return False
 
+    async def reconnect_to_activate(self) -> None:
+        self.sent.append(("reconnect", {}))
+
     async def until_idle(self) -> None:
         pass
 

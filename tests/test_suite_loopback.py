@@ -54,7 +54,7 @@ EXPECTED_IDS = {
 # test_faults_e.py run them with a profile that claims the feature)
 NOT_CLAIMED = {"TC_C_05_CS": "AQ-2", "TC_C_47_CS": "C-07", "TC_C_48_CS": "C-07", "TC_E_27_CS": "not applicable",
                "TC_E_38_CS": "not applicable", "TC_L_11_CS": "C-60",
-               "TC_L_12_CS": "AQ-7", "TC_L_13_CS": "AQ-7"}
+               "TC_L_12_CS": "AQ-7", "TC_L_13_CS": "AQ-7", "TC_L_16_CS": "C-43"}
 # TLS cases and the A02 certificate cases: not applicable at security profile 1 (tests/test_security_profiles.py
 # runs them at 2 and 3)
 TLS_CASES = {f"TC_{case}_{sut}" for case in ("A_04", "A_06", "A_07") for sut in ("CS", "CSMS")} | {

@@ -48,6 +48,9 @@ class FirmwareLink(Protocol):
     async def report_connectors_as(self, status: str) -> None:
         """Report every connector in `status` (whatever its real state): a fault's doing."""
 
+    async def reconnect_to_activate(self) -> None:
+        """Activate without a reboot (a transaction runs): a new connection; return once talking again."""
+
     def busy(self) -> bool:
         """A transaction runs (L01.FR.06: the update waits for it, unless the station updates during one)."""
 
@@ -173,6 +176,13 @@ class FirmwareUpdater:
         if install is not None and install > dt.datetime.now(dt.UTC) and not self.faults.firmware_ignores_install_time:
             await self._report("InstallScheduled")  # L01.FR.16
             await _until(install)
+        if self.install_in_transaction and self.link.busy():  # C-43: no reboot, only a new connection (TC_L_16_CS)
+            await self._report("Installing")
+            if not self.faults.no_reconnect_after_firmware:
+                await self.link.reconnect_to_activate()
+            await self._report("Installed")
+            await self._security_event("FirmwareUpdated", f"firmware of request {payload['requestId']} installed")
+            return
         if self._must_wait(self.install_in_transaction) and self.faults.activate_during_transaction:
             for status in ("Installing", "Installed"):  # the new firmware active, the transaction still running
                 await self._report(status)

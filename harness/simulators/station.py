@@ -275,6 +275,8 @@ class StationVariants:
     firmware_not_cancelable: bool = False  # cannot cancel a running firmware update (NOT C-60): Rejected, goes on;
     #                                        its profile must not claim C-60
     firmware_after_transactions: bool = False  # downloads no firmware during a transaction either (NOT AQ-7)
+    firmware_during_transaction: bool = False  # installs firmware during a transaction, activates it with a new
+    #                                            connection, no reboot (C-43; its profile must claim C-43)
 
 
 @dataclass
@@ -390,7 +392,8 @@ class StationSimulator:
                                         tls=client_context(self.config.pki.csms_trust_path) if self.config.pki else None,
                                         download_timeout=self.config.call_timeout,
                                         cancelable=not self.config.variants.firmware_not_cancelable,
-                                        download_in_transaction=not self.config.variants.firmware_after_transactions)
+                                        download_in_transaction=not self.config.variants.firmware_after_transactions,
+                                        install_in_transaction=self.config.variants.firmware_during_transaction)
 
     # ---- life cycle --------------------------------------------------------------------------------------------
     async def start(self) -> None:
@@ -1244,6 +1247,14 @@ class StationSimulator:
             if conn is not None:
                 with contextlib.suppress(ConnectionLost, NotAccepted):
                     await self._call(conn, action, payload)
+
+    async def reconnect_to_activate(self) -> None:
+        """The firmware updater's activation during a transaction (C-43): a new connection, no reboot."""
+        conn = self.conn
+        self._online.clear()
+        if conn is not None:
+            await self._reconnect(conn, "the new firmware")
+        await self._online.wait()
 
     async def reboot_to_activate(self) -> None:
         """The firmware updater's reboot (L01 InstallRebooting): boot reason FirmwareUpdate; returns once the
