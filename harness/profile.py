@@ -434,7 +434,9 @@ BUILTIN_STATION_PICS = {"C-01": True, "C-02": True, "C-06": True, "C-09.1": True
                         # can be removed by a lab action (TC_A_21_CS)
                         "C-60": True, "AQ-3": True,
                         # block N: cancelling a log upload, customer information by customerIdentifier
-                        "C-57": True, "C-14": True}
+                        "C-57": True, "C-14": True,
+                        # AllowNewSessionsPendingFirmwareUpdate; downloads during a transaction, installs after it
+                        "C-20": True, "AQ-7": True}
 # the Master Pass token (C16) both built-in simulators know; its group is the station's MasterPassGroupId
 BUILTIN_MASTER_PASS = IdToken(id_token="MASTER-PASS-01", type="ISO14443", group_id_token="MASTER-GROUP")
 BUILTIN_CSMS_PICS = {"C-11": True, "C-16": True, "C-44": True,

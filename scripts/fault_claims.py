@@ -29,20 +29,17 @@ class Claim:
     security: int | None = None  # the security profile it needs (TLS switches)
 
 
-# switches proven by a test of their own shape rather than a FAULTS table: fault -> the self-test that proves it
-OTHER_PROOFS = {
-    "not_ready_as_charging": "tests/test_faults_e.py (TC_E_38_CS with and without the switch)",
-    "no_ev_connect_timeout": "tests/test_faults_e.py (TC_E_27_CS with and without the switch)",
-    "report_unsupported_anyway": "tests/test_faults_b.py::test_a_station_without_the_summary_inventory_passes_tc_b_15",
-    "accept_uncancelable_firmware": "tests/test_faults_l.py (UNCANCELABLE: TC_L_11_CS with a station without C-60)",
-    "skip_root_signature_check": "tests/test_faults_m.py (TC_M_09_CS with AdditionalRootCertificateCheck)",
-    "keep_old_csms_root": "tests/test_faults_m.py::test_reconnect_with_a_new_csms_root (TC_M_30_CS at security profile 2)",
-    "no_root_fallback": "tests/test_faults_m.py::test_reconnect_with_a_new_csms_root (TC_M_31_CS at security profile 2)",
-    "reject_evse_reset": "tests/test_faults_b.py (TC_B_25/26/27_CS against a station that resets single EVSEs)",
-    "evse_reset_ignores_transaction": "tests/test_faults_b.py (TC_B_25/26/27_CS against a station that resets single "
-                                      "EVSEs)",
-    "slow_response": "tests/test_csms_simulator.py::test_fault_slow_response (the harness station's call timeout)",
-}
+def other_proofs() -> dict[str, str]:
+    """Switches proven by a self-test of their own shape (a variant with and without the switch, a profile that
+    claims a feature) rather than a FAULTS table: fault -> the test files that name it."""
+    names = set(switches())
+    found: dict[str, list[str]] = {}
+    for path in sorted((ROOT / "tests").glob("test_*.py")):
+        text = path.read_text(encoding="utf-8")
+        for name in names:
+            if f'"{name}"' in text or f"{name}=True" in text:
+                found.setdefault(name, []).append(f"tests/{path.name}")
+    return {name: ", ".join(files) for name, files in found.items()}
 
 
 def switches() -> dict[str, str]:

@@ -30,7 +30,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT / "tests"))  # the child-pytest runner the self-tests use
 
-from fault_claims import OTHER_PROOFS, Claim, claims, switches  # noqa: E402
+from fault_claims import Claim, claims, other_proofs, switches  # noqa: E402
 from suite_runner import SuiteResult, run_suite, security_profiles  # noqa: E402
 from test_fault_detection import WARNED  # noqa: E402  (faults Part 6 tolerates: caught by a warning)
 from test_security_profiles import TLS_FAULTS  # noqa: E402  (the profile each TLS fault needs: one list)
@@ -114,14 +114,15 @@ def _proofs_of(junit: Path) -> dict[tuple[str, str], str]:
 
 def claims_table(junits: list[Path]) -> tuple[str, int]:
     proofs = _proofs(junits)
+    others = other_proofs()
     by_fault: dict[str, list[Claim]] = {}
     for claim in claims():
         by_fault.setdefault(claim.fault, []).append(claim)
     lines = ["| simulator | fault switch | must fail (or warn) | proven by | result |", "|---|---|---|---|---|"]
     bad = 0
     for fault, simulator in sorted(switches().items(), key=lambda kv: (kv[1] != "station", kv[0])):
-        if fault in OTHER_PROOFS and fault not in by_fault:
-            lines.append(f"| {simulator} | `{fault}` | | {OTHER_PROOFS[fault]} | see that test |")
+        if fault in others and fault not in by_fault:
+            lines.append(f"| {simulator} | `{fault}` | | {others[fault]} | see that test |")
             continue
         if fault not in by_fault:
             bad += 1

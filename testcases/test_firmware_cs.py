@@ -16,12 +16,14 @@ from harness import (
     CsmsRole,
     FirmwareImage,
     FirmwareServer,
+    IfImplemented,
     OneOf,
     PreconditionNotMet,
     Record,
     StationControl,
     Variant,
     booted,
+    states,
     testcase,
 )
 
@@ -402,3 +404,165 @@ async def test_TC_L_18_CS(csms: CsmsRole, sut: StationControl, firmware_server: 
             raise csms.failure("the station accepted a firmware update without signature and signing certificate",
                                expected="UpdateFirmwareResponse Rejected or InvalidCertificate", actual=str(answer),
                                rules=("SEQ",))
+
+
+# ---- L01.FR.06/07: an update while transactions run --------------------------------------------------------------
+PENDING = "ChargingStation.AllowNewSessionsPendingFirmwareUpdate"
+STARTED = ("Downloading", "Downloaded", "SignatureVerified", "Installing", "Installed", "InstallRebooting")
+
+
+async def _charging(csms: CsmsRole, sut: StationControl, evse: int, token: Any) -> None:
+    """Reusable state EnergyTransferStarted on `evse`, authorized with `token`."""
+    with csms.step(f"Reusable state EnergyTransferStarted on EVSE {evse} with idToken {token.id_token}"):
+        await states.authorized(csms, sut, token, evse, local=True)
+        await states.energy_transfer_started(csms, sut, evse)
+
+
+async def _session_ends(csms: CsmsRole, sut: StationControl, evse: int, token: Any, step: str) -> None:
+    """Reusable state ParkingBayUnoccupied for `evse` (the end state a running transaction proceeds to):
+    StopAuthorized, EVConnectedPostSession, EVDisconnected, ParkingBayUnoccupied."""
+    with csms.step(f"{step}. Reusable state ParkingBayUnoccupied for EVSE {evse}: the transaction stops"):
+        await states.stop_authorized(csms, sut, token, evse)
+        csms.authorized.pop(evse, None)
+        await states.ev_connected_post_session(csms, sut, evse)
+        await states.ev_disconnected(csms, sut, evse)
+        await states.parking_bay_unoccupied(csms, sut, evse)
+
+
+def _second_evse(csms: CsmsRole) -> int:
+    """<Configured second Connector>: the first EVSE other than <Configured evseId>."""
+    others = sorted({e for e, _ in csms.connectors()} - {csms.configured.evse_id})
+    if not others:
+        raise PreconditionNotMet("the case starts a second transaction on another EVSE; the station reports one "
+                                 "EVSE", fix="run it on a station with two EVSEs (Part 6 prerequisite)")
+    return others[0]
+
+
+async def _idle_unavailable(csms: CsmsRole, mark: Record | None, busy: set[int], step: str) -> None:
+    """L01.FR.07: every connector without a transaction is reported Unavailable (StatusNotification or NotifyEvent
+    AvailabilityState) while the update waits."""
+    with csms.step(f"{step}. The station reports its Available connectors (no transaction) Unavailable"):
+        for evse, connector in csms.connectors():
+            if evse not in busy:
+                await csms.receive_status(evse, connector, "Unavailable", after=mark)
+
+
+def _last_ended(csms: CsmsRole, mark: Record | None) -> Record | None:
+    """The record of the last TransactionEvent Ended after `mark`: where the transactions were over."""
+    after = mark.seq if mark is not None else 0
+    ended = [r for r in csms.transcript.records if r.seq > after and r.direction == "rx" and r.message_type == 2
+             and r.action == "TransactionEvent" and r.frame.payload.get("eventType") == "Ended"]  # type: ignore[union-attr]
+    return ended[-1] if ended else csms.mark()
+
+
+def _not_before(csms: CsmsRole, mark: Record | None, ended: Record | None, forbidden: tuple[str, ...], *,
+                what: str) -> None:
+    """The table's order: none of `forbidden` before the transactions ended (the mark `ended`)."""
+    early = [str(p.get("status")) for p in _calls(csms, "FirmwareStatusNotification", mark, until=ended)
+             if p.get("status") in forbidden]
+    booted_early = _calls(csms, "BootNotification", mark, until=ended)
+    if early or booted_early:
+        raise csms.failure(f"the station {what} while a transaction was running",
+                           message=f"before the transactions ended: {', '.join(early) or 'a reboot (BootNotification)'}",
+                           expected=f"{' / '.join(forbidden)} only after the transactions ended",
+                           actual=" -> ".join(str(p.get("status")) for p in
+                                              _calls(csms, "FirmwareStatusNotification", mark, until=ended)),
+                           requirements=("L01.FR.06",), rules=("SEQ",))
+
+
+async def _during_transaction(csms: CsmsRole, sut: StationControl, firmware_server: FirmwareServer, *,
+                              allow_new: bool, download_first: bool) -> None:
+    """TC_L_12 to TC_L_15_CS. `allow_new`: AllowNewSessionsPendingFirmwareUpdate true and a second transaction
+    starts meanwhile; `download_first`: the station downloads during the transaction (AQ-7) and waits to install
+    and activate (TC_L_14/15), else it waits before downloading (TC_L_12/13)."""
+    await booted(csms, sut)
+    if allow_new:
+        await csms.configure({PENDING: IfImplemented(True)})
+        second = _second_evse(csms)
+    else:
+        await csms.configure({PENDING: False})
+    first, token = csms.configured.evse_id, csms.tokens.valid
+    await _charging(csms, sut, first, token)
+    image = firmware_server.publish_signed("fw-tx.bin", csms.pki)
+    mark = await _update(csms, _firmware(image))
+    if download_first:
+        with csms.step("3-10. FirmwareStatusNotification Downloading, Downloaded, SignatureVerified, then "
+                       "InstallScheduled or Installing"):
+            await csms.receive("FirmwareStatusNotification", {"status": OneOf("InstallScheduled", "Installing")},
+                               after=mark, within=csms.configured.firmware_update_time)
+    else:
+        with csms.step("3-4. FirmwareStatusNotification DownloadScheduled (optional: the station may just wait)"):
+            csms.transcript.note("DownloadScheduled is optional here; judged with the sequence at the end")
+    if allow_new:
+        await _charging(csms, sut, second, csms.tokens.valid2)
+        await _session_ends(csms, sut, first, token, "12" if download_first else "6")
+        await _session_ends(csms, sut, second, csms.tokens.valid2, "13" if download_first else "7")
+    else:
+        await _idle_unavailable(csms, mark, {first}, "11-12" if download_first else "5-6")
+        await _session_ends(csms, sut, first, token, "13" if download_first else "7")
+    ended = _last_ended(csms, mark)
+    with csms.step("The order of the table: " + ("no download" if not download_first else "no activation")
+                   + " before the transactions ended"):
+        if download_first:
+            _not_before(csms, mark, ended, ("InstallRebooting", "Installed"), what="activated the new firmware")
+        else:
+            _not_before(csms, mark, ended, STARTED, what="downloaded the firmware")
+    wanted = ("Downloading", "Downloaded", "SignatureVerified", "Installing", "Installed")
+    seen = await _installed(csms, mark, wanted, what="an update that waited for the transactions",
+                            steps=("8-13, 17, 23" if not download_first else "3-9, 17, 23", "16, 19-20", "14, 21",
+                                   "25-26"))
+    _request_ids(csms, seen)
+
+
+@testcase("TC_L_12_CS")
+async def test_TC_L_12_CS(csms: CsmsRole, sut: StationControl, firmware_server: FirmwareServer) -> None:
+    await _during_transaction(csms, sut, firmware_server, allow_new=True, download_first=False)
+
+
+@testcase("TC_L_13_CS")
+async def test_TC_L_13_CS(csms: CsmsRole, sut: StationControl, firmware_server: FirmwareServer) -> None:
+    await _during_transaction(csms, sut, firmware_server, allow_new=False, download_first=False)
+
+
+@testcase("TC_L_14_CS")
+async def test_TC_L_14_CS(csms: CsmsRole, sut: StationControl, firmware_server: FirmwareServer) -> None:
+    await _during_transaction(csms, sut, firmware_server, allow_new=True, download_first=True)
+
+
+@testcase("TC_L_15_CS")
+async def test_TC_L_15_CS(csms: CsmsRole, sut: StationControl, firmware_server: FirmwareServer) -> None:
+    await _during_transaction(csms, sut, firmware_server, allow_new=False, download_first=True)
+
+
+@testcase("TC_L_16_CS",
+          notes="The transaction of the Before state still runs when the case ends (the cleanup ends it).")
+async def test_TC_L_16_CS(csms: CsmsRole, sut: StationControl, firmware_server: FirmwareServer) -> None:
+    await booted(csms, sut)
+    await _charging(csms, sut, csms.configured.evse_id, csms.tokens.valid)
+    image = firmware_server.publish_signed("fw-l16.bin", csms.pki)
+    mark = await _update(csms, _firmware(image))
+    event = csms.expect("SecurityEventNotification", {"type": "FirmwareUpdated"}, after=mark, shared=True)
+    with csms.step("3-10. FirmwareStatusNotification Downloading, Downloaded, SignatureVerified, Installing while "
+                   "the transaction runs; the harness responds"):
+        installing = await csms.receive("FirmwareStatusNotification", {"status": OneOf("Installing", *TERMINAL)},
+                                        after=mark, within=csms.configured.firmware_update_time)
+        seen = _calls(csms, "FirmwareStatusNotification", mark, until=installing)
+        _judge(csms, seen, ("Downloading", "Downloaded", "SignatureVerified", "Installing"),
+               what="an update during a transaction", rules=("L01.FR.01",))
+    with csms.step("11. The harness waits for the station to reconnect"):
+        await csms.wait_record(lambda r: r.event == "handshake" and r.detail.get("status") == 101,
+                               after=installing.seq, within=csms.reboot_wait(),
+                               what="the station to reconnect with the new firmware (Part 6 step 11)")
+        if not csms.is_booted():
+            await csms.wait_booted_again()
+    with csms.step("12-13. FirmwareStatusNotification Installed; the harness responds"):
+        last = await csms.receive("FirmwareStatusNotification", {"status": OneOf(*TERMINAL)}, after=installing,
+                                  within=csms.configured.firmware_update_time)
+        if last.frame.payload.get("status") != "Installed":  # type: ignore[union-attr]
+            raise csms.failure("the station did not install the firmware during the transaction",
+                               expected="FirmwareStatusNotification Installed",
+                               actual=str(last.frame.payload.get("status")),  # type: ignore[union-attr]
+                               requirements=("L01.FR.06",), rules=("SEQ",))
+    with csms.step("14-15. SecurityEventNotificationRequest FirmwareUpdated; the harness responds"):
+        await csms.received(event)
+    _request_ids(csms, _calls(csms, "FirmwareStatusNotification", mark, until=last))

@@ -30,6 +30,8 @@ FAULTS: dict[str, tuple[tuple[str, ...], tuple[str, ...]]] = {
     "reject_second_firmware": (("TC_L_10_CS",), ("UpdateFirmware", "$.status", "AcceptedCanceled")),
     "canceled_firmware_old_request_id": (("TC_L_10_CS",), ("second request's requestId", "L01.FR.24")),
     "accept_unsigned_firmware": (("TC_L_18_CS",), ("without signature and signing certificate", "Rejected")),
+    "activate_during_transaction": (("TC_L_14_CS",), ("activated the new firmware while a transaction", "L01.FR.06")),
+    "no_unavailable_pending_firmware": (("TC_L_15_CS",), ("StatusNotification", "Unavailable")),
     # Advanced Security: TC_A_21_CS, TC_M_23_CS
     "upgrade_without_station_certificate": (("TC_A_21_CS",), ("no valid ChargingStationCertificate", "A05.FR.03")),
     "delete_station_certificate": (("TC_M_23_CS",), ("delete its own ChargingStationCertificate", "M04.FR.06")),
@@ -50,16 +52,6 @@ def test_fault_is_caught(fault: str, tmp_path: Path) -> None:
             assert text in message, f"{fault}: the failure of {case_id} does not name {text!r}:\n{message[:3000]}"
 
 
-def _not_cancelable(folder: Path) -> Path:
-    """A copy of profiles/builtin-station.yaml that does not claim C-60 (for the variant firmware_not_cancelable)."""
-    folder.mkdir(parents=True, exist_ok=True)
-    text = (ROOT / "profiles" / "builtin-station.yaml").read_text()
-    line = next(line for line in text.splitlines() if line.startswith("  C-60: true"))
-    path = folder / "builtin-station.yaml"
-    path.write_text(text.replace(line, "  C-60: false"))
-    return path
-
-
 UNCANCELABLE = {"accept_uncancelable_firmware": ("UpdateFirmware", "$.status", "Rejected"),
                 "skip_downloaded_status": ("could not cancel", "Downloaded")}
 
@@ -69,7 +61,7 @@ def test_uncancelable_station_passes_and_is_judged(fault: str, tmp_path: Path) -
     """TC_L_11_CS (NOT C-60) is not applicable to the built-in profile; with a profile that does not claim C-60 and
     the variant firmware_not_cancelable the clean simulator passes it (TC_L_10_CS is then not applicable), and each
     fault fails it naming what was expected."""
-    profile = _not_cancelable(tmp_path / "profiles")
+    profile = _without(tmp_path / "profiles", "C-60")
     extra = (*FAST, f"--ocpp-sut={profile}")
     cases = ("TC_L_10_CS", "TC_L_11_CS")
     clean = run_suite(tmp_path / "clean", *cases, variants=("firmware_not_cancelable",), extra=extra)
@@ -79,3 +71,62 @@ def test_uncancelable_station_passes_and_is_judged(fault: str, tmp_path: Path) -
     assert faulty.verdicts == {"TC_L_11_CS": "failed"}, faulty.output[-3000:]
     for text in UNCANCELABLE[fault]:
         assert text in faulty.messages["TC_L_11_CS"], faulty.messages["TC_L_11_CS"][:3000]
+
+
+def _without(folder: Path, feature: str) -> Path:
+    """A copy of profiles/builtin-station.yaml that does not claim `feature`."""
+    folder.mkdir(parents=True, exist_ok=True)
+    text = (ROOT / "profiles" / "builtin-station.yaml").read_text()
+    line = next(line for line in text.splitlines() if line.startswith(f"  {feature}: true"))
+    path = folder / "builtin-station.yaml"
+    path.write_text(text.replace(line, f"  {feature}: false"))
+    return path
+
+
+AFTER_TRANSACTIONS = {"firmware_ignores_transaction": (("TC_L_12_CS", "TC_L_13_CS"),
+                                                       ("downloaded the firmware while a transaction", "L01.FR.06")),
+                      "no_unavailable_pending_firmware": (("TC_L_13_CS",), ("StatusNotification", "Unavailable"))}
+
+
+@pytest.mark.parametrize("fault", sample(AFTER_TRANSACTIONS, set()))
+def test_station_waiting_to_download_passes_and_is_judged(fault: str, tmp_path: Path) -> None:
+    """TC_L_12/13_CS (NOT AQ-7) are not applicable to the built-in profile; with a profile that does not claim AQ-7
+    and the variant firmware_after_transactions the clean simulator passes them (TC_L_14/15_CS are then not
+    applicable), and each fault fails the cases it names."""
+    profile = _without(tmp_path / "profiles", "AQ-7")
+    extra = (*FAST, f"--ocpp-sut={profile}")
+    cases = ("TC_L_12_CS", "TC_L_13_CS", "TC_L_14_CS", "TC_L_15_CS")
+    clean = run_suite(tmp_path / "clean", *cases, variants=("firmware_after_transactions",), extra=extra)
+    assert clean.verdicts == {"TC_L_12_CS": "passed", "TC_L_13_CS": "passed", "TC_L_14_CS": "skipped",
+                              "TC_L_15_CS": "skipped"}, clean.output[-3000:]
+    must_fail, texts = AFTER_TRANSACTIONS[fault]
+    faulty = run_suite(tmp_path / "faulty", *must_fail, variants=("firmware_after_transactions",), faults=(fault,),
+                       extra=extra)
+    assert faulty.verdicts == dict.fromkeys(must_fail, "failed"), faulty.output[-3000:]
+    for case_id in must_fail:
+        for text in texts:
+            assert text in faulty.messages[case_id], faulty.messages[case_id][:3000]
+
+
+DURING_TRANSACTION = {"no_reconnect_after_firmware": ("reconnect with the new firmware",),
+                      "skip_downloaded_status": ("during a transaction", "Downloaded")}
+
+
+@pytest.mark.parametrize("fault", sample(DURING_TRANSACTION, set()))
+def test_station_updating_during_a_transaction_passes_and_is_judged(fault: str, tmp_path: Path) -> None:
+    """TC_L_16_CS (C-43) is not applicable to the built-in profile; with a profile claiming C-43 and the variant
+    firmware_during_transaction the clean simulator passes it, and each fault fails it naming what was expected."""
+    folder = tmp_path / "profiles"
+    folder.mkdir(parents=True)
+    text = (ROOT / "profiles" / "builtin-station.yaml").read_text()
+    assert text.count("\npics:\n") == 1
+    profile = folder / "builtin-station.yaml"
+    profile.write_text(text.replace("\npics:\n", "\npics:\n  C-43: true\n"))
+    extra = (*FAST, f"--ocpp-sut={profile}")
+    clean = run_suite(tmp_path / "clean", "TC_L_16_CS", variants=("firmware_during_transaction",), extra=extra)
+    assert clean.verdicts == {"TC_L_16_CS": "passed"}, clean.output[-3000:]
+    faulty = run_suite(tmp_path / "faulty", "TC_L_16_CS", variants=("firmware_during_transaction",), faults=(fault,),
+                       extra=extra)
+    assert faulty.verdicts == {"TC_L_16_CS": "failed"}, faulty.output[-3000:]
+    for text in DURING_TRANSACTION[fault]:
+        assert text in faulty.messages["TC_L_16_CS"], faulty.messages["TC_L_16_CS"][:3000]

@@ -38,6 +38,8 @@ class Faults:
     reject_second_firmware: bool = False
     accept_uncancelable_firmware: bool = False
     canceled_firmware_old_request_id: bool = False
+    firmware_ignores_transaction: bool = False
+    activate_during_transaction: bool = False
 
 
 class Link:
@@ -61,6 +63,18 @@ class Link:
 
     async def report_connectors_as(self, status: str) -> None:
         self.sent.append(("StatusNotification", {"connectorStatus": status}))
+
+    def busy(self) -> bool:
+        return False
+
+    async def reconnect_to_activate(self) -> None:
+        self.sent.append(("reconnect", {}))
+
+    async def until_idle(self) -> None:
+        pass
+
+    async def pending_update(self) -> None:
+        pass
 
     def statuses(self) -> list[str]:
         return [p["status"] for a, p in self.sent if a == "FirmwareStatusNotification"]

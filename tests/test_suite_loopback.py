@@ -63,7 +63,7 @@ EXPECTED_IDS = {
     *(f"TC_J_{nn}_CSMS" for nn in ("02", "03", "04", "07", "08", "09", "10", "11")),
     # block L coverage: scheduled, refused, failed and replaced firmware updates
     *(f"TC_L_{nn}_CSMS" for nn in ("02", "03", "04", "05", "08", "09", "10", "11", "13")),
-    *(f"TC_L_{nn}_CS" for nn in ("02", "03", "05", "08", "10", "18")),
+    *(f"TC_L_{nn}_CS" for nn in ("02", "03", "05", "08", "10", "14", "15", "18")),
     "TC_A_21_CS", "TC_M_23_CS",
     # block B coverage, SUT = CSMS: Get/SetVariables of several values, base reports, resets, network profiles
     *(f"TC_B_{nn}_CSMS" for nn in ("07", "10", "12", "13", "21", "22", "25", "26", "27", "42", "44")),
@@ -73,7 +73,8 @@ EXPECTED_IDS = {
 NOT_CLAIMED = {"TC_C_05_CS": "AQ-2", "TC_C_47_CS": "C-07", "TC_C_48_CS": "C-07", "TC_E_27_CS": "not applicable",
                "TC_E_38_CS": "not applicable", "TC_B_15_CS": "NOT C-56",
                "TC_L_11_CS": "C-60", "TC_M_09_CS": "AS-2",
-               **dict.fromkeys(("TC_B_25_CS", "TC_B_26_CS", "TC_B_27_CS"), "C-13"), "TC_B_49_CS": "C-47"}
+               **dict.fromkeys(("TC_B_25_CS", "TC_B_26_CS", "TC_B_27_CS"), "C-13"), "TC_B_49_CS": "C-47",
+               "TC_L_12_CS": "AQ-7", "TC_L_13_CS": "AQ-7", "TC_L_16_CS": "C-43"}
 # TLS cases and the A02 certificate cases: not applicable at security profile 1 (tests/test_security_profiles.py
 # runs them at 2 and 3)
 TLS_CASES = {f"TC_{case}_{sut}" for case in ("A_04", "A_06", "A_07") for sut in ("CS", "CSMS")} | {

@@ -201,6 +201,7 @@ def core_variables(evses: list[int], *, heartbeat_interval: int, security_profil
         k("AlignedDataCtrlr", "TxEndedInterval"): _int(0),
         k("AlignedDataCtrlr", "TxEndedMeasurands"): _var("MemberList", "Energy.Active.Import.Register",
                                                           values=MEASURANDS),
+        k("ChargingStation", "AllowNewSessionsPendingFirmwareUpdate"): _bool(False),  # L01.FR.07
     }
     for action, items in (("GetReport", 64), ("GetVariables", 16), ("SetVariables", 16)):
         table[k("DeviceDataCtrlr", "ItemsPerMessage", variable_instance=action)] = _int(items, "ReadOnly")

@@ -48,6 +48,19 @@ class FirmwareLink(Protocol):
     async def report_connectors_as(self, status: str) -> None:
         """Report every connector in `status` (whatever its real state): a fault's doing."""
 
+    async def reconnect_to_activate(self) -> None:
+        """Activate without a reboot (a transaction runs): a new connection; return once talking again."""
+
+    def busy(self) -> bool:
+        """A transaction runs (L01.FR.06: the update waits for it, unless the station updates during one)."""
+
+    async def until_idle(self) -> None:
+        """Return once no transaction runs."""
+
+    async def pending_update(self) -> None:
+        """An update waits for transactions to end: with AllowNewSessionsPendingFirmwareUpdate false, make the
+        idle connectors Unavailable (L01.FR.07) and report them."""
+
 
 class UpdaterFaults(Protocol):
     install_unverified_firmware: bool
@@ -66,16 +79,21 @@ class UpdaterFaults(Protocol):
     reject_second_firmware: bool
     accept_uncancelable_firmware: bool
     canceled_firmware_old_request_id: bool
+    firmware_ignores_transaction: bool
+    activate_during_transaction: bool
 
 
 class FirmwareUpdater:
     """One station's firmware update state machine; `request()` answers an UpdateFirmware."""
 
     def __init__(self, link: FirmwareLink, faults: UpdaterFaults, *, trusted: Callable[[], list[str]],
-                 tls: SSLContext | None = None, download_timeout: float = 10.0, cancelable: bool = True) -> None:
+                 tls: SSLContext | None = None, download_timeout: float = 10.0, cancelable: bool = True,
+                 download_in_transaction: bool = True, install_in_transaction: bool = False) -> None:
         self.link = link
         self.faults = faults
         self.cancelable = cancelable  # Part 5 C-60: a new request cancels the running update (else: Rejected)
+        self.download_in_transaction = download_in_transaction  # Part 5 AQ-7
+        self.install_in_transaction = install_in_transaction  # Part 5 C-43
         self.trusted = trusted  # PEMs that may issue the firmware signing certificate (manufacturer roots)
         self.tls = tls  # trusts the run's PKI for https:// locations
         self.download_timeout = download_timeout
@@ -83,6 +101,7 @@ class FirmwareUpdater:
         self.request_id: int | None = None
         self._running: asyncio.Task[Any] | None = None
         self._canceled_id: int | None = None  # the requestId of the update the last AcceptedCanceled replaced
+        self._waited = False  # the running update already waited for transactions before its download
 
     def request(self, payload: Mapping[str, Any]) -> tuple[dict[str, Any], Work | None]:
         """The UpdateFirmwareResponse, and the work to start once it is on the wire (None: nothing)."""
@@ -125,11 +144,19 @@ class FirmwareUpdater:
         if retrieve is not None and retrieve > dt.datetime.now(dt.UTC) and not self.faults.firmware_ignores_retrieve_time:
             await self._report("DownloadScheduled")  # L01.FR.13
             await _until(retrieve)
+        waiting = False
+        if self._must_wait(self.download_in_transaction) and not self.faults.firmware_ignores_transaction:
+            # NOT AQ-7: nothing before the transactions end
+            await self._report("DownloadScheduled")
+            await self.link.pending_update()
+            await self.link.until_idle()
+            waiting = True
         if self.faults.fake_firmware_download:  # the success sequence, and nothing behind it
             for status in ("Downloading", "Downloaded", "SignatureVerified"):
                 await self._report(status)
             await self._install(payload)
             return
+        self._waited = waiting
         data = await self._download(firmware["location"], payload)
         if data is None:
             return
@@ -149,6 +176,22 @@ class FirmwareUpdater:
         if install is not None and install > dt.datetime.now(dt.UTC) and not self.faults.firmware_ignores_install_time:
             await self._report("InstallScheduled")  # L01.FR.16
             await _until(install)
+        if self.install_in_transaction and self.link.busy():  # C-43: no reboot, only a new connection (TC_L_16_CS)
+            await self._report("Installing")
+            if not self.faults.no_reconnect_after_firmware:
+                await self.link.reconnect_to_activate()
+            await self._report("Installed")
+            await self._security_event("FirmwareUpdated", f"firmware of request {payload['requestId']} installed")
+            return
+        if self._must_wait(self.install_in_transaction) and self.faults.activate_during_transaction:
+            for status in ("Installing", "Installed"):  # the new firmware active, the transaction still running
+                await self._report(status)
+            return
+        if self._must_wait(self.install_in_transaction):  # NOT C-43: install once the transactions ended
+            await self._report("InstallScheduled")
+            if not self._waited:
+                await self.link.pending_update()
+            await self.link.until_idle()
         if self.faults.firmware_leaves_unavailable:  # Part 6 TC_L_01_CS step 9 (allowed) ...
             await self.link.report_connectors_as("Unavailable")
         await self._report("Installing")
@@ -163,6 +206,9 @@ class FirmwareUpdater:
             await self.link.report_connectors_as("Unavailable")
         await self._report("Installed")
         await self._security_event("FirmwareUpdated", f"firmware of request {payload['requestId']} installed")
+
+    def _must_wait(self, allowed: bool) -> bool:
+        return not allowed and self.link.busy()
 
     async def _download(self, location: str, payload: Mapping[str, Any]) -> bytes | None:
         """The image, after at most 1 + `retries` attempts `retryInterval` apart; None after DownloadFailed."""

@@ -177,6 +177,10 @@ class StationFaults:
     reject_second_firmware: bool = False  # a new UpdateFirmware during a download: Rejected, though it can cancel
     accept_uncancelable_firmware: bool = False  # cannot cancel the running update, answers Accepted all the same
     canceled_firmware_old_request_id: bool = False  # after AcceptedCanceled reports with the canceled requestId
+    firmware_ignores_transaction: bool = False  # downloads a firmware update during a transaction (NOT AQ-7)
+    activate_during_transaction: bool = False  # reports the new firmware Installed while a transaction runs
+    no_unavailable_pending_firmware: bool = False  # AllowNewSessionsPendingFirmwareUpdate false: idle connectors
+    #                                                stay Available while the update waits (L01.FR.07)
     # certificate management (A02, M03-M05)
     accept_any_certificate: bool = False  # CertificateSigned with an invalid certificate is Accepted anyway
     no_csr_retry: bool = False  # never repeats SignCertificate when CertificateSigned does not come
@@ -356,6 +360,9 @@ class StationVariants:
     full_boot_payload: bool = False  # BootNotification with every optional field (chargingStation.modem: iccid, imsi)
     extra_measurands: bool = False  # transaction meter values also carry Voltage and Current.Import (not configured)
     evse_reset: bool = False  # a reset per EVSE (C-13, B11.FR.08; its profile must claim C-13)
+    firmware_after_transactions: bool = False  # downloads no firmware during a transaction either (NOT AQ-7)
+    firmware_during_transaction: bool = False  # installs firmware during a transaction, activates it with a new
+    #                                            connection, no reboot (C-43; its profile must claim C-43)
 
 
 # How late an answer of a `slow_answers` simulator is: well inside the message timeout of any run (the harness's
@@ -447,6 +454,7 @@ class StationSimulator:
         self._reboot_reason: str | None = None  # a reboot waiting for the next connection
         self._nudge = asyncio.Event()  # wakes the heartbeat loop: interval changed, or acceptance lost
         self._triggered = asyncio.Event()  # TriggerMessage(BootNotification) ends a Pending wait
+        self._idle = asyncio.Event()  # a transaction ended or a cable was unplugged (firmware waiting for it)
         self._accepted_at = 0.0  # loop time of the last Accepted boot: the heartbeat timer starts there
         self._last_id: str | None = None
         self._runner: asyncio.Task[None] | None = None
@@ -483,7 +491,9 @@ class StationSimulator:
         self.firmware = FirmwareUpdater(self, self.faults, trusted=self._firmware_roots,
                                         tls=client_context(self.config.pki.csms_trust_path) if self.config.pki else None,
                                         download_timeout=self.config.call_timeout,
-                                        cancelable=not self.config.variants.firmware_not_cancelable)
+                                        cancelable=not self.config.variants.firmware_not_cancelable,
+                                        download_in_transaction=not self.config.variants.firmware_after_transactions,
+                                        install_in_transaction=self.config.variants.firmware_during_transaction)
 
     # ---- life cycle --------------------------------------------------------------------------------------------
     async def start(self) -> None:
@@ -1393,6 +1403,7 @@ class StationSimulator:
 
     async def unplug(self, evse_id: int = 1, connector_id: int = 1) -> None:
         await self.charging.act(partial(self.charging.unplug, evse_id, connector_id))
+        self._idle.set()  # a firmware update waiting for the driver to leave looks again
 
     async def present_token(self, id_token: str, token_type: str = "ISO14443", evse_id: int | None = None) -> None:
         await self.charging.act(partial(self.charging.present_token, {"idToken": id_token, "type": token_type},
@@ -1449,6 +1460,8 @@ class StationSimulator:
         return True
 
     def queue_event(self, payload: dict[str, Any]) -> None:
+        if payload.get("eventType") == "Ended":
+            self._idle.set()  # a firmware update waiting for the transactions looks again
         if not self.online() and not self.faults.no_offline_flag:
             payload["offline"] = True  # E11/E12: it happened while the CSMS could not hear it
         self.outbox.append(PendingEvent(payload))
@@ -1466,6 +1479,37 @@ class StationSimulator:
             if conn is not None:
                 with contextlib.suppress(ConnectionLost, NotAccepted):
                     await self._call(conn, action, payload)
+
+    def busy(self) -> bool:
+        """A transaction runs, or a driver is not done yet (a cable still plugged in)."""
+        return any(e.tx is not None or e.plugged for e in self.charging.evses.values())
+
+    async def until_idle(self) -> None:
+        while self.busy():  # the transactions end through the CSMS's and the driver's actions
+            self._idle.clear()
+            await self._idle.wait()
+
+    async def pending_update(self) -> None:
+        """L01.FR.07: with AllowNewSessionsPendingFirmwareUpdate false, the connectors without a transaction are
+        reported Unavailable while the update waits."""
+        if self.model.flag("ChargingStation", "AllowNewSessionsPendingFirmwareUpdate") or \
+                self.faults.no_unavailable_pending_firmware:
+            return
+        idle = {(e.id, c): "Unavailable" for e in self.charging.evses.values() if e.tx is None and e.operative
+                for c, connector in e.connectors.items() if not connector.plugged and not connector.faulted}
+        conn = self.conn
+        for action, payload in connector_reports(idle, by_event=self.config.variants.availability_by_notify_event):
+            if conn is not None:
+                with contextlib.suppress(ConnectionLost, NotAccepted):
+                    await self._call(conn, action, payload)
+
+    async def reconnect_to_activate(self) -> None:
+        """The firmware updater's activation during a transaction (C-43): a new connection, no reboot."""
+        conn = self.conn
+        self._online.clear()
+        if conn is not None:
+            await self._reconnect(conn, "the new firmware")
+        await self._online.wait()
 
     async def reboot_to_activate(self) -> None:
         """The firmware updater's reboot (L01 InstallRebooting): boot reason FirmwareUpdate; returns once the
