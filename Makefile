@@ -52,4 +52,4 @@ bench: venv
 	$(PY) scripts/bench_monitor.py
 
 clean:
-	rm -rf $(VENV) reports site .mypy_cache .ruff_cache .allure-cli
+	rm -rf $(VENV) reports site build .mypy_cache .ruff_cache .allure-cli
