@@ -39,6 +39,7 @@ from harness.simulators.builtin import BuiltinSut
 from harness.simulators.control_server import ControlServer, csms_actions, station_actions
 from harness.transcript import Record, read_transcript
 from harness.usecase import catalogue as oca
+from harness.usecase.testcase import PROFILES
 
 # ---- help texts (one place, so a new subcommand adds its own lines here) -------------------------------------------
 _DESCRIPTION = """\
@@ -117,8 +118,11 @@ def _parser() -> argparse.ArgumentParser:
         kwargs: dict[str, Any] = {"action": "append", "default": []} if opt.kind == "append" else default
         if opt.choices:
             kwargs["choices"] = opt.choices
-        run.add_argument(opt.run, dest=opt.dest, metavar=opt.metavar, help=f"{opt.help} (default: {opt.default})",
-                         **kwargs)
+        if opt.kind == "flag":
+            kwargs = {"action": "store_true"}
+        else:
+            kwargs["metavar"] = opt.metavar
+        run.add_argument(opt.run, dest=opt.dest, help=f"{opt.help} (default: {opt.default})", **kwargs)
     run.add_argument("--no-progress", action="store_true",
                      help="pytest's own progress dots instead of one line per finished case")
     run.add_argument("pytest_args", nargs=argparse.REMAINDER, help="further pytest arguments, e.g. -k TC_B_01")
@@ -195,12 +199,27 @@ def _run_suite(args: argparse.Namespace) -> int:
         for given in (value if isinstance(value, list) else [value] if value else []):
             if opt.name in ("sut", "gate", "pki-dir", "reports-dir"):  # paths: the child runs in the suite's folder
                 given = str(Path(given).resolve())
-            passed.append(f"{opt.flag}={given}")
+            passed.append(opt.flag if given is True else f"{opt.flag}={given}")
     argv = [sys.executable, "-m", "pytest", str(testcases), *passed, f"--alluredir={reports}/allure-results",
             f"--junitxml={reports}/junit.xml", *([] if args.no_progress else ["--ocpp-progress"]),
             *([] if resources.is_checkout() else ["-p", "no:cacheprovider"]),  # nothing written into site-packages
             *[a for a in args.pytest_args if a != "--"]]
-    return subprocess.call(argv, cwd=root)
+    code = subprocess.call(argv, cwd=root)
+    return 2 if code == USAGE_ERROR_PYTEST else code  # a set-up mistake: 2, as every ocpp-harness command says it
+
+
+USAGE_ERROR_PYTEST = 4  # pytest's exit code for a usage error (the plugin's set-up checks raise pytest.UsageError)
+
+
+def _cert_profile(given: str | None) -> str | None:
+    """A certification profile as the catalogue spells it, whatever the case the user typed (`core` is Core)."""
+    if given is None:
+        return None
+    known = {p.lower(): p for p in PROFILES}
+    if given.lower() not in known:
+        raise ConfigError(f"--cert-profile {given!r} is not a certification profile; one of "
+                          f"{', '.join(sorted(PROFILES))}")
+    return known[given.lower()]
 
 
 def _simulator_pki(args: argparse.Namespace) -> contextlib.AbstractContextManager[PkiFactory | None]:
@@ -324,6 +343,10 @@ def _collect_catalogue(args: argparse.Namespace) -> dict[str, Any] | str:
                 *([f"--ocpp-cert-profile={args.cert_profile}"] if args.cert_profile else []),
                 *([f"--ocpp-security-profile={args.security_profile}"] if args.security_profile else [])]
         proc = subprocess.run(argv, cwd=resources.suite_root(), capture_output=True, text=True)
+        if proc.returncode == USAGE_ERROR_PYTEST:  # a set-up mistake: pytest's own lines say it, without the prefix
+            lines = (proc.stdout + proc.stderr).splitlines()
+            start = next((i for i, ln in enumerate(lines) if ln.startswith("ERROR: ")), 0)
+            raise ConfigError("\n".join(ln.removeprefix("ERROR: ") for ln in lines[start:] if ln.strip()))
         if not target.is_file():
             lines = [ln for ln in (proc.stdout + proc.stderr).splitlines() if ln.strip()]
             errors = [ln for ln in lines if "Error" in ln or ln.startswith("E ")]
@@ -480,24 +503,34 @@ def _validate(args: argparse.Namespace) -> int:
     return code
 
 
-def main(argv: list[str] | None = None) -> int:
-    args = _parser().parse_args(argv)
+def _command(args: argparse.Namespace) -> int:
     if args.command == "run":
+        args.ocpp_cert_profile = _cert_profile(args.ocpp_cert_profile)
         return _run_suite(args)
     if args.command == "report":
         return _report(args)
     if args.command == "list":
+        args.cert_profile = _cert_profile(args.cert_profile)
         return _list(args)
     if args.command == "validate":
         return _validate(args)
+    if args.command == "pki":
+        return _pki(args)
+    asyncio.run(_simulate(args))
+    return 0
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = _parser().parse_args(argv)
     try:
-        if args.command == "pki":
-            return _pki(args)
-        asyncio.run(_simulate(args))
-    except ConfigError as exc:  # a wrong directory or CA file: one line, no trace
+        return _command(args)
+    except ConfigError as exc:  # a set-up mistake (a wrong option, directory or file): its lines, no trace
         print(f"ocpp-harness {args.command}: {exc}", file=sys.stderr)
         return 2
-    return 0
+    except BrokenPipeError:  # `ocpp-harness list | head`: the reader has what it wanted
+        with contextlib.suppress(OSError):
+            os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())  # no second error when Python flushes
+        return 0
 
 
 if __name__ == "__main__":
