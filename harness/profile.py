@@ -111,6 +111,27 @@ class IdTokens(_Model):
         return {"status": "Unknown"}
 
 
+class SimulatedStation(_Model):
+    """A station `ocpp-harness simulate csms --profile` knows."""
+
+    identity: str = Field(description="the station identity, the last segment of the URL it connects to")
+    password_env: str | None = Field(None, description="environment variable with its Basic Auth password (never "
+                                                       "the password); none: security profile 3 only")
+    serial_number: str | None = Field(None, description="the CN its security profile 3 certificate must have "
+                                                        "(default: the identity)")
+    boot_status: Literal["Accepted", "Pending", "Rejected"] = Field("Accepted", description="how its "
+                                                                                          "BootNotification is answered")
+
+
+class CsmsSimulatorProfile(_Model):
+    """What `ocpp-harness simulate csms --profile FILE` plays: a lab's prepared CSMS."""
+
+    stations: list[SimulatedStation] = Field(min_length=1, description="the stations it knows")
+    id_tokens: IdTokens = Field(default_factory=lambda: IdTokens(), description="its token table (C01): valid, "
+                                                                                "blocked, expired …; others Unknown")
+    heartbeat_interval: int = Field(60, ge=1, description="the interval it answers an Accepted boot with")
+
+
 class Configured(_Model):
     """Part 6 <Configured …> values the test cases use. Seconds unless named otherwise. `other` takes the rest."""
 

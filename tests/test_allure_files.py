@@ -36,6 +36,10 @@ def test_a_run_leaves_categories_and_environment_for_allure(tmp_path: Path) -> N
         profile = json.loads((results / attached["SUT profile"]).read_text())
         sut = next(t["value"] for t in data["labels"] if t["name"] == "tag" and t["value"].startswith("SUT:"))
         assert profile["kind"] == {"SUT:CS": "station", "SUT:CSMS": "csms"}[sut], (data["name"], profile["kind"])
+        # only what a lab user needs (issue 13): no tag of a pytest mark, no fixture "Set up" / "Tear down"
+        assert [t["value"] for t in data["labels"] if t["name"] == "tag" and t["value"] == "asyncio"] == []
+        assert data["labels"][0] == {"name": "epic", "value": "B Provisioning"}  # blocks sort A..P by name
+    assert not list(results.glob("*-container.json"))
 
 
 def test_categories_sort_the_verdicts_a_reader_acts_on() -> None:

@@ -23,7 +23,7 @@ from harness.pytest_plugin.keys import (
     RESULTS,
     SETTINGS,
 )
-from harness.reporting.allure_files import write_allure_files
+from harness.reporting.allure_files import tidy_results, write_allure_files
 from harness.reporting.verdicts import (
     GatingPolicy,
     Outcome,
@@ -179,6 +179,7 @@ def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
     allure_dir = getattr(config.option, "allure_report_dir", None)
     if allure_dir and RESULTS in config.stash:
         write_allure_files(Path(allure_dir), _environment(config.stash[SETTINGS]))
+        tidy_results(Path(allure_dir))
     results = list(config.stash.get(RESULTS, {}).values())
     if not results:
         return

@@ -32,3 +32,26 @@ def write_allure_files(results_dir: Path, environment: Mapping[str, str]) -> Non
     env = {"OCPP": OCPP_EDITION, "Errata": ERRATA_LEVEL, **environment}
     lines = [f"{key.replace(' ', '_')}={_escape(value)}" for key, value in env.items()]
     (results_dir / "environment.properties").write_text("\n".join(lines) + "\n", encoding="utf-8")
+
+
+NOISE_TAGS = {"asyncio"}  # pytest marks allure-pytest turns into tags; they say nothing to a lab
+
+
+def tidy_results(results_dir: Path) -> None:
+    """What allure-pytest writes beyond what a lab user needs goes: the containers, which hold only pytest fixtures
+    (Allure shows them as "Set up" / "Tear down" steps of every case; a broken fixture still shows in the case's own
+    status and message), and tags of pytest marks. Idempotent: each pass of a run may call it on the one folder."""
+    if not results_dir.is_dir():
+        return
+    for container in results_dir.glob("*-container.json"):
+        container.unlink(missing_ok=True)
+    for file in results_dir.glob("*-result.json"):
+        try:
+            result = json.loads(file.read_text(encoding="utf-8"))
+        except (OSError, ValueError):
+            continue  # being written by another process, or not ours: leave it
+        labels = result.get("labels", [])
+        kept = [x for x in labels if not (x.get("name") == "tag" and x.get("value") in NOISE_TAGS)]
+        if len(kept) != len(labels):
+            result["labels"] = kept
+            file.write_text(json.dumps(result, ensure_ascii=False), encoding="utf-8")
