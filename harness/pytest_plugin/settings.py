@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import dataclasses
 import json
 import os
@@ -27,6 +28,7 @@ from harness.pytest_plugin.progress import ProgressLines
 from harness.pytest_plugin.verdicts import VerdictCollector
 from harness.reporting import REQUIREMENT_URL
 from harness.reporting.verdicts import GatingPolicy
+from harness.roles.conversation import ANNOUNCERS
 from harness.simulators import CsmsFaults, CsmsVariants, StationFaults, StationVariants
 from harness.transport.server import password_problem
 from harness.usecase.loader import SourceError, load_profile, read_yaml, validate
@@ -248,6 +250,17 @@ def pytest_configure(config: pytest.Config) -> None:
     _preflight(config, config.stash[SETTINGS])
     if config.getoption("ocpp_progress"):
         config.pluginmanager.register(ProgressLines(config), "ocpp-progress")
+
+    def announce(text: str) -> None:  # a long wait, said on the terminal while the case runs (capture paused)
+        reporter = config.pluginmanager.get_plugin("terminalreporter")
+        capture = config.pluginmanager.get_plugin("capturemanager")
+        if reporter is None:
+            return
+        with capture.global_and_fixture_disabled() if capture is not None else contextlib.nullcontext():
+            reporter.write_line(f"  {text}")
+
+    ANNOUNCERS.append(announce)
+    config.add_cleanup(lambda: ANNOUNCERS.remove(announce))
     config.stash[RESULTS] = {}
     config.pluginmanager.register(VerdictCollector(config), "ocpp-verdicts")
     config.stash[GATE] = None
