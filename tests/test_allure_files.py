@@ -56,3 +56,10 @@ def test_categories_sort_the_verdicts_a_reader_acts_on() -> None:
     assert category("failed", "timing: heartbeat interval out of tolerance") == "Timing"
     assert category("failed", "the answer to Authorize is not as expected") == "SUT defect"
     assert category("broken", "harness error") == "Harness error"
+
+
+def test_functional_blocks_sort_a_to_p_by_name() -> None:
+    from harness.reporting.allure_report import BLOCKS
+
+    assert sorted(BLOCKS.values()) == list(BLOCKS.values())  # Allure's tree sorts groups by name: A … P, then RPC
+    assert all(name.startswith(key) for key, name in BLOCKS.items())
