@@ -215,3 +215,18 @@ def test_list_into_a_pipe_that_closes_early_ends_quietly() -> None:
     proc = subprocess.run(f"{sys.executable} -m harness.cli list | head -1", shell=True, capture_output=True,
                           text=True, cwd=ROOT, timeout=120)
     assert proc.stdout.startswith("ID ") and proc.stderr == "", proc.stderr
+
+
+# ---- a failure of the SUT: the harness's explanation, not its source -------------------------------------------------
+def test_a_failure_shows_the_explanation_and_the_headline_in_the_short_summary(tmp_path: Path) -> None:
+    args = ("run", "--role", "cs", "--reports", str(tmp_path / "r"), "--", "-k", "TC_B_06_CS",
+            "--ocpp-sim-fault=get_variables_rejected")
+    proc = cli(*args, env={"COLUMNS": "200"})
+    assert proc.returncode == 1, proc.stdout[-3000:]
+    failures = proc.stdout.split(" FAILURES ", 1)[1].split("short test summary info", 1)[0]
+    assert "the answer to GetVariables is not as expected" in failures and "rule: " in failures
+    assert "harness/" not in failures and "def " not in failures and "Traceback" not in failures  # no harness source
+    assert re.search(r"^FAILED \S+::test_TC_B_06_CS - the answer to GetVariables is not as expected$", proc.stdout,
+                     re.M), proc.stdout[-1500:]
+    debug = cli(*args[:5], "--debug", *args[5:], env={"COLUMNS": "200"})
+    assert "harness/" in debug.stdout.split(" FAILURES ", 1)[1]  # --debug: where in the harness it was found
