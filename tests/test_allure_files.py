@@ -63,3 +63,21 @@ def test_functional_blocks_sort_a_to_p_by_name() -> None:
 
     assert sorted(BLOCKS.values()) == list(BLOCKS.values())  # Allure's tree sorts groups by name: A … P, then RPC
     assert all(name.startswith(key) for key, name in BLOCKS.items())
+
+
+def test_tidy_results_drops_fixture_containers_but_keeps_what_fixtures_attached(tmp_path: Path) -> None:
+    from harness.reporting.allure_files import tidy_results
+
+    result = {"uuid": "r1", "name": "TC_N_25_CS", "attachments": [{"name": "transcript", "source": "t.jsonl"}],
+              "labels": [{"name": "tag", "value": "asyncio"}, {"name": "tag", "value": "Core"}]}
+    container = {"uuid": "c1", "children": ["r1"], "befores": [{"name": "csms_endpoint"}],
+                 "afters": [{"name": "log_receiver::0", "steps": [
+                     {"name": "x", "attachments": [{"name": "log uploads", "source": "u.json"}]}]}]}
+    (tmp_path / "r1-result.json").write_text(json.dumps(result))
+    (tmp_path / "c1-container.json").write_text(json.dumps(container))
+    tidy_results(tmp_path)
+    tidy_results(tmp_path)  # each pass of a run calls it: idempotent
+    assert not list(tmp_path.glob("*-container.json"))
+    tidied = json.loads((tmp_path / "r1-result.json").read_text())
+    assert [a["name"] for a in tidied["attachments"]] == ["transcript", "log uploads"]
+    assert tidied["labels"] == [{"name": "tag", "value": "Core"}]
