@@ -20,11 +20,19 @@ $(STAMP): pyproject.toml
 # runs on 2 pytest-xdist workers, each with its own pair of simulators (the machines have 2 cores).
 DEMO := $(PY) -m pytest testcases -p no:cacheprovider --ocpp-sut profiles/builtin-station.yaml \
 	--ocpp-sut profiles/builtin-csms.yaml --alluredir=reports/allure-results --ocpp-profile-pass
+# Each pass writes reports/sp<N>/ (its summary, JUnit, transcripts); then one summary.md/json and junit.xml for all
+# three in reports/, each pass visible (harness.reporting.combine). The exit code is the first failing pass's.
 demo: venv
-	rm -rf reports/allure-results reports/sp2 reports/sp3
-	$(DEMO) --junitxml=reports/junit.xml --ocpp-security-profile=1 -n 2
-	$(DEMO) --junitxml=reports/junit-sp2.xml --ocpp-reports-dir=reports/sp2 --ocpp-security-profile=2
-	$(DEMO) --junitxml=reports/junit-sp3.xml --ocpp-reports-dir=reports/sp3 --ocpp-security-profile=3
+	rm -rf reports/allure-results reports/sp1 reports/sp2 reports/sp3 reports/transcripts reports/junit*.xml \
+		reports/summary.json reports/summary.md
+	$(DEMO) --junitxml=reports/sp1/junit.xml --ocpp-reports-dir=reports/sp1 --ocpp-security-profile=1 -n 2; \
+	status=$$?; \
+	$(DEMO) --junitxml=reports/sp2/junit.xml --ocpp-reports-dir=reports/sp2 --ocpp-security-profile=2; \
+	code=$$?; [ $$status -ne 0 ] || status=$$code; \
+	$(DEMO) --junitxml=reports/sp3/junit.xml --ocpp-reports-dir=reports/sp3 --ocpp-security-profile=3; \
+	code=$$?; [ $$status -ne 0 ] || status=$$code; \
+	$(PY) -m harness.reporting.combine reports reports/sp1 reports/sp2 reports/sp3; \
+	exit $$status
 
 # On the 2 cores: most self-tests wait on the protocol's timers in child suites, so two workers halve the wall time
 # (a module whose expensive fixture is shared stays on one worker: pytestmark xdist_group).

@@ -17,21 +17,25 @@ import asyncio
 import contextlib
 import json
 import os
+import shutil
 import signal
 import subprocess
 import sys
 import tempfile
 import textwrap
+from datetime import datetime
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit
 
 from harness import resources
 from harness.errors import ConfigError
 from harness.ocppj import Finding, SchemaStore
 from harness.options import OPTIONS
 from harness.pki import PkiFactory, certificate_info, private_pki
-from harness.profile import PicsCondition
+from harness.profile import CsmsSimulatorProfile, PicsCondition, SimulatedStation
 from harness.reporting import findings_table
+from harness.reporting.combine import combine
 from harness.reporting.html_report import ALLURE_VERSION, ReportError, generate
 from harness.reporting.rejudge import rejudge
 from harness.simulators import CsmsConfig, CsmsSimulator, StationConfig, StationSimulator
@@ -39,6 +43,8 @@ from harness.simulators.builtin import BuiltinSut
 from harness.simulators.control_server import ControlServer, csms_actions, station_actions
 from harness.transcript import Record, read_transcript
 from harness.usecase import catalogue as oca
+from harness.usecase.loader import SourceError, read_yaml, validate
+from harness.usecase.testcase import PROFILES
 
 # ---- help texts (one place, so a new subcommand adds its own lines here) -------------------------------------------
 _DESCRIPTION = """\
@@ -83,6 +89,28 @@ examples:
 Each prints the URL of its HTTP control API (plug in, present a token, power-cycle …; README). At security
 profile 2 or 3 a simulator plays a lab's SUT with a CA of its own: its PKI is kept in --pki-dir, and
 --trusted-ca names the harness's root it must trust (made by `ocpp-harness pki`).""",
+    "simulate station": """\
+examples:
+  export OCPP_STATION_PASSWORD=LabStation0123456789
+  ocpp-harness simulate station --csms-url ws://127.0.0.1:9000/ocpp --identity SIM-CS-001
+  ocpp-harness simulate station --csms-url "wss://csms.example.com/ocpp/{identity}/" --security-profile 2 \\
+      --pki-dir lab-pki --trusted-ca csms-ca.pem
+  ocpp-harness simulate station --csms-url ws://127.0.0.1:9000/ocpp --root ~/ocpp-pki/csms-root.cert.pem
+
+`{identity}` in --csms-url marks where the identity goes (else it is appended). --root makes it a lab station
+prepared for the firmware (L) and A19 cases; --trusted-ca is what it trusts for TLS at security profile 2 and 3.""",
+    "simulate csms": """\
+examples:
+  OCPP_STATION_PASSWORD=LabStation0123456789 ocpp-harness simulate csms --port 9000
+  ocpp-harness simulate csms --port 9000 --profile lab-csms.yaml
+
+a --profile file:
+  stations:
+    - {identity: LAB-CS-1, password_env: LAB_CS_1_PASSWORD}
+    - {identity: LAB-CS-2, password_env: LAB_CS_2_PASSWORD, boot_status: Pending}
+  id_tokens:
+    valid: {idToken: 04A2B3C4D5E6F7, type: ISO14443}
+  heartbeat_interval: 60""",
     "pki": """\
 examples:
   ocpp-harness pki ~/ocpp-pki                        make the directory (0700) on first use, else show it
@@ -117,8 +145,14 @@ def _parser() -> argparse.ArgumentParser:
         kwargs: dict[str, Any] = {"action": "append", "default": []} if opt.kind == "append" else default
         if opt.choices:
             kwargs["choices"] = opt.choices
-        run.add_argument(opt.run, dest=opt.dest, metavar=opt.metavar, help=f"{opt.help} (default: {opt.default})",
-                         **kwargs)
+        if opt.kind == "flag":
+            kwargs = {"action": "store_true"}
+        else:
+            kwargs["metavar"] = opt.metavar
+        run.add_argument(opt.run, dest=opt.dest, help=f"{opt.help} (default: {opt.default})", **kwargs)
+    run.add_argument("--passes", action="store_true",
+                     help="one pass per security profile (1, 2, 3) as `make demo` does: each case once, at the lowest "
+                          "security profile it applies to; one summary and JUnit for all, REPORTS/sp1..sp3 per pass")
     run.add_argument("--no-progress", action="store_true",
                      help="pytest's own progress dots instead of one line per finished case")
     run.add_argument("pytest_args", nargs=argparse.REMAINDER, help="further pytest arguments, e.g. -k TC_B_01")
@@ -126,18 +160,41 @@ def _parser() -> argparse.ArgumentParser:
         "Run a built-in simulator by itself: a Charging Station to point at your CSMS, or a CSMS for your station "
         "to connect to. Ctrl-C stops it.", _EXAMPLES["simulate"]))
     kind = sim.add_subparsers(dest="kind", required=True)
-    st = kind.add_parser("station", help="a simulated Charging Station connecting to a CSMS")
-    st.add_argument("--csms-url", required=True, help="CSMS endpoint without the identity, e.g. ws://127.0.0.1:9000/ocpp")
-    st.add_argument("--identity", default="SIM-CS-001")
+    st = kind.add_parser("station", help="a simulated Charging Station connecting to a CSMS", **_texts(
+        "A simulated Charging Station that connects to a CSMS (yours, or `simulate csms`) and does what a lab's "
+        "station does: boots, reports its connectors, answers the CSMS, and performs manual actions (plug in, "
+        "present a token, power-cycle …) when its HTTP control API is asked. It prints what happens: connecting, "
+        "connected, the boot status, 'reconnecting in N s' (its RetryBackOff), each control action. Ctrl-C or "
+        "SIGTERM stops it in any state. Exit code 2: a set-up mistake (a malformed URL, an unset password "
+        "variable).", _EXAMPLES["simulate station"]))
+    st.add_argument("--csms-url", required=True,
+                    help="the CSMS's endpoint, e.g. ws://127.0.0.1:9000/ocpp: the identity is appended, or put where "
+                         "the URL says {identity}")
+    st.add_argument("--identity", default="SIM-CS-001", help="its station identity (default: %(default)s)")
     st.add_argument("--password-env", default="OCPP_STATION_PASSWORD",
-                    help="environment variable holding the Basic Auth password (never pass it on the command line)")
+                    help="environment variable holding the Basic Auth password, never the password itself (default: "
+                         "%(default)s)")
+    st.add_argument("--root", action="append", default=[], metavar="PEM",
+                    help="install this root certificate as its CSMSRootCertificate and ManufacturerRootCertificate, as "
+                         "a lab prepares its station for the firmware (L) and A19 cases: the csms-root.cert.pem of "
+                         "`ocpp-harness pki DIR` (repeatable)")
     st.add_argument("--control-port", type=int, default=0,
                     help="port of its HTTP control API (README convention; default: any free port, printed)")
-    cs = kind.add_parser("csms", help="a simulated CSMS listening on 127.0.0.1")
-    cs.add_argument("--port", type=int, default=9000)
-    cs.add_argument("--identity", default="SIM-CS-001", help="the station identity it knows")
-    cs.add_argument("--password-env", default="OCPP_STATION_PASSWORD")
-    cs.add_argument("--control-port", type=int, default=0, help="port of its HTTP control API")
+    cs = kind.add_parser("csms", help="a simulated CSMS listening on 127.0.0.1", **_texts(
+        "A simulated CSMS on 127.0.0.1 for a station to connect to (yours, or `simulate station`): it answers "
+        "BootNotification (per station: Accepted, Pending or Rejected), authorizes the tokens it knows, and sends "
+        "what its HTTP control API is asked to (the `send` and `boot-status` actions). It prints each station "
+        "connecting, its boot and each control action. Ctrl-C or SIGTERM stops it.", _EXAMPLES["simulate csms"]))
+    cs.add_argument("--port", type=int, default=9000, help="port it listens on, 127.0.0.1 (default: %(default)s; 0: "
+                                                           "any free port, printed)")
+    cs.add_argument("--identity", default="SIM-CS-001", help="the station identity it knows (default: %(default)s)")
+    cs.add_argument("--password-env", default="OCPP_STATION_PASSWORD",
+                    help="environment variable holding that station's Basic Auth password (default: %(default)s)")
+    cs.add_argument("--profile", metavar="YAML", help="the stations it knows (identity, password_env, serial_number, "
+                                                      "boot_status each), its id_tokens and heartbeat_interval, as a "
+                                                      "lab's prepared CSMS; replaces --identity and --password-env")
+    cs.add_argument("--control-port", type=int, default=0, help="port of its HTTP control API (default: any free "
+                                                                "port, printed)")
     for sim_parser, trusted in ((st, "the CA of the CSMS's server certificate"),
                                 (cs, "the CA of the stations' client certificates (security profile 3)")):
         sim_parser.add_argument("--security-profile", type=int, choices=(1, 2, 3), default=1,
@@ -157,7 +214,15 @@ def _parser() -> argparse.ArgumentParser:
 
 def _report_parser(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     rep = sub.add_parser("report", help=f"HTML report from the Allure results (Allure Report {ALLURE_VERSION}, npm; "
-                                        "history across runs)")
+                                        "history across runs)", **_texts(
+        f"Make the HTML report of a run from its Allure results with Allure Report {ALLURE_VERSION} (Node.js 20+ and "
+        "npm; the CLI is installed on first use), keeping the history of earlier runs in a history file beside "
+        "the report, so trends and retries show across runs. Open it over HTTP: a browser does not run it from "
+        "file://. Exit code 2: no results, no npm, or an --out that is not a report.",
+        "examples:\n"
+        "  ocpp-harness report                                   reports/allure-results -> reports/html\n"
+        "  ocpp-harness report --results run-7/allure-results --out run-7/html --history lab/history.jsonl\n"
+        "  python -m http.server -d reports/html -b 127.0.0.1    then open http://127.0.0.1:8000"))
     rep.add_argument("--results", default="reports/allure-results", help="Allure results (default: %(default)s)")
     rep.add_argument("--out", default="reports/html", help="the HTML report folder, replaced (default: %(default)s)")
     rep.add_argument("--history", help="history file the reports share (default: history.jsonl beside --out)")
@@ -183,24 +248,80 @@ def _report(args: argparse.Namespace) -> int:
     return 0
 
 
+# What one `ocpp-harness run` writes into REPORTS; the next run removes it first, so its results are its own (Allure
+# would show an earlier run's results as retries). What spans runs stays: history.jsonl, html/ (ocpp-harness report).
+RUN_OUTPUTS = ("allure-results", "transcripts", "log-uploads", "csms-simulator", "summary.json", "summary.md",
+               "junit.xml", "sp1", "sp2", "sp3")
+
+
+def _fresh(reports: Path) -> None:
+    for name in RUN_OUTPUTS:
+        target = reports / name
+        if target.is_dir() and not target.is_symlink():
+            shutil.rmtree(target)
+        elif target.exists() or target.is_symlink():
+            target.unlink()
+
+
 def _run_suite(args: argparse.Namespace) -> int:
-    """pytest in a child process, as `make demo` runs it (only the plugin imports pytest, DESIGN.md §3)."""
-    root = resources.suite_root()
-    testcases = resources.testcases_dir()
+    """pytest in a child process, as `make demo` runs it (only the plugin imports pytest, DESIGN.md §3); with
+    --passes one child per security profile, each case once at its lowest, and one combined verdict."""
     reports = Path(args.ocpp_reports_dir).resolve()
-    args.ocpp_reports_dir = str(reports)
+    if args.passes and args.ocpp_security_profile:
+        raise ConfigError("--passes runs every security profile in turn: give it without --security-profile")
     passed: list[str] = []
     for opt in OPTIONS:
         value = getattr(args, opt.dest, None) if opt.run else None
+        if opt.name == "reports-dir":
+            continue  # per pass, below
         for given in (value if isinstance(value, list) else [value] if value else []):
-            if opt.name in ("sut", "gate", "pki-dir", "reports-dir"):  # paths: the child runs in the suite's folder
+            if opt.name in ("sut", "gate", "pki-dir"):  # paths: the child runs in the suite's folder
                 given = str(Path(given).resolve())
-            passed.append(f"{opt.flag}={given}")
-    argv = [sys.executable, "-m", "pytest", str(testcases), *passed, f"--alluredir={reports}/allure-results",
-            f"--junitxml={reports}/junit.xml", *([] if args.no_progress else ["--ocpp-progress"]),
+            passed.append(opt.flag if given is True else f"{opt.flag}={given}")
+    _fresh(reports)
+    if not args.passes:
+        return _pytest(args, [*passed, f"--ocpp-reports-dir={reports}", f"--junitxml={reports}/junit.xml"], reports)
+    codes, folders = [], []
+    for level in (1, 2, 3):
+        folder = reports / f"sp{level}"
+        folders.append(folder)
+        print(f"---- pass {level} of 3: the cases whose lowest security profile is {level} ----", flush=True)
+        code = _pytest(args, [*passed, f"--ocpp-security-profile={level}", "--ocpp-profile-pass",
+                              f"--ocpp-reports-dir={folder}", f"--junitxml={folder}/junit.xml"], reports)
+        if code == 2:
+            return code  # a set-up mistake: every pass would stop on it
+        codes.append(code)
+    summary = combine(reports, folders)
+    print(f"one verdict for the {len(summary['cases'])} cases of the 3 passes: {reports}/summary.md, summary.json, "
+          "junit.xml", flush=True)
+    if 1 in codes or summary["gate"]["exit_code"]:
+        return 1
+    other = [c for c in codes if c not in (0, NO_TESTS_PYTEST)]  # a pass with no case at its profile is normal
+    return other[0] if other else NO_TESTS_PYTEST if all(c == NO_TESTS_PYTEST for c in codes) else 0
+
+
+def _pytest(args: argparse.Namespace, options: list[str], reports: Path) -> int:
+    argv = [sys.executable, "-m", "pytest", str(resources.testcases_dir()), *options,
+            f"--alluredir={reports}/allure-results", *([] if args.no_progress else ["--ocpp-progress"]),
             *([] if resources.is_checkout() else ["-p", "no:cacheprovider"]),  # nothing written into site-packages
             *[a for a in args.pytest_args if a != "--"]]
-    return subprocess.call(argv, cwd=root)
+    code = subprocess.call(argv, cwd=resources.suite_root())
+    return 2 if code == USAGE_ERROR_PYTEST else code  # a set-up mistake: 2, as every ocpp-harness command says it
+
+
+USAGE_ERROR_PYTEST = 4  # pytest's exit code for a usage error (the plugin's set-up checks raise pytest.UsageError)
+NO_TESTS_PYTEST = 5  # pytest's exit code when no test was selected
+
+
+def _cert_profile(given: str | None) -> str | None:
+    """A certification profile as the catalogue spells it, whatever the case the user typed (`core` is Core)."""
+    if given is None:
+        return None
+    known = {p.lower(): p for p in PROFILES}
+    if given.lower() not in known:
+        raise ConfigError(f"--cert-profile {given!r} is not a certification profile; one of "
+                          f"{', '.join(sorted(PROFILES))}")
+    return known[given.lower()]
 
 
 def _simulator_pki(args: argparse.Namespace) -> contextlib.AbstractContextManager[PkiFactory | None]:
@@ -215,47 +336,129 @@ def _simulator_pki(args: argparse.Namespace) -> contextlib.AbstractContextManage
                        station_trust=trust if args.kind == "csms" else ())
 
 
+def _say(text: str) -> None:
+    """One line of what a simulator does, with the time: `simulate` shows what happens, as it happens."""
+    print(f"{datetime.now():%H:%M:%S} {text}", flush=True)
+
+
 async def _simulate(args: argparse.Namespace) -> None:
-    with _simulator_pki(args) as pki:
-        await _simulator(args, pki)
+    """The simulator until Ctrl-C or SIGTERM, in whatever state it is (connecting, backing off, serving): the signal
+    cancels the work, which stops the simulator on its way out."""
+    if args.kind == "station":
+        parts = urlsplit(args.csms_url)
+        try:
+            port_ok = (parts.port or 1) > 0
+        except ValueError:
+            port_ok = False
+        if parts.scheme not in ("ws", "wss") or not parts.hostname or not port_ok:
+            raise ConfigError(f"--csms-url {args.csms_url!r} is not a ws:// or wss:// URL with a host, e.g. "
+                              "ws://127.0.0.1:9000/ocpp")
+    profile = _csms_profile(args) if args.kind == "csms" else None
+    roots = [_read_pem(p) for p in args.root] if args.kind == "station" else []
+    task = asyncio.current_task()
+    assert task is not None
+    signals: list[int] = []
 
+    def on_signal(sig: signal.Signals) -> None:
+        signals.append(sig)
+        if len(signals) == 1:
+            _say(f"{sig.name}: stopping")
+            task.cancel()
+        else:  # asked twice: do not wait for a clean close any longer
+            os._exit(128 + sig)
 
-async def _simulator(args: argparse.Namespace, pki: PkiFactory | None) -> None:
-    password = os.environ.get(args.password_env)
-    security = args.security_profile
-    serial = args.serial_number or args.identity
-    stop = asyncio.Event()
     loop = asyncio.get_running_loop()
     for sig in (signal.SIGINT, signal.SIGTERM):
         with contextlib.suppress(NotImplementedError):
-            loop.add_signal_handler(sig, stop.set)
+            loop.add_signal_handler(sig, on_signal, sig)
+    try:
+        with _simulator_pki(args) as pki:
+            await _simulator(args, pki, profile, roots)
+    except asyncio.CancelledError:
+        if not signals:
+            raise
+        _say("stopped")
+
+
+def _read_pem(path: str) -> str:
+    try:
+        text = Path(path).read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError) as exc:
+        raise ConfigError(f"--root {path}: cannot read it: {exc}") from None
+    if "BEGIN CERTIFICATE" not in text:
+        raise ConfigError(f"--root {path}: not a PEM certificate")
+    return text
+
+
+def _csms_profile(args: argparse.Namespace) -> CsmsSimulatorProfile:
+    """--profile FILE, or the one station of --identity / --password-env / --serial-number."""
+    if args.profile:
+        try:
+            return validate(read_yaml(args.profile), CsmsSimulatorProfile, what="CSMS simulator profile")
+        except SourceError as exc:
+            raise ConfigError("the CSMS simulator profile is not valid:\n  " + "\n  ".join(exc.problems)) from None
+    security = args.security_profile
+    return CsmsSimulatorProfile(stations=[SimulatedStation(
+        identity=args.identity, password_env=args.password_env if security < 3 else None,
+        serial_number=args.serial_number)])
+
+
+async def _simulator(args: argparse.Namespace, pki: PkiFactory | None, profile: CsmsSimulatorProfile | None,
+                     roots: list[str]) -> None:
+    security = args.security_profile
+    forever = asyncio.Event()  # never set: the simulator runs until the signal cancels this
     if args.kind == "station":
+        password = os.environ.get(args.password_env)
+        if password is None and security < 3:
+            raise ConfigError(f"set {args.password_env} to the Basic Auth password of {args.identity} (--password-env "
+                              "names another variable)")
+        serial = args.serial_number or args.identity
         station = StationSimulator(StationConfig(
             identity=args.identity, csms_url=args.csms_url, password=password if security < 3 else None,
-            serial_number=serial, security_profile=security, pki=pki,
+            serial_number=serial, security_profile=security, pki=pki, report=_say,
             tls=pki.client_context(security, serial) if pki is not None else None))
-        control = ControlServer("station", args.identity, station_actions(station), port=args.control_port)
-        await control.start()
-        print(f"control API on {control.url}", flush=True)
-        await station.start()
-        print(f"station {args.identity} connecting to {args.csms_url}; Ctrl-C stops it", flush=True)
-        await stop.wait()
-        await control.stop()
-        await station.stop()
-    else:
-        if password is None and security < 3:
-            print(f"set {args.password_env} to the password station {args.identity} must use", file=sys.stderr)
-            raise SystemExit(2)
-        csms = CsmsSimulator(CsmsConfig(port=args.port, stations={args.identity: password or ""},
-                                        require_auth=security < 3, serial_numbers={args.identity: serial}, pki=pki,
-                                        tls=pki.server_context(security) if pki is not None else None))
-        await csms.start()
-        sut = BuiltinSut(csms, ControlServer("csms", args.identity, {}, port=args.control_port))
-        sut.control.actions.update(csms_actions(csms, sut.spawn))
+        for root in roots:  # as a lab installs the harness's roots on its station (L and A19 cases)
+            for kind in ("CSMSRootCertificate", "ManufacturerRootCertificate"):
+                station.certificates.install(root, kind)
+        control = ControlServer("station", args.identity, station_actions(station), port=args.control_port,
+                                report=_say)
+        try:
+            await control.start()
+            _say(f"control API on {control.url}")
+            _say(f"station {args.identity} (security profile {security}); Ctrl-C stops it")
+            await station.start()
+            await forever.wait()
+        finally:
+            await control.stop()
+            await station.stop()
+        return
+    assert profile is not None
+    passwords: dict[str, str] = {}
+    for st in profile.stations:
+        if st.password_env and security < 3:
+            value = os.environ.get(st.password_env)
+            if value is None:
+                raise ConfigError(f"set {st.password_env} to the password station {st.identity} must use")
+            passwords[st.identity] = value
+        else:
+            passwords[st.identity] = ""
+    csms = CsmsSimulator(CsmsConfig(
+        port=args.port, stations=passwords, require_auth=security < 3, tokens=profile.id_tokens,
+        boot_status={st.identity: st.boot_status for st in profile.stations},
+        heartbeat_interval=profile.heartbeat_interval, report=_say,
+        serial_numbers={st.identity: st.serial_number or st.identity for st in profile.stations}, pki=pki,
+        tls=pki.server_context(security) if pki is not None else None))
+    identity = profile.stations[0].identity
+    await csms.start()
+    sut = BuiltinSut(csms, ControlServer("csms", identity, {}, port=args.control_port, report=_say))
+    sut.control.actions.update(csms_actions(csms, sut.spawn))
+    try:
         await sut.control.start()
-        print(f"CSMS listening on {csms.url}/<identity>; Ctrl-C stops it", flush=True)
-        print(f"control API on {sut.control.url}", flush=True)
-        await stop.wait()
+        _say(f"CSMS listening on {csms.url}/<identity>; Ctrl-C stops it")
+        _say(f"control API on {sut.control.url}")
+        _say("stations: " + ", ".join(f"{st.identity} (boot {st.boot_status})" for st in profile.stations))
+        await forever.wait()
+    finally:
         await sut.stop()
 
 
@@ -307,6 +510,7 @@ def _add_list(sub: Any) -> None:
     ls.add_argument("--security-profile", choices=("1", "2", "3"),
                     help="applicability at this OCPP security profile (default: the profiles' own)")
     ls.add_argument("--format", choices=("table", "json"), default="table", help="output format (default: table)")
+    ls.add_argument("--wide", action="store_true", help="full titles (default: cut at 48 characters)")
     ls.add_argument("--all", action="store_true",
                     help="every OCPP 2.0.1 Part 6 test case of the catalogue, not only the implemented ones: "
                          "implemented / not implemented / not applicable (with the reason) for the SUT profile(s), "
@@ -324,11 +528,16 @@ def _collect_catalogue(args: argparse.Namespace) -> dict[str, Any] | str:
                 *([f"--ocpp-cert-profile={args.cert_profile}"] if args.cert_profile else []),
                 *([f"--ocpp-security-profile={args.security_profile}"] if args.security_profile else [])]
         proc = subprocess.run(argv, cwd=resources.suite_root(), capture_output=True, text=True)
+        if proc.returncode == USAGE_ERROR_PYTEST:  # a set-up mistake: pytest's own lines say it, without the prefix
+            lines = (proc.stdout + proc.stderr).splitlines()
+            start = next((i for i, ln in enumerate(lines) if ln.startswith("ERROR: ")), 0)
+            raise ConfigError("\n".join(ln.removeprefix("ERROR: ") for ln in lines[start:] if ln.strip()))
         if not target.is_file():
             lines = [ln for ln in (proc.stdout + proc.stderr).splitlines() if ln.strip()]
             errors = [ln for ln in lines if "Error" in ln or ln.startswith("E ")]
             return "\n".join(errors or lines[-15:]) or f"pytest exited with {proc.returncode}"
         catalogue: dict[str, Any] = json.loads(target.read_text(encoding="utf-8"))
+        catalogue["cases"].sort(key=lambda c: (c["id"], c.get("sut", "")))  # by id, not by file
         return catalogue
 
 
@@ -379,7 +588,7 @@ def _list(args: argparse.Namespace) -> int:
             return 0
         table = [("ID", "SUT", "PROFILES", "TITLE", "STATUS")]
         for x in every["entries"]:
-            title = x["title"] if len(x["title"]) <= 48 else x["title"][:47] + "…"
+            title = x["title"] if args.wide or len(x["title"]) <= 48 else x["title"][:47] + "…"
             status = f"{x['status']}: {x['reason']}" if x["reason"] else x["status"]
             table.append((x["id"], x["sut"], ",".join(x["profiles"]) or "-", title, status))
         widths = [max(len(r[i]) for r in table) for i in range(4)]
@@ -399,7 +608,7 @@ def _list(args: argparse.Namespace) -> int:
     for c in cases:
         title = c.get("title", "")
         rows.append((c["id"], c.get("sut", "?"), c.get("severity", "?"), ",".join(c.get("profiles", [])),
-                     title if len(title) <= 48 else title[:47] + "…", c["applicability"]))
+                     title if args.wide or len(title) <= 48 else title[:47] + "…", c["applicability"]))
     widths = [max(len(r[i]) for r in rows) for i in range(5)]
     for r in rows:
         print("  ".join(col.ljust(w) for col, w in zip(r[:5], widths, strict=True)) + "  " + r[5])
@@ -415,14 +624,11 @@ def _list(args: argparse.Namespace) -> int:
 def _add_validate(sub: Any) -> None:
     va = sub.add_parser(
         "validate", help="re-judge a recorded transcript (reports/transcripts/*.jsonl) against the current rules",
-        **_texts("Feed every event of a recorded transcript, in order, to the monitor the live connection uses "
-                 "(harness/ocppj/monitor.py): handshakes (from their recorded facts; never a password), TLS "
-                 "sessions and failures, every frame both ways (frame rules, JSON schemas, message ids, one CALL "
-                 "at a time, the transaction invariants TX-1..TX-4), timeouts and closes; print the findings, and "
-                 "compare them with the findings recorded at the time (new / gone). Kept as recorded (not "
-                 "re-judged): TX-1/TX-2 of a transaction whose first event in the transcript is not Started (it "
-                 "may have begun in an earlier case), what a connection opened before the transcript (a resume "
-                 "event) did earlier, ST-1, and events an older harness recorded without their facts.\n\n"
+        **_texts("Feed every frame of a recorded transcript, both directions and in order, through the same OCPP-J "
+                 "checks the live connection uses (frame rules, JSON schemas, message ids, one CALL at a time), "
+                 "print the findings, and compare them with the findings recorded at the time (new / gone). "
+                 "Findings that need the live connection (handshake, TLS, close, timeouts, transaction "
+                 "invariants) are kept as recorded.\n\n"
                  "Exit code: 0 no FAIL finding on what the SUT sent; 1 FAIL findings; 2 the file cannot be read "
                  "or has lines that are not transcript records.",
                  "examples:\n"
@@ -483,24 +689,34 @@ def _validate(args: argparse.Namespace) -> int:
     return code
 
 
-def main(argv: list[str] | None = None) -> int:
-    args = _parser().parse_args(argv)
+def _command(args: argparse.Namespace) -> int:
     if args.command == "run":
+        args.ocpp_cert_profile = _cert_profile(args.ocpp_cert_profile)
         return _run_suite(args)
     if args.command == "report":
         return _report(args)
     if args.command == "list":
+        args.cert_profile = _cert_profile(args.cert_profile)
         return _list(args)
     if args.command == "validate":
         return _validate(args)
+    if args.command == "pki":
+        return _pki(args)
+    asyncio.run(_simulate(args))
+    return 0
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = _parser().parse_args(argv)
     try:
-        if args.command == "pki":
-            return _pki(args)
-        asyncio.run(_simulate(args))
-    except ConfigError as exc:  # a wrong directory or CA file: one line, no trace
+        return _command(args)
+    except ConfigError as exc:  # a set-up mistake (a wrong option, directory or file): its lines, no trace
         print(f"ocpp-harness {args.command}: {exc}", file=sys.stderr)
         return 2
-    return 0
+    except BrokenPipeError:  # `ocpp-harness list | head`: the reader has what it wanted
+        with contextlib.suppress(OSError):
+            os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())  # no second error when Python flushes
+        return 0
 
 
 if __name__ == "__main__":

@@ -79,6 +79,8 @@ OPTIONS: tuple[Option, ...] = (
            metavar="NAME"),
     Option("catalogue", "write the collected cases (metadata, applicability) to PATH as JSON; with --collect-only "
                         "this is ocpp-harness list", "", kind="cli", metavar="PATH"),
+    Option("debug", "show Python tracebacks of failures and set-up errors (by default a failure shows the harness's "
+                    "explanation, a set-up mistake one line)", "off", kind="flag", run="--debug"),
     Option("progress", "one line per finished case, [n/total] id verdict duration (elapsed), instead of the dots "
                        "(ocpp-harness run sets it)", "off", kind="flag"),
 )

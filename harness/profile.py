@@ -10,6 +10,7 @@ from __future__ import annotations
 import re
 from collections.abc import Mapping
 from typing import Any, Literal
+from urllib.parse import urlsplit
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
@@ -26,7 +27,8 @@ class Endpoint(_Model):
 
     host: str = Field("127.0.0.1", description="station SUT: address the harness CSMS listens on")
     port: int = Field(0, ge=0, le=65535, description="station SUT: port the harness CSMS listens on (0 = any free)")
-    url: str = Field("", description="CSMS SUT: ws:// or wss:// endpoint URL; the station identity is appended")
+    url: str = Field("", description="CSMS SUT: ws:// or wss:// endpoint URL; the station identity is appended, or put where "
+                     "the URL says `{identity}` (…/ocpp/{identity}/)")
 
 
 class Security(_Model):
@@ -63,6 +65,15 @@ class IdToken(_Model):
     def wire(self) -> dict[str, str]:
         """The IdTokenType of a request."""
         return {"idToken": self.id_token, "type": self.type}
+
+
+def _ws_url(url: str) -> bool:
+    """A ws:// or wss:// URL with a host and, if any, a valid port (`{identity}` may stand in its path)."""
+    try:
+        parts = urlsplit(url)
+        return parts.scheme in ("ws", "wss") and bool(parts.hostname) and (parts.port or 1) > 0
+    except ValueError:
+        return False
 
 
 def _token(value: str, group: str | None = None) -> IdToken:
@@ -102,6 +113,27 @@ class IdTokens(_Model):
                     info["groupIdToken"] = {"idToken": token.group_id_token, "type": "Central"}
                 return info
         return {"status": "Unknown"}
+
+
+class SimulatedStation(_Model):
+    """A station `ocpp-harness simulate csms --profile` knows."""
+
+    identity: str = Field(description="the station identity, the last segment of the URL it connects to")
+    password_env: str | None = Field(None, description="environment variable with its Basic Auth password (never "
+                                                       "the password); none: security profile 3 only")
+    serial_number: str | None = Field(None, description="the CN its security profile 3 certificate must have "
+                                                        "(default: the identity)")
+    boot_status: Literal["Accepted", "Pending", "Rejected"] = Field("Accepted", description="how its "
+                                                                                          "BootNotification is answered")
+
+
+class CsmsSimulatorProfile(_Model):
+    """What `ocpp-harness simulate csms --profile FILE` plays: a lab's prepared CSMS."""
+
+    stations: list[SimulatedStation] = Field(min_length=1, description="the stations it knows")
+    id_tokens: IdTokens = Field(default_factory=lambda: IdTokens(), description="its token table (C01): valid, "
+                                                                                "blocked, expired …; others Unknown")
+    heartbeat_interval: int = Field(60, ge=1, description="the interval it answers an Accepted boot with")
 
 
 class Configured(_Model):
@@ -281,6 +313,8 @@ class SutProfile(_Model):
             raise ValueError(f"evses: ids must be 1, 2, … in order; got {ids}")
         if self.kind == "csms" and not self.builtin and not self.endpoint.url:
             raise ValueError("a CSMS profile needs endpoint.url (ws://… or wss://…)")
+        if self.kind == "csms" and self.endpoint.url and not _ws_url(self.endpoint.url):
+            raise ValueError(f"endpoint.url {self.endpoint.url!r} is not a ws:// or wss:// URL with a host")
         if self.control.adapter == "builtin" and not self.builtin:
             raise ValueError("control.adapter 'builtin' only works with builtin: true")
         if self.control.adapter == "http" and not (self.control.url or self.builtin):

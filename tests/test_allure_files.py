@@ -36,6 +36,10 @@ def test_a_run_leaves_categories_and_environment_for_allure(tmp_path: Path) -> N
         profile = json.loads((results / attached["SUT profile"]).read_text())
         sut = next(t["value"] for t in data["labels"] if t["name"] == "tag" and t["value"].startswith("SUT:"))
         assert profile["kind"] == {"SUT:CS": "station", "SUT:CSMS": "csms"}[sut], (data["name"], profile["kind"])
+        # only what a lab user needs (issue 13): no tag of a pytest mark, no fixture "Set up" / "Tear down"
+        assert [t["value"] for t in data["labels"] if t["name"] == "tag" and t["value"] == "asyncio"] == []
+        assert data["labels"][0] == {"name": "epic", "value": "B Provisioning"}  # blocks sort A..P by name
+    assert not list(results.glob("*-container.json"))
 
 
 def test_categories_sort_the_verdicts_a_reader_acts_on() -> None:
@@ -52,3 +56,28 @@ def test_categories_sort_the_verdicts_a_reader_acts_on() -> None:
     assert category("failed", "timing: heartbeat interval out of tolerance") == "Timing"
     assert category("failed", "the answer to Authorize is not as expected") == "SUT defect"
     assert category("broken", "harness error") == "Harness error"
+
+
+def test_functional_blocks_sort_a_to_p_by_name() -> None:
+    from harness.reporting.allure_report import BLOCKS
+
+    assert sorted(BLOCKS.values()) == list(BLOCKS.values())  # Allure's tree sorts groups by name: A … P, then RPC
+    assert all(name.startswith(key) for key, name in BLOCKS.items())
+
+
+def test_tidy_results_drops_fixture_containers_but_keeps_what_fixtures_attached(tmp_path: Path) -> None:
+    from harness.reporting.allure_files import tidy_results
+
+    result = {"uuid": "r1", "name": "TC_N_25_CS", "attachments": [{"name": "transcript", "source": "t.jsonl"}],
+              "labels": [{"name": "tag", "value": "asyncio"}, {"name": "tag", "value": "Core"}]}
+    container = {"uuid": "c1", "children": ["r1"], "befores": [{"name": "csms_endpoint"}],
+                 "afters": [{"name": "log_receiver::0", "steps": [
+                     {"name": "x", "attachments": [{"name": "log uploads", "source": "u.json"}]}]}]}
+    (tmp_path / "r1-result.json").write_text(json.dumps(result))
+    (tmp_path / "c1-container.json").write_text(json.dumps(container))
+    tidy_results(tmp_path)
+    tidy_results(tmp_path)  # each pass of a run calls it: idempotent
+    assert not list(tmp_path.glob("*-container.json"))
+    tidied = json.loads((tmp_path / "r1-result.json").read_text())
+    assert [a["name"] for a in tidied["attachments"]] == ["transcript", "log uploads"]
+    assert tidied["labels"] == [{"name": "tag", "value": "Core"}]

@@ -61,3 +61,15 @@ def test_list_with_an_unreadable_profile_exits_2_with_the_reason(tmp_path: Path)
     proc = cli("list", "--sut", str(tmp_path / "missing.yaml"))
     assert proc.returncode == 2
     assert "missing.yaml" in proc.stderr and "Traceback" not in proc.stderr
+
+
+def test_list_is_sorted_by_id_and_wide_shows_full_titles() -> None:
+    narrow, wide = cli("list", "--role", "csms"), cli("list", "--role", "csms", "--wide")
+    assert narrow.returncode == 0 and wide.returncode == 0, narrow.stderr + wide.stderr
+    ids = [ln.split()[0] for ln in narrow.stdout.splitlines()[1:] if ln.startswith(("TC_", "RPC_"))]
+    assert ids == sorted(ids) and len(ids) > 50
+    catalogue = json.loads(cli("list", "--role", "csms", "--format", "json").stdout)
+    assert [c["id"] for c in catalogue["cases"]] == sorted(c["id"] for c in catalogue["cases"])
+    long = next(c["title"] for c in catalogue["cases"] if len(c.get("title", "")) > 48)
+    assert long not in narrow.stdout and long[:47] + "…" in narrow.stdout
+    assert long in wide.stdout

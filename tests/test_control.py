@@ -180,8 +180,10 @@ async def test_prompt_adapter_without_an_answer_is_an_error_not_a_hang() -> None
         await PromptControl(closed).power_cycle()
 
 
-def test_prompt_reads_the_real_terminal_inside_a_pytest_run(pytester: pytest.Pytester) -> None:
+def test_prompt_reads_the_real_terminal_inside_a_pytest_run(pytester: pytest.Pytester,
+                                                            monkeypatch: pytest.MonkeyPatch) -> None:
     """The plugin's `ask`: capture paused, the question on the terminal, the answer from stdin, into the journal."""
+    monkeypatch.setenv("OCPP_STATION_PASSWORD", "LabStationPassword01")  # a lab's station: its password is set
     pytester.makeini("[pytest]\nasyncio_mode = auto\nasyncio_default_fixture_loop_scope = session\n"
                      "asyncio_default_test_loop_scope = session\n")
     sut = pytester.makefile(".yaml", sut="kind: station\nidentity: LAB-1\ncontrol:\n  adapter: prompt\n"

@@ -24,6 +24,8 @@ from typing import Any
 import pytest
 from suite_runner import ROOT
 
+from harness.reporting.html_report import with_file_notice
+
 # make test runs on 2 pytest-xdist workers (--dist loadgroup): its two suite runs and the report are module fixtures,
 # made once on one worker
 pytestmark = pytest.mark.xdist_group("test_html_report")
@@ -274,3 +276,29 @@ def test_report_without_results_or_node_says_so_in_one_line(tmp_path: Path) -> N
     proc = report_cli("--results", str(tmp_path / "empty"), "--out", str(tmp_path / "mine"))
     assert proc.returncode == 2 and "refusing to replace it" in proc.stderr
     assert (tmp_path / "mine" / "notes.txt").read_text() == "keep me"
+
+
+def _run_notice(text: str, protocol: str) -> str:
+    """The injected script run by Node.js with a stub page at `protocol`: the page's HTML afterwards."""
+    script = text.split('<script id="ocpp-file-notice">', 1)[1].split("</script>", 1)[0]
+    stub = "\n".join([f"const location = {{protocol: {json.dumps(protocol)}}}; let stopped = false;",
+                      "const window = {stop: () => { stopped = true; }};",
+                      "const document = {documentElement: {innerHTML: 'the report'}};", script,
+                      "process.stdout.write(JSON.stringify({stopped, html: document.documentElement.innerHTML}));"])
+    proc = subprocess.run(["node", "-e", stub], capture_output=True, text=True, timeout=60)
+    assert proc.returncode == 0, proc.stderr
+    result = json.loads(proc.stdout)
+    assert result["stopped"] == (protocol == "file:")
+    return str(result["html"])
+
+
+@pytest.mark.skipif(shutil.which("node") is None, reason="Node.js not installed")
+def test_the_report_opened_from_disk_says_how_to_open_it(tmp_path: Path) -> None:
+    folder = tmp_path / "my <lab> report"
+    text = with_file_notice("<!doctype html><html><head><title>Allure</title></head><body></body></html>", folder)
+    assert text.index('<script id="ocpp-file-notice">') < text.index("<title>")  # before anything else runs
+    assert with_file_notice(text, folder) == text
+    page = _run_notice(text, "file:")
+    assert "Open this report over HTTP" in page and "python -m http.server -d " in page
+    assert str(tmp_path) in page and "my &lt;lab&gt; report" in page
+    assert _run_notice(text, "http:") == "the report"  # served: the report itself

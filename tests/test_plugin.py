@@ -140,3 +140,26 @@ def test_a_profile_pass_runs_each_case_once_at_its_lowest_security_profile(pytes
                                            "--ocpp-profile-pass", f"--ocpp-security-profile={level}")
     collected = {line.rsplit("test_", 1)[1] for line in result.stdout.lines if "::test_" in line}
     assert collected == selected, result.stdout.str()
+
+
+LONG_WAIT_CASE = '''
+from harness import testcase
+
+@testcase("TC_B_06_CS", "a long wait")
+async def test_TC_B_06_CS(csms):
+    after = csms.transcript.records[-1].seq if csms.transcript.records else 0
+    await csms.wait_record(lambda r: r.direction == "rx" and r.action == "Heartbeat", what="the next Heartbeat",
+                           after=after, within=45)
+'''
+
+
+def test_a_long_wait_is_announced_on_the_terminal(pytester: pytest.Pytester) -> None:
+    """Issue 13: "waiting up to N s for ..." while a case waits long, so nobody wonders whether it hangs."""
+    pytester.makeini(INI)
+    pytester.makepyfile(test_case=LONG_WAIT_CASE)
+    result = pytester.runpytest_subprocess("-p", "no:cacheprovider", "--ocpp-heartbeat-interval=2",
+                                           "--ocpp-reports-dir=rep")
+    result.assert_outcomes(passed=1)
+    result.stdout.fnmatch_lines(["  waiting up to 45 s for the next Heartbeat"])
+    transcript = (pytester.path / "rep" / "transcripts" / "TC_B_06_CS.jsonl").read_text()
+    assert "waiting up to 45 s for the next Heartbeat" in transcript

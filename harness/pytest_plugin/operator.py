@@ -8,6 +8,10 @@ import sys
 import pytest
 
 from harness.control import Ask
+from harness.errors import ControlError
+
+NO_TERMINAL = ("the prompt adapter asks a person at the terminal, but stdin is not a terminal (/dev/null or a file: "
+               "nohup, CI); run it at a terminal, or set control.adapter http or shell in the SUT profile")
 
 
 def ask_at_terminal(config: pytest.Config) -> Ask:
@@ -19,17 +23,20 @@ def ask_at_terminal(config: pytest.Config) -> Ask:
         if capture is not None:
             capture.suspend_global_capture(in_=True)  # stdin too: the answer comes from the real terminal
         try:
-            sys.stdout.write("\n" + question)
-            sys.stdout.flush()
             loop = asyncio.get_running_loop()
             ready: asyncio.Future[None] = loop.create_future()
-            fd = sys.stdin.fileno()
 
             def readable() -> None:
                 if not ready.done():
                     ready.set_result(None)
 
-            loop.add_reader(fd, readable)
+            try:
+                fd = sys.stdin.fileno()
+                loop.add_reader(fd, readable)  # /dev/null or a regular file cannot be waited on: EPERM
+            except (AttributeError, OSError, ValueError):
+                raise ControlError(NO_TERMINAL) from None
+            sys.stdout.write("\n" + question)
+            sys.stdout.flush()
             try:
                 async with asyncio.timeout(timeout):
                     await ready

@@ -37,7 +37,7 @@ class ProgressLines:
     def pytest_report_teststatus(self, report: pytest.TestReport) -> Generator[None, Any, Any]:
         status = yield
         if self.config.get_verbosity() <= 0 and isinstance(status, tuple) and len(status) == 3:
-            return status[0], "", ""  # no dot: the progress line says it
+            return status[0], "", status[2]  # no dot: the progress line says it (the word: the short summary's)
         return status
 
     def pytest_runtest_logreport(self, report: pytest.TestReport) -> None:

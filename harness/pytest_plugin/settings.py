@@ -2,17 +2,21 @@
 
 from __future__ import annotations
 
+import contextlib
 import dataclasses
 import json
 import os
+import socket
 from pathlib import Path
 from typing import Any, Literal
+from urllib.parse import urlsplit
 
 import pytest
 from pydantic import ValidationError
 
 from harness.config import POLICY_DEFAULTS, Settings
 from harness.options import OPTIONS
+from harness.profile import SutProfile
 from harness.pytest_plugin.keys import (
     GATE,
     REQUIREMENT_URL_KEY,
@@ -24,7 +28,9 @@ from harness.pytest_plugin.progress import ProgressLines
 from harness.pytest_plugin.verdicts import VerdictCollector
 from harness.reporting import REQUIREMENT_URL
 from harness.reporting.verdicts import GatingPolicy
+from harness.roles.conversation import ANNOUNCERS
 from harness.simulators import CsmsFaults, CsmsVariants, StationFaults, StationVariants
+from harness.transport.server import password_problem
 from harness.usecase.loader import SourceError, load_profile, read_yaml, validate
 from harness.usecase.testcase import PROFILES
 
@@ -54,6 +60,15 @@ def _setting(config: pytest.Config, name: str) -> Any:
     if value is None:
         value = config.getini(f"ocpp_{name}")
     return value
+
+
+def _source(config: pytest.Config, name: str) -> str:
+    """Where a setting came from, as the user gave it: the option, the environment variable or the ini key."""
+    if config.getoption(f"ocpp_{name}") is not None:
+        return f"--ocpp-{name.replace('_', '-')}"
+    if os.environ.get(f"OCPP_{name.upper()}") is not None:
+        return f"OCPP_{name.upper()}"
+    return f"ini ocpp_{name}"
 
 
 def _profiles(config: pytest.Config) -> list[Path]:
@@ -91,8 +106,47 @@ def _load_profiles(config: pytest.Config, settings: Settings) -> None:
             settings.station = profile
         else:
             settings.csms = profile
-    if _setting(config, "role") is None and len(seen) == 1:
+    role = _setting(config, "role")
+    if role is None and len(seen) == 1:
         config.stash[ROLE] = "cs" if "station" in seen else "csms"  # a station profile alone: test that station
+    elif role in ("cs", "csms") and len(seen) == 1 and {"cs": "station", "csms": "csms"}[role] not in seen:
+        (kind, path), = seen.items()
+        raise pytest.UsageError(f"--role {role} tests a {'station' if role == 'cs' else 'CSMS'}, but the only SUT "
+                                f"profile, {path}, describes a {kind}: give --role "
+                                f"{'cs' if kind == 'station' else 'csms'} or a {'station' if role == 'cs' else 'CSMS'} "
+                                "profile")
+
+
+def _tested(config: pytest.Config, settings: Settings) -> list[SutProfile]:
+    """The SUT profiles of a lab's SUTs this run tests (not the built-in simulators)."""
+    role = role_of(config)
+    return [p for kind, p in (("cs", settings.station), ("csms", settings.csms))
+            if role in (kind, "both") and not p.builtin]
+
+
+def _check_secrets(config: pytest.Config, settings: Settings) -> None:
+    """The environment variables a lab's SUT profile names are set, and the password keeps the Basic Auth rule:
+    a set-up mistake, never a failure of the SUT. `list` (collect only) needs none of them."""
+    if config.getoption("collectonly"):
+        return
+    for profile in _tested(config, settings):
+        security = profile.security
+        if security.profile < 3 and security.password_env:
+            password = os.environ.get(security.password_env)
+            if not password:
+                raise pytest.UsageError(f"{profile.kind} profile {profile.name or profile.identity}: "
+                                        f"security.password_env names {security.password_env}, which is not set: "
+                                        f"export {security.password_env}=<the Basic Auth password of "
+                                        f"{profile.identity}>")
+            problem = password_problem(password)
+            if problem is not None:
+                raise pytest.UsageError(f"{profile.kind} profile {profile.name or profile.identity}: the {problem} "
+                                        f"(OCPP 2.0.1 passwordString: 16 to 40 of A-Z a-z 0-9 *-_=:+|@. and the "
+                                        f"errata's specials); ${security.password_env} breaks it")
+        token = profile.control.token_env
+        if profile.control.adapter == "http" and token and not os.environ.get(token):
+            raise pytest.UsageError(f"{profile.kind} profile {profile.name or profile.identity}: control.token_env "
+                                    f"names {token}, which is not set: export {token}=<the control API's token>")
 
 
 def _build_settings(config: pytest.Config) -> Settings:
@@ -100,9 +154,11 @@ def _build_settings(config: pytest.Config) -> Settings:
     worker = getattr(config, "workerinput", {}).get("workerid", "")  # pytest-xdist: gw0, gw1, …
     settings.worker = worker
     _load_profiles(config, settings)
-    settings.cert_profile = _setting(config, "cert_profile") or None
+    given = _setting(config, "cert_profile") or None
+    settings.cert_profile = given and {p.lower(): p for p in PROFILES}.get(given.lower(), given)  # `core` is Core
     if settings.cert_profile is not None and settings.cert_profile not in PROFILES:
-        raise pytest.UsageError(f"--ocpp-cert-profile: {settings.cert_profile!r} is not one of {sorted(PROFILES)}")
+        raise pytest.UsageError(f"{_source(config, 'cert_profile')}: {given!r} is not a certification profile; "
+                                f"one of {', '.join(sorted(PROFILES))}")
     for name in ("strictness", "decision_mode", "reports_dir", "pki_dir", "after_failure"):
         value = _setting(config, name)
         if value:
@@ -146,17 +202,65 @@ def _build_settings(config: pytest.Config) -> Settings:
     unknown = sorted(set(settings.sim_faults) - known)
     if unknown:
         raise pytest.UsageError(f"--ocpp-sim-fault: unknown fault switch(es) {unknown}; known: {sorted(known)}")
+    _check_secrets(config, settings)
     try:
         return Settings.model_validate(settings.model_dump())
     except ValidationError as exc:
         raise pytest.UsageError(f"ocpp-harness settings: {exc}") from None
 
 
+PREFLIGHT_TIMEOUT = 5.0  # seconds a TCP connection to a lab's CSMS or control API may take at session start
+
+
+def _reachable(url: str) -> str | None:
+    """None when something accepts a TCP connection at the URL's host and port, else why not."""
+    parts = urlsplit(url)
+    try:
+        port = parts.port or {"ws": 80, "http": 80, "wss": 443, "https": 443}.get(parts.scheme)
+    except ValueError as exc:
+        return f"not a valid URL: {exc}"
+    if not parts.hostname or port is None:
+        return "not a ws://, wss://, http:// or https:// URL with a host"
+    try:
+        socket.create_connection((parts.hostname, port), timeout=PREFLIGHT_TIMEOUT).close()
+    except OSError as exc:
+        return f"nothing answers on {parts.hostname}:{port} ({exc.strerror or exc})"
+    return None
+
+
+def _preflight(config: pytest.Config, settings: Settings) -> None:
+    """Before any case: the lab's CSMS and the control APIs the run needs accept a connection, so an address that
+    nothing answers on stops the run with one line, not with an error per case."""
+    if config.getoption("collectonly") or hasattr(config, "workerinput"):
+        return
+    for profile in _tested(config, settings):
+        targets = [("endpoint.url", profile.endpoint.url)] if profile.kind == "csms" else []
+        if profile.control.adapter == "http":
+            targets.append(("control.url", profile.control.url))
+        for key, url in targets:
+            why = _reachable(url.replace("{identity}", "x"))
+            if why is not None:
+                raise pytest.UsageError(f"{profile.kind} profile {profile.name or profile.identity}: {key} {url}: "
+                                        f"{why}; is it running and reachable from here?")
+
+
 def pytest_configure(config: pytest.Config) -> None:
     config.addinivalue_line("markers", "ocpp_testcase(id): an OCPP conformance test case (set by @testcase)")
     config.stash[SETTINGS] = _build_settings(config)  # bad values stop the run here, naming their source
+    _preflight(config, config.stash[SETTINGS])
     if config.getoption("ocpp_progress"):
         config.pluginmanager.register(ProgressLines(config), "ocpp-progress")
+
+    def announce(text: str) -> None:  # a long wait, said on the terminal while the case runs (capture paused)
+        reporter = config.pluginmanager.get_plugin("terminalreporter")
+        capture = config.pluginmanager.get_plugin("capturemanager")
+        if reporter is None:
+            return
+        with capture.global_and_fixture_disabled() if capture is not None else contextlib.nullcontext():
+            reporter.write_line(f"  {text}")
+
+    ANNOUNCERS.append(announce)
+    config.add_cleanup(lambda: ANNOUNCERS.remove(announce))
     config.stash[RESULTS] = {}
     config.pluginmanager.register(VerdictCollector(config), "ocpp-verdicts")
     config.stash[GATE] = None

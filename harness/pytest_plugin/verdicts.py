@@ -11,9 +11,11 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from _pytest._code.code import ExceptionChainRepr, ReprEntryNative, ReprFileLocation, ReprTraceback
 
 from harness.config import Settings
-from harness.failures import NeedsDecision, NotApplicable
+from harness.errors import HarnessError
+from harness.failures import NeedsDecision, NotApplicable, OcppFailure
 from harness.pytest_plugin.keys import (
     CASE_RUN,
     GATE,
@@ -21,7 +23,7 @@ from harness.pytest_plugin.keys import (
     RESULTS,
     SETTINGS,
 )
-from harness.reporting.allure_files import write_allure_files
+from harness.reporting.allure_files import tidy_results, write_allure_files
 from harness.reporting.verdicts import (
     GatingPolicy,
     Outcome,
@@ -76,6 +78,8 @@ def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[None]) ->
     """Make the case's verdict where the case ran (a pytest-xdist worker, or this process) and carry it on the
     report, so the process that writes the summary gets it with the report (pytest_runtest_logreport)."""
     report: pytest.TestReport = yield
+    if report.failed and call.excinfo is not None and not item.config.getoption("ocpp_debug"):
+        _explained(report, item, call.excinfo.value)
     meta = item.stash.get(META, None)
     if meta is None:
         return report
@@ -98,6 +102,19 @@ def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[None]) ->
     if run is not None and report.when == "call":
         run.reporter.attach_json("verdict", asdict(verdict))
     return report
+
+
+def _explained(report: pytest.TestReport, item: pytest.Item, exc: BaseException) -> None:
+    """A SUT failure or a harness/set-up error shows the harness's explanation alone, not the harness source above
+    it (--ocpp-debug: the whole traceback); its first line is the headline of pytest's short summary and JUnit."""
+    if not isinstance(exc, OcppFailure | HarnessError):
+        return  # anything else is a bug: its traceback is what helps
+    text = str(exc) or type(exc).__name__
+    if isinstance(exc, HarnessError):
+        text = f"{type(exc).__name__}: {text}"
+    path, lineno, _ = item.location
+    crash = ReprFileLocation(path, (lineno or 0) + 1, text.splitlines()[0])
+    report.longrepr = ExceptionChainRepr([(ReprTraceback([ReprEntryNative([text + "\n"])], None, "native"), crash, None)])
 
 
 class VerdictCollector:
@@ -162,6 +179,7 @@ def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
     allure_dir = getattr(config.option, "allure_report_dir", None)
     if allure_dir and RESULTS in config.stash:
         write_allure_files(Path(allure_dir), _environment(config.stash[SETTINGS]))
+        tidy_results(Path(allure_dir))
     results = list(config.stash.get(RESULTS, {}).values())
     if not results:
         return

@@ -25,7 +25,7 @@ BLOCKS = {"A": "A Security", "B": "B Provisioning", "C": "C Authorization", "D":
           "E": "E Transactions", "F": "F Remote Control", "G": "G Availability", "H": "H Reservation",
           "I": "I Tariff and Cost", "J": "J Meter Values", "K": "K Smart Charging", "L": "L Firmware Management",
           "M": "M ISO 15118 Certificate Management", "N": "N Diagnostics", "O": "O Display Message",
-          "P": "P Data Transfer", "RPC": "OCPP-J framework"}
+          "P": "P Data Transfer", "RPC": "RPC OCPP-J framework"}  # named to sort A..P, then RPC
 
 
 class AllureReporter:

@@ -13,6 +13,7 @@ import os
 import shutil
 import subprocess
 from dataclasses import dataclass
+from html import escape as html_escape
 from pathlib import Path
 
 from harness.errors import HarnessError
@@ -110,5 +111,30 @@ def generate(results: Path, out: Path, *, history: Path, cli_dir: Path, name: st
     index = out / "index.html"
     if proc.returncode != 0 or not index.exists():
         raise ReportError(f"allure generate failed (exit {proc.returncode}):\n{(proc.stderr or proc.stdout).strip()[-2000:]}")
+    index.write_text(with_file_notice(index.read_text(encoding="utf-8"), out.resolve()), encoding="utf-8")
     runs = sum(1 for line in history.read_text(encoding="utf-8").splitlines() if line.strip()) if history.exists() else 0
     return HtmlReport(index=index, history=history, runs_in_history=runs)
+
+
+FILE_NOTICE = """<script id="ocpp-file-notice">
+if (location.protocol === "file:") {  // the report loads its data with fetch, which a browser refuses on file://
+  window.stop();
+  document.documentElement.innerHTML = '<head><meta charset="utf-8"><title>Open this report over HTTP</title></head>'
+    + '<body style="font-family: sans-serif; max-width: 46em; margin: 3em auto; line-height: 1.5">'
+    + '<h1>Open this report over HTTP</h1><p>A browser does not let the report load its data from a file. '
+    + 'Serve its folder and open the address it prints:</p>'
+    + '<pre style="background: #eee; padding: 1em">python -m http.server -d __DIR__ -b 127.0.0.1 8000</pre>'
+    + '<p>then open <a href="http://127.0.0.1:8000/">http://127.0.0.1:8000/</a>.</p></body>';
+}
+</script>"""
+
+
+def with_file_notice(html: str, folder: Path) -> str:
+    """The report's index.html with a first script that, opened from disk (file://), shows how to open it instead
+    of a spinner that never ends. Idempotent."""
+    if 'id="ocpp-file-notice"' in html:
+        return html
+    notice = FILE_NOTICE.replace("__DIR__", html_escape(json.dumps(str(folder))[1:-1]).replace("'", "\\'"))
+    head = html.find("<head>")
+    at = head + len("<head>") if head >= 0 else 0
+    return html[:at] + notice + html[at:]

@@ -40,6 +40,12 @@ class _NoReport:
         return contextlib.nullcontext()
 
 
+# Whoever runs the suite is told what a long wait is waiting for (the plugin prints it on the terminal); a wait of
+# at least LONG_WAIT seconds is announced. Each line also goes into the case's transcript.
+ANNOUNCERS: list[Callable[[str], None]] = []
+LONG_WAIT = 30.0
+
+
 class Conversation:
     def __init__(self, transcript: Transcript, settings: Settings, defaults: Defaults, *, profile: SutProfile,
                  reporter: StepReporter | None = None, requirements: tuple[str, ...] = ()) -> None:
@@ -218,8 +224,21 @@ class Conversation:
         return self.expectations.expect(action, payload, respond=respond, description=description, after=after,
                                         alternatives=alternatives, shared=shared, answer_near_miss=answer_near_miss)
 
+    def say(self, text: str) -> None:
+        """Tell whoever runs the suite (the terminal) and the transcript what is going on."""
+        self.transcript.note(text)
+        for announce in ANNOUNCERS:
+            announce(text)
+
+    def announce_wait(self, limit: float, what: str) -> None:
+        if limit >= LONG_WAIT:
+            self.say(f"waiting up to {limit:g} s for {what if len(what) <= 100 else what[:99] + '…'}")
+
     async def received(self, exp: CallExpectation, within: float | None = None) -> Record:
-        return await self.expectations.wait(exp, self.timeout(within), requirements=self.requirements)
+        limit = self.timeout(within)
+        if not exp.future.done():
+            self.announce_wait(limit, exp.label())
+        return await self.expectations.wait(exp, limit, requirements=self.requirements)
 
     async def receive(self, action: str, payload: Mapping[str, Any] | None = None, *, respond: Response = None,
                       within: float | None = None, description: str = "", after: Record | None = None,
@@ -332,7 +351,7 @@ class Conversation:
     async def wait_record(self, predicate: Callable[[Record], bool], *, what: str, after: int = 0,
                           within: float | None = None) -> Record:
         """The first record after seq `after` that satisfies `predicate` (e.g. a handshake event), or a failure."""
-        found = await self._first(lambda r: r.seq > after and predicate(r), self.timeout(within))
+        found = await self._first(lambda r: r.seq > after and predicate(r), self.timeout(within), what=what)
         if found is None:
             problems = [f"#{r.seq} {r.event or r.action or r.kind}: {f.one_line()}"
                         for r, f in self.transcript.failures() if r.seq > after]
@@ -341,10 +360,12 @@ class Conversation:
                                rules=("SEQ",))
         return found
 
-    async def _first(self, predicate: Callable[[Record], bool], timeout: float) -> Record | None:
+    async def _first(self, predicate: Callable[[Record], bool], timeout: float, *, what: str = "") -> Record | None:
         for record in self.transcript.records:
             if predicate(record):
                 return record
+        if what:
+            self.announce_wait(timeout, what)
         found: asyncio.Future[Record] = asyncio.get_running_loop().create_future()
 
         def listener(r: Record) -> None:

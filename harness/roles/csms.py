@@ -140,8 +140,7 @@ class CsmsRole(Conversation):
         if self.connection is not None:
             return
         limit = self.reconnect_wait(self.configured.retry_back_off_repeat_times)
-        self.transcript.note(f"waiting for {self.identity} to connect on {self.url} (its back-off allows up to "
-                             f"{limit:g} s)")
+        self.say(f"waiting for {self.identity} on {self.url} (its back-off allows up to {limit:g} s)")
         with contextlib.suppress(TimeoutError):
             async with asyncio.timeout(limit):
                 conn = await self.wait_connected(limit)

@@ -25,6 +25,7 @@ from harness.profile import IdToken
 from harness.roles.conversation import Conversation, StepReporter
 from harness.transcript import Record, Transcript
 from harness.transport import ClientOptions, HandshakeRefused, OcppConnection, TlsRefused, connect, opening_json
+from harness.transport.client import station_url
 from harness.transport.tls import TlsSession, client_context
 
 STATION_INFO = {"model": "OCPP-Harness", "vendorName": "OpenOCPPHarness", "serialNumber": "HARNESS-SN-0001",
@@ -121,8 +122,15 @@ class StationRole(Conversation):
                                "the CSMS refused the TLS handshake of a valid station", actual=str(result),
                                message=judged or result.failure.reason, rules=rules)
         if isinstance(result, HandshakeRefused):
-            raise self.failure("the CSMS refused the connection of a valid station", actual=str(result),
-                               rules=("RPC-03",) if result.status is None else ("SEC-5",))
+            if result.status in (401, 403) or result.status is None:
+                raise self.failure("the CSMS refused the connection of a valid station", actual=str(result),
+                                   rules=("RPC-03",) if result.status is None else ("SEC-5",))
+            # Not an authentication refusal: say what it is (a wrong path is the usual cause, not the password).
+            raise self.failure(f"the CSMS answered HTTP {result.status} {result.reason} to the opening handshake of a "
+                               "valid station (not an authentication refusal)", actual=str(result), rules=("RPC-01",),
+                               message=f"URL {station_url(url or self.csms_url, identity or self.identity)}; if the "
+                                       "CSMS expects the identity elsewhere in its path, write `{identity}` there in "
+                                       "the profile's endpoint.url")
         return result
 
     async def try_connect(self, options: ClientOptions | None = None, *, identity: str | None = None,

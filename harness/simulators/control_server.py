@@ -123,8 +123,10 @@ class ControlServer:
     """`await start()` → `url`; `await stop()`. Actions run on the loop that called `start()`."""
 
     def __init__(self, kind: str, identity: str, actions: dict[str, Action], *, host: str = "127.0.0.1",
-                 port: int = 0, action_timeout: float = 30.0) -> None:
+                 port: int = 0, action_timeout: float = 30.0,
+                 report: Callable[[str], None] | None = None) -> None:
         self.kind, self.identity, self.actions = kind, identity, actions
+        self.report = report  # told each action and its outcome (`ocpp-harness simulate` prints them)
         self.action_timeout = action_timeout
         self.requests: list[tuple[str, dict[str, Any], int]] = []  # (action, params, HTTP status) as served
         self._address = (host, port)
@@ -156,6 +158,13 @@ class ControlServer:
 
     def _run(self, action: str, params: dict[str, Any]) -> tuple[int, dict[str, Any]]:
         """In the HTTP thread: run the action on the loop and wait for it (with a deadline)."""
+        status, body = self._perform(action, params)
+        if self.report is not None:
+            self.report(f"control action {action} {json.dumps(params, sort_keys=True)}: "
+                        + ("done" if status == 200 else f"HTTP {status}: {body.get('error', '')}"))
+        return status, body
+
+    def _perform(self, action: str, params: dict[str, Any]) -> tuple[int, dict[str, Any]]:
         perform = self.actions.get(action)
         if perform is None:
             return 404, {"error": f"unknown action {action!r}; this {self.kind} knows {sorted(self.actions)}"}

@@ -16,7 +16,7 @@ import secrets
 import string
 import time
 import uuid
-from collections.abc import Coroutine, Mapping
+from collections.abc import Callable, Coroutine, Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from functools import partial
@@ -212,6 +212,7 @@ class CsmsConfig:
     log_dir: Path | None = None  # where its log receiver keeps uploads (GetLog); None: a temporary directory
     network_message_timeout: int = 30  # connectionData.messageTimeout of the SetNetworkProfile it sends (A05)
     ocpp_interface: str = "Wired0"  # connectionData.ocppInterface likewise
+    report: Callable[[str], None] | None = field(default=None, repr=False)  # told what happens (`simulate csms`)
 
 
 @dataclass
@@ -342,13 +343,20 @@ class CsmsSimulator:
             self._spawn(previous.close(1000, "superseded by a new connection"))
         state.conn = conn
         state.connection_security = 3 if hs.client_cn else 2 if hs.tls is not None else 1
+        self._say(f"station {identity} connected (security profile {state.connection_security})")
         await self._notify(state)
         try:
             await conn.run()
         finally:
+            self._say(f"station {identity} disconnected")
             if state.conn is conn:
                 state.conn = None
                 await self._notify(state)
+
+    def _say(self, text: str) -> None:
+        """Tell whoever runs the CSMS by itself what happens (`ocpp-harness simulate csms` prints it)."""
+        if self.config.report is not None:
+            self.config.report(text)
 
     def _spawn(self, work: Coroutine[Any, Any, None]) -> None:
         task: asyncio.Task[None] = asyncio.create_task(work)
@@ -459,6 +467,7 @@ class CsmsSimulator:
             status = "Pending"
         state.boot_status, state.boot = status, payload
         state.boots += 1
+        self._say(f"BootNotification of {identity} ({payload.get('reason')}): answered {status}")
         if status == "Accepted" and state.connection_security > state.security_profile:
             state.security_profile = state.connection_security  # first boot, or after an upgrade: no way back
         await self._notify(state)

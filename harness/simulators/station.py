@@ -64,6 +64,7 @@ from harness.transport import (
     TlsRefused,
     connect,
 )
+from harness.transport.client import station_url
 from harness.transport.tls import TlsFailure, client_context
 
 SUBPROTOCOL = "ocpp2.0.1"
@@ -388,6 +389,7 @@ class StationConfig:
     security_profile: int = 1  # 2: TLS + Basic Auth, 3: mutual TLS (then `password` is None)
     tls: SSLContext | None = field(default=None, repr=False)  # wss://: trusts the CSMS root; SP3: its certificate
     pki: PkiFactory | None = field(default=None, repr=False)  # where its keys and CSRs live; its CSO issuer
+    report: Callable[[str], None] | None = field(default=None, repr=False)  # told what happens (`simulate station`)
 
 
 @dataclass
@@ -614,9 +616,11 @@ class StationSimulator:
         while not self._stopping:
             opened = False
             profile = self.network.target
+            self._say(f"connecting to {station_url(profile.url, self.config.identity)}")
             try:
                 ws = await connect(profile.url, self.config.identity, self._options(profile))
             except (HandshakeRefused, TransportSetupError) as exc:
+                self._say(f"not connected: {exc}")
                 self.transcript.add(0, "event", event="refused", detail={"error": str(exc), "url": profile.url})
                 self.network.failed(self.model.number("OCPPCommCtrlr", "NetworkProfileConnectionAttempts"))
                 if isinstance(exc, TlsRefused):
@@ -640,10 +644,13 @@ class StationSimulator:
                                       shape=shaper(custom_data=self.config.variants.custom_data_everywhere,
                                                    status_info=self.config.variants.status_info_in_answers),
                                       answer_delay=SLOW_ANSWER if self.config.variants.slow_answers else 0.0)
+                self._say(f"connected (security profile {profile.security_profile})")
                 try:
                     await self._serve(conn)
                 except Exception as exc:  # a bug of the simulator: keep it for stop(), keep the station alive
                     self._failed("serving a connection", exc)
+                if not self._stopping:
+                    self._say("connection closed")
             self._attempted.set()
             if opened and self._reboot_reason is not None:
                 delay = self.config.reconnect_delay
@@ -651,6 +658,8 @@ class StationSimulator:
                     delay = max(delay, self.model.number("OCPPCommCtrlr", "RetryBackOffWaitMinimum"))
             else:
                 delay, failures = self._backoff(failures), failures + 1
+            if not self._stopping:
+                self._say(f"reconnecting in {delay:.1f} s")
             await asyncio.sleep(delay)  # allow-sleep: the station's reconnect wait (reboot or back-off)
 
     def _backoff(self, failures: int) -> float:
@@ -782,6 +791,7 @@ class StationSimulator:
                 await asyncio.sleep(self.config.reconnect_delay)  # allow-sleep: retry after a failed boot
                 continue
             status, interval = frame.payload.get("status"), frame.payload.get("interval")
+            self._say(f"BootNotification ({self.state.boot_reason}): {status}, interval {interval} s")
             self.state.boot_status = str(status)
             self.state.boot_interval = interval if isinstance(interval, int) else None
             if status == "Accepted":
@@ -1470,6 +1480,11 @@ class StationSimulator:
 
     def note(self, text: str) -> None:
         self.transcript.note(f"station simulator: {text}")
+
+    def _say(self, text: str) -> None:
+        """Tell whoever runs the station by itself what happens (`ocpp-harness simulate station` prints it)."""
+        if self.config.report is not None:
+            self.config.report(text)
 
     async def report_connectors_as(self, status: str) -> None:
         """Every connector reported in `status` (the firmware fault that leaves them Unavailable)."""

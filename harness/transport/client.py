@@ -62,7 +62,10 @@ class ClientOptions:
 
 
 def station_url(base: str, identity: str) -> str:
-    """RPC-02: endpoint URL + "/" + identity, percent-encoded."""
+    """RPC-02: endpoint URL + "/" + identity, percent-encoded; or, where the URL holds `{identity}`, the identity
+    there (a CSMS that wants `…/ocpp/<identity>/` or the identity elsewhere in its path)."""
+    if "{identity}" in base:
+        return base.replace("{identity}", quote(identity, safe=""))
     return base.rstrip("/") + "/" + quote(identity, safe="")
 
 

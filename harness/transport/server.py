@@ -87,6 +87,15 @@ class Handshake:
 Authenticate = Callable[[str, str], bool]  # (identity, password) -> accepted
 
 
+def password_problem(password: str, *, password_max: int = 40) -> str | None:
+    """What breaks the Basic Auth password rule (passwordString, 16 to 40 characters; A00.FR.203), or None."""
+    if not 16 <= len(password) <= password_max:
+        return f"password has {len(password)} characters; 16 to {password_max} required"
+    if not _PASSWORD.fullmatch(password):
+        return "password has characters outside passwordString"
+    return None
+
+
 def check_basic_auth(header: str | None, identity: str, authenticate: Authenticate | None,
                      *, password_max: int = 40) -> tuple[str, str | None, list[Finding]]:
     """Judge an Authorization header: (verdict, user name, findings). Verdict "ok" when accepted."""
@@ -115,11 +124,9 @@ def check_basic_auth(header: str | None, identity: str, authenticate: Authentica
     if user != identity:
         findings.append(finding("SEC-5", Severity.FAIL,
                                 f"Basic Auth user name {user[:60]!r} differs from the identity {identity!r} in the URL"))
-    if not 16 <= len(password) <= password_max:
-        findings.append(finding("SEC-5", Severity.FAIL,
-                                f"password has {len(password)} characters; 16 to {password_max} required"))
-    elif not _PASSWORD.fullmatch(password):
-        findings.append(finding("SEC-5", Severity.FAIL, "password has characters outside passwordString"))
+    problem = password_problem(password, password_max=password_max)
+    if problem is not None:
+        findings.append(finding("SEC-5", Severity.FAIL, problem))
     # The password is judged even when the user name is wrong, so each fault shows as exactly one finding.
     if authenticate is not None and not authenticate(identity, password):
         findings.append(finding("SEC-5", Severity.FAIL, f"Basic Auth password of {identity!r} is not the configured "

@@ -95,9 +95,15 @@ def validate(located: Located, model: type[M], *, what: str) -> M:
     except ValidationError as exc:
         problems = []
         for error in exc.errors():
-            where = [part for part in error["loc"] if isinstance(part, str | int)]
+            where: list[str | int] = [part for part in error["loc"] if isinstance(part, str | int)]
+            text = str(error["msg"]).removeprefix("Value error, ")  # pydantic's prefix for a validator's ValueError
+            if not where:  # a check across keys: it names the key first ("control.adapter 'builtin' …")
+                named = [int(p) if p.isdigit() else p for p in text.split(" ", 1)[0].rstrip(":").split(".")]
+                if tuple(named) in located.lines:
+                    problems.append(located.at(named, text))
+                    continue
             field = ".".join(str(p) for p in where) or "(top level)"
-            problems.append(located.at(where, f"{field}: {error['msg']}"))
+            problems.append(located.at(where, f"{field}: {text}"))
         raise SourceError(problems) from None
 
 
