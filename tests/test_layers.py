@@ -9,7 +9,7 @@ import pytest
 
 ROOT = Path(__file__).resolve().parent.parent / "harness"
 LEAVES = {"harness.errors", "harness.failures", "harness.config", "harness.profile", "harness.options",
-          "harness.resources"}
+          "harness.resources", "harness.configured_values"}
 LAYERS: list[tuple[int, str]] = [  # (layer, module prefix); the longest matching prefix wins
     (0, "harness.ocppj"), (1, "harness.transcript"), (2, "harness.expect"), (2, "harness.matchers"),
     (3, "harness.transport"), (4, "harness.roles"), (4, "harness.control"), (4, "harness.usecase"),
