@@ -426,7 +426,11 @@ def _findings_headline(sut: str, failures: list[tuple[Record, Finding]]) -> str:
     other = sorted({f.rule for r, f in failures if r.direction != "rx" and f.rule not in _TLS_RULES})
     parts = []
     if frames:
-        parts.append(f"sent {len(frames)} frame(s) that break OCPP-J rules")
+        first = next(f for r, f in failures if r.direction == "rx" and f.rule not in _TLS_RULES)
+        where = f" at {first.path}" if first.path not in ("", "$") else ""
+        # the first broken rule, so the headline says what is wrong (issue 12), not only that something is
+        parts.append(f"sent {len(frames)} frame(s) that break OCPP-J rules, first {first.rule}{where}: "
+                     f"{first.text[:160]}")
     if tls:
         parts.append(f"has TLS / certificate findings ({', '.join(sorted({f.rule for f in tls}))}): {tls[0].text}")
     if other:
