@@ -299,6 +299,9 @@ ROWS: list[Row] = [
             ("not a secure firmware update",), ("signature", "L01.FR.11"), csms=True),
     _defect("wrong_certificate_hash", "reports wrong certificate hashes", ("TC_M_18_CS",),
             ("GetInstalledCertificateIds",)),
+    # the chain is optional in the schema: its absence must fail the case as the SUT's, never crash it (issue 12)
+    _defect("certificate_chain_omitted", "answers GetInstalledCertificateIds Accepted without certificateHashDataChain",
+            ("TC_M_18_CS",), ("GetInstalledCertificateIds",), ("ManufacturerRootCertificate",)),
     _defect("list_certificate_types", "asks GetInstalledCertificateIds for other certificate types",
             ("TC_M_18_CSMS",), ("GetInstalledCertificateIds",), ("certificateType",), csms=True),
     _defect("log_without_filename", "answers GetLog Accepted without a filename", ("TC_N_25_CS",),

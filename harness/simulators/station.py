@@ -157,6 +157,7 @@ class StationFaults:
     repeat_rejected_csr: bool = False  # sends SignCertificate again at once after the CSMS Rejected it
     keep_old_station_certificate: bool = False  # after CertificateSigned goes on presenting its old certificate
     forget_manufacturer_root: bool = False  # InstallCertificate ManufacturerRootCertificate: Accepted, not stored
+    certificate_chain_omitted: bool = False  # GetInstalledCertificateIds Accepted without the (optional) chain
     # the Basic Auth password (A01)
     accept_short_password: bool = False  # takes a BasicAuthPassword of any length
     keep_old_password: bool = False  # accepts a new BasicAuthPassword and goes on using the old one
@@ -800,6 +801,8 @@ class StationSimulator:
                 if self.faults.wrong_certificate_hash:
                     for chain in chains:
                         chain["certificateHashData"]["issuerKeyHash"] = "0" * 64
+                if self.faults.certificate_chain_omitted:
+                    return {"status": "Accepted"}
                 return {"status": "Accepted", "certificateHashDataChain": chains} if chains else {"status": "NotFound"}
             case "DeleteCertificate":
                 if self.faults.keep_deleted_certificate:
