@@ -190,6 +190,8 @@ ROWS: list[Row] = [
                    "TC_A_09_CS", "TC_B_20_CS", "TC_B_57_CS"),
     _legal_variant("full_boot_payload", "sends BootNotification with every optional field (modem iccid, imsi)",
                    "TC_B_01_CS", "TC_B_20_CS"),
+    _legal_variant("minimal_boot_payload", "sends BootNotification with the required fields only (no serialNumber, "
+                   "firmwareVersion)", "TC_B_01_CS", "TC_B_20_CS", "TC_B_02_CS"),
     _legal_variant("extra_measurands", "adds Voltage and Current.Import to its transaction meter values",
                    "TC_F_01_CS", "TC_E_15_CS"),
     _legal_variant("pending_interval_zero", "answers Pending / Rejected with interval 0", "TC_B_02_CSMS",

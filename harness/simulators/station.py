@@ -267,6 +267,7 @@ class StationVariants:
     late_reconnect: bool = False  # reconnects as late as its back-off allows: the whole RetryBackOffRandomRange, and
     #                               RetryBackOffWaitMinimum also after a reboot
     full_boot_payload: bool = False  # BootNotification with every optional field (chargingStation.modem: iccid, imsi)
+    minimal_boot_payload: bool = False  # BootNotification with the required fields only (no serialNumber, firmware)
     extra_measurands: bool = False  # transaction meter values also carry Voltage and Current.Import (not configured)
 
 
@@ -628,6 +629,8 @@ class StationSimulator:
                                    "firmwareVersion": self.config.firmware}
         if self.faults.bad_boot_payload:
             del station["vendorName"]
+        if self.config.variants.minimal_boot_payload:
+            station = {"model": station["model"], "vendorName": station["vendorName"]}
         if self.config.variants.full_boot_payload:
             station["modem"] = {"iccid": "8931440400012345678", "imsi": "204043000012345"}
         return {"reason": "Foo" if self.faults.bad_boot_reason else reason, "chargingStation": station}
