@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 from suite_runner import run_suite
@@ -40,3 +41,22 @@ def test_a_secret_a_cleanup_could_not_undo_goes_to_a_private_file(tmp_path: Path
     assert path.parent == tmp_path / "reports.private" and path.stat().st_mode & 0o777 == 0o600
     assert path.parent.stat().st_mode & 0o777 == 0o700  # beside the reports, never in what CI publishes
     assert "LeftBehind0123456789" in path.read_text() and "SIM-CS-001" in path.name
+
+
+def test_state_a_cleanup_could_not_undo_makes_the_next_cases_an_error(tmp_path: Path) -> None:
+    """Issue 12: a failed TC_A_09_CS left the station holding a password the harness had invented, so every later
+    case failed. Now the cases after it end as error naming the lost state and the file; for a built-in simulator
+    (it starts afresh each run) a file of an earlier run does not count."""
+    settings = Settings(reports_dir=str(tmp_path / "reports"))
+
+    def conversation(builtin: bool) -> Conversation:
+        profile = builtin_station_profile().model_copy(update={"builtin": builtin})
+        return Conversation(Transcript(), settings, lambda a, p: None, profile=profile)
+
+    assert conversation(False).lost_state() is None
+    path = conversation(False).leave_secret("BasicAuthPassword", "LeftBehind0123456789")
+    lost = conversation(False).lost_state()
+    assert lost is not None and "BasicAuthPassword" in lost.what and str(path) in lost.what and "delete" in lost.fix
+    assert conversation(True).lost_state() is not None  # this run's file
+    os.utime(path, (1_000_000, 1_000_000))  # an earlier run's
+    assert conversation(True).lost_state() is None and conversation(False).lost_state() is not None

@@ -182,6 +182,9 @@ async def csms(request: pytest.FixtureRequest, ocpp_settings: Settings, csms_end
     role = csms_endpoint.begin(run.transcript(), reporter=run.reporter, requirements=run.meta.requirements)
     run.add(role)
     try:
+        lost = role.lost_state()  # a password an earlier case could not take back: error, naming it
+        if lost is not None:
+            raise lost
         yield role
     finally:
         restored = await role.restore_configuration()  # what the case configured goes back, also after a failure
@@ -202,6 +205,9 @@ async def station(request: pytest.FixtureRequest, ocpp_settings: Settings, ocpp_
                        pki=ocpp_pki)
     run.add(role)
     try:
+        lost = role.lost_state()  # state of the CSMS an earlier case could not restore: error, naming it
+        if lost is not None:
+            raise lost
         yield role
     finally:
         await role.close()

@@ -12,11 +12,13 @@ import contextlib
 import inspect
 import json
 import os
+import time
 from collections.abc import Callable, Iterator, Mapping
 from pathlib import Path
 from typing import Any, Protocol
 
 from harness.config import Settings
+from harness.errors import PreconditionNotMet
 from harness.expect import SILENCE, Alternative, CallExpectation, Expectations, Forbidden, Response
 from harness.failures import NotApplicable, OcppFailure
 from harness.matchers import difference
@@ -25,6 +27,8 @@ from harness.ocppj.findings import finding
 from harness.profile import Configured, IdTokens, SutProfile
 from harness.transcript import Record, Transcript
 from harness.transport import CallTimeout, ConnectionLost, MismatchedAnswer, OcppConnection
+
+_STARTED = time.time()  # when this process started: a built-in simulator's lost state is this run's only
 
 Defaults = Callable[[str, dict[str, Any]], Mapping[str, Any] | None]
 
@@ -133,6 +137,24 @@ class Conversation:
             known = sorted({security.profile, *security.supported})
             raise NotApplicable(f"prerequisite: {prerequisite}; the SUT profile states security profile(s) "
                                 f"{', '.join(map(str, known))} (security.supported lists what else it supports)")
+
+    def lost_state(self) -> PreconditionNotMet | None:
+        """State a cleanup could not undo on this SUT (issue 12): the LEFTOVER files `leave_secret` wrote for its
+        identity, this run's or (a lab SUT keeps its state across runs) an earlier run's. A case must not start on
+        it: the error names the file and how to restore. The built-in simulators start afresh every run, so only
+        this process's files count for them."""
+        folder = Path(f"{Path(self.settings.reports_dir).resolve()}.private")
+        found = sorted(folder.glob(f"LEFTOVER-{self.profile.identity}-*.secret")) if folder.is_dir() else []
+        if self.profile.builtin:
+            found = [p for p in found if p.stat().st_mtime >= _STARTED]
+        if not found:
+            return None
+        what = ", ".join(p.name.removeprefix(f"LEFTOVER-{self.profile.identity}-").removesuffix(".secret")
+                         for p in found)
+        return PreconditionNotMet(
+            f"{self.sut_name} {self.profile.identity} may still hold state an earlier case could not restore "
+            f"({what}; see {', '.join(map(str, found))})",
+            fix="restore it on the SUT by hand (the file holds the value the SUT was left with), then delete the file")
 
     def leave_secret(self, what: str, value: str) -> Path:
         """A secret the SUT was left holding because a cleanup could not undo it (a password the harness set):
@@ -425,7 +447,11 @@ def _findings_headline(sut: str, failures: list[tuple[Record, Finding]]) -> str:
     other = sorted({f.rule for r, f in failures if r.direction != "rx" and f.rule not in _TLS_RULES})
     parts = []
     if frames:
-        parts.append(f"sent {len(frames)} frame(s) that break OCPP-J rules")
+        first = next(f for r, f in failures if r.direction == "rx" and f.rule not in _TLS_RULES)
+        where = f" at {first.path}" if first.path not in ("", "$") else ""
+        # the first broken rule, so the headline says what is wrong (issue 12), not only that something is
+        parts.append(f"sent {len(frames)} frame(s) that break OCPP-J rules, first {first.rule}{where}: "
+                     f"{first.text[:160]}")
     if tls:
         parts.append(f"has TLS / certificate findings ({', '.join(sorted({f.rule for f in tls}))}): {tls[0].text}")
     if other:

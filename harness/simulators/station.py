@@ -190,6 +190,7 @@ class StationFaults:
     repeat_rejected_csr: bool = False  # sends SignCertificate again at once after the CSMS Rejected it
     keep_old_station_certificate: bool = False  # after CertificateSigned goes on presenting its old certificate
     forget_manufacturer_root: bool = False  # InstallCertificate ManufacturerRootCertificate: Accepted, not stored
+    certificate_chain_omitted: bool = False  # GetInstalledCertificateIds Accepted without the (optional) chain
     # the Basic Auth password (A01)
     accept_short_password: bool = False  # takes a BasicAuthPassword of any length
     keep_old_password: bool = False  # accepts a new BasicAuthPassword and goes on using the old one
@@ -359,6 +360,7 @@ class StationVariants:
     late_reconnect: bool = False  # reconnects as late as its back-off allows: the whole RetryBackOffRandomRange, and
     #                               RetryBackOffWaitMinimum also after a reboot
     full_boot_payload: bool = False  # BootNotification with every optional field (chargingStation.modem: iccid, imsi)
+    minimal_boot_payload: bool = False  # BootNotification with the required fields only (no serialNumber, firmware)
     extra_measurands: bool = False  # transaction meter values also carry Voltage and Current.Import (not configured)
     evse_reset: bool = False  # a reset per EVSE (C-13, B11.FR.08; its profile must claim C-13)
     firmware_after_transactions: bool = False  # downloads no firmware during a transaction either (NOT AQ-7)
@@ -775,6 +777,8 @@ class StationSimulator:
                                    "firmwareVersion": self.config.firmware}
         if self.faults.bad_boot_payload:
             del station["vendorName"]
+        if self.config.variants.minimal_boot_payload:
+            station = {"model": station["model"], "vendorName": station["vendorName"]}
         if self.config.variants.full_boot_payload:
             station["modem"] = {"iccid": "8931440400012345678", "imsi": "204043000012345"}
         return {"reason": "Foo" if self.faults.bad_boot_reason else reason, "chargingStation": station}
@@ -959,6 +963,8 @@ class StationSimulator:
                 if self.faults.wrong_certificate_hash:
                     for chain in chains:
                         chain["certificateHashData"]["issuerKeyHash"] = "0" * 64
+                if self.faults.certificate_chain_omitted:
+                    return {"status": "Accepted"}
                 return {"status": "Accepted", "certificateHashDataChain": chains} if chains else {"status": "NotFound"}
             case "DeleteCertificate":
                 if self.faults.keep_deleted_certificate:
