@@ -495,7 +495,8 @@ class CsmsEndpoint:
             role.attach(self.connection, take_calls=False)
             transcript.add(self.connection.conn, "event", event="resume",
                            detail={"note": "connection opened before this test",
-                                   "opened_at": self.connection.opened_at.isoformat()})
+                                   "opened_at": self.connection.opened_at.isoformat(),
+                                   "clock_tolerance": self.settings.station.configured.max_time_deviation})
         return role
 
     def end(self, role: CsmsRole) -> None:
@@ -563,7 +564,9 @@ class CsmsEndpoint:
         self.connection_count += 1
         conv.transcript.add(conn.conn, "event", event="open", detail={"identity": hs.identity,
                                                                       "subprotocol": ws.subprotocol,
-                                                                      "opened_at": conn.opened_at.isoformat()})
+                                                                      "opened_at": conn.opened_at.isoformat(),
+                                                                      "clock_tolerance": self.settings.station
+                                                                      .configured.max_time_deviation})
         if previous is not None and not previous.closed.is_set():
             # A station reconnecting while its old connection is open: keep the newest (Part 4 §3 practice).
             task = asyncio.create_task(previous.close(1000, "superseded by a new connection"))

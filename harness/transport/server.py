@@ -86,8 +86,8 @@ class Handshake:
             data.update(tls_failure=self.tls_failure.to_json())
         if self.probe:
             data.update(probe=True)
-        if self.auth is not None:
-            data.update(auth_facts=self.auth.to_json())
+        # always present: it says the record holds the facts the monitor judges (an older one did not)
+        data.update(auth_facts=self.auth.to_json() if self.auth is not None else None)
         if self.failure is not None:
             data.update(failure=self.failure)
         data.update(opening_json(self.received))
