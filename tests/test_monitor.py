@@ -37,11 +37,16 @@ async def test_live_and_offline_judge_a_run_alike(tmp_path: Path, capsys: pytest
     def on_handshake(hs: Handshake) -> None:
         transcript.add(0, "event", event="handshake", detail=hs.to_json(), findings=hs.findings)
 
-    async def answer(call: Any, record: Any) -> dict[str, Any]:
-        return {}
+    released = asyncio.Event()
+    transcript.subscribe(lambda r: released.set() if r.event == "released" else None)
+
+    async def answer(call: Any, record: Any) -> dict[str, Any] | None:
+        return None if call.message_id == "hb-wait" else {"currentTime": "2026-01-01T00:00:00Z"} \
+            if call.action == "Heartbeat" else {}
 
     async def on_connect(ws: Any, hs: Handshake) -> None:
-        conn = OcppConnection(ws, RpcSession(default_store()), transcript, answer, monitor=monitor)
+        conn = OcppConnection(ws, RpcSession(default_store()), transcript, answer, monitor=monitor,
+                              peer_timeout=0.2)
         transcript.add(conn.conn, "event", event="open", detail={"opened_at": conn.opened_at.isoformat(),
                                                                  "clock_tolerance": 4.0})
         await connected.put(conn)
@@ -63,6 +68,13 @@ async def test_live_and_offline_judge_a_run_alike(tmp_path: Path, capsys: pytest
                       '[2,"x-1","Heartbeat",{"extra":1}]'):  # RPC-12
             await ws.send(frame)
             await ws.recv()
+        await ws.send('[2,"hb-wait","Heartbeat",{}]')  # left unanswered on purpose
+        await ws.send('[2,"hb-2","Heartbeat",{}]')  # RPC-15: the first one still waits
+        await ws.recv()
+        async with asyncio.timeout(5):
+            await released.wait()  # the station's message timeout is over: hb-wait no longer counts
+        await ws.send('[2,"hb-3","Heartbeat",{}]')
+        await ws.recv()
         with pytest.raises(CallTimeout):  # TIMING: the station never answers
             await conn.call("GetVariables", {"getVariableData": [{"component": {"name": "ClockCtrlr"},
                                                                   "variable": {"name": "DateTime"}}]}, timeout=0.2)
@@ -75,7 +87,8 @@ async def test_live_and_offline_judge_a_run_alike(tmp_path: Path, capsys: pytest
 
     live = [(r.seq, f.rule, f.severity.value, f.text) for r in transcript.records for f in r.findings]
     assert {rule for _, rule, _, _ in live} >= {"SEC-5", "TX-1", "TX-2", "TX-3", "TX-4", "RPC-12", "TIMING",
-                                                "RPC-01"}
+                                                "RPC-01", "RPC-15"}
+    assert [rule for _, rule, _, _ in live].count("RPC-15") == 1  # hb-2, not hb-3 (after the release)
     assert PASSWORD not in path.read_text() and "Zbcdefghij" not in path.read_text()
     records, problems = read_transcript(path)
     assert not problems

@@ -13,6 +13,7 @@ same events, so a transcript re-judged offline is judged by the same code, from 
     a frame out                             session(conn).call/result/error/raw, or sent(conn, text) offline
     a text frame that is not UTF-8          undecodable(data)              RPC-05
     a timeout of the harness's CALL         timeout(conn, ...)             TIMING
+    the peer's CALL stops waiting           release(conn, message_id)      (RPC-15 stops counting it)
     a close                                 closed(conn, ...)              RPC-01, WS-1
 
 A secret never reaches the monitor: the Authorization header is reduced to `AuthFacts` by `auth_facts()` on the
@@ -420,6 +421,12 @@ class Monitor:
             return session.error(frame).findings, frame, None
         out = session.raw(text)
         return out.findings, out.frame, None
+
+    def release(self, conn: int, message_id: str) -> bool:
+        """The peer's CALL, left unanswered on purpose, stops blocking its next CALL (RPC-15): after the peer's
+        message timeout, or at once (a fault switch). False when it was not waiting (answered, or gone)."""
+        session = self.sessions.get(conn)
+        return session is not None and session.unanswered.pop(message_id, None) is not None
 
     def timeout(self, conn: int, message_id: str, action: str, after: float, *,
                 silence_allowed: bool = False) -> list[Finding]:

@@ -12,8 +12,9 @@ What one transcript cannot hold is carried over as recorded, not re-judged:
   not Started began before this transcript (or its start was lost): TX-1 and TX-2 of its events stay as recorded
   (its earlier events are not here); TX-3 and TX-4 are judged. A connection opened before the transcript began (a
   "resume" event) keeps as recorded the reuse of message ids (RPC-14) and the answers to CALLs made before it.
-- a CALL the harness left unanswered on purpose stopped counting for RPC-15 after the SUT's message timeout, a
-  moment the transcript does not hold: RPC-15 stays as recorded there.
+- a CALL the harness left unanswered on purpose stops counting for RPC-15 after the SUT's message timeout: the
+  transcript records that moment (event "released"); one from an older harness without it keeps RPC-15 as recorded
+  after such a CALL.
 - ST-1 (connector states after a boot) is judged live at a deadline (event "monitor"): as recorded.
 - an event recorded by an older harness without the facts the monitor needs: as recorded.
 Per-run policies applied when recording (a TLS finding outside TC_A_04..08 is lowered to a warning once per run,
@@ -87,6 +88,11 @@ def _event_findings(monitor: Monitor, record: Record) -> list[Finding] | None:
             if monitor.invariants is not None and isinstance(tolerance, int | float):
                 monitor.invariants.clock_tolerance = timedelta(seconds=tolerance)
         return [] if not record.findings else None
+    if record.event == "released":
+        message_id = d.get("message_id")
+        if isinstance(message_id, str):
+            monitor.release(conn, message_id)
+        return []
     if record.event == "timeout":
         message_id, action, after = d.get("message_id"), d.get("action"), d.get("after")
         if not isinstance(message_id, str) or not isinstance(after, int | float):
@@ -132,6 +138,9 @@ def rejudge(records: list[Record], schemas: SchemaStore, *, strictness: Strictne
     resumed: set[int] = set()  # connections opened before this transcript began: their earlier CALLs are unknown
     opened: set[int] = set()  # connections whose opening time is known (TX-3 can be judged)
     answered = _answered(records, strictness)
+    # a harness that records when the peer's unanswered CALL stops counting (event "released") lets RPC-15 be
+    # judged exactly; an older transcript keeps RPC-15 as recorded after a CALL the harness never answered
+    releases = any(r.event == "released" for r in records)
     for record in records:
         if record.direction == "event" or (record.direction == "rx" and record.data is not None and not record.binary):
             if record.event == "resume":
@@ -153,7 +162,7 @@ def rejudge(records: list[Record], schemas: SchemaStore, *, strictness: Strictne
                 continue
             rules = FRAME_RULES
             never = [m for m in session.unanswered if (record.conn, m) not in answered]
-            if never and parse(record.raw, strictness=strictness).message_type == CALL:
+            if never and not releases and parse(record.raw, strictness=strictness).message_type == CALL:
                 # The harness left the peer's CALL unanswered on purpose; live, it stopped counting for RPC-15
                 # after the SUT's message timeout, a moment the transcript does not hold: RPC-15 stays as recorded.
                 for message_id in never:

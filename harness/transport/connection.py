@@ -127,8 +127,7 @@ class OcppConnection:
             if reply is not None:
                 await self._send_frame_error(reply)
             else:
-                self.session.unanswered.pop(reply_id := inbound.reply.message_id, None)
-                self.transcript.note(f"bad input {reply_id!r} left unanswered (fault switch)")
+                self._release(inbound.reply.message_id, "bad input left unanswered (fault switch)")
             return
         frame = inbound.frame
         if isinstance(frame, Call):
@@ -156,8 +155,9 @@ class OcppConnection:
             answer = CallError(call.message_id, "InternalError", "harness error", {})
         if answer is None:  # deliberately unanswered (a test of the peer's timeout handling)
             if self.peer_timeout is not None:
-                asyncio.get_running_loop().call_later(self.peer_timeout, self.session.unanswered.pop,
-                                                      call.message_id, None)
+                asyncio.get_running_loop().call_later(self.peer_timeout, self._release, call.message_id,
+                                                      f"unanswered {call.action}: the peer's message timeout "
+                                                      f"({self.peer_timeout:g} s) is over")
             return
         if self.answer_delay:
             await asyncio.sleep(self.answer_delay)  # allow-sleep: a simulator variant answers late on purpose
@@ -167,6 +167,12 @@ class OcppConnection:
             payload = dict(answer) if self.shape is None else self.shape(call.action, "Response", dict(answer))
             out = self.session.result(call, payload)
             await self._send(out.text, out.frame, out.findings, request=call)
+
+    def _release(self, message_id: str, why: str) -> None:
+        """The peer's CALL no longer waits for an answer (RPC-15 stops counting it): an event the monitor takes,
+        recorded so that `validate` takes it at the same moment."""
+        if self.monitor.release(self.conn, message_id):
+            self.transcript.add(self.conn, "event", event="released", detail={"message_id": message_id, "why": why})
 
     async def _send_frame_error(self, error: CallError) -> None:
         out = self.session.error(error)
