@@ -90,6 +90,8 @@ async def test_live_and_offline_judge_a_run_alike(tmp_path: Path, capsys: pytest
                                                 "RPC-01", "RPC-15"}
     assert [rule for _, rule, _, _ in live].count("RPC-15") == 1  # hb-2, not hb-3 (after the release)
     assert PASSWORD not in path.read_text() and "Zbcdefghij" not in path.read_text()
+    handshake = next(r for r in transcript.records if r.event == "handshake")
+    assert ["Authorization", "********"] in handshake.detail["headers"]  # the headers, the secret masked
     records, problems = read_transcript(path)
     assert not problems
     offline = rejudge(records, default_store())

@@ -70,6 +70,7 @@ class Handshake:
     received: bytes = field(default=b"", repr=False)  # a failed handshake: what the station sent (opening.py)
     auth: AuthFacts | None = None  # the Authorization header's facts (never the password), once judged
     failure: str | None = None  # why the opening handshake never completed
+    headers: list[tuple[str, str]] = field(default_factory=list)  # the upgrade request's, Authorization masked
 
     @property
     def client_cn(self) -> str | None:
@@ -86,6 +87,8 @@ class Handshake:
             data.update(tls_failure=self.tls_failure.to_json())
         if self.probe:
             data.update(probe=True)
+        if self.headers:
+            data.update(headers=[list(h) for h in self.headers])
         # always present: it says the record holds the facts the monitor judges (an older one did not)
         data.update(auth_facts=self.auth.to_json() if self.auth is not None else None)
         if self.failure is not None:
@@ -188,7 +191,9 @@ class OcppServer:
         identity = unquote(raw_identity)
         offered = _offered(request.headers)
         remote = ":".join(str(p) for p in connection.remote_address[:2]) if connection.remote_address else "?"
-        hs = Handshake(identity=identity, path=path, offered=offered, remote=remote)
+        hs = Handshake(identity=identity, path=path, offered=offered, remote=remote,
+                       headers=[(k, "********" if k.lower() in ("authorization", "cookie") else v[:200])
+                                for k, v in request.headers.raw_items()][:50])
         self._handshakes[id(connection)] = hs
         if bad_identity := judge_identity(identity):
             hs.findings.extend(bad_identity)
