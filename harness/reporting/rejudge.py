@@ -8,10 +8,13 @@ its text, see `Monitor.sent`), a timeout, a close (code, reason and cause), a te
 handshake, TLS, close, RPC-01..RPC-16, DT-1, WS-1, TIMING and TX-1..TX-4 are all judged again.
 
 What one transcript cannot hold is carried over as recorded, not re-judged:
-- a test case's transcript begins in the middle of the station's session. A transaction whose first event here is
-  not Started began before this transcript (or its start was lost): TX-1 and TX-2 of its events stay as recorded
-  (its earlier events are not here); TX-3 and TX-4 are judged. A connection opened before the transcript began (a
-  "resume" event) keeps as recorded the reuse of message ids (RPC-14) and the answers to CALLs made before it.
+- a test case's transcript begins in the middle of the station's session. The CSMS role records, as the case
+  begins, what the monitor knows of the station's transactions (event "monitor_state": each transaction's first
+  event type, whether it ended, its seqNos with a digest of each event); validate starts from it and judges
+  TX-1..TX-4 exactly. In a transcript without it, a transaction whose first event here is not Started may have
+  begun before: TX-1 and TX-2 of its events stay as recorded; TX-3 and TX-4 are judged.
+- a connection opened before the transcript began (a "resume" event) keeps as recorded the reuse of message ids
+  (RPC-14) and the answers to CALLs made before it.
 - a CALL the harness left unanswered on purpose stops counting for RPC-15 after the SUT's message timeout: the
   transcript records that moment (event "released"); one from an older harness without it keeps RPC-15 as recorded
   after such a CALL.
@@ -88,6 +91,10 @@ def _event_findings(monitor: Monitor, record: Record) -> list[Finding] | None:
             if monitor.invariants is not None and isinstance(tolerance, int | float):
                 monitor.invariants.clock_tolerance = timedelta(seconds=tolerance)
         return [] if not record.findings else None
+    if record.event == "monitor_state":
+        if monitor.invariants is not None and isinstance(d.get("transactions"), dict):
+            monitor.invariants.seed(d["transactions"])
+        return []
     if record.event == "released":
         message_id = d.get("message_id")
         if isinstance(message_id, str):
@@ -141,6 +148,9 @@ def rejudge(records: list[Record], schemas: SchemaStore, *, strictness: Strictne
     # a harness that records when the peer's unanswered CALL stops counting (event "released") lets RPC-15 be
     # judged exactly; an older transcript keeps RPC-15 as recorded after a CALL the harness never answered
     releases = any(r.event == "released" for r in records)
+    # a transcript that starts from the monitor's state of the station's transactions (event "monitor_state") judges
+    # TX-1..TX-4 exactly; without it a transaction whose first event here is not Started may have begun before
+    seeded = any(r.event == "monitor_state" for r in records)
     for record in records:
         if record.direction == "event" or (record.direction == "rx" and record.data is not None and not record.binary):
             if record.event == "resume":
@@ -174,7 +184,7 @@ def rejudge(records: list[Record], schemas: SchemaStore, *, strictness: Strictne
                 rules = rules - {"TX-3"}  # when the connection opened is not recorded
             inbound = monitor.received(record.conn, record.data if record.binary and record.data is not None
                                        else record.raw)
-            if _began_before(monitor, inbound.frame):
+            if not seeded and _began_before(monitor, inbound.frame):
                 rules = rules - {"TX-1", "TX-2"}  # the transaction's earlier events are not in this transcript
             fresh, frame, request = inbound.findings, inbound.frame, inbound.request
         else:

@@ -127,7 +127,8 @@ class OcppConnection:
             if reply is not None:
                 await self._send_frame_error(reply)
             else:
-                self._release(inbound.reply.message_id, "bad input left unanswered (fault switch)")
+                # a bad request is never waiting to be answered (the session only waits for a valid CALL's answer)
+                self.transcript.note(f"bad input {inbound.reply.message_id!r} left unanswered (fault switch)")
             return
         frame = inbound.frame
         if isinstance(frame, Call):
