@@ -460,6 +460,7 @@ def _validate(args: argparse.Namespace) -> int:
     code = 2 if problems else (1 if failures else 0)
     if args.format == "json":
         print(json.dumps({"transcript": str(path), "records": len(records), "frames_rejudged": result.frames,
+                          "events_rejudged": result.events,
                           "malformed_lines": problems, "strictness": args.strictness,
                           "findings": [_finding_json(r, f) for r in result.records for f in r.findings],
                           "new": [_finding_json(r, f) for r, f in result.new],
@@ -467,7 +468,8 @@ def _validate(args: argparse.Namespace) -> int:
                           "not_rejudged": [_finding_json(r, f) for r, f in result.carried],
                           "fail_findings": len(failures), "exit_code": code}, indent=2, ensure_ascii=False))
         return code
-    print(f"{path}: {len(records)} records, {result.frames} frames re-judged (strictness {args.strictness})\n")
+    print(f"{path}: {len(records)} records, {result.frames} frames re-judged, {result.events} events re-judged "
+          f"(strictness {args.strictness})\n")
     print(findings_table(result.records))
     print("compared with the findings recorded at the time:")
     for label, found in (("new ", result.new), ("gone", result.gone)):

@@ -106,6 +106,7 @@ async def test_live_and_offline_judge_a_run_alike(tmp_path: Path, capsys: pytest
     assert main(["validate", "--format", "json", str(path)]) == 1
     report = json.loads(capsys.readouterr().out)
     assert report["new"] == report["gone"] == report["not_rejudged"] == []
+    assert report["events_rejudged"] == 8  # 3 handshakes, monitor_state, open, released, timeout, close
 
     # without the monitor's state a transcript cannot know whether T0 began earlier: its TX-2 stays as recorded
     unseeded = rejudge([r for r in records if r.event != "monitor_state"], default_store())

@@ -55,7 +55,8 @@ class Rejudged:
     new: list[tuple[Record, Finding]] = field(default_factory=list)  # judged now, not at the time
     gone: list[tuple[Record, Finding]] = field(default_factory=list)  # recorded at the time, not judged now
     carried: list[tuple[Record, Finding]] = field(default_factory=list)  # recorded, not re-judgeable offline
-    frames: int = 0  # frames fed through the session
+    frames: int = 0  # frames fed through the monitor
+    events: int = 0  # events (handshake, TLS, timeout, close, ...) judged again by the monitor
 
     def failures(self) -> list[tuple[Record, Finding]]:
         """FAIL findings on what the SUT sent or did (the harness's own deliberate frames aside, as in
@@ -162,6 +163,7 @@ def rejudge(records: list[Record], schemas: SchemaStore, *, strictness: Strictne
                 result.records.append(record)
                 result.carried += [(record, f) for f in record.findings]
             else:
+                result.events += 1
                 _compare(result, record, fresh, None)
             continue
         session = monitor.session(record.conn)
