@@ -624,11 +624,14 @@ def _list(args: argparse.Namespace) -> int:
 def _add_validate(sub: Any) -> None:
     va = sub.add_parser(
         "validate", help="re-judge a recorded transcript (reports/transcripts/*.jsonl) against the current rules",
-        **_texts("Feed every frame of a recorded transcript, both directions and in order, through the same OCPP-J "
-                 "checks the live connection uses (frame rules, JSON schemas, message ids, one CALL at a time), "
-                 "print the findings, and compare them with the findings recorded at the time (new / gone). "
-                 "Findings that need the live connection (handshake, TLS, close, timeouts, transaction "
-                 "invariants) are kept as recorded.\n\n"
+        **_texts("Feed every event of a recorded transcript, in order, to the monitor the live connection uses "
+                 "(harness/ocppj/monitor.py): handshakes (from their recorded facts; never a password), TLS "
+                 "sessions and failures, every frame both ways (frame rules, JSON schemas, message ids, one CALL "
+                 "at a time, the transaction invariants TX-1..TX-4), timeouts and closes; print the findings, and "
+                 "compare them with the findings recorded at the time (new / gone). Kept as recorded (not "
+                 "re-judged): TX-1/TX-2 of a transaction whose first event in the transcript is not Started (it "
+                 "may have begun in an earlier case), what a connection opened before the transcript (a resume "
+                 "event) did earlier, ST-1, and events an older harness recorded without their facts.\n\n"
                  "Exit code: 0 no FAIL finding on what the SUT sent; 1 FAIL findings; 2 the file cannot be read "
                  "or has lines that are not transcript records.",
                  "examples:\n"
@@ -666,6 +669,7 @@ def _validate(args: argparse.Namespace) -> int:
     code = 2 if problems else (1 if failures else 0)
     if args.format == "json":
         print(json.dumps({"transcript": str(path), "records": len(records), "frames_rejudged": result.frames,
+                          "events_rejudged": result.events,
                           "malformed_lines": problems, "strictness": args.strictness,
                           "findings": [_finding_json(r, f) for r in result.records for f in r.findings],
                           "new": [_finding_json(r, f) for r, f in result.new],
@@ -673,7 +677,8 @@ def _validate(args: argparse.Namespace) -> int:
                           "not_rejudged": [_finding_json(r, f) for r, f in result.carried],
                           "fail_findings": len(failures), "exit_code": code}, indent=2, ensure_ascii=False))
         return code
-    print(f"{path}: {len(records)} records, {result.frames} frames re-judged (strictness {args.strictness})\n")
+    print(f"{path}: {len(records)} records, {result.frames} frames re-judged, {result.events} events re-judged "
+          f"(strictness {args.strictness})\n")
     print(findings_table(result.records))
     print("compared with the findings recorded at the time:")
     for label, found in (("new ", result.new), ("gone", result.gone)):

@@ -5,6 +5,7 @@ Every server is stopped at test end; every wait has a deadline."""
 from __future__ import annotations
 
 import asyncio
+import json
 import ssl
 from collections.abc import AsyncIterator, Awaitable, Callable
 from pathlib import Path
@@ -15,6 +16,7 @@ import pytest
 from harness.config import Settings
 from harness.failures import OcppFailure
 from harness.ocppj import RpcSession, default_store
+from harness.ocppj.monitor import handshake_findings
 from harness.pki import KeyKind, PkiFactory, Variant
 from harness.roles.station import StationRole
 from harness.transcript import Transcript
@@ -35,6 +37,8 @@ class Csms:
                                  authenticate=(lambda i, p: p == PASSWORD) if profile == 2 else None, **options)
 
     def record(self, hs: Handshake) -> None:
+        # the monitor judges the recorded facts (what `ocpp-harness validate` reads) as it judged the live handshake
+        assert sorted(map(str, handshake_findings(json.loads(json.dumps(hs.to_json()))))) == sorted(map(str, hs.findings))
         self.handshakes.append(hs)
         self.changed.set()
 

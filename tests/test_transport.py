@@ -12,6 +12,7 @@ from typing import Any
 import pytest
 
 from harness.ocppj import RpcSession, default_store
+from harness.ocppj.monitor import handshake_findings
 from harness.transcript import Transcript
 from harness.transport import ClientOptions, Handshake, HandshakeRefused, OcppConnection, OcppServer, connect
 
@@ -27,6 +28,8 @@ class Server:
                                  authenticate=lambda i, p: p == PASSWORD, on_handshake=self.record)
 
     def record(self, hs: Handshake) -> None:
+        # the monitor judges the recorded facts (what `ocpp-harness validate` reads) as it judged the live handshake
+        assert sorted(map(str, handshake_findings(json.loads(json.dumps(hs.to_json()))))) == sorted(map(str, hs.findings))
         self.handshakes.append(hs)
         self.reported.set()
 

@@ -9,6 +9,8 @@ its `stoppedReason` unless the reason is Local.
 
 from __future__ import annotations
 
+import hashlib
+import json
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
@@ -26,7 +28,8 @@ _IMPLIED_STOP = {"EVCommunicationLost": "EVDisconnected", "EVDeparted": "EVDisco
 @dataclass
 class _Transaction:
     first_type: str
-    seq_nos: dict[int, dict[str, Any]] = field(default_factory=dict)  # seqNo -> payload (a retry repeats it)
+    # seqNo -> payload (a retry repeats it), or its digest when carried over from an earlier transcript (`seed`)
+    seq_nos: dict[int, Any] = field(default_factory=dict)
     ended: bool = False
 
 
@@ -37,6 +40,21 @@ class TransactionInvariants:
         self.clock_tolerance = timedelta(seconds=clock_tolerance)
         self.transactions: dict[str, _Transaction] = {}
         self._opened: dict[int, datetime] = {}  # connection number -> when it opened (UTC)
+
+    def state(self) -> dict[str, Any]:
+        """What the invariants know of the session's transactions so far, as JSON, to carry into a transcript that
+        begins in the middle of the session (`seed`): each transaction's events as digests (what `ocpp-harness
+        validate` needs to judge the next events as the live monitor did)."""
+        return {tx_id: {"first": tx.first_type, "ended": tx.ended,
+                        "seq": {str(n): p if isinstance(p, str) else _digest(p) for n, p in tx.seq_nos.items()}}
+                for tx_id, tx in self.transactions.items()}
+
+    def seed(self, state: dict[str, Any]) -> None:
+        """Start from a state `state()` recorded (the transactions known before a transcript began)."""
+        self.transactions = {
+            str(tx_id): _Transaction(first_type=str(t.get("first")), ended=bool(t.get("ended")),
+                                     seq_nos={int(n): str(p) for n, p in t.get("seq", {}).items()})
+            for tx_id, t in state.items() if isinstance(t, dict)}
 
     def connection_opened(self, conn: int, at: datetime) -> None:
         self._opened[conn] = at
@@ -80,7 +98,7 @@ class TransactionInvariants:
     def _sequence(tx_id: str, tx: _Transaction, seq_no: int, payload: dict[str, Any]) -> list[Finding]:
         findings: list[Finding] = []
         earlier = tx.seq_nos.get(seq_no)
-        if earlier is not None and earlier != payload:
+        if earlier is not None and not _same_event(earlier, payload):
             findings.append(finding("TX-1", Severity.FAIL, f"seqNo {seq_no} of transaction {tx_id} used again for "
                                                            "a different event (a retry repeats the same event)",
                                     path="$.seqNo"))
@@ -112,6 +130,15 @@ class TransactionInvariants:
                                                f"{payload.get('triggerReason')}) has no stoppedReason; only a Local "
                                                f"stop may omit it (expected {implied})",
                         path="$.transactionInfo.stoppedReason")]
+
+
+def _digest(payload: dict[str, Any]) -> str:
+    return hashlib.sha256(json.dumps(payload, sort_keys=True, ensure_ascii=False).encode()).hexdigest()[:16]
+
+
+def _same_event(earlier: Any, payload: dict[str, Any]) -> bool:
+    """The same event again (a retry): `earlier` is the payload, or its digest in a state carried over (`state`)."""
+    return _digest(payload) == earlier if isinstance(earlier, str) else bool(earlier == payload)
 
 
 def _parse(value: Any) -> datetime | None:

@@ -15,6 +15,7 @@ import pytest
 from pydantic import ValidationError
 
 from harness.config import POLICY_DEFAULTS, Settings
+from harness.ocppj.monitor import password_problem
 from harness.options import OPTIONS
 from harness.profile import SutProfile
 from harness.pytest_plugin.keys import (
@@ -30,7 +31,6 @@ from harness.reporting import REQUIREMENT_URL
 from harness.reporting.verdicts import GatingPolicy
 from harness.roles.conversation import ANNOUNCERS
 from harness.simulators import CsmsFaults, CsmsVariants, StationFaults, StationVariants
-from harness.transport.server import password_problem
 from harness.usecase.loader import SourceError, load_profile, read_yaml, validate
 from harness.usecase.testcase import PROFILES
 

@@ -70,7 +70,9 @@ def _tone(record: Record) -> str:
 
 
 def sequence_svg(records: Sequence[Record], *, title: str = "") -> str:
-    """The diagram of `records` (a transcript's) as SVG text."""
+    """The diagram of `records` (a transcript's) as SVG text; the monitor's state carried into a transcript (for
+    `ocpp-harness validate`) is not a step of the conversation and is left out."""
+    records = [r for r in records if r.event != "monitor_state"]
     shown = list(records[:MAX_RECORDS])
     rows = len(shown) + (1 if len(records) > MAX_RECORDS else 0)
     height = _TOP + sum(_ROW + _FINDING_ROW * len(r.findings) for r in shown) + (_ROW if rows > len(shown) else 0) + 30

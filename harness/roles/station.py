@@ -17,9 +17,9 @@ from typing import Any
 
 from harness.config import Settings
 from harness.errors import ConfigError, TransportSetupError
-from harness.ocppj import RpcSession, SchemaStore, Severity
+from harness.ocppj import RpcSession, SchemaStore
 from harness.ocppj.defaults import now_iso, station_default
-from harness.ocppj.findings import finding
+from harness.ocppj.monitor import refusal_findings
 from harness.pki import PkiFactory
 from harness.profile import IdToken
 from harness.roles.conversation import Conversation, StepReporter
@@ -154,23 +154,15 @@ class StationRole(Conversation):
                                 findings=refused.findings)
             return refused
         except HandshakeRefused as refused:
-            # A 4xx/5xx status is the CSMS's answer (a test may want it); anything else is a broken handshake.
-            if refused.status is not None and refused.status >= 400:
-                broken = []
-            elif refusal_expected and not refused.received:
-                broken = [finding("RPC-01", Severity.WARN, "the CSMS closed the connection without an HTTP answer to "
-                                                           "the upgrade request (RFC 6455 §4.2.2: an HTTP error status)")]
-            else:
-                broken = [finding("RPC-01", Severity.FAIL,
-                                  f"the CSMS's opening handshake is invalid: {refused.reason[:200]}")]
-            self.transcript.add(0, "event", event="refused", detail={**detail, "status": refused.status,
-                                                                     "reason": refused.reason,
-                                                                     **opening_json(refused.received)},
-                                findings=broken)
+            # A 4xx/5xx status is the CSMS's answer (a test may want it); anything else is a broken handshake:
+            # the monitor judges it from these facts (refusal_findings).
+            facts = {**detail, "status": refused.status, "reason": refused.reason, **opening_json(refused.received),
+                     **({"refusal_expected": True} if refusal_expected else {})}
+            self.transcript.add(0, "event", event="refused", detail=facts, findings=refusal_findings(facts))
             return refused
         except TransportSetupError as exc:  # nothing listening, or no handshake answer before open_timeout
-            self.transcript.add(0, "event", event="unreachable", detail={**detail, "reason": str(exc)}, findings=[
-                finding("RPC-01", Severity.FAIL, f"no WebSocket connection to the CSMS: {str(exc)[:200]}")])
+            facts = {**detail, "reason": str(exc)}
+            self.transcript.add(0, "event", event="unreachable", detail=facts, findings=refusal_findings(facts))
             raise
         conn = OcppConnection(ws, RpcSession(self.schemas, strictness=self.settings.strictness), self.transcript,
                               self.on_call, identity=ident, call_timeout=self.settings.timing.default_timeout,

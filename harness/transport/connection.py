@@ -12,14 +12,15 @@ import contextlib
 import itertools
 import uuid
 from collections.abc import Awaitable, Callable, Mapping
+from datetime import UTC, datetime
 from typing import Any
 
 from websockets.asyncio.connection import Connection
 from websockets.exceptions import ConnectionClosed, PayloadTooBig, ProtocolError
 from websockets.protocol import State
 
-from harness.ocppj import Call, CallError, Finding, RpcSession, Severity
-from harness.ocppj.findings import finding
+from harness.ocppj import Call, CallError, RpcSession
+from harness.ocppj.monitor import CloseCause, Monitor, undecodable
 from harness.ocppj.session import Inbound
 from harness.transcript import Record, Transcript
 
@@ -61,8 +62,7 @@ class OcppConnection:
 
     def __init__(self, ws: Connection, session: RpcSession, transcript: Transcript, on_call: CallHandler, *,
                  conn: int | None = None, identity: str = "", call_timeout: float = 30.0,
-                 bad_input_reply: BadInputReply | None = None,
-                 inspect: Callable[[int, Call], list[Finding]] | None = None,
+                 bad_input_reply: BadInputReply | None = None, monitor: Monitor | None = None,
                  peer_timeout: float | None = None, shape: Shape | None = None,
                  answer_delay: float = 0.0) -> None:
         self.ws = ws
@@ -71,11 +71,15 @@ class OcppConnection:
         # Part 4 §4.1.1: a CALL left unanswered on purpose stops blocking the peer's next CALL (RPC-15) once the
         # peer may have given up on it: after its message timeout. None: it blocks until the connection ends.
         self.peer_timeout = peer_timeout
-        self.inspect = inspect  # invariants beyond one frame (e.g. a transaction's seqNo), judged before recording
-        self.session = session
         self.transcript = transcript
         self.on_call = on_call
         self.conn = conn if conn is not None else next(_conn_numbers)
+        # Every rule is judged by the monitor (harness.ocppj.monitor): one shared by the connections of a SUT
+        # identity (the transaction invariants outlive a connection), or this connection's own.
+        self.monitor = monitor or Monitor(session.schemas, strictness=session.strictness)
+        self.session = self.monitor.session(self.conn, session)
+        self.opened_at = datetime.now(UTC)
+        self.monitor.opened(self.conn, self.opened_at)
         self.identity = identity
         self.call_timeout = call_timeout
         self.bad_input_reply = bad_input_reply
@@ -108,9 +112,7 @@ class OcppConnection:
             await self._closed(cause)
 
     async def _handle(self, message: str | bytes) -> None:
-        inbound = self.session.receive(message)
-        if self.inspect is not None and isinstance(inbound.frame, Call) and inbound.valid:
-            inbound.findings += self.inspect(self.conn, inbound.frame)
+        inbound = self.monitor.received(self.conn, message)
         record = self.transcript.add(self.conn, "rx", inbound.parsed.text, frame=inbound.frame,
                                      request=inbound.request, findings=inbound.findings,
                                      binary=isinstance(message, bytes), message_id=inbound.parsed.message_id,
@@ -125,8 +127,8 @@ class OcppConnection:
             if reply is not None:
                 await self._send_frame_error(reply)
             else:
-                self.session.unanswered.pop(reply_id := inbound.reply.message_id, None)
-                self.transcript.note(f"bad input {reply_id!r} left unanswered (fault switch)")
+                # a bad request is never waiting to be answered (the session only waits for a valid CALL's answer)
+                self.transcript.note(f"bad input {inbound.reply.message_id!r} left unanswered (fault switch)")
             return
         frame = inbound.frame
         if isinstance(frame, Call):
@@ -154,8 +156,9 @@ class OcppConnection:
             answer = CallError(call.message_id, "InternalError", "harness error", {})
         if answer is None:  # deliberately unanswered (a test of the peer's timeout handling)
             if self.peer_timeout is not None:
-                asyncio.get_running_loop().call_later(self.peer_timeout, self.session.unanswered.pop,
-                                                      call.message_id, None)
+                asyncio.get_running_loop().call_later(self.peer_timeout, self._release, call.message_id,
+                                                      f"unanswered {call.action}: the peer's message timeout "
+                                                      f"({self.peer_timeout:g} s) is over")
             return
         if self.answer_delay:
             await asyncio.sleep(self.answer_delay)  # allow-sleep: a simulator variant answers late on purpose
@@ -165,6 +168,12 @@ class OcppConnection:
             payload = dict(answer) if self.shape is None else self.shape(call.action, "Response", dict(answer))
             out = self.session.result(call, payload)
             await self._send(out.text, out.frame, out.findings, request=call)
+
+    def _release(self, message_id: str, why: str) -> None:
+        """The peer's CALL no longer waits for an answer (RPC-15 stops counting it): an event the monitor takes,
+        recorded so that `validate` takes it at the same moment."""
+        if self.monitor.release(self.conn, message_id):
+            self.transcript.add(self.conn, "event", event="released", detail={"message_id": message_id, "why": why})
 
     async def _send_frame_error(self, error: CallError) -> None:
         out = self.session.error(error)
@@ -256,33 +265,16 @@ class OcppConnection:
                 self.session.expire(call.message_id)
             return record
         self._waiters.pop(call.message_id, None)
-        self.session.expire(call.message_id)
         if self.closed.is_set():
+            self.session.expire(call.message_id)
             raise ConnectionLost(f"connection {self.conn} closed (code {self.close_code}) before the answer to "
                                  f"{call.action}")
-        severity, allowed = (Severity.INFO, " (no answer allowed)") if silence_allowed else (Severity.FAIL, "")
-        self.transcript.add(self.conn, "event", event="timeout", detail={"message_id": call.message_id,
-                                                                         "action": call.action, "after": limit},
-                            findings=[finding("TIMING", severity, f"no answer to {call.action} (id "
-                                                                  f"{call.message_id!r}) within {limit:g} s{allowed}")])
+        findings = self.monitor.timeout(self.conn, call.message_id, call.action, limit,
+                                        silence_allowed=silence_allowed)
+        self.transcript.add(self.conn, "event", event="timeout", findings=findings,
+                            detail={"message_id": call.message_id, "action": call.action, "after": limit,
+                                    **({"silence_allowed": True} if silence_allowed else {})})
         raise CallTimeout(call, limit)
-
-    def _close_findings(self, cause: BaseException | None) -> list[Finding]:
-        """How the end of the connection broke the rules (nothing for a clean close by either side)."""
-        found: list[Finding] = []
-        if isinstance(cause, PayloadTooBig):
-            found.append(finding("WS-1", Severity.FAIL, f"{cause}; connection failed with 1009 (not read further)"))
-        elif isinstance(cause, ProtocolError):
-            found.append(finding("RPC-01", Severity.FAIL, f"WebSocket protocol error: {cause}"))
-        elif self.close_code == 1006:
-            found.append(finding("RPC-01", Severity.WARN, "connection ended without a close frame (1006)"))
-        elif self.close_code not in (1000, 1001) and not isinstance(cause, UnicodeDecodeError):
-            found.append(finding("RPC-01", Severity.WARN, f"connection closed with code {self.close_code} "
-                                                          f"{self.close_reason[:60]!r}"))
-        for call in self.session.outstanding.values():
-            found.append(finding("RPC-01", Severity.WARN, f"connection ended while the harness's {call.action} (id "
-                                                          f"{call.message_id!r}) was unanswered"))
-        return found
 
     async def close(self, code: int = 1000, reason: str = "") -> None:
         await self.ws.close(code, reason)
@@ -299,10 +291,15 @@ class OcppConnection:
         if isinstance(cause, UnicodeDecodeError) and isinstance(cause.object, bytes):
             # A text frame that is not UTF-8: websockets refused it (1007) before the harness saw it. Keep it.
             data = cause.object
-            self.transcript.add(self.conn, "rx", data.decode("utf-8", errors="replace"), data=data, findings=[
-                finding("RPC-05", Severity.FAIL, f"text message is not valid UTF-8: {cause.reason} at byte "
-                                                 f"{cause.start}; connection failed with 1007")])
-        self.transcript.add(self.conn, "event", event="close", detail=detail, findings=self._close_findings(cause))
+            self.transcript.add(self.conn, "rx", data.decode("utf-8", errors="replace"), data=data,
+                                findings=undecodable(data))
+        kind: CloseCause = ("too_big" if isinstance(cause, PayloadTooBig) else "protocol"
+                            if isinstance(cause, ProtocolError) else "utf8" if isinstance(cause, UnicodeDecodeError)
+                            else None)
+        if kind is not None:
+            detail.update(cause=kind, cause_text=str(cause))
+        findings = self.monitor.closed(self.conn, self.close_code, self.close_reason, kind, str(cause or ""))
+        self.transcript.add(self.conn, "event", event="close", detail=detail, findings=findings)
         self.closed.set()
         for task in list(self._tasks):
             task.cancel()

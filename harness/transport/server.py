@@ -21,7 +21,6 @@ from __future__ import annotations
 import asyncio
 import base64
 import binascii
-import re
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass, field
 from http import HTTPStatus
@@ -35,16 +34,21 @@ from websockets.http11 import Request, Response
 from websockets.typing import Subprotocol
 
 from harness.errors import TransportSetupError
-from harness.ocppj.findings import Finding, Severity, finding
+from harness.ocppj.findings import Finding
+from harness.ocppj.monitor import (
+    AuthFacts,
+    auth_facts,
+    handshake_findings,
+    judge_auth,
+    judge_identity,
+    judge_subprotocol,
+)
 from harness.transport.opening import keep_opening, opening_json
 from harness.transport.tls import TlsFailure, TlsSession, classify_failure, read_session, refuses_the_station
 from harness.transport.tls_probe import ProbeResult, probe_handshake
 
 SUBPROTOCOL = Subprotocol("ocpp2.0.1")
 ServerSocket = ServerConnection  # what `on_connect` receives; named here so no other layer imports websockets
-# Part 2 identifierString: letters, digits and * - _ = : + | @ . ; errata 2025-01 `passwordString` adds more.
-_IDENTIFIER = re.compile(r"[A-Za-z0-9*\-_=:+|@.]+")
-_PASSWORD = re.compile(r"[A-Za-z0-9*\-_=:+|@.!#$%&'^`~(){}\[\]<>/?,;\"\\ ]+")
 
 
 @dataclass
@@ -64,6 +68,9 @@ class Handshake:
     tls_failure: TlsFailure | None = None  # why the TLS handshake failed (then identity and path are unknown)
     probe: bool = False  # a TLS probe (OcppServer.tls_probe): the handshake alone, closed after it either way
     received: bytes = field(default=b"", repr=False)  # a failed handshake: what the station sent (opening.py)
+    auth: AuthFacts | None = None  # the Authorization header's facts (never the password), once judged
+    failure: str | None = None  # why the opening handshake never completed
+    headers: list[tuple[str, str]] = field(default_factory=list)  # the upgrade request's, Authorization masked
 
     @property
     def client_cn(self) -> str | None:
@@ -80,6 +87,12 @@ class Handshake:
             data.update(tls_failure=self.tls_failure.to_json())
         if self.probe:
             data.update(probe=True)
+        if self.headers:
+            data.update(headers=[list(h) for h in self.headers])
+        # always present: it says the record holds the facts the monitor judges (an older one did not)
+        data.update(auth_facts=self.auth.to_json() if self.auth is not None else None)
+        if self.failure is not None:
+            data.update(failure=self.failure)
         data.update(opening_json(self.received))
         return data
 
@@ -87,54 +100,12 @@ class Handshake:
 Authenticate = Callable[[str, str], bool]  # (identity, password) -> accepted
 
 
-def password_problem(password: str, *, password_max: int = 40) -> str | None:
-    """What breaks the Basic Auth password rule (passwordString, 16 to 40 characters; A00.FR.203), or None."""
-    if not 16 <= len(password) <= password_max:
-        return f"password has {len(password)} characters; 16 to {password_max} required"
-    if not _PASSWORD.fullmatch(password):
-        return "password has characters outside passwordString"
-    return None
-
-
 def check_basic_auth(header: str | None, identity: str, authenticate: Authenticate | None,
                      *, password_max: int = 40) -> tuple[str, str | None, list[Finding]]:
-    """Judge an Authorization header: (verdict, user name, findings). Verdict "ok" when accepted."""
-    findings: list[Finding] = []
-    if header is None:
-        if authenticate is None:
-            return "none", None, findings
-        findings.append(finding("SEC-5", Severity.FAIL, "no Authorization header; security profile 1/2 requires "
-                                                        "HTTP Basic Authentication"))
-        return "missing", None, findings
-    scheme, _, token = header.partition(" ")
-    if scheme != "Basic":
-        findings.append(finding("SEC-5", Severity.FAIL if scheme.lower() != "basic" else Severity.WARN,
-                                f"Authorization scheme {scheme[:20]!r}, expected 'Basic'"))
-        if scheme.lower() != "basic":
-            return "malformed", None, findings
-    try:
-        decoded = base64.b64decode(token.strip(), validate=True).decode("utf-8")
-    except (binascii.Error, UnicodeDecodeError):
-        findings.append(finding("SEC-5", Severity.FAIL, "Authorization credentials are not Base64 of UTF-8 text"))
-        return "malformed", None, findings
-    user, sep, password = decoded.partition(":")
-    if not sep:
-        findings.append(finding("SEC-5", Severity.FAIL, "Basic credentials lack the ':' between user and password"))
-        return "malformed", user, findings
-    if user != identity:
-        findings.append(finding("SEC-5", Severity.FAIL,
-                                f"Basic Auth user name {user[:60]!r} differs from the identity {identity!r} in the URL"))
-    problem = password_problem(password, password_max=password_max)
-    if problem is not None:
-        findings.append(finding("SEC-5", Severity.FAIL, problem))
-    # The password is judged even when the user name is wrong, so each fault shows as exactly one finding.
-    if authenticate is not None and not authenticate(identity, password):
-        findings.append(finding("SEC-5", Severity.FAIL, f"Basic Auth password of {identity!r} is not the configured "
-                                                        "one (HTTP 401)", path="Authorization.password"))
-        return "bad-password", user, findings
-    if user != identity:
-        return "bad-user", user, findings
-    return "ok", user, findings
+    """Judge an Authorization header: (verdict, user name, findings). Verdict "ok" when accepted. The header is
+    reduced to its facts (the password compared, then forgotten) and the monitor judges them."""
+    facts = auth_facts(header, None if authenticate is None else lambda password: authenticate(identity, password))
+    return judge_auth(facts, identity, password_max=password_max)
 
 
 class OcppServer:
@@ -220,20 +191,19 @@ class OcppServer:
         identity = unquote(raw_identity)
         offered = _offered(request.headers)
         remote = ":".join(str(p) for p in connection.remote_address[:2]) if connection.remote_address else "?"
-        hs = Handshake(identity=identity, path=path, offered=offered, remote=remote)
+        hs = Handshake(identity=identity, path=path, offered=offered, remote=remote,
+                       headers=[(k, "********" if k.lower() in ("authorization", "cookie") else v[:200])
+                                for k, v in request.headers.raw_items()][:50])
         self._handshakes[id(connection)] = hs
-        if not identity or len(identity) > 48 or ":" in identity or not _IDENTIFIER.fullmatch(identity):
-            hs.findings.append(finding("RPC-02", Severity.FAIL,
-                                       f"station identity {identity[:60]!r} is not an identifierString of at most 48 "
-                                       "characters without ':'"))
+        if bad_identity := judge_identity(identity):
+            hs.findings.extend(bad_identity)
             user = _basic_auth_user(request.headers.get("Authorization")) if self.lax_identity else None
             if user:
                 identity = hs.identity = user
         if not self.known(identity):
             return self._refuse(connection, hs, HTTPStatus.NOT_FOUND, "Unknown charging station\n")
         if self.refuse_without_subprotocol and SUBPROTOCOL not in offered:
-            hs.findings.append(finding("RPC-03", Severity.FAIL,
-                                       f"station offered subprotocols {offered or 'none'}; 'ocpp2.0.1' required"))
+            hs.findings.extend(judge_subprotocol(offered))
             return self._refuse(connection, hs, HTTPStatus.BAD_REQUEST, "ocpp2.0.1 subprotocol required\n")
         ssl_object = connection.transport.get_extra_info("ssl_object")
         if isinstance(ssl_object, SSLObject):
@@ -242,7 +212,10 @@ class OcppServer:
             if refuses_the_station(hs.tls):
                 return self._refuse(connection, hs, HTTPStatus.FORBIDDEN,
                                     "Certificate CN is not the station serial number\n")
-        verdict, user, findings = check_basic_auth(request.headers.get("Authorization"), identity, self.authenticate)
+        authenticate = self.authenticate
+        hs.auth = auth_facts(request.headers.get("Authorization"),
+                             None if authenticate is None else lambda password: authenticate(identity, password))
+        verdict, user, findings = judge_auth(hs.auth, identity)
         hs.auth_user, hs.auth_verdict = user, verdict
         hs.findings.extend(findings)
         refused = verdict != "ok" and not (verdict == "bad-user" and not self.require_user_match)
@@ -267,7 +240,8 @@ class OcppServer:
         hs = self._handshakes.pop(id(connection), None) or Handshake(identity="", path="", offered=[], remote=remote)
         hs.status = 0
         hs.received = bytes(getattr(connection, "opening", b""))
-        hs.findings.append(finding("RPC-01", Severity.FAIL, f"opening handshake not completed: {why}"))
+        hs.failure = why
+        hs.findings = handshake_findings(hs.to_json())
         self.on_handshake(hs)
 
     def _tls_failed(self, failure: TlsFailure, remote: str) -> None:
@@ -290,8 +264,7 @@ class OcppServer:
             hs = Handshake("", "", [], "")
         hs.subprotocol = connection.subprotocol
         if connection.subprotocol != SUBPROTOCOL:
-            hs.findings.append(finding("RPC-03", Severity.FAIL,
-                                       f"station offered subprotocols {hs.offered or 'none'}; 'ocpp2.0.1' required"))
+            hs.findings.extend(judge_subprotocol(hs.offered))
             if self.close_without_subprotocol:
                 self.on_handshake(hs)
                 await connection.close(1002, "ocpp2.0.1 subprotocol required")

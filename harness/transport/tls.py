@@ -20,41 +20,27 @@ This layer takes file paths and returns `ssl.SSLContext`s; `harness.pki` makes t
 
 from __future__ import annotations
 
-import ipaddress
 import ssl
 import warnings
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any, Literal, cast
 
 from harness.errors import ConfigError
-from harness.ocppj.findings import Finding, Severity
+from harness.ocppj.findings import Finding
+from harness.ocppj.monitor import OCPP_TLS12_SUITES as OCPP_TLS12_SUITES  # judged there, named here too
+from harness.ocppj.monitor import SAN_PREFIX, judge_tls_failure, judge_tls_session
+from harness.ocppj.monitor import names_host as names_host
 
 Peer = Literal["station", "csms"]  # the other end of the connection: whose certificate is judged
 _Rdns = tuple[tuple[tuple[str, str], ...], ...]  # "subject" of SSLObject.getpeercert(): ((("commonName", "x"),),)
 
-# TLS 1.2 suites, OpenSSL names. A00.FR.318 (CSMS: all; A00.FR.317 station: the ECDSA pair or the RSA pair) names
-# TLS_ECDHE_ECDSA_WITH_AES_{128,256}_GCM_* and TLS_RSA_WITH_AES_{128,256}_GCM_*. The ECDHE-RSA pair is the
-# forward-secret form of the RSA pair and what RSA-certificate peers usually agree; both RSA pairs are offered so
-# a station that supports only the suites the requirement names is never refused.
-OCPP_TLS12_SUITES: tuple[str, ...] = (
-    "ECDHE-ECDSA-AES128-GCM-SHA256",
-    "ECDHE-ECDSA-AES256-GCM-SHA384",
-    "ECDHE-RSA-AES128-GCM-SHA256",
-    "ECDHE-RSA-AES256-GCM-SHA384",
-    "AES128-GCM-SHA256",  # TLS_RSA_WITH_AES_128_GCM_SHA256
-    "AES256-GCM-SHA384",  # TLS_RSA_WITH_AES_256_GCM_SHA384
-)
 # OpenSSL security level 2: >= 112-bit security, i.e. RSA/DSA >= 2048, EC >= 224, no SHA-1 (A00.FR.502/503/506).
 SECURITY_LEVEL = 2
 # TLS 1.1 has no GCM suites: these CBC suites (SHA-1 MAC) are what a TLS 1.1 peer agrees, at security level 0 only.
 OLD_TLS_SUITES: tuple[str, ...] = ("ECDHE-ECDSA-AES128-SHA", "ECDHE-RSA-AES128-SHA", "AES128-SHA",
                                    "ECDHE-ECDSA-AES256-SHA", "ECDHE-RSA-AES256-SHA", "AES256-SHA")
-
-
-def _finding(rule: str, severity: Severity, text: str, ref: str, **extra: Any) -> Finding:
-    return Finding(rule=rule, severity=severity, text=text, ref=f"Part 2 {ref}", extra=dict(extra))
 
 
 # ---- contexts ------------------------------------------------------------------------------------------------
@@ -137,7 +123,7 @@ def _load_trust(context: ssl.SSLContext, path: Path) -> None:
 # ---- a completed handshake -----------------------------------------------------------------------------------
 @dataclass(frozen=True)
 class TlsSession:
-    """The facts of one completed TLS handshake, and their findings (SEC-2, SEC-3, SEC-4)."""
+    """The facts of one completed TLS handshake, and their findings (SEC-2, SEC-3, SEC-4, judged by the monitor)."""
 
     version: str | None
     cipher: str | None
@@ -146,22 +132,27 @@ class TlsSession:
     peer_serial: str | None = None  # certificate serial number, hex
     findings: tuple[Finding, ...] = ()
     peer_san: tuple[str, ...] = ()  # subjectAltName entries as "DNS:name" / "IP:address"
+    compression: str | None = None
+    peer: Peer = "station"  # whose certificate was judged
+    expected_cn: str | None = None  # what the peer's certificate had to name (None: not checked)
+    certificate: bool = False  # the peer sent a certificate
 
     def to_json(self) -> dict[str, Any]:
         return {"version": self.version, "cipher": self.cipher, "peer_cn": self.peer_cn,
                 "peer_organization": self.peer_organization, "peer_serial": self.peer_serial,
-                "peer_san": list(self.peer_san)}
+                "peer_san": list(self.peer_san), "compression": self.compression, "peer": self.peer,
+                "expected_cn": self.expected_cn, "certificate": self.certificate}
 
 
 def read_session(ssl_object: ssl.SSLObject | ssl.SSLSocket, *, peer: Peer, expected_cn: str | None) -> TlsSession:
-    """Judge a completed handshake: the session (SEC-2) and the peer's verified certificate, when it sent one.
+    """Read a completed handshake's facts, judged by the monitor: the session (SEC-2) and the peer's verified
+    certificate, when it sent one.
 
     `expected_cn` is what the peer's certificate must name: the station serial number as its CN (A00.FR.405,
     SEC-3), or the CSMS host of the endpoint (A00.FR.510, SEC-4), judged as TLS judges a host name; None skips
     that check.
     """
     version, cipher = ssl_object.version(), ssl_object.cipher()
-    findings = _judge_session(version, cipher[0] if cipher else None, ssl_object.compression())
     subject: dict[str, str] = {}
     serial: str | None = None
     sans: list[tuple[str, str]] = []
@@ -173,77 +164,12 @@ def read_session(ssl_object: ssl.SSLObject | ssl.SSLSocket, *, peer: Peer, expec
         serial = str(cert.get("serialNumber") or "") or None
         sans = [(kind, str(value).strip()) for kind, value in cast(tuple[tuple[str, str], ...],
                                                                    cert.get("subjectAltName", ()))]
-        findings += _judge_certificate(subject, serial, sans, peer=peer, expected_cn=expected_cn)
-    return TlsSession(version=version, cipher=cipher[0] if cipher else None, peer_cn=subject.get("commonName"),
-                      peer_organization=subject.get("organizationName"), peer_serial=serial,
-                      findings=tuple(findings), peer_san=tuple(f"{_SAN_PREFIX.get(k, k)}:{v}" for k, v in sans))
-
-
-def _judge_session(version: str | None, cipher: str | None, compression: str | None) -> list[Finding]:
-    out: list[Finding] = []
-    if version not in ("TLSv1.2", "TLSv1.3"):
-        out.append(_finding("SEC-2", Severity.FAIL, f"TLS version {version}; 1.2 or newer required", "A00.FR.313"))
-    elif version == "TLSv1.2" and cipher not in OCPP_TLS12_SUITES:
-        out.append(_finding("SEC-2", Severity.FAIL, f"cipher suite {cipher} is not one of A00.FR.318",
-                            "A00.FR.317, A00.FR.318"))
-    if compression:
-        out.append(_finding("SEC-2", Severity.FAIL, f"TLS compression {compression} in use", "A00.FR.321"))
-    return out
-
-
-_SAN_PREFIX = {"DNS": "DNS", "IP Address": "IP"}  # getpeercert()'s names -> the usual short ones
-
-
-def names_host(host: str, cn: str | None, sans: Sequence[tuple[str, str]]) -> bool:
-    """Whether a server certificate names `host` the way TLS checks it (RFC 6125, what OpenSSL's host check does
-    for Python): an IP literal only by a SAN iPAddress; a DNS name by a SAN dNSName (a '*' only as the whole
-    leftmost label), by the CN only when there is no SAN dNSName."""
-    try:
-        address = ipaddress.ip_address(host.strip("[]"))
-    except ValueError:
-        address = None
-    if address is not None:
-        return any(kind == "IP Address" and _same_address(value, address) for kind, value in sans)
-    dns = [value for kind, value in sans if kind == "DNS"]
-    return any(_dns_match(pattern, host) for pattern in dns) if dns else cn is not None and _dns_match(cn, host)
-
-
-def _same_address(value: str, address: ipaddress.IPv4Address | ipaddress.IPv6Address) -> bool:
-    try:
-        return ipaddress.ip_address(value) == address
-    except ValueError:
-        return False
-
-
-def _dns_match(pattern: str, host: str) -> bool:
-    pattern, host = pattern.lower().rstrip("."), host.lower().rstrip(".")
-    if pattern.startswith("*."):
-        head, _, rest = host.partition(".")
-        return bool(head) and rest == pattern[2:]
-    return pattern == host
-
-
-def _judge_certificate(subject: dict[str, str], serial: str | None, sans: Sequence[tuple[str, str]], *, peer: Peer,
-                       expected_cn: str | None) -> list[Finding]:
-    whose = "station" if peer == "station" else "CSMS"
-    cn = subject.get("commonName")
-    out: list[Finding] = []
-    if not serial:
-        out.append(_finding("SEC-4", Severity.FAIL, f"{whose} certificate has no serial number", "A00.FR.508"))
-    if not subject.get("organizationName"):
-        out.append(_finding("SEC-4", Severity.FAIL, f"{whose} certificate subject has no O (organizationName)",
-                            "A00.FR.509"))
-    if expected_cn is None:
-        return out
-    if peer == "station" and cn != expected_cn:
-        out.append(_finding("SEC-3", Severity.FAIL, f"station certificate CN {cn!r} is not the station serial "
-                                                    f"number {expected_cn!r}", "A00.FR.405, B01.FR.12", common_name=cn))
-    elif peer == "csms" and not names_host(expected_cn, cn, sans):
-        named = ", ".join(f"{_SAN_PREFIX.get(k, k)}:{v}" for k, v in sans) or "none"
-        out.append(_finding("SEC-4", Severity.FAIL, f"CSMS certificate does not name the host {expected_cn!r} of "
-                                                    f"the endpoint (subjectAltName {named}; CN {cn!r})", "A00.FR.510",
-                            common_name=cn))
-    return out
+    facts = TlsSession(version=version, cipher=cipher[0] if cipher else None, peer_cn=subject.get("commonName"),
+                       peer_organization=subject.get("organizationName"), peer_serial=serial,
+                       peer_san=tuple(f"{SAN_PREFIX.get(k, k)}:{v}" for k, v in sans),
+                       compression=ssl_object.compression(), peer=peer, expected_cn=expected_cn,
+                       certificate=bool(cert))
+    return replace(facts, findings=tuple(judge_tls_session(facts.to_json())))
 
 
 def refuses_the_station(session: TlsSession) -> bool:
@@ -262,53 +188,30 @@ class TlsFailure:
     code: str | None = None  # OpenSSL's reason code, e.g. CERTIFICATE_VERIFY_FAILED
     verify_code: int | None = None  # X509_V_ERR_*, when a certificate was refused
     findings: tuple[Finding, ...] = ()
+    facts: dict[str, Any] = field(default_factory=dict)  # what the handshake raised (tls_failure_facts)
 
     def to_json(self) -> dict[str, Any]:
         return {"reason": self.reason, "refused_by": self.refused_by, "code": self.code,
-                "verify_code": self.verify_code, "findings": [f.to_json() for f in self.findings]}
-
-
-# X509_V_ERR_EE_KEY_TOO_SMALL, _CA_KEY_TOO_SMALL, _CA_MD_TOO_WEAK (also for the leaf's own signature digest)
-_TOO_WEAK = {66: "A00.FR.502, A00.FR.503", 67: "A00.FR.502, A00.FR.503", 68: "A00.FR.506"}
-_OLD_VERSION = {"UNSUPPORTED_PROTOCOL", "WRONG_VERSION_NUMBER", "NO_PROTOCOLS_AVAILABLE", "VERSION_TOO_LOW"}
+                "verify_code": self.verify_code, "findings": [f.to_json() for f in self.findings],
+                "facts": self.facts}
 
 
 def classify_failure(exc: BaseException, *, peer: Peer) -> TlsFailure:
-    """Turn what a failed TLS handshake raised into a TlsFailure; `peer` is the other end."""
-    whose = "station" if peer == "station" else "CSMS"
-    if isinstance(exc, ssl.SSLCertVerificationError):
-        message = f"{whose} certificate refused: {exc.verify_message or exc}"
-        if exc.verify_code in _TOO_WEAK:
-            found = _finding("SEC-4", Severity.FAIL, message, _TOO_WEAK[exc.verify_code])
-        elif peer == "station":
-            found = _finding("SEC-3", Severity.FAIL, message, "A00.FR.407")
-        else:
-            found = _finding("SEC-2", Severity.FAIL, message, "A00.FR.306, A00.FR.307")
-        return TlsFailure(message, "harness", exc.reason, exc.verify_code, (found,))
-    if isinstance(exc, ssl.SSLError):
-        code = exc.reason if isinstance(exc.reason, str) else None
-        text = (code or str(exc)).lower().replace("_", " ")
-        if code and "ALERT" in code:  # the peer's OpenSSL refused us and said why
-            return TlsFailure(f"the {whose} refused the handshake: {text}", "peer", code)
-        if code in _OLD_VERSION:
-            return TlsFailure(f"the {whose} offered no TLS version of 1.2 or newer: {text}", "harness", code, None,
-                              (_finding("SEC-2", Severity.FAIL, f"the {whose} offered TLS below 1.2 ({text})",
-                                        "A00.FR.313, A00.FR.315"),))
-        if code == "NO_SHARED_CIPHER":
-            return TlsFailure(f"the {whose} offered none of the allowed cipher suites", "harness", code, None,
-                              (_finding("SEC-2", Severity.FAIL, f"the {whose} offered none of the cipher suites "
-                                                                "of A00.FR.318", "A00.FR.317, A00.FR.318"),))
-        if code == "PEER_DID_NOT_RETURN_A_CERTIFICATE":
-            return TlsFailure("the station sent no client certificate", "harness", code, None,
-                              (_finding("SEC-3", Severity.FAIL, "security profile 3: the station sent no client "
-                                                                "certificate", "A00.FR.402, A00.FR.407"),))
-        if code == "HTTP_REQUEST":
-            return TlsFailure(f"the {whose} spoke plain HTTP to the TLS endpoint", "harness", code, None,
-                              (_finding("SEC-2", Severity.FAIL, f"the {whose} did not use TLS", "A00.FR.306"),))
-        return TlsFailure(f"TLS handshake failed: {text}", "harness", code)
-    if isinstance(exc, TimeoutError):
-        return TlsFailure(f"the {whose} did not finish the TLS handshake in time", "peer")
-    # EOF or reset: what a peer whose TLS stack refused us without an alert looks like (asyncio sends none)
-    return TlsFailure(f"the {whose} closed the connection during the TLS handshake "
-                      f"({type(exc).__name__}{f': {exc}' if str(exc) else ''})", "peer")
+    """Turn what a failed TLS handshake raised into its facts, judged by the monitor; `peer` is the other end."""
+    facts = tls_failure_facts(exc, peer=peer)
+    reason, refused_by, findings = judge_tls_failure(facts)
+    return TlsFailure(reason, refused_by, facts.get("code"), facts.get("verify_code"), tuple(findings), facts)
 
+
+def tls_failure_facts(exc: BaseException, *, peer: Peer) -> dict[str, Any]:
+    """What a failed TLS handshake raised, as the facts a transcript keeps (`judge_tls_failure` reads them)."""
+    if isinstance(exc, ssl.SSLCertVerificationError):
+        return {"peer": peer, "error": "verify", "code": exc.reason, "verify_code": exc.verify_code,
+                "text": str(exc.verify_message or exc)}
+    if isinstance(exc, ssl.SSLError):
+        return {"peer": peer, "error": "ssl", "code": exc.reason if isinstance(exc.reason, str) else None,
+                "verify_code": None, "text": str(exc)}
+    if isinstance(exc, TimeoutError):
+        return {"peer": peer, "error": "timeout", "code": None, "verify_code": None, "text": ""}
+    return {"peer": peer, "error": "closed", "code": None, "verify_code": None,
+            "text": f"{type(exc).__name__}{f': {exc}' if str(exc) else ''}"}

@@ -36,12 +36,14 @@ class TlsFindings:
             if f.rule not in TLS_RULES or f.severity is not Severity.FAIL or not opened:
                 return f
             key = (f.rule, f.text)
+            # what the monitor judged stays with the finding, so `ocpp-harness validate` compares like with like
+            extra = {**f.extra, "monitor": {"severity": f.severity.value, "text": f.text}}
             if key in self.reported:
-                return replace(f, severity=Severity.INFO, text=f"{f.text} (reported once per run, as a warning in "
-                                                               f"an earlier case; {_WHERE})")
+                return replace(f, severity=Severity.INFO, extra=extra,
+                               text=f"{f.text} (reported once per run, as a warning in an earlier case; {_WHERE})")
             self.reported.add(key)
-            return replace(f, severity=Severity.WARN, text=f"{f.text} (a warning here, reported once per run; "
-                                                           f"{_WHERE})")
+            return replace(f, severity=Severity.WARN, extra=extra,
+                           text=f"{f.text} (a warning here, reported once per run; {_WHERE})")
         return judge
 
 
