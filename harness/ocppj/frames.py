@@ -202,6 +202,8 @@ def parse(data: str | bytes, *, strictness: Strictness = "strict") -> Parsed:
 def _parse_text(parsed: Parsed, text: str, strictness: Strictness) -> None:
     value = _proven_clean(text)
     if value is not None:
+        if type(value) is list and _well_formed(parsed, value):
+            return
         _parse_value(parsed, value, strictness)
         return
     decoder = _DECODER
@@ -234,6 +236,29 @@ def _parse_text(parsed: Parsed, text: str, strictness: Strictness) -> None:
             parsed.findings.append(finding("DT-1", Severity.FAIL, f"number {shown} overflows to infinity; Part 2's "
                                                                   "decimal is finite"))
     _parse_value(parsed, value, strictness)
+
+
+def _well_formed(parsed: Parsed, value: list[Any]) -> bool:
+    """The common case in a few type checks: a CALL or CALLRESULT of the right shape, which no frame rule can
+    fault (the checks of `_parse_value` for it, in one expression). False: `_parse_value` looks at it."""
+    size = len(value)
+    if size == 4:
+        type_id, message_id, action, payload = value
+        if not (type(type_id) is int and type_id == CALL and type(message_id) is str
+                and len(message_id) <= MAX_MESSAGE_ID and type(action) is str and type(payload) is dict):
+            return False
+        parsed.message_id, parsed.message_type, parsed.action = message_id, CALL, action
+        parsed.frame = Call(message_id, action, payload)
+        return True
+    if size == 3:
+        type_id, message_id, payload = value
+        if not (type(type_id) is int and type_id == CALLRESULT and type(message_id) is str
+                and type(payload) is dict):
+            return False
+        parsed.message_id, parsed.message_type = message_id, CALLRESULT
+        parsed.frame = CallResult(message_id, payload)
+        return True
+    return False
 
 
 def _parse_value(parsed: Parsed, value: Any, strictness: Strictness) -> None:
