@@ -106,11 +106,11 @@ def main() -> int:
             continue
         ratio = f"{case.wall / case.required:.2f}" if case.required else "-"
         waits = "; ".join(case.waits[:4]) + (f"; ... ({len(case.waits)} in all)" if len(case.waits) > 4 else "")
-        print(f"| {case.id} | {case.wall:.1f} | {case.required:g} | {ratio} | {waits.replace('|', '/')} |")
+        print(f"| {case.id} | {case.wall:.1f} | {case.required:.1f} | {ratio} | {waits.replace('|', '/')} |")
     wall = sum(c.wall for c in cases.values())
     required = sum(c.required for c in cases.values())
     waiting = [c for c in cases.values() if c.required]
-    print(f"\nsuite: {len(cases)} cases, wall {wall:.1f} s (serial sum), required {required:g} s (declared waits, a "
+    print(f"\nsuite: {len(cases)} cases, wall {wall:.1f} s (serial sum), required {required:.1f} s (declared waits, a "
           "lower bound)")
     if required:
         print(f"ratio wall / required: {wall / required:.2f} (target <= 1.2); over the {len(waiting)} cases that "
