@@ -26,8 +26,10 @@ from typing import IO, Any, Literal
 import orjson
 
 from harness.ocppj import Call, CallError, CallResult, Finding, Frame, Severity
+from harness.ocppj.frames import CALL
 
 Direction = Literal["rx", "tx", "event"]  # rx: from the SUT; tx: from the harness; event: connection life cycle
+_KINDS: dict[type, str] = {Call: "CALL", CallResult: "CALLRESULT", CallError: "CALLERROR"}
 
 
 @dataclass
@@ -58,13 +60,7 @@ class Record:
     def kind(self) -> str:
         if self.direction == "event":
             return self.event or "event"
-        if isinstance(self.frame, Call):
-            return "CALL"
-        if isinstance(self.frame, CallResult):
-            return "CALLRESULT"
-        if isinstance(self.frame, CallError):
-            return "CALLERROR"
-        return "INVALID"
+        return _KINDS.get(type(self.frame), "INVALID")
 
     def wire(self) -> bytes:
         """The message exactly as it was on the wire."""
@@ -78,8 +74,10 @@ class Record:
             "direction": self.direction,
             "kind": self.kind,
         }
-        if self.action:
-            data["action"] = self.action
+        frame = self.frame
+        action = frame.action if type(frame) is Call else self.request.action if self.request is not None else None
+        if action:
+            data["action"] = action
         if self.direction != "event":
             data["raw"] = self.raw
         if self.binary:
@@ -120,13 +118,15 @@ def _passwords_in(data: Any) -> list[str]:
 
 
 _second: list[Any] = [None, ""]  # last whole second formatted: strftime on every frame is measurable
+_MILLIS = [f".{ms:03d}Z" for ms in range(1000)]  # and the milliseconds, looked up rather than formatted
 
 
 def _iso(t: float) -> str:
     whole = int(t)
     if _second[0] != whole:
         _second[0], _second[1] = whole, time.strftime("%Y-%m-%dT%H:%M:%S", time.gmtime(whole))
-    return f"{_second[1]}.{int((t - whole) * 1000):03d}Z"
+    second: str = _second[1]
+    return second + _MILLIS[int((t - whole) * 1000)]
 
 
 def _line(data: dict[str, Any]) -> bytes:
@@ -156,7 +156,7 @@ class Transcript:
         self.judge: Callable[[Finding, dict[str, Any]], Finding] | None = None
         if path is not None:
             path.parent.mkdir(parents=True, exist_ok=True)
-            self._file = path.open("wb")
+            self._file = path.open("wb", buffering=0)
 
     def subscribe(self, listener: Listener) -> Callable[[], None]:
         self._listeners.append(listener)
@@ -167,26 +167,37 @@ class Transcript:
             data: bytes | None = None, event: str | None = None, detail: dict[str, Any] | None = None,
             message_id: str | None = None, message_type: int | None = None) -> Record:
         if frame is not None:
-            message_id, message_type = frame.message_id, frame.message_type
-            if isinstance(frame, Call) and frame.action == "SetVariables":  # the only request that carries one
-                self._secrets.update(_passwords_in(frame.payload))
+            message_id = frame.message_id
+            if type(frame) is Call:
+                message_type = CALL
+                if frame.action == "SetVariables":  # the only request that carries one
+                    self._secrets.update(_passwords_in(frame.payload))
+            else:
+                message_type = frame.message_type
         if detail:
             self._secrets.update(_passwords_in(detail))
         if self._secrets:
             raw, data = self._masked(raw), self._masked_bytes(data)
             if detail:
                 detail = json.loads(self._masked(json.dumps(detail, ensure_ascii=False)))
-        judged = [self.judge(f, detail or {}) for f in findings or ()] if self.judge else list(findings or ())
-        record = Record(seq=len(self.records) + 1, time=time.time(), mono=time.monotonic(), conn=conn,
-                        direction=direction, raw=raw, frame=frame, request=request, findings=judged,
-                        binary=binary, data=data, event=event, detail=dict(detail or {}), message_id=message_id,
-                        message_type=message_type)
+        if findings:
+            judged = [self.judge(f, detail or {}) for f in findings] if self.judge else list(findings)
+        else:
+            judged = []
+        # positional: a dataclass __init__ with keywords costs measurably more per frame
+        record = Record(len(self.records) + 1, time.time(), time.monotonic(), conn, direction, raw, frame, request,
+                        judged, binary, data, event, dict(detail) if detail else {}, message_id, message_type)
         self.records.append(record)
         if self._file is not None:
-            self._file.write(_line(record.to_json()))
-            self._file.flush()  # every frame on disk at once: a crash loses nothing
-        for listener in list(self._listeners):
-            listener(record)
+            line = _line(record.to_json())
+            # unbuffered: each record goes to the operating system at once (a crash of the process loses nothing)
+            written = self._file.write(line)
+            while written is not None and written < len(line):  # a short write (signal, disk nearly full)
+                line = line[written:]
+                written = self._file.write(line)
+        if self._listeners:
+            for listener in list(self._listeners):  # a copy: a listener may unsubscribe itself
+                listener(record)
         return record
 
     def redact(self, secret: str) -> None:

@@ -68,3 +68,29 @@ def test_the_fast_path_only_takes_what_the_checking_decoder_passes(value: object
         decoded, reported = slow(text)
         assert not reported, f"fast path took {text!r}, which the checking decoder reports"
         assert fast == decoded
+
+
+frame_items = st.one_of(st.integers(-1, 5), st.booleans(), st.none(), st.floats(allow_nan=False, allow_infinity=False),
+                        st.text(max_size=40), st.dictionaries(st.sampled_from(["a", "b"]), st.integers(0, 9),
+                                                              max_size=2), st.lists(st.integers(0, 9), max_size=2))
+frames = st.lists(frame_items, min_size=0, max_size=6)
+
+
+@settings(max_examples=int(os.environ.get("FAST_DECODE_EXAMPLES", "400")), deadline=None)
+@given(st.one_of(frames, st.tuples(st.sampled_from([2, 3]), st.text(max_size=40), st.text(max_size=8),
+                                   st.dictionaries(st.just("k"), st.integers(0, 9))).map(list),
+                 st.tuples(st.just(3), st.text(max_size=40), st.dictionaries(st.just("k"), st.integers(0, 9))).map(list)))
+def test_the_well_formed_shortcut_parses_as_the_general_checks_do(value: list[object]) -> None:
+    """_well_formed() takes a CALL or CALLRESULT in one expression: it must give what _parse_value gives."""
+    from harness.ocppj import frames
+
+    text = json.dumps(value, separators=(",", ":"))
+    short = parse(text)
+    general = frames.Parsed(text=text)
+    decoded = frames._proven_clean(text)
+    if decoded is None:
+        return
+    frames._parse_value(general, decoded, "strict")
+    assert (short.frame, short.findings, short.message_id, short.message_type, short.action, short.reply_code) == \
+        (general.frame, general.findings, general.message_id, general.message_type, general.action,
+         general.reply_code)
