@@ -8,7 +8,7 @@ import os
 from pathlib import Path
 
 import pytest
-from suite_runner import ROOT, run_suite, sample
+from suite_runner import ROOT, run_suite, sample, security_profiles
 
 FAST = ("-o", "ocpp_heartbeat_interval=3", "-o", "ocpp_tolerance=1", "-o", "ocpp_timeout=6")
 STRICT = ("--ocpp-policy=beyond_part6=fail",)  # the checks beyond a table fail too, so each is proven
@@ -134,3 +134,20 @@ def test_a_station_that_resets_single_evses_passes_tc_b_25_to_27(tmp_path: Path)
                       faults=("evse_reset_ignores_transaction", "immediate_reset_wrong_reason"))
     assert wrong.verdicts == dict.fromkeys(RESET_PER_EVSE[1:], "failed"), wrong.output[-3000:]
     assert "Scheduled" in wrong.messages["TC_B_26_CS"] and "ImmediateReset" in wrong.messages["TC_B_27_CS"]
+
+
+TLS_ENV = {"OCPP_STATION_PASSWORD": "StationTlsSecret012345", "OCPP_HARNESS_STATION_PASSWORD": "HarnessTlsSecret543210"}
+
+
+@pytest.mark.skipif(not os.environ.get("OCPP_ALL_FAULTS"), reason="make faults (OCPP_ALL_FAULTS=1) runs it")
+def test_migrating_to_a_new_csms_root_passes_tc_b_50(tmp_path: Path) -> None:
+    """TC_B_50_CS needs security profile 2 or 3 (not applicable in the loopback at 1): at 2 the clean simulator
+    passes it; one that trusts a new network profile's endpoint with its factory roots only (not the CSMS root
+    installed for it) ends up back on the old endpoint and fails it."""
+    station, csms = security_profiles(tmp_path / "profiles", 2)
+    extra = (*FAST, f"--ocpp-sut={station}", f"--ocpp-sut={csms}")
+    clean = run_suite(tmp_path / "clean", "TC_B_50_CS", extra=extra, env=TLS_ENV)
+    assert clean.verdicts == {"TC_B_50_CS": "passed"}, clean.output[-3000:]
+    faulty = run_suite(tmp_path / "faulty", "TC_B_50_CS", faults=("ignore_installed_roots",), extra=extra, env=TLS_ENV)
+    assert faulty.verdicts == {"TC_B_50_CS": "failed"}, faulty.output[-3000:]
+    assert "not to the new endpoint" in faulty.messages["TC_B_50_CS"]

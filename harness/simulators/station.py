@@ -260,6 +260,7 @@ class StationFaults:
     changed_only_after_offline: bool = False  # back online after OfflineThreshold: reports only changed connectors
     reject_evse_reset: bool = False  # with a reset per EVSE (variant evse_reset): answers it Rejected
     evse_reset_ignores_transaction: bool = False  # a reset OnIdle of an EVSE that charges: Accepted, not Scheduled
+    ignore_installed_roots: bool = False  # a new network profile is trusted with the factory CSMS roots only
 
 
 @dataclass
@@ -462,14 +463,25 @@ class StationSimulator:
             user = self.config.identity + "X"
         return ClientOptions(subprotocols=["ocpp1.6"] if f.no_subprotocol else [SUBPROTOCOL], password=password,
                              username=user, open_timeout=self.config.call_timeout,
-                             ssl=self._tls_for(profile.security_profile))
+                             ssl=self._tls_for(profile.security_profile, profile))
 
-    def _tls_for(self, security: int) -> SSLContext | None:
+    def _tls_for(self, security: int, profile: NetworkProfile | None = None) -> SSLContext | None:
         """TLS of a connection at `security`: what the station was installed with for its own profile; for an
         upgraded one, trust in the CSMS root (profile 3: presenting the station certificate CertificateSigned
-        installed)."""
+        installed). A network profile set over OCPP at its own security profile also trusts every
+        CSMSRootCertificate installed since (B10 / M05: a new CSMS with a new root)."""
         if security < 2:
             return None
+        pki = self.config.pki
+        if (security == self.config.security_profile and pki is not None and profile is not None
+                and not self.faults.ignore_installed_roots
+                and profile != self.network.initial and self.certificates.trusted("CSMSRootCertificate")):
+            bundle = pki.run_dir / f"{self.config.identity}-trusted-csms-roots.pem"
+            bundle.write_text("".join([*pki.csms_roots(), *self.certificates.trusted("CSMSRootCertificate")]))
+            own = pki.station(self.config.serial_number)
+            certificate = (self._station_certificate_files() or (own.cert_path, own.key_path)) if security == 3 \
+                else None
+            return client_context(bundle, certificate=certificate)
         if security == self.config.security_profile or self.config.pki is None:
             return self.config.tls
         return client_context(self.config.pki.csms_trust_path,
