@@ -258,8 +258,8 @@ class StationFaults:
     accept_any_slot: bool = False  # SetNetworkProfile to a configuration slot it does not have: Accepted
     no_network_fallback: bool = False  # never moves on to the next NetworkConfigurationPriority entry
     changed_only_after_offline: bool = False  # back online after OfflineThreshold: reports only changed connectors
-    reject_evse_reset: bool = False  # with a reset per EVSE (variant evse_reset): answers it Rejected
-    evse_reset_ignores_transaction: bool = False  # a reset OnIdle of an EVSE that charges: Accepted, not Scheduled
+    reject_reset: bool = False  # every ResetRequest Rejected (the whole station, and per EVSE with variant evse_reset)
+    evse_reset_ignores_transaction: bool = False  # a reset of an EVSE that charges: Accepted (not Scheduled / Rejected)
     ignore_installed_roots: bool = False  # a new network profile is trusted with the factory CSMS roots only
 
 
@@ -1080,7 +1080,8 @@ class StationSimulator:
         base, f = call.payload["reportBase"], self.faults
         if f.refuse_base_report:
             return {"status": "Rejected"}
-        unsupported = base == "SummaryInventory" and self.config.variants.no_summary_inventory
+        unsupported = base == "SummaryInventory" and (self.config.variants.no_summary_inventory
+                                                      or f.report_unsupported_anyway)
         if unsupported and not f.report_unsupported_anyway:
             return {"status": "NotSupported", "statusInfo": {"reasonCode": "UnsupportedParam"}}
         data = self.model.report("FullInventory" if f.config_report_read_only else base)
@@ -1120,10 +1121,12 @@ class StationSimulator:
         first (their events delivered before the reboot); OnIdle answers Scheduled and reboots (ScheduledReset)
         once the last one has ended. A reset per EVSE is not supported (C-13 false)."""
         f = self.faults
+        if f.reject_reset:
+            return {"status": "Rejected"}
         if "evseId" in call.payload:
-            if self.config.variants.evse_reset and not f.reject_evse_reset:
+            if self.config.variants.evse_reset:
                 return self._reset_evse(call.payload["evseId"], call.payload["type"])
-            if f.accept_evse_reset:
+            if f.accept_evse_reset or (f.evse_reset_ignores_transaction and call.payload["evseId"] in self.charging.busy()):
                 return {"status": "Accepted"}
             return {"status": "Rejected", "statusInfo": {"reasonCode": "UnsupportedRequest",
                                                          "additionalInfo": "no reset per EVSE"}}
