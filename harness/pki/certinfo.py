@@ -128,6 +128,11 @@ def same_hash(a: dict[str, Any], b: dict[str, Any]) -> bool:
     return norm(a) == norm(b)
 
 
+def signed_by(pem: str, issuer_pem: str) -> bool:
+    """Whether the certificate `pem` carries a valid signature of the certificate `issuer_pem`'s key."""
+    return _signed_by(_load(pem), _load(issuer_pem))
+
+
 def _signed_by(cert: x509.Certificate, issuer: x509.Certificate) -> bool:
     if cert.issuer != issuer.subject:
         return False

@@ -173,6 +173,30 @@ class PkiFactory:
         _check_file_name(name, "CA name")
         return self._authority(f"extra-{name}", f"Harness {name} CA").path.read_text()
 
+    def ca_signed_by_csms_root(self, name: str) -> str:
+        """PEM of a further CA `name` whose certificate the CSMS root signed (made once per run): the new CSMS root
+        a station with AdditionalRootCertificateCheck accepts (M05, TC_B_47_CS)."""
+        _check_file_name(name, "CA name")
+        path = self.run_dir / f"successor-{name}.cert.pem"
+        if not path.exists():
+            own = self._authority(f"extra-{name}", f"Harness {name} CA")
+            root = self._authority("csms-root", "Harness CSMS Root CA")
+            now = dt.datetime.now(dt.UTC)
+            cert = (x509.CertificateBuilder().subject_name(own.cert.subject).issuer_name(root.cert.subject)
+                    .public_key(own.key.public_key()).serial_number(x509.random_serial_number())
+                    .not_valid_before(now - _DAY).not_valid_after(now + self.valid_days * _DAY)
+                    .add_extension(x509.BasicConstraints(ca=True, path_length=None), critical=True)
+                    .add_extension(x509.KeyUsage(digital_signature=True, key_cert_sign=True, crl_sign=True,
+                                                 content_commitment=False, key_encipherment=False,
+                                                 data_encipherment=False, key_agreement=False, encipher_only=False,
+                                                 decipher_only=False), critical=True)
+                    .add_extension(x509.SubjectKeyIdentifier.from_public_key(own.key.public_key()), critical=False)
+                    .add_extension(x509.AuthorityKeyIdentifier.from_issuer_public_key(root.key.public_key()),
+                                   critical=False)
+                    .sign(root.key, hashes.SHA256()))
+            path.write_bytes(cert.public_bytes(serialization.Encoding.PEM))
+        return path.read_text()
+
     def _station_ca(self) -> tuple[x509.Certificate, PrivateKey]:
         """The station CA certificate and key, for the CSR signer in this package."""
         authority = self._authority("station-ca", "Harness Station CA")

@@ -10,7 +10,14 @@ from pathlib import Path
 from typing import Any
 
 from harness.pki import PkiFactory
-from harness.pki.certinfo import BadCertificate, CertificateInfo, certificate_info, chain_problems, same_hash
+from harness.pki.certinfo import (
+    BadCertificate,
+    CertificateInfo,
+    certificate_info,
+    chain_problems,
+    same_hash,
+    signed_by,
+)
 
 
 @dataclass
@@ -31,6 +38,11 @@ class CertificateStore:
     pending_key: Path | None = None  # key of the CSR sent last; None when no renewal is under way
     station_chain: str | None = None  # PEM chain of the station certificate installed by CertificateSigned
     station_key: Path | None = None
+    # AS-2 AdditionalRootCertificateCheck (M05.FR.13-16): one CSMS root at a time; a new one must be signed by it,
+    # which it replaces; the old one is kept as the fallback until a connection with the new one succeeded
+    additional_root_check: bool = False
+    fallback: Installed | None = None
+    keep_no_fallback: bool = False  # fault no_root_fallback: the replaced root is gone for good
 
     def trusted(self, kind: str = "CSMSRootCertificate") -> list[str]:
         return [i.info.pem for i in self.installed if i.kind == kind]
@@ -49,10 +61,25 @@ class CertificateStore:
             return "Rejected", "not a CA certificate"
         if any(same_hash(i.info.hash_data, info.hash_data) and i.kind == kind for i in self.installed):
             return "Accepted", None  # installed already: idempotent
+        if self.additional_root_check and kind == "CSMSRootCertificate":
+            current = [i for i in self.installed if i.kind == kind]
+            signer = next((i for i in current if signed_by(pem, i.info.pem)), None)
+            if current and signer is None:
+                return "Rejected", "AdditionalRootCertificateCheck: not signed by the installed CSMSRootCertificate"
+            if signer is not None:
+                self.installed.remove(signer)
+                self.fallback = None if self.keep_no_fallback else signer
         if len(self.installed) >= self.max_entries:
             return "Failed", f"certificate store full ({self.max_entries} entries)"
         self.installed.append(Installed(kind, info))
         return "Accepted", None
+
+    def fall_back(self) -> None:
+        """M05.FR.16: a connection with the new CSMS root failed and the station went back to its old profile: the
+        replaced root is in force again (both are kept)."""
+        if self.fallback is not None:
+            self.installed.append(self.fallback)
+            self.fallback = None
 
     # ---- M03 GetInstalledCertificateIds ----------------------------------------------------------------------
     def ids(self, kinds: list[str] | None) -> list[dict[str, Any]]:

@@ -261,6 +261,7 @@ class StationFaults:
     reject_reset: bool = False  # every ResetRequest Rejected (the whole station, and per EVSE with variant evse_reset)
     evse_reset_ignores_transaction: bool = False  # a reset of an EVSE that charges: Accepted (not Scheduled / Rejected)
     ignore_installed_roots: bool = False  # a new network profile is trusted with the factory CSMS roots only
+    no_root_fallback: bool = False  # AdditionalRootCertificateCheck: the replaced CSMS root is not kept as fallback
 
 
 @dataclass
@@ -282,6 +283,7 @@ class StationVariants:
     # block B coverage
     no_summary_inventory: bool = False  # no SummaryInventory base report (C-56 false; its profile must not claim it)
     evse_reset: bool = False  # a reset per EVSE (C-13, B11.FR.08; its profile must claim C-13)
+    additional_root_check: bool = False  # AS-2: one CSMS root; a new one signed by it replaces it (old one as fallback)
 
 
 @dataclass
@@ -381,7 +383,9 @@ class StationSimulator:
         self._online = asyncio.Event()  # set while booted and announced: messages may go out
         self._outbox_wake = asyncio.Event()  # an event was queued, or the station came online
         self._outbox_drained = asyncio.Event()  # the outbox is empty (a reset waits for it before rebooting)
-        self.certificates = CertificateStore(self.config.serial_number, self.config.pki)
+        self.certificates = CertificateStore(self.config.serial_number, self.config.pki,
+                                             additional_root_check=self.config.variants.additional_root_check,
+                                             keep_no_fallback=self.faults.no_root_fallback)
         if self.config.pki is not None:  # installed at manufacturing: the CSMS root it connects with, and its CSO CA
             for root in self.config.pki.csms_roots():
                 self.certificates.install(root, "CSMSRootCertificate")
@@ -477,7 +481,8 @@ class StationSimulator:
                 and not self.faults.ignore_installed_roots
                 and profile != self.network.initial and self.certificates.trusted("CSMSRootCertificate")):
             bundle = pki.run_dir / f"{self.config.identity}-trusted-csms-roots.pem"
-            bundle.write_text("".join([*pki.csms_roots(), *self.certificates.trusted("CSMSRootCertificate")]))
+            factory = [] if self.config.variants.additional_root_check else pki.csms_roots()  # AS-2: the one root
+            bundle.write_text("".join([*factory, *self.certificates.trusted("CSMSRootCertificate")]))
             own = pki.station(self.config.serial_number)
             certificate = (self._station_certificate_files() or (own.cert_path, own.key_path)) if security == 3 \
                 else None
@@ -513,6 +518,8 @@ class StationSimulator:
                     self._tls_refused(exc.failure)
             else:
                 opened, failures = True, 0
+                if profile == self.network.initial:
+                    self.certificates.fall_back()  # M05.FR.16: back on the old profile, the old root is in force
                 self.network.opened()
                 self.model.put(SECURITY_PROFILE, str(profile.security_profile))
                 self.model.put(ACTIVE_NETWORK_PROFILE, str(self.network.active))
