@@ -25,6 +25,7 @@ import textwrap
 from pathlib import Path
 from typing import Any
 
+from harness import resources
 from harness.errors import ConfigError
 from harness.ocppj import Finding, SchemaStore
 from harness.options import OPTIONS
@@ -38,9 +39,6 @@ from harness.simulators.builtin import BuiltinSut
 from harness.simulators.control_server import ControlServer, csms_actions, station_actions
 from harness.transcript import Record, read_transcript
 from harness.usecase import catalogue as oca
-
-ROOT = Path(__file__).resolve().parent.parent
-
 
 # ---- help texts (one place, so a new subcommand adds its own lines here) -------------------------------------------
 _DESCRIPTION = """\
@@ -104,7 +102,9 @@ def _texts(description: str, epilog: str) -> dict[str, Any]:
 
 
 def _parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(prog="ocpp-harness", **_texts(_DESCRIPTION, _EXAMPLES[""]))
+    texts = _texts(_DESCRIPTION, _EXAMPLES[""])
+    texts["epilog"] += f"\n\nprofile templates and the built-in simulators' profiles: {resources.profiles_dir()}"
+    parser = argparse.ArgumentParser(prog="ocpp-harness", **texts)
     sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
     run = sub.add_parser("run", help="run the conformance test cases (pytest) and write reports/", **_texts(
         "Run the test cases in pytest (a child process) and write the reports. Exit code: pytest's (0 all "
@@ -170,7 +170,8 @@ def _report_parser(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> 
 def _report(args: argparse.Namespace) -> int:
     """`allure generate` with the pinned Allure 3 CLI; a missing Node.js/npm or results is one line, not a trace."""
     out = Path(args.out)
-    cli_dir = Path(args.allure_cli) if args.allure_cli else Path(__file__).resolve().parent.parent / ".allure-cli"
+    cli_dir = Path(args.allure_cli) if args.allure_cli else (
+        resources.CHECKOUT / ".allure-cli" if resources.is_checkout() else resources.user_cache() / "allure-cli")
     try:
         report = generate(Path(args.results), out, history=Path(args.history) if args.history else
                           out.parent / "history.jsonl", cli_dir=cli_dir, history_limit=args.history_limit)
@@ -184,18 +185,20 @@ def _report(args: argparse.Namespace) -> int:
 
 def _run_suite(args: argparse.Namespace) -> int:
     """pytest in a child process, as `make demo` runs it (only the plugin imports pytest, DESIGN.md §3)."""
-    root = Path(__file__).resolve().parent.parent
-    testcases = root / "testcases"
-    reports = args.ocpp_reports_dir
+    root = resources.suite_root()
+    testcases = resources.testcases_dir()
+    reports = Path(args.ocpp_reports_dir).resolve()
+    args.ocpp_reports_dir = str(reports)
     passed: list[str] = []
     for opt in OPTIONS:
         value = getattr(args, opt.dest, None) if opt.run else None
         for given in (value if isinstance(value, list) else [value] if value else []):
-            if opt.name in ("sut", "gate", "pki-dir"):  # files: the child runs in the checkout
+            if opt.name in ("sut", "gate", "pki-dir", "reports-dir"):  # paths: the child runs in the suite's folder
                 given = str(Path(given).resolve())
             passed.append(f"{opt.flag}={given}")
     argv = [sys.executable, "-m", "pytest", str(testcases), *passed, f"--alluredir={reports}/allure-results",
             f"--junitxml={reports}/junit.xml", *([] if args.no_progress else ["--ocpp-progress"]),
+            *([] if resources.is_checkout() else ["-p", "no:cacheprovider"]),  # nothing written into site-packages
             *[a for a in args.pytest_args if a != "--"]]
     return subprocess.call(argv, cwd=root)
 
@@ -314,13 +317,13 @@ def _collect_catalogue(args: argparse.Namespace) -> dict[str, Any] | str:
     """The plugin's catalogue (pytest --collect-only in a child process, --ocpp-catalogue), or why it failed."""
     with tempfile.TemporaryDirectory(prefix="ocpp-list-") as tmp:
         target = Path(tmp) / "catalogue.json"
-        argv = [sys.executable, "-m", "pytest", str(ROOT / "testcases"), "--collect-only", "-q", "-p",
+        argv = [sys.executable, "-m", "pytest", str(resources.testcases_dir()), "--collect-only", "-q", "-p",
                 "no:cacheprovider", f"--ocpp-catalogue={target}",
                 *[f"--ocpp-sut={Path(p).resolve()}" for p in args.sut],
                 *([f"--ocpp-role={args.role}"] if args.role else []),
                 *([f"--ocpp-cert-profile={args.cert_profile}"] if args.cert_profile else []),
                 *([f"--ocpp-security-profile={args.security_profile}"] if args.security_profile else [])]
-        proc = subprocess.run(argv, cwd=ROOT, capture_output=True, text=True)
+        proc = subprocess.run(argv, cwd=resources.suite_root(), capture_output=True, text=True)
         if not target.is_file():
             lines = [ln for ln in (proc.stdout + proc.stderr).splitlines() if ln.strip()]
             errors = [ln for ln in lines if "Error" in ln or ln.startswith("E ")]
@@ -412,11 +415,14 @@ def _list(args: argparse.Namespace) -> int:
 def _add_validate(sub: Any) -> None:
     va = sub.add_parser(
         "validate", help="re-judge a recorded transcript (reports/transcripts/*.jsonl) against the current rules",
-        **_texts("Feed every frame of a recorded transcript, both directions and in order, through the same OCPP-J "
-                 "checks the live connection uses (frame rules, JSON schemas, message ids, one CALL at a time), "
-                 "print the findings, and compare them with the findings recorded at the time (new / gone). "
-                 "Findings that need the live connection (handshake, TLS, close, timeouts, transaction "
-                 "invariants) are kept as recorded.\n\n"
+        **_texts("Feed every event of a recorded transcript, in order, to the monitor the live connection uses "
+                 "(harness/ocppj/monitor.py): handshakes (from their recorded facts; never a password), TLS "
+                 "sessions and failures, every frame both ways (frame rules, JSON schemas, message ids, one CALL "
+                 "at a time, the transaction invariants TX-1..TX-4), timeouts and closes; print the findings, and "
+                 "compare them with the findings recorded at the time (new / gone). Kept as recorded (not "
+                 "re-judged): TX-1/TX-2 of a transaction whose first event in the transcript is not Started (it "
+                 "may have begun in an earlier case), what a connection opened before the transcript (a resume "
+                 "event) did earlier, ST-1, and events an older harness recorded without their facts.\n\n"
                  "Exit code: 0 no FAIL finding on what the SUT sent; 1 FAIL findings; 2 the file cannot be read "
                  "or has lines that are not transcript records.",
                  "examples:\n"
@@ -448,8 +454,7 @@ def _validate(args: argparse.Namespace) -> int:
         print(f"ocpp-harness validate: {path} holds no transcript records (JSON lines as the harness writes them "
               "to reports/transcripts/)", file=sys.stderr)
         return 2
-    manifest = ROOT / "schemas" / "ocpp-2.0.1.sha256"
-    result = rejudge(records, SchemaStore(manifest=manifest if manifest.is_file() else None),
+    result = rejudge(records, SchemaStore(manifest=resources.schema_manifest()),
                      strictness=args.strictness)
     failures = result.failures()
     code = 2 if problems else (1 if failures else 0)

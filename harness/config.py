@@ -55,6 +55,11 @@ POLICY_DEFAULTS: dict[str, tuple[Any, str]] = {
     "tls.invalid_client_certificates": ("all", "which invalid station certificates TC_A_08_CSMS presents, one "
                                                "connection each: 'all' or a list of the names above (Part 6 has "
                                                "unknown-ca, expired and wrong-cn; the others are beyond it)"),
+    "csms.request_without_manual_action": ("trigger",
+                                           "a CSMS table whose CSMS sends a request with no Manual Action (TC_B_42/44_"
+                                           "CSMS SetNetworkProfile): 'trigger' asks the CSMS through the control "
+                                           "adapter, as an operator would; 'wait' waits <Configured long operation "
+                                           "timeout> for the CSMS to send it on its own"),
     "rpc.reply.concurrent_call": (["answer", "CALLERROR"],
                                   "what a peer does with a second CALL sent while the first is unanswered: 'answer' "
                                   "it, 'CALLERROR' it, or 'ignore' it (Part 4 only binds the sender)"),

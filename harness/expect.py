@@ -19,7 +19,7 @@ from typing import Any
 
 from harness.failures import OcppFailure
 from harness.matchers import difference
-from harness.ocppj import Call, CallError, Severity
+from harness.ocppj import Call, CallError, Finding, Severity
 from harness.transcript import Record, Transcript
 
 
@@ -217,7 +217,7 @@ class Expectations:
         failing = [f for f in record.findings if f.severity is Severity.FAIL]
         if failing:
             raise OcppFailure(
-                f"{exp.action} arrived but is not valid OCPP 2.0.1",
+                f"{exp.action} arrived but is not valid OCPP 2.0.1: {_first_reason(failing)}",
                 message="\n".join(f.one_line() for f in failing), requirements=requirements,
                 step=self.current_step(), actual=record.raw[:800], rules=tuple(sorted({f.rule for f in failing})),
                 last_frames=self.transcript.tail())
@@ -249,7 +249,8 @@ class Expectations:
         if invalid:  # it came, but so broken that the harness refused it: say that, not "no message"
             record, broken = invalid[-1]
             return OcppFailure(
-                f"{record.action} arrived but is not valid OCPP 2.0.1 ({len(invalid)} time(s) within {timeout:g} s)",
+                f"{record.action} arrived but is not valid OCPP 2.0.1 ({len(invalid)} time(s) within {timeout:g} s): "
+                f"{_first_reason(broken)}",
                 requirements=requirements, step=self.current_step(), expected=exp.label(), actual=record.raw[:800],
                 message="\n".join(f"{f.path}: {f.text}" if f.path not in ("", "$") else f.one_line()
                                   for f in broken),
@@ -279,3 +280,10 @@ def check_interval(measured: float, *, expected: float, tolerance: float, what: 
         raise OcppFailure(f"timing: {what} out of tolerance", message=line, requirements=requirements,
                           rules=("TIMING",))
     return line
+
+
+def _first_reason(broken: list[Finding]) -> str:
+    """The first rule an invalid message broke, for the headline (issue 12: "RequestStartTransaction arrived but
+    is invalid: $.idToken.type is required", not only that it is invalid)."""
+    first = broken[0]
+    return f"{first.path}: {first.text}" if first.path not in ("", "$") else f"{first.rule}: {first.text}"

@@ -72,16 +72,20 @@ def _token(value: str, group: str | None = None) -> IdToken:
 class IdTokens(_Model):
     """Tokens the test cases present (Part 6 <Configured valid_idtoken_idtoken> and friends)."""
 
-    valid: IdToken = Field(default_factory=lambda: _token("VALID-TOKEN-01", "GROUP-01"))
+    valid: IdToken = Field(default_factory=lambda: _token("VALID-TOKEN-01", "GROUP-01"),
+                           description="<Configured valid_idtoken_idtoken/_type>: a token the CSMS accepts")
     valid2: IdToken = Field(default_factory=lambda: _token("VALID-TOKEN-02"),
                             description="a second valid token, not in the group of `valid`")
     group: IdToken = Field(default_factory=lambda: _token("GROUP-TOKEN-01", "GROUP-01"),
                            description="valid, same groupIdToken as `valid` (C09)")
-    invalid: IdToken = Field(default_factory=lambda: _token("INVALID-TOKEN"))
+    invalid: IdToken = Field(default_factory=lambda: _token("INVALID-TOKEN"),
+                             description="<Configured invalid_idtoken_idtoken/_type>: the CSMS answers Invalid")
     unknown: IdToken = Field(default_factory=lambda: _token("UNKNOWN-TOKEN-99"),
                              description="a token the CSMS has never seen")
-    blocked: IdToken = Field(default_factory=lambda: _token("BLOCKED-TOKEN"))
-    expired: IdToken = Field(default_factory=lambda: _token("EXPIRED-TOKEN"))
+    blocked: IdToken = Field(default_factory=lambda: _token("BLOCKED-TOKEN"),
+                             description="<Configured blocked_idtoken_idtoken/_type>: the CSMS answers Blocked")
+    expired: IdToken = Field(default_factory=lambda: _token("EXPIRED-TOKEN"),
+                             description="<Configured expired_idtoken_idtoken/_type>: the CSMS answers Expired")
     master_pass: IdToken | None = Field(None, description="MasterPassGroupId token, when the SUT has one")
 
     def info(self, id_token: Mapping[str, Any]) -> dict[str, Any]:
@@ -105,23 +109,38 @@ class Configured(_Model):
 
     evse_id: int = Field(1, ge=1, description="<Configured evseId>: the EVSE the transaction cases use")
     connector_id: int = Field(1, ge=1, description="<Configured connectorId>: its connector")
-    heartbeat_interval: int = Field(10, gt=0)
+    heartbeat_interval: int = Field(10, gt=0, description="<Configured HeartbeatInterval>: the interval the harness "
+                                                          "CSMS gives in BootNotificationResponse")
     boot_retry_interval: int = Field(2, gt=0, description="interval the harness CSMS gives with Pending/Rejected")
-    retry_back_off_wait_minimum: int = Field(1, ge=0)
+    retry_back_off_wait_minimum: int = Field(1, ge=0, description="<Configured RetryBackOffWaitMinimum>: "
+                                                                  "OCPPCommCtrlr.RetryBackOffWaitMinimum")
     retry_back_off_random_range: int = Field(0, ge=0)
     retry_back_off_repeat_times: int = Field(2, ge=0)
     offline_window: float = Field(3.0, gt=0, description="how long the harness CSMS refuses reconnects when a test "
                                                          "takes the station offline")
-    message_attempts_transaction_event: int = Field(3, ge=1)
-    message_attempt_interval_transaction_event: int = Field(1, ge=0)
-    message_timeout: int = Field(3, gt=0, description="OCPPCommCtrlr.MessageTimeout the timeout tests set")
-    ev_connection_timeout: int = Field(5, gt=0)
-    tx_updated_interval: int = Field(2, ge=0, description="SampledDataCtrlr.TxUpdatedInterval the tests set")
+    message_attempts_transaction_event: int = Field(3, ge=1, description="<Configured message_attempts_transaction_"
+                                                        "event>: OCPPCommCtrlr.MessageAttempts (TransactionEvent)")
+    message_attempt_interval_transaction_event: int = Field(1, ge=0, description="<Configured message_attempts_"
+                                                                    "transaction_event_interval>: OCPPCommCtrlr."
+                                                                    "MessageAttemptInterval (TransactionEvent)")
+    message_timeout: int = Field(3, gt=0, description="<Configured messageTimeout>: OCPPCommCtrlr.MessageTimeout "
+                                                      "the timeout tests set")
+    ev_connection_timeout: int = Field(5, gt=0, description="<Configured ev_connection_timeout>: "
+                                                            "TxCtrlr.EVConnectionTimeOut")
+    tx_updated_interval: int = Field(2, ge=0, description="<Configured transaction_updated_metervalues_interval>: "
+                                                          "SampledDataCtrlr.TxUpdatedInterval the tests set")
     tx_updated_measurands: str = Field("Energy.Active.Import.Register",
                                        description="<Configured transaction_updated_metervalues_measurands>")
-    aligned_data_interval: int = Field(2, ge=0, description="AlignedDataCtrlr.Interval the tests set")
-    transaction_duration: float = Field(1.0, ge=0, description="how long a test lets energy flow before stopping")
-    max_time_deviation: float = Field(4.0, ge=0, description="allowed clock deviation of timestamps (s)")
+    aligned_data_interval: int = Field(2, ge=0, description="<Configured clock-aligned meter values interval>: "
+                                                            "AlignedDataCtrlr.Interval the tests set")
+    aligned_tx_ended_interval: int = Field(2, ge=0, description="<Configured clock_aligned_tx_ended_meter_values_"
+                                           "interval>: AlignedDataCtrlr.TxEndedInterval (TC_J_03_CS, TC_J_04_CS)")
+    sampled_tx_ended_interval: int = Field(2, ge=0, description="<Configured sampled_tx_ended_meter_values_interval>: "
+                                           "SampledDataCtrlr.TxEndedInterval (TC_J_10_CS, TC_J_11_CS)")
+    transaction_duration: float = Field(1.0, ge=0, description="<Configured transaction duration>: how long a test "
+                                                               "lets energy flow before stopping")
+    max_time_deviation: float = Field(4.0, ge=0, description="<Configured max time deviation>: allowed clock "
+                                                             "deviation of timestamps (s)")
     reboot_time: float = Field(60.0, gt=0, description="how long the station may take from a Reset or power cycle "
                                                        "to its BootNotification")
     firmware_update_time: float = Field(60.0, gt=0, description="how long the station may take from UpdateFirmware "
@@ -135,6 +154,8 @@ class Configured(_Model):
     ocpp_interface: str = Field("Wired0", description="<Configured ocppInterface>: connectionData.ocppInterface of a "
                                                       "SetNetworkProfile (station SUT: what the harness sends; CSMS "
                                                       "SUT: what the CSMS must send, TC_A_19_CSMS)")
+    ocpp_csms_url: str | None = Field(None, description="<Configured ocppCsmsUrl>: connectionData.ocppCsmsUrl the CSMS "
+                                                        "must send in TC_B_42_CSMS; unset: any URL")
     long_operation_timeout: float = Field(20.0, gt=0, description="<Configured long operation timeout>: how long "
                                                                   "TC_A_19_CS watches that an upgraded station does "
                                                                   "not come back at security profile 1")
@@ -144,6 +165,19 @@ class Configured(_Model):
     firmware_signing_certificate: str | None = Field(None, description="<Configured signingCertificate>: the PEM the "
                                                                        "CSMS sends in TC_L_01_CSMS; unset: only its "
                                                                        "presence is checked")
+    invalid_firmware_location: str | None = Field(None, description="<Configured invalid firmware location>: an "
+                                                  "image the station downloads and fails to install (TC_L_08_CS); "
+                                                  "unset: the harness serves one only the built-in station knows")
+    invalid_firmware_signature: str | None = Field(None, description="<Configured invalid firmware signature>: its "
+                                                   "real signature (Base64)")
+    invalid_firmware_signing_certificate: str | None = Field(None, description="<Configured invalid firmware "
+                                                             "signingCertificate>: a PEM the station trusts")
+    install_offset_period: float = Field(3.0, gt=0, description="<Configured Install Offset Period>: how far ahead "
+                                                                "the installDateTime of TC_L_02 lies (station SUT: "
+                                                                "what the harness sends; CSMS SUT: what it asks for)")
+    download_offset_period: float = Field(3.0, gt=0, description="<Configured Download Offset Period>: how far ahead "
+                                                                 "the retrieveDateTime of TC_L_03 lies (both roles, "
+                                                                 "as install_offset_period)")
     local_list_version: int = Field(1, gt=0, description="<Configured versionNumber>: the version of the full Local "
                                                         "Authorization List TC_D_01_CS sends (> 0)")
     # block G, P and TC_K_38_CS
@@ -161,6 +195,13 @@ class Configured(_Model):
     offline_threshold: int = Field(5, gt=2, description="<Configured offlineThreshold>: OCPPCommCtrlr.OfflineThreshold "
                                                          "of TC_B_11_CS, TC_B_51_CS and TC_B_52_CS (s; the B04 cases "
                                                          "stay offline 2 s more, or less, than this)")
+    retry_interval: int = Field(2, ge=1, description="<Configured retryInterval>: the GetLog retryInterval of "
+                                                   "TC_N_26_CS (3 retries: the case lasts 3 times this)")
+    log_type: Literal["DiagnosticsLog", "SecurityLog", "DataCollectorLog"] = Field(
+        "DiagnosticsLog", description="<Configured logType>: the logType of TC_N_34_CS / TC_N_36_CS")
+    customer_identifier: str = Field("OpenChargeAlliance", max_length=64,
+                                     description="<Configured customerIdentifier>: the customer the lab stores at "
+                                                 "the station (TC_N_62_CS); the CSMS must ask for it (TC_N_62_CSMS)")
     other: dict[str, str | int | float | bool] = Field(default_factory=dict)
 
 
@@ -208,7 +249,8 @@ class SutProfile(_Model):
     vendor: str = Field("", description="<Configured vendorName> (reports; BootNotification of the harness's station)")
     model: str = Field("", description="<Configured model>")
     firmware_version: str = Field("", description="for the reports")
-    endpoint: Endpoint = Field(default_factory=lambda: Endpoint())
+    endpoint: Endpoint = Field(default_factory=lambda: Endpoint(), description="<Configured ocppCsmsUrl>: where the "
+                                                                          "two sides meet")
     security: Security = Field(default_factory=lambda: Security())
     evses: list[Evse] = Field(default_factory=lambda: [Evse(id=1), Evse(id=2)],
                               description="the EVSEs, ids 1, 2, … in order, with their number of connectors")
@@ -381,11 +423,28 @@ BUILTIN_STATION_PICS = {"C-01": True, "C-02": True, "C-06": True, "C-09.1": True
                         # block C coverage: MaxEnergyOnInvalidId, Master Pass without UI, cache LifeTime and
                         # DisablePostAuthorize
                         "C-03": True, "C-08": True, "C-53": True, "C-59": True,
+                        # block F: TriggerMessage of each kind Part 5 names
+                        "C-29": True, "C-29.1": True, "C-29.2": True, "C-29.3": True, "C-29.4": True, "C-29.5": True,
+                        "C-29.6": True,
                         # block B coverage: the SummaryInventory base report
-                        "C-56": True}
+                        "C-56": True,
+                        # block J: AlignedDataSendDuringIdle, measurands for every list, signed meter values
+                        "C-28": True, "C-40": True, "C-42": True,
+                        # block L: it can cancel a running firmware update (L01.FR.24); its station certificate
+                        # can be removed by a lab action (TC_A_21_CS)
+                        "C-60": True, "AQ-3": True,
+                        # block N: cancelling a log upload, customer information by customerIdentifier
+                        "C-57": True, "C-14": True}
 # the Master Pass token (C16) both built-in simulators know; its group is the station's MasterPassGroupId
 BUILTIN_MASTER_PASS = IdToken(id_token="MASTER-PASS-01", type="ISO14443", group_id_token="MASTER-GROUP")
-BUILTIN_CSMS_PICS = {"C-11": True, "C-16": True, "C-44": True}
+BUILTIN_CSMS_PICS = {"C-11": True, "C-16": True, "C-44": True,
+                     # block F: it triggers each kind of message Part 5 names for a CSMS
+                     "C-29": True, "C-29.1": True, "C-29.2": True, "C-29.3": True, "C-29.4": True, "C-29.5": True,
+                     "C-15": True,  # scheduled firmware updates (an operator's retrieve/installDateTime)
+                     "C-14": True,  # customer information by customerIdentifier
+                     # block B coverage: EVSE resets, ConfigurationInventory / FullInventory reports on an operator's
+                     # request, several variables in one Get/SetVariablesRequest
+                     "C-13": True, "C-17": True, "C-45": True, "C-46": True, "C-50": True, "C-50.2": True}
 
 
 def builtin_station_profile() -> SutProfile:

@@ -151,6 +151,9 @@ class Transcript:
         self._listeners: list[Listener] = []
         self._file: IO[bytes] | None = None
         self._secrets: set[str] = set()
+        # how a finding counts in this transcript, given its record's detail (e.g. a TLS finding on a connection
+        # that opened, outside the TLS cases: a warning); None: as it is
+        self.judge: Callable[[Finding, dict[str, Any]], Finding] | None = None
         if path is not None:
             path.parent.mkdir(parents=True, exist_ok=True)
             self._file = path.open("wb")
@@ -173,8 +176,9 @@ class Transcript:
             raw, data = self._masked(raw), self._masked_bytes(data)
             if detail:
                 detail = json.loads(self._masked(json.dumps(detail, ensure_ascii=False)))
+        judged = [self.judge(f, detail or {}) for f in findings or ()] if self.judge else list(findings or ())
         record = Record(seq=len(self.records) + 1, time=time.time(), mono=time.monotonic(), conn=conn,
-                        direction=direction, raw=raw, frame=frame, request=request, findings=list(findings or ()),
+                        direction=direction, raw=raw, frame=frame, request=request, findings=judged,
                         binary=binary, data=data, event=event, detail=dict(detail or {}), message_id=message_id,
                         message_type=message_type)
         self.records.append(record)

@@ -1,7 +1,14 @@
-"""Fault detection table: the suite against every simulator fault switch, and once clean per role.
+"""Fault detection table.
 
-    .venv/bin/python scripts/fault_table.py [--jobs 2] [--only NAME ...]
+    make faults                                                 every claim proven, then this table into the docs
+    .venv/bin/python scripts/fault_table.py --junit reports/faults.xml --write docs/fault-table.md
+    .venv/bin/python scripts/fault_table.py --whole-suite [--jobs 2] [--only NAME ...]
 
+Default (`--junit`): the table of claims (scripts/fault_claims.py): for every simulator fault switch, the test
+cases it must make fail and whether its self-test proved it in the `make faults` run whose JUnit is given. Exit 1
+when a switch has no claim or a proof failed or did not run.
+
+`--whole-suite` (hours now that the suite is large):
 Prints, as Markdown, each fault switch and the test cases that failed because of it (for a fault Part 6 tolerates,
 those that passed with the warning naming it: tests/test_fault_detection.py WARNED), then any case that failed
 against a clean simulator. Exit 0 only when every fault is caught and no clean run fails. Each run is a child
@@ -15,12 +22,15 @@ import dataclasses
 import sys
 import tempfile
 import time
+import xml.etree.ElementTree as ET
 from concurrent.futures import ThreadPoolExecutor, as_completed
+from datetime import UTC, datetime
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT / "tests"))  # the child-pytest runner the self-tests use
 
+from fault_claims import OTHER_PROOFS, Claim, claims, switches  # noqa: E402
 from suite_runner import SuiteResult, run_suite, security_profiles  # noqa: E402
 from test_fault_detection import WARNED  # noqa: E402  (faults Part 6 tolerates: caught by a warning)
 from test_security_profiles import TLS_FAULTS  # noqa: E402  (the profile each TLS fault needs: one list)
@@ -73,13 +83,93 @@ def listed(cases: list[str], limit: int) -> str:
     return f"{len(cases)} cases: {', '.join(cases[:limit])}, …"
 
 
+def _proofs(junits: list[Path]) -> dict[tuple[str, str], str]:
+    """(self-test module, fault switch) -> passed / failed / skipped, from the JUnit of `make faults` (a later file
+    overrides an earlier one for the proofs it holds: a re-run of some proofs updates the table)."""
+    out: dict[tuple[str, str], str] = {}
+    for junit in junits:
+        out.update(_proofs_of(junit))
+    return out
+
+
+def _proofs_of(junit: Path) -> dict[tuple[str, str], str]:
+    out: dict[tuple[str, str], str] = {}
+    for case in ET.parse(junit).getroot().iter("testcase"):
+        module = case.get("classname", "").rsplit(".", 1)[-1]
+        name = case.get("name", "")
+        if "[" not in name:
+            continue
+        params = name.split("[", 1)[1].rstrip("]").split("-")
+        verdict = "passed"
+        for child in case:
+            if child.tag in ("failure", "error"):
+                verdict = "failed"
+            elif child.tag == "skipped" and verdict == "passed":
+                verdict = "skipped"
+        for param in params:
+            if out.get((module, param)) != "failed":
+                out[(module, param)] = verdict
+    return out
+
+
+def claims_table(junits: list[Path]) -> tuple[str, int]:
+    proofs = _proofs(junits)
+    by_fault: dict[str, list[Claim]] = {}
+    for claim in claims():
+        by_fault.setdefault(claim.fault, []).append(claim)
+    lines = ["| simulator | fault switch | must fail (or warn) | proven by | result |", "|---|---|---|---|---|"]
+    bad = 0
+    for fault, simulator in sorted(switches().items(), key=lambda kv: (kv[1] != "station", kv[0])):
+        if fault in OTHER_PROOFS and fault not in by_fault:
+            lines.append(f"| {simulator} | `{fault}` | | {OTHER_PROOFS[fault]} | see that test |")
+            continue
+        if fault not in by_fault:
+            bad += 1
+            lines.append(f"| {simulator} | `{fault}` | | **no claim** | **NOT PROVEN** |")
+            continue
+        for claim in by_fault[fault]:
+            verdict = proofs.get((claim.module, fault), "not run")
+            ok = verdict == "passed"
+            bad += not ok
+            cases = ", ".join(claim.cases) + (" (warned)" if claim.warned else "")
+            where = f"tests/{claim.module}.py" + (f" at security profile {claim.security}" if claim.security else "")
+            lines.append(f"| {simulator} | `{fault}` | {cases} | {where} | {'caught' if ok else f'**{verdict}**'} |")
+    return "\n".join(lines) + "\n", bad
+
+
+def write_claims(junits: list[Path], target: Path | None) -> int:
+    table, bad = claims_table(junits)
+    when = datetime.fromtimestamp(max(j.stat().st_mtime for j in junits), UTC).strftime("%Y-%m-%d")
+    total = len(switches())
+    text = (f"# Fault detection table\n\nEvery simulator fault switch ({total}) with the test cases it must make "
+            "fail, and whether its self-test caught it. Each row is one child run of those cases against the "
+            "simulator with that switch on; the failure message must also name what was expected. `make test` "
+            "proves a representative sample of these rows; `make faults` proves all of them and regenerates this "
+            f"page (`scripts/fault_table.py --junit reports/faults.xml --write docs/fault-table.md`).\n\n"
+            f"Measured {when} on 2 cores: {total - bad} of {total} switches caught"
+            f"{'' if not bad else f', {bad} rows not (marked)'}.\n\n" + table)
+    if target is None:
+        print(text)
+    else:
+        target.write_text(text, encoding="utf-8")
+    return 1 if bad else 0
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--junit", type=Path, action="append",
+                        help="JUnit of `make faults` (repeatable: later files override): print the claims table")
+    parser.add_argument("--write", type=Path, help="with --junit: write the page here instead of printing it")
+    parser.add_argument("--whole-suite", action="store_true", help="run the whole suite once per switch")
     parser.add_argument("--jobs", type=int, default=1, help="child runs at once (timing cases prefer 1)")
     parser.add_argument("--only", nargs="*", default=None, help="only these fault switches")
     parser.add_argument("--max-listed", type=int, default=0,
                         help="longer lists of failed cases are cut to this many, with the count (0: all)")
     args = parser.parse_args(argv)
+    if not args.whole_suite:
+        if not args.junit:
+            parser.error("give --junit reports/faults.xml (from `make faults`) or --whole-suite")
+        return write_claims(args.junit, args.write)
     todo: list[tuple[str, str | None]] = [("station", None), ("csms", None)]
     todo += [(sim, f) for sim, f in faults() if args.only is None or f in args.only]
     started = time.monotonic()

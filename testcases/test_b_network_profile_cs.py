@@ -212,7 +212,7 @@ async def test_TC_B_50_CS(csms: CsmsRole, sut: StationControl) -> None:
         await csms.close_listener(url)
 
 
-SUCCESSOR_ROOT = "csms-root-2-successor"  # <Configured (new) CSMS Root certificate 2>, signed by the old root
+SUCCESSOR_ROOT = "b47"  # <Configured (new) CSMS Root certificate 2>, signed by the old root
 
 
 @testcase("TC_B_47_CS", security=(2, 3),
@@ -227,7 +227,7 @@ async def test_TC_B_47_CS(csms: CsmsRole, sut: StationControl) -> None:
     with csms.step("Memory state CertificateInstalled: CSMSRootCertificate <Configured (new) CSMS Root certificate 2>, "
                    "signed by the old CSMS root"):
         new_root = await states.certificate_installed(csms, "CSMSRootCertificate",
-                                                      csms.pki.ca_signed_by_csms_root(SUCCESSOR_ROOT))
+                                                      csms.pki.successor_root(SUCCESSOR_ROOT))
     url = await csms.open_listener(security)
     try:
         await _migrate(csms, url, ("1-2", "3-4", "5-6"))

@@ -12,12 +12,15 @@ import datetime as dt
 from typing import Any
 
 from harness import (
+    ANY,
     CsmsRole,
     FirmwareImage,
     FirmwareServer,
     OneOf,
+    PreconditionNotMet,
     Record,
     StationControl,
+    Variant,
     booted,
     testcase,
 )
@@ -38,13 +41,15 @@ def _firmware(image: FirmwareImage, location: str | None = None) -> dict[str, An
     return firmware
 
 
-async def _update(csms: CsmsRole, firmware: dict[str, Any]) -> Record | None:
-    """Steps 1-2: UpdateFirmwareRequest; the station must answer Accepted. Returns the mark after which the
+async def _update(csms: CsmsRole, firmware: dict[str, Any], *, request_id: int = REQUEST_ID,
+                  status: str = "Accepted", step: str = "1-2", times: str = "retrieveDateTime and installDateTime "
+                                                                           "two hours back") -> Record | None:
+    """Steps 1-2: UpdateFirmwareRequest; the station must answer `status`. Returns the mark after which the
     station's notifications count."""
     mark = csms.mark()
-    with csms.step(f"1-2. UpdateFirmwareRequest requestId {REQUEST_ID}, location, retrieveDateTime and "
-                   "installDateTime two hours back, signingCertificate, signature; the station responds Accepted"):
-        await csms.call_ok("UpdateFirmware", {"requestId": REQUEST_ID, "firmware": firmware}, {"status": "Accepted"})
+    with csms.step(f"{step}. UpdateFirmwareRequest requestId {request_id}, location, {times}, signingCertificate, "
+                   f"signature; the station responds {status}"):
+        await csms.call_ok("UpdateFirmware", {"requestId": request_id, "firmware": firmware}, {"status": status})
     return mark
 
 
@@ -64,13 +69,13 @@ def _calls(csms: CsmsRole, action: str, mark: Record | None, until: Record | Non
             and r.action == action]
 
 
-def _request_ids(csms: CsmsRole, seen: list[dict[str, Any]]) -> None:
+def _request_ids(csms: CsmsRole, seen: list[dict[str, Any]], request_id: int = REQUEST_ID) -> None:
     """L01.FR.20 (beyond the tables, which check the statuses only): every notification names the request."""
-    wrong = [f"{p.get('status')}: requestId {p.get('requestId')!r}" for p in seen if p.get("requestId") != REQUEST_ID]
-    with csms.beyond_part6("L01.FR.20", f"every FirmwareStatusNotification carries requestId {REQUEST_ID}"):
+    wrong = [f"{p.get('status')}: requestId {p.get('requestId')!r}" for p in seen if p.get("requestId") != request_id]
+    with csms.beyond_part6("L01.FR.20", f"every FirmwareStatusNotification carries requestId {request_id}"):
         if wrong:
             raise csms.failure("FirmwareStatusNotification without the requestId of the UpdateFirmwareRequest",
-                               message="\n".join(wrong), expected=f"requestId {REQUEST_ID} on every notification",
+                               message="\n".join(wrong), expected=f"requestId {request_id} on every notification",
                                actual=" -> ".join(str(p.get("status")) for p in seen),
                                requirements=("L01.FR.10", "L01.FR.20"), rules=("SEQ",))
 
@@ -183,3 +188,217 @@ async def test_TC_L_07_CS(csms: CsmsRole, sut: StationControl, firmware_server: 
                                expected="(Downloading ->) DownloadFailed", actual=" -> ".join(statuses),
                                requirements=("L01.FR.30",), rules=("SEQ",))
     _request_ids(csms, seen)
+
+
+# ---- L01 coverage: scheduled, refused, failing and replaced updates ----------------------------------------------
+def _at(seconds: float) -> dt.datetime:
+    return dt.datetime.now(dt.UTC) + dt.timedelta(seconds=seconds)
+
+
+async def _installed(csms: CsmsRole, mark: Record | None, wanted: tuple[str, ...], *, what: str,
+                     steps: tuple[str, str, str, str], request_id: int | None = REQUEST_ID,
+                     seen_filter: Any = None) -> list[dict[str, Any]]:
+    """The rest of a successful update from `mark` on: the statuses `wanted` in order (Installing may be left out
+    after InstallRebooting), any reboot with reason FirmwareUpdate and a new connection, connectors made
+    Unavailable reported Available again, the security event FirmwareUpdated. `steps`: the table's step numbers
+    of these four parts."""
+    event = csms.expect("SecurityEventNotification", {"type": "FirmwareUpdated"}, after=mark, shared=True)
+    with csms.step(f"{steps[0]}. FirmwareStatusNotification {', '.join(wanted)}; the harness responds"):
+        match: dict[str, Any] = {"status": OneOf(*TERMINAL)}
+        if request_id is None:  # TC_L_10_CS: the end of the replacing update, whatever requestId it carries
+            match = {"status": OneOf(*(s for s in TERMINAL if s not in ("DownloadFailed", "InstallationFailed")))}
+        else:
+            match["requestId"] = request_id
+        last = await csms.receive("FirmwareStatusNotification", match, within=csms.configured.firmware_update_time,
+                                  after=mark)
+        seen = [p for p in _calls(csms, "FirmwareStatusNotification", mark, until=last)
+                if seen_filter is None or seen_filter(p)]
+        statuses = [p.get("status") for p in seen]
+        if "InstallRebooting" in statuses and "Installing" not in statuses:
+            wanted = tuple(s for s in wanted if s != "Installing")
+        _judge(csms, seen, wanted, what=what, rules=("L01.FR.01",))
+    with csms.step(f"{steps[1]}. Any reboot boots with reason FirmwareUpdate; the station connects anew"):
+        await _reboots(csms, mark)
+    with csms.step(f"{steps[2]}. Connectors made Unavailable for the update are reported Available again"):
+        await _connectors_back(csms)
+    with csms.step(f"{steps[3]}. SecurityEventNotificationRequest FirmwareUpdated; the harness responds"):
+        await csms.received(event)
+    return seen
+
+
+@testcase("TC_L_02_CS",
+          notes="installDateTime is now + <Configured install_offset_period>; retrieveDateTime two hours back.")
+async def test_TC_L_02_CS(csms: CsmsRole, sut: StationControl, firmware_server: FirmwareServer) -> None:
+    await booted(csms, sut)
+    image = firmware_server.publish_signed("fw-l02.bin", csms.pki)
+    earlier = dt.datetime.now(dt.UTC) - dt.timedelta(hours=2)
+    firmware = image.firmware(retrieve_date_time=earlier,
+                              install_date_time=_at(csms.configured.install_offset_period))
+    mark = await _update(csms, firmware, times="retrieveDateTime two hours back, installDateTime now + the install "
+                                               "offset period")
+    seen = await _installed(csms, mark, ("Downloading", "Downloaded", "SignatureVerified", "InstallScheduled",
+                                         "Installing", "Installed"),
+                            what="an update scheduled for installation", steps=("3-10, 14, 20", "13, 16-17", "11, 18",
+                                                                                 "22-23"))
+    _request_ids(csms, seen)
+
+
+@testcase("TC_L_03_CS",
+          notes="retrieveDateTime is now + <Configured download_offset_period>; installDateTime two hours back.")
+async def test_TC_L_03_CS(csms: CsmsRole, sut: StationControl, firmware_server: FirmwareServer) -> None:
+    await booted(csms, sut)
+    image = firmware_server.publish_signed("fw-l03.bin", csms.pki)
+    earlier = dt.datetime.now(dt.UTC) - dt.timedelta(hours=2)
+    firmware = image.firmware(retrieve_date_time=_at(csms.configured.download_offset_period),
+                              install_date_time=earlier)
+    mark = await _update(csms, firmware, times="retrieveDateTime now + the download offset period, installDateTime "
+                                               "two hours back")
+    seen = await _installed(csms, mark, ("DownloadScheduled", "Downloading", "Downloaded", "SignatureVerified",
+                                         "Installing", "Installed"),
+                            what="an update scheduled for download", steps=("3-10, 14, 20", "13, 16-17", "11, 18",
+                                                                             "22-23"))
+    _request_ids(csms, seen)
+
+
+@testcase("TC_L_05_CS",
+          notes="The signingCertificate is the run's firmware signer re-issued by a root the station does not "
+                "trust (same key: only the certificate is wrong).")
+async def test_TC_L_05_CS(csms: CsmsRole, sut: StationControl, firmware_server: FirmwareServer) -> None:
+    await booted(csms, sut)
+    image = firmware_server.publish_signed("fw-l05.bin", csms.pki)
+    firmware = _firmware(image)
+    firmware["signingCertificate"] = csms.pki.firmware_signer(variant=Variant.UNKNOWN_CA).cert_pem
+    mark = csms.mark()
+    event = csms.expect("SecurityEventNotification", {"type": "InvalidFirmwareSigningCertificate"}, after=mark,
+                        shared=True)
+    with csms.step(f"1-2. UpdateFirmwareRequest requestId {REQUEST_ID} with a signingCertificate of an untrusted "
+                   "root; the station responds InvalidCertificate or RevokedCertificate"):
+        answer = await csms.call_ok("UpdateFirmware", {"requestId": REQUEST_ID, "firmware": firmware},
+                                    {"status": ANY})
+        if answer.get("status") not in ("InvalidCertificate", "RevokedCertificate"):
+            raise csms.failure("the station did not refuse a firmware signing certificate it cannot trust",
+                               expected="UpdateFirmwareResponse InvalidCertificate or RevokedCertificate",
+                               actual=str(answer), requirements=("L01.FR.21", "L01.FR.22"), rules=("SEQ",))
+    with csms.step("3-4. SecurityEventNotificationRequest InvalidFirmwareSigningCertificate; the harness responds"):
+        await csms.received(event)
+
+
+def _invalid_firmware(csms: CsmsRole, firmware_server: FirmwareServer) -> dict[str, Any]:
+    """<Configured invalid firmware location / signature / signingCertificate>; unset on the built-in station: a
+    signed image of the harness whose content the built-in station's installer refuses."""
+    configured = csms.configured
+    earlier = dt.datetime.now(dt.UTC) - dt.timedelta(hours=2)
+    if configured.invalid_firmware_location:
+        image = FirmwareImage("invalid-firmware", configured.invalid_firmware_location, b"",
+                              configured.invalid_firmware_signature, configured.invalid_firmware_signing_certificate)
+    elif csms.settings.station.builtin:
+        image = firmware_server.publish_uninstallable("fw-l08.bin", csms.pki)
+    else:
+        raise PreconditionNotMet("TC_L_08_CS needs a firmware image that makes this station fail its installation "
+                                 "verification", fix="set configured.invalid_firmware_location, "
+                                                     "invalid_firmware_signature and "
+                                                     "invalid_firmware_signing_certificate in the SUT profile")
+    return image.firmware(retrieve_date_time=earlier, install_date_time=earlier)
+
+
+@testcase("TC_L_08_CS")
+async def test_TC_L_08_CS(csms: CsmsRole, sut: StationControl, firmware_server: FirmwareServer) -> None:
+    await booted(csms, sut)
+    firmware = _invalid_firmware(csms, firmware_server)
+    mark = await _update(csms, firmware)
+    with csms.step("3-8, 12, 16. FirmwareStatusNotification Downloading, Downloaded, SignatureVerified, Installing "
+                   "(unless the station rebooted to install), InstallVerificationFailed or InstallationFailed"):
+        seen = await _statuses(csms, mark)
+        statuses = [str(p.get("status")) for p in seen]
+        if statuses[-1:] not in (["InstallVerificationFailed"], ["InstallationFailed"]):
+            raise csms.failure("the station did not report the failed installation of a firmware that cannot be "
+                               "installed", expected="... -> InstallVerificationFailed or InstallationFailed",
+                               actual=" -> ".join(statuses), requirements=("L01.FR.01",), rules=("SEQ",))
+        wanted: tuple[str, ...] = ("Downloading", "Downloaded", "SignatureVerified", "Installing")
+        if "InstallRebooting" in statuses and "Installing" not in statuses:
+            wanted = wanted[:-1]
+        _judge(csms, seen, wanted, what="an update whose installation fails", rules=("L01.FR.01",))
+    with csms.step("11. Any reboot boots with reason FirmwareUpdate"):
+        if "InstallRebooting" in statuses:
+            await _reboots(csms, mark)
+    with csms.step("9, 14-15. Connectors made Unavailable for the update are reported Available again"):
+        await _connectors_back(csms)
+    _request_ids(csms, seen)
+
+
+async def _busy_downloading(csms: CsmsRole, firmware_server: FirmwareServer, name: str) -> FirmwareImage:
+    """Steps 1-4 of TC_L_10/11_CS: an update whose download the file server holds (the station stays busy
+    downloading), until the station reports Downloading."""
+    image = firmware_server.publish_signed(name, csms.pki)
+    firmware_server.hold(name)
+    mark = await _update(csms, _firmware(image), request_id=FIRST_ID)
+    with csms.step("3-4. FirmwareStatusNotificationRequest Downloading; the harness responds"):
+        await csms.receive("FirmwareStatusNotification", {"status": "Downloading", "requestId": FIRST_ID}, after=mark,
+                           within=csms.configured.firmware_update_time)
+    return image
+
+
+FIRST_ID = 4700
+
+
+@testcase("TC_L_10_CS",
+          notes="The file server holds the first image's download until the case ends, so the station is still "
+                "downloading when the second UpdateFirmwareRequest comes.")
+async def test_TC_L_10_CS(csms: CsmsRole, sut: StationControl, firmware_server: FirmwareServer) -> None:
+    await booted(csms, sut)
+    try:
+        await _busy_downloading(csms, firmware_server, "fw-l10-first.bin")
+        image = firmware_server.publish_signed("fw-l10.bin", csms.pki)
+        mark = await _update(csms, _firmware(image), status="AcceptedCanceled", step="5-6")
+
+        def second(payload: dict[str, Any]) -> bool:  # errata 6.2.82: the first may still end Download/InstallFailed
+            return not (payload.get("requestId") == FIRST_ID
+                        and payload.get("status") in ("DownloadFailed", "InstallationFailed"))
+
+        seen = await _installed(csms, mark, ("Downloading", "Downloaded", "SignatureVerified", "Installing",
+                                             "Installed"), what="the update that replaced the running one",
+                                steps=("7-12, 16, 22", "15, 18-19", "13, 20", "24-25"), seen_filter=second,
+                                request_id=None)
+        wrong = [f"{p.get('status')}: requestId {p.get('requestId')!r}" for p in seen if p.get("requestId") != REQUEST_ID]
+        if wrong:
+            raise csms.failure("after AcceptedCanceled the FirmwareStatusNotifications do not carry the second "
+                               "request's requestId", message="\n".join(wrong),
+                               expected=f"requestId {REQUEST_ID} from step 6 on", requirements=("L01.FR.24",),
+                               rules=("SEQ",))
+    finally:
+        firmware_server.release("fw-l10-first.bin")
+
+
+@testcase("TC_L_11_CS",
+          notes="The file server holds the first image's download until the station answered the second request, "
+                "so the station is still downloading then.")
+async def test_TC_L_11_CS(csms: CsmsRole, sut: StationControl, firmware_server: FirmwareServer) -> None:
+    await booted(csms, sut)
+    name = "fw-l11.bin"
+    try:
+        await _busy_downloading(csms, firmware_server, name)
+        mark = csms.mark()
+        other = firmware_server.publish_signed("fw-l11-second.bin", csms.pki)
+        await _update(csms, _firmware(other), status="Rejected", step="5-6")
+        firmware_server.release(name)
+        seen = await _installed(csms, mark, ("Downloaded", "SignatureVerified", "Installing", "Installed"),
+                                what="the running update the station could not cancel",
+                                steps=("7-10, 14, 20", "13, 16-17", "11, 18", "22-23"), request_id=FIRST_ID)
+        _request_ids(csms, seen, FIRST_ID)
+    finally:
+        firmware_server.release(name)
+
+
+@testcase("TC_L_18_CS")
+async def test_TC_L_18_CS(csms: CsmsRole, sut: StationControl, firmware_server: FirmwareServer) -> None:
+    await booted(csms, sut)
+    image = firmware_server.publish_signed("fw-l18.bin", csms.pki)
+    firmware = {k: v for k, v in _firmware(image).items() if k not in ("signature", "signingCertificate")}
+    with csms.step(f"1-2. UpdateFirmwareRequest requestId {REQUEST_ID} without signingCertificate and signature; the "
+                   "station responds Rejected or InvalidCertificate"):
+        answer = await csms.call_ok("UpdateFirmware", {"requestId": REQUEST_ID, "firmware": firmware},
+                                    {"status": ANY})
+        if answer.get("status") not in ("Rejected", "InvalidCertificate"):
+            raise csms.failure("the station accepted a firmware update without signature and signing certificate",
+                               expected="UpdateFirmwareResponse Rejected or InvalidCertificate", actual=str(answer),
+                               rules=("SEQ",))

@@ -9,9 +9,20 @@ that a security log names the security events the station reported, are checks b
 from __future__ import annotations
 
 import secrets
+import time
 from typing import Any
 
-from harness import CsmsRole, LogReceiver, Record, StationControl, UploadTimeout, booted, testcase
+from harness import (
+    CsmsRole,
+    LogReceiver,
+    OneOf,
+    Record,
+    StationControl,
+    UploadTimeout,
+    booted,
+    check_interval,
+    testcase,
+)
 
 
 def _request_id() -> int:
@@ -96,3 +107,106 @@ async def test_TC_N_35_CS(csms: CsmsRole, sut: StationControl, log_receiver: Log
             raise csms.failure("the SecurityLog names none of the security events the station reported",
                                message="N01 logType SecurityLog: the station's security log holds its security events",
                                expected=f"one of {sorted(reported)}", actual=text[:600], rules=("SEQ",))
+
+
+# ---- TC_N_26_CS: the upload fails; retries ------------------------------------------------------------------------
+FAILED = ("UploadFailure", "BadMessage", "PermissionDenied", "NotSupportedOperation")
+
+
+def _statuses(csms: CsmsRole, after: Record | None) -> list[Record]:
+    """The station's LogStatusNotifications since `after` (any requestId: a wrong one is judged, not skipped)."""
+    since = after.seq if after is not None else 0
+    return [r for r in csms.transcript.records if r.seq > since and r.direction == "rx"
+            and r.message_type == 2 and r.action == "LogStatusNotification"]
+
+
+@testcase("TC_N_26_CS",
+          notes="Errata 2025-01: log.remoteLocation is a location with a path that does not exist (the harness's "
+                "receiver answers 404 there); Uploading and the failure status each come 1 or 4 times; the case "
+                "waits 3 x <Configured retryInterval> before judging.")
+async def test_TC_N_26_CS(csms: CsmsRole, sut: StationControl, log_receiver: LogReceiver) -> None:
+    await booted(csms, sut)
+    interval = csms.configured.retry_interval
+    tolerance = csms.settings.timing.tolerance
+    request_id = _request_id()
+    location = log_receiver.url_for(request_id).replace("/logs/", "/no-such-path/", 1)
+    mark = csms.mark()
+    uploading = csms.expect("LogStatusNotification", {"status": "Uploading"}, respond={})
+    failed = csms.expect("LogStatusNotification", {"status": OneOf(*FAILED)}, respond={},
+                         description="LogStatusNotification UploadFailure, BadMessage, PermissionDenied or "
+                                     "NotSupportedOperation")
+    uploaded = csms.forbid("LogStatusNotification", {"status": "Uploaded"}, respond={},
+                           reason="the upload location does not exist: the upload cannot have succeeded")
+    with csms.step(f"1-2. GetLogRequest logType DiagnosticsLog, retries 3, retryInterval {interval}, "
+                   f"log.remoteLocation {location} (a path that does not exist); the station responds Accepted"):
+        await csms.call_ok("GetLog", {"logType": "DiagnosticsLog", "requestId": request_id, "retries": 3,
+                                      "retryInterval": interval, "log": {"remoteLocation": location}},
+                           {"status": "Accepted"})
+    with csms.step("3-4. LogStatusNotificationRequest Uploading with the requestId; the harness responds"):
+        first = await csms.received(uploading)
+        _check_request_id(csms, first, request_id)
+    with csms.step(f"5-6. LogStatusNotificationRequest UploadFailure (or BadMessage, PermissionDenied, "
+                   f"NotSupportedOperation) with the requestId, after the retries; the harness waits "
+                   f"3 x {interval} s before judging"):
+        await csms.received(failed, within=3 * interval + csms.settings.timing.default_timeout)
+        await csms.hold(max(0.0, first.mono + 3 * interval + tolerance - time.monotonic()),
+                        "the retries of the upload (errata 2025-01: at least 3 x retryInterval)")
+        csms.allow(uploaded)
+        statuses = _statuses(csms, mark)
+    with csms.step("Tool validations: every LogStatusNotification carries the requestId; Uploading and the failure "
+                   "status are each sent 1 or 4 times; the last failure comes 3 x retryInterval after the first "
+                   "Uploading"):
+        for record in statuses:
+            _check_request_id(csms, record, request_id)
+        count_up = sum(1 for r in statuses if _status_of(r).get("status") == "Uploading")
+        ends = [r for r in statuses if _status_of(r).get("status") in FAILED]
+        if count_up not in (1, 4) or len(ends) not in (1, 4):
+            raise csms.failure("the station did not report the upload attempts as often as the table allows",
+                               message="N01: Uploading and the failure status are each sent once, or once per "
+                                       "attempt (4 times: 1 + 3 retries)",
+                               expected="Uploading 1 or 4 times, the failure status 1 or 4 times",
+                               actual=f"Uploading {count_up} times, failure status {len(ends)} times",
+                               rules=("SEQ",))
+        csms.transcript.note(check_interval(ends[-1].mono - first.mono, expected=3 * interval, tolerance=tolerance,
+                                            what="first Uploading to the last failure status (3 retries "
+                                                 "retryInterval apart)", requirements=("N01.FR.10",)))
+
+
+# ---- TC_N_36_CS: a second GetLog cancels the upload under way ----------------------------------------------------
+@testcase("TC_N_36_CS",
+          notes="The first upload is held by the harness's receiver (a slow location) so that it is still under way "
+                "when the second GetLogRequest comes. Errata 2025-09: the AcceptedCanceled status of the first "
+                "request may come before the second GetLogResponse.")
+async def test_TC_N_36_CS(csms: CsmsRole, sut: StationControl, log_receiver: LogReceiver) -> None:
+    await booted(csms, sut)
+    log_type = csms.configured.log_type
+    first_id, second_id = _request_id(), _request_id()
+    log_receiver.hold(first_id)
+    try:
+        uploading = csms.expect("LogStatusNotification", {"status": "Uploading"}, respond={})
+        with csms.step(f"1-2. GetLogRequest logType {log_type}, requestId {first_id}; the station responds Accepted "
+                       "(and starts uploading)"):
+            await csms.call_ok("GetLog", {"logType": log_type, "requestId": first_id,
+                                          "log": {"remoteLocation": log_receiver.url_for(first_id)}},
+                               {"status": "Accepted"})
+        with csms.step(f"3-4. LogStatusNotificationRequest Uploading, requestId {first_id}; the harness responds"):
+            _check_request_id(csms, await csms.received(uploading), first_id)
+        mark = csms.mark()
+        canceled = csms.expect("LogStatusNotification", {"status": "AcceptedCanceled"}, respond={}, after=mark)
+        again = csms.expect("LogStatusNotification", {"status": "Uploading"}, respond={}, after=mark)
+        done = csms.expect("LogStatusNotification", {"status": "Uploaded"}, respond={}, after=mark,
+                           description="LogStatusNotification Uploaded")
+        with csms.step(f"5-6. GetLogRequest logType {log_type}, requestId {second_id}, during the first upload; the "
+                       "station responds AcceptedCanceled"):
+            await csms.call_ok("GetLog", {"logType": log_type, "requestId": second_id,
+                                          "log": {"remoteLocation": log_receiver.url_for(second_id)}},
+                               {"status": "AcceptedCanceled"})
+        with csms.step(f"7-8. LogStatusNotificationRequest AcceptedCanceled, requestId {first_id} (errata 2025-09: "
+                       "may precede step 6); the harness responds"):
+            _check_request_id(csms, await csms.received(canceled), first_id)
+        with csms.step(f"9-10. LogStatusNotificationRequest Uploading, requestId {second_id}; the harness responds"):
+            _check_request_id(csms, await csms.received(again), second_id)
+        with csms.step(f"11-12. LogStatusNotificationRequest Uploaded, requestId {second_id}; the harness responds"):
+            _check_request_id(csms, await csms.received(done), second_id)
+    finally:
+        log_receiver.release(first_id)

@@ -102,3 +102,39 @@ async def test_TC_N_35_CSMS(station: StationRole, sut: CsmsControl) -> None:
     await _upload_log(station, sut, "SecurityLog",
                       f"# SecurityLog of {station.identity} (OCPP harness)\n{now_iso()} SecurityEvent "
                       "StartupOfTheDevice\n")
+
+
+@testcase("TC_N_34_CSMS")
+async def test_TC_N_34_CSMS(station: StationRole, sut: CsmsControl) -> None:
+    await station_booted(station)
+    log_type = station.configured.log_type
+    get_log = station.expect("GetLog", respond={"status": "Rejected"})
+    with station.step(f"Manual Action: trigger the CSMS to request the {log_type}"):
+        await sut.trigger(station.identity, "GetLog", {"logType": log_type})
+    with station.step("1-2. GetLogRequest; the harness responds Rejected"):
+        await station.received(get_log)
+
+
+@testcase("TC_N_36_CSMS",
+          notes="The harness uploads nothing: the first upload is canceled by the second request, and the table "
+                "checks only that the CSMS answers each LogStatusNotification.")
+async def test_TC_N_36_CSMS(station: StationRole, sut: CsmsControl) -> None:
+    await station_booted(station)
+    log_type = station.configured.log_type
+    ids: list[Any] = []
+    for numbers, status in (("1-2", "Accepted"), ("5-6", "AcceptedCanceled")):
+        get_log = station.expect("GetLog", respond={"status": status, "filename": f"{station.identity}.log"})
+        with station.step(f"Manual Action: trigger the CSMS to request the {log_type}"
+                          + (" again, during the first upload" if ids else "")):
+            await sut.trigger(station.identity, "GetLog", {"logType": log_type})
+        with station.step(f"{numbers}. GetLogRequest; the harness responds {status}"):
+            record = await station.received(get_log)
+            ids.append(record.frame.payload.get("requestId"))  # type: ignore[union-attr]
+        if len(ids) == 1:
+            with station.step(f"3-4. LogStatusNotificationRequest Uploading, requestId {ids[0]}; the CSMS responds"):
+                await station.call_ok("LogStatusNotification", {"status": "Uploading", "requestId": ids[0]})
+    for numbers, status, request_id in (("7-8", "AcceptedCanceled", ids[0]), ("9-10", "Uploading", ids[1]),
+                                        ("11-12", "Uploaded", ids[1])):
+        with station.step(f"{numbers}. LogStatusNotificationRequest {status}, requestId {request_id}; the CSMS "
+                          "responds"):
+            await station.call_ok("LogStatusNotification", {"status": status, "requestId": request_id})

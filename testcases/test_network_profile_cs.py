@@ -312,6 +312,45 @@ async def test_TC_A_20_CS(csms: CsmsRole, sut: StationControl) -> None:
         await csms.close_listener(url)
 
 
+@testcase("TC_A_21_CS", security=(1, 2),
+          notes="Prerequisites: the control adapter's remove-station-certificate (AQ-3) and the run PKI's "
+                "CSMSRootCertificate (installed where missing, deleted again at the end).")
+async def test_TC_A_21_CS(csms: CsmsRole, sut: StationControl) -> None:
+    csms.require_security_support(3, prerequisite="the Charging Station supports security profile 3 (the second "
+                                                  "connectionData slot is configured for it)")
+    with csms.step("Prerequisite: Manual Action remove the station's ChargingStationCertificate"):
+        await sut.remove_station_certificate()
+    with csms.step("Prerequisite: a valid CSMSRootCertificate is installed"):
+        root = await _root_for_upgrade(csms)
+    url = await csms.open_listener(3)
+    original: str | None = None
+    try:
+        active, slot = await _slots_in_use(csms)
+        with csms.step(f"1-2. SetNetworkProfileRequest configurationSlot {slot} (active: {active}), securityProfile 3 "
+                       f"(errata 2025-02), ocppCsmsUrl {url}; the station responds Accepted"):
+            await csms.call_ok("SetNetworkProfile", {"configurationSlot": slot,
+                                                     "connectionData": _profile(csms, url, 3)},
+                               {"status": "Accepted"})
+        with csms.step(f"3-4. SetVariablesRequest NetworkConfigurationPriority = {slot},{active}; the station "
+                       "responds Rejected"):
+            result = await _set_priority(csms, f"{slot},{active}")
+            if result.get("attributeStatus") != "Rejected":
+                if result.get("attributeStatus") in ("Accepted", "RebootRequired"):
+                    original = str(active)
+                raise csms.failure("the station accepted an upgrade to security profile 3 although it has no valid "
+                                   "ChargingStationCertificate", expected="setVariableResult[0].attributeStatus "
+                                   "Rejected (A05.FR.03)", actual=str(result), requirements=("A05.FR.03",),
+                                   rules=("SEC-6",))
+    finally:
+        if original is not None:
+            with csms.step("Cleanup: the previous NetworkConfigurationPriority"):
+                await _set_priority(csms, original)
+        if root is not None:
+            with csms.step("Cleanup: DeleteCertificateRequest for the CSMSRootCertificate the case installed"):
+                await csms.call("DeleteCertificate", {"certificateHashData": root})
+        await csms.close_listener(url)
+
+
 @testcase("TC_A_22_CS", security=(2, 3))
 async def test_TC_A_22_CS(csms: CsmsRole, sut: StationControl) -> None:
     active, slot = await _slots_in_use(csms)

@@ -21,7 +21,9 @@ from harness import (
     StationControl,
     Variant,
     booted,
+    certificate_info,
     check_interval,
+    split_pem,
     states,
     testcase,
 )
@@ -115,6 +117,37 @@ async def test_TC_M_20_CS(csms: CsmsRole, sut: StationControl) -> None:
     finally:
         if installed is not None and not deleted:
             await _uninstall(csms, installed, "CSMSRootCertificate")
+
+
+@testcase("TC_M_23_CS",
+          notes="Prerequisite: the run's CSMSRootCertificate is installed first where the station does not list it "
+                "(and deleted again at the end).")
+async def test_TC_M_23_CS(csms: CsmsRole, sut: StationControl) -> None:
+    csms.require_security_support(3, prerequisite="the Charging Station supports security profile 3")
+    root_pem = csms.pki.csms_root_path.read_text()
+    root_hash = certificate_info(root_pem).hash_data
+    added: dict[str, str] | None = None
+    try:
+        with csms.step("Prerequisite: a valid CSMSRootCertificate is installed"):
+            listed = await csms.call_ok("GetInstalledCertificateIds", {"certificateType": [CSMS_ROOT]},
+                                        {"status": OneOf("Accepted", "NotFound")})
+            if not states.certificate_listed(listed, root_hash):
+                added = await states.certificate_installed(csms, CSMS_ROOT, root_pem)
+        chain = await states.renew_charging_station_certificate(csms)
+        parts = split_pem(chain)  # the leaf, then its issuer (whose key issuerKeyHash is of)
+        own = certificate_info(parts[0], parts[1] if len(parts) > 1 else None).hash_data
+        with csms.step("1. Reusable state GetInstalledCertificates with certificateType omitted: Accepted"):
+            await csms.call_ok("GetInstalledCertificateIds", {}, {"status": "Accepted"})
+        with csms.step("2-3. DeleteCertificateRequest with the certificateHashData of the ChargingStationCertificate "
+                       "generated before; the station responds NotFound or Failed"):
+            answer = await csms.call_ok("DeleteCertificate", {"certificateHashData": own}, {"status": ANY})
+            if answer.get("status") not in ("NotFound", "Failed"):
+                raise csms.failure("the station let the CSMS delete its own ChargingStationCertificate",
+                                   expected="DeleteCertificateResponse NotFound or Failed (M04.FR.06)",
+                                   actual=str(answer), requirements=("M04.FR.06",), rules=("SEQ",))
+    finally:
+        if added is not None:
+            await _uninstall(csms, added, "CSMSRootCertificate")
 
 
 # ---- A01 BasicAuthPassword ---------------------------------------------------------------------------------------

@@ -87,7 +87,8 @@ async def test_http_convention_describes_itself(api: Any) -> None:
     body = json.loads(await asyncio.to_thread(_get, server.url + "/"))
     assert body == {"kind": "station", "identity": "LAB-1", "actions": sorted(
         ["power-cycle", "plug-in", "unplug", "present-id-token", "fault", "suspend-ev", "resume-ev",
-         "restore-network-profile", "ev-side", "parking-bay", "select-transactions"])}
+         "restore-network-profile", "ev-side", "parking-bay", "select-transactions", "remove-station-certificate",
+         "store-customer-identifier"])}
 
 
 def _get(url: str) -> str:

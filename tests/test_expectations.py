@@ -181,3 +181,6 @@ async def test_a_schema_invalid_call_is_named_instead_of_silence() -> None:
     with pytest.raises(OcppFailure, match="BootNotification arrived but is not valid") as failure:
         await e.wait(exp, 0.05)
     assert "$.reason:" in str(failure.value) and "RPC-12" in failure.value.rules
+    headline = str(failure.value).split("\n")[0]
+    assert headline.startswith("BootNotification arrived but is not valid OCPP 2.0.1") and ": $.reason: " in headline, \
+        headline

@@ -24,6 +24,10 @@ from typing import Any
 import pytest
 from suite_runner import ROOT
 
+# make test runs on 2 pytest-xdist workers (--dist loadgroup): its two suite runs and the report are module fixtures,
+# made once on one worker
+pytestmark = pytest.mark.xdist_group("test_html_report")
+
 FAST = ("-o", "ocpp_heartbeat_interval=3", "-o", "ocpp_tolerance=1")
 BROWSER_TIMEOUT = 120.0
 

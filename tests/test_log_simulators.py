@@ -80,7 +80,8 @@ async def test_a_new_request_cancels_the_running_upload(lab: Lab, tmp_path: Path
                                             "log": {"remoteLocation": good.url_for(5)}})
         assert answer["status"] == "AcceptedCanceled"
         await good.wait_for_upload(5, timeout=5)
-        assert await _statuses(csms, 3) == [{"status": "Uploading", "requestId": 4},
+        assert await _statuses(csms, 4) == [{"status": "Uploading", "requestId": 4},
+                                            {"status": "AcceptedCanceled", "requestId": 4},  # TC_N_36_CS
                                             {"status": "Uploading", "requestId": 5},
                                             {"status": "Uploaded", "requestId": 5}]
 

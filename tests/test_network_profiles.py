@@ -28,7 +28,8 @@ def data(url: str = "wss://127.0.0.1:1/ocpp", security: int = 2) -> dict[str, An
     (2, data(security=1), Checks(current=2, has_root=True, has_station_certificate=False, allow_downgrade=True), None),
     (2, data(), Checks(current=1, has_root=False, has_station_certificate=False), "A05.FR.02"),
     (2, data(), Checks(current=1, has_root=False, has_station_certificate=False, skip_root_check=True), None),
-    (2, data(security=3), Checks(current=2, has_root=True, has_station_certificate=False), "A05.FR.03"),
+    (2, data(security=3), Checks(current=2, has_root=True, has_station_certificate=False), None),  # A05.FR.03: the
+    # priority refuses it (test_priority_needs_a_station_certificate_for_profile_3)
     (1, data(), Checks(current=1, has_root=True, has_station_certificate=False), "in use"),
     (7, data(), Checks(current=1, has_root=True, has_station_certificate=False), "not one of"),
     (2, {**data(), "ocppTransport": "SOAP"}, Checks(current=1, has_root=True, has_station_certificate=False), "JSON"),
@@ -37,6 +38,13 @@ def test_set_network_profile_rules(slot: int, connection: dict[str, Any], checks
     profiles = NetworkProfiles(NetworkProfile("ws://127.0.0.1:2/ocpp", checks.current))
     refused = profiles.refuse_profile(slot, connection, checks)
     assert (refused is None) if reason is None else (refused is not None and reason in refused), refused
+
+
+def test_priority_needs_a_station_certificate_for_profile_3() -> None:
+    profiles = NetworkProfiles(NetworkProfile("ws://old/ocpp", 1))
+    profiles.store(2, data("wss://new/ocpp", security=3))
+    assert "A05.FR.03" in (profiles.refuse_priority("2,1", Checks(1, True, False)) or "")
+    assert profiles.refuse_priority("2,1", Checks(1, True, True)) is None
 
 
 def test_priority_reboot_fallback_and_restore() -> None:

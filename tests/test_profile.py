@@ -65,7 +65,7 @@ def test_the_report_copy_of_a_profile_masks_what_could_be_secret() -> None:
 
 def test_shipped_json_schema_is_current() -> None:
     shipped = json.loads((PROFILES / "sut-profile.schema.json").read_text())
-    assert shipped == profile_json_schema(), "regenerate profiles/sut-profile.schema.json (README: SUT profile)"
+    assert shipped == profile_json_schema(), "run scripts/gen_docs.py: it regenerates profiles/sut-profile.schema.json"
 
 
 @pytest.mark.parametrize(("text", "expected"), [

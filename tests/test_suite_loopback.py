@@ -29,6 +29,12 @@ EXPECTED_IDS = {
     "TC_A_19_CS", "TC_A_20_CS", "TC_A_19_CSMS",
     # N01 log retrieval (GetLog to the harness's / the CSMS simulator's log receiver)
     "TC_N_25_CS", "TC_N_35_CS", "TC_N_25_CSMS", "TC_N_35_CSMS",
+    # block M coverage: install (expired, ManufacturerRoot), list (none found, several types), delete (unknown)
+    *(f"TC_M_{nn}_CS" for nn in ("02", "07", "12", "13", "17", "19", "22")),
+    *(f"TC_M_{nn}_CSMS" for nn in ("02", "05", "13", "19", "21")),
+    # block N coverage: upload failure and a second GetLog, customer information (N09, N10)
+    *(f"TC_N_{nn}_CS" for nn in ("26", "27", "28", "30", "31", "32", "36", "62")),
+    *(f"TC_N_{nn}_CSMS" for nn in ("27", "28", "29", "30", "31", "32", "34", "36", "62")),
     # secure firmware update (L01), both roles
     *(f"TC_L_{nn}_{sut}" for nn in ("01", "06", "07") for sut in ("CS", "CSMS")),
     # block E coverage: start and stop options, EV-side disconnect, transaction status, retries, offline group stop
@@ -45,20 +51,34 @@ EXPECTED_IDS = {
     *(f"TC_G_{nn:02d}_CS" for nn in (1, 2, 4, 5, 6, 7, 8, 9, 10, 12, 13, 14, 15, 16, 17, 18, 19, 20, 21)),
     *(f"TC_G_{nn:02d}_CSMS" for nn in (4, 5, 6, 7, 8, 14, 17, 20)),
     "TC_P_01_CS", "TC_P_03_CS", "TC_P_02_CSMS", "TC_P_03_CSMS", "TC_K_38_CS",
+    # block F remote control: remote start first, remote stop refused, UnlockConnector, TriggerMessage
+    *(f"TC_F_{nn}_CS" for nn in ("03", "04", "05", "07", "09", "10", "11", "12", "13", "14", "15", "16", "17", "18",
+                                 "19", "20", "23", "24", "26")),
+    *(f"TC_F_{nn}_CSMS" for nn in ("03", "04", "11", "12", "13", "14", "15", "18", "20", "23", "24")),
     # block B coverage, station SUT: Get/SetVariables, base reports, reset, network profiles, offline status
     *(f"TC_B_{nn}_CS" for nn in ("07", "10", "11", "12", "13", "14", "21", "22", "23", "28", "29", "32", "33", "34",
                                  "35", "36", "37", "39", "41", "43", "45", "46", "51", "52", "53")),
+    # block J meter values
+    *(f"TC_J_{nn}_CS" for nn in ("02", "03", "04", "06", "07", "08", "09", "10", "11")),
+    *(f"TC_J_{nn}_CSMS" for nn in ("02", "03", "04", "07", "08", "09", "10", "11")),
+    # block L coverage: scheduled, refused, failed and replaced firmware updates
+    *(f"TC_L_{nn}_CSMS" for nn in ("02", "03", "04", "05", "08", "09", "10", "11", "13")),
+    *(f"TC_L_{nn}_CS" for nn in ("02", "03", "05", "08", "10", "18")),
+    "TC_A_21_CS", "TC_M_23_CS",
+    # block B coverage, SUT = CSMS: Get/SetVariables of several values, base reports, resets, network profiles
+    *(f"TC_B_{nn}_CSMS" for nn in ("07", "10", "12", "13", "21", "22", "25", "26", "27", "42", "44")),
 }
 # Part 5 features the built-in station does not claim: not applicable with the reason (tests/test_faults_c.py and
 # test_faults_e.py run them with a profile that claims the feature)
 NOT_CLAIMED = {"TC_C_05_CS": "AQ-2", "TC_C_47_CS": "C-07", "TC_C_48_CS": "C-07", "TC_E_27_CS": "not applicable",
                "TC_E_38_CS": "not applicable", "TC_B_15_CS": "NOT C-56",
+               "TC_L_11_CS": "C-60", "TC_M_09_CS": "AS-2",
                **dict.fromkeys(("TC_B_25_CS", "TC_B_26_CS", "TC_B_27_CS"), "C-13"), "TC_B_49_CS": "C-47"}
 # TLS cases and the A02 certificate cases: not applicable at security profile 1 (tests/test_security_profiles.py
 # runs them at 2 and 3)
 TLS_CASES = {f"TC_{case}_{sut}" for case in ("A_04", "A_06", "A_07") for sut in ("CS", "CSMS")} | {
     "TC_A_05_CS", "TC_A_08_CSMS", "TC_A_22_CS", "TC_A_11_CS", "TC_A_14_CS", "TC_A_15_CS", "TC_A_23_CS",
-    "TC_A_11_CSMS", "TC_A_14_CSMS", "TC_B_47_CS", "TC_B_50_CS"}
+    "TC_A_11_CSMS", "TC_A_14_CSMS", "TC_M_30_CS", "TC_M_31_CS", "TC_B_47_CS", "TC_B_50_CS"}
 
 FAST = ("-o", "ocpp_heartbeat_interval=3", "-o", "ocpp_tolerance=1")
 

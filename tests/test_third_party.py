@@ -28,6 +28,10 @@ import pytest
 
 from tests.suite_runner import SuiteResult, run_suite
 
+# make test runs on 2 pytest-xdist workers (--dist loadgroup): each runner's suite run is a module fixture,
+# made once on one worker
+pytestmark = pytest.mark.xdist_group("test_third_party")
+
 HERE = Path(__file__).resolve().parent
 PASSWORD = "ThirdPartyStation0123"  # Basic Auth password of the station identity (runners and harness: env vars)
 

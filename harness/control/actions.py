@@ -44,6 +44,10 @@ def describe(action: str, params: dict[str, Any]) -> str:
         case "restore-network-profile":
             return ("Restore the Charging Station's original network connection profile (the CSMS URL and security "
                     "profile of its SUT profile, as first in NetworkConfigurationPriority) and restart it")
+        case "remove-station-certificate":
+            return "Remove the Charging Station's ChargingStationCertificate (other than over OCPP)"
+        case "store-customer-identifier":
+            return f"Store customer information for customerIdentifier {params['customerIdentifier']} at the station"
         case "send":
             return (f"Make the CSMS send {params['action']} to station {params['stationId']} with "
                     f"{_without_passwords(params['payload'])}")
@@ -129,6 +133,11 @@ class ActionControl:
 
     async def restore_network_profile(self) -> None:
         await self._do("restore-network-profile", {})
+
+    async def remove_station_certificate(self) -> None:
+        await self._do("remove-station-certificate", {})
+    async def store_customer_identifier(self, identifier: str) -> None:
+        await self._do("store-customer-identifier", {"customerIdentifier": identifier})
 
     async def select_transactions(self, evse_ids: list[int] | None = None) -> None:
         await self._do("select-transactions", {} if evse_ids is None else {"evseIds": list(evse_ids)})

@@ -14,7 +14,8 @@ Journal = Callable[[str, dict[str, Any], str], None]
 # Names of the actions, as the HTTP convention and the shell adapter spell them.
 STATION_ACTIONS = ("power-cycle", "plug-in", "unplug", "present-id-token", "fault", "suspend-ev", "resume-ev",
                    "ev-side", "parking-bay",
-                   "restore-network-profile")
+                   "restore-network-profile", "remove-station-certificate",
+                   "store-customer-identifier")
 CSMS_ACTIONS = ("send", "boot-status", "security-profile")
 
 
@@ -54,10 +55,18 @@ class StationControl(Protocol):
         """"Manual Action: Select to stop … transactions" on the Master Pass UI the station shows after a Master
         Pass was presented (C16.FR.01): the transactions of `evse_ids`, or all (None)."""
 
+    async def store_customer_identifier(self, identifier: str) -> None:
+        """"The tester stores <Configured customerIdentifier> at the Charging Station" (TC_N_62_CS): a record of
+        that customer the station can report and clear (N10)."""
+
     async def restore_network_profile(self) -> None:
         """Give the station back the network connection profile it was installed with (CSMS URL, security
         profile) and restart it: the cleanup of a security profile upgrade (A05), since a conforming station
         refuses a downgrade over OCPP."""
+
+    async def remove_station_certificate(self) -> None:
+        """Remove the station's ChargingStationCertificate other than over OCPP (Part 5 AQ-3; the prerequisite of
+        TC_A_21_CS: no valid ChargingStationCertificate installed)."""
 
     async def aclose(self) -> None:
         """End of the test: release what the adapter holds."""

@@ -54,8 +54,14 @@ class SimulatedStationControl:
     async def restore_network_profile(self) -> None:
         await self.simulator.restore_network_profile()
 
+    async def remove_station_certificate(self) -> None:
+        await self.simulator.remove_station_certificate()
+
     async def select_transactions(self, evse_ids: list[int] | None = None) -> None:
         await self.simulator.select_transactions(evse_ids)
+
+    async def store_customer_identifier(self, identifier: str) -> None:
+        await self.simulator.store_customer_identifier(identifier)
 
     async def aclose(self) -> None:
         """Nothing to release."""

@@ -11,11 +11,11 @@ a lab station reaches: the fixtures use the station profile's `endpoint.host`), 
 """
 
 from harness.fileserver.client import TransferError, TransferTimeout, download, upload
-from harness.fileserver.firmware import FirmwareImage, FirmwareServer, image_bytes
+from harness.fileserver.firmware import UNINSTALLABLE, FirmwareImage, FirmwareServer, image_bytes
 from harness.fileserver.http_server import HttpServer, RequestRecord, mask_url
 from harness.fileserver.logs import LogReceiver, Upload, UploadTimeout
 
 __all__ = [
-    "FirmwareImage", "FirmwareServer", "HttpServer", "LogReceiver", "RequestRecord", "TransferError",
+    "UNINSTALLABLE", "FirmwareImage", "FirmwareServer", "HttpServer", "LogReceiver", "RequestRecord", "TransferError",
     "TransferTimeout", "Upload", "UploadTimeout", "download", "image_bytes", "mask_url", "upload",
 ]

@@ -7,11 +7,14 @@
         server.downloads(image.name)                             # how often, how much, from where
 
 `publish_badly_signed` serves an image whose signature does not match it (InvalidSignature cases);
-`missing_image` gives a location that answers 404 (DownloadFailed cases).
+`missing_image` gives a location that answers 404 (DownloadFailed cases); `publish_uninstallable` a validly signed
+image whose content says it fails installation (the built-in station knows the UNINSTALLABLE header: TC_L_08_CS);
+`hold(name)` keeps a download of `name` waiting until `release(name)` (a station busy downloading: TC_L_10/11_CS).
 """
 
 from __future__ import annotations
 
+import asyncio
 import datetime as dt
 import hashlib
 import ssl as ssl_module
@@ -27,6 +30,8 @@ if TYPE_CHECKING:
     from harness.pki import KeyKind, PkiFactory
 
 PREFIX = "/firmware/"
+# the first bytes of an image the built-in station's installer refuses (signature valid, installation fails)
+UNINSTALLABLE = b"OCPP-HARNESS-FIRMWARE-UNINSTALLABLE\n"
 
 
 @dataclass(frozen=True)
@@ -81,6 +86,7 @@ class FirmwareServer(HttpService):
     def __init__(self, *, ssl: ssl_module.SSLContext | None = None, basic_auth: tuple[str, str] | None = None,
                  port: int = 0, host: str = HOST) -> None:
         self._images: dict[str, tuple[bytes, str]] = {}
+        self._held: dict[str, asyncio.Event] = {}  # images whose download waits until released
         self._http = HttpServer(self._handle, ssl=ssl, basic_auth=basic_auth, max_body=0, port=port, host=host)
 
     def __repr__(self) -> str:
@@ -122,6 +128,25 @@ class FirmwareServer(HttpService):
         return FirmwareImage(name, self.publish(name, served), served, signature,
                              pki.firmware_signer(kind=kind).cert_pem)
 
+    def publish_uninstallable(self, name: str, pki: PkiFactory, *, kind: KeyKind = "ec") -> FirmwareImage:
+        """A validly signed image the built-in station refuses to install (it starts with UNINSTALLABLE)."""
+        return self.publish_signed(name, pki, data=UNINSTALLABLE + image_bytes(name), kind=kind)
+
+    def hold(self, name: str) -> None:
+        """From now on a download of `name` gets no answer until `release(name)` (or the server stops)."""
+        self._held.setdefault(name, asyncio.Event())
+
+    def release(self, name: str) -> None:
+        """Let the held downloads of `name` (and later ones) complete."""
+        held = self._held.pop(name, None)
+        if held is not None:
+            held.set()
+
+    async def stop(self) -> None:
+        for name in list(self._held):
+            self.release(name)
+        await super().stop()
+
     def missing_image(self, name: str = "missing-firmware.bin", pki: PkiFactory | None = None, *,
                       kind: KeyKind = "ec") -> FirmwareImage:
         """A location that answers 404; with `pki`, signed as if the image existed (a valid UpdateFirmware)."""
@@ -152,6 +177,9 @@ class FirmwareServer(HttpService):
         if request.method not in ("GET", "HEAD"):
             return HttpResponse.text(HTTPStatus.METHOD_NOT_ALLOWED, f"{request.method} not allowed on firmware",
                                      headers=(("Allow", "GET, HEAD"),))
+        held = self._held.get(name)
+        if held is not None:
+            await held.wait()
         if name not in self._images:
             return HttpResponse.text(HTTPStatus.NOT_FOUND, f"no firmware image {name!r}")
         data, content_type = self._images[name]

@@ -21,7 +21,7 @@ import datetime as dt
 import hmac
 import re
 import ssl as ssl_module
-from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from http import HTTPStatus
 from types import TracebackType
@@ -150,6 +150,8 @@ class HttpServer:
         self._tasks: set[asyncio.Task[None]] = set()
         self._records: list[RequestRecord] = []
         self._changed = asyncio.Condition()
+        self._open = asyncio.Event()  # cleared while `holding`: each request waits before it is answered
+        self._open.set()
 
     def __repr__(self) -> str:  # never the password
         user = self._basic_auth[0] if self._basic_auth else None
@@ -283,6 +285,7 @@ class HttpServer:
             return await self._record(at, client, method, path, None, received, user=user,
                                       note=f"client went away before the request was complete ({type(exc).__name__})")
         if request is not None:
+            await self._open.wait()
             try:
                 response = await self._handler(request)
             except Exception as exc:  # a harness bug: answered 500, recorded, and raised to the loop's handler
@@ -390,6 +393,16 @@ class HttpService:
     @property
     def port(self) -> int:
         return self._http.port
+
+    @contextlib.contextmanager
+    def holding(self) -> Iterator[None]:
+        """While inside, every request is read and then waits for its answer until the block ends: a transfer the
+        case needs still running (TC_F_16_CS / TC_F_19_CS trigger the station while it uploads or downloads)."""
+        self._http._open.clear()
+        try:
+            yield
+        finally:
+            self._http._open.set()
 
     @property
     def requests(self) -> list[RequestRecord]:

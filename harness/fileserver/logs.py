@@ -80,6 +80,7 @@ class LogReceiver(HttpService):
         self._next_seq = 1
         self._handed_out: set[int] = set()
         self._arrived = asyncio.Condition()
+        self._held: dict[str, asyncio.Event] = {}  # request id -> released: uploads for it wait (a slow location)
 
     def __repr__(self) -> str:
         return f"LogReceiver({self._http!r}, directory={str(self.directory)!r}, uploads={len(self._uploads)})"
@@ -98,6 +99,18 @@ class LogReceiver(HttpService):
         if not rid or _UNSAFE.search(rid) or rid in (".", ".."):
             raise ConfigError(f"log request id {rid!r}: letters, digits and ._- only")
         return self._http.url(f"{PREFIX}{rid}/")
+
+    def hold(self, request_id: int | str) -> None:
+        """Uploads for `request_id` hang, unanswered, until `release` (a location slower than the case: an upload
+        still running when the next GetLog comes, TC_N_36_CS); then they get 503 and are not stored."""
+        self._held.setdefault(str(request_id), asyncio.Event())
+
+    def release(self, request_id: int | str | None = None) -> None:
+        """Let the held uploads of `request_id` (every one when None) go."""
+        for rid, gate in list(self._held.items()):
+            if request_id is None or rid == str(request_id):
+                gate.set()
+                del self._held[rid]
 
     # ---- what happened (also `requests`, `wait_for`) ---------------------------------------------------------
     @property
@@ -141,6 +154,11 @@ class LogReceiver(HttpService):
         if request.method not in ("POST", "PUT"):
             return HttpResponse.text(HTTPStatus.METHOD_NOT_ALLOWED, f"{request.method} not allowed; upload with "
                                      "POST or PUT", headers=(("Allow", "POST, PUT"),))
+        gate = self._held.get(unquote(rid))
+        if gate is not None:
+            await gate.wait()
+            return HttpResponse.text(HTTPStatus.SERVICE_UNAVAILABLE, "upload held by the harness, then let go "
+                                     "unstored", note="held")
         if self.fail_with is not None:
             return HttpResponse.text(self.fail_with, f"upload refused: the receiver is set to fail with "
                                                      f"{self.fail_with}")

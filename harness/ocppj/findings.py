@@ -48,7 +48,7 @@ class Finding:
         return f"[{self.severity.value}] {self.rule}{where}: {self.text}"
 
 
-# The OCPP-J rules of ../shared/reference/conformance-rules.md §6 that the core checks, with their references.
+# The OCPP-J rules the core checks (docs/reference/rules.md lists them), with their references.
 RULES: dict[str, Rule] = {
     r.id: r
     for r in (

@@ -128,11 +128,6 @@ def same_hash(a: dict[str, Any], b: dict[str, Any]) -> bool:
     return norm(a) == norm(b)
 
 
-def signed_by(pem: str, issuer_pem: str) -> bool:
-    """Whether the certificate `pem` carries a valid signature of the certificate `issuer_pem`'s key."""
-    return _signed_by(_load(pem), _load(issuer_pem))
-
-
 def _signed_by(cert: x509.Certificate, issuer: x509.Certificate) -> bool:
     if cert.issuer != issuer.subject:
         return False
@@ -149,6 +144,15 @@ def _signed_by(cert: x509.Certificate, issuer: x509.Certificate) -> bool:
     except InvalidSignature:
         return False
     return True
+
+
+def issued_by(pem: str, issuer_pem: str) -> bool:
+    """Whether the certificate `pem` is signed by the key of `issuer_pem` (and names it as its issuer): M05.FR.11,
+    a new CSMSRootCertificate under AdditionalRootCertificateCheck must be signed by the installed one."""
+    try:
+        return _signed_by(_load(pem), _load(issuer_pem))
+    except BadCertificate:
+        return False
 
 
 def chain_problems(chain_pem: str, *, trusted: list[str] | None, expected_cn: str | None = None,

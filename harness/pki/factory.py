@@ -173,29 +173,61 @@ class PkiFactory:
         _check_file_name(name, "CA name")
         return self._authority(f"extra-{name}", f"Harness {name} CA").path.read_text()
 
-    def ca_signed_by_csms_root(self, name: str) -> str:
-        """PEM of a further CA `name` whose certificate the CSMS root signed (made once per run): the new CSMS root
-        a station with AdditionalRootCertificateCheck accepts (M05, TC_B_47_CS)."""
+    def expired_ca_certificate(self, name: str) -> str:
+        """PEM of a self-signed CA called `name` whose validity ended yesterday (TC_M_07_CS: <Generated Expired
+        Certificate>, which a station must refuse to install)."""
         _check_file_name(name, "CA name")
-        path = self.run_dir / f"successor-{name}.cert.pem"
-        if not path.exists():
-            own = self._authority(f"extra-{name}", f"Harness {name} CA")
-            root = self._authority("csms-root", "Harness CSMS Root CA")
+        key = self._key(f"expired-{name}", self.key_kind)
+        subject = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, f"Harness expired {name} CA"),
+                             x509.NameAttribute(NameOID.ORGANIZATION_NAME, self.organisation)])
+        now = dt.datetime.now(dt.UTC)
+        cert = (x509.CertificateBuilder().subject_name(subject).issuer_name(subject)
+                .public_key(key.public_key()).serial_number(x509.random_serial_number())
+                .not_valid_before(now - 30 * _DAY).not_valid_after(now - _DAY)
+                .add_extension(x509.BasicConstraints(ca=True, path_length=None), critical=True)
+                .add_extension(x509.SubjectKeyIdentifier.from_public_key(key.public_key()), critical=False)
+                .sign(key, hashes.SHA256()))
+        return cert.public_bytes(serialization.Encoding.PEM).decode()
+
+    def successor_root(self, name: str) -> str:
+        """PEM of a new CSMS root called `name`, a CA certificate signed by the run's CSMS root (Part 6 TC_M_30/31_CS:
+        <Configured new CSMS Root certificate 2>, which AdditionalRootCertificateCheck lets a station install)."""
+        _check_file_name(name, "CA name")
+        slot = f"successor-{name}"
+        if slot not in self._authorities:
+            old = self._authority("csms-root", "Harness CSMS Root CA")
+            key = self._key(slot, self.key_kind)
+            subject = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, f"Harness {name} CSMS Root CA 2"),
+                                 x509.NameAttribute(NameOID.ORGANIZATION_NAME, self.organisation)])
             now = dt.datetime.now(dt.UTC)
-            cert = (x509.CertificateBuilder().subject_name(own.cert.subject).issuer_name(root.cert.subject)
-                    .public_key(own.key.public_key()).serial_number(x509.random_serial_number())
+            cert = (x509.CertificateBuilder().subject_name(subject).issuer_name(old.cert.subject)
+                    .public_key(key.public_key()).serial_number(x509.random_serial_number())
                     .not_valid_before(now - _DAY).not_valid_after(now + self.valid_days * _DAY)
                     .add_extension(x509.BasicConstraints(ca=True, path_length=None), critical=True)
                     .add_extension(x509.KeyUsage(digital_signature=True, key_cert_sign=True, crl_sign=True,
                                                  content_commitment=False, key_encipherment=False,
                                                  data_encipherment=False, key_agreement=False, encipher_only=False,
                                                  decipher_only=False), critical=True)
-                    .add_extension(x509.SubjectKeyIdentifier.from_public_key(own.key.public_key()), critical=False)
-                    .add_extension(x509.AuthorityKeyIdentifier.from_issuer_public_key(root.key.public_key()),
+                    .add_extension(x509.SubjectKeyIdentifier.from_public_key(key.public_key()), critical=False)
+                    .add_extension(x509.AuthorityKeyIdentifier.from_issuer_public_key(old.key.public_key()),
                                    critical=False)
-                    .sign(root.key, hashes.SHA256()))
+                    .sign(old.key, hashes.SHA256()))
+            path = self.run_dir / f"{slot}.cert.pem"
             path.write_bytes(cert.public_bytes(serialization.Encoding.PEM))
-        return path.read_text()
+            self._authorities[slot] = _Authority(slot, cert, key, path)
+        return self._authorities[slot].path.read_text()
+
+    def successor_server_context(self, name: str, profile: int) -> ssl.SSLContext:
+        """The CSMS side of `profile` presenting server certificates (RSA and EC) issued by the successor root
+        `name` (chain: leaf, successor): valid for a station trusting the successor or the run's CSMS root."""
+        _check_profile(profile)
+        self.successor_root(name)
+        slot = f"successor-{name}"
+        chains = [self._leaf(("server", slot, kind), slot, "", self.host, Variant.GOOD, kind,
+                             sans=[self.host, "127.0.0.1", "localhost"], usage=ExtendedKeyUsageOID.SERVER_AUTH)
+                  for kind in ("rsa", "ec")]
+        return tls.server_context([(c.cert_path, c.key_path) for c in chains],
+                                  client_ca=self.station_trust_path if profile == 3 else None)
 
     def _station_ca(self) -> tuple[x509.Certificate, PrivateKey]:
         """The station CA certificate and key, for the CSR signer in this package."""
@@ -305,10 +337,12 @@ class PkiFactory:
         return self._leaf(("station", serial, variant.value, kind), "station-ca", "Harness Station CA", cn, variant,
                           kind, sans=[], usage=ExtendedKeyUsageOID.CLIENT_AUTH)
 
-    def firmware_signer(self, *, kind: KeyKind = "ec") -> Credential:
-        """The firmware signing certificate (UpdateFirmware `signingCertificate`), issued by the CSMS root."""
-        return self._leaf(("firmware", kind), "csms-root", "Harness CSMS Root CA", "Harness Firmware Signer",
-                          Variant.GOOD, kind, sans=[], usage=ExtendedKeyUsageOID.CODE_SIGNING)
+    def firmware_signer(self, *, kind: KeyKind = "ec", variant: Variant = Variant.GOOD) -> Credential:
+        """The firmware signing certificate (UpdateFirmware `signingCertificate`), issued by the CSMS root; another
+        `variant` has the same key (signatures still verify) and breaks one rule (UNKNOWN_CA: TC_L_05_CS)."""
+        cache = ("firmware", kind) if variant is Variant.GOOD else ("firmware", kind, variant.value)
+        return self._leaf(cache, "csms-root", "Harness CSMS Root CA", "Harness Firmware Signer",
+                          variant, kind, sans=[], usage=ExtendedKeyUsageOID.CODE_SIGNING)
 
     def _firmware_key(self, kind: KeyKind = "ec") -> PrivateKey:
         """The firmware signing key, for the signer in this package."""

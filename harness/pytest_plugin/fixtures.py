@@ -12,6 +12,7 @@ from typing import cast
 import pytest
 import pytest_asyncio
 
+from harness import resources
 from harness.config import Settings, secret
 from harness.control import CsmsControl, StationControl, adapter_for
 from harness.errors import ConfigError
@@ -48,8 +49,7 @@ def ocpp_settings(pytestconfig: pytest.Config) -> Settings:
 
 @pytest.fixture(scope="session")
 def ocpp_schemas(pytestconfig: pytest.Config) -> SchemaStore:
-    manifest = Path(str(pytestconfig.rootpath)) / "schemas" / "ocpp-2.0.1.sha256"
-    return SchemaStore(manifest=manifest if manifest.is_file() else None)
+    return SchemaStore(manifest=resources.schema_manifest())  # the harness's own, wherever pytest runs
 
 
 @pytest.fixture(scope="session")

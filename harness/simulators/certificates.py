@@ -15,8 +15,8 @@ from harness.pki.certinfo import (
     CertificateInfo,
     certificate_info,
     chain_problems,
+    issued_by,
     same_hash,
-    signed_by,
 )
 
 
@@ -38,48 +38,49 @@ class CertificateStore:
     pending_key: Path | None = None  # key of the CSR sent last; None when no renewal is under way
     station_chain: str | None = None  # PEM chain of the station certificate installed by CertificateSigned
     station_key: Path | None = None
-    # AS-2 AdditionalRootCertificateCheck (M05.FR.13-16): one CSMS root at a time; a new one must be signed by it,
-    # which it replaces; the old one is kept as the fallback until a connection with the new one succeeded
-    additional_root_check: bool = False
-    fallback: Installed | None = None
-    keep_no_fallback: bool = False  # fault no_root_fallback: the replaced root is gone for good
+    additional_root_check: bool = False  # SecurityCtrlr.AdditionalRootCertificateCheck (M05.FR.10/11)
+    pending_root: str | None = None  # under the check: a new CSMS root to try first on the next connection (M05.FR.12)
 
     def trusted(self, kind: str = "CSMSRootCertificate") -> list[str]:
         return [i.info.pem for i in self.installed if i.kind == kind]
 
     # ---- M05 InstallCertificate ------------------------------------------------------------------------------
-    def install(self, pem: str, kind: str, *, now: dt.datetime | None = None) -> tuple[str, str | None]:
-        """(status, reason): Accepted, Rejected (not a valid CA certificate) or Failed (store full)."""
+    def install(self, pem: str, kind: str, *, now: dt.datetime | None = None,
+                any_validity: bool = False) -> tuple[str, str | None]:
+        """(status, reason): Accepted, Rejected (not a valid CA certificate) or Failed (store full).
+        `any_validity`: a certificate outside its validity period is taken too (a fault switch)."""
         now = now or dt.datetime.now(dt.UTC)
         try:
             info = certificate_info(pem)
         except BadCertificate as exc:
             return "Rejected", str(exc)
-        if not info.valid_at(now):
+        if not info.valid_at(now) and not any_validity:
             return "Rejected", "certificate outside its validity period"
         if not info.is_ca:
             return "Rejected", "not a CA certificate"
+        roots = self.trusted("CSMSRootCertificate")
+        if (kind == "CSMSRootCertificate" and self.additional_root_check and roots and not any_validity
+                and not any(issued_by(pem, root) for root in roots)):
+            return "Rejected", "AdditionalRootCertificateCheck: not signed by the installed CSMSRootCertificate"
         if any(same_hash(i.info.hash_data, info.hash_data) and i.kind == kind for i in self.installed):
             return "Accepted", None  # installed already: idempotent
-        if self.additional_root_check and kind == "CSMSRootCertificate":
-            current = [i for i in self.installed if i.kind == kind]
-            signer = next((i for i in current if signed_by(pem, i.info.pem)), None)
-            if current and signer is None:
-                return "Rejected", "AdditionalRootCertificateCheck: not signed by the installed CSMSRootCertificate"
-            if signer is not None:
-                self.installed.remove(signer)
-                self.fallback = None if self.keep_no_fallback else signer
         if len(self.installed) >= self.max_entries:
             return "Failed", f"certificate store full ({self.max_entries} entries)"
         self.installed.append(Installed(kind, info))
+        if kind == "CSMSRootCertificate" and self.additional_root_check and roots:
+            self.pending_root = pem
         return "Accepted", None
 
-    def fall_back(self) -> None:
-        """M05.FR.16: a connection with the new CSMS root failed and the station went back to its old profile: the
-        replaced root is in force again (both are kept)."""
-        if self.fallback is not None:
-            self.installed.append(self.fallback)
-            self.fallback = None
+    def root_replaced(self, *, remove_old: bool = True) -> str:
+        """M05.FR.13: a connection validated with the pending root succeeded: the other CSMS roots go (unless
+        `remove_old` is False, a fault); returns the root now in use."""
+        new, self.pending_root = self.pending_root, None
+        assert new is not None
+        if remove_old:
+            keep = certificate_info(new).hash_data
+            self.installed = [i for i in self.installed
+                              if i.kind != "CSMSRootCertificate" or same_hash(i.info.hash_data, keep)]
+        return new
 
     # ---- M03 GetInstalledCertificateIds ----------------------------------------------------------------------
     def ids(self, kinds: list[str] | None) -> list[dict[str, Any]]:
@@ -87,17 +88,23 @@ class CertificateStore:
                 for i in self.installed if not kinds or i.kind in kinds]
 
     # ---- M04 DeleteCertificate -------------------------------------------------------------------------------
-    def delete(self, hash_data: dict[str, Any]) -> str:
-        """Accepted, NotFound, or Failed for the station's own certificate (M04.FR.06) and the last CSMS root
-        a TLS connection depends on."""
+    def delete(self, hash_data: dict[str, Any], *, own_deletable: bool = False) -> str:
+        """Accepted, NotFound, or Failed for the station's own certificate (M04.FR.06; `own_deletable`: a fault's
+        Accepted, and it is gone) and the last CSMS root a TLS connection depends on."""
         if self.station_chain is not None:
             with_issuer = self.issuers[0] if self.issuers else None
             own = certificate_info(self.station_chain, with_issuer)
             if same_hash(own.hash_data, hash_data):
+                if own_deletable:
+                    self.station_chain = None
+                    return "Accepted"
                 return "Failed"
         for entry in self.installed:
             if same_hash(entry.info.hash_data, hash_data):
                 self.installed.remove(entry)
+                if self.pending_root is not None and same_hash(certificate_info(self.pending_root).hash_data,
+                                                               hash_data):
+                    self.pending_root = None  # deleted before it was tried
                 return "Accepted"
         return "NotFound"
 

@@ -68,6 +68,7 @@ class Transaction:
     charging_state: str = "Idle"
     energy_wh: float = 0.0  # delivered before `charging_since`
     charging_since: float | None = None  # monotonic time charging began, while charging
+    started_wall: float = field(default_factory=time.time)  # the clock at the start (the Ended event's samples)
 
     def meter(self) -> float:
         running = time.monotonic() - self.charging_since if self.charging_since is not None else 0.0
@@ -184,6 +185,22 @@ class ChargingFaults:
     master_pass_starts: bool = False
     master_pass_stops_one: bool = False
     master_pass_wrong_reason: bool = False
+    # block J meter values (J01, J02): clock-aligned values of a transaction, the Ended event's values, signing
+    aligned_tx_wrong_trigger: bool = False
+    aligned_during_transaction: bool = False
+    ended_no_meter_value: bool = False
+    ended_wrong_context: bool = False
+    ended_uneven_interval: bool = False
+    ended_missing_measurand: bool = False
+    ended_no_transaction_end: bool = False
+    unsigned_readings: bool = False
+    bad_public_key: bool = False
+    begin_missing_measurand: bool = False
+    begin_wrong_context: bool = False
+    sampled_wrong_trigger: bool = False
+    sampled_wrong_context: bool = False
+    sampled_missing_measurand: bool = False
+    sampled_skip_interval: bool = False
 
 
 _event_ids = iter(range(1, 2**31))  # NotifyEvent eventId: unique per station run
@@ -213,6 +230,13 @@ def signed_value(energy_wh: float) -> dict[str, Any]:
             "publicKey": base64.b64encode(b"SIM-METER-PUBLIC-KEY").decode()}
 
 
+def readings(energy_wh: float, charging: int) -> dict[str, tuple[float, str]]:
+    """What the simulated meter measures: value and unit per measurand (`charging`: EVs drawing power)."""
+    return {"Energy.Active.Import.Register": (energy_wh, "Wh"), "Power.Active.Import": (POWER_W * charging, "W"),
+            "Current.Import": (round(POWER_W * charging / 230, 1), "A"), "Voltage": (230.0, "V"),
+            "SoC": (50.0, "Percent")}
+
+
 def iso(epoch: float) -> str:
     return datetime.fromtimestamp(epoch, UTC).isoformat(timespec="milliseconds").replace("+00:00", "Z")
 
@@ -235,6 +259,8 @@ class Charging:
     fixed_cable: bool = False
     # block C coverage: a Master Pass UI (StationVariants.master_pass_ui) and the Master Pass it waits with
     master_pass_ui: bool = False
+    # the verdict corpus: transaction meter values also carry Voltage and Current.Import (StationVariants)
+    extra_measurands: bool = False
     _master_pending: dict[str, Any] | None = None
     # block B coverage: a ResetRequest OnIdle answered Scheduled runs this once no transaction is left (B12.FR.01)
     when_idle: Callable[[], Awaitable[None]] | None = None
@@ -587,7 +613,9 @@ class Charging:
                     and "ParkingBayOccupancy" in self._points("TxStopPoint"):
                 self._event(evse.tx, "Updated", "EVConnectTimeout")  # it ends when the EV leaves the bay
             elif evse.tx is not None:
-                self._end(evse, "EVConnectTimeout", "Timeout")
+                trigger = "Deauthorized" if getattr(self.faults, "ev_timeout_as_deauthorized", False) \
+                    else "EVConnectTimeout"
+                self._end(evse, trigger, "Timeout")
             else:
                 self.link.note(f"EVSE {evse.id}: no EV within EVConnectionTimeOut; authorization dropped")
         return work
@@ -621,7 +649,8 @@ class Charging:
         tx.set_state(state or ("EVConnected" if evse.ev_present else "Idle"))
         evse.tx = tx
         self._event(tx, "Started", trigger, id_token=tx.id_token, context="Transaction.Begin",
-                    signed=trigger == "SignedDataReceived" and not self.faults.unsigned_start_value)
+                    signed=(trigger == "SignedDataReceived" and not self.faults.unsigned_start_value)
+                    or self.model.flag("SampledDataCtrlr", "SignReadings"))
         return tx
 
     def _starts_with_both(self, starts: set[str]) -> bool:
@@ -640,7 +669,8 @@ class Charging:
         tx = evse.tx
         assert tx is not None
         tx.set_state(state or ("EVConnected" if evse.ev_present else "Idle"))
-        self._event(tx, "Ended", trigger, id_token=id_token, stopped_reason=reason, context="Transaction.End")
+        self._event(tx, "Ended", trigger, id_token=id_token, stopped_reason=reason,
+                    meter_value=self._ended_values(tx))
         evse.tx, evse.driver, evse.driver_group, evse.suspended = None, None, None, False
         evse.deauthorized = False
         self._cancel_ev_timeout(evse)
@@ -685,8 +715,12 @@ class Charging:
             self._event(tx, "Updated", "ChargingStateChanged")
 
     def _event(self, tx: Transaction, event_type: str, trigger: str, *, id_token: dict[str, Any] | None = None,
-               stopped_reason: str | None = None, context: str | None = None, signed: bool = False) -> None:
-        """Build one TransactionEvent (seqNo, state, meter value) and hand it to the outbox."""
+               stopped_reason: str | None = None, context: str | None = None, signed: bool = False,
+               meter_value: list[dict[str, Any]] | None = None, drop_first: bool = False,
+               with_evse: bool = False) -> None:
+        """Build one TransactionEvent (seqNo, state, meter value) and hand it to the outbox. `context`: one
+        reading now, of the measurands SampledDataCtrlr names for it; `meter_value`: these values (none: empty);
+        `with_evse`: name the EVSE even in an Updated event (a triggered one)."""
         if event_type == "Started" and self.faults.first_event_updated:
             event_type = "Updated"
         info: dict[str, Any] = {"transactionId": tx.id, "chargingState": tx.charging_state}
@@ -697,22 +731,89 @@ class Charging:
         payload: dict[str, Any] = {"eventType": event_type, "timestamp": now_iso(), "triggerReason": trigger,
                                    "seqNo": tx.seq, "transactionInfo": info}
         tx.seq += 2 if self.faults.seqno_gap and tx.seq == 1 else 1
-        if event_type == "Started" or tx.seq == 1 or trigger == "CablePluggedIn":
+        if event_type == "Started" or tx.seq == 1 or trigger == "CablePluggedIn" or with_evse:
             # Part 6 §2.1: the first event after the EV connects names the EVSE and its connector
             payload["evse"] = {"id": tx.evse, "connectorId": tx.connector}
         if id_token is not None:
             payload["idToken"] = id_token
-        if context is not None:
-            payload["meterValue"] = [self._sample(tx.meter(), context)]
-            if signed:
-                payload["meterValue"][0]["sampledValue"][0]["signedMeterValue"] = signed_value(tx.meter())
+        if meter_value is None and context is not None:
+            begin = context == "Transaction.Begin"
+            measurands = self.model.members("SampledDataCtrlr", "TxStartedMeasurands" if begin else
+                                            "TxEndedMeasurands" if context == "Transaction.End" else
+                                            "TxUpdatedMeasurands")
+            if begin and self.faults.begin_wrong_context:
+                context = "Sample.Periodic"  # the fault: the start reading is not marked Transaction.Begin
+            meter_value = [self._meter_value(measurands, tx.meter(), 0, context, now_iso(), signed=signed,
+                                             drop_first=drop_first or (begin and self.faults.begin_missing_measurand))
+                           ] if measurands or not begin else []
+        if meter_value and context is not None and self.extra_measurands:
+            meter_value[0]["sampledValue"] = [*meter_value[0]["sampledValue"],
+                {"value": 230.0, "context": context, "measurand": "Voltage", "unitOfMeasure": {"unit": "V"}},
+                {"value": 16.0, "context": context, "measurand": "Current.Import", "unitOfMeasure": {"unit": "A"}}]
+        if meter_value:
+            payload["meterValue"] = meter_value
         self.link.queue_event(payload)
 
-    @staticmethod
-    def _sample(energy_wh: float, context: str, timestamp: str | None = None) -> dict[str, Any]:
-        return {"timestamp": timestamp or now_iso(), "sampledValue": [
-            {"value": energy_wh, "context": context, "measurand": "Energy.Active.Import.Register",
-             "unitOfMeasure": {"unit": "Wh"}}]}
+    def _meter_value(self, measurands: set[str], energy_wh: float, charging: int, context: str, timestamp: str, *,
+                     signed: bool = False, drop_first: bool = False) -> dict[str, Any]:
+        """One MeterValue: a sampledValue per measurand the meter has (Energy.Active.Import.Register when none is
+        named); `signed`: each with a signedMeterValue (publicKey as OCPPCommCtrlr.PublicKeyWithSignedMeterValue
+        says); `drop_first`: the fault of leaving the first measurand out."""
+        values = readings(energy_wh, charging)
+        chosen = sorted(measurands & set(values)) or ["Energy.Active.Import.Register"]
+        if drop_first:
+            chosen = chosen[1:] or ["Voltage"]
+        sampled: list[dict[str, Any]] = [{"value": values[m][0], "context": context, "measurand": m,
+                                          "unitOfMeasure": {"unit": values[m][1]}} for m in chosen]
+        if signed and not self.faults.unsigned_readings:
+            for value in sampled:
+                value["signedMeterValue"] = self._signed(float(value["value"]))
+        return {"timestamp": timestamp, "sampledValue": sampled}
+
+    def _signed(self, reading: float) -> dict[str, Any]:
+        signed = signed_value(reading)
+        if self.model.text("OCPPCommCtrlr", "PublicKeyWithSignedMeterValue") == "Never":
+            signed["publicKey"] = ""
+        if self.faults.bad_public_key:
+            signed["publicKey"] = "not a public key!"
+        return signed
+
+    def _ended_values(self, tx: Transaction) -> list[dict[str, Any]]:
+        """The Ended event's meter values (J01.FR.14, J02.FR.10): a Sample.Clock value at each
+        AlignedDataCtrlr.TxEndedInterval boundary of the transaction, a Sample.Periodic one every
+        SampledDataCtrlr.TxEndedInterval since its start, each of its TxEndedMeasurands (signed as SignReadings
+        says), and the Transaction.End reading of SampledDataCtrlr.TxEndedMeasurands; in time order."""
+        if self.faults.ended_no_meter_value:
+            return []
+        now, start, total = time.time(), tx.started_wall, tx.meter()
+
+        def energy_at(moment: float) -> float:
+            return round(total * (moment - start) / (now - start), 1) if now > start else total
+
+        clock, periodic = ("Sample.Periodic", "Sample.Clock") if self.faults.ended_wrong_context \
+            else ("Sample.Clock", "Sample.Periodic")
+        values: list[tuple[float, dict[str, Any]]] = []
+        sampled_measurands = self.model.members("SampledDataCtrlr", "TxEndedMeasurands")
+        for component, first, context in (("AlignedDataCtrlr", math.ceil(start / max(1, self.model.number(
+                "AlignedDataCtrlr", "TxEndedInterval"))) * self.model.number("AlignedDataCtrlr", "TxEndedInterval"),
+                clock), ("SampledDataCtrlr", start + self.model.number("SampledDataCtrlr", "TxEndedInterval"),
+                         periodic)):
+            interval = self.model.number(component, "TxEndedInterval")
+            measurands = self.model.members(component, "TxEndedMeasurands")
+            if interval <= 0 or not measurands:
+                continue
+            moments = [first + k * interval for k in range(int((now - first) // interval) + 1)
+                       if first + k * interval <= now]
+            for index, moment in enumerate(moments):
+                stamp = moment + interval / 2 if self.faults.ended_uneven_interval and index % 2 else moment
+                values.append((moment, self._meter_value(
+                    measurands, energy_at(moment), 1, context, iso(stamp),
+                    signed=self.model.flag(component, "SignReadings"),
+                    drop_first=self.faults.ended_missing_measurand)))
+        if sampled_measurands and not self.faults.ended_no_transaction_end:
+            values.append((now, self._meter_value(sampled_measurands, total, 0, "Transaction.End", iso(now),
+                                                  signed=self.model.flag("SampledDataCtrlr", "SignReadings"))))
+        return [value for _, value in sorted(values, key=lambda pair: pair[0])]
 
     def answered(self, payload: Mapping[str, Any], answer: Mapping[str, Any]) -> None:
         """The CSMS answered a TransactionEvent: learn the token's status; StopTxOnInvalidId ends a transaction
@@ -813,6 +914,8 @@ class Charging:
     def remote_stop(self, transaction_id: str) -> dict[str, Any]:
         """RequestStopTransaction (F03)."""
         evse = next((e for e in self.evses.values() if e.tx is not None and e.tx.id == transaction_id), None)
+        if evse is None and getattr(self.faults, "accept_unknown_remote_stop", False):
+            return {"status": "Accepted"}  # the fault: an unknown transaction "stopped" (nothing happens)
         if evse is None or self.faults.reject_remote_stop:
             return {"status": "Rejected"}
         trigger, reason = ("StopAuthorized", "Local") if self.faults.remote_stop_as_local else ("RemoteStop", "Remote")
@@ -877,10 +980,27 @@ class Charging:
         """UnlockConnector (F05)."""
         evse = self.evses.get(evse_id)
         if evse is None or connector_id not in evse.connectors:
-            return {"status": "UnknownConnector"}
-        if evse.tx is not None and evse.tx.id_token is not None:
+            return {"status": "UnlockFailed" if getattr(self.faults, "unlock_unknown_connector", False)
+                    else "UnknownConnector"}
+        if evse.tx is not None and evse.tx.id_token is not None \
+                and not getattr(self.faults, "unlock_during_transaction", False):
             return {"status": "OngoingAuthorizedTransaction"}
         return {"status": "UnlockFailed" if self.faults.unlock_fails else "Unlocked"}
+
+    def running(self, evse_ids: list[int]) -> list[int]:
+        """Those of `evse_ids` with a transaction running."""
+        return [e for e in evse_ids if e in self.evses and self.evses[e].tx is not None]
+
+    async def triggered(self, evse_ids: list[int]) -> None:
+        """TriggerMessage(TransactionEvent) (F06.FR.07): for the transaction of each EVSE an Updated event with
+        triggerReason Trigger, its EVSE and the current meter value with context Trigger."""
+        periodic = getattr(self.faults, "triggered_event_periodic", False)
+        context = "Sample.Periodic" if getattr(self.faults, "triggered_context_periodic", False) else "Trigger"
+        for evse_id in evse_ids:
+            tx = self.evses[evse_id].tx if evse_id in self.evses else None
+            if tx is not None:
+                self._event(tx, "Updated", "MeterValuePeriodic" if periodic else "Trigger", context=context,
+                            with_evse=True)
 
     def ongoing(self, transaction_id: str) -> bool:
         return any(e.tx is not None and e.tx.id == transaction_id for e in self.evses.values())
@@ -913,8 +1033,9 @@ class Charging:
             boundary = math.floor(time.time() / interval + 1) * interval
             if await self._wait_change(self._aligned_changed, boundary - time.time()):
                 continue  # the interval changed: start over on the new one
-            busy = any(e.tx is not None for e in self.evses.values())
-            if busy and self.model.flag("AlignedDataCtrlr", "SendDuringIdle"):
+            busy = {e.id: e.tx for e in self.evses.values() if e.tx is not None}
+            if busy and self.model.flag("AlignedDataCtrlr", "SendDuringIdle") \
+                    and not self.faults.aligned_during_transaction:
                 continue
             if self.faults.aligned_skip_interval:
                 skip = not skip
@@ -922,37 +1043,54 @@ class Charging:
                     continue  # the fault: every other boundary
             stamp = boundary + interval / 2 if self.faults.aligned_off_boundary else boundary
             for evse_id in (0, *self.evses):
+                tx = busy.get(evse_id)
+                if tx is not None:
+                    await self.act(self._clock_event(tx, stamp))
+                    continue
                 await self.link.notify("MeterValues", {"evseId": evse_id,
                                                        "meterValue": [self._aligned_value(evse_id, stamp)]})
+
+    def _clock_event(self, tx: Transaction, stamp: float) -> Callable[[], Awaitable[None]]:
+        """J01.FR.07: an EVSE with a transaction reports its clock-aligned values in TransactionEvent Updated,
+        triggerReason MeterValueClock (while the transaction still runs)."""
+        async def send() -> None:
+            if self.evses[tx.evse].tx is tx:
+                trigger = "MeterValuePeriodic" if self.faults.aligned_tx_wrong_trigger else "MeterValueClock"
+                self._event(tx, "Updated", trigger, meter_value=[self._aligned_value(tx.evse, stamp)])
+        return send
 
     def _aligned_value(self, evse_id: int, stamp: float) -> dict[str, Any]:
         """One clock-aligned MeterValue of an EVSE (0: the main meter): a sampledValue per configured measurand."""
         txs = [e.tx for e in self.evses.values() if e.tx is not None and evse_id in (0, e.id)]
         charging = sum(1 for tx in txs if tx.charging_state == "Charging")
         energy = sum(tx.meter() for tx in txs) + (1000.0 if evse_id == 0 else 0.0)
-        readings = {"Energy.Active.Import.Register": (energy, "Wh"), "Power.Active.Import": (POWER_W * charging, "W"),
-                    "Current.Import": (round(POWER_W * charging / 230, 1), "A"), "Voltage": (230.0, "V"),
-                    "SoC": (50.0, "Percent")}
-        measurands = sorted(self.model.members("AlignedDataCtrlr", "Measurands") & set(readings))
-        if self.faults.aligned_missing_measurand:
-            measurands = measurands[1:] or ["Voltage"]  # the fault: the first configured measurand is left out
         context = "Sample.Periodic" if self.faults.aligned_wrong_context else "Sample.Clock"
-        return {"timestamp": iso(stamp), "sampledValue": [
-            {"value": readings[m][0], "context": context, "measurand": m, "unitOfMeasure": {"unit": readings[m][1]}}
-            for m in measurands or ["Energy.Active.Import.Register"]]}
+        # the fault aligned_missing_measurand: the first configured measurand is left out
+        return self._meter_value(self.model.members("AlignedDataCtrlr", "Measurands"), energy, charging, context,
+                                 iso(stamp), signed=self.model.flag("AlignedDataCtrlr", "SignReadings"),
+                                 drop_first=self.faults.aligned_missing_measurand)
 
     async def sampled(self) -> None:
         """E02 / J02: TransactionEvent Updated MeterValuePeriodic every SampledDataCtrlr.TxUpdatedInterval while
         a transaction charges; 0 sends none."""
+        skip = False
         while True:
             interval = self.model.number("SampledDataCtrlr", "TxUpdatedInterval")
             if await self._wait_change(self._sampled_changed, interval if interval > 0 else None) or interval <= 0:
                 continue
 
+            skip = not skip if self.faults.sampled_skip_interval else False
+            if skip:
+                continue  # the fault: every other interval
+
             async def sample() -> None:
                 for evse in self.evses.values():
                     tx = evse.tx
                     if tx is not None and tx.charging_state == "Charging":
-                        self._event(tx, "Updated", "MeterValuePeriodic", context="Sample.Periodic")
+                        f = self.faults
+                        self._event(tx, "Updated", "MeterValueClock" if f.sampled_wrong_trigger else "MeterValuePeriodic",
+                                    context="Sample.Clock" if f.sampled_wrong_context else "Sample.Periodic",
+                                    signed=self.model.flag("SampledDataCtrlr", "SignReadings"),
+                                    drop_first=f.sampled_missing_measurand)
 
             await self.act(sample)

@@ -58,6 +58,11 @@ def station_actions(sim: Any) -> dict[str, Action]:
         if not isinstance(p.get(name), bool):
             raise BadRequest(f"parameter {name!r} (true/false) is required")
         return bool(p[name])
+    async def customer(p: dict[str, Any]) -> None:
+        if not isinstance(p.get("customerIdentifier"), str):
+            raise BadRequest("parameter 'customerIdentifier' (string) is required")
+        await sim.store_customer_identifier(p["customerIdentifier"])
+
     async def select(p: dict[str, Any]) -> None:
         chosen = p.get("evseIds")
         if chosen is not None and (not isinstance(chosen, list) or not all(isinstance(e, int) for e in chosen)):
@@ -73,9 +78,11 @@ def station_actions(sim: Any) -> dict[str, Action]:
         "suspend-ev": lambda p: sim.suspend_ev(_int(p, "evseId", 1)),
         "resume-ev": lambda p: sim.resume_ev(_int(p, "evseId", 1)),
         "restore-network-profile": lambda p: sim.restore_network_profile(),
+        "remove-station-certificate": lambda p: sim.remove_station_certificate(),
         "ev-side": lambda p: sim.ev_side(_int(p, "evseId", 1), _int(p, "connectorId", 1), flag(p, "connected")),
         "parking-bay": lambda p: sim.parking_bay(_int(p, "evseId", 1), flag(p, "occupied")),
         "select-transactions": select,
+        "store-customer-identifier": customer,
     }
 
 

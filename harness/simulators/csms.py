@@ -11,12 +11,14 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import itertools
 import secrets
 import string
 import time
 import uuid
 from collections.abc import Coroutine, Mapping
 from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
 from functools import partial
 from http import HTTPStatus
 from pathlib import Path
@@ -31,7 +33,9 @@ from harness.simulators.availability import operator_availability
 from harness.simulators.data_transfer import custom_data_refusal, data_transfer_answer
 from harness.simulators.faults import bad_input_reply
 from harness.simulators.firmware import FirmwareHost
+from harness.simulators.legal_choices import shaper
 from harness.simulators.log_requests import CsmsLogs
+from harness.simulators.meter_values import meter_value_refusal
 from harness.transcript import Record, Transcript
 from harness.transport import CallTimeout, ConnectionLost, Handshake, OcppConnection, OcppServer, ServerSocket
 
@@ -95,6 +99,7 @@ class CsmsFaults:
     unsigned_firmware_update: bool = False  # no signature and no signingCertificate
     badly_signed_firmware_update: bool = False  # the signature does not match the image it serves
     missing_firmware_image: bool = False  # the location answers 404
+    firmware_times_now: bool = False  # drops the operator's retrieveDateTime / installDateTime: an update right now
     # certificate management and the Basic Auth password (A01, A02, M03-M05)
     no_certificate_signed: bool = False  # accepts SignCertificate and never sends CertificateSigned
     certificate_signed_without_type: bool = False  # CertificateSigned leaves certificateType out
@@ -107,6 +112,9 @@ class CsmsFaults:
     set_short_password: bool = False  # a new BasicAuthPassword of 12 characters (16 is the minimum)
     set_long_password: bool = False  # a new BasicAuthPassword of 50 characters (fits 64, not the 40 of the edition)
     delete_certificate_sha256_only: bool = False  # DeleteCertificate says hashAlgorithm SHA256 whatever it was told
+    install_wrong_certificate_type: bool = False  # an operator's InstallCertificate goes out as CSMSRootCertificate
+    certificate_ids_wrong_type: bool = False  # an operator's GetInstalledCertificateIds asks for CSMSRootCertificate
+    delete_other_certificate: bool = False  # DeleteCertificate names another serialNumber than the station listed
     csms_rsa_only: bool = False  # serves its RSA server certificate alone: no ECDSA cipher suite (A00.FR.318)
     # security profile upgrade (A05)
     set_network_profile_lower: bool = False  # SetNetworkProfile carries a security profile below the one asked for
@@ -126,6 +134,7 @@ class CsmsFaults:
     reset_with_evse: bool = False  # a Reset an operator asks for carries evseId 1
     reset_immediate: bool = False  # a Reset an operator asks for is of type Immediate
     wrong_trigger_message: bool = False  # a TriggerMessage an operator asks for requests a Heartbeat
+    trigger_without_evse: bool = False  # a TriggerMessage an operator asks for goes out without its evse (F06)
     # block E transactions (testcases/test_e_transactions_csms.py)
     stop_wrong_transaction: bool = False  # a RequestStopTransaction an operator asks for names another transactionId
     transaction_status_wrong_id: bool = False  # an operator's GetTransactionStatus: another id, or one added if none
@@ -139,6 +148,28 @@ class CsmsFaults:
     notify_event_error: bool = False  # CALLERROR InternalError for every NotifyEvent
     csms_accept_data_transfer: bool = False  # DataTransfer of an unknown vendor: Accepted
     csms_reject_custom_data: bool = False  # a request with customData: CALLERROR PropertyConstraintViolation
+    # block J meter values (harness/simulators/meter_values.py): CALLERROR InternalError for a TransactionEvent …
+    csms_reject_clock_values: bool = False  # … with triggerReason MeterValueClock
+    csms_reject_periodic_values: bool = False  # … with triggerReason MeterValuePeriodic
+    csms_reject_begin_values: bool = False  # … carrying a Transaction.Begin value
+    csms_reject_ended_values: bool = False  # … Ended with more than one meterValue
+    csms_reject_signed_values: bool = False  # … carrying a signedMeterValue
+    # block N: log retrieval and customer information (N01, N09, N10)
+    csms_log_status_error: bool = False  # CALLERROR InternalError for LogStatusNotification AcceptedCanceled
+    customer_info_wrong_token: bool = False  # an operator's CustomerInformation names another idToken
+    customer_info_no_report: bool = False  # an operator's CustomerInformation goes out with report false
+    customer_info_no_clear: bool = False  # an operator's CustomerInformation goes out with clear false
+    customer_info_two_identifiers: bool = False  # a CustomerInformation for a customerIdentifier also names an idToken
+    notify_customer_info_error: bool = False  # CALLERROR InternalError for every NotifyCustomerInformation
+    # block B coverage (B05-B07, B09, B11, B12): operator requests and the boot after a reset
+    pending_after_reset_boot: bool = False  # a BootNotification with reason ScheduledReset or RemoteReset: Pending
+    reset_on_idle: bool = False  # a Reset an operator asks for is of type OnIdle
+    reset_other_evse: bool = False  # a Reset of an EVSE an operator asks for names the next EVSE
+    base_report_wrong_base: bool = False  # a GetBaseReport an operator asks for says reportBase SummaryInventory
+    base_report_negative_id: bool = False  # a GetBaseReport an operator asks for carries requestId -1
+    network_profile_other_slot: bool = False  # SetNetworkProfile names the slot after the one asked for
+    network_profile_wrong_transport: bool = False  # SetNetworkProfile says ocppTransport SOAP, ocppVersion OCPP15
+    notify_report_error: bool = False  # CALLERROR InternalError for every NotifyReport
 
 
 @dataclass
@@ -148,6 +179,17 @@ class CsmsVariants:
 
     pending_interval_zero: bool = False  # Pending / Rejected with interval 0 (the station picks its own wait)
     provision_while_pending: bool = False  # while a station is Pending, reads its OfflineThreshold (GetVariables)
+    # the verdict-accuracy corpus (issue 12, tests/verdict_corpus.py)
+    csms_custom_data_everywhere: bool = False  # customData at the root of every CALL and answer it sends
+    csms_status_info_in_answers: bool = False  # statusInfo (reasonCode NoError) beside every Accepted status it answers
+    csms_slow_answers: bool = False  # every answer to the station leaves SLOW_ANSWER s late (inside any message timeout)
+    other_heartbeat_interval: bool = False  # Accepted with twice the configured heartbeat interval (its own choice)
+    id_token_info_extras: bool = False  # idTokenInfo with its optional fields: cacheExpiryDateTime, chargingPriority,
+    #                                     language1, personalMessage
+
+
+# How late an answer of a `csms_slow_answers` CSMS is: well inside the message timeout of any run.
+SLOW_ANSWER = 1.5
 
 
 @dataclass
@@ -200,6 +242,7 @@ class CsmsSimulator:
         self.transcript = Transcript(name="csms simulator")
         self.stations: dict[str, CsmsStationState] = {}
         self._fixed_id = str(uuid.uuid4())  # the one id every CALL carries under `reuse_message_id`
+        self._report_ids = itertools.count(1)  # requestId of the GetBaseReports it sends (B07)
         self._tasks: set[asyncio.Task[None]] = set()
         self.upgrade_servers: dict[int, OcppServer] = {}  # security profile -> its listener (A05 upgrades)
         base = 1 if self.config.tls is None else 2 if self.config.require_auth else 3
@@ -286,8 +329,12 @@ class CsmsSimulator:
         async def on_call(call: Call, record: Record) -> Mapping[str, Any] | CallError | None:
             return await self._answer(identity, state, call)
 
+        variants = self.config.variants
         conn = OcppConnection(ws, RpcSession(default_store()), self.transcript, on_call, identity=identity,
-                              call_timeout=self.config.call_timeout, bad_input_reply=bad_input_reply(self.faults))
+                              call_timeout=self.config.call_timeout, bad_input_reply=bad_input_reply(self.faults),
+                              shape=shaper(custom_data=variants.csms_custom_data_everywhere,
+                                           status_info=variants.csms_status_info_in_answers),
+                              answer_delay=SLOW_ANSWER if variants.csms_slow_answers else 0.0)
         self.transcript.add(conn.conn, "event", event="open",
                             detail={"identity": identity, "subprotocol": hs.subprotocol})
         previous = state.conn
@@ -327,8 +374,17 @@ class CsmsSimulator:
             return refused
         if call.action == "DataTransfer":
             return data_transfer_answer(self.faults.csms_accept_data_transfer)
+        refused = meter_value_refusal(call, self.faults)
+        if refused is not None:
+            return refused
+        if (call.action == "NotifyCustomerInformation" and self.faults.notify_customer_info_error) or (
+                call.action == "LogStatusNotification" and call.payload.get("status") == "AcceptedCanceled"
+                and self.faults.csms_log_status_error):
+            return CallError(call.message_id, "InternalError", f"{call.action} could not be processed", {})
         if call.action == "NotifyEvent" and self.faults.notify_event_error:
             return CallError(call.message_id, "InternalError", "NotifyEvent could not be processed", {})
+        if call.action == "NotifyReport" and self.faults.notify_report_error:
+            return CallError(call.message_id, "InternalError", "NotifyReport could not be processed", {})
         if (call.action == "TransactionEvent" and self.faults.reject_transaction_events) or (
                 call.action == "MeterValues" and self.faults.meter_values_error):
             return CallError(call.message_id, "InternalError", f"{call.action} could not be processed", {})
@@ -368,6 +424,10 @@ class CsmsSimulator:
             info.pop("groupIdToken", None)
         if info["status"] == "Accepted" and self.faults.refuse_valid_token:
             info = {"status": "Invalid"}
+        if self.config.variants.id_token_info_extras:
+            expiry = datetime.now(UTC) + timedelta(days=1)
+            info = {**info, "cacheExpiryDateTime": expiry.strftime("%Y-%m-%dT%H:%M:%SZ"), "chargingPriority": 0,
+                    "language1": "en", "personalMessage": {"format": "UTF8", "content": "Welcome"}}
         return {"idTokenInfo": info}
 
     def _watch_sequence(self, identity: str, state: CsmsStationState, payload: Mapping[str, Any]) -> None:
@@ -395,12 +455,16 @@ class CsmsSimulator:
             status = state.boot_status
         if self.faults.pending_after_firmware_boot and payload.get("reason") == "FirmwareUpdate":
             status = "Pending"
+        if self.faults.pending_after_reset_boot and payload.get("reason") in ("ScheduledReset", "RemoteReset"):
+            status = "Pending"
         state.boot_status, state.boot = status, payload
         state.boots += 1
         if status == "Accepted" and state.connection_security > state.security_profile:
             state.security_profile = state.connection_security  # first boot, or after an upgrade: no way back
         await self._notify(state)
         interval = self.config.heartbeat_interval if status == "Accepted" else self.config.boot_retry_interval
+        if status == "Accepted" and self.config.variants.other_heartbeat_interval:
+            interval *= 2
         if status != "Accepted" and self.config.variants.pending_interval_zero:
             interval = 0
         current = now_iso().removesuffix("Z") if self.faults.bad_boot_time else now_iso()
@@ -447,7 +511,13 @@ class CsmsSimulator:
         state = self.station(identity)
         if action == "InstallCertificate" and "certificate" not in out and self.config.pki is not None:
             out.setdefault("certificateType", "CSMSRootCertificate")
-            out["certificate"] = self.config.pki.csms_root_path.read_text()
+            out["certificate"] = (self.config.pki.ca_certificate("csms-sim-manufacturer")
+                                  if out["certificateType"] == "ManufacturerRootCertificate"
+                                  else self.config.pki.csms_root_path.read_text())
+            if self.faults.install_wrong_certificate_type:
+                out["certificateType"] = "CSMSRootCertificate"
+        elif action == "GetInstalledCertificateIds" and "certificateType" in out and self.faults.certificate_ids_wrong_type:
+            out["certificateType"] = ["CSMSRootCertificate"]
         elif action == "GetInstalledCertificateIds" and "certificateType" not in out and self.faults.list_certificate_types:
             out["certificateType"] = ["V2GRootCertificate", "MORootCertificate", "CSMSRootCertificate",
                                       "V2GCertificateChain", "ManufacturerRootCertificate"]
@@ -478,9 +548,20 @@ class CsmsSimulator:
             payload = {**payload, key: items}
         if action == "Reset":
             payload = {**payload, **({"evseId": 1} if f.reset_with_evse else {}),
-                       **({"type": "Immediate"} if f.reset_immediate else {})}
+                       **({"type": "Immediate"} if f.reset_immediate else {}),
+                       **({"type": "OnIdle"} if f.reset_on_idle else {})}
+            if f.reset_other_evse and isinstance(payload.get("evseId"), int):
+                payload["evseId"] += 1
+        if action == "GetBaseReport":  # B07: the CSMS picks the requestId
+            payload = {"requestId": next(self._report_ids), **payload}
+            if f.base_report_wrong_base:
+                payload["reportBase"] = "SummaryInventory"
+            if f.base_report_negative_id:
+                payload["requestId"] = -1
         if action == "TriggerMessage" and f.wrong_trigger_message:
             payload = {**payload, "requestedMessage": "Heartbeat"}
+        if action == "TriggerMessage" and f.trigger_without_evse:
+            payload = {k: v for k, v in payload.items() if k != "evse"}
         return payload
 
     async def _local_list(self, conn: OcppConnection, payload: Mapping[str, Any]) -> dict[str, Any]:
@@ -516,6 +597,9 @@ class CsmsSimulator:
             out["certificateHashData"] = dict(listed[0]["certificateHashData"])
             if self.faults.delete_certificate_sha256_only:
                 out["certificateHashData"]["hashAlgorithm"] = "SHA256"
+            if self.faults.delete_other_certificate:
+                serial = str(out["certificateHashData"]["serialNumber"])
+                out["certificateHashData"]["serialNumber"] = serial[:-1] + ("1" if serial.endswith("0") else "0")
         return out
 
     async def _network_profile(self, payload: Mapping[str, Any]) -> dict[str, Any]:
@@ -528,13 +612,18 @@ class CsmsSimulator:
         data["securityProfile"] = security
         if self.faults.network_profile_other_interface:
             data.update(ocppInterface="Wireless0", messageTimeout=self.config.network_message_timeout + 1)
+        if self.faults.network_profile_wrong_transport:
+            data.update(ocppTransport="SOAP", ocppVersion="OCPP15")
         if "ocppCsmsUrl" not in data:
             data["ocppCsmsUrl"] = (await self.listener(max(security, 1))).url
         for key, value in (("ocppVersion", "OCPP20"), ("ocppTransport", "JSON"),
                            ("ocppInterface", self.config.ocpp_interface),
                            ("messageTimeout", self.config.network_message_timeout)):
             data.setdefault(key, value)
-        return {"configurationSlot": 2, **payload, "connectionData": data}
+        out = {"configurationSlot": 2, **payload, "connectionData": data}
+        if self.faults.network_profile_other_slot:
+            out["configurationSlot"] = int(out["configurationSlot"]) + 1
+        return out
 
     def _learn(self, identity: str, action: str, payload: Mapping[str, Any], record: Record) -> None:
         """Keep what an answer teaches: the certificate list (M03), a password the station accepted (A01)."""
@@ -673,6 +762,21 @@ class CsmsSimulator:
         return await self.send(identity, "TriggerMessage", payload, timeout)
 
 
+def _customer_information(faults: CsmsFaults, payload: dict[str, Any]) -> dict[str, Any]:
+    """N09/N10: an operator's CustomerInformation with a fresh requestId and report / clear false where not given;
+    then as the fault switches spoil it."""
+    out = {"requestId": secrets.randbelow(1_000_000), "report": False, "clear": False, **payload}
+    if faults.customer_info_no_report:
+        out["report"] = False
+    if faults.customer_info_no_clear:
+        out["clear"] = False
+    if faults.customer_info_wrong_token and isinstance(out.get("idToken"), dict):
+        out["idToken"] = {**out["idToken"], "idToken": "NOT-" + str(out["idToken"].get("idToken", ""))}
+    if faults.customer_info_two_identifiers and "customerIdentifier" in out:
+        out.setdefault("idToken", {"idToken": "VALID-TOKEN-01", "type": "ISO14443"})
+    return out
+
+
 def _operator_payload(faults: CsmsFaults, action: str, payload: Mapping[str, Any]) -> dict[str, Any]:
     """An operator's request as a faulty CSMS sends it (unchanged when no switch applies)."""
     out = dict(payload)
@@ -684,6 +788,8 @@ def _operator_payload(faults: CsmsFaults, action: str, payload: Mapping[str, Any
         out["transactionId"] = "NOT-" + str(out.get("transactionId", "a-transaction"))
     if action == "UnlockConnector" and faults.request_wrong_evse:
         out["evseId"] = int(out.get("evseId", 0)) + 1
+    if action == "CustomerInformation":
+        out = _customer_information(faults, out)
     if action == "ChangeAvailability":
         out = operator_availability(faults, out)
     if action == "ChangeAvailability" and isinstance(out.get("evse"), dict):

@@ -20,6 +20,7 @@ DataType = Literal["string", "integer", "decimal", "boolean", "dateTime", "Optio
 MEASURANDS = "Energy.Active.Import.Register,Power.Active.Import,Current.Import,Voltage,SoC"
 TX_POINTS = "ParkingBayOccupancy,EVConnected,Authorized,DataSigned,PowerPathClosed,EnergyTransfer"
 AVAILABILITY = "Available,Occupied,Reserved,Unavailable,Faulted"
+PUBLIC_KEY_OPTIONS = "Never,OncePerTransaction,EveryMeterValue"
 VALUE_MAX = 1000  # SetVariableData.attributeValue maxLength
 
 
@@ -181,6 +182,15 @@ def core_variables(evses: list[int], *, heartbeat_interval: int, security_profil
         k("AlignedDataCtrlr", "Interval"): _int(0),
         k("AlignedDataCtrlr", "Measurands"): _var("MemberList", "Energy.Active.Import.Register", values=MEASURANDS),
         k("AlignedDataCtrlr", "SendDuringIdle"): _bool(False),
+        # block J: the meter values of the Ended event (J01.FR.14, J02.FR.10), signed readings (J01.FR.21, J02.FR.21)
+        k("AlignedDataCtrlr", "TxEndedInterval"): _int(0),
+        k("AlignedDataCtrlr", "TxEndedMeasurands"): _var("MemberList", "Energy.Active.Import.Register",
+                                                          values=MEASURANDS),
+        k("AlignedDataCtrlr", "SignReadings"): _bool(False),
+        k("SampledDataCtrlr", "TxStartedMeasurands"): _var("MemberList", "Energy.Active.Import.Register",
+                                                            values=MEASURANDS),
+        k("OCPPCommCtrlr", "PublicKeyWithSignedMeterValue"): _var("OptionList", "EveryMeterValue",
+                                                                   values=PUBLIC_KEY_OPTIONS),
         k("ChargingStation", "AvailabilityState"): _var("OptionList", "Available", "ReadOnly", values=AVAILABILITY),
         k("ChargingStation", "Available"): _bool(True, "ReadOnly"),
         k("ChargingStation", "SupplyPhases"): _int(3, "ReadOnly"),

@@ -22,7 +22,7 @@ from functools import partial
 from ssl import SSLContext
 from typing import Any, Protocol
 
-from harness.fileserver import FirmwareImage, FirmwareServer, TransferError, download
+from harness.fileserver import UNINSTALLABLE, FirmwareImage, FirmwareServer, TransferError, download
 from harness.ocppj.defaults import now_iso
 from harness.pki import PkiFactory, chain_problems, verify_firmware
 
@@ -58,28 +58,45 @@ class UpdaterFaults(Protocol):
     skip_downloaded_status: bool
     no_reconnect_after_firmware: bool
     firmware_leaves_unavailable: bool
+    accept_unsigned_firmware: bool
+    install_broken_firmware: bool
+    accept_untrusted_firmware_certificate: bool
+    firmware_ignores_install_time: bool
+    firmware_ignores_retrieve_time: bool
+    reject_second_firmware: bool
+    accept_uncancelable_firmware: bool
+    canceled_firmware_old_request_id: bool
 
 
 class FirmwareUpdater:
     """One station's firmware update state machine; `request()` answers an UpdateFirmware."""
 
     def __init__(self, link: FirmwareLink, faults: UpdaterFaults, *, trusted: Callable[[], list[str]],
-                 tls: SSLContext | None = None, download_timeout: float = 10.0) -> None:
+                 tls: SSLContext | None = None, download_timeout: float = 10.0, cancelable: bool = True) -> None:
         self.link = link
         self.faults = faults
+        self.cancelable = cancelable  # Part 5 C-60: a new request cancels the running update (else: Rejected)
         self.trusted = trusted  # PEMs that may issue the firmware signing certificate (manufacturer roots)
         self.tls = tls  # trusts the run's PKI for https:// locations
         self.download_timeout = download_timeout
         self.status = "Idle"  # the last status reported (TriggerMessage FirmwareStatusNotification, L01.FR.25/26)
         self.request_id: int | None = None
         self._running: asyncio.Task[Any] | None = None
+        self._canceled_id: int | None = None  # the requestId of the update the last AcceptedCanceled replaced
 
     def request(self, payload: Mapping[str, Any]) -> tuple[dict[str, Any], Work | None]:
         """The UpdateFirmwareResponse, and the work to start once it is on the wire (None: nothing)."""
         firmware = payload["firmware"]
         certificate = firmware.get("signingCertificate")
+        if certificate is None and firmware.get("signature") is None and not self.faults.accept_unsigned_firmware:
+            # a station that supports the secure update takes no unsigned one (Part 6 TC_L_18_CS)
+            self.link.note("UpdateFirmware refused: neither signature nor signingCertificate")
+            return {"status": "Rejected", "statusInfo": {"reasonCode": "InvalidCertificate",
+                                                         "additionalInfo": "an unsigned firmware update"}}, None
         if certificate is not None:
             problems = chain_problems(certificate, trusted=self.trusted())
+            if problems and self.faults.accept_untrusted_firmware_certificate:
+                problems = []
             if problems:  # L01.FR.21/22, and the security event of L01.FR.02
                 reason = "; ".join(problems)
                 self.link.note(f"UpdateFirmware refused: signing certificate {reason}")
@@ -88,7 +105,13 @@ class FirmwareUpdater:
                         partial(self._security_event, "InvalidFirmwareSigningCertificate", reason))
         status = "Accepted"
         if self._running is not None and not self._running.done():
+            if not self.cancelable or self.faults.reject_second_firmware:  # L01.FR.27: it goes on with the first
+                self.link.note("UpdateFirmware refused: the running firmware update cannot be canceled")
+                if self.faults.accept_uncancelable_firmware:
+                    return {"status": "Accepted"}, None
+                return {"status": "Rejected"}, None
             self._running.cancel()  # L01.FR.24: the new request replaces the running update
+            self._canceled_id = self.request_id
             status = "AcceptedCanceled"
         return {"status": status}, partial(self._update, dict(payload))
 
@@ -96,8 +119,10 @@ class FirmwareUpdater:
         self._running = asyncio.current_task()
         firmware: dict[str, Any] = payload["firmware"]
         self.request_id = int(payload["requestId"]) + (1 if self.faults.firmware_wrong_request_id else 0)
+        if self.faults.canceled_firmware_old_request_id and self._canceled_id is not None:
+            self.request_id = self._canceled_id
         retrieve = _moment(firmware.get("retrieveDateTime"))
-        if retrieve is not None and retrieve > dt.datetime.now(dt.UTC):
+        if retrieve is not None and retrieve > dt.datetime.now(dt.UTC) and not self.faults.firmware_ignores_retrieve_time:
             await self._report("DownloadScheduled")  # L01.FR.13
             await _until(retrieve)
         if self.faults.fake_firmware_download:  # the success sequence, and nothing behind it
@@ -117,16 +142,20 @@ class FirmwareUpdater:
                 await self._security_event("InvalidFirmwareSignature", "signature does not match the image")
                 return
             await self._report("SignatureVerified")
-        await self._install(payload)
+        await self._install(payload, data)
 
-    async def _install(self, payload: dict[str, Any]) -> None:
+    async def _install(self, payload: dict[str, Any], data: bytes = b"") -> None:
         install = _moment(payload["firmware"].get("installDateTime"))
-        if install is not None and install > dt.datetime.now(dt.UTC):
+        if install is not None and install > dt.datetime.now(dt.UTC) and not self.faults.firmware_ignores_install_time:
             await self._report("InstallScheduled")  # L01.FR.16
             await _until(install)
         if self.faults.firmware_leaves_unavailable:  # Part 6 TC_L_01_CS step 9 (allowed) ...
             await self.link.report_connectors_as("Unavailable")
         await self._report("Installing")
+        if data.startswith(UNINSTALLABLE) and not self.faults.install_broken_firmware:
+            self.link.note("the image does not pass the installer's own verification: the old firmware stays")
+            await self._report("InstallVerificationFailed")  # Part 6 TC_L_08_CS
+            return
         if not self.faults.no_reconnect_after_firmware:  # Part 6 TC_L_01_CS: at least a new connection
             await self._report("InstallRebooting")
             await self.link.reboot_to_activate()
@@ -194,6 +223,7 @@ class HostFaults(Protocol):
     unsigned_firmware_update: bool
     badly_signed_firmware_update: bool
     missing_firmware_image: bool
+    firmware_times_now: bool
 
 
 class FirmwareHost:
@@ -220,14 +250,19 @@ class FirmwareHost:
             await server.stop()
 
     async def complete(self, payload: Mapping[str, Any]) -> dict[str, Any]:
-        """`payload` with what the operator left out: a requestId; without a `firmware`, also a signed image of
-        its own, retries 1 and retryInterval 1 (short: the station's retries are not what a test waits for)."""
+        """`payload` with what the operator left out: a requestId; without a `firmware` location, also a signed
+        image of its own (the operator's retrieveDateTime / installDateTime kept: a scheduled update), retries 1
+        and retryInterval 1 (short: the station's retries are not what a test waits for)."""
         out = dict(payload)
         out.setdefault("requestId", next(self._request_ids))
-        if "firmware" not in out and self.pki is not None:
+        given = out.get("firmware")
+        if (not isinstance(given, Mapping) or "location" not in given) and self.pki is not None:
             out.setdefault("retries", 1)
             out.setdefault("retryInterval", 1)
-            out["firmware"] = (await self._image(f"csms-firmware-{out['requestId']}.bin")).firmware()
+            times = {k: v for k, v in (given or {}).items() if k in ("retrieveDateTime", "installDateTime")}
+            if self.faults.firmware_times_now:
+                times = {}
+            out["firmware"] = {**(await self._image(f"csms-firmware-{out['requestId']}.bin")).firmware(), **times}
         return out
 
     async def _image(self, name: str) -> FirmwareImage:

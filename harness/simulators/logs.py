@@ -34,6 +34,9 @@ class LogFaults(Protocol):
     uploaded_without_upload: bool
     security_log_as_diagnostics: bool
     log_without_filename: bool
+    log_no_retries: bool
+    no_log_cancel: bool
+    no_canceled_status: bool
 
 
 @dataclass(frozen=True)
@@ -105,17 +108,21 @@ class StationLogs:
         except ValueError as exc:
             return {"status": "Rejected", "statusInfo": {"reasonCode": "InvalidValue", "additionalInfo": str(exc)}}
         status = "Accepted"
-        if self.current is not None and not self.current.task.done():
+        canceled: int | None = None
+        if self.current is not None and not self.current.task.done() and not self.faults.no_log_cancel:
             self.current.task.cancel()  # N01: a new request cancels the ongoing upload
             self.note(f"upload for request {self.current.request_id} canceled by request {request_id}")
-            status = "AcceptedCanceled"
+            status, canceled = "AcceptedCanceled", self.current.request_id
         kind = "security" if log_type == "SecurityLog" else "diagnostics"
         filename = f"{self.identity}-{kind}-{request_id}.log"
-        retries = payload.get("retries", DEFAULT_RETRIES)
+        retries = 0 if self.faults.log_no_retries else payload.get("retries", DEFAULT_RETRIES)
         interval = payload.get("retryInterval", DEFAULT_RETRY_INTERVAL)
         data = self.content(log_type, oldest, latest)
 
         async def run() -> None:
+            if canceled is not None and not self.faults.no_canceled_status:  # N01.FR.12: the canceled one's status
+                await notify("LogStatusNotification", {"status": "AcceptedCanceled",
+                                                       "requestId": self._reported(canceled)})
             task = asyncio.ensure_future(self._upload(notify, request_id, params["remoteLocation"], filename, data,
                                                       max(retries, 0), max(interval, 0)))
             self.current = RunningUpload(request_id, task)

@@ -11,7 +11,7 @@ attempt uses. Pure data and rules: the station simulator connects.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 SLOTS = (1, 2, 3)  # the configuration slots of the simulator (the valuesList of NetworkConfigurationPriority)
@@ -87,7 +87,9 @@ class NetworkProfiles:
             return "ocppCsmsUrl is not a ws:// or wss:// URL"
         if slot == self.active:
             return f"configurationSlot {slot} holds the profile in use"
-        return refuse_security(int(data["securityProfile"]), checks)
+        # the station certificate is checked when NetworkConfigurationPriority names the slot (A05.FR.03): Part 6
+        # TC_A_21_CS has SetNetworkProfile Accepted, the priority Rejected
+        return refuse_security(int(data["securityProfile"]), replace(checks, has_station_certificate=True))
 
     @staticmethod
     def reason_code(reason: str) -> str:

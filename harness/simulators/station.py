@@ -16,6 +16,7 @@ import asyncio
 import contextlib
 import random
 import secrets
+import ssl
 import string
 import uuid
 from collections import deque
@@ -33,6 +34,7 @@ from harness.pki import PkiFactory
 from harness.simulators.availability import lock_variables
 from harness.simulators.certificates import CertificateStore
 from harness.simulators.charging import Charging, connector_reports
+from harness.simulators.customer_info import CustomerInformation
 from harness.simulators.data_transfer import custom_data_refusal, data_transfer_answer
 from harness.simulators.device_model import (
     ACTIVE_NETWORK_PROFILE,
@@ -42,11 +44,14 @@ from harness.simulators.device_model import (
     NETWORK_PRIORITY,
     OFFLINE_THRESHOLD,
     SECURITY_PROFILE,
+    Attribute,
     DeviceModel,
+    Variable,
     VarKey,
 )
 from harness.simulators.faults import bad_input_reply
 from harness.simulators.firmware import FirmwareUpdater
+from harness.simulators.legal_choices import shaper
 from harness.simulators.logs import StationLogs
 from harness.simulators.network_profiles import Checks, NetworkProfile, NetworkProfiles
 from harness.transcript import Record, Transcript
@@ -134,6 +139,22 @@ class StationFaults:
     aligned_missing_measurand: bool = False  # clock-aligned MeterValues leave out the first configured measurand
     aligned_skip_interval: bool = False  # clock-aligned MeterValues on every second interval boundary only
     aligned_off_boundary: bool = False  # clock-aligned MeterValues stamped half an interval after the boundary
+    # block J meter values (J01, J02; harness/simulators/charging.py)
+    aligned_tx_wrong_trigger: bool = False  # those clock-aligned TransactionEvents say triggerReason MeterValuePeriodic
+    aligned_during_transaction: bool = False  # AlignedDataCtrlr.SendDuringIdle true: still sends during a transaction
+    ended_no_meter_value: bool = False  # the Ended TransactionEvent carries no meterValue
+    ended_wrong_context: bool = False  # the Ended event's clock values say Sample.Periodic, its sampled ones Sample.Clock
+    ended_uneven_interval: bool = False  # every second TxEnded value of the Ended event is stamped half an interval late
+    ended_missing_measurand: bool = False  # the Ended event's TxEnded values leave out the first configured measurand
+    ended_no_transaction_end: bool = False  # the Ended event has no Transaction.End reading
+    unsigned_readings: bool = False  # SignReadings true: the readings carry no signedMeterValue
+    bad_public_key: bool = False  # signedMeterValue.publicKey is neither "" nor base64
+    begin_missing_measurand: bool = False  # the Transaction.Begin reading leaves out the first TxStartedMeasurand
+    begin_wrong_context: bool = False  # the start reading says Sample.Periodic, not Transaction.Begin
+    sampled_wrong_trigger: bool = False  # periodic TransactionEvents say triggerReason MeterValueClock
+    sampled_wrong_context: bool = False  # periodic TransactionEvent values say Sample.Clock
+    sampled_missing_measurand: bool = False  # periodic values leave out the first TxUpdatedMeasurand
+    sampled_skip_interval: bool = False  # periodic TransactionEvents on every second TxUpdatedInterval only
     # security profile 3
     station_wrong_cn_cert: bool = False  # presents a station certificate whose CN is not its serial number
     # security profiles 2 and 3: what the station must refuse (A00.FR.308-311, A00.FR.313-316)
@@ -148,6 +169,14 @@ class StationFaults:
     no_firmware_security_event: bool = False  # no InvalidFirmwareSignature / FirmwareUpdated security events
     fake_firmware_download: bool = False  # reports Downloading ... Installed without downloading or verifying
     skip_downloaded_status: bool = False  # never sends FirmwareStatusNotification Downloaded
+    accept_unsigned_firmware: bool = False  # UpdateFirmware without signature and signingCertificate: Accepted
+    install_broken_firmware: bool = False  # an image its installer should refuse is reported Installed
+    accept_untrusted_firmware_certificate: bool = False  # a signingCertificate of no trusted root: Accepted
+    firmware_ignores_install_time: bool = False  # installs at once: no InstallScheduled for a later installDateTime
+    firmware_ignores_retrieve_time: bool = False  # downloads at once: no DownloadScheduled for a later retrieveDateTime
+    reject_second_firmware: bool = False  # a new UpdateFirmware during a download: Rejected, though it can cancel
+    accept_uncancelable_firmware: bool = False  # cannot cancel the running update, answers Accepted all the same
+    canceled_firmware_old_request_id: bool = False  # after AcceptedCanceled reports with the canceled requestId
     # certificate management (A02, M03-M05)
     accept_any_certificate: bool = False  # CertificateSigned with an invalid certificate is Accepted anyway
     no_csr_retry: bool = False  # never repeats SignCertificate when CertificateSigned does not come
@@ -161,9 +190,17 @@ class StationFaults:
     keep_old_password: bool = False  # accepts a new BasicAuthPassword and goes on using the old one
     wrong_certificate_hash: bool = False  # GetInstalledCertificateIds reports a wrong issuerKeyHash
     keep_deleted_certificate: bool = False  # DeleteCertificate answers Accepted and keeps the certificate
+    delete_station_certificate: bool = False  # DeleteCertificate of its own ChargingStationCertificate: Accepted
+    accept_expired_certificate: bool = False  # InstallCertificate of an expired CA certificate: Accepted, installed
+    skip_root_signature_check: bool = False  # AdditionalRootCertificateCheck true, installs an unrelated CSMS root
+    keep_old_csms_root: bool = False  # a connection validated with a new CSMS root succeeded; keeps the old root
+    no_root_fallback: bool = False  # the new CSMS root fails to validate the CSMS: keeps trying it, no fallback
+    ids_ignore_type: bool = False  # GetInstalledCertificateIds lists every certificate, whatever certificateType asks
+    delete_unknown_accepted: bool = False  # DeleteCertificate of a certificate it does not hold: Accepted
     # network connection profiles (A05, B09, B10)
     accept_downgrade: bool = False  # accepts a network profile of a lower security profile (and its priority)
     upgrade_without_root: bool = False  # accepts an upgrade to security profile 2/3 with no CSMSRootCertificate
+    upgrade_without_station_certificate: bool = False  # accepts an upgrade to profile 3 with no station certificate
     ignore_network_priority: bool = False  # after a reboot reconnects with the old profile, not the first entry
     keep_lower_profile_slot: bool = False  # after an upgrade keeps the lower profile's slot in the priority (A05.FR.06)
     fallback_to_lower_profile: bool = False  # reports the old slot gone, still falls back to it when the new fails
@@ -175,6 +212,16 @@ class StationFaults:
     uploaded_without_upload: bool = False  # reports Uploading, Uploaded and uploads nothing
     security_log_as_diagnostics: bool = False  # asked for the SecurityLog, uploads the diagnostics log
     log_without_filename: bool = False  # GetLogResponse Accepted without a filename
+    log_no_retries: bool = False  # a failed log upload is given up at once (GetLog retries / retryInterval ignored)
+    no_log_cancel: bool = False  # a GetLog during an upload: Accepted, the first upload is not canceled
+    no_canceled_status: bool = False  # cancels an upload without LogStatusNotification AcceptedCanceled
+    # customer information (N09, N10; harness/simulators/customer_info.py)
+    customer_info_rejected: bool = False  # CustomerInformation answered Rejected
+    customer_info_no_data: bool = False  # reports no data of a customer it holds data of
+    customer_info_not_cleared: bool = False  # clear true: Accepted, the data stays
+    customer_info_endless_tbc: bool = False  # every NotifyCustomerInformation says tbc true (no last part)
+    customer_info_no_notify: bool = False  # CustomerInformation Accepted, no NotifyCustomerInformation follows
+    customer_info_wrong_request_id: bool = False  # NotifyCustomerInformation carries requestId + 1
     # boot states (B02, B03) and the device model (B05, B06, B07)
     send_while_pending: bool = False  # sends a Heartbeat while Pending
     start_while_pending: bool = False  # RequestStartTransaction while Pending is Accepted (a transaction starts)
@@ -239,6 +286,19 @@ class StationFaults:
     accept_data_transfer: bool = False  # DataTransfer of an unknown vendor: Accepted
     reject_custom_data: bool = False  # a request with customData: CALLERROR PropertyConstraintViolation
     reject_charging_profile_start: bool = False  # RequestStartTransaction with a chargingProfile: Rejected
+    # block F remote control and TriggerMessage (F02, F03, F05, F06; testcases/test_f_remote_cs.py)
+    ev_timeout_as_deauthorized: bool = False  # EVConnectionTimeOut ends the transaction with triggerReason Deauthorized
+    accept_unknown_remote_stop: bool = False  # RequestStopTransaction for an unknown transactionId: Accepted
+    unlock_during_transaction: bool = False  # UnlockConnector during an authorized transaction: Unlocked
+    unlock_unknown_connector: bool = False  # UnlockConnector for a connector it does not have: UnlockFailed
+    triggered_context_periodic: bool = False  # triggered MeterValues / TransactionEvent: context Sample.Periodic
+    triggered_meter_values_evse_zero: bool = False  # MeterValues triggered for one EVSE report evseId 0
+    trigger_first_evse_only: bool = False  # a TriggerMessage without evse is answered for the first EVSE only
+    triggered_event_periodic: bool = False  # a triggered TransactionEvent has triggerReason MeterValuePeriodic
+    triggered_status_idle: bool = False  # triggered Log/FirmwareStatusNotification: Idle while it uploads/downloads
+    triggered_idle_as_done: bool = False  # triggered while idle: LogStatusNotification Uploaded, Firmware… Installed
+    triggered_status_available: bool = False  # a triggered StatusNotification says Available whatever the state
+    accept_boot_trigger: bool = False  # TriggerMessage(BootNotification) once accepted: Accepted (and no boot)
     # block B coverage (GetVariables / SetVariables, base reports, reset, network profiles)
     unknown_as_rejected: bool = False  # an unknown component or variable: attributeStatus Rejected, not Unknown…
     attribute_type_as_actual: bool = False  # an attribute type the variable lacks is served as its Actual value
@@ -261,7 +321,6 @@ class StationFaults:
     reject_reset: bool = False  # every ResetRequest Rejected (the whole station, and per EVSE with variant evse_reset)
     evse_reset_ignores_transaction: bool = False  # a reset of an EVSE that charges: Accepted (not Scheduled / Rejected)
     ignore_installed_roots: bool = False  # a new network profile is trusted with the factory CSMS roots only
-    no_root_fallback: bool = False  # AdditionalRootCertificateCheck: the replaced CSMS root is not kept as fallback
 
 
 @dataclass
@@ -283,7 +342,26 @@ class StationVariants:
     # block B coverage
     no_summary_inventory: bool = False  # no SummaryInventory base report (C-56 false; its profile must not claim it)
     evse_reset: bool = False  # a reset per EVSE (C-13, B11.FR.08; its profile must claim C-13)
-    additional_root_check: bool = False  # AS-2: one CSMS root; a new one signed by it replaces it (old one as fallback)
+    # block L
+    firmware_not_cancelable: bool = False  # cannot cancel a running firmware update (NOT C-60): Rejected, goes on;
+    #                                        its profile must not claim C-60
+    # block M
+    additional_root_check: bool = False  # SecurityCtrlr.AdditionalRootCertificateCheck true (AS-2): a new
+    #                                      CSMSRootCertificate must be signed by the installed one (M05.FR.11)
+    # the verdict-accuracy corpus (issue 12, tests/verdict_corpus.py)
+    custom_data_everywhere: bool = False  # customData at the root of every CALL and answer it sends (P: always allowed)
+    status_info_in_answers: bool = False  # statusInfo (reasonCode NoError) beside every Accepted status it answers
+    slow_answers: bool = False  # every answer to a CSMS request leaves SLOW_ANSWER s late (inside any message timeout)
+    duplicate_status_notifications: bool = False  # each connector state report (after a boot, reconnect, trigger) twice
+    late_reconnect: bool = False  # reconnects as late as its back-off allows: the whole RetryBackOffRandomRange, and
+    #                               RetryBackOffWaitMinimum also after a reboot
+    full_boot_payload: bool = False  # BootNotification with every optional field (chargingStation.modem: iccid, imsi)
+    extra_measurands: bool = False  # transaction meter values also carry Voltage and Current.Import (not configured)
+
+
+# How late an answer of a `slow_answers` simulator is: well inside the message timeout of any run (the harness's
+# --ocpp-timeout is at least 3 s in its own tests, 10 s by default).
+SLOW_ANSWER = 1.5
 
 
 @dataclass
@@ -379,18 +457,22 @@ class StationSimulator:
                                  by_event=self.config.variants.availability_by_notify_event)
         self.charging.fixed_cable = self.config.variants.fixed_cable
         self.charging.master_pass_ui = self.config.variants.master_pass_ui
+        self.charging.extra_measurands = self.config.variants.extra_measurands
         self.outbox: deque[PendingEvent] = deque()  # TransactionEvents not yet delivered, oldest first
         self._online = asyncio.Event()  # set while booted and announced: messages may go out
         self._outbox_wake = asyncio.Event()  # an event was queued, or the station came online
         self._outbox_drained = asyncio.Event()  # the outbox is empty (a reset waits for it before rebooting)
-        self.certificates = CertificateStore(self.config.serial_number, self.config.pki,
-                                             additional_root_check=self.config.variants.additional_root_check,
-                                             keep_no_fallback=self.faults.no_root_fallback)
+        self.certificates = CertificateStore(self.config.serial_number, self.config.pki)
         if self.config.pki is not None:  # installed at manufacturing: the CSMS root it connects with, and its CSO CA
             for root in self.config.pki.csms_roots():
                 self.certificates.install(root, "CSMSRootCertificate")
             self.certificates.issuers.append(self.config.pki.station_ca_path.read_text())
+        if self.config.variants.additional_root_check:
+            self.model.variables[VarKey("SecurityCtrlr", "AdditionalRootCertificateCheck")] = Variable(
+                "boolean", {"Actual": Attribute("true", "ReadOnly")})
+            self.certificates.additional_root_check = not self.faults.skip_root_signature_check
         self._renewal: asyncio.Task[None] | None = None  # SignCertificate until CertificateSigned comes (A02)
+        self._trying_root = False  # the connection being opened validates with a newly installed CSMS root (M05)
         self._password_changed = False  # a SetVariables just set BasicAuthPassword: reconnect after answering
         self.network = NetworkProfiles(NetworkProfile(self.config.csms_url, security),
                                        keep_active=self.faults.ignore_network_priority,
@@ -398,9 +480,11 @@ class StationSimulator:
                                        hidden_fallback=self.faults.fallback_to_lower_profile,
                                        no_fallback=self.faults.no_network_fallback)
         self.logs = StationLogs(self.config.identity, self.faults, tls=self._upload_tls)  # GetLog (N01)
+        self.customers = CustomerInformation(self.charging.auth, self.faults)  # N09, N10
         self.firmware = FirmwareUpdater(self, self.faults, trusted=self._firmware_roots,
                                         tls=client_context(self.config.pki.csms_trust_path) if self.config.pki else None,
-                                        download_timeout=self.config.call_timeout)
+                                        download_timeout=self.config.call_timeout,
+                                        cancelable=not self.config.variants.firmware_not_cancelable)
 
     # ---- life cycle --------------------------------------------------------------------------------------------
     async def start(self) -> None:
@@ -428,6 +512,13 @@ class StationSimulator:
         self.transcript.close()
         if self.errors:
             raise self.errors[0]
+
+    async def remove_station_certificate(self) -> None:
+        """Lab action (Part 5 AQ-3): the ChargingStationCertificate is gone; a security profile 3 connection can no
+        longer be made (A05.FR.03 refuses an upgrade to it)."""
+        self.certificates.station_chain = None
+        self.certificates.station_key = None
+        self.note("lab action: the ChargingStationCertificate was removed")
 
     async def power_cycle(self) -> None:
         """Part 6 manual action: power off (the connection closes, 1000), power on (connect, boot "PowerUp").
@@ -472,17 +563,21 @@ class StationSimulator:
     def _tls_for(self, security: int, profile: NetworkProfile | None = None) -> SSLContext | None:
         """TLS of a connection at `security`: what the station was installed with for its own profile; for an
         upgraded one, trust in the CSMS root (profile 3: presenting the station certificate CertificateSigned
-        installed). A network profile set over OCPP at its own security profile also trusts every
-        CSMSRootCertificate installed since (B10 / M05: a new CSMS with a new root)."""
+        installed). Under AdditionalRootCertificateCheck a newly installed CSMS root is tried alone first."""
         if security < 2:
             return None
+        pending = self.certificates.pending_root
+        self._trying_root = pending is not None and self.config.pki is not None
+        if self._trying_root:
+            return self._root_context(str(pending), security)
         pki = self.config.pki
         if (security == self.config.security_profile and pki is not None and profile is not None
                 and not self.faults.ignore_installed_roots
                 and profile != self.network.initial and self.certificates.trusted("CSMSRootCertificate")):
+            # a network profile set over OCPP (B10 / M05: a new CSMS with a new root) also trusts every
+            # CSMSRootCertificate installed since
             bundle = pki.run_dir / f"{self.config.identity}-trusted-csms-roots.pem"
-            factory = [] if self.config.variants.additional_root_check else pki.csms_roots()  # AS-2: the one root
-            bundle.write_text("".join([*factory, *self.certificates.trusted("CSMSRootCertificate")]))
+            bundle.write_text("".join([*pki.csms_roots(), *self.certificates.trusted("CSMSRootCertificate")]))
             own = pki.station(self.config.serial_number)
             certificate = (self._station_certificate_files() or (own.cert_path, own.key_path)) if security == 3 \
                 else None
@@ -491,6 +586,19 @@ class StationSimulator:
             return self.config.tls
         return client_context(self.config.pki.csms_trust_path,
                               certificate=self._station_certificate_files() if security == 3 else None)
+
+    def _root_context(self, root: str, security: int) -> SSLContext:
+        """Trust in `root` alone (not self-signed: a partial chain ends there), with the station certificate at 3."""
+        assert self.config.pki is not None
+        path = self.config.pki.run_dir / f"{self.config.identity}-csms-root-in-use.pem"
+        path.write_text(root)
+        certificate = None
+        if security == 3:
+            own = self.config.pki.station(self.config.serial_number)
+            certificate = self._station_certificate_files() or (own.cert_path, own.key_path)
+        context = client_context(path, certificate=certificate)
+        context.verify_flags |= ssl.VERIFY_X509_PARTIAL_CHAIN
+        return context
 
     def _station_certificate_files(self) -> tuple[Path, Path] | None:
         """(chain, key) files of the station certificate installed by CertificateSigned, if any."""
@@ -516,17 +624,25 @@ class StationSimulator:
                 self.network.failed(self.model.number("OCPPCommCtrlr", "NetworkProfileConnectionAttempts"))
                 if isinstance(exc, TlsRefused):
                     self._tls_refused(exc.failure)
+                    if self._trying_root and not self.faults.no_root_fallback:  # M05.FR.14: back to the old root
+                        self.note("the new CSMS root did not validate the CSMS certificate: falling back")
+                        self.certificates.pending_root = None
             else:
                 opened, failures = True, 0
-                if profile == self.network.initial:
-                    self.certificates.fall_back()  # M05.FR.16: back on the old profile, the old root is in force
+                if self._trying_root:  # M05.FR.13: the new root works; the old one goes
+                    root = self.certificates.root_replaced(remove_old=not self.faults.keep_old_csms_root)
+                    self.config.tls = self._root_context(root, profile.security_profile)
+                    self.model.put(CERTIFICATE_ENTRIES, str(len(self.certificates.installed)))
                 self.network.opened()
                 self.model.put(SECURITY_PROFILE, str(profile.security_profile))
                 self.model.put(ACTIVE_NETWORK_PROFILE, str(self.network.active))
                 self.model.put(NETWORK_PRIORITY, self.network.priority_value)
                 conn = OcppConnection(ws, RpcSession(default_store()), self.transcript, self._on_call,
                                       identity=self.config.identity, call_timeout=self.config.call_timeout,
-                                      bad_input_reply=bad_input_reply(self.faults))
+                                      bad_input_reply=bad_input_reply(self.faults),
+                                      shape=shaper(custom_data=self.config.variants.custom_data_everywhere,
+                                                   status_info=self.config.variants.status_info_in_answers),
+                                      answer_delay=SLOW_ANSWER if self.config.variants.slow_answers else 0.0)
                 try:
                     await self._serve(conn)
                 except Exception as exc:  # a bug of the simulator: keep it for stop(), keep the station alive
@@ -534,6 +650,8 @@ class StationSimulator:
             self._attempted.set()
             if opened and self._reboot_reason is not None:
                 delay = self.config.reconnect_delay
+                if self.config.variants.late_reconnect:
+                    delay = max(delay, self.model.number("OCPPCommCtrlr", "RetryBackOffWaitMinimum"))
             else:
                 delay, failures = self._backoff(failures), failures + 1
             await asyncio.sleep(delay)  # allow-sleep: the station's reconnect wait (reboot or back-off)
@@ -548,7 +666,8 @@ class StationSimulator:
         spread = self.model.number("OCPPCommCtrlr", "RetryBackOffRandomRange")
         if self.faults.no_backoff_doubling:
             failures = 0
-        return max(float(wait * 2 ** min(failures, repeat)) + random.uniform(0, spread), self.config.reconnect_delay)
+        extra = spread if self.config.variants.late_reconnect else random.uniform(0, spread)
+        return max(float(wait * 2 ** min(failures, repeat)) + extra, self.config.reconnect_delay)
 
     async def _serve(self, conn: OcppConnection) -> None:
         self.transcript.add(conn.conn, "event", event="open",
@@ -650,6 +769,8 @@ class StationSimulator:
                                    "firmwareVersion": self.config.firmware}
         if self.faults.bad_boot_payload:
             del station["vendorName"]
+        if self.config.variants.full_boot_payload:
+            station["modem"] = {"iccid": "8931440400012345678", "imsi": "204043000012345"}
         return {"reason": "Foo" if self.faults.bad_boot_reason else reason, "chargingStation": station}
 
     async def _boot(self, conn: OcppConnection) -> None:
@@ -735,14 +856,18 @@ class StationSimulator:
                 if evse is None or (e == evse.get("id") and evse.get("connectorId", c) == c)]
 
     async def _report_connectors(self, conn: OcppConnection, evse: Mapping[str, Any] | None = None, *,
-                                 only: set[tuple[int, int]] | None = None) -> None:
+                                 triggered: bool = False, only: set[tuple[int, int]] | None = None) -> None:
         statuses = self.charging.statuses()
         wanted = {key: statuses[key] for key in self._connectors(evse) if only is None or key in only}
+        if triggered and self.faults.triggered_status_available:
+            wanted = dict.fromkeys(wanted, "Available")
         if self.faults.skip_status_notification:
             self.charging.reported(wanted)  # the fault: not sent, and no later change report makes up for it
             return
         for action, payload in connector_reports(wanted, by_event=self.config.variants.availability_by_notify_event):
             await self._call(conn, action, payload)
+            if self.config.variants.duplicate_status_notifications and action == "StatusNotification":
+                await self._call(conn, action, {**payload, "timestamp": now_iso()})
         self.charging.reported(wanted)
 
     # ---- what the CSMS asks ------------------------------------------------------------------------------------
@@ -779,6 +904,9 @@ class StationSimulator:
             case "GetLog":
                 return self.logs.get_log(dict(call.payload), partial(self._notify_on, conn),
                                          partial(self._after_answer, conn, call))
+            case "CustomerInformation":
+                return self.customers.request(dict(call.payload), partial(self._notify_on, conn),
+                                              partial(self._after_answer, conn, call))
             case "UpdateFirmware":
                 answer, work = self.firmware.request(call.payload)
                 if work is not None:
@@ -812,14 +940,15 @@ class StationSimulator:
             case "InstallCertificate":
                 if self.faults.forget_manufacturer_root and p["certificateType"] == "ManufacturerRootCertificate":
                     return {"status": "Accepted"}
-                status, reason = store.install(p["certificate"], p["certificateType"])
+                status, reason = store.install(p["certificate"], p["certificateType"],
+                                               any_validity=self.faults.accept_expired_certificate)
                 self.model.put(CERTIFICATE_ENTRIES, str(len(store.installed)))
                 answer: dict[str, Any] = {"status": status}
                 if reason:
                     answer["statusInfo"] = {"reasonCode": "InvalidCertificate", "additionalInfo": reason[:512]}
                 return answer
             case "GetInstalledCertificateIds":
-                chains = store.ids(p.get("certificateType"))
+                chains = store.ids(None if self.faults.ids_ignore_type else p.get("certificateType"))
                 if self.faults.wrong_certificate_hash:
                     for chain in chains:
                         chain["certificateHashData"]["issuerKeyHash"] = "0" * 64
@@ -827,8 +956,10 @@ class StationSimulator:
             case "DeleteCertificate":
                 if self.faults.keep_deleted_certificate:
                     return {"status": "Accepted"}
-                status = store.delete(p["certificateHashData"])
+                status = store.delete(p["certificateHashData"], own_deletable=self.faults.delete_station_certificate)
                 self.model.put(CERTIFICATE_ENTRIES, str(len(store.installed)))
+                if status == "NotFound" and self.faults.delete_unknown_accepted:
+                    status = "Accepted"
                 return {"status": status}
         # CertificateSigned
         if self.faults.accept_any_certificate:
@@ -870,7 +1001,8 @@ class StationSimulator:
         return Checks(current=int(self.model.actual(SECURITY_PROFILE)),
                       has_root=bool(self.certificates.trusted("CSMSRootCertificate")),
                       has_station_certificate=(self.certificates.station_chain is not None
-                                               or self.config.security_profile >= 3),
+                                               or self.config.security_profile >= 3
+                                               or self.faults.upgrade_without_station_certificate),
                       allow_downgrade=self.faults.accept_downgrade,
                       skip_root_check=self.faults.upgrade_without_root)
 
@@ -1185,6 +1317,8 @@ class StationSimulator:
             case "BootNotification":
                 if self.config.variants.boot_trigger_not_implemented:
                     return {"status": "NotImplemented"}
+                if self.faults.accept_boot_trigger and accepted and not pending:
+                    return {"status": "Accepted"}  # the fault: accepted, and nothing is sent
                 if not pending or self.faults.reject_boot_trigger:
                     return {"status": "Rejected"}
                 send = self._wake_boot
@@ -1193,16 +1327,23 @@ class StationSimulator:
             case "StatusNotification":
                 if evse is not None and not self._connectors(evse):
                     return {"status": "Rejected"}
-                send = partial(self._report_connectors, conn, evse)
+                send = partial(self._report_connectors, conn, evse, triggered=True)
             case "MeterValues":
-                ids = [evse["id"]] if evse is not None else list(range(1, len(self.config.evses) + 1))
+                ids = [evse["id"]] if evse is not None else self._trigger_evses()
                 if not all(0 <= i <= len(self.config.evses) for i in ids):
                     return {"status": "Rejected"}
-                send = partial(self._meter_values, conn, ids)
+                send = partial(self._meter_values, conn, ids, one=evse is not None)
+            case "TransactionEvent":  # F06.FR.07: the transaction of the EVSE, or of every EVSE
+                ids = self.charging.running([evse["id"]] if evse is not None else self._trigger_evses())
+                if not ids:
+                    return {"status": "Rejected"}
+                send = partial(self.charging.act, partial(self.charging.triggered, ids))
             case "LogStatusNotification":
-                send = partial(self._send_simple, conn, requested, self.logs.status_payload())
-            case "FirmwareStatusNotification":
-                send = partial(self._send_simple, conn, requested, self.firmware.trigger_payload())  # L01.FR.25/26
+                send = partial(self._send_simple, conn, requested, self._triggered_status(self.logs.status_payload(),
+                                                                                          "Uploading", "Uploaded"))
+            case "FirmwareStatusNotification":  # L01.FR.25/26
+                send = partial(self._send_simple, conn, requested, self._triggered_status(
+                    self.firmware.trigger_payload(), "Downloading", "Installed"))
             case "SignChargingStationCertificate":
                 if self.config.pki is None:
                     return {"status": "Rejected"}  # no key store: cannot make a CSR
@@ -1214,6 +1355,18 @@ class StationSimulator:
         if not self.faults.ignore_trigger:
             self._after_answer(conn, call, send)
         return {"status": "Accepted"}
+
+    def _trigger_evses(self) -> list[int]:
+        """The EVSEs a TriggerMessage without evse is about: all (the fault: only the first)."""
+        return [1] if self.faults.trigger_first_evse_only else list(range(1, len(self.config.evses) + 1))
+
+    def _triggered_status(self, payload: dict[str, Any], busy: str, done: str) -> dict[str, Any]:
+        """A triggered Log/FirmwareStatusNotification as the fault switches spoil it."""
+        if self.faults.triggered_status_idle and payload.get("status") == busy:
+            return {"status": "Idle"}
+        if self.faults.triggered_idle_as_done and payload.get("status") == "Idle":
+            return {"status": done}
+        return payload
 
     async def _start_renewal(self, conn: OcppConnection) -> None:
         if self._renewal is not None:
@@ -1241,11 +1394,13 @@ class StationSimulator:
             return self.config.tls
         return client_context(self.config.pki.csms_trust_path) if self.config.pki is not None else None
 
-    async def _meter_values(self, conn: OcppConnection, evse_ids: list[int]) -> None:
+    async def _meter_values(self, conn: OcppConnection, evse_ids: list[int], *, one: bool = False) -> None:
+        context = "Sample.Periodic" if self.faults.triggered_context_periodic else "Trigger"
         for evse_id in evse_ids:
-            await self._call(conn, "MeterValues", {"evseId": evse_id, "meterValue": [{
+            reported = 0 if one and self.faults.triggered_meter_values_evse_zero else evse_id
+            await self._call(conn, "MeterValues", {"evseId": reported, "meterValue": [{
                 "timestamp": now_iso(),
-                "sampledValue": [{"value": 0.0, "context": "Trigger", "measurand": "Energy.Active.Import.Register"}],
+                "sampledValue": [{"value": 0.0, "context": context, "measurand": "Energy.Active.Import.Register"}],
             }]})
 
     # ---- the physical world (Part 6 manual actions; the control API calls these) ---------------------------
@@ -1264,6 +1419,10 @@ class StationSimulator:
 
     async def select_transactions(self, evse_ids: list[int] | None = None) -> None:
         await self.charging.act(partial(self.charging.master_pass_select, evse_ids))
+
+    async def store_customer_identifier(self, identifier: str) -> None:
+        """The lab stores a record of customer `identifier` at the station (TC_N_62_CS memory state)."""
+        self.customers.store(identifier)
 
     async def suspend_ev(self, evse_id: int = 1) -> None:
         await self.charging.act(partial(self.charging.suspend_ev, evse_id))

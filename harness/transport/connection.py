@@ -26,6 +26,8 @@ from harness.transcript import Record, Transcript
 CallHandler = Callable[[Call, Record], Awaitable[Mapping[str, Any] | CallError | None]]
 # Lets a simulator's fault switch change (or suppress, by returning None) the CALLERROR for bad input.
 BadInputReply = Callable[[Record, CallError], CallError | None]
+# Lets a simulator's variant reshape what it sends: (action, "Request" or "Response", payload) -> the payload sent.
+Shape = Callable[[str, str, dict[str, Any]], dict[str, Any]]
 
 
 class ConnectionLost(Exception):
@@ -61,8 +63,11 @@ class OcppConnection:
                  conn: int | None = None, identity: str = "", call_timeout: float = 30.0,
                  bad_input_reply: BadInputReply | None = None,
                  inspect: Callable[[int, Call], list[Finding]] | None = None,
-                 peer_timeout: float | None = None) -> None:
+                 peer_timeout: float | None = None, shape: Shape | None = None,
+                 answer_delay: float = 0.0) -> None:
         self.ws = ws
+        self.shape = shape  # a simulator variant's extra (legal) content on every payload it sends
+        self.answer_delay = answer_delay  # a simulator variant: seconds before each answer to a CALL goes out
         # Part 4 §4.1.1: a CALL left unanswered on purpose stops blocking the peer's next CALL (RPC-15) once the
         # peer may have given up on it: after its message timeout. None: it blocks until the connection ends.
         self.peer_timeout = peer_timeout
@@ -152,10 +157,13 @@ class OcppConnection:
                 asyncio.get_running_loop().call_later(self.peer_timeout, self.session.unanswered.pop,
                                                       call.message_id, None)
             return
+        if self.answer_delay:
+            await asyncio.sleep(self.answer_delay)  # allow-sleep: a simulator variant answers late on purpose
         if isinstance(answer, CallError):
             await self._send_frame_error(answer)
         else:
-            out = self.session.result(call, dict(answer))
+            payload = dict(answer) if self.shape is None else self.shape(call.action, "Response", dict(answer))
+            out = self.session.result(call, payload)
             await self._send(out.text, out.frame, out.findings, request=call)
 
     async def _send_frame_error(self, error: CallError) -> None:
@@ -201,7 +209,8 @@ class OcppConnection:
                    message_id: str | None = None) -> Record:
         """Send a CALL and return the record of its answer (CALLRESULT, CALLERROR or a broken response)."""
         async with self._call_lock:
-            call = Call(message_id or str(uuid.uuid4()), action, dict(payload))
+            body = dict(payload) if self.shape is None else self.shape(action, "Request", dict(payload))
+            call = Call(message_id or str(uuid.uuid4()), action, body)
             out = self.session.call(call)
             waiter: asyncio.Future[Record] = asyncio.get_running_loop().create_future()
             self._waiters[call.message_id] = waiter

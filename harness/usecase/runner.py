@@ -15,6 +15,7 @@ from harness.reporting import AllureReporter, findings_table
 from harness.reporting.verdicts import Outcome, Verdict
 from harness.roles.conversation import Conversation
 from harness.transcript import Transcript
+from harness.usecase import tls_findings
 from harness.usecase.testcase import TestCaseMeta
 
 FINDINGS_LISTED = 20  # per class in a verdict; the transcript keeps them all
@@ -33,7 +34,9 @@ class CaseRun:
     def transcript(self, suffix: str = "") -> Transcript:
         """A new transcript file for this case under `<reports>/transcripts/`."""
         name = self.meta.id + (f"-{suffix}" if suffix else "")
-        return Transcript(Path(self.settings.reports_dir) / "transcripts" / f"{name}.jsonl", name=name)
+        transcript = Transcript(Path(self.settings.reports_dir) / "transcripts" / f"{name}.jsonl", name=name)
+        transcript.judge = tls_findings.RUN.judge_for(self.meta.id)  # a TLS finding fails only TC_A_04..A_08
+        return transcript
 
     def add(self, conversation: Conversation) -> None:
         self.conversations.append(conversation)

@@ -14,6 +14,7 @@ Each state takes the conversation of the test and the SUT's control adapter, and
 from __future__ import annotations
 
 import asyncio
+import contextlib
 from collections.abc import Awaitable, Callable
 from pathlib import Path
 from typing import Any, Literal
@@ -652,6 +653,10 @@ async def return_to_idle(csms: CsmsRole, sut: StationControl, within: float) -> 
             for evse, tx_id in sorted(csms.evse_transaction.items()):
                 await csms.call("RequestStopTransaction", {"transactionId": tx_id})
                 done.append(f"RequestStopTransaction for transaction {tx_id} on EVSE {evse}")
+            for evse, token in sorted(_pending_authorizations(csms).items()):
+                await _use_up_authorization(csms, sut, evse, token)
+                done.append(f"EVSE {evse} still held the authorization of idToken {token.id_token} without an EV: "
+                            "an EV plugged in and out to use it up")
             waiting: set[tuple[int, int]] = set()
             plugged = _left_plugged(csms)  # a connector made Unavailable while its EV was in still holds it
             undo = _made_inoperative(csms)  # what the case made inoperative: the station, EVSEs, connectors
@@ -680,6 +685,31 @@ async def return_to_idle(csms: CsmsRole, sut: StationControl, within: float) -> 
         done.append(f"could not finish ({type(exc).__name__}: {str(exc).splitlines()[0] if str(exc) else ''}); "
                     "the next case may find the station busy")
     return done
+
+
+def _pending_authorizations(csms: CsmsRole) -> dict[int, IdToken]:
+    """EVSEs the case authorized (reusable state Authorized) with no transaction and no EV: the station holds the
+    authorization until an EV comes or TxCtrlr.EVConnectionTimeOut passes, and the next case's EV would take it."""
+    return {evse: token for evse, token in csms.authorized.items() if csms.transaction_on(evse) is None
+            and csms.connector_state(evse, csms.configured.connector_id) != "Occupied"}
+
+
+async def _use_up_authorization(csms: CsmsRole, sut: StationControl, evse: int, token: IdToken) -> None:
+    """Plug an EV in and out, stopping the transaction the authorization starts (if the station starts one): the
+    quickest observable way back to idle (waiting out EVConnectionTimeOut shows nothing on the wire)."""
+    connector = csms.configured.connector_id
+    mark = csms.mark()
+    started = csms.expect("TransactionEvent", {"idToken": {"idToken": token.id_token}}, after=mark, shared=True)
+    await sut.plug_in(evse, connector)
+    await csms.receive_status(evse, connector, "Occupied", after=mark)
+    with contextlib.suppress(Exception):  # no transaction within the message timeout: nothing to stop
+        await csms.received(started, within=float(csms.configured.message_timeout))
+    tx_id = csms.transaction_on(evse)
+    if tx_id is not None:
+        await csms.call("RequestStopTransaction", {"transactionId": tx_id})
+    csms.authorized.pop(evse, None)
+    await sut.unplug(evse, connector)
+    await csms.receive_status(evse, connector, "Available", after=mark)
 
 
 def _made_inoperative(csms: CsmsRole) -> list[dict[str, Any]]:

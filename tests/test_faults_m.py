@@ -1,0 +1,84 @@
+"""Block M (certificate management: M03 list, M04 delete, M05 install): every check proven. A simulator fault switch
+makes exactly the matching case fail, with a message that names what was expected; the clean run of the same cases
+passes (test_suite_loopback). The pattern of tests/test_fault_detection.py."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from suite_runner import ROOT, run_suite, sample, security_profiles
+
+FAST = ("-o", "ocpp_heartbeat_interval=3", "-o", "ocpp_tolerance=1", "-o", "ocpp_timeout=6")
+
+# fault switch -> (test case ids that must fail, texts the failure message must contain)
+FAULTS: dict[str, tuple[tuple[str, ...], tuple[str, ...]]] = {
+    # the Charging Station simulator misbehaves (the harness plays the CSMS)
+    "forget_manufacturer_root": (("TC_M_02_CS", "TC_M_13_CS", "TC_M_17_CS"),
+                                 ("does not report the installed", "ManufacturerRootCertificate")),
+    "wrong_certificate_hash": (("TC_M_12_CS", "TC_M_13_CS", "TC_M_17_CS"), ("does not report the installed",)),
+    "accept_expired_certificate": (("TC_M_07_CS",), ("did not reject an expired CSMSRootCertificate",)),
+    "ids_ignore_type": (("TC_M_19_CS",), ("GetInstalledCertificateIds", "NotFound")),
+    "delete_unknown_accepted": (("TC_M_22_CS",), ("DeleteCertificate", "NotFound")),
+    # the CSMS simulator misbehaves (the harness plays a Charging Station)
+    "install_wrong_certificate_type": (("TC_M_02_CSMS",), ("certificateType ManufacturerRootCertificate",)),
+    "certificate_ids_wrong_type": (("TC_M_13_CSMS", "TC_M_19_CSMS"), ("does not ask for ManufacturerRootCertificate",)),
+    "delete_other_certificate": (("TC_M_21_CSMS",), ("DeleteCertificateRequest is not for the certificateHashData",)),
+    "ignore_operator_requests": (("TC_M_05_CSMS",), ("InstallCertificate",)),
+}
+
+# `make test` proves these (one per kind of check and simulator); `make faults` (OCPP_ALL_FAULTS=1) every switch
+SAMPLE = {"accept_expired_certificate", "delete_other_certificate"}
+
+
+@pytest.mark.parametrize("fault", sample(FAULTS, SAMPLE))
+def test_fault_is_caught(fault: str, tmp_path: Path) -> None:
+    must_fail, texts = FAULTS[fault]
+    result = run_suite(tmp_path, *must_fail, faults=(fault,), extra=FAST)
+    for case_id in must_fail:
+        assert result.verdicts.get(case_id) == "failed", (
+            f"{fault}: {case_id} should fail but was {result.verdicts.get(case_id)}\n{result.output[-3000:]}")
+        message = result.messages[case_id]
+        for text in texts:
+            assert text in message, f"{fault}: the failure of {case_id} does not name {text!r}:\n{message[:3000]}"
+
+
+def _claiming_as2(folder: Path) -> tuple[str, ...]:
+    """--ocpp-sut options: the built-in station's profile claiming AS-2 (AdditionalRootCertificateCheck), which its
+    variant additional_root_check implements, and the built-in CSMS's."""
+    text = (ROOT / "profiles" / "builtin-station.yaml").read_text()
+    if text.count("\npics:\n") != 1:
+        raise ValueError("builtin-station.yaml: no single `pics:` line to extend")
+    station = folder / "station-as2.yaml"
+    station.write_text(text.replace("\npics:\n", "\npics:\n  AS-2: true\n"))
+    return (f"--ocpp-sut={station}", f"--ocpp-sut={ROOT / 'profiles' / 'builtin-csms.yaml'}")
+
+
+@pytest.mark.parametrize("fault", [None, "skip_root_signature_check"])
+def test_additional_root_certificate_check(fault: str | None, tmp_path: Path) -> None:
+    """TC_M_09_CS needs AS-2 and the check implemented with value true (variant additional_root_check): it passes
+    against such a station, and fails when the station installs a root its installed one did not sign."""
+    result = run_suite(tmp_path, "TC_M_09_CS", faults=(fault,) if fault else (), variants=("additional_root_check",),
+                       extra=(*FAST, *_claiming_as2(tmp_path)))
+    if fault is None:
+        assert result.verdicts == {"TC_M_09_CS": "passed"}, result.output[-3000:]
+    else:
+        assert result.verdicts == {"TC_M_09_CS": "failed"}, result.output[-3000:]
+        assert "did not reject a CSMSRootCertificate its installed root did not sign" in result.messages["TC_M_09_CS"]
+
+
+@pytest.mark.parametrize(("fault", "case", "text"), [
+    (None, "TC_M_30_CS", ""), (None, "TC_M_31_CS", ""),
+    ("keep_old_csms_root", "TC_M_30_CS", "still lists the old CSMSRootCertificate"),
+    ("no_root_fallback", "TC_M_31_CS", "connect again over TLS")])
+def test_reconnect_with_a_new_csms_root(fault: str | None, case: str, text: str, tmp_path: Path) -> None:
+    """TC_M_30_CS / TC_M_31_CS at security profile 2, the station claiming AS-2 (variant additional_root_check):
+    the new root validates the certificate the harness presents (the old root goes), or it does not (the station
+    falls back to the old one). The faults keep the old root, or never fall back."""
+    station, csms = security_profiles(tmp_path / "profiles", 2)
+    station.write_text(station.read_text().replace("\npics:\n", "\npics:\n  AS-2: true\n", 1))
+    result = run_suite(tmp_path, case, faults=(fault,) if fault else (), variants=("additional_root_check",),
+                       extra=(*FAST, f"--ocpp-sut={station}", f"--ocpp-sut={csms}"))
+    assert result.verdicts == {case: "failed" if fault else "passed"}, result.output[-3000:]
+    if fault:
+        assert text in result.messages[case], result.messages[case][:3000]
