@@ -13,7 +13,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from harness import CsmsRole, OneOf, PreconditionNotMet, StationControl, booted, testcase
+from harness import CsmsRole, OneOf, PreconditionNotMet, StationControl, booted, certificate_info, states, testcase
 
 PRIORITY = "OCPPCommCtrlr.NetworkConfigurationPriority"
 
@@ -178,6 +178,81 @@ async def test_TC_B_49_CS(csms: CsmsRole, sut: StationControl) -> None:
     within = csms.configured.long_operation_timeout + csms.reboot_wait()
     await _booted_on(csms, expectations, mark, csms.url, "the previous profile after RetryBackOffWaitMinimum",
                      within, "11-13")
+
+
+NEW_ROOT = "csms-root-2"  # <Configured (new) CSMS Root certificate 2>: a further CA of the run's PKI
+
+
+@testcase("TC_B_50_CS", security=(2, 3),
+          notes="<Configured (new) CSMS Root certificate 2> is a further root of the run's PKI; the new profile's "
+                "endpoint is a further listener of the harness whose server certificate that root issued. The "
+                "control adapter's restore-network-profile puts the station back; the root is deleted again.")
+async def test_TC_B_50_CS(csms: CsmsRole, sut: StationControl) -> None:
+    await booted(csms, sut)
+    security = csms.settings.station.security.profile
+    with csms.step("Memory state CertificateInstalled: CSMSRootCertificate <Configured (new) CSMS Root certificate 2>"):
+        root = await states.certificate_installed(csms, "CSMSRootCertificate", csms.pki.ca_certificate(NEW_ROOT))
+    url = await csms.open_listener(security, ssl=csms.pki.server_context_under(NEW_ROOT, security))
+    moved = False
+    try:
+        await _migrate(csms, url, ("1-2", "3-4", "5-6"))
+        mark = len(csms.transcript.records)
+        expectations = _booted_expectations(csms)
+        with csms.step("5-6. ResetRequest OnIdle; the station answers Accepted"):
+            moved = True
+            await csms.call_ok("Reset", {"type": "OnIdle"}, {"status": "Accepted"})
+        await _booted_on(csms, expectations, mark, url, "the new endpoint, its server certificate issued by the new "
+                         "CSMS root (steps 7-8)", csms.reboot_wait(), "7-9")
+    finally:
+        if moved:
+            with csms.step("Cleanup: Manual Action restore the station's original network profile; it boots again"):
+                await _restore(csms, sut)
+        with csms.step("Cleanup: DeleteCertificateRequest for <Configured (new) CSMS Root certificate 2>"):
+            await csms.call("DeleteCertificate", {"certificateHashData": root})
+        await csms.close_listener(url)
+
+
+SUCCESSOR_ROOT = "b47"  # <Configured (new) CSMS Root certificate 2>, signed by the old root
+
+
+@testcase("TC_B_47_CS", security=(2, 3),
+          notes="<Configured (new) CSMS Root certificate 2> is a further CA of the run's PKI that the run's CSMS root "
+                "signed; the new profile's endpoint is a further listener of the harness presenting the usual server "
+                "certificate (issued by the old root), which a station checking with the new root refuses.")
+async def test_TC_B_47_CS(csms: CsmsRole, sut: StationControl) -> None:
+    await booted(csms, sut)
+    security = csms.settings.station.security.profile
+    await csms.configure({"OCPPCommCtrlr.NetworkProfileConnectionAttempts": 1})
+    old_root = csms.pki.csms_root_path.read_text()
+    with csms.step("Memory state CertificateInstalled: CSMSRootCertificate <Configured (new) CSMS Root certificate 2>, "
+                   "signed by the old CSMS root"):
+        new_root = await states.certificate_installed(csms, "CSMSRootCertificate",
+                                                      csms.pki.successor_root(SUCCESSOR_ROOT))
+    url = await csms.open_listener(security)
+    try:
+        await _migrate(csms, url, ("1-2", "3-4", "5-6"))
+        mark = len(csms.transcript.records)
+        expectations = _booted_expectations(csms)
+        with csms.step("5-6. ResetRequest OnIdle; the station answers Accepted"):
+            await csms.call_ok("Reset", {"type": "OnIdle"}, {"status": "Accepted"})
+        csms.transcript.note("steps 7-9: at the new endpoint the harness presents a CSMS certificate of the old root, "
+                             "which the station refuses with the new root; it goes back to the previous profile")
+        within = csms.configured.long_operation_timeout + csms.reboot_wait()
+        await _booted_on(csms, expectations, mark, csms.url, "the previous profile, checked with the old (fallback) "
+                         "CSMS root", within, "10")
+        with csms.step("11-12. GetInstalledCertificateIdsRequest CSMSRootCertificate; Accepted, the old CSMS root "
+                       "among them"):
+            answer = await csms.call_ok("GetInstalledCertificateIds", {"certificateType": ["CSMSRootCertificate"]},
+                                        {"status": "Accepted"})
+            if not states.certificate_listed(answer, certificate_info(old_root).hash_data, "CSMSRootCertificate"):
+                raise csms.failure("the old CSMS root is not installed after the station fell back to it",
+                                   expected="a certificateHashDataChain entry CSMSRootCertificate with the old root's "
+                                            "hash data", actual=repr(answer)[:600], requirements=("M05.FR.16",),
+                                   rules=("SEQ",))
+    finally:
+        with csms.step("Cleanup: DeleteCertificateRequest for <Configured (new) CSMS Root certificate 2>"):
+            await csms.call("DeleteCertificate", {"certificateHashData": new_root})
+        await csms.close_listener(url)
 
 
 async def _offline_status(csms: CsmsRole, sut: StationControl, longer: bool) -> tuple[int, int]:

@@ -8,7 +8,7 @@ import os
 from pathlib import Path
 
 import pytest
-from suite_runner import ROOT, run_suite, sample
+from suite_runner import ROOT, run_suite, sample, security_profiles
 
 FAST = ("-o", "ocpp_heartbeat_interval=3", "-o", "ocpp_tolerance=1", "-o", "ocpp_timeout=6")
 STRICT = ("--ocpp-policy=beyond_part6=fail",)  # the checks beyond a table fail too, so each is proven
@@ -40,6 +40,9 @@ FAULTS: dict[str, tuple[tuple[str, ...], tuple[str, ...]]] = {
     "reset_boot_reason_power_up": (("TC_B_22_CS", "TC_B_23_CS"), ("reason RemoteReset",)),
     "forget_availability_on_reboot": (("TC_B_23_CS",), ("connector Unavailable for EVSE 1 connector 1",)),
     "accept_evse_reset": (("TC_B_28_CS", "TC_B_29_CS"), ("Reset", "Rejected")),
+    "reject_reset": (("TC_B_21_CS", "TC_B_22_CS", "TC_B_23_CS", "TC_B_41_CS"), ("Reset", "$.status")),
+    "evse_reset_ignores_transaction": (("TC_B_29_CS",), ("Reset", "Rejected")),
+    "report_unsupported_anyway": (("TC_B_14_CS",), ("GetBaseReport", "Accepted")),
     # network connection profiles (B09, B10) and the states after an offline period (B04)
     "accept_any_slot": (("TC_B_43_CS",), ("SetNetworkProfile", "Rejected")),
     "refuse_network_slot": (("TC_B_45_CS", "TC_B_46_CS"), ("SetNetworkProfile", "Accepted")),
@@ -118,13 +121,13 @@ RESET_PER_EVSE = ("TC_B_25_CS", "TC_B_26_CS", "TC_B_27_CS")
 
 def test_a_station_that_resets_single_evses_passes_tc_b_25_to_27(tmp_path: Path) -> None:
     """TC_B_25/26/27_CS (C-13) are not applicable to the built-in profile; claimed, with the simulator's reset per
-    EVSE (variant evse_reset), the clean simulator passes them; one that refuses a reset per EVSE fails all three;
+    EVSE (variant evse_reset), the clean simulator passes them; one that refuses every reset fails all three;
     one that resets a charging EVSE at once (OnIdle) and ends a transaction with stoppedReason Reboot fails
     TC_B_26_CS and TC_B_27_CS."""
     extra = (*FAST, f"--ocpp-sut={claiming(tmp_path / 'profiles', 'C-13')}")
     clean = run_suite(tmp_path / "clean", *RESET_PER_EVSE, variants=("evse_reset",), extra=extra)
     assert clean.verdicts == dict.fromkeys(RESET_PER_EVSE, "passed"), clean.output[-3000:]
-    refused = run_suite(tmp_path / "refused", *RESET_PER_EVSE, variants=("evse_reset",), faults=("reject_evse_reset",),
+    refused = run_suite(tmp_path / "refused", *RESET_PER_EVSE, variants=("evse_reset",), faults=("reject_reset",),
                         extra=extra)
     assert refused.verdicts == dict.fromkeys(RESET_PER_EVSE, "failed"), refused.output[-3000:]
     assert all("Reset" in refused.messages[c] and "Rejected" in refused.messages[c] for c in RESET_PER_EVSE)
@@ -134,3 +137,34 @@ def test_a_station_that_resets_single_evses_passes_tc_b_25_to_27(tmp_path: Path)
                       faults=("evse_reset_ignores_transaction", "immediate_reset_wrong_reason"))
     assert wrong.verdicts == dict.fromkeys(RESET_PER_EVSE[1:], "failed"), wrong.output[-3000:]
     assert "Scheduled" in wrong.messages["TC_B_26_CS"] and "ImmediateReset" in wrong.messages["TC_B_27_CS"]
+
+
+TLS_ENV = {"OCPP_STATION_PASSWORD": "StationTlsSecret012345", "OCPP_HARNESS_STATION_PASSWORD": "HarnessTlsSecret543210"}
+
+
+@pytest.mark.skipif(not os.environ.get("OCPP_ALL_FAULTS"), reason="make faults (OCPP_ALL_FAULTS=1) runs it")
+@pytest.mark.parametrize("security", [2, 3])
+def test_migrating_to_a_new_csms_root_passes_tc_b_50(security: int, tmp_path: Path) -> None:
+    """TC_B_50_CS needs security profile 2 or 3 (not applicable in the loopback at 1): there the clean simulator
+    passes it (its fault ignore_installed_roots is proven in tests/test_security_profiles.py TLS_FAULTS)."""
+    station, csms = security_profiles(tmp_path / "profiles", security)
+    clean = run_suite(tmp_path, "TC_B_50_CS", extra=(*FAST, f"--ocpp-sut={station}", f"--ocpp-sut={csms}"),
+                      env=TLS_ENV)
+    assert clean.verdicts == {"TC_B_50_CS": "passed"}, clean.output[-3000:]
+
+
+@pytest.mark.skipif(not os.environ.get("OCPP_ALL_FAULTS"), reason="make faults (OCPP_ALL_FAULTS=1) runs it")
+def test_the_fallback_to_the_old_csms_root_passes_tc_b_47(tmp_path: Path) -> None:
+    """TC_B_47_CS (AS-2 and C-47, security profile 2 or 3): with a profile claiming both and the simulator's
+    AdditionalRootCertificateCheck (variant additional_root_check) at 2 the clean simulator passes it; one that
+    does not keep the replaced root as its fallback fails it (GetInstalledCertificateIds, step 12)."""
+    station, csms = security_profiles(tmp_path / "profiles", 2)
+    station.write_text(station.read_text().replace("\npics:\n", "\npics:\n  AS-2: true\n  C-47: true\n"))
+    extra = (*FAST, f"--ocpp-sut={station}", f"--ocpp-sut={csms}")
+    clean = run_suite(tmp_path / "clean", "TC_B_47_CS", variants=("additional_root_check",), extra=extra, env=TLS_ENV)
+    assert clean.verdicts == {"TC_B_47_CS": "passed"}, clean.output[-3000:]
+    faulty = run_suite(tmp_path / "faulty", "TC_B_47_CS", variants=("additional_root_check",),
+                       faults=("no_root_fallback",), extra=extra, env=TLS_ENV)
+    assert faulty.verdicts == {"TC_B_47_CS": "failed"}, faulty.output[-3000:]
+    assert "the old CSMS root is not installed" in faulty.messages["TC_B_47_CS"]
+

@@ -145,6 +145,7 @@ TLS_FAULTS = {
                               ("SEC-3", "'NOT-SIM-SN-0001' is not the station serial number")),
     "csms_expired_cert": (2, ("TC_B_01_CSMS", "TC_A_04_CSMS"), ("SEC-2", "CSMS certificate refused", "expired")),
     "accept_downgrade": (2, ("TC_A_22_CS",), ("SEC-6", "accepted a downgrade to security profile 1")),
+    "ignore_installed_roots": (2, ("TC_B_50_CS",), ("not to the new endpoint",)),  # tests/test_faults_b.py: clean
     # what a SUT must refuse (TC_A_05/A_06/A_08)
     "accept_invalid_server_cert": (2, ("TC_A_05_CS",), ("SEC-2", "completed the TLS handshake with an invalid server "
                                                                  "certificate", "A00.FR.311")),

@@ -79,7 +79,7 @@ NOT_CLAIMED = {"TC_C_05_CS": "AQ-2", "TC_C_47_CS": "C-07", "TC_C_48_CS": "C-07",
 # runs them at 2 and 3)
 TLS_CASES = {f"TC_{case}_{sut}" for case in ("A_04", "A_06", "A_07") for sut in ("CS", "CSMS")} | {
     "TC_A_05_CS", "TC_A_08_CSMS", "TC_A_22_CS", "TC_A_11_CS", "TC_A_14_CS", "TC_A_15_CS", "TC_A_23_CS",
-    "TC_A_11_CSMS", "TC_A_14_CSMS", "TC_M_30_CS", "TC_M_31_CS"}
+    "TC_A_11_CSMS", "TC_A_14_CSMS", "TC_M_30_CS", "TC_M_31_CS", "TC_B_47_CS", "TC_B_50_CS"}
 
 FAST = ("-o", "ocpp_heartbeat_interval=3", "-o", "ocpp_tolerance=1")
 

@@ -320,6 +320,15 @@ class PkiFactory:
         return self._leaf(("server", variant.value, kind), "csms-root", "Harness CSMS Root CA", cn, variant, kind,
                           sans=names, usage=ExtendedKeyUsageOID.SERVER_AUTH)
 
+    def server_under(self, root: str, *, kind: KeyKind | None = None) -> Credential:
+        """A CSMS server certificate like `server()`, issued by the further CA `root` (`ca_certificate(root)`),
+        e.g. the endpoint of a network profile a station must trust through a newly installed CSMS root (B10)."""
+        _check_file_name(root, "CA name")
+        kind = kind or self.key_kind
+        return self._leaf(("server", "under", root, kind), f"extra-{root}", f"Harness {root} CA", self.host,
+                          Variant.GOOD, kind, sans=[self.host, "127.0.0.1", "localhost"],
+                          usage=ExtendedKeyUsageOID.SERVER_AUTH)
+
     def station(self, serial: str, variant: Variant = Variant.GOOD, *, kind: KeyKind | None = None) -> Credential:
         """A station client certificate (CN = serial number, O = the organisation), or one bad variant of it."""
         _check_file_name(serial, "station serial number")
@@ -413,6 +422,14 @@ class PkiFactory:
                                      client_ca=self.station_trust_path if profile == 3 else None,
                                      security_level=_presentable_at(variant))
         return _with_old_tls(context, old_tls)
+
+    def server_context_under(self, root: str, profile: int) -> ssl.SSLContext:
+        """`server_context(profile)` with the server certificates issued by the further CA `root`."""
+        _check_profile(profile)
+        chains = [self.server_under(root, kind="rsa"), self.server_under(root, kind="ec")]
+        return tls.server_context([(c.cert_path, c.key_path) for c in chains],
+                                  client_ca=self.station_trust_path if profile == 3 else None,
+                                  security_level=_presentable_at(Variant.GOOD))
 
     def client_context(self, profile: int, serial: str | None = None,
                        variant: Variant = Variant.GOOD, *, old_tls: OldTls = "refuse") -> ssl.SSLContext:

@@ -69,11 +69,12 @@ class CsmsRole(Conversation):
         """The station's serial number from its profile: the CN of its certificate."""
         return self.settings.station.serial_number
 
-    async def open_listener(self, security_profile: int) -> str:
+    async def open_listener(self, security_profile: int, *, ssl: SSLContext | None = None) -> str:
         """A further listener of the harness CSMS at `security_profile` on another 127.0.0.1 port (e.g. the target
         of a SetNetworkProfile, A05); its URL. It serves this station like the main one; closed by
-        `close_listener` or at the end of the session."""
-        server = await self.endpoint.open_listener(security_profile)
+        `close_listener` or at the end of the session. `ssl`: another server TLS context than the run's (e.g.
+        server certificates under a further CSMS root, `pki.server_context_under`)."""
+        server = await self.endpoint.open_listener(security_profile, ssl=ssl)
         self.transcript.note(f"harness CSMS listens at security profile {security_profile} on {server.url}")
         return server.url
 
@@ -446,12 +447,14 @@ class CsmsEndpoint:
     async def start(self) -> None:
         await self.server.start()
 
-    async def open_listener(self, security_profile: int) -> OcppServer:
+    async def open_listener(self, security_profile: int, *, ssl: SSLContext | None = None) -> OcppServer:
         """Another server for the same station at `security_profile`: ws:// (1), wss:// with the run PKI's server
-        certificate (2), and the station certificate required (3); Basic Auth with the current password below 3."""
-        if security_profile >= 2 and self.pki is None:
+        certificate (2; or the `ssl` context given), and the station certificate required (3); Basic Auth with
+        the current password below 3."""
+        if security_profile >= 2 and self.pki is None and ssl is None:
             raise ConfigError(f"a listener at security profile {security_profile} needs the run's PKI")
-        ssl = self.pki.server_context(security_profile) if self.pki is not None and security_profile >= 2 else None
+        if ssl is None and self.pki is not None and security_profile >= 2:
+            ssl = self.pki.server_context(security_profile)
         where: list[str] = []  # the URL, known once the server listens; the handshakes on it name it
 
         def on_handshake(hs: Handshake) -> None:

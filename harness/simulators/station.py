@@ -324,8 +324,9 @@ class StationFaults:
     accept_any_slot: bool = False  # SetNetworkProfile to a configuration slot it does not have: Accepted
     no_network_fallback: bool = False  # never moves on to the next NetworkConfigurationPriority entry
     changed_only_after_offline: bool = False  # back online after OfflineThreshold: reports only changed connectors
-    reject_evse_reset: bool = False  # with a reset per EVSE (variant evse_reset): answers it Rejected
-    evse_reset_ignores_transaction: bool = False  # a reset OnIdle of an EVSE that charges: Accepted, not Scheduled
+    reject_reset: bool = False  # every ResetRequest Rejected (the whole station, and per EVSE with variant evse_reset)
+    evse_reset_ignores_transaction: bool = False  # a reset of an EVSE that charges: Accepted (not Scheduled / Rejected)
+    ignore_installed_roots: bool = False  # a new network profile is trusted with the factory CSMS roots only
 
 
 @dataclass
@@ -571,9 +572,9 @@ class StationSimulator:
             user = self.config.identity + "X"
         return ClientOptions(subprotocols=["ocpp1.6"] if f.no_subprotocol else [SUBPROTOCOL], password=password,
                              username=user, open_timeout=self.config.call_timeout,
-                             ssl=self._tls_for(profile.security_profile))
+                             ssl=self._tls_for(profile.security_profile, profile))
 
-    def _tls_for(self, security: int) -> SSLContext | None:
+    def _tls_for(self, security: int, profile: NetworkProfile | None = None) -> SSLContext | None:
         """TLS of a connection at `security`: what the station was installed with for its own profile; for an
         upgraded one, trust in the CSMS root (profile 3: presenting the station certificate CertificateSigned
         installed). Under AdditionalRootCertificateCheck a newly installed CSMS root is tried alone first."""
@@ -583,6 +584,18 @@ class StationSimulator:
         self._trying_root = pending is not None and self.config.pki is not None
         if self._trying_root:
             return self._root_context(str(pending), security)
+        pki = self.config.pki
+        if (security == self.config.security_profile and pki is not None and profile is not None
+                and not self.faults.ignore_installed_roots
+                and profile != self.network.initial and self.certificates.trusted("CSMSRootCertificate")):
+            # a network profile set over OCPP (B10 / M05: a new CSMS with a new root) also trusts every
+            # CSMSRootCertificate installed since
+            bundle = pki.run_dir / f"{self.config.identity}-trusted-csms-roots.pem"
+            bundle.write_text("".join([*pki.csms_roots(), *self.certificates.trusted("CSMSRootCertificate")]))
+            own = pki.station(self.config.serial_number)
+            certificate = (self._station_certificate_files() or (own.cert_path, own.key_path)) if security == 3 \
+                else None
+            return client_context(bundle, certificate=certificate)
         if security == self.config.security_profile or self.config.pki is None:
             return self.config.tls
         return client_context(self.config.pki.csms_trust_path,
@@ -1232,7 +1245,8 @@ class StationSimulator:
         base, f = call.payload["reportBase"], self.faults
         if f.refuse_base_report:
             return {"status": "Rejected"}
-        unsupported = base == "SummaryInventory" and self.config.variants.no_summary_inventory
+        unsupported = base == "SummaryInventory" and (self.config.variants.no_summary_inventory
+                                                      or f.report_unsupported_anyway)
         if unsupported and not f.report_unsupported_anyway:
             return {"status": "NotSupported", "statusInfo": {"reasonCode": "UnsupportedParam"}}
         data = self.model.report("FullInventory" if f.config_report_read_only else base)
@@ -1272,10 +1286,12 @@ class StationSimulator:
         first (their events delivered before the reboot); OnIdle answers Scheduled and reboots (ScheduledReset)
         once the last one has ended. A reset per EVSE is not supported (C-13 false)."""
         f = self.faults
+        if f.reject_reset:
+            return {"status": "Rejected"}
         if "evseId" in call.payload:
-            if self.config.variants.evse_reset and not f.reject_evse_reset:
+            if self.config.variants.evse_reset:
                 return self._reset_evse(call.payload["evseId"], call.payload["type"])
-            if f.accept_evse_reset:
+            if f.accept_evse_reset or (f.evse_reset_ignores_transaction and call.payload["evseId"] in self.charging.busy()):
                 return {"status": "Accepted"}
             return {"status": "Rejected", "statusInfo": {"reasonCode": "UnsupportedRequest",
                                                          "additionalInfo": "no reset per EVSE"}}
