@@ -80,8 +80,9 @@ class CallExpectation:
     def label(self) -> str:
         if self.description:
             return self.description
-        return " or ".join(f"{a} {dict(p)!r}" if p else a for a, p in ((self.action, self.payload),
-                                                                       *self.alternatives))
+        # a payload is a partial dict or a matcher (Where, OneOf…): either one shows by its repr
+        return " or ".join(f"{a} {dict(p) if isinstance(p, Mapping) else p!r}" if p else a
+                           for a, p in ((self.action, self.payload), *self.alternatives))
 
 
 @dataclass

@@ -184,3 +184,13 @@ async def test_a_schema_invalid_call_is_named_instead_of_silence() -> None:
     headline = str(failure.value).split("\n")[0]
     assert headline.startswith("BootNotification arrived but is not valid OCPP 2.0.1") and ": $.reason: " in headline, \
         headline
+
+
+async def test_the_label_of_a_wait_names_a_matcher_payload() -> None:
+    """An expectation whose payload is a matcher (not a dict) is named in the waiting line, not a TypeError (a wait
+    of 30 s or more announces its label: TC_E_51_CS crashed on it)."""
+    from harness.matchers import Where
+
+    exp = CallExpectation("TransactionEvent", Where(lambda p: p.get("offline") is True, "offline: true"))  # type: ignore[arg-type]
+    assert exp.label().startswith("TransactionEvent ") and "offline: true" in exp.label()
+    assert CallExpectation("Heartbeat", {"x": 1}).label() == "Heartbeat {'x': 1}"

@@ -8,6 +8,7 @@ a station that breaks a table's tool validation still fails.)"""
 from __future__ import annotations
 
 import dataclasses
+import re
 from pathlib import Path
 
 import pytest
@@ -22,12 +23,15 @@ NEEDS_ITS_PROFILE = {"fixed_cable", "master_pass_ui"}
 # Variants that only make every answer late (1.5 s): with all cases at once the run would take hours; each has its
 # corpus row (tests/verdict_corpus.py) and ran the whole suite of its role when it was added.
 SLOW = {"slow_answers", "csms_slow_answers"}
+# Answers with only what their schemas require: legal for the schema, yet many tables check an optional field (the
+# case fails, rightly); what they prove is that no case crashes on a missing optional field (the test below)
+MINIMAL = {"minimal_answers", "csms_minimal_answers"}
 SUTS = tuple(f"--ocpp-sut={ROOT / 'profiles' / name}" for name in ("builtin-station.yaml", "builtin-csms.yaml"))
 
 
 @pytest.mark.parametrize(("role", "variants"), [
-    ("cs", tuple(f.name for f in dataclasses.fields(StationVariants) if f.name not in NEEDS_ITS_PROFILE | SLOW)),
-    ("csms", tuple(f.name for f in dataclasses.fields(CsmsVariants) if f.name not in SLOW)),
+    ("cs", tuple(f.name for f in dataclasses.fields(StationVariants) if f.name not in NEEDS_ITS_PROFILE | SLOW | MINIMAL)),
+    ("csms", tuple(f.name for f in dataclasses.fields(CsmsVariants) if f.name not in SLOW | MINIMAL)),
 ])
 def test_every_legal_choice_at_once_passes_every_case(role: str, variants: tuple[str, ...], tmp_path: Path) -> None:
     result = run_suite(tmp_path, variants=variants, extra=(*FAST, *SUTS, f"--ocpp-role={role}"), timeout=900)
@@ -37,3 +41,19 @@ def test_every_legal_choice_at_once_passes_every_case(role: str, variants: tuple
     skipped = {k: result.messages.get(k, "") for k, v in result.verdicts.items() if v == "skipped"}
     unexplained = {k: m for k, m in skipped.items() if "not applicable" not in m}
     assert not unexplained, unexplained
+
+
+# what a harness crash looks like in a case's failure: a Python exception, not the harness's explanation
+CRASH = re.compile(r"^(KeyError|TypeError|AttributeError|IndexError|ValueError|RuntimeError|NameError|"
+                   r"UnboundLocalError|AssertionError)\b", re.M)
+
+
+def test_no_case_crashes_on_answers_without_optional_fields(tmp_path: Path) -> None:
+    """Both simulators answer every request with only the fields its schema requires (variants minimal_answers,
+    csms_minimal_answers). Many tables check an optional field, so cases fail; none may end in a Python exception
+    of the harness (TC_M_18_CS once raised KeyError 'certificateHashDataChain', blaming the harness for the SUT)."""
+    result = run_suite(tmp_path, variants=tuple(sorted(MINIMAL)), extra=(*FAST, *SUTS), timeout=900)
+    assert result.verdicts, result.output[-3000:]
+    crashed = {k: m for k, m in result.messages.items() if CRASH.search(m.split("\n", 1)[0])}
+    assert not crashed, "\n\n".join(f"{k}: {m[:1500]}" for k, m in crashed.items())
+    assert "failed" in result.verdicts.values(), "the variant should break some table's optional-field check"

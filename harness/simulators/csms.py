@@ -183,6 +183,7 @@ class CsmsVariants:
     csms_custom_data_everywhere: bool = False  # customData at the root of every CALL and answer it sends
     csms_status_info_in_answers: bool = False  # statusInfo (reasonCode NoError) beside every Accepted status it answers
     csms_slow_answers: bool = False  # every answer to the station leaves SLOW_ANSWER s late (inside any message timeout)
+    csms_minimal_answers: bool = False  # every answer with only the fields its schema requires (no case may crash)
     other_heartbeat_interval: bool = False  # Accepted with twice the configured heartbeat interval (its own choice)
     id_token_info_extras: bool = False  # idTokenInfo with its optional fields: cacheExpiryDateTime, chargingPriority,
     #                                     language1, personalMessage
@@ -334,7 +335,8 @@ class CsmsSimulator:
         conn = OcppConnection(ws, RpcSession(default_store()), self.transcript, on_call, identity=identity,
                               call_timeout=self.config.call_timeout, bad_input_reply=bad_input_reply(self.faults),
                               shape=shaper(custom_data=variants.csms_custom_data_everywhere,
-                                           status_info=variants.csms_status_info_in_answers),
+                                           status_info=variants.csms_status_info_in_answers,
+                                           minimal=variants.csms_minimal_answers),
                               answer_delay=SLOW_ANSWER if variants.csms_slow_answers else 0.0)
         self.transcript.add(conn.conn, "event", event="open",
                             detail={"identity": identity, "subprotocol": hs.subprotocol})

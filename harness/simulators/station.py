@@ -363,6 +363,7 @@ class StationVariants:
     full_boot_payload: bool = False  # BootNotification with every optional field (chargingStation.modem: iccid, imsi)
     minimal_boot_payload: bool = False  # BootNotification with the required fields only (no serialNumber, firmware)
     extra_measurands: bool = False  # transaction meter values also carry Voltage and Current.Import (not configured)
+    minimal_answers: bool = False  # every answer with only the fields its schema requires (no case may crash on it)
     evse_reset: bool = False  # a reset per EVSE (C-13, B11.FR.08; its profile must claim C-13)
     firmware_after_transactions: bool = False  # downloads no firmware during a transaction either (NOT AQ-7)
     firmware_during_transaction: bool = False  # installs firmware during a transaction, activates it with a new
@@ -657,7 +658,8 @@ class StationSimulator:
                                       identity=self.config.identity, call_timeout=self.config.call_timeout,
                                       bad_input_reply=bad_input_reply(self.faults),
                                       shape=shaper(custom_data=self.config.variants.custom_data_everywhere,
-                                                   status_info=self.config.variants.status_info_in_answers),
+                                                   status_info=self.config.variants.status_info_in_answers,
+                                                   minimal=self.config.variants.minimal_answers),
                                       answer_delay=SLOW_ANSWER if self.config.variants.slow_answers else 0.0)
                 self._say(f"connected (security profile {profile.security_profile})")
                 try:
