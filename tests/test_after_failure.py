@@ -81,4 +81,4 @@ def test_a_case_waits_for_a_station_still_in_back_off(pytester: pytest.Pytester)
     result = pytester.runpytest_subprocess("-p", "no:cacheprovider", "--ocpp-role=cs", "--ocpp-timeout=3", "-rf")
     result.assert_outcomes(passed=2)
     transcript = (pytester.path / "reports" / "transcripts" / "TC_B_09_CS.jsonl").read_text()
-    assert "waiting for SIM-CS-001 to connect" in transcript
+    assert "waiting for SIM-CS-001 on ws://127.0.0.1" in transcript

@@ -1,6 +1,6 @@
 """A SUT that made every legal choice differently at once passes every case Part 6 lets it run (issue "Faithful to
 the official Part 6", done when): the built-in station with all its variants together (connector states only by
-NotifyEvent, read-only TxStartPoint/TxStopPoint, no LocalPreAuthorize, TriggerMessage BootNotification
+NotifyEvent, read-only TxStartPoint/TxStopPoint, TriggerMessage BootNotification
 NotImplemented …) runs every CS case, the built-in CSMS with all its variants every CSMS case. A case the station's
 own values rule out ends as not applicable, naming why; none fails. (The fault switches prove the other side:
 a station that breaks a table's tool validation still fails.)"""
@@ -17,20 +17,27 @@ from suite_runner import ROOT, run_suite
 from harness.simulators import CsmsVariants, StationVariants
 
 FAST = ("-o", "ocpp_heartbeat_interval=3", "-o", "ocpp_tolerance=1", "-n", "2")
-# Variants a SUT profile must declare (a fixed cable is HFS-2, a Master Pass screen C-07): their own tests run them
-# with a profile that says so (tests/test_faults_e.py, test_faults_c.py)
-NEEDS_ITS_PROFILE = {"fixed_cable", "master_pass_ui"}
+# Variants a SUT profile must declare, since Part 5 makes cases depend on them (a fixed cable HFS-2, a Master Pass
+# screen C-07, a reset per EVSE C-13, the SummaryInventory C-56, a cancelable firmware update C-60, firmware during a
+# transaction C-43 / AQ-7, AdditionalRootCertificateCheck AS-2): the default profile claims otherwise; their own
+# tests run each with a profile that says so (tests/test_faults_b/c/e/l/m.py)
+NEEDS_ITS_PROFILE = {"fixed_cable", "master_pass_ui", "evse_reset", "no_summary_inventory", "firmware_not_cancelable",
+                     "firmware_after_transactions", "firmware_during_transaction", "additional_root_check"}
 # Variants that only make every answer late (1.5 s): with all cases at once the run would take hours; each has its
 # corpus row (tests/verdict_corpus.py) and ran the whole suite of its role when it was added.
 SLOW = {"slow_answers", "csms_slow_answers"}
 # Answers with only what their schemas require: legal for the schema, yet many tables check an optional field (the
 # case fails, rightly); what they prove is that no case crashes on a missing optional field (the test below)
 MINIMAL = {"minimal_answers", "csms_minimal_answers"}
+# A required variable the station leaves out (Part 2: AuthCtrlr.LocalPreAuthorize is required): the cases that read
+# it must cope (tests/test_authorization_variants.py), yet TC_B_13/B_53_CS rightly fail such a station (B07.FR.08)
+DROPS_REQUIRED = {"no_local_pre_authorize"}
 SUTS = tuple(f"--ocpp-sut={ROOT / 'profiles' / name}" for name in ("builtin-station.yaml", "builtin-csms.yaml"))
 
 
 @pytest.mark.parametrize(("role", "variants"), [
-    ("cs", tuple(f.name for f in dataclasses.fields(StationVariants) if f.name not in NEEDS_ITS_PROFILE | SLOW | MINIMAL)),
+    ("cs", tuple(f.name for f in dataclasses.fields(StationVariants)
+                 if f.name not in NEEDS_ITS_PROFILE | SLOW | MINIMAL | DROPS_REQUIRED)),
     ("csms", tuple(f.name for f in dataclasses.fields(CsmsVariants) if f.name not in SLOW | MINIMAL)),
 ])
 def test_every_legal_choice_at_once_passes_every_case(role: str, variants: tuple[str, ...], tmp_path: Path) -> None:

@@ -42,12 +42,12 @@ def test_every_shipped_scenario_loads_and_the_schema_is_current() -> None:
 
 @pytest.mark.parametrize(("text", "expected"), [
     (GOOD.replace("call: TriggerMessage", "call: TriggerMessage\n    receive: X"),
-     ":5: steps.0: Value error, a step does exactly one of call, receive, action, trigger, state, absent; "
+     ":5: steps.0: a step does exactly one of call, receive, action, trigger, state, absent; "
      "this one has call, receive"),
     (GOOD.replace("states: [Booted]", "states: [Sleeping]"), "unknown reusable state(s) ['Sleeping']"),
-    (GOOD.replace("id: TC_F_06_CS", "id: TC_F_6_CS"), ":1: (top level): Value error, test case id 'TC_F_6_CS'"),
+    (GOOD.replace("id: TC_F_06_CS", "id: TC_F_6_CS"), ":1: (top level): test case id 'TC_F_6_CS'"),
     (GOOD.replace("    expect:", "    expcet:"), ":8: steps.0.expcet: Extra inputs are not permitted"),
-    (GOOD + "  - step: x\n    absent: Heartbeat\n", ":11: steps.2: Value error, an `absent` step needs `within`"),
+    (GOOD + "  - step: x\n    absent: Heartbeat\n", ":11: steps.2: an `absent` step needs `within`"),
     ("id: TC_F_06_CS\ntitle: x\nsteps: []\n", ":3: steps: List should have at least 1 item"),
 ])
 def test_scenario_errors_name_file_and_line(tmp_path: Path, text: str, expected: str) -> None:

@@ -20,6 +20,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import base64
+import contextlib
 import logging
 import os
 import signal
@@ -251,8 +252,10 @@ class Station:
     async def power_cycle(self, _: dict[str, Any]) -> None:
         self.device.boot_reason, self.device.booted = "PowerUp", False
         self.device.reboot.set()
-        if self.cp is not None:
-            await self.closed.wait()
+        if self.cp is not None:  # answer once the connection is down; a close that hangs is not the caller's wait
+            with contextlib.suppress(TimeoutError):
+                async with asyncio.timeout(5):
+                    await self.closed.wait()
 
     async def _plug(self, params: dict[str, Any], status: str) -> None:
         key = (int(params.get("evseId", 1)), int(params.get("connectorId", 1)))
