@@ -41,7 +41,7 @@ test: venv
 	$(PY) -m pytest tests -p no:cacheprovider -q -n 4 --dist loadgroup
 
 # Every fault switch proven by the cases that claim its check (make test proves a representative sample), on the
-# 2 cores in parallel; then docs/fault-table.md from the results (scripts/fault_table.py).
+# 2 cores on 4 workers (they mostly wait on timers); then docs/fault-table.md from the results (scripts/fault_table.py).
 faults: venv
 	mkdir -p reports
 	OCPP_ALL_FAULTS=1 $(PY) -m pytest tests/test_fault_detection.py tests/test_security_profiles.py tests/test_faults_*.py \
