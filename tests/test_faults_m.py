@@ -67,6 +67,18 @@ def test_additional_root_certificate_check(fault: str | None, tmp_path: Path) ->
         assert "did not reject a CSMSRootCertificate its installed root did not sign" in result.messages["TC_M_09_CS"]
 
 
+def test_a_station_with_the_additional_root_check_installs_the_new_roots(tmp_path: Path) -> None:
+    """TC_M_01/M_18/M_20_CS against a station with AdditionalRootCertificateCheck true (variant
+    additional_root_check): the new CSMSRootCertificate is signed by the run's root, which the station holds
+    (TC_M_01_CS note: a custom root), so the station accepts it and the cases pass; with an unrelated root (the
+    earlier harness) the station rejected it and the cases failed."""
+    cases = ("TC_M_01_CS", "TC_M_18_CS", "TC_M_20_CS")
+    result = run_suite(tmp_path, *cases, variants=("additional_root_check",), extra=(*FAST, *_claiming_as2(tmp_path)))
+    assert result.verdicts == dict.fromkeys(cases, "passed"), result.output[-3000:]
+    transcript = (tmp_path / "reports" / "transcripts" / "TC_M_01_CS.jsonl").read_text()
+    assert "signed by the run's CSMS root" in transcript
+
+
 @pytest.mark.parametrize(("fault", "case", "text"), [
     (None, "TC_M_30_CS", ""), (None, "TC_M_31_CS", ""),
     ("keep_old_csms_root", "TC_M_30_CS", "still lists the old CSMSRootCertificate"),
