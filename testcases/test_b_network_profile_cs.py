@@ -207,7 +207,7 @@ async def test_TC_B_50_CS(csms: CsmsRole, sut: StationControl) -> None:
         if moved:
             with csms.step("Cleanup: Manual Action restore the station's original network profile; it boots again"):
                 await _restore(csms, sut)
-        with csms.step("Cleanup: DeleteCertificateRequest for <Configured (new) CSMS Root certificate 2>"):
+        with csms.cleanup("DeleteCertificateRequest for <Configured (new) CSMS Root certificate 2>"):
             await csms.call("DeleteCertificate", {"certificateHashData": root})
         await csms.close_listener(url)
 
@@ -250,7 +250,7 @@ async def test_TC_B_47_CS(csms: CsmsRole, sut: StationControl) -> None:
                                             "hash data", actual=repr(answer)[:600], requirements=("M05.FR.16",),
                                    rules=("SEQ",))
     finally:
-        with csms.step("Cleanup: DeleteCertificateRequest for <Configured (new) CSMS Root certificate 2>"):
+        with csms.cleanup("DeleteCertificateRequest for <Configured (new) CSMS Root certificate 2>"):
             await csms.call("DeleteCertificate", {"certificateHashData": new_root})
         await csms.close_listener(url)
 

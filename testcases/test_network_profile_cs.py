@@ -238,7 +238,7 @@ async def test_TC_A_19_CS(csms: CsmsRole, sut: StationControl) -> None:
                 csms.go_online()
                 await _restore(csms, sut)
         if root is not None:
-            with csms.step("Cleanup: DeleteCertificateRequest for the CSMSRootCertificate the case installed"):
+            with csms.cleanup("DeleteCertificateRequest for the CSMSRootCertificate the case installed"):
                 await csms.call("DeleteCertificate", {"certificateHashData": root})
         await csms.close_listener(url)
 
@@ -346,7 +346,7 @@ async def test_TC_A_21_CS(csms: CsmsRole, sut: StationControl) -> None:
             with csms.step("Cleanup: the previous NetworkConfigurationPriority"):
                 await _set_priority(csms, original)
         if root is not None:
-            with csms.step("Cleanup: DeleteCertificateRequest for the CSMSRootCertificate the case installed"):
+            with csms.cleanup("DeleteCertificateRequest for the CSMSRootCertificate the case installed"):
                 await csms.call("DeleteCertificate", {"certificateHashData": root})
         await csms.close_listener(url)
 

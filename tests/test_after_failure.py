@@ -82,3 +82,31 @@ def test_a_case_waits_for_a_station_still_in_back_off(pytester: pytest.Pytester)
     result.assert_outcomes(passed=2)
     transcript = (pytester.path / "reports" / "transcripts" / "TC_B_09_CS.jsonl").read_text()
     assert "waiting for SIM-CS-001 on ws://127.0.0.1" in transcript
+
+
+# A case that fails, then cannot undo what it installed (its cleanup fails too): the case's own failure is the
+# headline, the cleanup's trouble a transcript note (a `finally` would otherwise replace the first exception).
+CLEANUP_CASES = '''
+from harness import CsmsRole, StationControl, states, testcase
+
+
+@testcase("TC_M_01_CS", "fails, and its cleanup fails too")
+async def test_TC_M_01_CS(csms: CsmsRole, sut: StationControl) -> None:
+    await states.booted(csms, sut)
+    try:
+        raise csms.failure("the real reason of this case")
+    finally:
+        with csms.cleanup("DeleteCertificateRequest for what the case installed"):
+            raise csms.failure("the SUT is not connected")
+'''
+
+
+def test_a_failing_cleanup_does_not_replace_the_cases_failure(pytester: pytest.Pytester) -> None:
+    pytester.makeini(INI)
+    pytester.makepyfile(test_cases=CLEANUP_CASES)
+    result = pytester.runpytest_subprocess("-p", "no:cacheprovider", "--ocpp-role=cs", "--ocpp-timeout=3", "-rf")
+    result.assert_outcomes(failed=1)
+    result.stdout.fnmatch_lines(["FAILED *TC_M_01_CS* - *the real reason of this case*"])
+    assert "the SUT is not connected" not in "\n".join(line for line in result.outlines if line.startswith("FAILED"))
+    transcript = (pytester.path / "reports" / "transcripts" / "TC_M_01_CS.jsonl").read_text()
+    assert "cleanup did not complete (the SUT is not connected)" in transcript

@@ -77,6 +77,18 @@ class Conversation:
         finally:
             self.current_step = previous
 
+    @contextlib.contextmanager
+    def cleanup(self, title: str) -> Iterator[None]:
+        """A cleanup step (no Part 6 step: the harness undoes what the case installed). What goes wrong in it is
+        kept in the transcript and raised no further: in a `finally` it would otherwise replace the case's own
+        failure in the headline (a station that cannot reconnect is then "not connected" at the cleanup)."""
+        with self.step(f"Cleanup: {title}"):
+            try:
+                yield
+            except OcppFailure as exc:
+                self.transcript.note(f"cleanup did not complete ({exc.title}); what it would undo may remain on "
+                                     f"{self.sut_name}")
+
     def failure(self, title: str, **kwargs: Any) -> OcppFailure:
         kwargs.setdefault("requirements", self.requirements)
         kwargs.setdefault("step", self.current_step)
