@@ -649,8 +649,8 @@ class Charging:
         tx.set_state(state or ("EVConnected" if evse.ev_present else "Idle"))
         evse.tx = tx
         self._event(tx, "Started", trigger, id_token=tx.id_token, context="Transaction.Begin",
-                    signed=(trigger == "SignedDataReceived" and not self.faults.unsigned_start_value)
-                    or self.model.flag("SampledDataCtrlr", "SignReadings"))
+                    signed=not self.faults.unsigned_start_value
+                    and (trigger == "SignedDataReceived" or self.model.flag("SampledDataCtrlr", "SignReadings")))
         return tx
 
     def _starts_with_both(self, starts: set[str]) -> bool:
