@@ -93,9 +93,17 @@ def _stamp(csms: CsmsRole, record: Record, meter_value: Mapping[str, Any]) -> da
     return stamp
 
 
-def _judge_intervals(csms: CsmsRole, stamps: list[datetime], interval: int, what: str) -> None:
-    """The distinct timestamps, in order, are `interval` apart (several messages of one moment share it)."""
+def _judge_intervals(csms: CsmsRole, stamps: list[datetime], interval: int, what: str, *,
+                     watched: float | None = None) -> None:
+    """The distinct timestamps, in order, are `interval` apart (several messages of one moment share it). With
+    `watched` (the seconds the stream was watched) a kind that was sent must have had a moment in every interval
+    but the first and last: one lone value is no proof of the interval (a station sending every other one)."""
     ordered = sorted(set(stamps))
+    least = int(watched // interval) - 1 if watched else 0
+    if ordered and len(ordered) < least:
+        raise csms.failure(f"timing: {what}: {len(ordered)} data collection moment(s) in {watched:g} s",
+                           message=f"expected one every {interval} s: at least {least} in the {watched:g} s watched",
+                           actual=", ".join(t.isoformat() for t in ordered), rules=("TIMING",))
     if len(ordered) < 2:
         csms.transcript.note(f"{what}: {len(ordered)} data collection moment(s), no interval to judge")
         return
@@ -164,7 +172,8 @@ async def test_TC_J_02_CS(csms: CsmsRole, sut: StationControl) -> None:
     with csms.step("Post-scenario validations: the timestamps of each kind are one AlignedDataInterval apart"):
         for kind, chosen in (("MeterValues", meter_values), ("TransactionEvent", events)):
             stamps = [_stamp(csms, r, mv) for r in chosen for mv in _meter_values(_payload(r))]
-            _judge_intervals(csms, stamps, interval, f"interval between clock-aligned {kind} timestamps")
+            _judge_intervals(csms, stamps, interval, f"interval between clock-aligned {kind} timestamps",
+                             watched=watch)
 
 
 @testcase("TC_J_06_CS")
