@@ -110,3 +110,35 @@ def test_a_failing_cleanup_does_not_replace_the_cases_failure(pytester: pytest.P
     assert "the SUT is not connected" not in "\n".join(line for line in result.outlines if line.startswith("FAILED"))
     transcript = (pytester.path / "reports" / "transcripts" / "TC_M_01_CS.jsonl").read_text()
     assert "cleanup did not complete (the SUT is not connected)" in transcript
+
+
+# Two transactions of one group, on EVSE 1 and 2: the driver of the second presents their own token (no EVSE named,
+# as a station-wide reader or a lab's control adapter does): the station stops that driver's transaction, not the
+# first one its group may also stop (TC_E_45_CS once found the wrong one after an earlier case).
+TWO_DRIVERS_CASES = '''
+from harness import CsmsRole, StationControl, states, testcase
+
+
+@testcase("TC_E_01_CS", "two drivers of one group; the second stops their own transaction")
+async def test_TC_E_01_CS(csms: CsmsRole, sut: StationControl) -> None:
+    await states.booted(csms, sut)
+    await states.authorized(csms, sut, csms.tokens.valid, evse=1)
+    await states.energy_transfer_started(csms, sut, evse=1)
+    await states.authorized(csms, sut, csms.tokens.group, evse=2)
+    await states.energy_transfer_started(csms, sut, evse=2)
+    first, second = csms.transaction_on(1), csms.transaction_on(2)
+    mark = csms.mark()
+    stopped = csms.expect("TransactionEvent", {"triggerReason": "StopAuthorized"}, after=mark)
+    await sut.present_token(csms.tokens.group)
+    record = await csms.received(stopped)
+    stopped_tx = record.frame.payload["transactionInfo"]["transactionId"]
+    if stopped_tx != second:
+        raise csms.failure(f"the station stopped {stopped_tx} (EVSE 1: {first}), not the second driver's {second}")
+'''
+
+
+def test_a_driver_stops_their_own_transaction_of_two(pytester: pytest.Pytester) -> None:
+    pytester.makeini(INI)
+    pytester.makepyfile(test_cases=TWO_DRIVERS_CASES)
+    result = pytester.runpytest_subprocess("-p", "no:cacheprovider", "--ocpp-role=cs", "--ocpp-timeout=5", "-rf")
+    result.assert_outcomes(passed=1)

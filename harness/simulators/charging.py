@@ -633,7 +633,10 @@ class Charging:
     def _evse_for(self, id_token: Mapping[str, Any], evse_id: int | None) -> Evse:
         if evse_id is not None:
             return self.evse(evse_id)
-        for evse in self.evses.values():  # the EVSE whose transaction this token (or its group) can stop
+        for evse in self.evses.values():  # the EVSE whose transaction this very token started (its driver's)
+            if evse.tx is not None and evse.tx.id_token is not None and key_of(evse.tx.id_token) == key_of(id_token):
+                return evse
+        for evse in self.evses.values():  # the EVSE whose transaction this token's group may stop
             if evse.tx is not None and evse.tx.id_token is not None:
                 return evse
         for evse in self.evses.values():  # else the one where an EV waits for a driver
