@@ -82,10 +82,11 @@ TLS_CASES = {f"TC_{case}_{sut}" for case in ("A_04", "A_06", "A_07") for sut in 
     "TC_A_11_CSMS", "TC_A_14_CSMS", "TC_M_30_CS", "TC_M_31_CS", "TC_B_47_CS", "TC_B_50_CS"}
 
 FAST = ("-o", "ocpp_heartbeat_interval=3", "-o", "ocpp_tolerance=1")
+PARALLEL = ("-n", "2")  # as make demo's first pass: two workers, each with its own pair of simulators
 
 
 def test_every_case_passes_against_the_clean_simulators(tmp_path: Path) -> None:
-    result = run_suite(tmp_path, extra=FAST)
+    result = run_suite(tmp_path, extra=(*FAST, *PARALLEL))
     assert set(result.verdicts) == EXPECTED_IDS | TLS_CASES | set(NOT_CLAIMED), result.output[-3000:]
     assert all(result.verdicts[k] == "skipped" and "security profile" in result.messages[k] for k in TLS_CASES)
     assert all(result.verdicts[k] == "skipped" and f in result.messages[k] for k, f in NOT_CLAIMED.items())
