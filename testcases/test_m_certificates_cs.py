@@ -11,7 +11,6 @@ from typing import Any
 from harness import (
     CsmsRole,
     NotApplicable,
-    OcppFailure,
     PreconditionNotMet,
     StationControl,
     booted,
@@ -26,12 +25,9 @@ SUPPORTS_TLS = "the Charging Station supports security profile 2 or 3"
 
 async def _uninstall(csms: CsmsRole, hash_data: dict[str, Any], what: str) -> None:
     """Cleanup: delete a certificate the case installed; reported, never raised (the verdict stands)."""
-    with csms.step(f"Cleanup: DeleteCertificateRequest for the {what} the case installed"):
-        try:
-            record = await csms.call("DeleteCertificate", {"certificateHashData": hash_data})
-            csms.transcript.note(f"cleanup: {what} deleted: {record.raw[:200]}")
-        except OcppFailure as exc:
-            csms.transcript.note(f"cleanup: could not delete the {what} ({exc.title}); it stays on the station")
+    with csms.cleanup(f"DeleteCertificateRequest for the {what} the case installed"):
+        record = await csms.call("DeleteCertificate", {"certificateHashData": hash_data})
+        csms.transcript.note(f"cleanup: {what} deleted: {record.raw[:200]}")
 
 
 async def _installed_then_listed(csms: CsmsRole, kinds: dict[str, str], *, step: str) -> None:

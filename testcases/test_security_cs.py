@@ -41,12 +41,9 @@ def _new_password(length: int = 24) -> str:
 # ---- M03-M05 the installed certificates -------------------------------------------------------------------------
 async def _uninstall(csms: CsmsRole, hash_data: dict[str, str], what: str) -> None:
     """Cleanup: delete a certificate the case installed; reported, never raised (the verdict stands)."""
-    with csms.step(f"Cleanup: DeleteCertificateRequest for the {what} the case installed"):
-        try:
-            record = await csms.call("DeleteCertificate", {"certificateHashData": hash_data})
-            csms.transcript.note(f"cleanup: {what} deleted: {record.raw[:200]}")
-        except OcppFailure as exc:
-            csms.transcript.note(f"cleanup: could not delete the {what} ({exc.title}); it stays on the station")
+    with csms.cleanup(f"DeleteCertificateRequest for the {what} the case installed"):
+        record = await csms.call("DeleteCertificate", {"certificateHashData": hash_data})
+        csms.transcript.note(f"cleanup: {what} deleted: {record.raw[:200]}")
 
 
 async def _new_csms_root(csms: CsmsRole, name: str) -> str:

@@ -12,6 +12,15 @@ asyncio_default_fixture_loop_scope = session
 asyncio_default_test_loop_scope = session
 """
 
+
+def _run_cases(pytester: pytest.Pytester, cases: str, *options: str, timeout: int = 3) -> pytest.RunResult:
+    """`cases` as a test file of a station-role run against the built-in station, in a child pytest."""
+    pytester.makeini(INI)
+    pytester.makepyfile(test_cases=cases)
+    return pytester.runpytest_subprocess("-p", "no:cacheprovider", "--ocpp-role=cs", f"--ocpp-timeout={timeout}",
+                                         "-rf", *options)
+
+
 # Two station cases in one run: the first fails with the EV plugged in and a transaction running; the second needs
 # an idle EVSE 1 (plugging in must report Occupied and start a transaction).
 CASES = '''
@@ -38,10 +47,7 @@ async def test_TC_E_04_CS(csms: CsmsRole, sut: StationControl) -> None:
 
 @pytest.mark.parametrize(("mode", "second"), [("idle", "passed"), ("leave", "failed")])
 def test_a_failed_case_does_not_fail_the_next_one(pytester: pytest.Pytester, mode: str, second: str) -> None:
-    pytester.makeini(INI)
-    pytester.makepyfile(test_cases=CASES)
-    result = pytester.runpytest_subprocess("-p", "no:cacheprovider", "--ocpp-role=cs", "--ocpp-timeout=3", "-rf",
-                                           f"--ocpp-after-failure={mode}", "--junitxml=junit.xml")
+    result = _run_cases(pytester, CASES, f"--ocpp-after-failure={mode}", "--junitxml=junit.xml")
     text = result.stdout.str()
     outcomes = {name: ("failed" if f"FAILED test_cases.py::{name}" in text else "passed")
                 for name in ("test_TC_E_03_CS", "test_TC_E_04_CS")}
@@ -76,9 +82,7 @@ async def test_TC_B_09_CS(csms: CsmsRole, sut: StationControl) -> None:
 
 
 def test_a_case_waits_for_a_station_still_in_back_off(pytester: pytest.Pytester) -> None:
-    pytester.makeini(INI)
-    pytester.makepyfile(test_cases=BACKOFF_CASES)
-    result = pytester.runpytest_subprocess("-p", "no:cacheprovider", "--ocpp-role=cs", "--ocpp-timeout=3", "-rf")
+    result = _run_cases(pytester, BACKOFF_CASES)
     result.assert_outcomes(passed=2)
     transcript = (pytester.path / "reports" / "transcripts" / "TC_B_09_CS.jsonl").read_text()
     assert "waiting for SIM-CS-001 on ws://127.0.0.1" in transcript
@@ -102,9 +106,7 @@ async def test_TC_M_01_CS(csms: CsmsRole, sut: StationControl) -> None:
 
 
 def test_a_failing_cleanup_does_not_replace_the_cases_failure(pytester: pytest.Pytester) -> None:
-    pytester.makeini(INI)
-    pytester.makepyfile(test_cases=CLEANUP_CASES)
-    result = pytester.runpytest_subprocess("-p", "no:cacheprovider", "--ocpp-role=cs", "--ocpp-timeout=3", "-rf")
+    result = _run_cases(pytester, CLEANUP_CASES)
     result.assert_outcomes(failed=1)
     result.stdout.fnmatch_lines(["FAILED *TC_M_01_CS* - *the real reason of this case*"])
     assert "the SUT is not connected" not in "\n".join(line for line in result.outlines if line.startswith("FAILED"))
@@ -138,7 +140,5 @@ async def test_TC_E_01_CS(csms: CsmsRole, sut: StationControl) -> None:
 
 
 def test_a_driver_stops_their_own_transaction_of_two(pytester: pytest.Pytester) -> None:
-    pytester.makeini(INI)
-    pytester.makepyfile(test_cases=TWO_DRIVERS_CASES)
-    result = pytester.runpytest_subprocess("-p", "no:cacheprovider", "--ocpp-role=cs", "--ocpp-timeout=5", "-rf")
+    result = _run_cases(pytester, TWO_DRIVERS_CASES, timeout=5)
     result.assert_outcomes(passed=1)
