@@ -130,3 +130,48 @@ def test_a_handshake_is_judged_from_its_recorded_facts() -> None:
     hs = Handshake(identity="CS1", path="/ocpp/CS1", offered=[], remote="x", status=101, subprotocol=None,
                    auth=auth_facts(None, lambda p: True))
     assert sorted(f.rule for f in handshake_findings(hs.to_json())) == ["RPC-03", "SEC-5"]
+
+
+ST1_CASE = '''
+import asyncio
+
+from harness import CsmsRole, StationControl, testcase
+
+
+@testcase("TC_B_01_CS", "power cycle, accept the boot, wait for the connector-report deadline")
+async def test_TC_B_01_CS(csms: CsmsRole, sut: StationControl) -> None:
+    judged = asyncio.Event()
+    csms.transcript.subscribe(lambda r: judged.set() if r.event == "monitor" else None)
+    await sut.power_cycle()
+    await csms.received(csms.expect("BootNotification"), within=csms.reboot_wait())
+    async with asyncio.timeout(10):
+        await judged.wait()
+'''
+
+
+@pytest.mark.parametrize("fault", [None, "skip_status_notification"])
+def test_st1_is_judged_live_and_again_offline_alike(pytester: pytest.Pytester, fault: str | None) -> None:
+    """ST-1 (every connector reported after an accepted boot): the CSMS role records the monitor's judgement at the
+    deadline, with or without findings, and validate judges it again there from the frames."""
+    pytester.makeini("[pytest]\nasyncio_mode = auto\nasyncio_default_fixture_loop_scope = session\n"
+                     "asyncio_default_test_loop_scope = session\n")
+    pytester.makepyfile(test_cases=ST1_CASE)
+    reports = pytester.path / "reports"
+    result = pytester.runpytest_subprocess("-p", "no:cacheprovider", "--ocpp-role=cs", "--ocpp-timeout=1",
+                                           "--ocpp-tolerance=0.5", f"--ocpp-reports-dir={reports}",
+                                           *([f"--ocpp-sim-fault={fault}"] if fault else []))
+    result.assert_outcomes(**({"failed": 1} if fault else {"passed": 1}))
+    records, problems = read_transcript(reports / "transcripts" / "TC_B_01_CS.jsonl")
+    assert not problems
+    judged = [r for r in records if r.event == "monitor"]
+    assert len(judged) == 1 and judged[0].detail["wanted"] == [[1, 1], [2, 1]]
+    live = [f.text for f in judged[0].findings]
+    if fault:
+        assert live == ["no connector state (StatusNotification or NotifyEvent) for EVSE 1 connector 1, EVSE 2 "
+                        "connector 1 within 1 s of the accepted boot"]
+    else:
+        assert live == []
+    offline = rejudge(records, default_store())
+    assert offline.new == offline.gone == [] and not any(f.rule == "ST-1" for _, f in offline.carried)
+    again = next(r for r in offline.records if r.event == "monitor")
+    assert [f.text for f in again.findings] == live

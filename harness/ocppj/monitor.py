@@ -15,6 +15,8 @@ same events, so a transcript re-judged offline is judged by the same code, from 
     a timeout of the harness's CALL         timeout(conn, ...)             TIMING
     the peer's CALL stops waiting           release(conn, message_id)      (RPC-15 stops counting it)
     a close                                 closed(conn, ...)              RPC-01, WS-1
+    the harness accepted the station's boot boot_accepted(conn)            (ST-1 starts collecting)
+    the connector-report deadline           connectors_reported(conn, ...) ST-1
 
 A secret never reaches the monitor: the Authorization header is reduced to `AuthFacts` by `auth_facts()` on the
 live path (the password's length, its alphabet and whether it is the configured one, `password_matches`), and the
@@ -28,7 +30,7 @@ import base64
 import binascii
 import ipaddress
 import re
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, Literal
@@ -399,6 +401,7 @@ class Monitor:
         self.strictness = strictness
         self.invariants = TransactionInvariants(clock_tolerance=clock_tolerance) if transactions else None
         self.sessions: dict[int, RpcSession] = {}
+        self.connectors: dict[int, set[tuple[int, int]]] = {}  # connection -> connectors reported since its boot
 
     def session(self, conn: int, session: RpcSession | None = None) -> RpcSession:
         """The RPC session of connection `conn` (adopting `session` when given and the connection is new)."""
@@ -414,9 +417,31 @@ class Monitor:
     def received(self, conn: int, data: str | bytes) -> Inbound:
         """A frame from the peer: the frame rules, the session's rules, and the transaction invariants."""
         inbound = self.session(conn).receive(data)
-        if self.invariants is not None and isinstance(inbound.frame, Call) and inbound.valid:
-            inbound.findings += self.invariants.inspect(conn, inbound.frame)
+        if isinstance(inbound.frame, Call) and inbound.valid:
+            if self.invariants is not None:
+                inbound.findings += self.invariants.inspect(conn, inbound.frame)
+            reported = self.connectors.get(conn)
+            if reported is not None:
+                reported.update((e, c) for e, c, _ in connector_reports(inbound.frame.action, inbound.frame.payload))
         return inbound
+
+    def boot_accepted(self, conn: int) -> None:
+        """The harness answered the station's BootNotification Accepted: ST-1 collects the connector states
+        reported on `conn` from now on."""
+        self.connectors[conn] = set()
+
+    def connectors_reported(self, conn: int, wanted: Iterable[tuple[int, int]], within: float) -> list[Finding] | None:
+        """ST-1 at its deadline: a finding naming each connector of `wanted` (evseId, connectorId) not reported
+        since the accepted boot; None when no accepted boot is being watched on `conn` (closed, or never seen)."""
+        reported = self.connectors.pop(conn, None)
+        if reported is None:
+            return None
+        missing = sorted(set(wanted) - reported)
+        if not missing:
+            return []
+        text = ", ".join(f"EVSE {e} connector {c}" for e, c in missing)
+        return [finding("ST-1", Severity.FAIL, f"no connector state (StatusNotification or NotifyEvent) for {text} "
+                                               f"within {within:g} s of the accepted boot")]
 
     def sent(self, conn: int, text: str) -> tuple[list[Finding], Frame | None, Call | None]:
         """A frame the harness sent, judged offline from its text. Live, the harness built it with the session's
@@ -428,6 +453,8 @@ class Monitor:
         canonical = frame is not None and serialize(frame) == text
         if canonical and isinstance(frame, CallResult) and frame.message_id in session.unanswered:
             request = session.unanswered[frame.message_id]
+            if request.action == "BootNotification" and frame.payload.get("status") == "Accepted":
+                self.boot_accepted(conn)
             return session.result(request, frame.payload).findings, frame, request
         if canonical and isinstance(frame, CallError):
             return session.error(frame).findings, frame, None
@@ -449,5 +476,28 @@ class Monitor:
     def closed(self, conn: int, code: int | None, reason: str, cause: CloseCause = None,
                cause_text: str = "") -> list[Finding]:
         session = self.sessions.pop(conn, None)  # nothing more comes on it
+        self.connectors.pop(conn, None)
         unanswered = [(c.action, c.message_id) for c in session.outstanding.values()] if session else []
         return judge_close(code, reason, cause, cause_text, unanswered)
+
+
+def connector_reports(action: str, payload: Mapping[str, Any]) -> list[tuple[int, int, str]]:
+    """(evseId, connectorId, state) of every connector state a CALL reports: a StatusNotification, or the
+    Connector AvailabilityState entries of a NotifyEvent (Part 6 accepts either)."""
+    if action == "StatusNotification":
+        evse, connector = payload.get("evseId"), payload.get("connectorId")
+        if isinstance(evse, int) and isinstance(connector, int):
+            return [(evse, connector, str(payload.get("connectorStatus")))]
+        return []
+    if action != "NotifyEvent":
+        return []
+    found = []
+    for entry in payload.get("eventData") or []:
+        component = entry.get("component") if isinstance(entry, Mapping) else None
+        if not isinstance(component, Mapping) or component.get("name") != "Connector":
+            continue
+        where = component.get("evse") or {}
+        if (entry.get("variable") or {}).get("name") == "AvailabilityState" and isinstance(where.get("id"), int) \
+                and isinstance(where.get("connectorId"), int):
+            found.append((where["id"], where["connectorId"], str(entry.get("actualValue"))))
+    return found

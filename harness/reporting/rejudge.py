@@ -5,7 +5,7 @@ events from what the transcript recorded: each handshake (its facts, the Authori
 `AuthFacts`, never the password), each TLS session or failed TLS handshake (its facts), a connection opened (its
 time, for TX-3), every frame both ways in order (what the SUT sent as its exact bytes; what the harness sent from
 its text, see `Monitor.sent`), a timeout, a close (code, reason and cause), a text frame that was not UTF-8. So
-handshake, TLS, close, RPC-01..RPC-16, DT-1, WS-1, TIMING and TX-1..TX-4 are all judged again.
+handshake, TLS, close, RPC-01..RPC-16, DT-1, WS-1, TIMING, TX-1..TX-4 and ST-1 are all judged again.
 
 What one transcript cannot hold is carried over as recorded, not re-judged:
 - a test case's transcript begins in the middle of the station's session. The CSMS role records, as the case
@@ -18,7 +18,11 @@ What one transcript cannot hold is carried over as recorded, not re-judged:
 - a CALL the harness left unanswered on purpose stops counting for RPC-15 after the SUT's message timeout: the
   transcript records that moment (event "released"); one from an older harness without it keeps RPC-15 as recorded
   after such a CALL.
-- ST-1 (connector states after a boot) is judged live at a deadline (event "monitor"): as recorded.
+- ST-1 (every connector reported after an accepted boot) is judged at a deadline, a moment only the live run has:
+  the transcript records that judgement (event "monitor", with the connectors wanted) whether it found anything or
+  not, and validate judges again there from the frames since the accepted boot. A judgement whose boot is in an
+  earlier transcript (it went to the lobby's), or one an older harness recorded without the connectors, stays as
+  recorded.
 - an event recorded by an older harness without the facts the monitor needs: as recorded.
 Per-run policies applied when recording (a TLS finding outside TC_A_04..08 is lowered to a warning once per run,
 `usecase.tls_findings`) keep what the monitor judged in the finding's `extra.monitor`; the comparison uses it.
@@ -106,6 +110,11 @@ def _event_findings(monitor: Monitor, record: Record) -> list[Finding] | None:
         if not isinstance(message_id, str) or not isinstance(after, int | float):
             return None
         return monitor.timeout(conn, message_id, str(action), after, silence_allowed=bool(d.get("silence_allowed")))
+    if record.event == "monitor" and d.get("rule") == "ST-1":
+        wanted, within = d.get("wanted"), d.get("within")
+        if not isinstance(wanted, list) or not isinstance(within, int | float):
+            return None
+        return monitor.connectors_reported(conn, [(int(e), int(c)) for e, c in wanted], within)
     if record.event == "close":
         cause = d.get("cause")
         return monitor.closed(conn, d.get("code"), str(d.get("reason") or ""),

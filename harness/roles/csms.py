@@ -19,10 +19,9 @@ from harness.errors import ConfigError
 from harness.expect import Alternative, CallExpectation
 from harness.failures import OcppFailure
 from harness.matchers import ANY, AnyItem
-from harness.ocppj import Call, CallError, RpcSession, SchemaStore, Severity
+from harness.ocppj import Call, CallError, RpcSession, SchemaStore
 from harness.ocppj.defaults import csms_default, now_iso
-from harness.ocppj.findings import finding
-from harness.ocppj.monitor import Monitor
+from harness.ocppj.monitor import Monitor, connector_reports
 from harness.pki import PkiFactory
 from harness.profile import IdToken, SutProfile
 from harness.roles.configuration import Contains, IfImplemented, IfWritable, StationConfiguration, Wanted
@@ -391,7 +390,6 @@ class CsmsEndpoint:
         # (a transaction outlives its connections).
         self.monitor = Monitor(schemas, strictness=settings.strictness, transactions=True,
                                clock_tolerance=settings.station.configured.max_time_deviation)
-        self._reported: dict[int, set[tuple[int, int]]] = {}  # connection -> connectors reported since its boot
         # every SecurityEventNotification of the session, whichever case saw it (its security log holds them, N01)
         self.security_events: list[dict[str, Any]] = []
         # (evseId, connectorId) -> the last state the station reported for it in the session, whichever case saw it
@@ -531,29 +529,26 @@ class CsmsEndpoint:
                     self._expect_connector_reports(conn)
             elif call.action == "SecurityEventNotification":
                 self.security_events.append(dict(call.payload))
-            elif conn.conn in self._reported:
-                self._reported[conn.conn].update((e, c) for e, c, _ in connector_reports(call.action, call.payload))
         return answer
 
     def _expect_connector_reports(self, conn: OcppConnection) -> None:
-        """ST-1: after an accepted boot every connector is reported within the timeout (judged at the deadline
-        while the connection lives; into the conversation active at the boot, the lobby once that one ended)."""
-        self._reported[conn.conn] = set()
+        """ST-1: after an accepted boot every connector is reported within the timeout. The monitor collects the
+        reports; at the deadline, while the connection lives, its judgement is recorded (findings or none, so
+        `validate` judges again at the same point) into the conversation active at the boot, the lobby once that
+        one ended."""
+        self.monitor.boot_accepted(conn.conn)
         conv = self.active
         timing = self.settings.timing
-        wanted = {(e, c) for e, count in enumerate(self.settings.station.connectors, start=1)
-                  for c in range(1, count + 1)}
+        wanted = [(e, c) for e, count in enumerate(self.settings.station.connectors, start=1)
+                  for c in range(1, count + 1)]
 
         def judge() -> None:
-            reported = self._reported.pop(conn.conn, set())
-            missing = sorted(wanted - reported)
-            if not missing or conn.closed.is_set():
+            found = self.monitor.connectors_reported(conn.conn, wanted, timing.default_timeout)
+            if found is None or conn.closed.is_set():
                 return
-            text = ", ".join(f"EVSE {e} connector {c}" for e, c in missing)
             target = conv if not conv.transcript.closed else self.lobby
-            target.transcript.add(conn.conn, "event", event="monitor", detail={"rule": "ST-1"}, findings=[
-                finding("ST-1", Severity.FAIL, f"no connector state (StatusNotification or NotifyEvent) for {text} within "
-                                               f"{timing.default_timeout:g} s of the accepted boot")])
+            target.transcript.add(conn.conn, "event", event="monitor", findings=found, detail={
+                "rule": "ST-1", "wanted": [list(w) for w in wanted], "within": timing.default_timeout})
 
         asyncio.get_running_loop().call_later(timing.default_timeout + timing.tolerance, judge)
 
@@ -613,28 +608,6 @@ def availability_events(evse: int, connector: int, status: Any, *, wide: bool = 
     return tuple(("NotifyEvent", {"eventData": AnyItem({"trigger": "Delta", "actualValue": status, "component": c,
                                                           "variable": {"name": "AvailabilityState"}})})
                  for c in components)
-
-
-def connector_reports(action: str, payload: Mapping[str, Any]) -> list[tuple[int, int, str]]:
-    """(evseId, connectorId, state) of every connector state a CALL reports: a StatusNotification, or the
-    Connector AvailabilityState entries of a NotifyEvent (Part 6 accepts either)."""
-    if action == "StatusNotification":
-        evse, connector = payload.get("evseId"), payload.get("connectorId")
-        if isinstance(evse, int) and isinstance(connector, int):
-            return [(evse, connector, str(payload.get("connectorStatus")))]
-        return []
-    if action != "NotifyEvent":
-        return []
-    found = []
-    for entry in payload.get("eventData") or []:
-        component = entry.get("component") if isinstance(entry, Mapping) else None
-        if not isinstance(component, Mapping) or component.get("name") != "Connector":
-            continue
-        where = component.get("evse") or {}
-        if (entry.get("variable") or {}).get("name") == "AvailabilityState" and isinstance(where.get("id"), int) \
-                and isinstance(where.get("connectorId"), int):
-            found.append((where["id"], where["connectorId"], str(entry.get("actualValue"))))
-    return found
 
 
 def _shown(value: Wanted) -> str:

@@ -24,10 +24,11 @@ from harness.errors import ConfigError
 from harness.failures import OcppFailure
 from harness.matchers import ABSENT, ANY, AbsentOr, OneOf, difference
 from harness.ocppj import Call
+from harness.ocppj.monitor import connector_reports
 from harness.pki import CsrRejected, certificate_info, chain_problems, same_hash, split_pem
 from harness.profile import IdToken
 from harness.roles.configuration import IfImplemented
-from harness.roles.csms import CsmsRole, connector_reports
+from harness.roles.csms import CsmsRole
 from harness.roles.station import StationRole, StationTransaction
 from harness.transcript import Record
 
