@@ -8,7 +8,7 @@ means the CSMS side's own monitor found nothing.
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterator, Callable, Mapping
+from collections.abc import AsyncIterator, Awaitable, Callable, Mapping
 from typing import Any
 
 import pytest
@@ -70,9 +70,11 @@ class TinyCsms(Watch):
         self.boots = list(boots)  # answers to successive BootNotifications; the last one repeats
         self.interval, self.retry = interval, retry
         self.security_error = False  # answer everything but BootNotification with CALLERROR SecurityError
+        self.refuse = False  # refuse connections (the station is offline)
+        self.before_answer: Callable[[Call], Awaitable[None]] | None = None  # the world changes before an answer
         self.conn: OcppConnection | None = None
-        self.server = OcppServer(self._on_connect, authenticate=lambda _, password: password == PASSWORD,
-                                 on_handshake=self._on_handshake)
+        self.server = OcppServer(self._on_connect, authenticate=lambda _, password: password == PASSWORD
+                                 and not self.refuse, on_handshake=self._on_handshake)
 
     @property
     def url(self) -> str:
@@ -89,6 +91,8 @@ class TinyCsms(Watch):
         await conn.run()
 
     async def _answer(self, call: Call, record: Record) -> Mapping[str, Any] | CallError | None:
+        if self.before_answer is not None:
+            await self.before_answer(call)
         if call.action == "BootNotification":
             status = self.boots.pop(0) if len(self.boots) > 1 else self.boots[0]
             return {"currentTime": now_iso(), "status": status,
@@ -522,6 +526,34 @@ async def test_fault_skip_status_notification(lab: Lab) -> None:
     csms, _ = await lab.start(StationFaults(skip_status_notification=True))
     await csms.next(rx_call("BootNotification"))
     assert (await csms.next(rx_call())).action == "SecurityEventNotification"
+
+
+async def test_a_change_during_the_reconnect_report_is_reported_after_it(lab: Lab) -> None:
+    """The EV plugged in while offline is reported Occupied on reconnect; the driver unplugs while that report
+    waits for its answer. The unplug seems no change (Available is what the station last sent), so only a look
+    after the report finds it: the station must still send Available (it once stayed Occupied at the CSMS, and
+    TC_B_52_CS's cleanup waited 10 s for it in vain)."""
+    csms, station = await lab.start()
+    await booted(csms)
+    assert csms.conn is not None
+    csms.refuse = True
+    await csms.conn.close()
+    await csms.next(lambda r: r.event == "handshake" and r.detail.get("status") == 401)  # the station is offline
+    await station.plug_in(1, 1)
+    assert csms.conn.closed.is_set()
+
+    async def unplug_during_the_report(call: Call) -> None:
+        if call.action == "StatusNotification" and call.payload.get("connectorStatus") == "Occupied":
+            csms.before_answer = None
+            await station.unplug(1, 1)
+
+    csms.before_answer = unplug_during_the_report
+    csms.refuse = False
+    occupied = await csms.next(lambda r: rx_call("StatusNotification")(r) and isinstance(r.frame, Call)
+                               and r.frame.payload["connectorStatus"] == "Occupied")
+    available = await csms.next(lambda r: rx_call("StatusNotification")(r) and isinstance(r.frame, Call)
+                                and r.frame.payload["evseId"] == 1 and r.frame.payload["connectorStatus"] == "Available")
+    assert available.seq > occupied.seq
 
 
 @pytest.mark.parametrize(("fault", "code"), [(None, "OccurrenceConstraintViolation"),

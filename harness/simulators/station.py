@@ -895,6 +895,10 @@ class StationSimulator:
             if self.config.variants.duplicate_status_notifications and action == "StatusNotification":
                 await self._call(conn, action, {**payload, "timestamp": now_iso()})
         self.charging.reported(wanted)
+        if self.charging.unreported():
+            # the world changed while these were on their way (a driver unplugged meanwhile): that change looked
+            # like none against the older report, so it is sent now, once the charging logic is free
+            self.charging.later(_no_change)
 
     # ---- what the CSMS asks ------------------------------------------------------------------------------------
     async def _on_call(self, call: Call, record: Record) -> Answer:
@@ -1633,3 +1637,7 @@ class StationSimulator:
 
 
 __all__ = ["StationConfig", "StationFaults", "StationSimulator", "StationState"]
+
+
+async def _no_change() -> None:
+    """A change of the world that changes nothing: `Charging.act` then reports what differs from the last report."""
