@@ -30,6 +30,7 @@ async def test_TC_B_01_CS(csms: CsmsRole, sut: StationControl) -> None:
     with csms.beyond_part6("B01.FR.04", f"the first HeartbeatRequest comes after the interval of {interval} s"):
         if boot is None:
             raise csms.failure("no BootNotificationResponse of this boot to measure the first Heartbeat from")
+        csms.sut_timer(interval, "the station's heartbeat interval from the BootNotificationResponse", since=boot.mono)
         record = await csms.receive("Heartbeat", {}, after=boot, within=interval + csms.settings.timing.tolerance + 1)
         csms.transcript.note(check_interval(record.mono - boot.mono, expected=interval,
                                             tolerance=csms.settings.timing.tolerance,
@@ -71,6 +72,9 @@ async def test_TC_B_02_CS(csms: CsmsRole, sut: StationControl) -> None:
     # Triggered: the station boots at once; NotImplemented: when the Pending interval is over. Either way the wait
     # ends no earlier than that interval (plus the usual timeout): the station's own timer is the rule.
     left = max(0.0, interval - (time.monotonic() - first.mono))
+    if not triggered:
+        csms.sut_timer(interval, "the station's retry after Pending: the BootNotificationResponse interval",
+                       since=first.mono)
     with csms.step("15-16. BootNotificationRequest" + (" reason Triggered" if triggered else "")
                    + "; the harness answers Accepted"):
         accepted = await csms.received(boot, within=left + csms.settings.timing.default_timeout)
@@ -121,6 +125,8 @@ async def test_TC_B_03_CS(csms: CsmsRole, sut: StationControl) -> None:
     # The station may close the connection until it retries (B03.FR.04): the wait allows the interval and then
     # a reconnect after its configured back-off; early is a failure, later is the station's right.
     with csms.step("3-4. No message until the interval has passed; then BootNotificationRequest; Accepted"):
+        csms.sut_timer(interval, "the station's retry after Rejected: the BootNotificationResponse interval",
+                       since=first.mono)
         second = await csms.received(again, within=interval + csms.reconnect_wait())
         tolerance = min(csms.settings.timing.tolerance, interval / 2)
         csms.transcript.note(check_interval(second.mono - first.mono, expected=interval, tolerance=tolerance,

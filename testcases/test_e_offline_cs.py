@@ -188,6 +188,8 @@ async def _retry_then_answer(csms: CsmsRole, sut: StationControl, refusal: objec
     pattern = {"seqNo": payload["seqNo"], "transactionInfo": {"transactionId": payload["transactionInfo"]["transactionId"]}}
     waited = interval + (message_timeout if silent else 0)
     with csms.step("5-6. The station sends it a second time, the interval later; the harness answers"):
+        csms.sut_timer(waited, "the station's retry: MessageAttemptInterval" + (" + MessageTimeout" if silent else ""),
+                       since=refused.mono)
         again = await csms.receive("TransactionEvent", pattern, after=refused,
                                    within=waited + tolerance + csms.timeout(None))
         csms.transcript.note(check_interval(again.mono - refused.mono, expected=waited, tolerance=tolerance,
@@ -238,7 +240,7 @@ async def test_TC_E_45_CS(csms: CsmsRole, sut: StationControl) -> None:
     with csms.step("2-4. The harness accepts the reconnect; the station empties its queue: every event offline "
                    "true, one of them Ended"):
         csms.go_online()
-        queued = await _queue_after_reconnect(csms, mark)
+        queued = await states.queued_transaction_events(csms, mark, complete=_has_ended)
         if not queued:
             raise csms.failure("no queued TransactionEvent with offline true after the offline stop",
                                requirements=("E08.FR.02",), rules=("TX-3",))
@@ -253,25 +255,5 @@ async def test_TC_E_45_CS(csms: CsmsRole, sut: StationControl) -> None:
                                    rules=("SEQ",))
 
 
-async def _queue_after_reconnect(csms: CsmsRole, mark: Record | None) -> list[Record]:
-    """The TransactionEvents from the station's queue once back online: every one after `mark` with offline true,
-    up to the first live one (or the end of the queue as the deadline sees it)."""
-    queued: list[Record] = []
-
-    def live(record: Record) -> bool:
-        if record.direction != "rx" or record.action != "TransactionEvent" or record.message_type != 2:
-            return False
-        if record.frame.payload.get("offline") is True:  # type: ignore[union-attr]
-            queued.append(record)
-            return False
-        return True
-
-    first = await csms.wait_record(lambda r: r.direction == "rx" and r.action == "TransactionEvent",
-                                   after=mark.seq if mark else 0, within=csms.reconnect_wait(),
-                                   what="the queued TransactionEvents once the station is back online")
-    live(first)
-    try:
-        await csms.wait_record(live, after=first.seq, what="the end of the queue", within=csms.timeout(None))
-    except AssertionError:
-        pass  # no live event after the queue: the queue is what came
-    return queued
+def _has_ended(queued: list[Record]) -> bool:
+    return any(r.frame.payload.get("eventType") == "Ended" for r in queued)  # type: ignore[union-attr]

@@ -165,6 +165,7 @@ async def test_TC_E_05_CS(csms: CsmsRole, sut: StationControl) -> None:
                    "else Updated"):
         if started and first is not None:
             ended = "Authorized" in stop
+            csms.sut_timer(timeout, "the station's EVConnectionTimeOut", since=first.mono)
             record = await csms.receive("TransactionEvent", {"triggerReason": "EVConnectTimeout"},
                                         within=timeout + csms.settings.timing.tolerance + csms.timeout(None))
             _check(csms, record, {"eventType": "Ended", "transactionInfo": {"stoppedReason": "Timeout"}}

@@ -235,7 +235,7 @@ async def test_TC_A_19_CS(csms: CsmsRole, sut: StationControl) -> None:
     finally:
         if moved:
             with csms.step("Cleanup: Manual Action restore the station's original network profile; it boots again"):
-                csms.go_online()
+                csms.go_online(reconnect_awaited=False)
                 await _restore(csms, sut)
         if root is not None:
             with csms.cleanup("DeleteCertificateRequest for the CSMSRootCertificate the case installed"):

@@ -368,12 +368,14 @@ async def test_TC_A_23_CS(csms: CsmsRole, sut: StationControl) -> None:
         chains = [states.sign_station_csr(csms, first)]
     with csms.step(f"5-7. The station sends SignCertificateRequest again, not before CertSigningWaitMinimum "
                    f"({wait} s); Accepted"):
+        csms.sut_timer(wait, "the station's resend after CertSigningWaitMinimum", since=first.mono)
         second = await _sign_request(csms, trigger=False, after=first, within=wait + margin)
         _signed_after(csms, second, first, wait, "the first SignCertificate resent after CertSigningWaitMinimum",
                       "A02.FR.17")
         chains.append(states.sign_station_csr(csms, second))
     with csms.step(f"8-10. The station sends SignCertificateRequest a third time, not before twice "
                    f"CertSigningWaitMinimum ({2 * wait} s); Accepted"):
+        csms.sut_timer(2 * wait, "the station's resend after twice CertSigningWaitMinimum", since=second.mono)
         third = await _sign_request(csms, trigger=False, after=second, within=2 * wait + margin)
         _signed_after(csms, third, second, 2 * wait, "the second resend after twice CertSigningWaitMinimum",
                       "A02.FR.18")

@@ -49,28 +49,6 @@ def _sampled_config(csms: CsmsRole) -> dict[str, Any]:
             "SampledDataCtrlr.TxUpdatedInterval": csms.configured.tx_updated_interval}
 
 
-async def _queue_after_reconnect(csms: CsmsRole, mark: Record | None, what: str) -> list[Record]:
-    """The TransactionEvents the station sends from its queue once back online: every one after `mark` that
-    carries offline true, up to the first live one (or the end of the queue as the deadline sees it)."""
-    queued: list[Record] = []
-
-    def live(record: Record) -> bool:
-        if record.direction != "rx" or record.action != "TransactionEvent" or record.message_type != 2:
-            return False
-        if record.frame.payload.get("offline") is True:  # type: ignore[union-attr]
-            queued.append(record)
-            return False
-        return True
-
-    first = await csms.wait_record(lambda r: r.direction == "rx" and r.action == "TransactionEvent",
-                                   after=mark.seq if mark else 0, within=csms.reconnect_wait(),
-                                   what=f"{what} once the station is back online")
-    live(first)
-    try:
-        await csms.wait_record(live, after=first.seq, what="the end of the queue", within=csms.timeout(None))
-    except AssertionError:
-        pass  # no live event after the queue: the queue is what came
-    return queued
 
 
 @testcase("TC_E_03_CS", "Local start transaction - Cable plugin first - Success", usecases=("E02",),
@@ -203,7 +181,7 @@ async def test_TC_E_40_CS(csms: CsmsRole, sut: StationControl) -> None:
         csms.go_online()
     with csms.step("3-4. The station empties its queue: every queued TransactionEvent is Updated, with meterValues "
                    "and offline true"):
-        queued = await _queue_after_reconnect(csms, mark, "the queued TransactionEvents")
+        queued = await states.queued_transaction_events(csms, mark)
         if not queued:
             raise csms.failure("no queued TransactionEvent with offline true arrived after the connection loss",
                                requirements=("E11.FR.01",), rules=("TX-3",))
@@ -222,7 +200,7 @@ async def test_TC_E_43_CS(csms: CsmsRole, sut: StationControl) -> None:
     await booted(csms, sut)
     mark = await states.transaction_events_in_queue_ended(csms, sut)
     with csms.step("2-3. Back online, the station empties its queue: all offline true, a Started and an Ended"):
-        queued = await _queue_after_reconnect(csms, mark, "the queued TransactionEvents")
+        queued = await states.queued_transaction_events(csms, mark, complete=_started_and_ended)
         kinds = [r.frame.payload.get("eventType") for r in queued]  # type: ignore[union-attr]
         if "Started" not in kinds or "Ended" not in kinds:
             raise csms.failure("the queue of the offline transaction lacks its Started or its Ended event",
@@ -244,7 +222,7 @@ async def test_TC_E_44_CS(csms: CsmsRole, sut: StationControl) -> None:
         await sut.unplug(evse, connector)
     with csms.step("2-4. The harness accepts the reconnect; the queued events are all offline true, one is Ended"):
         csms.go_online()
-        queued = await _queue_after_reconnect(csms, mark, "the queued TransactionEvents")
+        queued = await states.queued_transaction_events(csms, mark, complete=_has_ended)
         if not any(r.frame.payload.get("eventType") == "Ended" for r in queued):  # type: ignore[union-attr]
             raise csms.failure("no queued TransactionEvent Ended (offline true) after the offline stop",
                                actual=f"{len(queued)} queued event(s)", requirements=("E08.FR.01",), rules=("SEQ",))
@@ -341,6 +319,8 @@ async def _retries(csms: CsmsRole, sut: StationControl, answer: object) -> None:
         for n in range(1, attempts):
             waited = interval * n + (message_timeout if silent else 0)
             again = csms.expect("TransactionEvent", pattern, respond=answer, after=refused[-1])  # type: ignore[arg-type]
+            csms.sut_timer(waited, f"the station's retry {n}: MessageAttemptInterval × {n}"
+                           + (" + MessageTimeout" if silent else ""), since=refused[-1].mono)
             refused.append(await csms.received(again, within=waited + tolerance + csms.timeout(None)))
             gap = refused[-1].mono - refused[-2].mono
             csms.transcript.note(check_interval(gap, expected=waited, tolerance=tolerance, minimum_only=True,
@@ -363,3 +343,15 @@ async def test_TC_E_41_CS(csms: CsmsRole, sut: StationControl) -> None:
           usecases=("E13",), requirements=("E13.FR.01", "E13.FR.02", "E13.FR.03", "E13.FR.04"))
 async def test_TC_E_50_CS(csms: CsmsRole, sut: StationControl) -> None:
     await _retries(csms, sut, CallError("", "InternalError", "harness refuses on purpose", {}))
+
+
+def _event_types(queued: list[Record]) -> set[str]:
+    return {str(r.frame.payload.get("eventType")) for r in queued}  # type: ignore[union-attr]
+
+
+def _has_ended(queued: list[Record]) -> bool:
+    return "Ended" in _event_types(queued)
+
+
+def _started_and_ended(queued: list[Record]) -> bool:
+    return {"Started", "Ended"} <= _event_types(queued)

@@ -300,8 +300,9 @@ class Conversation:
     async def expect_none(self, action: str, payload: Mapping[str, Any] | None = None, *, within: float,
                           reason: str, requirements: tuple[str, ...] = (), unless: tuple[str, ...] = ()) -> None:
         """The SUT must not send a matching CALL during the next `within` seconds. A negative check has to watch
-        for a while; it ends at once on a violation."""
+        for a while; it ends at once on a violation. The window is a required wait (declared, see `hold`)."""
         rule = self.forbid(action, payload, reason=reason, requirements=requirements, unless=unless)
+        self.transcript.note(f"waiting {within:g} s: no {action} ({reason})")
         try:
             with contextlib.suppress(TimeoutError):
                 async with asyncio.timeout(within):
@@ -309,6 +310,15 @@ class Conversation:
         finally:
             self.allow(rule)
         self.expectations.raise_violations()
+
+    def sut_timer(self, seconds: float, why: str, *, since: float | None = None) -> None:
+        """Declare that what the harness waits for next cannot come sooner: a timer the SUT keeps (a retry
+        interval, a back-off, a heartbeat interval) of `seconds`, counted from `since` (a monotonic time; None:
+        now). The part still to run is a required wait, noted as `hold` notes its own (`waiting N s: why`, read by
+        scripts/wall_ratio.py); the harness itself still waits for the message, not for the timer."""
+        remaining = seconds - (time.monotonic() - since if since is not None else 0.0)
+        if remaining > 0:
+            self.transcript.note(f"waiting {remaining:.3g} s: {why}")
 
     async def hold(self, seconds: float, why: str) -> None:
         """Let `seconds` pass because the table says so (e.g. the configured Transaction Duration before a stop):

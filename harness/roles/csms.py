@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import time
 from collections.abc import Awaitable, Callable, Iterator, Mapping
 from pathlib import Path
 from ssl import SSLContext
@@ -287,8 +288,17 @@ class CsmsRole(Conversation):
         """Take the station offline the way Part 6 does (see CsmsEndpoint.go_offline)."""
         await self.endpoint.go_offline(refuse=refuse)
 
-    def go_online(self) -> None:
+    def go_online(self, *, reconnect_awaited: bool = True) -> None:
+        """Accept reconnects again. The station's back-off (RetryBackOffWaitMinimum, from the close) is a required
+        wait of the reconnect the case then waits for, when this case read or wrote the value in force (the
+        profile's <Configured> value need not be the station's; unknown, nothing is declared: a lower bound).
+        `reconnect_awaited=False`: a cleanup that does not wait for the reconnect."""
+        closed_at = self.endpoint.offline_since
         self.endpoint.go_online()
+        known = self.configuration.known.get("OCPPCommCtrlr.RetryBackOffWaitMinimum")
+        if reconnect_awaited and closed_at is not None and known is not None and known.isdigit():
+            self.sut_timer(int(known), "the station's back-off before it reconnects (RetryBackOffWaitMinimum, from "
+                                       "the close)", since=closed_at)
 
     def transaction_on(self, evse: int) -> str | None:
         """The id of the transaction running on `evse` (seen in this test), if any."""
@@ -386,6 +396,7 @@ class CsmsEndpoint:
         self.accepted = False  # the station's last BootNotification, on any connection, was answered Accepted
         self._offline = False  # refusing reconnects until go_online()
         self._refuse_left: int | None = None  # refusing this many more reconnects
+        self.offline_since: float | None = None  # monotonic time go_offline() closed the connection
         # The monitor of the station's whole session: every connection's rules, and the transaction invariants
         # (a transaction outlives its connections).
         self.monitor = Monitor(schemas, strictness=settings.strictness, transactions=True,
@@ -417,11 +428,12 @@ class CsmsEndpoint:
         self.active.transcript.note("harness CSMS goes offline" + (f" (refusing {refuse} reconnect(s))"
                                                                    if refuse is not None else ""))
         if conn is not None and not conn.closed.is_set():
+            self.offline_since = time.monotonic()
             await conn.close(1000, "harness CSMS going offline")
 
     def go_online(self) -> None:
         """Accept reconnects again."""
-        self._offline, self._refuse_left = False, None
+        self._offline, self._refuse_left, self.offline_since = False, None, None
         self.active.transcript.note("harness CSMS accepts reconnects again")
 
     def _authenticate(self, identity: str, password: str) -> bool:

@@ -571,6 +571,34 @@ def sign_station_csr(csms: CsmsRole, record: Record) -> str:
     return chain
 
 
+async def queued_transaction_events(csms: CsmsRole, mark: Record | None, what: str = "the queued TransactionEvents",
+                                    *, complete: Callable[[list[Record]], bool] | None = None) -> list[Record]:
+    """The TransactionEvents the station sends from its queue once back online: every one after `mark` with offline
+    true, up to the first live one, or the end of the queue as the deadline sees it. `complete`: the queue holds
+    what the case needs (e.g. its Ended event): stop there instead of waiting out the deadline for a live event a
+    passing station may never send."""
+    queued: list[Record] = []
+
+    def end(record: Record) -> bool:
+        if record.direction != "rx" or record.action != "TransactionEvent" or record.message_type != 2:
+            return False
+        if record.frame.payload.get("offline") is True:  # type: ignore[union-attr]
+            queued.append(record)
+            return complete is not None and complete(queued)
+        return True
+
+    first = await csms.wait_record(lambda r: r.direction == "rx" and r.action == "TransactionEvent",
+                                   after=mark.seq if mark else 0, within=csms.reconnect_wait(),
+                                   what=f"{what} once the station is back online")
+    if end(first):
+        return queued
+    try:
+        await csms.wait_record(end, after=first.seq, what="the end of the queue", within=csms.timeout(None))
+    except AssertionError:
+        pass  # no live event after the queue: the queue is what came
+    return queued
+
+
 async def reconnected(csms: CsmsRole, after: Record | None, what: str, *,
                       force: Callable[[], Awaitable[object]] | None = None, refused_too: bool = False) -> Record:
     """Part 6's "the station reconnects" after a change that needs a new connection (errata 2024-09 for
