@@ -9,12 +9,13 @@ case no JUnit file names, the span of its transcripts (first record to last: set
 teardown after the last are not in it, so it is shorter than the JUnit time).
 
 A case's **required wait** is read from its transcripts, not from hand annotations: the sum of the waits the
-harness declares with `hold()` (`waiting N s: why` notes, e.g. the configured Transaction Duration,
-RetryBackOffWaitMinimum, a message timeout that must pass, the next clock-aligned boundary). What a transcript
-does not declare is not counted: a negative check's window (`expect_none(within=...)`) and the SUT's own timers
-that the harness merely waits for (a heartbeat interval, the station's back-off before it reconnects, a
-MessageAttemptInterval retry) leave no note. So the required wait printed is a lower bound, and the ratio an
-upper bound, by the amount of those undeclared waits.
+harness declares as `waiting N s: why` notes: `hold()` (the configured Transaction Duration, a message timeout
+that must pass), a negative check's window (`expect_none(within=...)`), and the part still to run of a timer the
+SUT keeps that the case then waits for (`sut_timer()` / `aligned_timer()`: a MessageAttemptInterval retry, the
+back-off before a reconnect when its value in force is known, a boot retry or heartbeat interval,
+CertSigningWaitMinimum, EVConnectionTimeOut, clock-aligned moments, a retrieve/install date-time). A timer a case
+does not declare is not counted (e.g. the back-off after a TLS probe, whose value the case never reads): the
+required wait printed is a lower bound, and the ratio an upper bound.
 """
 
 from __future__ import annotations

@@ -597,6 +597,7 @@ async def test_TC_E_27_CS(csms: CsmsRole, sut: StationControl) -> None:
     ends = "Authorized" in (values[STOP] or "")
     with csms.step(f"5-6. No EV within EVConnectionTimeOut ({timeout} s): TransactionEvent EVConnectTimeout, "
                    + ("Ended, stoppedReason Timeout" if ends else "Updated (TxStopPoint ParkingBayOccupancy)")):
+        csms.sut_timer(timeout, "the station's EVConnectionTimeOut", since=lost.mono)
         record = await csms.receive("TransactionEvent", {"triggerReason": "EVConnectTimeout",
                                                          "transactionInfo": {"transactionId": tx}}, after=lost,
                                     within=timeout + csms.settings.timing.tolerance + csms.timeout(None))

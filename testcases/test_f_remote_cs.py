@@ -118,6 +118,7 @@ async def test_TC_F_04_CS(csms: CsmsRole, sut: StationControl) -> None:
     with csms.step(f"1-2. No EV within EVConnectionTimeOut ({timeout} s): TransactionEvent Ended, triggerReason "
                    "EVConnectTimeout (only when the transaction started at authorization); the harness responds"):
         if first is not None and tx_id is not None:
+            csms.sut_timer(timeout, "the station's EVConnectionTimeOut", since=first.mono)
             events = await csms.transaction_events(
                 tx_id, after=first, what=f"the transaction {tx_id} to end after EVConnectionTimeOut",
                 until=lambda r: _payload(r).get("eventType") == "Ended"

@@ -238,6 +238,7 @@ async def test_TC_L_02_CS(csms: CsmsRole, sut: StationControl, firmware_server: 
                               install_date_time=_at(csms.configured.install_offset_period))
     mark = await _update(csms, firmware, times="retrieveDateTime two hours back, installDateTime now + the install "
                                                "offset period")
+    csms.sut_timer(csms.configured.install_offset_period, "the station installs at installDateTime")
     seen = await _installed(csms, mark, ("Downloading", "Downloaded", "SignatureVerified", "InstallScheduled",
                                          "Installing", "Installed"),
                             what="an update scheduled for installation", steps=("3-10, 14, 20", "13, 16-17", "11, 18",
@@ -255,6 +256,7 @@ async def test_TC_L_03_CS(csms: CsmsRole, sut: StationControl, firmware_server: 
                               install_date_time=earlier)
     mark = await _update(csms, firmware, times="retrieveDateTime now + the download offset period, installDateTime "
                                                "two hours back")
+    csms.sut_timer(csms.configured.download_offset_period, "the station downloads at retrieveDateTime")
     seen = await _installed(csms, mark, ("DownloadScheduled", "Downloading", "Downloaded", "SignatureVerified",
                                          "Installing", "Installed"),
                             what="an update scheduled for download", steps=("3-10, 14, 20", "13, 16-17", "11, 18",

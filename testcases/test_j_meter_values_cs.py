@@ -210,6 +210,7 @@ async def _idle_meter_values(csms: CsmsRole, steps: str, interval: int, measuran
     stamps: set[datetime | str] = set()
     after = csms.mark()
     with csms.step(f"{steps}. MeterValuesRequest, clock-aligned every {interval} s; the harness responds"):
+        csms.aligned_timer(interval, 2, "2 clock-aligned moments of AlignedDataInterval")
         while len(stamps) < 2:
             record = await csms.receive("MeterValues", after=after, within=2 * interval + csms.settings.timing.tolerance)
             received.append(record)

@@ -141,6 +141,7 @@ async def _clock_aligned(csms: CsmsRole, interval: int) -> list[Record]:
     stamps: set[object] = set()  # the instants seen (a timestamp that is no date-time counts as its text)
     after = csms.mark()
     with csms.step(f"1-2. MeterValuesRequest, clock-aligned every {interval} s, for {ROUNDS} intervals"):
+        csms.aligned_timer(interval, ROUNDS, f"{ROUNDS} clock-aligned moments of AlignedDataInterval")
         while len(stamps) < ROUNDS:
             # two intervals: a station that skips one is judged by the interval check, not by a timeout
             record = await csms.receive("MeterValues", after=after,
@@ -251,6 +252,7 @@ async def test_TC_B_57_CS(csms: CsmsRole, sut: StationControl) -> None:
         closed, refused = await _close_and_attempt(csms, refuse=1, window=window)
         step5 = refused.mono - closed.mono
         csms.transcript.note(f"reconnect after the second connection loss (step 5): {step5:.2f} s")
+        csms.sut_timer(2 * wait, "the station's doubled back-off after the refused reconnect", since=refused.mono)
         accepted = await csms.wait_record(lambda r: r.event == "handshake", what="a second reconnect attempt",
                                           after=refused.seq, within=window)
         csms.transcript.note(check_interval(accepted.mono - refused.mono, expected=2 * step5, tolerance=0.5,
@@ -264,6 +266,10 @@ async def _close_and_attempt(csms: CsmsRole, *, refuse: int, window: float) -> t
     mark = csms.mark()
     await csms.go_offline(refuse=refuse)
     closed = await csms.wait_record(lambda r: r.event == "close", what="the close", after=mark.seq if mark else 0)
+    known = csms.configuration.known.get("OCPPCommCtrlr.RetryBackOffWaitMinimum")
+    if known is not None and known.isdigit():
+        csms.sut_timer(int(known), "the station's back-off before it reconnects (RetryBackOffWaitMinimum)",
+                       since=closed.mono)
     attempt = await csms.wait_record(lambda r: r.event == "handshake", what="a reconnect attempt", after=closed.seq,
                                      within=window)
     return closed, attempt

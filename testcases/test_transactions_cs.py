@@ -137,6 +137,7 @@ async def test_TC_E_39_CS(csms: CsmsRole, sut: StationControl) -> None:
     with csms.step(f"1-2. No EV within EVConnectionTimeOut ({timeout} s): TransactionEvent EVConnectTimeout, "
                    "stoppedReason Timeout (only when the transaction started at authorization)"):
         if started and first is not None:
+            csms.sut_timer(timeout, "the station's EVConnectionTimeOut", since=first.mono)
             ended = await csms.receive("TransactionEvent", {
                 "eventType": "Updated" if "ParkingBayOccupancy" in start else "Ended",
                 "triggerReason": "EVConnectTimeout", "transactionInfo": {"stoppedReason": OneOf(*reasons)}},

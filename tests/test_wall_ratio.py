@@ -1,5 +1,5 @@
 """Required waits (scripts/wall_ratio.py): what a case declares it must wait — `hold`, a negative check's window
-(`expect_none`), and the part still to run of a timer the SUT keeps (`sut_timer`) — is read back from its
+(`expect_none`), and the part still to run of a timer the SUT keeps (`sut_timer`, `aligned_timer`) — is read back from its
 transcript, so the suite's wall/required ratio counts them."""
 
 from __future__ import annotations
@@ -26,6 +26,7 @@ async def test_TC_B_06_CS(csms: CsmsRole, sut: StationControl) -> None:
     csms.sut_timer(1.0, "a station timer already over", since=time.monotonic() - 5)
     await csms.expect_none("Authorize", within=0.2, reason="nobody presents a token")
     await csms.hold(0.1, "the table says so")
+    csms.aligned_timer(1.0, 2, "two clock-aligned moments")
 '''
 
 
@@ -37,6 +38,7 @@ def test_declared_waits_are_read_back(pytester: pytest.Pytester) -> None:
     result = pytester.runpytest_subprocess("-p", "no:cacheprovider", "--ocpp-role=cs", f"--ocpp-reports-dir={reports}")
     result.assert_outcomes(passed=1)
     case = wall_ratio.read_cases([reports])["TC_B_06_CS"]
-    assert case.required == pytest.approx(1.5 + 0.2 + 0.1, abs=0.05), case.waits
-    assert len(case.waits) == 3 and "already over" not in " ".join(case.waits)
+    aligned = case.required - (1.5 + 0.2 + 0.1)  # the next whole second, then one more
+    assert 1.0 - 0.05 < aligned <= 2.0 + 0.05, case.waits
+    assert len(case.waits) == 4 and "already over" not in " ".join(case.waits)
     assert "no Authorize (nobody presents a token)" in case.waits[1]

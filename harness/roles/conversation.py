@@ -320,6 +320,12 @@ class Conversation:
         if remaining > 0:
             self.transcript.note(f"waiting {remaining:.3g} s: {why}")
 
+    def aligned_timer(self, interval: float, boundaries: int, why: str) -> None:
+        """Declare the wait for `boundaries` clock-aligned moments (every `interval` s of the clock, as
+        AlignedDataInterval): the next one, then `boundaries - 1` intervals (see `sut_timer`)."""
+        if interval > 0 and boundaries > 0:
+            self.sut_timer(interval - time.time() % interval + (boundaries - 1) * interval, why)
+
     async def hold(self, seconds: float, why: str) -> None:
         """Let `seconds` pass because the table says so (e.g. the configured Transaction Duration before a stop):
         a deadline, not a pause: a forbidden message meanwhile ends it at once."""
