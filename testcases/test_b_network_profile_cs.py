@@ -184,15 +184,18 @@ NEW_ROOT = "csms-root-2"  # <Configured (new) CSMS Root certificate 2>: a furthe
 
 
 @testcase("TC_B_50_CS", security=(2, 3),
-          notes="<Configured (new) CSMS Root certificate 2> is a further root of the run's PKI; the new profile's "
+          notes="<Configured (new) CSMS Root certificate 2> is a further root of the run's PKI (signed by the run's "
+                "CSMS root at a station with AdditionalRootCertificateCheck true, whose certificates the harness then "
+                "presents for the rest of the run, as in TC_M_30_CS); the new profile's "
                 "endpoint is a further listener of the harness whose server certificate that root issued. The "
                 "control adapter's restore-network-profile puts the station back; the root is deleted again.")
 async def test_TC_B_50_CS(csms: CsmsRole, sut: StationControl) -> None:
     await booted(csms, sut)
     security = csms.settings.station.security.profile
     with csms.step("Memory state CertificateInstalled: CSMSRootCertificate <Configured (new) CSMS Root certificate 2>"):
-        root = await states.certificate_installed(csms, "CSMSRootCertificate", csms.pki.ca_certificate(NEW_ROOT))
-    url = await csms.open_listener(security, ssl=csms.pki.server_context_under(NEW_ROOT, security))
+        new_root = await states.new_csms_root(csms, NEW_ROOT)
+        root = await states.certificate_installed(csms, "CSMSRootCertificate", new_root.pem)
+    url = await csms.open_listener(security, ssl=new_root.server_context(csms.pki, security))
     moved = False
     try:
         await _migrate(csms, url, ("1-2", "3-4", "5-6"))
@@ -204,11 +207,19 @@ async def test_TC_B_50_CS(csms: CsmsRole, sut: StationControl) -> None:
         await _booted_on(csms, expectations, mark, url, "the new endpoint, its server certificate issued by the new "
                          "CSMS root (steps 7-8)", csms.reboot_wait(), "7-9")
     finally:
+        if moved and new_root.successor:
+            # M05.FR.13: having connected with the new root, the station drops the others; the chain (leaf, new
+            # root) validates with either, so the harness presents it from now on (as TC_M_30_CS does), and the
+            # new root, maybe the station's only one now, stays installed
+            csms.endpoint.server.ssl = new_root.server_context(csms.pki, security)
+            csms.transcript.note("AdditionalRootCertificateCheck true: the harness's endpoint presents certificates "
+                                 f"of the new CSMS root {NEW_ROOT!r} for the rest of the run; the root stays installed")
         if moved:
             with csms.step("Cleanup: Manual Action restore the station's original network profile; it boots again"):
                 await _restore(csms, sut)
-        with csms.cleanup("DeleteCertificateRequest for <Configured (new) CSMS Root certificate 2>"):
-            await csms.call("DeleteCertificate", {"certificateHashData": root})
+        if not (moved and new_root.successor):
+            with csms.cleanup("DeleteCertificateRequest for <Configured (new) CSMS Root certificate 2>"):
+                await csms.call("DeleteCertificate", {"certificateHashData": root})
         await csms.close_listener(url)
 
 

@@ -34,12 +34,9 @@ async def _installed_then_listed(csms: CsmsRole, kinds: dict[str, str], *, step:
     """Memory / reusable state CertificateInstalled for each kind (a new CA certificate of the run's PKI each), then
     GetInstalledCertificates for those kinds (one request naming them all); every installed one is deleted again."""
     installed: dict[str, dict[str, str]] = {}
-    check = CSMS_ROOT in kinds and (
-        await csms.read_variable("SecurityCtrlr.AdditionalRootCertificateCheck")) == "true"
     try:
         for kind, name in kinds.items():
-            # AdditionalRootCertificateCheck true: a new CSMS root must be signed by the installed one (M05.FR.11)
-            pem = csms.pki.successor_root(name) if check and kind == CSMS_ROOT else csms.pki.ca_certificate(name)
+            pem = (await states.new_csms_root(csms, name)).pem if kind == CSMS_ROOT else csms.pki.ca_certificate(name)
             installed[kind] = await states.certificate_installed(csms, kind, pem)
         if len(installed) == 1:
             [(kind, hash_data)] = installed.items()
@@ -197,8 +194,7 @@ async def _additional_root_check(csms: CsmsRole) -> None:
     if (await csms.read_variable("SecurityCtrlr.AdditionalRootCertificateCheck")) != "true":
         raise NotApplicable("prerequisite: SecurityCtrlr.AdditionalRootCertificateCheck implemented with value true; "
                             "the station does not have it so")
-    answer = await csms.call_ok("GetInstalledCertificateIds", {"certificateType": [CSMS_ROOT]})
-    if not states.certificate_listed(answer, certificate_info(csms.pki.csms_roots()[0]).hash_data, CSMS_ROOT):
+    if not await states.holds_run_csms_root(csms):
         raise PreconditionNotMet("the station does not hold the run's CSMS root as CSMSRootCertificate: the new root "
                                  "of this case is signed by it",
                                  fix="install the harness PKI's CSMS root at the station (or run with its PKI)")

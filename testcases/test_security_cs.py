@@ -46,28 +46,10 @@ async def _uninstall(csms: CsmsRole, hash_data: dict[str, str], what: str) -> No
         csms.transcript.note(f"cleanup: {what} deleted: {record.raw[:200]}")
 
 
-async def _new_csms_root(csms: CsmsRole, name: str) -> str:
-    """PEM of the new CSMSRootCertificate a case installs: a CA of the run's PKI; with AdditionalRootCertificateCheck
-    true (TC_M_01_CS note: "a custom CSMSRootCertificate") one signed by the root the station holds for the harness
-    (M05.FR.11), which needs that root to be the run's CSMS root."""
-    if (await csms.read_variable("SecurityCtrlr.AdditionalRootCertificateCheck")) != "true":
-        return csms.pki.ca_certificate(name)
-    answer = await csms.call_ok("GetInstalledCertificateIds", {"certificateType": [CSMS_ROOT]},
-                                {"status": OneOf("Accepted", "NotFound")})
-    if not states.certificate_listed(answer, certificate_info(csms.pki.csms_roots()[0]).hash_data, CSMS_ROOT):
-        raise PreconditionNotMet("the station has SecurityCtrlr.AdditionalRootCertificateCheck true and does not "
-                                 "hold the run's CSMS root: a new CSMSRootCertificate must be signed by its current "
-                                 "one", fix="install the harness PKI's CSMS root at the station (or run with its "
-                                            "PKI), or run this case with AdditionalRootCertificateCheck false")
-    csms.transcript.note("AdditionalRootCertificateCheck true: the new CSMSRootCertificate is signed by the run's "
-                         "CSMS root, which the station holds")
-    return csms.pki.successor_root(name)
-
-
 @testcase("TC_M_01_CS")
 async def test_TC_M_01_CS(csms: CsmsRole, sut: StationControl) -> None:
     csms.require_security_support(2, 3, prerequisite=SUPPORTS_TLS)
-    pem = await _new_csms_root(csms, "m01")
+    pem = (await states.new_csms_root(csms, "m01")).pem
     installed: dict[str, str] | None = None
     try:
         with csms.step("1. Memory state CertificateInstalled for a new CSMSRootCertificate (Root 2)"):
@@ -83,7 +65,7 @@ async def test_TC_M_01_CS(csms: CsmsRole, sut: StationControl) -> None:
                 "deleted again at the end.")
 async def test_TC_M_18_CS(csms: CsmsRole, sut: StationControl) -> None:
     csms.require_security_support(2, 3, prerequisite=SUPPORTS_TLS)
-    wanted = {CSMS_ROOT: await _new_csms_root(csms, "m18-csms"), MANUFACTURER_ROOT: csms.pki.ca_certificate("m18-mf")}
+    wanted = {CSMS_ROOT: (await states.new_csms_root(csms, "m18-csms")).pem, MANUFACTURER_ROOT: csms.pki.ca_certificate("m18-mf")}
     installed: dict[str, dict[str, str]] = {}
     try:
         with csms.step("Memory state CertificateInstalled for CSMSRootCertificate and for ManufacturerRootCertificate"):
@@ -109,7 +91,7 @@ async def test_TC_M_18_CS(csms: CsmsRole, sut: StationControl) -> None:
                 "on it), where Part 6 may pick any the station lists.")
 async def test_TC_M_20_CS(csms: CsmsRole, sut: StationControl) -> None:
     csms.require_security_support(2, 3, prerequisite=SUPPORTS_TLS)
-    pem = await _new_csms_root(csms, "m20")
+    pem = (await states.new_csms_root(csms, "m20")).pem
     installed: dict[str, str] | None = None
     deleted = False
     try:

@@ -79,6 +79,19 @@ def test_a_station_with_the_additional_root_check_installs_the_new_roots(tmp_pat
     assert "signed by the run's CSMS root" in transcript
 
 
+def test_b50_at_a_station_with_the_additional_root_check(tmp_path: Path) -> None:
+    """TC_B_50_CS at security profile 2 against a station with AdditionalRootCertificateCheck true: its new CSMS
+    root is signed by the run's root (else the station refuses to install it) and the new endpoint presents a
+    server certificate of that root; the station installs it, moves and boots there: passed."""
+    station, csms = security_profiles(tmp_path / "profiles", 2)
+    station.write_text(station.read_text().replace("\npics:\n", "\npics:\n  AS-2: true\n", 1))
+    result = run_suite(tmp_path, "TC_B_50_CS", variants=("additional_root_check",),
+                       extra=(*FAST, f"--ocpp-sut={station}", f"--ocpp-sut={csms}"))
+    assert result.verdicts == {"TC_B_50_CS": "passed"}, result.output[-3000:]
+    transcript = (tmp_path / "reports" / "transcripts" / "TC_B_50_CS.jsonl").read_text()
+    assert "signed by the run's CSMS root" in transcript
+
+
 @pytest.mark.parametrize(("fault", "case", "text"), [
     (None, "TC_M_30_CS", ""), (None, "TC_M_31_CS", ""),
     ("keep_old_csms_root", "TC_M_30_CS", "still lists the old CSMSRootCertificate"),

@@ -15,17 +15,19 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import ssl
 from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Literal
 
 from harness.control import CsmsControl, StationControl
-from harness.errors import ConfigError
+from harness.errors import ConfigError, PreconditionNotMet
 from harness.failures import OcppFailure
 from harness.matchers import ABSENT, ANY, AbsentOr, OneOf, difference
 from harness.ocppj import Call
 from harness.ocppj.monitor import connector_reports
-from harness.pki import CsrRejected, certificate_info, chain_problems, same_hash, split_pem
+from harness.pki import CsrRejected, PkiFactory, certificate_info, chain_problems, same_hash, split_pem
 from harness.profile import IdToken
 from harness.roles.configuration import IfImplemented
 from harness.roles.csms import CsmsRole
@@ -519,6 +521,44 @@ def certificate_listed(answer: dict[str, Any], hash_data: dict[str, str], kind: 
     return any(isinstance(c, dict) and isinstance(c.get("certificateHashData"), dict)
                and same_hash(c["certificateHashData"], hash_data) and (kind is None or c.get("certificateType") == kind)
                for c in entries)
+
+
+@dataclass(frozen=True)
+class NewCsmsRoot:
+    """A new CSMSRootCertificate a case installs (<Configured (new) CSMS Root certificate …>): a further CA of the
+    run's PKI, or, at a station with AdditionalRootCertificateCheck true, one signed by the run's CSMS root (the
+    root the station holds must sign its successor, M05.FR.11; TC_M_01_CS: "a custom CSMSRootCertificate")."""
+
+    name: str
+    pem: str
+    successor: bool  # signed by the run's CSMS root
+
+    def server_context(self, pki: PkiFactory, security: int) -> ssl.SSLContext:
+        """The harness's TLS server side with certificates this root issued."""
+        return (pki.successor_server_context(self.name, security) if self.successor
+                else pki.server_context_under(self.name, security))
+
+
+async def holds_run_csms_root(csms: CsmsRole) -> bool:
+    """The station lists the run's CSMS root among its CSMSRootCertificates."""
+    answer = await csms.call_ok("GetInstalledCertificateIds", {"certificateType": ["CSMSRootCertificate"]},
+                                {"status": OneOf("Accepted", "NotFound")})
+    return certificate_listed(answer, certificate_info(csms.pki.csms_roots()[0]).hash_data, "CSMSRootCertificate")
+
+
+async def new_csms_root(csms: CsmsRole, name: str) -> NewCsmsRoot:
+    """The new CSMSRootCertificate `name` for this station (see `NewCsmsRoot`). With the check true the station must
+    hold the run's CSMS root, else the case cannot build a root it accepts: PreconditionNotMet, with the fix."""
+    if (await csms.read_variable("SecurityCtrlr.AdditionalRootCertificateCheck")) != "true":
+        return NewCsmsRoot(name, csms.pki.ca_certificate(name), successor=False)
+    if not await holds_run_csms_root(csms):
+        raise PreconditionNotMet("the station has SecurityCtrlr.AdditionalRootCertificateCheck true and does not "
+                                 "hold the run's CSMS root: a new CSMSRootCertificate must be signed by its current "
+                                 "one", fix="install the harness PKI's CSMS root at the station (or run with its "
+                                            "PKI), or run this case with AdditionalRootCertificateCheck false")
+    csms.transcript.note(f"AdditionalRootCertificateCheck true: the new CSMSRootCertificate {name!r} is signed by "
+                         "the run's CSMS root, which the station holds")
+    return NewCsmsRoot(name, csms.pki.successor_root(name), successor=True)
 
 
 async def certificate_installed(csms: CsmsRole, kind: str, pem: str) -> dict[str, str]:
