@@ -1,5 +1,5 @@
-"""Block E Transactions, SUT = Charging Station: the transaction status (E14), the retries that succeed before the
-last attempt (E13) and the offline stop by a token of the same group (E08), each from its Part 6 table.
+"""Block E Transactions, SUT = Charging Station: the transaction status (E14) and the offline stop by a token of
+the same group (E08), each from its Part 6 table (the E13 retries are in test_transactions_cs.py).
 
 Offline is produced as the official Test System produces it: the harness closes the connection and refuses
 reconnects for the profile's <Configured RetryBackOffWaitMinimum_duration>, answers with CALLERROR or not at all.
@@ -14,15 +14,11 @@ from typing import Any
 
 from harness import (
     ABSENT,
-    SILENCE,
-    CallError,
     CsmsRole,
     PreconditionNotMet,
     Record,
     StationControl,
-    Where,
     booted,
-    check_interval,
     states,
     testcase,
 )
@@ -146,70 +142,6 @@ async def test_TC_E_33_CS(csms: CsmsRole, sut: StationControl) -> None:
 async def test_TC_E_34_CS(csms: CsmsRole, sut: StationControl) -> None:
     await booted(csms, sut)
     await _status(csms, None, None, False, "1-2")
-
-
-# ---- E13 retries that succeed ---------------------------------------------------------------------------------------
-def _optional_event(payload: dict[str, Any]) -> bool:
-    """Steps 1-4: SignedDataReceived, or ChargingStateChanged to SuspendedEVSE."""
-    return payload.get("triggerReason") == "SignedDataReceived" or (
-        payload.get("triggerReason") == "ChargingStateChanged"
-        and payload.get("transactionInfo", {}).get("chargingState") == "SuspendedEVSE")
-
-
-async def _retry_then_answer(csms: CsmsRole, sut: StationControl, refusal: object) -> None:
-    """TC_E_42 / TC_E_51: the harness refuses the first delivery of the TransactionEvent after Authorized and
-    EVConnectedPreSession (silence, or CALLERROR InternalError) and answers the second, which must come
-    interval × 1 (+ MessageTimeout when unanswered) later; then it watches one more (longer) iteration: no third."""
-    attempts = csms.configured.message_attempts_transaction_event
-    interval = csms.configured.message_attempt_interval_transaction_event
-    tolerance = csms.settings.timing.tolerance
-    if attempts <= 2:
-        raise PreconditionNotMet("Part 6 needs <Configured message_attempts_transaction_event> greater than 2",
-                                 fix="in the SUT profile, set configured.message_attempts_transaction_event to 3 or more")
-    await booted(csms, sut)
-    configured_timeout = await csms.read_variable("OCPPCommCtrlr.MessageTimeout[Default]")
-    message_timeout = int(configured_timeout) if configured_timeout and configured_timeout.isdigit() else \
-        csms.configured.message_timeout
-    await csms.configure({"OCPPCommCtrlr.MessageAttempts[TransactionEvent]": attempts,
-                          "OCPPCommCtrlr.MessageAttemptInterval[TransactionEvent]": interval})
-    silent = refusal is SILENCE
-    evse = csms.configured.evse_id
-    with csms.step("Reusable states Authorized and EVConnectedPreSession; 1-4 (optional) SignedDataReceived, "
-                   "SuspendedEVSE; 5. the harness refuses the next TransactionEvent once"):
-        mark = csms.mark()
-        first = csms.expect("TransactionEvent", Where(lambda p: not _optional_event(p),
-                                                      "a TransactionEvent other than the optional steps 1-4"),
-                            respond=refusal, after=mark)  # type: ignore[arg-type]
-        csms.authorized[evse] = csms.tokens.valid
-        await sut.present_token(csms.tokens.valid)
-        await sut.plug_in(evse, csms.configured.connector_id)
-        refused: Record = await csms.received(first)
-    payload = refused.frame.payload  # type: ignore[union-attr]
-    pattern = {"seqNo": payload["seqNo"], "transactionInfo": {"transactionId": payload["transactionInfo"]["transactionId"]}}
-    waited = interval + (message_timeout if silent else 0)
-    with csms.step("5-6. The station sends it a second time, the interval later; the harness answers"):
-        csms.sut_timer(waited, "the station's retry: MessageAttemptInterval" + (" + MessageTimeout" if silent else ""),
-                       since=refused.mono)
-        again = await csms.receive("TransactionEvent", pattern, after=refused,
-                                   within=waited + tolerance + csms.timeout(None))
-        csms.transcript.note(check_interval(again.mono - refused.mono, expected=waited, tolerance=tolerance,
-                                            minimum_only=True, what="the retry of the TransactionEvent",
-                                            requirements=("E13.FR.02",)))
-    with csms.step("The harness waits one more iteration: the station must not send it again"):
-        await csms.expect_none("TransactionEvent", pattern, reason="the CSMS answered it: no more attempts",
-                               within=interval * 2 + (message_timeout if silent else 0) + tolerance,
-                               requirements=("E13.FR.03",))
-
-
-@testcase("TC_E_42_CS", notes="The harness does not answer the first delivery; the station's own message timeout "
-                              "decides when it retries.")
-async def test_TC_E_42_CS(csms: CsmsRole, sut: StationControl) -> None:
-    await _retry_then_answer(csms, sut, SILENCE)
-
-
-@testcase("TC_E_51_CS")
-async def test_TC_E_51_CS(csms: CsmsRole, sut: StationControl) -> None:
-    await _retry_then_answer(csms, sut, CallError("", "InternalError", "harness refuses on purpose", {}))
 
 
 # ---- E08 offline stop by the same group -------------------------------------------------------------------------------

@@ -281,10 +281,41 @@ async def test_TC_E_31_CS(csms: CsmsRole, sut: StationControl) -> None:
 
 
 def _optional_event(payload: dict[str, Any]) -> bool:
-    """Steps 1-4 of TC_E_41/E_50: SignedDataReceived, or ChargingStateChanged to SuspendedEVSE."""
+    """Steps 1-4 of the E13 cases: SignedDataReceived, or ChargingStateChanged to SuspendedEVSE."""
     return payload.get("triggerReason") == "SignedDataReceived" or (
         payload.get("triggerReason") == "ChargingStateChanged"
         and payload.get("transactionInfo", {}).get("chargingState") == "SuspendedEVSE")
+
+
+async def _refused_first(csms: CsmsRole, sut: StationControl, answer: object, title: str) -> tuple[Record, int]:
+    """E13 set-up: MessageAttempts and MessageAttemptInterval for TransactionEvent as configured, then reusable
+    states Authorized and EVConnectedPreSession; the harness answers the first TransactionEvent after the optional
+    steps 1-4 with `answer` (a CALLERROR, or SILENCE). The refused record and the station's MessageTimeout."""
+    await booted(csms, sut)
+    configured_timeout = await csms.read_variable("OCPPCommCtrlr.MessageTimeout[Default]")
+    message_timeout = int(configured_timeout) if configured_timeout and configured_timeout.isdigit() else \
+        csms.configured.message_timeout
+    await csms.configure({
+        "OCPPCommCtrlr.MessageAttempts[TransactionEvent]": csms.configured.message_attempts_transaction_event,
+        "OCPPCommCtrlr.MessageAttemptInterval[TransactionEvent]":
+            csms.configured.message_attempt_interval_transaction_event})
+    evse = csms.configured.evse_id
+    with csms.step("Reusable states Authorized and EVConnectedPreSession; 1-4 (optional) SignedDataReceived, "
+                   f"SuspendedEVSE; 5. {title}"):
+        mark = csms.mark()
+        first = csms.expect("TransactionEvent", Where(lambda p: not _optional_event(p),
+                                                      "a TransactionEvent other than the optional steps 1-4"),
+                            respond=answer, after=mark)  # type: ignore[arg-type]
+        csms.authorized[evse] = csms.tokens.valid
+        await sut.present_token(csms.tokens.valid)
+        await sut.plug_in(evse, csms.configured.connector_id)
+        return await csms.received(first), message_timeout
+
+
+def _same_event(record: Record) -> dict[str, Any]:
+    """The pattern of a resend: the seqNo and transactionId of `record`."""
+    payload = record.frame.payload  # type: ignore[union-attr]
+    return {"seqNo": payload["seqNo"], "transactionInfo": {"transactionId": payload["transactionInfo"]["transactionId"]}}
 
 
 async def _retries(csms: CsmsRole, sut: StationControl, answer: object) -> None:
@@ -295,27 +326,10 @@ async def _retries(csms: CsmsRole, sut: StationControl, answer: object) -> None:
     attempts = csms.configured.message_attempts_transaction_event
     interval = csms.configured.message_attempt_interval_transaction_event
     tolerance = csms.settings.timing.tolerance
-    await booted(csms, sut)
-    timeout_config = await csms.read_variable("OCPPCommCtrlr.MessageTimeout[Default]")
-    message_timeout = int(timeout_config) if timeout_config and timeout_config.isdigit() else \
-        csms.configured.message_timeout
-    await csms.configure({"OCPPCommCtrlr.MessageAttempts[TransactionEvent]": attempts,
-                          "OCPPCommCtrlr.MessageAttemptInterval[TransactionEvent]": interval})
     silent = answer is SILENCE
-    evse = csms.configured.evse_id
-    with csms.step("Reusable states Authorized and EVConnectedPreSession; 1-4 (optional) SignedDataReceived, "
-                   "SuspendedEVSE; 5. the harness refuses the next TransactionEvent"):
-        mark = csms.mark()
-        first = csms.expect("TransactionEvent", Where(lambda p: not _optional_event(p),
-                                                      "a TransactionEvent other than the optional steps 1-4"),
-                            respond=answer, after=mark)  # type: ignore[arg-type]
-        csms.authorized[evse] = csms.tokens.valid
-        await sut.present_token(csms.tokens.valid)
-        await sut.plug_in(evse, csms.configured.connector_id)
-        refused = [await csms.received(first)]
-        record = refused[0]
-    payload = record.frame.payload  # type: ignore[union-attr]
-    pattern = {"seqNo": payload["seqNo"], "transactionInfo": {"transactionId": payload["transactionInfo"]["transactionId"]}}
+    record, message_timeout = await _refused_first(csms, sut, answer, "the harness refuses the next TransactionEvent")
+    refused = [record]
+    pattern = _same_event(record)
     with csms.step(f"5. The station sends it {attempts} times in all, interval × preceding attempts apart"):
         for n in range(1, attempts):
             waited = interval * n + (message_timeout if silent else 0)
@@ -333,6 +347,35 @@ async def _retries(csms: CsmsRole, sut: StationControl, answer: object) -> None:
                                requirements=("E13.FR.03",))
 
 
+async def _retry_then_answer(csms: CsmsRole, sut: StationControl, refusal: object) -> None:
+    """TC_E_42 / TC_E_51: the harness refuses the first delivery of the TransactionEvent after Authorized and
+    EVConnectedPreSession (silence, or CALLERROR InternalError) and answers the second, which must come
+    interval × 1 (+ MessageTimeout when unanswered) later; then it watches one more (longer) iteration: no third."""
+    attempts = csms.configured.message_attempts_transaction_event
+    interval = csms.configured.message_attempt_interval_transaction_event
+    tolerance = csms.settings.timing.tolerance
+    if attempts <= 2:
+        raise PreconditionNotMet("Part 6 needs <Configured message_attempts_transaction_event> greater than 2",
+                                 fix="in the SUT profile, set configured.message_attempts_transaction_event to 3 or more")
+    silent = refusal is SILENCE
+    refused, message_timeout = await _refused_first(csms, sut, refusal,
+                                                    "the harness refuses the next TransactionEvent once")
+    pattern = _same_event(refused)
+    waited = interval + (message_timeout if silent else 0)
+    with csms.step("5-6. The station sends it a second time, the interval later; the harness answers"):
+        csms.sut_timer(waited, "the station's retry: MessageAttemptInterval" + (" + MessageTimeout" if silent else ""),
+                       since=refused.mono)
+        again = await csms.receive("TransactionEvent", pattern, after=refused,
+                                   within=waited + tolerance + csms.timeout(None))
+        csms.transcript.note(check_interval(again.mono - refused.mono, expected=waited, tolerance=tolerance,
+                                            minimum_only=True, what="the retry of the TransactionEvent",
+                                            requirements=("E13.FR.02",)))
+    with csms.step("The harness waits one more iteration: the station must not send it again"):
+        await csms.expect_none("TransactionEvent", pattern, reason="the CSMS answered it: no more attempts",
+                               within=interval * 2 + (message_timeout if silent else 0) + tolerance,
+                               requirements=("E13.FR.03",))
+
+
 @testcase("TC_E_41_CS", "Retry sending transaction message when failed - Max retry count reached",
           usecases=("E13",), requirements=("E13.FR.01", "E13.FR.02", "E13.FR.03", "E13.FR.04"),
           notes="The harness never answers (timeout); the station's own message timeout decides when it retries.")
@@ -344,6 +387,17 @@ async def test_TC_E_41_CS(csms: CsmsRole, sut: StationControl) -> None:
           usecases=("E13",), requirements=("E13.FR.01", "E13.FR.02", "E13.FR.03", "E13.FR.04"))
 async def test_TC_E_50_CS(csms: CsmsRole, sut: StationControl) -> None:
     await _retries(csms, sut, CallError("", "InternalError", "harness refuses on purpose", {}))
+
+
+@testcase("TC_E_42_CS", notes="The harness does not answer the first delivery; the station's own message timeout "
+                              "decides when it retries.")
+async def test_TC_E_42_CS(csms: CsmsRole, sut: StationControl) -> None:
+    await _retry_then_answer(csms, sut, SILENCE)
+
+
+@testcase("TC_E_51_CS")
+async def test_TC_E_51_CS(csms: CsmsRole, sut: StationControl) -> None:
+    await _retry_then_answer(csms, sut, CallError("", "InternalError", "harness refuses on purpose", {}))
 
 
 def _event_types(queued: list[Record]) -> set[str]:
