@@ -55,6 +55,20 @@ def run_suite(tmp: Path, *selectors: str, faults: tuple[str, ...] = (), extra: t
     return result
 
 
+def prove_caught(tmp: Path, fault: str, claim: tuple[tuple[str, ...], tuple[str, ...]], *,
+                 extra: tuple[str, ...] = ()) -> None:
+    """A fault table's row: run the cases that claim the switch's check with the switch on; each must fail, its
+    failure naming every text of the claim (`claim`: (case ids, texts))."""
+    must_fail, texts = claim
+    result = run_suite(tmp, *must_fail, faults=(fault,), extra=extra)
+    for case_id in must_fail:
+        assert result.verdicts.get(case_id) == "failed", (
+            f"{fault}: {case_id} should fail but was {result.verdicts.get(case_id)}\n{result.output[-3000:]}")
+        message = result.messages[case_id]
+        for text in texts:
+            assert text in message, f"{fault}: the failure of {case_id} does not name {text!r}:\n{message[:3000]}"
+
+
 def _warnings(transcript: Path) -> list[str]:
     """The warn findings a case's transcript holds (a fault may be one Part 6 tolerates: warned, not failed)."""
     if not transcript.exists():
