@@ -443,6 +443,8 @@ async def test_TC_J_09_CS(csms: CsmsRole, sut: StationControl) -> None:
     after = csms.mark()
     with csms.step(f"1-2. TransactionEventRequest Updated with meter values every {interval} s; the harness "
                    f"responds ({ROUNDS} intervals)"):
+        csms.sut_timer((ROUNDS - 1) * interval, f"{ROUNDS} periodic meter values: the station's "
+                                                "SampledDataTxUpdatedInterval between the first and the last")
         while len(stamps) < ROUNDS:
             record = await csms.receive("TransactionEvent", {"transactionInfo": {"transactionId": tx}}, after=after,
                                         within=2 * interval + csms.settings.timing.tolerance)

@@ -252,7 +252,7 @@ async def test_TC_B_57_CS(csms: CsmsRole, sut: StationControl) -> None:
         closed, refused = await _close_and_attempt(csms, refuse=1, window=window)
         step5 = refused.mono - closed.mono
         csms.transcript.note(f"reconnect after the second connection loss (step 5): {step5:.2f} s")
-        csms.sut_timer(2 * wait, "the station's doubled back-off after the refused reconnect", since=refused.mono)
+        csms.back_off_timer(refused.mono, doublings=1)
         accepted = await csms.wait_record(lambda r: r.event == "handshake", what="a second reconnect attempt",
                                           after=refused.seq, within=window)
         csms.transcript.note(check_interval(accepted.mono - refused.mono, expected=2 * step5, tolerance=0.5,
@@ -266,10 +266,7 @@ async def _close_and_attempt(csms: CsmsRole, *, refuse: int, window: float) -> t
     mark = csms.mark()
     await csms.go_offline(refuse=refuse)
     closed = await csms.wait_record(lambda r: r.event == "close", what="the close", after=mark.seq if mark else 0)
-    known = csms.configuration.known.get("OCPPCommCtrlr.RetryBackOffWaitMinimum")
-    if known is not None and known.isdigit():
-        csms.sut_timer(int(known), "the station's back-off before it reconnects (RetryBackOffWaitMinimum)",
-                       since=closed.mono)
+    csms.back_off_timer(closed.mono)
     attempt = await csms.wait_record(lambda r: r.event == "handshake", what="a reconnect attempt", after=closed.seq,
                                      within=window)
     return closed, attempt

@@ -32,6 +32,7 @@ async def _refused(csms: CsmsRole, probe: Record, what: str, rules: tuple[str, .
 
 async def _back(csms: CsmsRole, after: Record) -> Record:
     """The station connects again with the harness's valid TLS (its back-off doubled once by the refusal)."""
+    csms.back_off_timer(after.mono, doublings=1)
     handshake = await csms.wait_record(lambda r: r.event == "handshake" and r.detail.get("status") == 101,
                                        after=after.seq, within=csms.reconnect_wait(2),
                                        what="the station to reconnect with the valid certificate")
@@ -70,6 +71,8 @@ async def test_TC_A_05_CS(csms: CsmsRole, sut: StationControl) -> None:
     if only:  # errata 2025-02: the priority holds the active profile only
         wanted["OCPPCommCtrlr.NetworkConfigurationPriority"] = only
     await csms.configure(wanted)
+    # the back-off in force, so the reconnect waits below count as the station's timers (scripts/wall_ratio.py)
+    await csms.configuration.read("OCPPCommCtrlr.RetryBackOffWaitMinimum", "OCPPCommCtrlr.RetryBackOffRepeatTimes")
     with csms.step("1-3. The harness aborts the connection; the station reconnects (valid certificate)"):
         await csms.reconnect(within=csms.reconnect_wait())
     for variant in bad_variants(csms.policy(BAD_SERVER_CERTIFICATES), source=f"policy {BAD_SERVER_CERTIFICATES}"):

@@ -86,6 +86,7 @@ class CsmsRole(Conversation):
         conn = self.live()
         mark = len(self.transcript.records)
         await conn.close(1000, "harness CSMS closes the connection")
+        self.back_off_timer(time.monotonic())
         handshake = await self.wait_record(lambda r: r.event == "handshake" and r.detail.get("status") == 101,
                                            after=mark, within=within, what="the station to connect again")
         await self.wait_record(lambda r: r.event == "open", after=handshake.seq, within=within,
@@ -122,6 +123,7 @@ class CsmsRole(Conversation):
                 await reconnect()
             elif conn is not None and not conn.closed.is_set():
                 await conn.close(1000, f"harness CSMS: the next handshake is a TLS probe ({what})")
+                self.back_off_timer(time.monotonic())
             return await self.wait_record(lambda r: r.event == "handshake" and bool(r.detail.get("probe")),
                                           after=mark, within=within or self.reconnect_wait(),
                                           what=f"the station to reconnect to {what}")
@@ -295,10 +297,22 @@ class CsmsRole(Conversation):
         `reconnect_awaited=False`: a cleanup that does not wait for the reconnect."""
         closed_at = self.endpoint.offline_since
         self.endpoint.go_online()
-        known = self.configuration.known.get("OCPPCommCtrlr.RetryBackOffWaitMinimum")
-        if reconnect_awaited and closed_at is not None and known is not None and known.isdigit():
-            self.sut_timer(int(known), "the station's back-off before it reconnects (RetryBackOffWaitMinimum, from "
-                                       "the close)", since=closed_at)
+        if reconnect_awaited and closed_at is not None:
+            self.back_off_timer(closed_at)
+
+    def back_off_timer(self, since: float, *, doublings: int = 0) -> None:
+        """Declare the station's back-off before its next reconnect attempt (`sut_timer`): RetryBackOffWaitMinimum
+        from `since` (a close, a refused attempt), doubled `doublings` times up to RetryBackOffRepeatTimes, when
+        this case read or wrote the values in force (the profile's <Configured> value need not be the station's;
+        unknown, nothing is declared: the required wait stays a lower bound)."""
+        known = self.configuration.known
+        minimum = known.get("OCPPCommCtrlr.RetryBackOffWaitMinimum")
+        repeat = known.get("OCPPCommCtrlr.RetryBackOffRepeatTimes") if doublings else "0"
+        if minimum is None or not minimum.isdigit() or repeat is None or not repeat.isdigit():
+            return
+        times = 2 ** min(doublings, int(repeat))
+        self.sut_timer(int(minimum) * times, "the station's back-off before it reconnects (RetryBackOffWaitMinimum"
+                       + (f" × {times})" if times > 1 else ")"), since=since)
 
     def transaction_on(self, evse: int) -> str | None:
         """The id of the transaction running on `evse` (seen in this test), if any."""
