@@ -237,9 +237,14 @@ class Station:
                     tasks = [asyncio.create_task(self.cp.start()), asyncio.create_task(self.cp.life()),
                              asyncio.create_task(self.device.reboot.wait())]
                     await asyncio.wait(tasks, return_when=asyncio.FIRST_COMPLETED)
-                    for task in tasks:
-                        task.cancel()
-                    await asyncio.gather(*tasks, return_exceptions=True)
+                    pending = set(tasks)
+                    while pending:
+                        # a cancel that races the answer of the library's call() is swallowed by wait_for
+                        # (Python 3.11): life() then went on heartbeating until its next call timed out (30 s)
+                        for task in pending:
+                            task.cancel()
+                        _, pending = await asyncio.wait(pending, timeout=0.5)
+                    await asyncio.gather(*tasks, return_exceptions=True)  # all done: collects their exceptions
                     await ws.close(1000, "rebooting" if self.device.reboot.is_set() else "")
             except (OSError, TimeoutError, websockets.InvalidHandshake, websockets.ConnectionClosed) as exc:
                 LOG.info("connection to %s: %s", self.url, exc)
