@@ -895,9 +895,11 @@ class StationSimulator:
             if self.config.variants.duplicate_status_notifications and action == "StatusNotification":
                 await self._call(conn, action, {**payload, "timestamp": now_iso()})
         self.charging.reported(wanted)
-        if self.charging.unreported():
+        now = self.charging.statuses()
+        if any(now[key] != statuses[key] for key in wanted):
             # the world changed while these were on their way (a driver unplugged meanwhile): that change looked
-            # like none against the older report, so it is sent now, once the charging logic is free
+            # like none against the older report, so it is sent now, once the charging logic is free (only a real
+            # change: a report that was wrong on purpose, a fault, stays uncorrected)
             self.charging.later(_no_change)
 
     # ---- what the CSMS asks ------------------------------------------------------------------------------------
