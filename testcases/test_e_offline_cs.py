@@ -16,7 +16,6 @@ from harness import (
     ABSENT,
     CsmsRole,
     PreconditionNotMet,
-    Record,
     StationControl,
     booted,
     states,
@@ -172,7 +171,7 @@ async def test_TC_E_45_CS(csms: CsmsRole, sut: StationControl) -> None:
     with csms.step("2-4. The harness accepts the reconnect; the station empties its queue: every event offline "
                    "true, one of them Ended"):
         csms.go_online()
-        queued = await states.queued_transaction_events(csms, mark, complete=_has_ended)
+        queued = await states.queued_transaction_events(csms, mark, until_types=frozenset({"Ended"}))
         if not queued:
             raise csms.failure("no queued TransactionEvent with offline true after the offline stop",
                                requirements=("E08.FR.02",), rules=("TX-3",))
@@ -185,7 +184,3 @@ async def test_TC_E_45_CS(csms: CsmsRole, sut: StationControl) -> None:
                 raise csms.failure("no queued event says StopAuthorized: the token of the same group did not stop "
                                    "the transaction (only the EV leaving did)", requirements=("E08.FR.02",),
                                    rules=("SEQ",))
-
-
-def _has_ended(queued: list[Record]) -> bool:
-    return any(r.frame.payload.get("eventType") == "Ended" for r in queued)  # type: ignore[union-attr]

@@ -201,7 +201,7 @@ async def test_TC_E_43_CS(csms: CsmsRole, sut: StationControl) -> None:
     await booted(csms, sut)
     mark = await states.transaction_events_in_queue_ended(csms, sut)
     with csms.step("2-3. Back online, the station empties its queue: all offline true, a Started and an Ended"):
-        queued = await states.queued_transaction_events(csms, mark, complete=_started_and_ended)
+        queued = await states.queued_transaction_events(csms, mark, until_types=frozenset({"Started", "Ended"}))
         kinds = [r.frame.payload.get("eventType") for r in queued]  # type: ignore[union-attr]
         if "Started" not in kinds or "Ended" not in kinds:
             raise csms.failure("the queue of the offline transaction lacks its Started or its Ended event",
@@ -223,7 +223,7 @@ async def test_TC_E_44_CS(csms: CsmsRole, sut: StationControl) -> None:
         await sut.unplug(evse, connector)
     with csms.step("2-4. The harness accepts the reconnect; the queued events are all offline true, one is Ended"):
         csms.go_online()
-        queued = await states.queued_transaction_events(csms, mark, complete=_has_ended)
+        queued = await states.queued_transaction_events(csms, mark, until_types=frozenset({"Ended"}))
         if not any(r.frame.payload.get("eventType") == "Ended" for r in queued):  # type: ignore[union-attr]
             raise csms.failure("no queued TransactionEvent Ended (offline true) after the offline stop",
                                actual=f"{len(queued)} queued event(s)", requirements=("E08.FR.01",), rules=("SEQ",))
@@ -398,15 +398,3 @@ async def test_TC_E_42_CS(csms: CsmsRole, sut: StationControl) -> None:
 @testcase("TC_E_51_CS")
 async def test_TC_E_51_CS(csms: CsmsRole, sut: StationControl) -> None:
     await _retry_then_answer(csms, sut, CallError("", "InternalError", "harness refuses on purpose", {}))
-
-
-def _event_types(queued: list[Record]) -> set[str]:
-    return {str(r.frame.payload.get("eventType")) for r in queued}  # type: ignore[union-attr]
-
-
-def _has_ended(queued: list[Record]) -> bool:
-    return "Ended" in _event_types(queued)
-
-
-def _started_and_ended(queued: list[Record]) -> bool:
-    return {"Started", "Ended"} <= _event_types(queued)

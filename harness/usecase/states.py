@@ -612,19 +612,22 @@ def sign_station_csr(csms: CsmsRole, record: Record) -> str:
 
 
 async def queued_transaction_events(csms: CsmsRole, mark: Record | None, what: str = "the queued TransactionEvents",
-                                    *, complete: Callable[[list[Record]], bool] | None = None) -> list[Record]:
+                                    *, until_types: frozenset[str] = frozenset()) -> list[Record]:
     """The TransactionEvents the station sends from its queue once back online: every one after `mark` with offline
-    true, up to the first live one, or the end of the queue as the deadline sees it. `complete`: the queue holds
-    what the case needs (e.g. its Ended event): stop there instead of waiting out the deadline for a live event a
-    passing station may never send."""
+    true, up to the first live one, or the end of the queue as the deadline sees it. `until_types`: the eventTypes
+    the case needs (e.g. its Ended event): once the queue holds them all, stop there instead of waiting out the
+    deadline for a live event a passing station may never send."""
     queued: list[Record] = []
+    seen: set[str] = set()
 
     def end(record: Record) -> bool:
         if record.direction != "rx" or record.action != "TransactionEvent" or record.message_type != 2:
             return False
-        if record.frame.payload.get("offline") is True:  # type: ignore[union-attr]
+        payload = record.frame.payload  # type: ignore[union-attr]
+        if payload.get("offline") is True:
             queued.append(record)
-            return complete is not None and complete(queued)
+            seen.add(str(payload.get("eventType")))
+            return bool(until_types) and until_types <= seen
         return True
 
     first = await csms.wait_record(lambda r: r.direction == "rx" and r.action == "TransactionEvent",
