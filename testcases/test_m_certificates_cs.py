@@ -6,8 +6,6 @@ after a failure.
 
 from __future__ import annotations
 
-from typing import Any
-
 from harness import (
     CsmsRole,
     NotApplicable,
@@ -21,13 +19,6 @@ from harness import (
 
 CSMS_ROOT, MANUFACTURER_ROOT, MO_ROOT = "CSMSRootCertificate", "ManufacturerRootCertificate", "MORootCertificate"
 SUPPORTS_TLS = "the Charging Station supports security profile 2 or 3"
-
-
-async def _uninstall(csms: CsmsRole, hash_data: dict[str, Any], what: str) -> None:
-    """Cleanup: delete a certificate the case installed; reported, never raised (the verdict stands)."""
-    with csms.cleanup(f"DeleteCertificateRequest for the {what} the case installed"):
-        record = await csms.call("DeleteCertificate", {"certificateHashData": hash_data})
-        csms.transcript.note(f"cleanup: {what} deleted: {record.raw[:200]}")
 
 
 async def _installed_then_listed(csms: CsmsRole, kinds: dict[str, str], *, step: str) -> None:
@@ -53,7 +44,7 @@ async def _installed_then_listed(csms: CsmsRole, kinds: dict[str, str], *, step:
                                    message="\n".join(problems), actual=str(answer)[:800], rules=("SEQ",))
     finally:
         for kind, hash_data in installed.items():
-            await _uninstall(csms, hash_data, kind)
+            await states.uninstall_certificate(csms, hash_data, kind)
 
 
 @testcase("TC_M_02_CS", notes="Prerequisite: signed firmware updates (a ManufacturerRootCertificate is what verifies "
@@ -113,7 +104,7 @@ async def test_TC_M_07_CS(csms: CsmsRole, sut: StationControl) -> None:
                                    requirements=("M05.FR.07",), rules=("SEQ",))
     finally:
         if accepted:
-            await _uninstall(csms, hash_data, "expired CSMSRootCertificate")
+            await states.uninstall_certificate(csms, hash_data, "expired CSMSRootCertificate")
 
 
 @testcase("TC_M_19_CS")
@@ -184,7 +175,7 @@ async def test_TC_M_09_CS(csms: CsmsRole, sut: StationControl) -> None:
                                    actual=str(answer)[:800], requirements=("M05.FR.10",), rules=("SEQ",))
     finally:
         if accepted:
-            await _uninstall(csms, hash_data, "unrelated CSMSRootCertificate")
+            await states.uninstall_certificate(csms, hash_data, "unrelated CSMSRootCertificate")
 
 
 # ---- TC_M_31_CS / TC_M_30_CS: AdditionalRootCertificateCheck, reconnecting with a new CSMS root ------------------

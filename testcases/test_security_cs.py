@@ -39,13 +39,6 @@ def _new_password(length: int = 24) -> str:
 
 
 # ---- M03-M05 the installed certificates -------------------------------------------------------------------------
-async def _uninstall(csms: CsmsRole, hash_data: dict[str, str], what: str) -> None:
-    """Cleanup: delete a certificate the case installed; reported, never raised (the verdict stands)."""
-    with csms.cleanup(f"DeleteCertificateRequest for the {what} the case installed"):
-        record = await csms.call("DeleteCertificate", {"certificateHashData": hash_data})
-        csms.transcript.note(f"cleanup: {what} deleted: {record.raw[:200]}")
-
-
 @testcase("TC_M_01_CS")
 async def test_TC_M_01_CS(csms: CsmsRole, sut: StationControl) -> None:
     csms.require_security_support(2, 3, prerequisite=SUPPORTS_TLS)
@@ -57,7 +50,7 @@ async def test_TC_M_01_CS(csms: CsmsRole, sut: StationControl) -> None:
         await states.get_installed_certificates(csms, CSMS_ROOT, installed, step="2. ")
     finally:
         if installed is not None:
-            await _uninstall(csms, installed, "CSMSRootCertificate")
+            await states.uninstall_certificate(csms, installed, "CSMSRootCertificate")
 
 
 @testcase("TC_M_18_CS",
@@ -83,7 +76,7 @@ async def test_TC_M_18_CS(csms: CsmsRole, sut: StationControl) -> None:
                                    actual=str(answer)[:800], rules=("SEQ",))
     finally:
         for kind, hash_data in installed.items():
-            await _uninstall(csms, hash_data, kind)
+            await states.uninstall_certificate(csms, hash_data, kind)
 
 
 @testcase("TC_M_20_CS",
@@ -104,7 +97,7 @@ async def test_TC_M_20_CS(csms: CsmsRole, sut: StationControl) -> None:
         await states.get_installed_certificates(csms, CSMS_ROOT, installed, present=False, step="4. ")
     finally:
         if installed is not None and not deleted:
-            await _uninstall(csms, installed, "CSMSRootCertificate")
+            await states.uninstall_certificate(csms, installed, "CSMSRootCertificate")
 
 
 @testcase("TC_M_23_CS",
@@ -135,7 +128,7 @@ async def test_TC_M_23_CS(csms: CsmsRole, sut: StationControl) -> None:
                                    actual=str(answer), requirements=("M04.FR.06",), rules=("SEQ",))
     finally:
         if added is not None:
-            await _uninstall(csms, added, "CSMSRootCertificate")
+            await states.uninstall_certificate(csms, added, "CSMSRootCertificate")
 
 
 # ---- A01 BasicAuthPassword ---------------------------------------------------------------------------------------

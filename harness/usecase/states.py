@@ -561,6 +561,14 @@ async def new_csms_root(csms: CsmsRole, name: str) -> NewCsmsRoot:
     return NewCsmsRoot(name, csms.pki.successor_root(name), successor=True)
 
 
+async def uninstall_certificate(csms: CsmsRole, hash_data: dict[str, Any], what: str) -> None:
+    """Cleanup of *CertificateInstalled*: DeleteCertificateRequest for the certificate the case installed;
+    reported in the transcript, never raised (`csms.cleanup`: the case's verdict stands)."""
+    with csms.cleanup(f"DeleteCertificateRequest for the {what} the case installed"):
+        record = await csms.call("DeleteCertificate", {"certificateHashData": hash_data})
+        csms.transcript.note(f"cleanup: {what} deleted: {record.raw[:200]}")
+
+
 async def certificate_installed(csms: CsmsRole, kind: str, pem: str) -> dict[str, str]:
     """Memory state *CertificateInstalled* (Table 442): InstallCertificateRequest of `kind` with `pem`; the station
     answers Accepted. Returns the certificate's certificateHashData (SHA256)."""
