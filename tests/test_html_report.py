@@ -26,9 +26,7 @@ from suite_runner import ROOT
 
 from harness.reporting.html_report import with_file_notice
 
-# make test runs on 2 pytest-xdist workers (--dist loadgroup): its two suite runs and the report are module fixtures,
-# made once on one worker
-pytestmark = pytest.mark.xdist_group("test_html_report")
+# Its two suite runs and the report are module fixtures: make test keeps the module on one worker (tests/conftest.py).
 
 FAST = ("-o", "ocpp_heartbeat_interval=3", "-o", "ocpp_tolerance=1")
 BROWSER_TIMEOUT = 120.0
@@ -250,6 +248,28 @@ def test_the_check_fails_on_a_case_or_step_the_report_lacks(browser: str, html_r
     assert f"{name}: step '9. a step that never ran' not shown" in problems
     assert f"{name}: its History tab does not count 7 earlier run(s)" in problems
     assert len(problems) == 3, problems
+
+
+def test_two_reports_at_once_share_one_fresh_cli_install(html_report: dict[str, Any], tmp_path: Path) -> None:
+    """Two `ocpp-harness report` at once into a folder without the Allure CLI (parallel CI jobs on one checkout):
+    one installs it, the other waits and uses it. Without the install lock both ran npm into one node_modules, which
+    failed with ENOTEMPTY when they overlapped (make test's workers on CI). The real npm runs behind a shim that
+    counts its calls: exactly one install, whatever the timing."""
+    calls, shim = tmp_path / "npm-calls", tmp_path / "bin" / "npm"
+    shim.parent.mkdir()
+    shim.write_text(f'#!/bin/sh\necho "$*" >> {calls}\nexec {shutil.which("npm")} "$@"\n', encoding="utf-8")
+    shim.chmod(0o755)
+    cli = tmp_path / "cli"
+    env = {**os.environ, "PATH": f"{shim.parent}{os.pathsep}{os.environ['PATH']}"}
+    procs = [subprocess.Popen([sys.executable, "-m", "harness.cli", "report", "--results", str(html_report["results"]),
+                               "--out", str(tmp_path / f"html{n}"), "--history", str(tmp_path / f"r{n}" / "history.jsonl"),
+                               "--allure-cli", str(cli)], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+                              cwd=ROOT, env=env) for n in (1, 2)]
+    for n, proc in enumerate(procs, 1):
+        out, err = proc.communicate(timeout=900)
+        assert proc.returncode == 0, out + err
+        assert (tmp_path / f"html{n}" / "index.html").is_file()
+    assert len(calls.read_text(encoding="utf-8").splitlines()) == 1, calls.read_text(encoding="utf-8")
 
 
 def test_the_blank_check_fails_on_a_blank_png_and_decodes_a_real_one() -> None:

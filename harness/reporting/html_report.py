@@ -12,6 +12,9 @@ import json
 import os
 import shutil
 import subprocess
+import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from html import escape as html_escape
 from pathlib import Path
@@ -52,6 +55,18 @@ def installed_version(cli_dir: Path) -> str | None:
         return None
 
 
+@contextmanager
+def _install_lock(cli_dir: Path) -> Iterator[None]:
+    """One npm install into `cli_dir` at a time. Two reports made at once on one checkout (parallel CI jobs, test
+    workers) would otherwise unpack into the same node_modules and break each other (npm ENOTEMPTY)."""
+    cli_dir.mkdir(parents=True, exist_ok=True)
+    with open(cli_dir / ".install.lock", "w", encoding="utf-8") as handle:
+        if sys.platform != "win32":  # no flock there: one report at a time
+            import fcntl
+            fcntl.flock(handle, fcntl.LOCK_EX)  # released when the file closes, also when the process dies
+        yield
+
+
 def ensure_allure(cli_dir: Path, version: str = ALLURE_VERSION) -> Path:
     """The `allure` executable of `version` in `cli_dir`, installed there with npm when it is not yet."""
     _tool("node")
@@ -59,7 +74,13 @@ def ensure_allure(cli_dir: Path, version: str = ALLURE_VERSION) -> Path:
     if installed_version(cli_dir) == version and entry.exists():
         return entry
     npm = _tool("npm")
-    cli_dir.mkdir(parents=True, exist_ok=True)
+    with _install_lock(cli_dir):
+        if installed_version(cli_dir) == version and entry.exists():
+            return entry  # another process installed it while this one waited
+        return _npm_install(npm, cli_dir, version, entry)
+
+
+def _npm_install(npm: str, cli_dir: Path, version: str, entry: Path) -> Path:
     try:
         proc = subprocess.run([npm, "install", "--prefix", str(cli_dir), "--save-exact", "--no-audit", "--no-fund",
                                "--loglevel=error", f"allure@{version}"], capture_output=True, text=True,
