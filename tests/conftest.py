@@ -1,6 +1,8 @@
 """Self-tests of the harness. `pytester` runs the plugin end to end in a child pytest."""
 
 import pytest
+from xdist.remote import Producer
+from xdist_groups import ModuleGroupScheduling, make_scheduler
 
 from harness.pki import PkiFactory
 
@@ -11,6 +13,14 @@ pytest_plugins = ["pytester"]
 def pki(tmp_path_factory: pytest.TempPathFactory) -> PkiFactory:
     """A PKI per test module (certificates are made on first use and cached)."""
     return PkiFactory(tmp_path_factory.mktemp("pki"))
+
+
+# Modules whose tests share one expensive module fixture: each runs on one worker (tests/xdist_groups.py).
+ONE_WORKER = ("tests/test_html_report.py", "tests/test_security_profiles.py", "tests/test_third_party.py")
+
+
+def pytest_xdist_make_scheduler(config: pytest.Config, log: Producer) -> ModuleGroupScheduling | None:
+    return make_scheduler(config, log, ONE_WORKER)
 
 
 # The longest self-tests (each a whole child suite: minutes), and the modules that share one expensive fixture on one

@@ -17,9 +17,8 @@ from typing import Any
 import pytest
 from suite_runner import SuiteResult, run_suite, sample, security_profiles
 
-# make test runs on 2 pytest-xdist workers (--dist loadgroup): its clean runs at profiles 2 and 3 are one module fixture,
-# made once on one worker
-pytestmark = pytest.mark.xdist_group("test_security_profiles")
+# Its clean runs at profiles 2 and 3 are one module fixture: make test keeps the module on one worker
+# (tests/conftest.py).
 
 FAST = ("-o", "ocpp_heartbeat_interval=3", "-o", "ocpp_tolerance=1", "-o", "ocpp_timeout=6")
 STATION_PASSWORD = "StationTlsSecret012345"

@@ -28,9 +28,7 @@ import pytest
 
 from tests.suite_runner import SuiteResult, run_suite
 
-# make test runs on 2 pytest-xdist workers (--dist loadgroup): each runner's suite run is a module fixture,
-# made once on one worker
-pytestmark = pytest.mark.xdist_group("test_third_party")
+# Each runner's suite run is a module fixture: make test keeps the module on one worker (tests/conftest.py).
 
 HERE = Path(__file__).resolve().parent
 PASSWORD = "ThirdPartyStation0123"  # Basic Auth password of the station identity (runners and harness: env vars)
