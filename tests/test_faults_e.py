@@ -30,6 +30,8 @@ E_FAULTS: dict[str, tuple[tuple[str, ...], tuple[str, ...]]] = {
     "status_indicator_without_id": (("TC_E_33_CS", "TC_E_34_CS"), ("ongoingIndicator",)),
     "resend_after_success": (("TC_E_42_CS", "TC_E_51_CS"), ("E13.FR.03",)),
     "ignore_group_id": (("TC_E_45_CS",), ("same group",)),
+    "no_offline_queue": (("TC_E_43_CS", "TC_E_44_CS"), ("queued TransactionEvents once the station is back online",)),
+    "no_offline_flag": (("TC_E_43_CS", "TC_E_44_CS"), ("after the reconnect", "lacks offline true")),
     # the CSMS simulator (the harness plays a station)
     "stop_wrong_transaction": (("TC_E_21_CSMS",), ("RequestStopTransactionRequest", "transactionId")),
     "transaction_status_wrong_id": (("TC_E_29_CSMS", "TC_E_30_CSMS", "TC_E_33_CSMS", "TC_E_34_CSMS"),

@@ -105,6 +105,7 @@ class StationFaults:
     # transactions, authorization and offline behaviour
     seqno_gap: bool = False  # the second TransactionEvent of a transaction skips a seqNo
     no_offline_flag: bool = False  # events queued while offline go out without offline: true
+    no_offline_queue: bool = False  # a TransactionEvent of a moment offline is dropped, never queued (E12.FR.01)
     no_tx_retry: bool = False  # a TransactionEvent answered with CALLERROR is dropped, never retried
     ignore_backoff: bool = False  # reconnects at once after a connection loss (no RetryBackOff wait)
     start_for_blocked_token: bool = False  # a token the CSMS calls Blocked starts charging anyway
@@ -1502,6 +1503,9 @@ class StationSimulator:
     def queue_event(self, payload: dict[str, Any]) -> None:
         if payload.get("eventType") == "Ended":
             self._idle.set()  # a firmware update waiting for the transactions looks again
+        if not self.online() and self.faults.no_offline_queue:
+            self.note(f"TransactionEvent {payload['eventType']} seqNo {payload['seqNo']} dropped: offline (fault)")
+            return
         if not self.online() and not self.faults.no_offline_flag:
             payload["offline"] = True  # E11/E12: it happened while the CSMS could not hear it
         self.outbox.append(PendingEvent(payload))

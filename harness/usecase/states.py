@@ -624,7 +624,8 @@ async def queued_transaction_events(csms: CsmsRole, mark: Record | None, what: s
     """The TransactionEvents the station sends from its queue once back online: every one after `mark` with offline
     true, up to the first live one, or the end of the queue as the deadline sees it. `until_types`: the eventTypes
     the case needs (e.g. its Ended event): once the queue holds them all, stop there instead of waiting out the
-    deadline for a live event a passing station may never send."""
+    deadline for a live event a passing station may never send. A first event without offline true fails the case
+    (every caller needs a queue)."""
     queued: list[Record] = []
     seen: set[str] = set()
 
@@ -642,6 +643,12 @@ async def queued_transaction_events(csms: CsmsRole, mark: Record | None, what: s
                                    after=mark.seq if mark else 0, within=csms.reconnect_wait(),
                                    what=f"{what} once the station is back online")
     if end(first):
+        if not queued:  # the cases need a queue: say what came instead of "nothing queued"
+            payload = first.frame.payload  # type: ignore[union-attr]
+            raise csms.failure(f"the first TransactionEvent after the reconnect ({payload.get('eventType')}, seqNo "
+                               f"{payload.get('seqNo')}, of {payload.get('timestamp')}) lacks offline true: the "
+                               "station sent what it queued while offline without the flag, or queued nothing",
+                               actual=first.raw[:600], rules=("TX-3",))
         return queued
     try:
         await csms.wait_record(end, after=first.seq, what="the end of the queue", within=csms.timeout(None))
