@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import subprocess
 import sys
 import xml.etree.ElementTree as ET
@@ -90,6 +91,29 @@ def security_profiles(folder: Path, security: int) -> tuple[Path, Path]:
         path.write_text(text.replace("\n  profile: 1\n", f"\n  profile: {security}\n"))
         out.append(path)
     return out[0], out[1]
+
+
+def station_profile(folder: Path, *, claims: tuple[str, ...] = (), drops: tuple[str, ...] = (),
+                    base: Path | None = None, name: str = "builtin-station.yaml") -> Path:
+    """A copy of the built-in station's profile (or of `base`) as `folder`/`name`, for `--ocpp-sut`: it also claims
+    the Part 5 features `claims` and no longer claims `drops` (each must be one `  X: true` line). A profile that
+    changed shape is an error at once, not a run that silently tests the old claims."""
+    text = (base or ROOT / "profiles" / "builtin-station.yaml").read_text()
+    if text.count("\npics:\n") != 1:
+        raise ValueError("the station profile: no single `pics:` line to extend")
+    for feature in drops:
+        line = re.compile(rf"^  {re.escape(feature)}: true\b", re.MULTILINE)
+        if len(line.findall(text)) != 1:
+            raise ValueError(f"the station profile: no single `{feature}: true` line to change")
+        text = line.sub(f"  {feature}: false", text)
+    for feature in claims:  # an existing line (e.g. `X: false`) changes; else a new one heads the list
+        line = re.compile(rf"^  {re.escape(feature)}: \S+", re.MULTILINE)
+        text = line.sub(f"  {feature}: true", text) if line.search(text) else \
+            text.replace("\npics:\n", f"\npics:\n  {feature}: true\n")
+    folder.mkdir(parents=True, exist_ok=True)
+    path = folder / name
+    path.write_text(text)
+    return path
 
 
 def sample(table: dict[str, object], chosen: set[str]) -> list[str]:

@@ -8,7 +8,7 @@ import os
 from pathlib import Path
 
 import pytest
-from suite_runner import ROOT, prove_caught, run_suite, sample, security_profiles
+from suite_runner import prove_caught, run_suite, sample, security_profiles, station_profile
 
 FAST = ("-o", "ocpp_heartbeat_interval=3", "-o", "ocpp_tolerance=1", "-o", "ocpp_timeout=6")
 STRICT = ("--ocpp-policy=beyond_part6=fail",)  # the checks beyond a table fail too, so each is proven
@@ -61,23 +61,11 @@ def test_fault_is_caught(fault: str, tmp_path: Path) -> None:
     prove_caught(tmp_path, fault, FAULTS[fault], extra=(*FAST, *STRICT))
 
 
-def not_claiming(folder: Path, feature: str) -> Path:
-    """A copy of profiles/builtin-station.yaml that does not claim `feature` (Part 5 PICS)."""
-    folder.mkdir(parents=True, exist_ok=True)
-    text = (ROOT / "profiles" / "builtin-station.yaml").read_text()
-    line = f"\n  {feature}: true"
-    if text.count(line) != 1:
-        raise ValueError(f"builtin-station.yaml: no single `{feature}: true` line to change")
-    path = folder / "builtin-station.yaml"
-    path.write_text(text.replace(line, f"\n  {feature}: false"))
-    return path
-
-
 def test_a_station_without_the_summary_inventory_passes_tc_b_15(tmp_path: Path) -> None:
     """TC_B_15_CS (NOT C-56): with a profile that does not claim the SummaryInventory and the simulator without it
     (variant no_summary_inventory) the clean simulator passes, TC_B_14_CS is not applicable; one that sends the
     report anyway fails TC_B_15_CS."""
-    extra = (*FAST, f"--ocpp-sut={not_claiming(tmp_path / 'profiles', 'C-56')}")
+    extra = (*FAST, f"--ocpp-sut={station_profile(tmp_path / 'profiles', drops=('C-56',))}")
     clean = run_suite(tmp_path / "clean", "TC_B_14_CS", "TC_B_15_CS", variants=("no_summary_inventory",), extra=extra)
     assert clean.verdicts == {"TC_B_14_CS": "skipped", "TC_B_15_CS": "passed"}, clean.output[-3000:]
     faulty = run_suite(tmp_path / "faulty", "TC_B_15_CS", variants=("no_summary_inventory",),
@@ -86,28 +74,16 @@ def test_a_station_without_the_summary_inventory_passes_tc_b_15(tmp_path: Path) 
     assert "NotifyReport" in faulty.messages["TC_B_15_CS"] and "B07.FR.02" in faulty.messages["TC_B_15_CS"]
 
 
-def claiming(folder: Path, feature: str) -> Path:
-    """A copy of profiles/builtin-station.yaml that also claims `feature` (Part 5 PICS)."""
-    folder.mkdir(parents=True, exist_ok=True)
-    text = (ROOT / "profiles" / "builtin-station.yaml").read_text()
-    if text.count("\npics:\n") != 1:
-        raise ValueError("builtin-station.yaml: no single `pics:` line to extend")
-    path = folder / "builtin-station.yaml"
-    path.write_text(text.replace("\npics:\n", f"\npics:\n  {feature}: true\n"))
-    return path
-
-
 @pytest.mark.skipif(not os.environ.get("OCPP_ALL_FAULTS"), reason="make faults (OCPP_ALL_FAULTS=1) runs it")
 def test_the_fallback_to_the_reconnection_mechanism_passes_tc_b_49(tmp_path: Path) -> None:
     """TC_B_49_CS (C-47) is not applicable to the built-in profile; claimed, the clean simulator passes it and one
     that never moves on from the new profile's dead endpoint fails it."""
-    extra = (*FAST, f"--ocpp-sut={claiming(tmp_path / 'profiles', 'C-47')}")
+    extra = (*FAST, f"--ocpp-sut={station_profile(tmp_path / 'profiles', claims=('C-47',))}")
     clean = run_suite(tmp_path / "clean", "TC_B_49_CS", extra=extra)
     assert clean.verdicts == {"TC_B_49_CS": "passed"}, clean.output[-3000:]
     faulty = run_suite(tmp_path / "faulty", "TC_B_49_CS", faults=("no_network_fallback",), extra=extra)
     assert faulty.verdicts == {"TC_B_49_CS": "failed"}, faulty.output[-3000:]
     assert "the station to try the previous profile" in faulty.messages["TC_B_49_CS"]
-
 
 RESET_PER_EVSE = ("TC_B_25_CS", "TC_B_26_CS", "TC_B_27_CS")
 
@@ -117,7 +93,7 @@ def test_a_station_that_resets_single_evses_passes_tc_b_25_to_27(tmp_path: Path)
     EVSE (variant evse_reset), the clean simulator passes them; one that refuses every reset fails all three;
     one that resets a charging EVSE at once (OnIdle) and ends a transaction with stoppedReason Reboot fails
     TC_B_26_CS and TC_B_27_CS."""
-    extra = (*FAST, f"--ocpp-sut={claiming(tmp_path / 'profiles', 'C-13')}")
+    extra = (*FAST, f"--ocpp-sut={station_profile(tmp_path / 'profiles', claims=('C-13',))}")
     clean = run_suite(tmp_path / "clean", *RESET_PER_EVSE, variants=("evse_reset",), extra=extra)
     assert clean.verdicts == dict.fromkeys(RESET_PER_EVSE, "passed"), clean.output[-3000:]
     refused = run_suite(tmp_path / "refused", *RESET_PER_EVSE, variants=("evse_reset",), faults=("reject_reset",),
@@ -130,7 +106,6 @@ def test_a_station_that_resets_single_evses_passes_tc_b_25_to_27(tmp_path: Path)
                       faults=("evse_reset_ignores_transaction", "immediate_reset_wrong_reason"))
     assert wrong.verdicts == dict.fromkeys(RESET_PER_EVSE[1:], "failed"), wrong.output[-3000:]
     assert "Scheduled" in wrong.messages["TC_B_26_CS"] and "ImmediateReset" in wrong.messages["TC_B_27_CS"]
-
 
 TLS_ENV = {"OCPP_STATION_PASSWORD": "StationTlsSecret012345", "OCPP_HARNESS_STATION_PASSWORD": "HarnessTlsSecret543210"}
 
@@ -152,7 +127,7 @@ def test_the_fallback_to_the_old_csms_root_passes_tc_b_47(tmp_path: Path) -> Non
     AdditionalRootCertificateCheck (variant additional_root_check) at 2 the clean simulator passes it; one that
     does not fall back to the replaced root fails it at step 10 (no reconnect), named in the headline."""
     station, csms = security_profiles(tmp_path / "profiles", 2)
-    station.write_text(station.read_text().replace("\npics:\n", "\npics:\n  AS-2: true\n  C-47: true\n"))
+    station = station_profile(station.parent, claims=("AS-2", "C-47"), base=station)
     extra = (*FAST, f"--ocpp-sut={station}", f"--ocpp-sut={csms}")
     clean = run_suite(tmp_path / "clean", "TC_B_47_CS", variants=("additional_root_check",), extra=extra, env=TLS_ENV)
     assert clean.verdicts == {"TC_B_47_CS": "passed"}, clean.output[-3000:]

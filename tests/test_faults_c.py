@@ -8,7 +8,7 @@ import os
 from pathlib import Path
 
 import pytest
-from suite_runner import ROOT, prove_caught, run_suite, sample
+from suite_runner import prove_caught, run_suite, sample, station_profile
 
 FAST = ("-o", "ocpp_heartbeat_interval=3", "-o", "ocpp_tolerance=1", "-o", "ocpp_timeout=6")
 STRICT = ("--ocpp-policy=beyond_part6=fail",)
@@ -52,22 +52,11 @@ def test_block_c_fault_is_caught(fault: str, tmp_path: Path) -> None:
     prove_caught(tmp_path, fault, C_FAULTS[fault], extra=(*FAST, *STRICT))
 
 
-def claiming(folder: Path, *features: str) -> Path:
-    """A copy of profiles/builtin-station.yaml that also claims `features` (Part 5 PICS)."""
-    folder.mkdir(parents=True, exist_ok=True)
-    text = (ROOT / "profiles" / "builtin-station.yaml").read_text()
-    if text.count("\npics:\n") != 1:
-        raise ValueError("builtin-station.yaml: no single `pics:` line to extend")
-    path = folder / "builtin-station.yaml"
-    path.write_text(text.replace("\npics:\n", "\npics:\n" + "".join(f"  {f}: true\n" for f in features)))
-    return path
-
-
 def test_cable_lock_case_passes_and_catches_a_wrong_token(tmp_path: Path) -> None:
     """TC_C_05_CS (AQ-2, a cable lock) is not applicable to the built-in profile; claimed, the clean simulator
     passes it and one that names the token with another type fails it (its "no TransactionEvent" check is
     TC_C_02_CS's, proven there: with TxStartPoint PowerPathClosed and no EV nothing would start anyway)."""
-    profile = claiming(tmp_path / "profiles", "AQ-2")
+    profile = station_profile(tmp_path / "profiles", claims=("AQ-2",))
     clean = run_suite(tmp_path / "clean", "TC_C_05_CS", extra=(*FAST, f"--ocpp-sut={profile}"))
     assert clean.verdicts == {"TC_C_05_CS": "passed"}, clean.output[-3000:]
     faulty = run_suite(tmp_path / "faulty", "TC_C_05_CS", faults=("authorize_wrong_token_type",),
@@ -80,7 +69,7 @@ def test_master_pass_ui_cases_pass_and_catch_a_wrong_reason(tmp_path: Path) -> N
     """TC_C_47/48_CS (C-07, a Master Pass UI) are not applicable to the built-in profile; with a profile claiming
     C-07 and the simulator's Master Pass UI (variant master_pass_ui) the clean simulator passes both, and one that
     ends the selected transaction with stoppedReason Local fails both."""
-    profile = claiming(tmp_path / "profiles", "C-07")
+    profile = station_profile(tmp_path / "profiles", claims=("C-07",))
     cases = ("TC_C_47_CS", "TC_C_48_CS")
     extra = (*FAST, f"--ocpp-sut={profile}")
     clean = run_suite(tmp_path / "clean", *cases, variants=("master_pass_ui",), extra=extra)
@@ -89,7 +78,6 @@ def test_master_pass_ui_cases_pass_and_catch_a_wrong_reason(tmp_path: Path) -> N
                        extra=extra)
     assert faulty.verdicts == dict.fromkeys(cases, "failed"), faulty.output[-3000:]
     assert all("stoppedReason MasterPass" in faulty.messages[c] for c in cases)
-
 
 CS_CASES = tuple(f"TC_C_{nn}_CS" for nn in ("04", "07", "09", "10", "11", "12", "13", "15", "16", "17", "18", "32",
                                             "33", "34", "36", "38", "41", "42", "44", "45", "46", "49", "56", "57"))

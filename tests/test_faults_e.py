@@ -6,7 +6,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-from suite_runner import ROOT, prove_caught, run_suite, sample
+from suite_runner import prove_caught, run_suite, sample, station_profile
 
 FAST = ("-o", "ocpp_heartbeat_interval=3", "-o", "ocpp_tolerance=1", "-o", "ocpp_timeout=6")
 STRICT = ("--ocpp-policy=beyond_part6=fail",)
@@ -48,43 +48,23 @@ def test_e_fault_is_caught(fault: str, tmp_path: Path) -> None:
     prove_caught(tmp_path, fault, E_FAULTS[fault], extra=(*FAST, *STRICT))
 
 
-def _station_without_energy_start(folder: Path) -> Path:
-    """The built-in station profile claiming no TxStartPoint EnergyTransfer (C-09.5): TC_E_38_CS applies then."""
-    text = (ROOT / "profiles" / "builtin-station.yaml").read_text()
-    if text.count("\n  C-09.5: true") != 1:
-        raise ValueError("builtin-station.yaml: no single `C-09.5: true` line to change")
-    path = folder / "builtin-station.yaml"
-    path.write_text(text.replace("\n  C-09.5: true", "\n  C-09.5: false"))
-    return path
-
-
 @pytest.mark.parametrize(("fault", "verdict"), [((), "passed"), (("not_ready_as_charging",), "failed")])
 def test_ev_not_ready_for_a_station_without_energy_transfer_start(fault: tuple[str, ...], verdict: str,
                                                                   tmp_path: Path) -> None:
     """TC_E_38_CS is for stations that cannot start at EnergyTransfer (NOT C-09.5): the built-in one claims it, so
     this runs it with a profile that does not; clean it passes, and an EV charged though not ready fails it."""
-    profile = _station_without_energy_start(tmp_path)
+    profile = station_profile(tmp_path, drops=("C-09.5",))
     result = run_suite(tmp_path, "TC_E_38_CS", faults=fault, extra=(*FAST, f"--ocpp-sut={profile}"))
     assert result.verdicts.get("TC_E_38_CS") == verdict, result.output[-3000:]
     if fault:
         assert "SuspendedEV" in result.messages["TC_E_38_CS"], result.messages["TC_E_38_CS"][:3000]
 
 
-def _fixed_cable_station(folder: Path) -> Path:
-    """The built-in station profile claiming a fixed cable (HFS-2, not HFS-1): TC_E_27_CS applies then."""
-    text = (ROOT / "profiles" / "builtin-station.yaml").read_text()
-    if text.count("\n  HFS-1: true") != 1:
-        raise ValueError("builtin-station.yaml: no single `HFS-1: true` line to change")
-    path = folder / "builtin-station.yaml"
-    path.write_text(text.replace("\n  HFS-1: true", "\n  HFS-1: false\n  HFS-2: true"))
-    return path
-
-
 @pytest.mark.parametrize(("fault", "verdict"), [((), "passed"), (("no_ev_connect_timeout",), "failed")])
 def test_fixed_cable_connection_timeout(fault: tuple[str, ...], verdict: str, tmp_path: Path) -> None:
     """TC_E_27_CS needs a fixed cable (HFS-2): the simulator's variant fixed_cable with a profile that claims it;
     clean it passes, and an EVConnectionTimeOut that never runs out fails it."""
-    profile = _fixed_cable_station(tmp_path)
+    profile = station_profile(tmp_path, drops=("HFS-1",), claims=("HFS-2",))
     result = run_suite(tmp_path, "TC_E_27_CS", faults=fault, variants=("fixed_cable",),
                        extra=(*FAST, f"--ocpp-sut={profile}"))
     assert result.verdicts.get("TC_E_27_CS") == verdict, result.output[-3000:]

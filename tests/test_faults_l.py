@@ -7,7 +7,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-from suite_runner import ROOT, prove_caught, run_suite, sample
+from suite_runner import prove_caught, run_suite, sample, station_profile
 
 FAST = ("-o", "ocpp_heartbeat_interval=3", "-o", "ocpp_tolerance=1", "-o", "ocpp_timeout=6")
 
@@ -44,7 +44,6 @@ SAMPLE = {"firmware_times_now", "reject_second_firmware"}
 def test_fault_is_caught(fault: str, tmp_path: Path) -> None:
     prove_caught(tmp_path, fault, FAULTS[fault], extra=FAST)
 
-
 UNCANCELABLE = {"accept_uncancelable_firmware": ("UpdateFirmware", "$.status", "Rejected"),
                 "skip_downloaded_status": ("could not cancel", "Downloaded")}
 
@@ -54,7 +53,7 @@ def test_uncancelable_station_passes_and_is_judged(fault: str, tmp_path: Path) -
     """TC_L_11_CS (NOT C-60) is not applicable to the built-in profile; with a profile that does not claim C-60 and
     the variant firmware_not_cancelable the clean simulator passes it (TC_L_10_CS is then not applicable), and each
     fault fails it naming what was expected."""
-    profile = _without(tmp_path / "profiles", "C-60")
+    profile = station_profile(tmp_path / "profiles", drops=("C-60",))
     extra = (*FAST, f"--ocpp-sut={profile}")
     cases = ("TC_L_10_CS", "TC_L_11_CS")
     clean = run_suite(tmp_path / "clean", *cases, variants=("firmware_not_cancelable",), extra=extra)
@@ -64,17 +63,6 @@ def test_uncancelable_station_passes_and_is_judged(fault: str, tmp_path: Path) -
     assert faulty.verdicts == {"TC_L_11_CS": "failed"}, faulty.output[-3000:]
     for text in UNCANCELABLE[fault]:
         assert text in faulty.messages["TC_L_11_CS"], faulty.messages["TC_L_11_CS"][:3000]
-
-
-def _without(folder: Path, feature: str) -> Path:
-    """A copy of profiles/builtin-station.yaml that does not claim `feature`."""
-    folder.mkdir(parents=True, exist_ok=True)
-    text = (ROOT / "profiles" / "builtin-station.yaml").read_text()
-    line = next(line for line in text.splitlines() if line.startswith(f"  {feature}: true"))
-    path = folder / "builtin-station.yaml"
-    path.write_text(text.replace(line, f"  {feature}: false"))
-    return path
-
 
 AFTER_TRANSACTIONS = {"firmware_ignores_transaction": (("TC_L_12_CS", "TC_L_13_CS"),
                                                        ("downloaded the firmware while a transaction", "L01.FR.06")),
@@ -86,7 +74,7 @@ def test_station_waiting_to_download_passes_and_is_judged(fault: str, tmp_path: 
     """TC_L_12/13_CS (NOT AQ-7) are not applicable to the built-in profile; with a profile that does not claim AQ-7
     and the variant firmware_after_transactions the clean simulator passes them (TC_L_14/15_CS are then not
     applicable), and each fault fails the cases it names."""
-    profile = _without(tmp_path / "profiles", "AQ-7")
+    profile = station_profile(tmp_path / "profiles", drops=("AQ-7",))
     extra = (*FAST, f"--ocpp-sut={profile}")
     cases = ("TC_L_12_CS", "TC_L_13_CS", "TC_L_14_CS", "TC_L_15_CS")
     clean = run_suite(tmp_path / "clean", *cases, variants=("firmware_after_transactions",), extra=extra)
@@ -100,7 +88,6 @@ def test_station_waiting_to_download_passes_and_is_judged(fault: str, tmp_path: 
         for text in texts:
             assert text in faulty.messages[case_id], faulty.messages[case_id][:3000]
 
-
 DURING_TRANSACTION = {"no_reconnect_after_firmware": ("reconnect with the new firmware",),
                       "skip_downloaded_status": ("during a transaction", "Downloaded")}
 
@@ -109,12 +96,7 @@ DURING_TRANSACTION = {"no_reconnect_after_firmware": ("reconnect with the new fi
 def test_station_updating_during_a_transaction_passes_and_is_judged(fault: str, tmp_path: Path) -> None:
     """TC_L_16_CS (C-43) is not applicable to the built-in profile; with a profile claiming C-43 and the variant
     firmware_during_transaction the clean simulator passes it, and each fault fails it naming what was expected."""
-    folder = tmp_path / "profiles"
-    folder.mkdir(parents=True)
-    text = (ROOT / "profiles" / "builtin-station.yaml").read_text()
-    assert text.count("\npics:\n") == 1
-    profile = folder / "builtin-station.yaml"
-    profile.write_text(text.replace("\npics:\n", "\npics:\n  C-43: true\n"))
+    profile = station_profile(tmp_path / "profiles", claims=("C-43",))
     extra = (*FAST, f"--ocpp-sut={profile}")
     clean = run_suite(tmp_path / "clean", "TC_L_16_CS", variants=("firmware_during_transaction",), extra=extra)
     assert clean.verdicts == {"TC_L_16_CS": "passed"}, clean.output[-3000:]

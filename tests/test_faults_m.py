@@ -7,7 +7,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-from suite_runner import ROOT, prove_caught, run_suite, sample, security_profiles
+from suite_runner import ROOT, prove_caught, run_suite, sample, security_profiles, station_profile
 
 FAST = ("-o", "ocpp_heartbeat_interval=3", "-o", "ocpp_tolerance=1", "-o", "ocpp_timeout=6")
 
@@ -31,20 +31,16 @@ FAULTS: dict[str, tuple[tuple[str, ...], tuple[str, ...]]] = {
 SAMPLE = {"accept_expired_certificate", "delete_other_certificate"}
 
 
+def _claiming_as2(folder: Path) -> tuple[str, ...]:
+    """--ocpp-sut options: the built-in station claiming AS-2 (AdditionalRootCertificateCheck, which its variant
+    additional_root_check implements), and the built-in CSMS."""
+    station = station_profile(folder, claims=("AS-2",), name="station-as2.yaml")
+    return (f"--ocpp-sut={station}", f"--ocpp-sut={ROOT / 'profiles' / 'builtin-csms.yaml'}")
+
+
 @pytest.mark.parametrize("fault", sample(FAULTS, SAMPLE))
 def test_fault_is_caught(fault: str, tmp_path: Path) -> None:
     prove_caught(tmp_path, fault, FAULTS[fault], extra=FAST)
-
-
-def _claiming_as2(folder: Path) -> tuple[str, ...]:
-    """--ocpp-sut options: the built-in station's profile claiming AS-2 (AdditionalRootCertificateCheck), which its
-    variant additional_root_check implements, and the built-in CSMS's."""
-    text = (ROOT / "profiles" / "builtin-station.yaml").read_text()
-    if text.count("\npics:\n") != 1:
-        raise ValueError("builtin-station.yaml: no single `pics:` line to extend")
-    station = folder / "station-as2.yaml"
-    station.write_text(text.replace("\npics:\n", "\npics:\n  AS-2: true\n"))
-    return (f"--ocpp-sut={station}", f"--ocpp-sut={ROOT / 'profiles' / 'builtin-csms.yaml'}")
 
 
 @pytest.mark.parametrize("fault", [None, "skip_root_signature_check"])
@@ -77,7 +73,7 @@ def test_b50_at_a_station_with_the_additional_root_check(tmp_path: Path) -> None
     root is signed by the run's root (else the station refuses to install it) and the new endpoint presents a
     server certificate of that root; the station installs it, moves and boots there: passed."""
     station, csms = security_profiles(tmp_path / "profiles", 2)
-    station.write_text(station.read_text().replace("\npics:\n", "\npics:\n  AS-2: true\n", 1))
+    station = station_profile(station.parent, claims=("AS-2",), base=station)
     result = run_suite(tmp_path, "TC_B_50_CS", variants=("additional_root_check",),
                        extra=(*FAST, f"--ocpp-sut={station}", f"--ocpp-sut={csms}"))
     assert result.verdicts == {"TC_B_50_CS": "passed"}, result.output[-3000:]
@@ -94,7 +90,7 @@ def test_reconnect_with_a_new_csms_root(fault: str | None, case: str, text: str,
     the new root validates the certificate the harness presents (the old root goes), or it does not (the station
     falls back to the old one). The faults keep the old root, or never fall back."""
     station, csms = security_profiles(tmp_path / "profiles", 2)
-    station.write_text(station.read_text().replace("\npics:\n", "\npics:\n  AS-2: true\n", 1))
+    station = station_profile(station.parent, claims=("AS-2",), base=station)
     result = run_suite(tmp_path, case, faults=(fault,) if fault else (), variants=("additional_root_check",),
                        extra=(*FAST, f"--ocpp-sut={station}", f"--ocpp-sut={csms}"))
     assert result.verdicts == {case: "failed" if fault else "passed"}, result.output[-3000:]
