@@ -36,7 +36,8 @@ demo: venv
 
 # Most self-tests wait on the protocol's timers in child suites (2 workers kept the 2 cores 42 % busy), so 4 workers
 # on the 2 cores: 21 min 39 s instead of 30 min 12 s, 113 % CPU (2026-12-07). A module whose expensive fixture is
-# shared stays on one worker (pytestmark xdist_group).
+# shared stays on one worker (tests/xdist_groups.py: pytest-xdist's own xdist_group mark stopped grouping under
+# pytest 9.2).
 test: venv
 	$(PY) -m pytest tests -p no:cacheprovider -q -n 4 --dist loadgroup
 
