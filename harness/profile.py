@@ -210,8 +210,9 @@ class Configured(_Model):
     download_offset_period: float = Field(3.0, gt=0, description="<Configured Download Offset Period>: how far ahead "
                                                                  "the retrieveDateTime of TC_L_03 lies (both roles, "
                                                                  "as install_offset_period)")
-    local_list_version: int = Field(1, gt=0, description="<Configured versionNumber>: the version of the full Local "
-                                                        "Authorization List TC_D_01_CS sends (> 0)")
+    local_list_version: int = Field(2, gt=0, description="<Configured versionNumber>: the version of the full Local "
+                                                        "Authorization List block D installs (TC_D_01_CS sends it); "
+                                                        "TC_D_06_CS needs it above 1")
     # block G, P and TC_K_38_CS
     data_transfer_vendor_id: str = Field("org.openchargealliance.octt", description="<Configured vendorId>: the "
                                          "DataTransferRequest vendorId of TC_P_02_CSMS (one the CSMS does not "

@@ -1,4 +1,5 @@
-"""Blocks C Authorization and D Local Authorization List, SUT = Charging Station (the harness plays the CSMS).
+"""Block C Authorization (with the Local Authorization List cases of block C), SUT = Charging Station (the
+harness plays the CSMS); block D is in test_d_local_list_cs.py.
 
 Each case follows its Part 6 table (errata applied). The Configuration State is applied as the table words it
 ("if implemented", "if ReadWrite") and nothing else is written: LocalPreAuthorize false is Part 6 §2.1's general
@@ -325,22 +326,6 @@ def _timestamp(value: Any) -> float | None:
         return datetime.fromisoformat(value.replace("Z", "+00:00")).timestamp()
     except ValueError:
         return None
-
-
-# ---- TC_D_01_CS ----------------------------------------------------------------------------------------------------
-@testcase("TC_D_01_CS")
-async def test_TC_D_01_CS(csms: CsmsRole, sut: StationControl) -> None:
-    await booted(csms, sut)
-    await csms.configure({"LocalAuthListCtrlr.Enabled": IfImplemented(True)})
-    version, token = csms.configured.local_list_version, csms.tokens.valid
-    with csms.step(f"1-2. SendLocalListRequest Full, version {version} (<Configured versionNumber>), the valid "
-                   f"idToken {token.id_token}; the station responds Accepted"):
-        await csms.call_ok("SendLocalList", {"versionNumber": version, "updateType": "Full",
-                                             "localAuthorizationList": [{"idToken": token.wire(),
-                                                                         "idTokenInfo": {"status": "Accepted"}}]},
-                           {"status": "Accepted"})
-    with csms.step(f"3-4. GetLocalListVersionRequest; the station responds version {version}"):
-        await csms.call_ok("GetLocalListVersion", {}, {"versionNumber": version})
 
 
 # ---- transcript helpers --------------------------------------------------------------------------------------------

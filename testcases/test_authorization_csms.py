@@ -1,8 +1,8 @@
-"""Blocks C Authorization and D Local Authorization List, SUT = CSMS (the harness plays a Charging Station).
+"""Block C Authorization, SUT = CSMS (the harness plays a Charging Station).
 
 Each case follows its Part 6 table: the harness's station sends what the table's OCTT sends (the profile's
 <Configured …> tokens) and checks the CSMS's answers as the tool validations do. What a table leaves to the CSMS
-(a ClearCache, a full local list) is asked of it through the control adapter, with an empty payload where the
+(a ClearCache) is asked of it through the control adapter, with an empty payload where the
 CSMS chooses the content.
 """
 
@@ -86,34 +86,6 @@ async def test_TC_C_39_CSMS(station: StationRole, sut: CsmsControl) -> None:
         await states.station_ev_connected_post_session(station, tx)
     with station.step("11. Reusable state EVDisconnected"):
         await states.station_ev_disconnected(station, tx)
-
-
-@testcase("TC_D_01_CSMS")
-async def test_TC_D_01_CSMS(station: StationRole, sut: CsmsControl) -> None:
-    await station_booted(station)
-    station.expect("GetLocalListVersion", respond={"versionNumber": 1})  # steps 1-2 are optional
-    sent = station.expect("SendLocalList", respond={"status": "Accepted"})
-    with station.step("Manual Action: ask the CSMS to send its full Local Authorization List"):
-        await sut.trigger(station.identity, "SendLocalList", {})
-    with station.step("1-2 (optional). GetLocalListVersionRequest; the station responds 1. 3-4. SendLocalListRequest; "
-                      "the station responds Accepted"):
-        record = await station.received(sent)
-    with station.step("Tool validation: updateType Full, versionNumber above 0, a list that is not empty, "
-                      "idTokenInfo in every entry (errata 2025-04)"):
-        payload = record.frame.payload  # type: ignore[union-attr]
-        problems = [f"$.updateType: {payload.get('updateType')!r}, expected 'Full'"] if (
-            payload.get("updateType") != "Full") else []
-        version = payload.get("versionNumber")
-        if not isinstance(version, int) or isinstance(version, bool) or version <= 0:
-            problems.append(f"$.versionNumber: {version!r}, expected a number above 0")
-        entries = payload.get("localAuthorizationList") or []
-        if not entries:
-            problems.append("$.localAuthorizationList: missing or empty, expected a list that is not empty")
-        problems += [f"$.localAuthorizationList[{i}].idTokenInfo: missing or empty" for i, entry in enumerate(entries)
-                     if not isinstance(entry, dict) or not entry.get("idTokenInfo")]
-        if problems:
-            raise station.failure("the SendLocalListRequest is not the full list the table expects",
-                                  message="\n".join(problems), actual=record.raw[:800], rules=("SEQ",))
 
 
 # ---- block C coverage ---------------------------------------------------------------------------------------------

@@ -48,19 +48,27 @@ class LocalAuthorization:
             return self.cache[key]
         return None
 
-    def send_local_list(self, payload: Mapping[str, Any]) -> str:
-        """SendLocalList (D01 Full, D02 Differential): the status of the SendLocalListResponse."""
+    def send_local_list(self, payload: Mapping[str, Any], *, check_version: bool = True,
+                        keep_version: bool = True) -> str:
+        """SendLocalList (D01 Full, D01 Differential): the status of the SendLocalListResponse. The switches are
+        the simulator's faults: no VersionMismatch for an old differential update, its version not kept."""
         version = int(payload["versionNumber"])
         entries: list[dict[str, Any]] = payload.get("localAuthorizationList") or []
-        if payload["updateType"] == "Full":
+        if payload["updateType"] == "Full":  # D01.FR.04: no entries empties the list
             self.local_list = {key_of(e["idToken"]): e["idTokenInfo"] for e in entries if "idTokenInfo" in e}
         else:
-            if version <= self.list_version:
-                return "VersionMismatch"  # D02.FR.05: a differential update must be newer than what we hold
+            if check_version and version <= self.list_version:
+                return "VersionMismatch"  # D01.FR.19: a differential update must be newer than what we hold
             for entry in entries:
                 if "idTokenInfo" in entry:
                     self.local_list[key_of(entry["idToken"])] = entry["idTokenInfo"]
-                else:  # D02.FR.04: an entry without idTokenInfo is removed
+                else:  # D01.FR.17: an entry without idTokenInfo is removed
                     self.local_list.pop(key_of(entry["idToken"]), None)
-        self.list_version = version
+        if keep_version:
+            self.list_version = version
         return "Accepted"
+
+    def forget_local_list(self) -> None:
+        """A station that keeps its list in volatile memory, after a reboot (the fault D01.FR.10 forbids)."""
+        self.local_list.clear()
+        self.list_version = 0

@@ -79,6 +79,8 @@ class CsmsFaults:
     local_list_without_info: bool = False  # its local list entries carry no idTokenInfo
     local_list_version_zero: bool = False  # its full local list has versionNumber 0
     differential_local_list: bool = False  # sends its local list as updateType Differential
+    full_list_not_emptied: bool = False  # asked for an empty full list, sends its whole token table
+    remove_keeps_info: bool = False  # asked to remove tokens (entries without idTokenInfo), sends them with one
     no_id_token_info: bool = False  # TransactionEventResponse without idTokenInfo though the request had an idToken
     reject_seqno_zero: bool = False  # CALLERROR for a transaction starting at seqNo 0 after the station's first one
     reject_transaction_events: bool = False  # CALLERROR InternalError for every TransactionEvent
@@ -577,7 +579,8 @@ class CsmsSimulator:
 
     async def _local_list(self, conn: OcppConnection, payload: Mapping[str, Any]) -> dict[str, Any]:
         """D01: what an operator's "send a full local list" leaves to the CSMS: it asks the station's version first
-        (GetLocalListVersion), then sends its whole token table, each token with its IdTokenInfo, one version up."""
+        (GetLocalListVersion), then sends its whole token table, each token with its IdTokenInfo, one version up.
+        The operator may choose the updateType and the entries (none, or tokens without idTokenInfo to remove)."""
         if "localAuthorizationList" in payload and "versionNumber" in payload:
             return dict(payload)
         version = 0
@@ -591,9 +594,20 @@ class CsmsSimulator:
                                  tokens.blocked, tokens.expired) if token is not None]
         if self.faults.local_list_without_info:
             entries = [{"idToken": e["idToken"]} for e in entries]
-        return {"versionNumber": 0 if self.faults.local_list_version_zero else version + 1,
-                "updateType": "Differential" if self.faults.differential_local_list else "Full",
-                **({} if self.faults.empty_local_list else {"localAuthorizationList": entries}), **payload}
+        out = {"versionNumber": 0 if self.faults.local_list_version_zero else version + 1,
+               "updateType": "Differential" if self.faults.differential_local_list else "Full",
+               **({} if self.faults.empty_local_list else {"localAuthorizationList": entries}), **payload}
+        asked = payload.get("localAuthorizationList")
+        if asked is not None:  # the operator named the entries: none (an empty list), or ones to remove (no info)
+            if not asked and self.faults.full_list_not_emptied:
+                out["localAuthorizationList"] = entries
+            if self.faults.remove_keeps_info:
+                out["localAuthorizationList"] = [e if "idTokenInfo" in e else
+                                                 {**e, "idTokenInfo": tokens.info(e["idToken"])}
+                                                 for e in out["localAuthorizationList"]]
+        if not out.get("localAuthorizationList"):
+            out.pop("localAuthorizationList", None)  # an empty list is no list (the schema wants one entry at least)
+        return out
 
     async def _delete_installed(self, identity: str, payload: Mapping[str, Any],
                                 timeout: float | None) -> dict[str, Any]:

@@ -121,6 +121,11 @@ class StationFaults:
     reject_clear_cache: bool = False  # answers ClearCache with Rejected
     fail_local_list: bool = False  # answers SendLocalList with Failed
     wrong_local_list_version: bool = False  # GetLocalListVersion answers one below the version it holds
+    differential_keeps_version: bool = False  # a Differential SendLocalList is applied, its versionNumber not kept
+    no_version_check: bool = False  # a Differential SendLocalList older than its list is Accepted (no VersionMismatch)
+    reject_empty_full_list: bool = False  # a Full SendLocalList without entries is answered Failed
+    local_list_lost_on_reboot: bool = False  # the Local Authorization List and its version are gone after a reboot
+    version_while_disabled: bool = False  # GetLocalListVersion names its version with LocalAuthListCtrlr disabled
     no_status_after_reconnect: bool = False  # a connector change while offline is not reported once back online
     no_stopped_reason: bool = False  # TransactionEvent Ended without stoppedReason
     first_event_updated: bool = False  # a transaction's first TransactionEvent is Updated, not Started
@@ -552,6 +557,8 @@ class StationSimulator:
         self._reboot_reason = reason
         if self.faults.cache_lost_on_reboot:
             self.charging.auth.clear_cache()
+        if self.faults.local_list_lost_on_reboot:
+            self.charging.auth.forget_local_list()
         self.network.rebooted()
         self.charging.availability.rebooted()  # G03.FR.08 / G04.FR.09: what was set stays
         self.charging.apply_availability()
@@ -1127,13 +1134,19 @@ class StationSimulator:
                     answer["ongoingIndicator"] = False
                 return answer
             case "SendLocalList":
-                if self.faults.fail_local_list:
+                f = self.faults
+                if f.fail_local_list or (f.reject_empty_full_list and p["updateType"] == "Full"
+                                         and not p.get("localAuthorizationList")):
                     return {"status": "Failed"}
-                status = charging.auth.send_local_list(p)
+                status = charging.auth.send_local_list(p, check_version=not f.no_version_check,
+                                                       keep_version=not (f.differential_keeps_version
+                                                                         and p["updateType"] == "Differential"))
                 self.model.put(VarKey("LocalAuthListCtrlr", "Entries"), str(len(charging.auth.local_list)))
                 return {"status": status}
             case "GetLocalListVersion":
                 version = charging.auth.list_version
+                if not self.model.flag("LocalAuthListCtrlr", "Enabled") and not self.faults.version_while_disabled:
+                    version = 0  # D02.FR.03: no list in use
                 return {"versionNumber": max(version - 1, 0) if self.faults.wrong_local_list_version else version}
             case "ClearCache":
                 disabled = not self.model.flag("AuthCacheCtrlr", "Enabled") and not self.faults.clear_disabled_cache

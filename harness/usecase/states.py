@@ -471,19 +471,21 @@ async def id_token_cached(csms: CsmsRole, sut: StationControl, token: IdToken | 
 
 
 async def id_token_local_auth_list(csms: CsmsRole, sut: StationControl, token: IdToken | None = None, *,
-                                   with_group: bool = False) -> None:
+                                   with_group: bool = False, version: int | None = None) -> None:
     """Memory state *IdTokenLocalAuthList* (Table 444; errata 2025-04: enable the list where implemented):
     SendLocalList Full with the token, Accepted. `with_group`: its entry names the token's groupIdToken (a case's
-    "IdTokenLocalAuthList for … with <Configured GroupIdToken>", TC_E_45_CS)."""
+    "IdTokenLocalAuthList for … with <Configured GroupIdToken>", TC_E_45_CS). `version`: the list's versionNumber
+    (block D: <Configured versionNumber>, which its cases count from); by default one above the station's."""
     token = token or csms.tokens.valid
     info: dict[str, Any] = {"status": "Accepted"}
     if with_group and token.group_id_token:
         info["groupIdToken"] = {"idToken": token.group_id_token, "type": "Central"}
     with csms.step(f"Memory state IdTokenLocalAuthList: idToken {token.id_token} in the local list"):
         await csms.configure({"LocalAuthListCtrlr.Enabled": IfImplemented(True)})
-        version = (await csms.call_ok("GetLocalListVersion", {})).get("versionNumber", 0)
+        if version is None:
+            version = int((await csms.call_ok("GetLocalListVersion", {})).get("versionNumber", 0)) + 1
         await csms.call_ok("SendLocalList", {
-            "versionNumber": int(version) + 1, "updateType": "Full",
+            "versionNumber": version, "updateType": "Full",
             "localAuthorizationList": [{"idToken": token.wire(), "idTokenInfo": info}]},
             {"status": "Accepted"})
 
