@@ -305,6 +305,80 @@ async def test_TC_C_26_CS(csms: CsmsRole, sut: StationControl) -> None:
         await states.ev_disconnected(csms, sut)
 
 
+# ---- TC_C_27..31_CS: online authorization through the Local Authorization List (C14) -------------------------------
+async def _listed_online(csms: CsmsRole, sut: StationControl, token: IdToken, status: str) -> None:
+    """Before of C_27..C_31: the list available (prerequisite) and enabled, LocalPreAuthorize true (each if
+    implemented), for a token that is not Accepted LocalAuthListCtrlr.DisablePostAuthorize false (if implemented);
+    memory state: `token` in the list with `status`."""
+    await booted(csms, sut)
+    await _implemented_true(csms, "LocalAuthListCtrlr.Available")
+    await _authorizes(csms)
+    await csms.configure({"LocalAuthListCtrlr.Enabled": IfImplemented(True),
+                          "AuthCtrlr.LocalPreAuthorize": IfImplemented(True),
+                          **({} if status == "Accepted" else
+                             {"LocalAuthListCtrlr.DisablePostAuthorize": IfImplemented(False)})})
+    await states.id_token_local_auth_list(csms, sut, token, status=status)
+
+
+async def _asked(csms: CsmsRole, sut: StationControl, token: IdToken, status: str) -> None:
+    """C_28/29/30: the token the list holds as `status` is presented; the station still asks the CSMS (C14.FR.03)
+    with that idToken and type; the harness responds `status`."""
+    auth = csms.expect("Authorize", {"idToken": token.wire()}, respond={"idTokenInfo": {"status": status}},
+                       description=f"AuthorizeRequest for idToken {token.id_token} type {token.type}")
+    with csms.step(f"Manual Action: present the {status.lower()} idToken {token.id_token} of the list. 1-2. "
+                   f"AuthorizeRequest with that idToken and type; the harness responds {status}"):
+        await sut.present_token(token)
+        await csms.received(auth)
+
+
+@testcase("TC_C_27_CS")
+async def test_TC_C_27_CS(csms: CsmsRole, sut: StationControl) -> None:
+    token = csms.tokens.valid
+    await _listed_online(csms, sut, token, "Accepted")
+    with csms.step(f"Manual Action: present the valid idToken {token.id_token} of the list. 1-2. TransactionEvent "
+                   "triggerReason Authorized with it when TxStartPoint has Authorized or a transaction runs; "
+                   "Accepted"):
+        await states.authorized(csms, sut, token, authorize=False, local=True)
+    with csms.step("3. Reusable state EVConnectedPreSession"):
+        await states.ev_connected_pre_session(csms, sut)
+    with csms.step("4. Reusable state EnergyTransferStarted (post scenario: energy is transferred)"):
+        await states.energy_transfer_started(csms, sut)
+
+
+@testcase("TC_C_28_CS")
+async def test_TC_C_28_CS(csms: CsmsRole, sut: StationControl) -> None:
+    await _listed_online(csms, sut, csms.tokens.invalid, "Invalid")
+    await _asked(csms, sut, csms.tokens.invalid, "Invalid")
+
+
+@testcase("TC_C_29_CS")
+async def test_TC_C_29_CS(csms: CsmsRole, sut: StationControl) -> None:
+    await _listed_online(csms, sut, csms.tokens.blocked, "Blocked")
+    await states.ev_connected_pre_session(csms, sut)
+    await _asked(csms, sut, csms.tokens.blocked, "Blocked")
+
+
+@testcase("TC_C_30_CS")
+async def test_TC_C_30_CS(csms: CsmsRole, sut: StationControl) -> None:
+    await _listed_online(csms, sut, csms.tokens.expired, "Expired")
+    await states.ev_connected_pre_session(csms, sut)
+    await _asked(csms, sut, csms.tokens.expired, "Expired")
+
+
+@testcase("TC_C_31_CS")
+async def test_TC_C_31_CS(csms: CsmsRole, sut: StationControl) -> None:
+    token = csms.tokens.invalid
+    await _listed_online(csms, sut, token, "Invalid")
+    csms.answer_token(token, {"status": "Accepted"})  # the CSMS's status is newer than the list's
+    with csms.step(f"1. Reusable state Authorized: present the idToken {token.id_token} the list holds as Invalid; "
+                   "the harness answers Accepted"):
+        await states.authorized(csms, sut, token, local=True)
+    with csms.step("2. Reusable state EVConnectedPreSession"):
+        await states.ev_connected_pre_session(csms, sut)
+    with csms.step("3. Reusable state EnergyTransferStarted (post scenario: energy is transferred)"):
+        await states.energy_transfer_started(csms, sut)
+
+
 def _queued_offline(csms: CsmsRole, mark: Record | None, back: Record | None) -> None:
     """Every TransactionEvent stamped before the harness accepted the reconnection was queued while the station
     was offline: it must carry offline true."""

@@ -31,10 +31,13 @@ C_FAULTS: dict[str, tuple[tuple[str, ...], tuple[str, ...]]] = {
     "master_pass_wrong_reason": (("TC_C_49_CS",), ("stoppedReason MasterPass", "C16.FR.07")),
     "cache_lost_on_reboot": (("TC_C_32_CS",), ("C10.FR.02",)),
     "clear_disabled_cache": (("TC_C_38_CS",), ("ClearCache", "$.status")),
+    "list_status_misread": (("TC_C_27_CS",), ("no TransactionEvent",)),
+    "list_refusal_final": (("TC_C_28_CS", "TC_C_29_CS", "TC_C_30_CS", "TC_C_31_CS"), ("from the SUT within",)),
     # switches of earlier blocks that the new cases check too
     "charge_on_after_invalid_id": (("TC_C_17_CS",), ("SuspendedEVSE",)),
     "no_offline_flag": (("TC_C_15_CS", "TC_C_16_CS", "TC_C_17_CS", "TC_C_18_CS"), ("offline true",)),
-    "authorize_wrong_token_type": (("TC_C_07_CS", "TC_C_09_CS", "TC_C_33_CS", "TC_C_36_CS"), ("$.idToken.type",)),
+    "authorize_wrong_token_type": (("TC_C_07_CS", "TC_C_09_CS", "TC_C_33_CS", "TC_C_36_CS", "TC_C_28_CS", "TC_C_29_CS",
+                                    "TC_C_30_CS"), ("$.idToken.type",)),
     "ignore_group_id": (("TC_C_41_CS",), ("StopAuthorized",)),
     "stop_event_without_id_token": (("TC_C_41_CS",), ("does not name the idToken",)),
     # the CSMS simulator misbehaves

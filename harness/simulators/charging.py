@@ -185,6 +185,8 @@ class ChargingFaults:
     master_pass_starts: bool = False
     master_pass_stops_one: bool = False
     master_pass_wrong_reason: bool = False
+    list_status_misread: bool = False
+    list_refusal_final: bool = False
     # block J meter values (J01, J02): clock-aligned values of a transaction, the Ended event's values, signing
     aligned_tx_wrong_trigger: bool = False
     aligned_during_transaction: bool = False
@@ -491,6 +493,8 @@ class Charging:
         if self.link.online():
             pre_authorize = self.model.flag("AuthCtrlr", "LocalPreAuthorize") or self.faults.pre_authorize_always
             local = self.auth.lookup(id_token, **use)
+            if local is not None and self.faults.list_status_misread and self._on_list(id_token):
+                local = {**local, "status": "Invalid"}
             if pre_authorize and not self.faults.authorize_cached_token and local is not None and (
                     local.get("status") == "Accepted"):
                 return local
@@ -521,12 +525,15 @@ class Charging:
             return None
         return float(self.model.number("AuthCacheCtrlr", "LifeTime"))
 
+    def _on_list(self, id_token: Mapping[str, Any]) -> bool:
+        return self.model.flag("LocalAuthListCtrlr", "Enabled") and key_of(id_token) in self.auth.local_list
+
     def _no_post_authorize(self, id_token: Mapping[str, Any]) -> bool:
         """Whether a token the cache holds as not Accepted is refused without asking the CSMS: when
         AuthCacheCtrlr.DisablePostAuthorize is true (C12.FR.05 otherwise asks). A token on the local list is
         judged by LocalAuthListCtrlr's own option, which the simulator does not have (it asks)."""
-        if self.model.flag("LocalAuthListCtrlr", "Enabled") and key_of(id_token) in self.auth.local_list:
-            return False
+        if self._on_list(id_token):  # C14.FR.03: a list entry that is not Accepted is checked with the CSMS
+            return bool(self.faults.list_refusal_final or self.faults.list_status_misread)
         disabled = self.model.flag("AuthCacheCtrlr", "DisablePostAuthorize")
         return (disabled and not self.faults.post_authorize_despite_disable) or self.faults.trust_cached_refusal
 

@@ -124,6 +124,8 @@ class StationFaults:
     differential_keeps_version: bool = False  # a Differential SendLocalList is applied, its versionNumber not kept
     no_version_check: bool = False  # a Differential SendLocalList older than its list is Accepted (no VersionMismatch)
     reject_empty_full_list: bool = False  # a Full SendLocalList without entries is answered Failed
+    list_status_misread: bool = False  # online, reads every Local Authorization List entry as Invalid, asks nobody
+    list_refusal_final: bool = False  # online, a list entry that is not Accepted is refused, the CSMS not asked
     local_list_lost_on_reboot: bool = False  # the Local Authorization List and its version are gone after a reboot
     version_while_disabled: bool = False  # GetLocalListVersion names its version with LocalAuthListCtrlr disabled
     no_status_after_reconnect: bool = False  # a connector change while offline is not reported once back online
