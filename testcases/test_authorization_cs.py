@@ -305,6 +305,101 @@ async def test_TC_C_26_CS(csms: CsmsRole, sut: StationControl) -> None:
         await states.ev_disconnected(csms, sut)
 
 
+# ---- TC_C_22..25_CS: offline authorization through the Local Authorization List (C13) ------------------------------
+def _authorized_with(token: IdToken) -> dict[str, Any]:
+    return {"triggerReason": "Authorized", "idToken": {"idToken": token.id_token}}
+
+
+async def _offline_refusal(csms: CsmsRole, sut: StationControl, token: IdToken, status: str) -> None:
+    """C_22/23/24: the list holds `token` as `status`; offline, the EV enters the bay and the token is presented;
+    back online, only when TxStartPoint has ParkingBayOccupancy the queue holds a TransactionEvent EVDetected with
+    offline true (the tables' step 5). That the refused token authorized nothing is beyond the tables."""
+    await booted(csms, sut)
+    await _implemented_true(csms, "LocalAuthListCtrlr.Available")
+    await _authorizes(csms)
+    await csms.configure({"LocalAuthListCtrlr.Enabled": IfImplemented(True),
+                          "AuthCtrlr.LocalPreAuthorize": IfImplemented(True),
+                          "AuthCtrlr.OfflineTxForUnknownIdEnabled": IfImplemented(False),
+                          "AuthCtrlr.LocalAuthorizeOffline": True, **states.offline_window(csms)})
+    await states.id_token_local_auth_list(csms, sut, token, status=status)
+    start, _ = await csms.tx_points()
+    bay = "ParkingBayOccupancy" in start
+    evse = csms.configured.evse_id
+    with csms.step(f"1-3. The harness closes the connection and refuses reconnects. Manual Actions: drive the EV into "
+                   f"the parking bay{'' if bay else ' (no bay sensor is driven: TxStartPoint has no bay)'}, present "
+                   f"idToken {token.id_token} ({status} in the list)"):
+        await csms.go_offline()
+        mark = csms.mark()
+        detected = csms.expect("TransactionEvent", {"triggerReason": "EVDetected", "offline": True}, after=mark,
+                               description="TransactionEvent triggerReason EVDetected, offline true") if bay else None
+        if bay:
+            await sut.parking_bay(evse, True)
+        await sut.present_token(token, evse)
+    with csms.step("4. The harness accepts the reconnect" + (
+            "; 5-6. TransactionEvent offline true, triggerReason EVDetected" if bay else "")):
+        csms.go_online(reconnect_awaited=False)  # the window below, the reconnect in it, is the declared wait
+        with csms.beyond_part6("C13.FR.02", f"the {status.lower()} idToken authorized nothing while offline"):
+            await csms.expect_none("TransactionEvent", _authorized_with(token),
+                                   within=csms.reconnect_wait() + csms.timeout(None),
+                                   reason=f"the Local Authorization List holds idToken {token.id_token} as {status}",
+                                   requirements=("C13.FR.02",))
+        if detected is not None:
+            await csms.received(detected, within=csms.reconnect_wait())
+    if bay:
+        with csms.step("Manual Action: drive the EV out of the parking bay"):
+            await sut.parking_bay(evse, False)
+
+
+@testcase("TC_C_22_CS")
+async def test_TC_C_22_CS(csms: CsmsRole, sut: StationControl) -> None:
+    await _offline_refusal(csms, sut, csms.tokens.invalid, "Invalid")
+
+
+@testcase("TC_C_23_CS")
+async def test_TC_C_23_CS(csms: CsmsRole, sut: StationControl) -> None:
+    await _offline_refusal(csms, sut, csms.tokens.blocked, "Blocked")
+
+
+@testcase("TC_C_24_CS")
+async def test_TC_C_24_CS(csms: CsmsRole, sut: StationControl) -> None:
+    await _offline_refusal(csms, sut, csms.tokens.expired, "Expired")
+
+
+@testcase("TC_C_25_CS")
+async def test_TC_C_25_CS(csms: CsmsRole, sut: StationControl) -> None:
+    await booted(csms, sut)
+    await _implemented_true(csms, "LocalAuthListCtrlr.Available")
+    await _implemented_true(csms, "AuthCacheCtrlr.Available")  # errata 2025-04: the variable's right name
+    if await csms.read_variable("AuthCtrlr.OfflineTxForUnknownIdEnabled") is None:
+        raise NotApplicable("AuthCtrlr.OfflineTxForUnknownIdEnabled is not implemented (prerequisite)")
+    await _authorizes(csms)
+    duration = csms.configured.transaction_duration
+    await csms.configure({"LocalAuthListCtrlr.Enabled": IfImplemented(True),
+                          "AuthCtrlr.LocalPreAuthorize": IfImplemented(True),
+                          "AuthCtrlr.OfflineTxForUnknownIdEnabled": True, "AuthCtrlr.LocalAuthorizeOffline": True,
+                          "TxCtrlr.StopTxOnInvalidId": False, **states.offline_window(csms)})
+    token = csms.tokens.valid
+    await states.id_token_cached(csms, sut, token)
+    await states.id_token_local_auth_list(csms, sut, token, status="Invalid")
+    await states.ev_connected_pre_session(csms, sut)
+    reason = (f"the Local Authorization List holds idToken {token.id_token} as Invalid, which outranks the cache's "
+              "Accepted: no transaction may start")
+    with csms.step(f"1. The harness closes the connection and refuses reconnects. Manual Action: present idToken "
+                   f"{token.id_token}; the harness waits the Transaction Duration ({duration:g} s)"):
+        await csms.go_offline()
+        rules = [csms.forbid("TransactionEvent", {"eventType": "Started"}, reason=reason, requirements=("C13.FR.04",)),
+                 csms.forbid("TransactionEvent", _authorized_with(token), reason=reason, requirements=("C13.FR.04",))]
+        await sut.present_token(token, csms.configured.evse_id)
+        await csms.hold(duration, "<Configured Transaction Duration>")
+    with csms.step("2-3. The harness accepts the reconnect; the station does not start a transaction (MeterValues "
+                   "allowed)"):
+        csms.go_online(reconnect_awaited=False)  # the window below, the reconnect in it, is the declared wait
+        await csms.hold(csms.reconnect_wait() + csms.timeout(None), "the reconnect and the station's queue: no "
+                        "transaction starts")
+        for rule in rules:
+            csms.allow(rule)
+
+
 # ---- TC_C_27..31_CS: online authorization through the Local Authorization List (C14) -------------------------------
 async def _listed_online(csms: CsmsRole, sut: StationControl, token: IdToken, status: str) -> None:
     """Before of C_27..C_31: the list available (prerequisite) and enabled, LocalPreAuthorize true (each if

@@ -23,14 +23,6 @@ from harness import (
 )
 
 
-def _offline_config(csms: CsmsRole) -> dict[str, Any]:
-    """OfflineThreshold <Configured RetryBackOffWaitMinimum_duration> + 60, RetryBackOffWaitMinimum that
-    duration, RetryBackOffRandomRange 0."""
-    wait = csms.configured.retry_back_off_wait_minimum
-    return {"OCPPCommCtrlr.OfflineThreshold": int(wait + 60), "OCPPCommCtrlr.RetryBackOffWaitMinimum": int(wait),
-            "OCPPCommCtrlr.RetryBackOffRandomRange": 0}
-
-
 def _sampled_config(csms: CsmsRole) -> dict[str, Any]:
     return {"SampledDataCtrlr.TxUpdatedMeasurands": csms.configured.tx_updated_measurands,
             "SampledDataCtrlr.TxUpdatedInterval": csms.configured.tx_updated_interval}
@@ -62,7 +54,7 @@ async def _status_with_queue(csms: CsmsRole, sut: StationControl, *, with_id: bo
     so the queue still holds it whatever the station's timing."""
     _queued_while_offline(csms)
     await booted(csms, sut)
-    await csms.configure({**_sampled_config(csms), **_offline_config(csms)})
+    await csms.configure({**_sampled_config(csms), **states.offline_window(csms)})
     await states.energy_transfer_started(csms, sut)
     tx = csms.transaction_on(csms.configured.evse_id)
     assert tx is not None  # energy_transfer_started waited for its event
@@ -147,7 +139,7 @@ async def test_TC_E_34_CS(csms: CsmsRole, sut: StationControl) -> None:
 @testcase("TC_E_45_CS")
 async def test_TC_E_45_CS(csms: CsmsRole, sut: StationControl) -> None:
     await booted(csms, sut)
-    await csms.configure(_offline_config(csms))
+    await csms.configure(states.offline_window(csms))
     group = csms.tokens.group
     flags = await csms.configuration.read("AuthCacheCtrlr.Enabled", "LocalAuthListCtrlr.Enabled")
     if flags["AuthCacheCtrlr.Enabled"] is not None:

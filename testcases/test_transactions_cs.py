@@ -35,14 +35,6 @@ from harness import (
 AUTH_ENABLED = {"AuthCtrlr.Enabled": IfWritable(True), "AuthCtrlr.DisableRemoteAuthorization": IfImplemented(False)}
 
 
-def _offline_config(csms: CsmsRole, extra: float = 0.0) -> dict[str, Any]:
-    """Before of the offline cases: the station retries after <Configured RetryBackOffWaitMinimum_duration> (+
-    `extra`, e.g. the Transaction Duration), and counts as offline only a minute after that."""
-    wait = csms.configured.retry_back_off_wait_minimum + extra
-    return {"OCPPCommCtrlr.OfflineThreshold": int(wait + 60), "OCPPCommCtrlr.RetryBackOffWaitMinimum": int(wait),
-            "OCPPCommCtrlr.RetryBackOffRandomRange": 0}
-
-
 def _sampled_config(csms: CsmsRole) -> dict[str, Any]:
     """SampledDataTxUpdatedMeasurands / Interval as configured (and sampled data enabled, where implemented)."""
     return {"SampledDataCtrlr.TxUpdatedMeasurands": csms.configured.tx_updated_measurands,
@@ -172,7 +164,7 @@ async def test_TC_E_40_CS(csms: CsmsRole, sut: StationControl) -> None:
                                      "configured.tx_updated_interval")
     await booted(csms, sut)
     await csms.configure({**_sampled_config(csms), "SampledDataCtrlr.Enabled": IfImplemented(True),
-                          **_offline_config(csms)})
+                          **states.offline_window(csms)})
     await states.energy_transfer_started(csms, sut)
     wait = csms.configured.retry_back_off_wait_minimum
     with csms.step(f"1-2. The harness closes the connection, refuses reconnects for {wait} s, then accepts"):
@@ -212,7 +204,7 @@ async def test_TC_E_43_CS(csms: CsmsRole, sut: StationControl) -> None:
           requirements=("E08.FR.01", "E08.FR.04", "E08.FR.05", "E08.FR.06", "E08.FR.07", "E08.FR.08"))
 async def test_TC_E_44_CS(csms: CsmsRole, sut: StationControl) -> None:
     await booted(csms, sut)
-    await csms.configure(_offline_config(csms))
+    await csms.configure(states.offline_window(csms))
     await states.energy_transfer_started(csms, sut)
     evse, connector = csms.configured.evse_id, csms.configured.connector_id
     with csms.step("1. The harness closes the connection and refuses reconnects. Manual Actions: present the same "
@@ -237,7 +229,7 @@ async def test_TC_E_44_CS(csms: CsmsRole, sut: StationControl) -> None:
 async def test_TC_E_31_CS(csms: CsmsRole, sut: StationControl) -> None:
     await booted(csms, sut)
     duration = csms.configured.transaction_duration
-    await csms.configure({**_sampled_config(csms), **_offline_config(csms, extra=duration),
+    await csms.configure({**_sampled_config(csms), **states.offline_window(csms, extra=duration),
                           "OCPPCommCtrlr.UnlockOnEVSideDisconnect": IfWritable(True)})
     await states.energy_transfer_started(csms, sut)
     evse, connector = csms.configured.evse_id, csms.configured.connector_id

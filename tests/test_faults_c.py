@@ -33,6 +33,8 @@ C_FAULTS: dict[str, tuple[tuple[str, ...], tuple[str, ...]]] = {
     "clear_disabled_cache": (("TC_C_38_CS",), ("ClearCache", "$.status")),
     "list_status_misread": (("TC_C_27_CS",), ("no TransactionEvent",)),
     "list_refusal_final": (("TC_C_28_CS", "TC_C_29_CS", "TC_C_30_CS", "TC_C_31_CS"), ("from the SUT within",)),
+    "cache_over_list": (("TC_C_25_CS",), ("forbidden message", "outranks the cache")),
+    "offline_list_any_status": (("TC_C_25_CS",), ("forbidden message", "outranks the cache")),
     # switches of earlier blocks that the new cases check too
     "charge_on_after_invalid_id": (("TC_C_17_CS",), ("SuspendedEVSE",)),
     "no_offline_flag": (("TC_C_15_CS", "TC_C_16_CS", "TC_C_17_CS", "TC_C_18_CS"), ("offline true",)),
@@ -97,3 +99,24 @@ def test_block_c_cases_pass_a_station_that_chose_otherwise(variant: str, tmp_pat
                                                  and "not applicable" not in result.messages[k].lower())}
     assert set(result.verdicts) == set(CS_CASES) and not bad, (
         "\n\n".join(f"{k}: {v}: {result.messages.get(k, '')[:1500]}" for k, v in bad.items()) or result.output[-3000:])
+
+
+@pytest.mark.parametrize(("variant", "fault", "verdict", "text"), [
+    ("start_at_authorized", None, "passed", ""),
+    ("start_at_authorized", "offline_list_any_status", "failed", "Beyond Part 6 (C13.FR.02)"),
+    ("start_at_bay", None, "passed", ""),
+    ("start_at_bay", "no_offline_flag", "failed", "$.offline"),
+])
+def test_offline_refusal_through_the_list(variant: str, fault: str | None, verdict: str, text: str,
+                                         tmp_path: Path) -> None:
+    """TC_C_22/23/24_CS check only what a station whose TxStartPoint has ParkingBayOccupancy queues (EVDetected,
+    offline true), and beyond Part 6 that the refused token authorized nothing: with the built-in TxStartPoint
+    (PowerPathClosed, no EV) neither shows, so a station that starts at Authorized (variant start_at_authorized:
+    a token authorized offline is a queued TransactionEvent) proves the one, a bay start (variant start_at_bay)
+    the other."""
+    cases = ("TC_C_22_CS", "TC_C_23_CS", "TC_C_24_CS") if variant == "start_at_authorized" else ("TC_C_22_CS",)
+    result = run_suite(tmp_path, *cases, faults=(fault,) if fault else (), variants=(variant,),
+                       extra=(*FAST, *STRICT))
+    assert result.verdicts == dict.fromkeys(cases, verdict), result.output[-3000:]
+    for case in cases if fault else ():
+        assert text in result.messages[case], result.messages[case][:3000]

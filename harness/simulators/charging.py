@@ -187,6 +187,8 @@ class ChargingFaults:
     master_pass_wrong_reason: bool = False
     list_status_misread: bool = False
     list_refusal_final: bool = False
+    cache_over_list: bool = False
+    offline_list_any_status: bool = False
     # block J meter values (J01, J02): clock-aligned values of a transaction, the Ended event's values, signing
     aligned_tx_wrong_trigger: bool = False
     aligned_during_transaction: bool = False
@@ -507,7 +509,11 @@ class Charging:
                 return dict(answer["idTokenInfo"])
         if not self.model.flag("AuthCtrlr", "LocalAuthorizeOffline") or self.faults.no_offline_authorization:
             return None
-        local = self.auth.lookup(id_token, **use)
+        local = self.auth.lookup(id_token, **use)  # C13.FR.04 / C14: the list before the cache
+        if self.faults.cache_over_list:
+            local = self.auth.lookup(id_token, **{**use, "use_list": False}) or local
+        if local is not None and self.faults.offline_list_any_status and self._on_list(id_token):
+            local = {**local, "status": "Accepted"}
         if local is not None:
             return local
         if self.model.flag("AuthCtrlr", "OfflineTxForUnknownIdEnabled"):

@@ -126,6 +126,8 @@ class StationFaults:
     reject_empty_full_list: bool = False  # a Full SendLocalList without entries is answered Failed
     list_status_misread: bool = False  # online, reads every Local Authorization List entry as Invalid, asks nobody
     list_refusal_final: bool = False  # online, a list entry that is not Accepted is refused, the CSMS not asked
+    cache_over_list: bool = False  # offline, the Authorization Cache is asked before the Local Authorization List
+    offline_list_any_status: bool = False  # offline, any token on the list is authorized, whatever its status
     local_list_lost_on_reboot: bool = False  # the Local Authorization List and its version are gone after a reboot
     version_while_disabled: bool = False  # GetLocalListVersion names its version with LocalAuthListCtrlr disabled
     no_status_after_reconnect: bool = False  # a connector change while offline is not reported once back online
@@ -344,6 +346,8 @@ class StationVariants:
 
     availability_by_notify_event: bool = False  # connector states by NotifyEvent AvailabilityState, never StatusNotification
     read_only_tx_points: bool = False  # TxCtrlr.TxStartPoint / TxStopPoint are ReadOnly (SetVariables: Rejected)
+    start_at_authorized: bool = False  # TxCtrlr.TxStartPoint is Authorized out of the box (a token starts it)
+    start_at_bay: bool = False  # TxCtrlr.TxStartPoint is ParkingBayOccupancy out of the box (a bay sensor starts it)
     no_local_pre_authorize: bool = False  # AuthCtrlr.LocalPreAuthorize not implemented (GetVariables: UnknownVariable)
     boot_trigger_not_implemented: bool = False  # TriggerMessage(BootNotification) is NotImplemented (F06 allows it)
     # block E
@@ -452,6 +456,9 @@ class StationSimulator:
         if self.config.variants.read_only_tx_points:
             for name in ("TxStartPoint", "TxStopPoint"):
                 self.model.variables[VarKey("TxCtrlr", name)].attributes["Actual"].mutability = "ReadOnly"
+        if self.config.variants.start_at_authorized or self.config.variants.start_at_bay:
+            start = "Authorized" if self.config.variants.start_at_authorized else "ParkingBayOccupancy"
+            self.model.put(VarKey("TxCtrlr", "TxStartPoint"), start)
         if self.config.variants.no_local_pre_authorize:
             del self.model.variables[VarKey("AuthCtrlr", "LocalPreAuthorize")]  # never pre-authorizes locally
         if not self.config.variants.no_plug_retention_lock:

@@ -417,6 +417,16 @@ async def parking_bay_occupied(csms: CsmsRole, sut: StationControl, evse: int | 
         csms.transcript.note("ParkingBayOccupied: no parking bay sensor is driven; the state is optional")
 
 
+def offline_window(csms: CsmsRole, extra: float = 0.0) -> dict[str, Any]:
+    """The Configuration State of Part 6's offline cases: OfflineThreshold <Configured
+    RetryBackOffWaitMinimum_duration> (+ `extra`, e.g. the Transaction Duration) + 60, RetryBackOffWaitMinimum that
+    duration, RetryBackOffRandomRange 0: the station retries after a known back-off and counts as offline only a
+    minute after it."""
+    wait = csms.configured.retry_back_off_wait_minimum + extra
+    return {"OCPPCommCtrlr.OfflineThreshold": int(wait + 60), "OCPPCommCtrlr.RetryBackOffWaitMinimum": int(wait),
+            "OCPPCommCtrlr.RetryBackOffRandomRange": 0}
+
+
 async def start_offline_transaction(csms: CsmsRole, sut: StationControl, token: IdToken | None = None,
                                     evse: int | None = None) -> Record | None:
     """*StartOfflineTransaction* (Table 436): the harness closes the connection and refuses reconnects; the EV
