@@ -58,7 +58,7 @@ def _group_of(station: StationRole) -> tuple[IdToken, IdToken, str]:
     first, second = station.tokens.valid, station.tokens.group
     group = first.group_id_token
     if not group or second.group_id_token != group or second.id_token == first.id_token:
-        raise PreconditionNotMet("TC_C_39_CSMS needs two valid idTokens with one <Configured groupIdToken>",
+        raise PreconditionNotMet("the case needs two valid idTokens with one <Configured groupIdToken>",
                                  fix="in the CSMS profile give id_tokens.valid and id_tokens.group (another token) "
                                      "the same groupIdToken, and configure both so at the CSMS")
     return first, second, group
@@ -86,6 +86,47 @@ async def test_TC_C_39_CSMS(station: StationRole, sut: CsmsControl) -> None:
         await states.station_ev_connected_post_session(station, tx)
     with station.step("11. Reusable state EVDisconnected"):
         await states.station_ev_disconnected(station, tx)
+
+
+async def _group_started(station: StationRole) -> tuple[IdToken, IdToken, str, dict[str, Any], StationTransaction]:
+    """C_40 / C_43 (the tokens of the group in the CSMS's Local Authorization List): EVConnectedPreSession; 1-2.
+    TransactionEvent Authorized with the valid idToken, Accepted with the groupIdToken; 3. EnergyTransferStarted."""
+    first, second, group = _group_of(station)
+    accepted: dict[str, Any] = {"idTokenInfo": {"status": "Accepted", "groupIdToken": {"idToken": group}}}
+    tx = await states.station_ev_connected(station, station.configured.evse_id, station.configured.connector_id)
+    with station.step(f"1-2. TransactionEvent Updated, triggerReason Authorized, idToken {first.id_token}; "
+                      f"Accepted, groupIdToken {group}"):
+        await tx.event("Updated", "Authorized", accepted, id_token=first, charging_state="EVConnected")
+    with station.step("3. Reusable state EnergyTransferStarted"):
+        await states.station_energy_transfer(station, tx)
+    return first, second, group, accepted, tx
+
+
+async def _group_stopped(station: StationRole, tx: StationTransaction, second: IdToken, group: str,
+                         accepted: dict[str, Any], steps: tuple[str, str, str]) -> None:
+    with station.step(f"{steps[0]}. TransactionEvent Updated, triggerReason StopAuthorized, idToken "
+                      f"{second.id_token}; Accepted, groupIdToken {group}"):
+        await tx.event("Updated", "StopAuthorized", accepted, id_token=second)
+    with station.step(f"{steps[1]}. Reusable state EVConnectedPostSession"):
+        await states.station_ev_connected_post_session(station, tx)
+    with station.step(f"{steps[2]}. Reusable state EVDisconnected"):
+        await states.station_ev_disconnected(station, tx)
+
+
+@testcase("TC_C_40_CSMS")
+async def test_TC_C_40_CSMS(station: StationRole, sut: CsmsControl) -> None:
+    await station_booted(station)
+    _, second, group, accepted, tx = await _group_started(station)
+    await _group_stopped(station, tx, second, group, accepted, ("5-6", "7", "8"))
+
+
+@testcase("TC_C_43_CSMS")
+async def test_TC_C_43_CSMS(station: StationRole, sut: CsmsControl) -> None:
+    await station_booted(station)
+    _, second, group, accepted, tx = await _group_started(station)
+    with station.step(f"4-5. AuthorizeRequest with idToken {second.id_token}; Accepted, groupIdToken {group}"):
+        await station.authorize(second, accepted)
+    await _group_stopped(station, tx, second, group, accepted, ("6-7", "8", "9"))
 
 
 # ---- block C coverage ---------------------------------------------------------------------------------------------

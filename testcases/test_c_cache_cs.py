@@ -485,12 +485,13 @@ def _group(csms: CsmsRole) -> tuple[IdToken, IdToken, dict[str, Any]]:
     return first, other, {"status": "Accepted", "groupIdToken": {"idToken": group, "type": "Central"}}
 
 
-async def _start_cached(csms: CsmsRole, sut: StationControl, token: IdToken, accepted: dict[str, Any]) -> None:
+async def _start_cached(csms: CsmsRole, sut: StationControl, token: IdToken, accepted: dict[str, Any], *,
+                        where: str = "cached") -> None:
     """Present the cached token: 1-2. TransactionEvent Authorized with it when TxStartPoint has Authorized or a
     transaction runs (or the EV is in and TxStartPoint has PowerPathClosed), answered Accepted with the group;
     then 3. EnergyTransferStarted."""
     csms.answer_token(token, accepted)
-    with csms.step(f"Manual Action: present the cached idToken {token.id_token}. 1-2. TransactionEvent Authorized "
+    with csms.step(f"Manual Action: present the {where} idToken {token.id_token}. 1-2. TransactionEvent Authorized "
                    "with it (Started, or Updated in a running transaction); Accepted with the groupIdToken"):
         await states.authorized(csms, sut, token, authorize=False, local=True)
     with csms.step("3. Reusable state EnergyTransferStarted"):
@@ -512,6 +513,51 @@ async def test_TC_C_41_CS(csms: CsmsRole, sut: StationControl) -> None:
     with csms.step(f"Manual Action: present the cached idToken {other.id_token} of the same group. 4. StopAuthorized: "
                    "a TransactionEvent with triggerReason StopAuthorized naming the idToken"):
         await csms.hold(csms.configured.transaction_duration, "the configured Transaction Duration")
+        stop = csms.expect("TransactionEvent", {"triggerReason": "StopAuthorized",
+                                                "transactionInfo": {"transactionId": running}}, after=csms.mark(),
+                           description="TransactionEvent StopAuthorized")
+        await sut.present_token(other)
+        stopped = await csms.received(stop)
+        named = stopped.frame.payload.get("idToken")  # type: ignore[union-attr]
+        if not isinstance(named, dict) or (named.get("idToken"), named.get("type")) not in (
+                (first.id_token, first.type), (other.id_token, other.type)):
+            raise csms.failure("the StopAuthorized event does not name the idToken of the group",
+                               expected=f"idToken {first.id_token} (the table) or {other.id_token}",
+                               actual=stopped.raw[:400], rules=("SEQ",))
+        csms.authorized.pop(evse, None)
+    with csms.step("5. Reusable state EVConnectedPostSession"):
+        await states.ev_connected_post_session(csms, sut)
+    with csms.step("6. Reusable state EVDisconnected"):
+        await states.ev_disconnected(csms, sut)
+    with csms.step("7. Reusable state ParkingBayUnoccupied"):
+        await states.parking_bay_unoccupied(csms, sut)
+
+
+async def _group_listed(csms: CsmsRole, sut: StationControl, second: IdToken,
+                        status: str) -> tuple[IdToken, dict[str, Any]]:
+    """Before of C_40 / C_43: the Local Authorization List available (prerequisite) and enabled, LocalPreAuthorize
+    true (each if implemented); memory state: the valid idToken and `second` (`status`) in the list, both with
+    <Configured groupIdToken>; then EVConnectedPreSession. The valid idToken and the group's Accepted answer."""
+    if await csms.read_variable("LocalAuthListCtrlr.Available") != "true":
+        raise NotApplicable("LocalAuthListCtrlr.Available is not implemented with value true (prerequisite)")
+    first, _, accepted = _group(csms)
+    await csms.configure({"LocalAuthListCtrlr.Enabled": IfImplemented(True),
+                          "AuthCtrlr.LocalPreAuthorize": IfImplemented(True)})
+    await states.id_token_local_auth_list(csms, sut, first, with_group=True, others=((second, status),))
+    await states.ev_connected_pre_session(csms, sut)
+    return first, accepted
+
+
+@testcase("TC_C_40_CS", notes="the StopAuthorized event may name either token of the group")
+async def test_TC_C_40_CS(csms: CsmsRole, sut: StationControl) -> None:
+    await booted(csms, sut)
+    _, other, _ = _group(csms)
+    first, accepted = await _group_listed(csms, sut, other, "Accepted")
+    await _start_cached(csms, sut, first, accepted, where="listed")
+    evse = csms.configured.evse_id
+    running = csms.transaction_on(evse)
+    with csms.step(f"Manual Action: present idToken {other.id_token} of the same group. 4. StopAuthorized: a "
+                   "TransactionEvent Updated with triggerReason StopAuthorized naming the idToken"):
         stop = csms.expect("TransactionEvent", {"triggerReason": "StopAuthorized",
                                                 "transactionInfo": {"transactionId": running}}, after=csms.mark(),
                            description="TransactionEvent StopAuthorized")
@@ -567,6 +613,24 @@ async def test_TC_C_44_CS(csms: CsmsRole, sut: StationControl) -> None:
     with csms.step(f"Manual Action: present the cached invalid idToken {invalid.id_token}. 4-5. AuthorizeRequest "
                    "with its idToken and type; the harness responds Invalid with the group's groupIdToken; no "
                    "TransactionEvent follows"):
+        mark = csms.mark()
+        auth = csms.expect("Authorize", {"idToken": invalid.wire()}, respond=refused, after=mark,
+                           description=f"AuthorizeRequest for idToken {invalid.id_token} type {invalid.type}")
+        await sut.present_token(invalid)
+        await csms.received(auth)
+        await _not_stopped(csms, invalid, mark)
+
+
+@testcase("TC_C_43_CS")
+async def test_TC_C_43_CS(csms: CsmsRole, sut: StationControl) -> None:
+    await booted(csms, sut)
+    invalid = csms.tokens.invalid
+    first, accepted = await _group_listed(csms, sut, invalid, "Invalid")
+    await _start_cached(csms, sut, first, accepted, where="listed")
+    refused = {"idTokenInfo": {"status": "Invalid", "groupIdToken": accepted["groupIdToken"]}}
+    with csms.step(f"Manual Action: present the invalid idToken {invalid.id_token} of the list (same group). 4-5. "
+                   "AuthorizeRequest with its idToken and type; the harness responds Invalid with the group's "
+                   "groupIdToken; no TransactionEvent follows"):
         mark = csms.mark()
         auth = csms.expect("Authorize", {"idToken": invalid.wire()}, respond=refused, after=mark,
                            description=f"AuthorizeRequest for idToken {invalid.id_token} type {invalid.type}")

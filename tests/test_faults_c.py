@@ -23,7 +23,7 @@ C_FAULTS: dict[str, tuple[tuple[str, ...], tuple[str, ...]]] = {
     "cache_ignores_transaction_response": (("TC_C_34_CS",), ("Authorize",)),
     "start_for_refused_token": (("TC_C_07_CS", "TC_C_56_CS"), ("forbidden message", "TransactionEvent")),
     "stop_with_any_token": (("TC_C_04_CS",), ("forbidden message", "C01.FR.03")),
-    "group_stop_ignores_status": (("TC_C_42_CS", "TC_C_44_CS"), ("forbidden message", "C09.FR.11")),
+    "group_stop_ignores_status": (("TC_C_42_CS", "TC_C_44_CS", "TC_C_43_CS"), ("forbidden message", "C09.FR.11")),
     "no_deauthorize": (("TC_C_16_CS", "TC_C_18_CS", "TC_C_34_CS"), ("Deauthorized",)),
     "ignore_max_energy": (("TC_C_15_CS",), ("SuspendedEVSE", "MaxEnergyOnInvalidId")),
     "master_pass_starts": (("TC_C_45_CS",), ("forbidden message", "C16.FR.03")),
@@ -40,13 +40,14 @@ C_FAULTS: dict[str, tuple[tuple[str, ...], tuple[str, ...]]] = {
     "no_offline_flag": (("TC_C_15_CS", "TC_C_16_CS", "TC_C_17_CS", "TC_C_18_CS"), ("offline true",)),
     "authorize_wrong_token_type": (("TC_C_07_CS", "TC_C_09_CS", "TC_C_33_CS", "TC_C_36_CS", "TC_C_28_CS", "TC_C_29_CS",
                                     "TC_C_30_CS"), ("$.idToken.type",)),
-    "ignore_group_id": (("TC_C_41_CS",), ("StopAuthorized",)),
-    "stop_event_without_id_token": (("TC_C_41_CS",), ("does not name the idToken",)),
+    "ignore_group_id": (("TC_C_41_CS", "TC_C_40_CS"), ("StopAuthorized",)),
+    "stop_event_without_id_token": (("TC_C_41_CS", "TC_C_40_CS"), ("does not name the idToken",)),
     # the CSMS simulator misbehaves
     "accept_expired_token": (("TC_C_07_CSMS",), ("$.idTokenInfo.status", "Accepted")),
     "accept_unknown_token": (("TC_C_20_CSMS",), ("$.idTokenInfo.status", "Accepted")),
     "no_clear_cache": (("TC_C_38_CSMS",), ("ClearCache",)),
     "master_pass_without_group": (("TC_C_48_CSMS",), ("$.idTokenInfo.groupIdToken",)),
+    "group_id_in_authorize_only": (("TC_C_40_CSMS", "TC_C_43_CSMS"), ("TransactionEvent", "$.idTokenInfo.groupIdToken")),
 }
 
 C_SAMPLE = {"trust_cached_refusal", "no_deauthorize", "master_pass_wrong_reason", "accept_expired_token"}

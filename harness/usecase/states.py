@@ -482,24 +482,24 @@ async def id_token_cached(csms: CsmsRole, sut: StationControl, token: IdToken | 
 
 async def id_token_local_auth_list(csms: CsmsRole, sut: StationControl, token: IdToken | None = None, *,
                                    with_group: bool = False, version: int | None = None,
-                                   status: str = "Accepted") -> None:
+                                   status: str = "Accepted", others: tuple[tuple[IdToken, str], ...] = ()) -> None:
     """Memory state *IdTokenLocalAuthList* (Table 444; errata 2025-04: enable the list where implemented):
-    SendLocalList Full with the token, Accepted. `with_group`: its entry names the token's groupIdToken (a case's
-    "IdTokenLocalAuthList for … with <Configured GroupIdToken>", TC_E_45_CS). `version`: the list's versionNumber
-    (block D: <Configured versionNumber>, which its cases count from); by default one above the station's.
-    `status`: the entry's idTokenInfo.status (a case's "A known invalid idToken is configured in the list")."""
+    SendLocalList Full with the token, Accepted. `with_group`: every entry names the token's groupIdToken (a case's
+    "IdTokenLocalAuthList for … with <Configured GroupIdToken>", TC_E_45_CS; "… in the list with the same
+    GroupId", TC_C_40/43_CS). `version`: the list's versionNumber (block D: <Configured versionNumber>, which its
+    cases count from); by default one above the station's. `status`: the entry's idTokenInfo.status (a case's "A
+    known invalid idToken is configured in the list"); `others`: more (token, status) entries of the same list."""
     token = token or csms.tokens.valid
-    info: dict[str, Any] = {"status": status}
-    if with_group and token.group_id_token:
-        info["groupIdToken"] = {"idToken": token.group_id_token, "type": "Central"}
-    with csms.step(f"Memory state IdTokenLocalAuthList: idToken {token.id_token} in the local list ({status})"):
+    group = {"idToken": token.group_id_token, "type": "Central"} if with_group and token.group_id_token else None
+    entries = [{"idToken": t.wire(), "idTokenInfo": {"status": s, **({"groupIdToken": group} if group else {})}}
+               for t, s in ((token, status), *others)]
+    listed = ", ".join(f"{t.id_token} ({s})" for t, s in ((token, status), *others))
+    with csms.step(f"Memory state IdTokenLocalAuthList: idToken {listed} in the local list"):
         await csms.configure({"LocalAuthListCtrlr.Enabled": IfImplemented(True)})
         if version is None:
             version = int((await csms.call_ok("GetLocalListVersion", {})).get("versionNumber", 0)) + 1
-        await csms.call_ok("SendLocalList", {
-            "versionNumber": version, "updateType": "Full",
-            "localAuthorizationList": [{"idToken": token.wire(), "idTokenInfo": info}]},
-            {"status": "Accepted"})
+        await csms.call_ok("SendLocalList", {"versionNumber": version, "updateType": "Full",
+                                             "localAuthorizationList": entries}, {"status": "Accepted"})
 
 
 async def transaction_events_in_queue_ended(csms: CsmsRole, sut: StationControl) -> Record | None:
