@@ -474,6 +474,33 @@ async def test_TC_C_31_CS(csms: CsmsRole, sut: StationControl) -> None:
         await states.energy_transfer_started(csms, sut)
 
 
+@testcase("TC_C_58_CS")
+async def test_TC_C_58_CS(csms: CsmsRole, sut: StationControl) -> None:
+    await booted(csms, sut)
+    await _implemented_true(csms, "LocalAuthListCtrlr.Available")
+    if await csms.read_variable("LocalAuthListCtrlr.DisablePostAuthorize") is None:
+        raise NotApplicable("LocalAuthListCtrlr.DisablePostAuthorize is not implemented (prerequisite)")
+    await _authorizes(csms)
+    await csms.configure({"LocalAuthListCtrlr.Enabled": IfImplemented(True),
+                          "AuthCtrlr.LocalPreAuthorize": IfImplemented(True),
+                          "LocalAuthListCtrlr.DisablePostAuthorize": True})
+    token = csms.tokens.invalid
+    await states.id_token_local_auth_list(csms, sut, token, status="Invalid")
+    wait = float(csms.configured.message_timeout)
+    reason = ("LocalAuthListCtrlr.DisablePostAuthorize is true: a token the list holds as Invalid is refused without "
+              "an AuthorizeRequest")
+    with csms.step(f"Manual Action: present the invalid idToken {token.id_token} of the list. 1. The station sends no "
+                   f"AuthorizeRequest and refuses it (the harness watches {wait:g} s)"):
+        rules = [csms.forbid("Authorize", {"idToken": {"idToken": token.id_token}}, reason=reason),
+                 csms.forbid("TransactionEvent", _authorized_with(token), reason=reason)]
+        try:
+            await sut.present_token(token)
+            await csms.hold(wait, "the station decides from its list alone")
+        finally:
+            for rule in rules:
+                csms.allow(rule)
+
+
 def _queued_offline(csms: CsmsRole, mark: Record | None, back: Record | None) -> None:
     """Every TransactionEvent stamped before the harness accepted the reconnection was queued while the station
     was offline: it must carry offline true."""

@@ -117,11 +117,20 @@ async def test_TC_D_04_CSMS(station: StationRole, sut: CsmsControl) -> None:
         _judge(station, record, "the empty full list the table expects", update="Full", entries="none")
 
 
-@testcase("TC_D_09_CSMS")
-async def test_TC_D_09_CSMS(station: StationRole, sut: CsmsControl) -> None:
+async def _version_asked(station: StationRole, sut: CsmsControl, version: int, why: str) -> None:
     await station_booted(station)
-    asked = station.expect("GetLocalListVersion", respond={"versionNumber": 0})
+    asked = station.expect("GetLocalListVersion", respond={"versionNumber": version})
     with station.step("Manual Action: ask the CSMS to get the Local Authorization List version"):
         await sut.trigger(station.identity, "GetLocalListVersion", {})
-    with station.step("1-2. GetLocalListVersionRequest; the station responds versionNumber 0 (no list)"):
+    with station.step(f"1-2. GetLocalListVersionRequest; the station responds versionNumber {version} ({why})"):
         await station.received(asked)
+
+
+@testcase("TC_D_08_CSMS")
+async def test_TC_D_08_CSMS(station: StationRole, sut: CsmsControl) -> None:
+    await _version_asked(station, sut, station.configured.local_list_version, "<Configured versionNumber>")
+
+
+@testcase("TC_D_09_CSMS")
+async def test_TC_D_09_CSMS(station: StationRole, sut: CsmsControl) -> None:
+    await _version_asked(station, sut, 0, "no list")

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from harness import ABSENT, ANY, CsmsControl, Record, StationRole, now_iso, station_booted, testcase
+from harness import ABSENT, ANY, CsmsControl, OcppFailure, Record, StationRole, now_iso, station_booted, testcase
 
 
 def _payload(record: Record) -> dict[str, Any]:
@@ -99,3 +99,45 @@ async def test_TC_N_62_CSMS(station: StationRole, sut: CsmsControl) -> None:
     await _customer_information(station, sut, report=True, clear=True, alone=True,
                                 identifier={"customerIdentifier": identifier},
                                 data=f"customer {identifier}: records of the customer")
+
+
+@testcase("TC_N_46_CSMS", notes="Errata 2024-11 and 2025-02: the list update may also be a Full list without the "
+                                "token; the harness asks for it only when the CSMS does not send it by itself.")
+async def test_TC_N_46_CSMS(station: StationRole, sut: CsmsControl) -> None:
+    token = station.tokens.valid
+    version = station.configured.local_list_version  # the station's list, which holds the token (memory state)
+    station.expect("GetLocalListVersion", respond={"versionNumber": version})
+    sent = station.expect("SendLocalList", respond={"status": "Accepted"})
+    await _customer_information(station, sut, report=True, clear=True, identifier=_token(station),
+                                data=_data(station))
+    with station.step(f"5-6. SendLocalListRequest that removes idToken {token.id_token} (Manual Action, only when "
+                      "the CSMS does not send it by itself: trigger it); the harness responds Accepted"):
+        try:
+            record = await station.received(sent)
+        except OcppFailure:
+            asked = station.expect("SendLocalList", respond={"status": "Accepted"})
+            await sut.trigger(station.identity, "SendLocalList", {
+                "versionNumber": version + 1, "updateType": "Differential",
+                "localAuthorizationList": [{"idToken": token.wire()}]})
+            record = await station.received(asked)
+    with station.step(f"Tool validation: Differential, versionNumber above {version}, only idToken {token.id_token} "
+                      "without idTokenInfo; or Full without that idToken"):
+        payload = _payload(record)
+        entries = payload.get("localAuthorizationList") or []
+        named = [e.get("idToken", {}).get("idToken") for e in entries if isinstance(e, dict)]
+        problems: list[str] = []
+        if payload.get("updateType") == "Full":
+            if token.id_token in named:
+                problems.append(f"$.localAuthorizationList: a Full list that still holds idToken {token.id_token}")
+        elif payload.get("updateType") == "Differential":
+            number = payload.get("versionNumber")
+            if not isinstance(number, int) or isinstance(number, bool) or number <= version:
+                problems.append(f"$.versionNumber: {number!r}, expected one above {version}")
+            if named != [token.id_token] or any("idTokenInfo" in e for e in entries if isinstance(e, dict)):
+                problems.append(f"$.localAuthorizationList: expected only idToken {token.id_token} without "
+                                f"idTokenInfo, got {entries!r}"[:400])
+        else:
+            problems.append(f"$.updateType: {payload.get('updateType')!r}")
+        if problems:
+            raise station.failure("the SendLocalListRequest does not remove the cleared idToken from the list",
+                                  message="\n".join(problems), actual=record.raw[:800], rules=("SEQ",))

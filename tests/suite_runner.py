@@ -95,9 +95,10 @@ def security_profiles(folder: Path, security: int) -> tuple[Path, Path]:
 
 def station_profile(folder: Path, *, claims: tuple[str, ...] = (), drops: tuple[str, ...] = (),
                     base: Path | None = None, name: str = "builtin-station.yaml") -> Path:
-    """A copy of the built-in station's profile (or of `base`) as `folder`/`name`, for `--ocpp-sut`: it also claims
-    the Part 5 features `claims` and no longer claims `drops` (each must be one `  X: true` line). A profile that
-    changed shape is an error at once, not a run that silently tests the old claims."""
+    """A copy of the built-in station's profile (or of `base`, e.g. the CSMS's) as `folder`/`name`, for
+    `--ocpp-sut`: it also claims the Part 5 features `claims` and no longer claims `drops` (each must be one
+    `  X: true` line). A profile that changed shape is an error at once, not a run that silently tests the old
+    claims."""
     text = (base or ROOT / "profiles" / "builtin-station.yaml").read_text()
     if text.count("\npics:\n") != 1:
         raise ValueError("the station profile: no single `pics:` line to extend")

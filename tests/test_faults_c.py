@@ -121,3 +121,16 @@ def test_offline_refusal_through_the_list(variant: str, fault: str | None, verdi
     assert result.verdicts == dict.fromkeys(cases, verdict), result.output[-3000:]
     for case in cases if fault else ():
         assert text in result.messages[case], result.messages[case][:3000]
+
+
+@pytest.mark.parametrize(("fault", "verdict"), [(None, "passed"), ("post_authorize_despite_disable", "failed")])
+def test_list_without_post_authorize(fault: str | None, verdict: str, tmp_path: Path) -> None:
+    """TC_C_58_CS (LA-3: LocalAuthListCtrlr.DisablePostAuthorize) is not applicable to the built-in profile; with a
+    profile claiming LA-3 and the variant that implements the variable, the clean simulator refuses the list's
+    Invalid token without asking and passes; one that still asks the CSMS fails."""
+    profile = station_profile(tmp_path / "profiles", claims=("LA-3",))
+    result = run_suite(tmp_path, "TC_C_58_CS", faults=(fault,) if fault else (),
+                       variants=("list_disable_post_authorize",), extra=(*FAST, f"--ocpp-sut={profile}"))
+    assert result.verdicts == {"TC_C_58_CS": verdict}, result.output[-3000:]
+    if fault:
+        assert "forbidden message: Authorize" in result.messages["TC_C_58_CS"], result.messages["TC_C_58_CS"][:3000]

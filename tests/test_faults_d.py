@@ -7,7 +7,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-from suite_runner import prove_caught, run_suite, sample
+from suite_runner import ROOT, prove_caught, run_suite, sample, station_profile
 
 FAST = ("-o", "ocpp_heartbeat_interval=3", "-o", "ocpp_tolerance=1", "-o", "ocpp_timeout=6")
 
@@ -44,3 +44,16 @@ def test_version_of_a_disabled_list(fault: tuple[str, ...], verdict: str, tmp_pa
     assert result.verdicts == {"TC_D_08_CS": "passed", "TC_D_10_CS": verdict}, result.output[-3000:]
     if fault:
         assert "GetLocalListVersion" in result.messages["TC_D_10_CS"], result.messages["TC_D_10_CS"][:3000]
+
+
+@pytest.mark.parametrize(("fault", "verdict"), [((), "passed"), (("ignore_operator_requests",), "failed")])
+def test_version_asked_by_a_csms_that_claims_it(fault: tuple[str, ...], verdict: str, tmp_path: Path) -> None:
+    """TC_D_08_CSMS applies to a CSMS that claims LA-2 (the built-in profile does not): with a profile that does,
+    the CSMS simulator asks the version when told to and passes; one that never sends the request fails."""
+    csms = station_profile(tmp_path / "profiles", claims=("LA-2",), base=ROOT / "profiles" / "builtin-csms.yaml",
+                           name="builtin-csms.yaml")
+    extra = (*FAST, f"--ocpp-sut={ROOT / 'profiles' / 'builtin-station.yaml'}", f"--ocpp-sut={csms}")
+    result = run_suite(tmp_path, "TC_D_08_CSMS", faults=fault, extra=extra)
+    assert result.verdicts == {"TC_D_08_CSMS": verdict}, result.output[-3000:]
+    if fault:
+        assert "no GetLocalListVersion" in result.messages["TC_D_08_CSMS"], result.messages["TC_D_08_CSMS"][:3000]

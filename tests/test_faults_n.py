@@ -28,7 +28,9 @@ FAULTS: dict[str, tuple[tuple[str, ...], tuple[str, ...]]] = {
     # the CSMS simulator misbehaves (the harness plays a Charging Station)
     "customer_info_wrong_token": (("TC_N_27_CSMS", "TC_N_29_CSMS", "TC_N_31_CSMS"), ("idToken",)),
     "customer_info_no_report": (("TC_N_28_CSMS", "TC_N_30_CSMS", "TC_N_62_CSMS"), ("report False, expected True",)),
-    "customer_info_no_clear": (("TC_N_30_CSMS", "TC_N_32_CSMS"), ("clear False, expected True",)),
+    "customer_info_no_clear": (("TC_N_30_CSMS", "TC_N_32_CSMS", "TC_N_46_CSMS"), ("clear False, expected True",)),
+    "remove_keeps_info": (("TC_N_46_CSMS",), ("does not remove the cleared idToken", "without idTokenInfo")),
+    "local_list_version_zero": (("TC_N_46_CSMS",), ("does not remove the cleared idToken", "$.versionNumber")),
     "customer_info_two_identifiers": (("TC_N_62_CSMS",), ("idToken", "<absent>")),
     "notify_customer_info_error": (("TC_N_27_CSMS", "TC_N_32_CSMS"), ("NotifyCustomerInformation", "CALLERROR")),
     "csms_log_status_error": (("TC_N_36_CSMS",), ("LogStatusNotification", "CALLERROR")),

@@ -536,10 +536,15 @@ class Charging:
 
     def _no_post_authorize(self, id_token: Mapping[str, Any]) -> bool:
         """Whether a token the cache holds as not Accepted is refused without asking the CSMS: when
-        AuthCacheCtrlr.DisablePostAuthorize is true (C12.FR.05 otherwise asks). A token on the local list is
-        judged by LocalAuthListCtrlr's own option, which the simulator does not have (it asks)."""
-        if self._on_list(id_token):  # C14.FR.03: a list entry that is not Accepted is checked with the CSMS
-            return bool(self.faults.list_refusal_final or self.faults.list_status_misread)
+        AuthCacheCtrlr.DisablePostAuthorize is true (C12.FR.05 otherwise asks). A token on the local list: when
+        LocalAuthListCtrlr.DisablePostAuthorize is true (LA-3, variant list_disable_post_authorize), else it asks
+        (C14.FR.03)."""
+        if self._on_list(id_token):
+            if self.faults.list_refusal_final or self.faults.list_status_misread:
+                return True
+            disabled = (self.model.has("LocalAuthListCtrlr", "DisablePostAuthorize")
+                        and self.model.flag("LocalAuthListCtrlr", "DisablePostAuthorize"))
+            return disabled and not self.faults.post_authorize_despite_disable
         disabled = self.model.flag("AuthCacheCtrlr", "DisablePostAuthorize")
         return (disabled and not self.faults.post_authorize_despite_disable) or self.faults.trust_cached_refusal
 

@@ -187,6 +187,7 @@ class CsmsVariants:
     csms_slow_answers: bool = False  # every answer to the station leaves SLOW_ANSWER s late (inside any message timeout)
     csms_minimal_answers: bool = False  # every answer with only the fields its schema requires (no case may crash)
     other_heartbeat_interval: bool = False  # Accepted with twice the configured heartbeat interval (its own choice)
+    list_update_by_operator: bool = False  # after clearing a token's customer information, updates the list only when asked
     id_token_info_extras: bool = False  # idTokenInfo with its optional fields: cacheExpiryDateTime, chargingPriority,
     #                                     language1, personalMessage
 
@@ -747,7 +748,24 @@ class CsmsSimulator:
             payload = await self.logs.complete(payload)
         record = await conn.call(action, payload, timeout=timeout, message_id=message_id)
         self._learn(identity, action, payload, record)
+        if action == "CustomerInformation":
+            self._after_clear(identity, payload, record)
         return record
+
+    def _after_clear(self, identity: str, payload: Mapping[str, Any], record: Record) -> None:
+        """A cleared idToken leaves the station's Local Authorization List too (TC_N_46_CSMS): once the station
+        accepted a CustomerInformation that clears a token, a differential update removes it (an entry without
+        idTokenInfo); variant list_update_by_operator: only when the operator asks for it (Part 6 allows both)."""
+        token = payload.get("idToken")
+        accepted = isinstance(record.frame, CallResult) and record.frame.payload.get("status") == "Accepted"
+        if payload.get("clear") is True and isinstance(token, dict) and accepted and \
+                not self.config.variants.list_update_by_operator:
+            self._spawn(self._unlist(identity, dict(token)))
+
+    async def _unlist(self, identity: str, token: dict[str, Any]) -> None:
+        with contextlib.suppress(ConnectionLost, CallTimeout):
+            await self.send(identity, "SendLocalList", {"updateType": "Differential",
+                                                        "localAuthorizationList": [{"idToken": token}]})
 
     def _message_id(self) -> str | None:
         """The id of its next CALL: the one fixed id under `reuse_message_id`, else a fresh one (None)."""

@@ -271,7 +271,7 @@ class StationFaults:
     no_ev_connect_timeout: bool = False  # EVConnectionTimeOut never expires: an authorization without EV stays
     # block C coverage: the authorization cache, GroupId and the Master Pass (C01, C09-C12, C15, C16)
     trust_cached_refusal: bool = False  # a token cached as not Accepted is refused without AuthorizeRequest
-    post_authorize_despite_disable: bool = False  # AuthCacheCtrlr.DisablePostAuthorize true, still asks the CSMS
+    post_authorize_despite_disable: bool = False  # DisablePostAuthorize true (cache's or list's), still asks the CSMS
     ignore_cache_lifetime: bool = False  # cache entries never expire (AuthCacheCtrlr.LifeTime ignored)
     pre_authorize_always: bool = False  # takes a cached Accepted token without asking although LocalPreAuthorize is false
     cache_ignores_transaction_response: bool = False  # the idTokenInfo of a TransactionEventResponse is not cached
@@ -348,6 +348,7 @@ class StationVariants:
     read_only_tx_points: bool = False  # TxCtrlr.TxStartPoint / TxStopPoint are ReadOnly (SetVariables: Rejected)
     start_at_authorized: bool = False  # TxCtrlr.TxStartPoint is Authorized out of the box (a token starts it)
     start_at_bay: bool = False  # TxCtrlr.TxStartPoint is ParkingBayOccupancy out of the box (a bay sensor starts it)
+    list_disable_post_authorize: bool = False  # implements LocalAuthListCtrlr.DisablePostAuthorize (LA-3), false
     no_local_pre_authorize: bool = False  # AuthCtrlr.LocalPreAuthorize not implemented (GetVariables: UnknownVariable)
     boot_trigger_not_implemented: bool = False  # TriggerMessage(BootNotification) is NotImplemented (F06 allows it)
     # block E
@@ -459,6 +460,9 @@ class StationSimulator:
         if self.config.variants.start_at_authorized or self.config.variants.start_at_bay:
             start = "Authorized" if self.config.variants.start_at_authorized else "ParkingBayOccupancy"
             self.model.put(VarKey("TxCtrlr", "TxStartPoint"), start)
+        if self.config.variants.list_disable_post_authorize:
+            self.model.variables[VarKey("LocalAuthListCtrlr", "DisablePostAuthorize")] = Variable(
+                "boolean", {"Actual": Attribute("false", "ReadWrite")})
         if self.config.variants.no_local_pre_authorize:
             del self.model.variables[VarKey("AuthCtrlr", "LocalPreAuthorize")]  # never pre-authorizes locally
         if not self.config.variants.no_plug_retention_lock:
