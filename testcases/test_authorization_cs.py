@@ -387,8 +387,8 @@ async def test_TC_C_25_CS(csms: CsmsRole, sut: StationControl) -> None:
     with csms.step(f"1. The harness closes the connection and refuses reconnects. Manual Action: present idToken "
                    f"{token.id_token}; the harness waits the Transaction Duration ({duration:g} s)"):
         await csms.go_offline()
-        rules = [csms.forbid("TransactionEvent", {"eventType": "Started"}, reason=reason, requirements=("C13.FR.04",)),
-                 csms.forbid("TransactionEvent", _authorized_with(token), reason=reason, requirements=("C13.FR.04",))]
+        rules = [csms.forbid("TransactionEvent", started, reason=reason, requirements=("C13.FR.01", "C14.FR.01"))
+                 for started in ({"eventType": "Started"}, _authorized_with(token))]
         await sut.present_token(token, csms.configured.evse_id)
         await csms.hold(duration, "<Configured Transaction Duration>")
     with csms.step("2-3. The harness accepts the reconnect; the station does not start a transaction (MeterValues "

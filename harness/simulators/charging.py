@@ -509,7 +509,7 @@ class Charging:
                 return dict(answer["idTokenInfo"])
         if not self.model.flag("AuthCtrlr", "LocalAuthorizeOffline") or self.faults.no_offline_authorization:
             return None
-        local = self.auth.lookup(id_token, **use)  # C13.FR.04 / C14: the list before the cache
+        local = self.auth.lookup(id_token, **use)  # C13.FR.01 / C14.FR.01: the list before the cache
         if self.faults.cache_over_list:
             local = self.auth.lookup(id_token, **{**use, "use_list": False}) or local
         if local is not None and self.faults.offline_list_any_status and self._on_list(id_token):
