@@ -67,14 +67,19 @@ EXPECTED_IDS = {
     "TC_A_21_CS", "TC_M_23_CS",
     # block B coverage, SUT = CSMS: Get/SetVariables of several values, base reports, resets, network profiles
     *(f"TC_B_{nn}_CSMS" for nn in ("07", "10", "12", "13", "21", "22", "25", "26", "27", "42", "44")),
+    # the Local Authorization List profile: C13/C14, GroupId with the list, block D, N10's list update
+    *(f"TC_C_{nn}_CS" for nn in ("22", "23", "24", "25", "27", "28", "29", "30", "31", "40", "43")),
+    *(f"TC_D_{nn}_CS" for nn in ("02", "03", "04", "05", "06", "07", "08", "10")),
+    "TC_C_40_CSMS", "TC_C_43_CSMS", "TC_D_02_CSMS", "TC_D_03_CSMS", "TC_D_04_CSMS", "TC_D_09_CSMS", "TC_N_46_CSMS",
 }
 # Part 5 features the built-in station does not claim: not applicable with the reason (tests/test_faults_c.py and
-# test_faults_e.py run them with a profile that claims the feature)
+# test_faults_e.py, ... run them with a profile that claims the feature)
 NOT_CLAIMED = {"TC_C_05_CS": "AQ-2", "TC_C_47_CS": "C-07", "TC_C_48_CS": "C-07", "TC_E_27_CS": "not applicable",
                "TC_E_38_CS": "not applicable", "TC_B_15_CS": "NOT C-56",
                "TC_L_11_CS": "C-60", "TC_M_09_CS": "AS-2",
                **dict.fromkeys(("TC_B_25_CS", "TC_B_26_CS", "TC_B_27_CS"), "C-13"), "TC_B_49_CS": "C-47",
-               "TC_L_12_CS": "AQ-7", "TC_L_13_CS": "AQ-7", "TC_L_16_CS": "C-43"}
+               "TC_L_12_CS": "AQ-7", "TC_L_13_CS": "AQ-7", "TC_L_16_CS": "C-43", "TC_C_58_CS": "LA-3",
+               "TC_D_08_CSMS": "LA-2"}
 # TLS cases and the A02 certificate cases: not applicable at security profile 1 (tests/test_security_profiles.py
 # runs them at 2 and 3)
 TLS_CASES = {f"TC_{case}_{sut}" for case in ("A_04", "A_06", "A_07") for sut in ("CS", "CSMS")} | {
