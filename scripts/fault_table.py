@@ -150,7 +150,7 @@ def write_claims(junits: list[Path], target: Path | None) -> int:
     text = (f"# Fault detection table\n\nEvery simulator fault switch ({total}) with the test cases it must make "
             "fail, and whether its self-test caught it. Each row is one child run of those cases against the "
             "simulator with that switch on; the failure message must also name what was expected. `make test` "
-            "proves a representative sample of the rows; `make faults` proves all of them (25 min on 4 workers on 2 "
+            "proves a representative sample of the rows; `make faults` proves all of them (26 min on 4 workers on 2 "
             "cores, 2026-12-07) and regenerates this page (`scripts/fault_table.py --junit reports/faults.xml --write "
             "docs/fault-table.md`).\n\n"
             f"Results of {when} ({', '.join(str(j.name) for j in junits)}): {count['caught']} of {rows} rows caught, "
