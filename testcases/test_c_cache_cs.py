@@ -498,21 +498,17 @@ async def _start_cached(csms: CsmsRole, sut: StationControl, token: IdToken, acc
         await states.energy_transfer_started(csms, sut)
 
 
-@testcase("TC_C_41_CS", notes="the StopAuthorized event may name either token of the group")
-async def test_TC_C_41_CS(csms: CsmsRole, sut: StationControl) -> None:
-    await booted(csms, sut)
-    await _cache_available(csms)
-    first, other, accepted = _group(csms)
-    await csms.configure(CACHE_ON)
-    await states.id_token_cached(csms, sut, first)
-    await states.id_token_cached(csms, sut, other)
-    await states.ev_connected_pre_session(csms, sut)
-    await _start_cached(csms, sut, first, accepted)
+async def _stopped_by_group(csms: CsmsRole, sut: StationControl, first: IdToken, other: IdToken, *, what: str,
+                            hold: bool) -> None:
+    """C_40 / C_41 from step 4: `other` of the first token's group is presented (after the Transaction Duration
+    when `hold`); a TransactionEvent StopAuthorized naming either token of the group; EVConnectedPostSession,
+    EVDisconnected, ParkingBayUnoccupied."""
     evse = csms.configured.evse_id
     running = csms.transaction_on(evse)
-    with csms.step(f"Manual Action: present the cached idToken {other.id_token} of the same group. 4. StopAuthorized: "
-                   "a TransactionEvent with triggerReason StopAuthorized naming the idToken"):
-        await csms.hold(csms.configured.transaction_duration, "the configured Transaction Duration")
+    with csms.step(f"Manual Action: present {what} {other.id_token} of the same group. 4. StopAuthorized: a "
+                   "TransactionEvent with triggerReason StopAuthorized naming the idToken"):
+        if hold:
+            await csms.hold(csms.configured.transaction_duration, "the configured Transaction Duration")
         stop = csms.expect("TransactionEvent", {"triggerReason": "StopAuthorized",
                                                 "transactionInfo": {"transactionId": running}}, after=csms.mark(),
                            description="TransactionEvent StopAuthorized")
@@ -531,6 +527,19 @@ async def test_TC_C_41_CS(csms: CsmsRole, sut: StationControl) -> None:
         await states.ev_disconnected(csms, sut)
     with csms.step("7. Reusable state ParkingBayUnoccupied"):
         await states.parking_bay_unoccupied(csms, sut)
+
+
+@testcase("TC_C_41_CS", notes="the StopAuthorized event may name either token of the group")
+async def test_TC_C_41_CS(csms: CsmsRole, sut: StationControl) -> None:
+    await booted(csms, sut)
+    await _cache_available(csms)
+    first, other, accepted = _group(csms)
+    await csms.configure(CACHE_ON)
+    await states.id_token_cached(csms, sut, first)
+    await states.id_token_cached(csms, sut, other)
+    await states.ev_connected_pre_session(csms, sut)
+    await _start_cached(csms, sut, first, accepted)
+    await _stopped_by_group(csms, sut, first, other, what="the cached idToken", hold=True)
 
 
 async def _group_listed(csms: CsmsRole, sut: StationControl, second: IdToken,
@@ -554,28 +563,7 @@ async def test_TC_C_40_CS(csms: CsmsRole, sut: StationControl) -> None:
     _, other, _ = _group(csms)
     first, accepted = await _group_listed(csms, sut, other, "Accepted")
     await _start_cached(csms, sut, first, accepted, where="listed")
-    evse = csms.configured.evse_id
-    running = csms.transaction_on(evse)
-    with csms.step(f"Manual Action: present idToken {other.id_token} of the same group. 4. StopAuthorized: a "
-                   "TransactionEvent Updated with triggerReason StopAuthorized naming the idToken"):
-        stop = csms.expect("TransactionEvent", {"triggerReason": "StopAuthorized",
-                                                "transactionInfo": {"transactionId": running}}, after=csms.mark(),
-                           description="TransactionEvent StopAuthorized")
-        await sut.present_token(other)
-        stopped = await csms.received(stop)
-        named = stopped.frame.payload.get("idToken")  # type: ignore[union-attr]
-        if not isinstance(named, dict) or (named.get("idToken"), named.get("type")) not in (
-                (first.id_token, first.type), (other.id_token, other.type)):
-            raise csms.failure("the StopAuthorized event does not name the idToken of the group",
-                               expected=f"idToken {first.id_token} (the table) or {other.id_token}",
-                               actual=stopped.raw[:400], rules=("SEQ",))
-        csms.authorized.pop(evse, None)
-    with csms.step("5. Reusable state EVConnectedPostSession"):
-        await states.ev_connected_post_session(csms, sut)
-    with csms.step("6. Reusable state EVDisconnected"):
-        await states.ev_disconnected(csms, sut)
-    with csms.step("7. Reusable state ParkingBayUnoccupied"):
-        await states.parking_bay_unoccupied(csms, sut)
+    await _stopped_by_group(csms, sut, first, other, what="idToken", hold=False)
 
 
 async def _not_stopped(csms: CsmsRole, token: IdToken, mark: Record | None) -> None:
@@ -598,6 +586,21 @@ async def _not_stopped(csms: CsmsRole, token: IdToken, mark: Record | None) -> N
                            requirements=("C09.FR.11",), rules=("SEQ",))
 
 
+async def _refused_in_group(csms: CsmsRole, sut: StationControl, invalid: IdToken, accepted: dict[str, Any],
+                            what: str) -> None:
+    """C_43 / C_44 steps 4-5: the invalid token is presented, its AuthorizeRequest names it and is answered Invalid
+    with the group's groupIdToken; the transaction goes on (no TransactionEvent but periodic meter values)."""
+    refused = {"idTokenInfo": {"status": "Invalid", "groupIdToken": accepted["groupIdToken"]}}
+    with csms.step(f"Manual Action: present {what} {invalid.id_token}. 4-5. AuthorizeRequest with its idToken and "
+                   "type; the harness responds Invalid with the group's groupIdToken; no TransactionEvent follows"):
+        mark = csms.mark()
+        auth = csms.expect("Authorize", {"idToken": invalid.wire()}, respond=refused, after=mark,
+                           description=f"AuthorizeRequest for idToken {invalid.id_token} type {invalid.type}")
+        await sut.present_token(invalid)
+        await csms.received(auth)
+        await _not_stopped(csms, invalid, mark)
+
+
 @testcase("TC_C_44_CS")
 async def test_TC_C_44_CS(csms: CsmsRole, sut: StationControl) -> None:
     await booted(csms, sut)
@@ -609,16 +612,7 @@ async def test_TC_C_44_CS(csms: CsmsRole, sut: StationControl) -> None:
     await states.id_token_cached(csms, sut, invalid)
     await states.ev_connected_pre_session(csms, sut)
     await _start_cached(csms, sut, first, accepted)
-    refused = {"idTokenInfo": {"status": "Invalid", "groupIdToken": accepted["groupIdToken"]}}
-    with csms.step(f"Manual Action: present the cached invalid idToken {invalid.id_token}. 4-5. AuthorizeRequest "
-                   "with its idToken and type; the harness responds Invalid with the group's groupIdToken; no "
-                   "TransactionEvent follows"):
-        mark = csms.mark()
-        auth = csms.expect("Authorize", {"idToken": invalid.wire()}, respond=refused, after=mark,
-                           description=f"AuthorizeRequest for idToken {invalid.id_token} type {invalid.type}")
-        await sut.present_token(invalid)
-        await csms.received(auth)
-        await _not_stopped(csms, invalid, mark)
+    await _refused_in_group(csms, sut, invalid, accepted, "the cached invalid idToken")
 
 
 @testcase("TC_C_43_CS")
@@ -627,13 +621,4 @@ async def test_TC_C_43_CS(csms: CsmsRole, sut: StationControl) -> None:
     invalid = csms.tokens.invalid
     first, accepted = await _group_listed(csms, sut, invalid, "Invalid")
     await _start_cached(csms, sut, first, accepted, where="listed")
-    refused = {"idTokenInfo": {"status": "Invalid", "groupIdToken": accepted["groupIdToken"]}}
-    with csms.step(f"Manual Action: present the invalid idToken {invalid.id_token} of the list (same group). 4-5. "
-                   "AuthorizeRequest with its idToken and type; the harness responds Invalid with the group's "
-                   "groupIdToken; no TransactionEvent follows"):
-        mark = csms.mark()
-        auth = csms.expect("Authorize", {"idToken": invalid.wire()}, respond=refused, after=mark,
-                           description=f"AuthorizeRequest for idToken {invalid.id_token} type {invalid.type}")
-        await sut.present_token(invalid)
-        await csms.received(auth)
-        await _not_stopped(csms, invalid, mark)
+    await _refused_in_group(csms, sut, invalid, accepted, "the invalid idToken of the list (same group),")
