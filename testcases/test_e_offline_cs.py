@@ -164,9 +164,6 @@ async def test_TC_E_45_CS(csms: CsmsRole, sut: StationControl) -> None:
                    "true, one of them Ended"):
         csms.go_online()
         queued = await states.queued_transaction_events(csms, mark, until_types=frozenset({"Ended"}))
-        if not queued:
-            raise csms.failure("no queued TransactionEvent with offline true after the offline stop",
-                               requirements=("E08.FR.02",), rules=("TX-3",))
         if not any(r.frame.payload.get("eventType") == "Ended" for r in queued):  # type: ignore[union-attr]
             raise csms.failure("no queued TransactionEvent Ended: the token of the same group did not stop the "
                                "transaction while offline", actual=f"{len(queued)} queued event(s)",
