@@ -491,10 +491,11 @@ async def id_token_local_auth_list(csms: CsmsRole, sut: StationControl, token: I
     known invalid idToken is configured in the list"); `others`: more (token, status) entries of the same list."""
     token = token or csms.tokens.valid
     group = {"idToken": token.group_id_token, "type": "Central"} if with_group and token.group_id_token else None
+    listed = ((token, status), *others)
     entries = [{"idToken": t.wire(), "idTokenInfo": {"status": s, **({"groupIdToken": group} if group else {})}}
-               for t, s in ((token, status), *others)]
-    listed = ", ".join(f"{t.id_token} ({s})" for t, s in ((token, status), *others))
-    with csms.step(f"Memory state IdTokenLocalAuthList: idToken {listed} in the local list"):
+               for t, s in listed]
+    with csms.step("Memory state IdTokenLocalAuthList: idToken "
+                   f"{', '.join(f'{t.id_token} ({s})' for t, s in listed)} in the local list"):
         await csms.configure({"LocalAuthListCtrlr.Enabled": IfImplemented(True)})
         if version is None:
             version = int((await csms.call_ok("GetLocalListVersion", {})).get("versionNumber", 0)) + 1
