@@ -48,16 +48,22 @@ async def _authorizes(csms: CsmsRole) -> None:
                             "authorization method other than NoAuthorization)")
 
 
+async def _asked(csms: CsmsRole, sut: StationControl, token: IdToken, status: str, what: str) -> Record:
+    """`what` (naming `token`) is presented; an AuthorizeRequest with that idToken and type follows, which the
+    harness answers `status`. Its record."""
+    auth = csms.expect("Authorize", {"idToken": token.wire()}, respond={"idTokenInfo": {"status": status}},
+                       description=f"AuthorizeRequest for idToken {token.id_token} type {token.type}")
+    with csms.step(f"Manual Action: present {what}. 1-2. AuthorizeRequest with that idToken and type; the harness "
+                   f"responds {status}"):
+        await sut.present_token(token)
+        return await csms.received(auth)
+
+
 # ---- TC_C_02_CS, TC_C_06_CS -----------------------------------------------------------------------------------------
 async def _refused(csms: CsmsRole, sut: StationControl, token: IdToken, status: str) -> None:
     """Main of C_02 / C_06 (the EV already connected): the token is presented, its AuthorizeRequest is answered
     `status`, and no TransactionEventRequest may follow it for <Configured message timeout> seconds."""
-    auth = csms.expect("Authorize", {"idToken": token.wire()}, respond={"idTokenInfo": {"status": status}},
-                       description=f"AuthorizeRequest for idToken {token.id_token} type {token.type}")
-    with csms.step(f"Manual Action: present idToken {token.id_token}. 1-2. AuthorizeRequest with that idToken "
-                   f"and type; the harness responds {status}"):
-        await sut.present_token(token)
-        asked = await csms.received(auth)
+    asked = await _asked(csms, sut, token, status, f"idToken {token.id_token}")
     wait = float(csms.configured.message_timeout)
     with csms.step(f"Note: no TransactionEventRequest after the AuthorizeRequest; the harness waits the message "
                    f"timeout ({wait:g} s)"):
@@ -415,15 +421,10 @@ async def _listed_online(csms: CsmsRole, sut: StationControl, token: IdToken, st
     await states.id_token_local_auth_list(csms, sut, token, status=status)
 
 
-async def _asked(csms: CsmsRole, sut: StationControl, token: IdToken, status: str) -> None:
-    """C_28/29/30: the token the list holds as `status` is presented; the station still asks the CSMS (C14.FR.03)
-    with that idToken and type; the harness responds `status`."""
-    auth = csms.expect("Authorize", {"idToken": token.wire()}, respond={"idTokenInfo": {"status": status}},
-                       description=f"AuthorizeRequest for idToken {token.id_token} type {token.type}")
-    with csms.step(f"Manual Action: present the {status.lower()} idToken {token.id_token} of the list. 1-2. "
-                   f"AuthorizeRequest with that idToken and type; the harness responds {status}"):
-        await sut.present_token(token)
-        await csms.received(auth)
+async def _list_entry_asked(csms: CsmsRole, sut: StationControl, token: IdToken, status: str) -> None:
+    """C_28/29/30: the token the list holds as `status` is presented; the station still asks the CSMS (C14.FR.03),
+    which answers `status`."""
+    await _asked(csms, sut, token, status, f"the {status.lower()} idToken {token.id_token} of the list")
 
 
 @testcase("TC_C_27_CS")
@@ -443,21 +444,21 @@ async def test_TC_C_27_CS(csms: CsmsRole, sut: StationControl) -> None:
 @testcase("TC_C_28_CS")
 async def test_TC_C_28_CS(csms: CsmsRole, sut: StationControl) -> None:
     await _listed_online(csms, sut, csms.tokens.invalid, "Invalid")
-    await _asked(csms, sut, csms.tokens.invalid, "Invalid")
+    await _list_entry_asked(csms, sut, csms.tokens.invalid, "Invalid")
 
 
 @testcase("TC_C_29_CS")
 async def test_TC_C_29_CS(csms: CsmsRole, sut: StationControl) -> None:
     await _listed_online(csms, sut, csms.tokens.blocked, "Blocked")
     await states.ev_connected_pre_session(csms, sut)
-    await _asked(csms, sut, csms.tokens.blocked, "Blocked")
+    await _list_entry_asked(csms, sut, csms.tokens.blocked, "Blocked")
 
 
 @testcase("TC_C_30_CS")
 async def test_TC_C_30_CS(csms: CsmsRole, sut: StationControl) -> None:
     await _listed_online(csms, sut, csms.tokens.expired, "Expired")
     await states.ev_connected_pre_session(csms, sut)
-    await _asked(csms, sut, csms.tokens.expired, "Expired")
+    await _list_entry_asked(csms, sut, csms.tokens.expired, "Expired")
 
 
 @testcase("TC_C_31_CS")
